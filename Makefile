@@ -1,0 +1,46 @@
+# Developer entry points. Everything runs from the project's own .venv, built from nothing.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+PIP    := $(PY) -m pip
+# Our own packages, installed editable into the one development virtualenv.
+PACKAGES := libs/crmkit services/identity services/customers services/messaging gateway launcher
+
+.PHONY: install proto run test test-unit test-service test-integration test-worker lint bench helm-lint clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -U pip
+	$(PIP) install -q -r requirements.txt
+	$(MAKE) proto
+	$(PIP) install -q --no-deps --no-build-isolation $(foreach p,$(PACKAGES),-e $(p))
+	touch $@
+
+# Generated code is not committed: gen/python is an installable package named crm-proto.
+proto:
+	test -x $(PY) || $(MAKE) install
+	$(PY) scripts/gen_proto.py gen/python
+	$(PIP) install -q --no-deps --no-build-isolation -e gen/python
+
+# The whole platform on this machine (embedded default unless DATABASE_URL/AMQP_URL/REDIS_URL are set).
+run: install
+	$(PY) -m launcher
+
+test: install
+	bash scripts/test.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(PY) -m bench
+
+helm-lint: install
+	VENV=$(VENV) bash scripts/helm-lint.sh
+
+clean:
+	rm -rf $(VENV) gen build var .tools

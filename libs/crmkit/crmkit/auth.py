@@ -1,0 +1,178 @@
+"""Tokens and the Actor: who is calling, for which tenant, with which roles and switches.
+
+identity signs access tokens with its Ed25519 private key; every other process only holds the
+public key and verifies tokens itself, so no call to identity sits on the hot path.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from crmkit.errors import PermissionDenied, Unauthenticated
+
+ISSUER = "crm-identity"
+AUDIENCE = "crm"
+ALGORITHM = "EdDSA"
+
+STAFF = "staff"
+SERVICE = "service"
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str
+    subject_id: str
+    tenant_id: str
+    roles: frozenset[str] = frozenset()
+    permissions: frozenset[str] = frozenset()
+    store_ids: tuple[str, ...] = ()
+    seat_until: datetime | None = None
+    session_id: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind == SERVICE
+
+    @property
+    def staff_id(self) -> str | None:
+        return self.subject_id if self.kind == STAFF else None
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def for_tenant(self, tenant_id: str) -> Actor:
+        """A service actor acting on behalf of one tenant (tenant taken from call metadata)."""
+        if not self.is_service:
+            raise PermissionDenied("TENANT_OVERRIDE_DENIED")
+        return Actor(
+            kind=self.kind,
+            subject_id=self.subject_id,
+            tenant_id=tenant_id,
+            roles=self.roles,
+            permissions=self.permissions,
+        )
+
+
+@dataclass(frozen=True)
+class AuthFailure:
+    """A token that failed verification, kept until a method needs the actor: public methods
+    (login, refresh) must work whatever stale token a client still sends."""
+
+    error: Exception
+
+
+current_actor: ContextVar[Actor | AuthFailure | None] = ContextVar("current_actor", default=None)
+
+
+def require_actor() -> Actor:
+    actor = current_actor.get()
+    if actor is None:
+        raise Unauthenticated("TOKEN_MISSING", "error.token_missing")
+    if isinstance(actor, AuthFailure):
+        raise actor.error
+    return actor
+
+
+class TokenVerifier:
+    def __init__(self, public_key_pem: str, *, leeway_seconds: int = 5):
+        self._key = serialization.load_pem_public_key(public_key_pem.encode())
+        self._leeway = leeway_seconds
+
+    def verify(self, token: str, *, now: datetime | None = None) -> Actor:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "sub", "kind"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("TOKEN_EXPIRED", "error.token_expired") from None
+        except jwt.InvalidTokenError:
+            raise Unauthenticated("TOKEN_INVALID", "error.token_invalid") from None
+        seat_until = datetime.fromtimestamp(claims["seat_until"], UTC) if claims.get("seat_until") else None
+        # The seat's end travels in the token, so an expired trial is refused at once everywhere (A3).
+        if seat_until is not None and (now or datetime.now(UTC)) >= seat_until:
+            raise PermissionDenied("SEAT_EXPIRED", "error.seat_expired")
+        return Actor(
+            kind=claims["kind"],
+            subject_id=claims["sub"],
+            tenant_id=claims.get("tid", ""),
+            roles=frozenset(claims.get("roles", ())),
+            permissions=frozenset(claims.get("perms", ())),
+            store_ids=tuple(claims.get("stores", ())),
+            seat_until=seat_until,
+            session_id=claims.get("sid"),
+        )
+
+
+class TokenIssuer:
+    def __init__(self, private_key_pem: str):
+        self._key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+
+    def issue(
+        self,
+        *,
+        kind: str,
+        subject_id: str,
+        tenant_id: str = "",
+        roles: Iterable[str] = (),
+        permissions: Iterable[str] = (),
+        store_ids: Iterable[str] = (),
+        seat_until: datetime | None = None,
+        session_id: str | None = None,
+        ttl: timedelta,
+        now: datetime | None = None,
+    ) -> tuple[str, datetime]:
+        now = now or datetime.now(UTC)
+        expires = now + ttl
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": subject_id,
+            "kind": kind,
+            "tid": tenant_id,
+            "roles": sorted(roles),
+            "perms": sorted(permissions),
+            "stores": list(store_ids),
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+            "jti": uuid.uuid4().hex,
+        }
+        if seat_until is not None:
+            claims["seat_until"] = int(seat_until.timestamp())
+        if session_id:
+            claims["sid"] = session_id
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM), expires
+
+    def service_token(self, service: str, *, ttl: timedelta = timedelta(days=365)) -> str:
+        return self.issue(kind=SERVICE, subject_id=service, ttl=ttl)[0]
+
+
+def generate_keypair() -> tuple[str, str]:
+    """(private PEM, public PEM) for the embedded mode and tests; production keys come from Secrets."""
+    private = Ed25519PrivateKey.generate()
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private_pem, public_pem

@@ -1,0 +1,218 @@
+"""Database plumbing: engine, unit of work, tenant-scoped base columns, outbox and
+processed-event tables.
+
+Each service declares its own `Base` (its own metadata, its own database) and adds the two
+bookkeeping tables by subclassing the mixins here:
+
+    class Base(DeclarativeBase): ...
+    class Outbox(OutboxMixin, Base): ...
+    class ProcessedEvent(ProcessedEventMixin, Base): ...
+    db = Database(url, service="customers", outbox=Outbox, processed=ProcessedEvent)
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from crmkit.context import current_request_id
+from crmkit.events import Event
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC in Python on every backend (SQLite keeps no zone; PostgreSQL timestamptz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; times are aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class TenantScoped:
+    """Columns every business row carries. Queries filter on tenant_id from the Actor."""
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    tenant_id: Mapped[str] = mapped_column(String(36), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutboxMixin:
+    __tablename__ = "outbox"
+
+    # BigInteger on PostgreSQL, INTEGER on SQLite (where only INTEGER PRIMARY KEY autoincrements).
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(100))
+    tenant_id: Mapped[str] = mapped_column(String(36))
+    payload: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProcessedEventMixin:
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    consumer: Mapped[str] = mapped_column(String(100), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+def normalize_url(url: str) -> str:
+    # One driver everywhere: psycopg 3.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn):
+            # IMMEDIATE takes the write lock up front: a read-then-write transaction never
+            # fails half-way with "database is locked" when two threads race (embedded mode).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+
+
+class Database:
+    def __init__(self, url: str, *, service: str, outbox: type, processed: type, pool_size: int = 10):
+        self.service = service
+        self.engine = make_engine(url, pool_size=pool_size)
+        self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        self.outbox_model = outbox
+        self.processed_model = processed
+        self._after_commit: list[Callable[[], None]] = []
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def on_outbox_written(self, callback: Callable[[], None]) -> None:
+        """The relay registers here to publish right after a commit instead of at its next poll."""
+        self._after_commit.append(callback)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self)
+
+    def notify_outbox(self) -> None:
+        for callback in self._after_commit:
+            callback()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    """One transaction. Rolls back unless `commit()` was called; events added with `publish`
+    are rows of the same transaction, so they exist exactly when the change does."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.session: Session | None = None
+        self._published = False
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self.db.session_factory()
+        self._published = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+        if self._published:
+            self._published = False
+            self.db.notify_outbox()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def publish(self, type: str, tenant_id: str, data: dict[str, Any], *, event_id: str | None = None) -> Event:
+        evt = Event(
+            type=type,
+            source=self.db.service,
+            tenant_id=tenant_id,
+            data=data,
+            request_id=current_request_id(),
+            **({"event_id": event_id} if event_id else {}),
+        )
+        self.session.add(
+            self.db.outbox_model(
+                event_id=evt.event_id,
+                type=evt.type,
+                tenant_id=evt.tenant_id,
+                payload=json.dumps(evt.to_message(), ensure_ascii=False),
+                occurred_at=evt.occurred_at,
+            )
+        )
+        self._published = True
+        return evt
+
+    def claim_event(self, event_id: str, consumer: str) -> bool:
+        """Record that `consumer` handles `event_id` in this transaction. False if it already
+        did: the caller then does nothing, so a redelivered event changes nothing (H3)."""
+        self.session.add(self.db.processed_model(event_id=event_id, consumer=consumer))
+        try:
+            self.session.flush()
+        except IntegrityError:
+            self.session.rollback()
+            return False
+        return True

@@ -1,0 +1,178 @@
+"""gRPC server bootstrap: health, reflection, metrics and the one interceptor that every call
+goes through (request id, token -> Actor, deadline, domain error -> status, metrics, logs)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent import futures
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from crmkit import context as ctx
+from crmkit.auth import AuthFailure, TokenVerifier, current_actor
+from crmkit.errors import DomainError
+from crmkit.grpc_errors import to_status
+from crmkit.metrics import GRPC_LATENCY, GRPC_REQUESTS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceRegistration:
+    """A servicer and how to add it: (add_XServicer_to_server, servicer, full service name)."""
+
+    add_to_server: Callable[[object, grpc.Server], None]
+    servicer: object
+    full_name: str
+
+
+class ContextInterceptor(grpc.ServerInterceptor):
+    def __init__(self, service: str, verifier: TokenVerifier | None):
+        self.service = service
+        self.verifier = verifier
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None and handler.unary_stream is None:
+            return handler
+        method = handler_call_details.method.rsplit("/", 1)[-1]
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap(handler.unary_unary, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return grpc.unary_stream_rpc_method_handler(
+            self._wrap_stream(handler.unary_stream, method),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )
+
+    def _enter(self, grpc_context) -> list:
+        md = dict(grpc_context.invocation_metadata())
+        tokens = [ctx.request_id.set(md.get("x-request-id") or ctx.new_request_id())]
+        remaining = grpc_context.time_remaining()
+        tokens.append(ctx.deadline.set(time.monotonic() + remaining if remaining is not None else None))
+        auth = md.get("authorization", "")
+        raw = auth[7:] if auth.lower().startswith("bearer ") else ""
+        tokens.append(ctx.access_token.set(raw or None))
+        actor = None
+        if raw and self.verifier is not None:
+            try:
+                actor = self.verifier.verify(raw)
+                if actor.is_service and md.get("x-tenant-id"):
+                    actor = actor.for_tenant(md["x-tenant-id"])
+            except DomainError as err:
+                actor = AuthFailure(err)
+        tokens.append(current_actor.set(actor))
+        return tokens
+
+    @staticmethod
+    def _exit(tokens: list) -> None:
+        actor_token = tokens.pop()
+        current_actor.reset(actor_token)
+        ctx.access_token.reset(tokens.pop())
+        ctx.deadline.reset(tokens.pop())
+        ctx.request_id.reset(tokens.pop())
+
+    def _fail(self, grpc_context, err: DomainError) -> None:
+        grpc_context.abort_with_status(to_status(err, self.service))
+
+    def _wrap(self, behavior, method: str):
+        def wrapped(request, grpc_context):
+            tokens = self._enter(grpc_context)
+            start = time.perf_counter()
+            code = grpc.StatusCode.OK
+            try:
+                return behavior(request, grpc_context)
+            except DomainError as err:
+                code = err.grpc_status
+                self._fail(grpc_context, err)
+            except Exception as exc:
+                # abort_with_status raises to unwind; let gRPC's own exceptions through.
+                if type(exc).__name__ == "_AbortionError" or isinstance(exc, grpc.RpcError):
+                    code = grpc_context.code() or grpc.StatusCode.UNKNOWN
+                    raise
+                code = grpc.StatusCode.INTERNAL
+                log.exception("unhandled error in %s", method)
+                grpc_context.abort(grpc.StatusCode.INTERNAL, "internal error")
+            finally:
+                GRPC_REQUESTS.labels(self.service, method, code.name).inc()
+                GRPC_LATENCY.labels(self.service, method).observe(time.perf_counter() - start)
+                self._exit(tokens)
+
+        return wrapped
+
+    def _wrap_stream(self, behavior, method: str):
+        def wrapped(request, grpc_context):
+            tokens = self._enter(grpc_context)
+            code = grpc.StatusCode.OK
+            try:
+                yield from behavior(request, grpc_context)
+            except DomainError as err:
+                code = err.grpc_status
+                self._fail(grpc_context, err)
+            finally:
+                GRPC_REQUESTS.labels(self.service, method, code.name).inc()
+                self._exit(tokens)
+
+        return wrapped
+
+
+def build_server(
+    service: str,
+    registrations: Iterable[ServiceRegistration],
+    *,
+    verifier: TokenVerifier | None,
+    port: int,
+    host: str = "0.0.0.0",
+    max_workers: int = 32,
+) -> tuple[grpc.Server, int, health.HealthServicer]:
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"grpc-{service}"),
+        interceptors=[ContextInterceptor(service, verifier)],
+        options=[("grpc.so_reuseport", 0)],
+    )
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = [reflection.SERVICE_NAME, health.SERVICE_NAME]
+    for reg in registrations:
+        reg.add_to_server(reg.servicer, server)
+        names.append(reg.full_name)
+    reflection.enable_server_reflection(names, server)
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if bound == 0:
+        raise RuntimeError(f"cannot bind gRPC port {port}")
+    for name in ["", *names[2:]]:
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return server, bound, health_servicer
+
+
+def run_until_signalled(
+    server: grpc.Server,
+    health_servicer: health.HealthServicer,
+    on_stop: Callable[[], None] | None = None,
+    grace: float = 10.0,
+) -> None:
+    """Serve until SIGTERM/SIGINT; report NOT_SERVING first so Kubernetes drains the pod."""
+    stopped = threading.Event()
+
+    def _stop(signum, _frame):
+        log.info("signal %s: shutting down", signum)
+        health_servicer.enter_graceful_shutdown()
+        server.stop(grace).wait()
+        if on_stop:
+            on_stop()
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    server.start()
+    stopped.wait()

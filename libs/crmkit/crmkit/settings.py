@@ -1,0 +1,94 @@
+"""Settings from the environment, read once by each composition root.
+
+Why a plain dataclass and not a framework: every process (server, worker, migration job,
+gateway, embedded launcher) builds its settings the same way, and a missing required value
+must stop startup with a message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class MissingSetting(RuntimeError):
+    def __init__(self, name: str):
+        super().__init__(f"environment variable {name} is required")
+        self.name = name
+
+
+def env(name: str, default: str | None = None, *, required: bool = False) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if required:
+            raise MissingSetting(name)
+        return default
+    return value
+
+
+def env_int(name: str, default: int) -> int:
+    raw = env(name)
+    return int(raw) if raw is not None else default
+
+
+def _read_key(name: str) -> str | None:
+    """A PEM key given inline (NAME) or as a file path (NAME_FILE, e.g. a mounted Secret)."""
+    inline = env(name)
+    if inline:
+        return inline.replace("\\n", "\n")
+    path = env(f"{name}_FILE")
+    if path:
+        return Path(path).read_text()
+    return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: str
+    database_url: str | None = None
+    amqp_url: str | None = None
+    redis_url: str | None = None
+    redis_prefix: str = "crm:"
+    grpc_port: int = 50051
+    metrics_port: int = 0  # 0: no standalone metrics HTTP server (embedded mode serves /metrics)
+    jwt_public_key: str | None = None
+    jwt_private_key: str | None = None
+    service_token: str | None = None
+    log_level: str = "INFO"
+    peers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, service: str, *, default_grpc_port: int = 50051) -> Settings:
+        peers = {
+            name: addr
+            for name in ("identity", "customers", "messaging", "orders", "coupons", "marketing", "printing")
+            if (addr := env(f"{name.upper()}_ADDR"))
+        }
+        return cls(
+            service=service,
+            database_url=env("DATABASE_URL"),
+            amqp_url=env("AMQP_URL"),
+            redis_url=env("REDIS_URL"),
+            redis_prefix=env("REDIS_PREFIX", "crm:"),
+            grpc_port=env_int("GRPC_PORT", default_grpc_port),
+            metrics_port=env_int("METRICS_PORT", 0),
+            jwt_public_key=_read_key("JWT_PUBLIC_KEY"),
+            jwt_private_key=_read_key("JWT_PRIVATE_KEY"),
+            service_token=env("SERVICE_TOKEN"),
+            log_level=env("LOG_LEVEL", "INFO"),
+            peers=peers,
+        )
+
+    def require(self, *names: str) -> Settings:
+        """Stop startup when a setting this process cannot run without is missing."""
+        for name in names:
+            if getattr(self, name) in (None, ""):
+                raise MissingSetting(name.upper())
+        return self
+
+    def peer(self, name: str) -> str:
+        try:
+            return self.peers[name]
+        except KeyError:
+            raise MissingSetting(f"{name.upper()}_ADDR") from None

@@ -1,0 +1,107 @@
+"""H3: events are written with the change, published by the relay, handled once."""
+
+import threading
+
+import pytest
+from conftest import Note, Outbox, ProcessedEvent
+from sqlalchemy import func, select
+
+from crmkit.relay import InProcessBus, OutboxRelay, PublishFailed
+
+
+class FlakyPublisher:
+    def __init__(self):
+        self.sent = []
+        self.down = False
+
+    def publish(self, evt):
+        if self.down:
+            raise PublishFailed("broker down")
+        self.sent.append(evt)
+
+    def close(self):
+        pass
+
+
+def test_h3_event_exists_only_when_the_change_commits(any_db):
+    with any_db.uow() as uow:
+        uow.session.add(Note(tenant_id="t1", text="kept"))
+        uow.publish("note_written", "t1", {"text": "kept"})
+        uow.commit()
+    with any_db.uow() as uow:
+        uow.session.add(Note(tenant_id="t1", text="dropped"))
+        uow.publish("note_written", "t1", {"text": "dropped"})
+        # no commit: leaving the block rolls back both the row and its event
+    with any_db.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Note)) == 1
+        assert uow.session.scalar(select(func.count()).select_from(Outbox)) == 1
+
+
+def test_h3_broker_outage_delays_events_and_loses_none(any_db):
+    publisher = FlakyPublisher()
+    relay = OutboxRelay(any_db, publisher)
+    with any_db.uow() as uow:
+        for i in range(3):
+            uow.publish("note_written", "t1", {"i": i})
+        uow.commit()
+    publisher.down = True
+    with pytest.raises(PublishFailed):
+        relay.publish_pending()
+    assert publisher.sent == []
+    publisher.down = False
+    assert relay.publish_pending() == 3
+    assert [e.data["i"] for e in publisher.sent] == [0, 1, 2]
+    assert relay.publish_pending() == 0
+
+
+def test_h3_in_process_bus_delivers_to_subscribers(sqlite_db):
+    bus = InProcessBus()
+    got = []
+    bus.subscribe("kit", "note_written", got.append)
+    relay = OutboxRelay(sqlite_db, bus)
+    with sqlite_db.uow() as uow:
+        uow.publish("note_written", "t1", {"x": 1})
+        uow.publish("other", "t1", {})
+        uow.commit()
+    relay.drain()
+    assert [(e.type, e.data) for e in got] == [("note_written", {"x": 1})]
+
+
+def test_h3_claim_event_makes_redelivery_a_no_op(any_db):
+    def handle(event_id):
+        with any_db.uow() as uow:
+            if not uow.claim_event(event_id, "kit.on_note"):
+                return False
+            uow.session.add(Note(tenant_id="t1", text=event_id))
+            uow.commit()
+            return True
+
+    assert handle("e1") is True
+    assert handle("e1") is False
+    with any_db.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Note)) == 1
+
+
+def test_h3_concurrent_redeliveries_apply_once_on_postgresql(pg_db):
+    results = []
+    barrier = threading.Barrier(8)
+
+    def handle():
+        barrier.wait()
+        with pg_db.uow() as uow:
+            if uow.claim_event("same", "kit.on_note"):
+                uow.session.add(Note(tenant_id="t1", text="once"))
+                uow.commit()
+                results.append(True)
+            else:
+                results.append(False)
+
+    threads = [threading.Thread(target=handle) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results.count(True) == 1
+    with pg_db.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Note)) == 1
+        assert uow.session.scalar(select(func.count()).select_from(ProcessedEvent)) == 1

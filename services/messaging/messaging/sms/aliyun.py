@@ -1,0 +1,194 @@
+"""Aliyun (Alibaba Cloud) SMS adapter: `SendSms`, API version 2017-05-25.
+
+Written to the published RPC API: a signed GET to the endpoint root with the
+common parameters and SendSms's own. Every answer is JSON with a `Code`; "OK"
+means the provider accepted the message (delivery is reported later,
+keyed by BizId and our OutId).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+
+import requests
+
+from .port import SmsMessage, SmsReceipt, SmsRejected, SmsSender, SmsUnavailable
+from .signature import canonicalized_query, percent_encode, sign
+
+DEFAULT_ENDPOINT = "https://dysmsapi.aliyuncs.com"
+API_VERSION = "2017-05-25"
+PROVIDER = "aliyun"
+# (connect, read) seconds: a login code that takes longer is better retried
+# by the caller than waited for.
+TIMEOUT = (3.0, 5.0)
+
+# Codes that say the provider failed, not the message: sending again later can
+# succeed. isp.SYSTEM_ERROR's documented remedy is "call again"; Throttling.*
+# is the API gateway's request-rate limit (unlike isv.BUSINESS_LIMIT_CONTROL,
+# the per-number limit, which stays a rejection).
+_RETRYABLE_CODES = frozenset(
+    {"isp.SYSTEM_ERROR", "InternalError", "ServiceUnavailable", "ServiceTimeout"}
+)
+
+
+def _is_retryable(code: str) -> bool:
+    return code in _RETRYABLE_CODES or code.startswith("Throttling")
+
+
+def _utc_timestamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _nonce() -> str:
+    return str(uuid.uuid4())
+
+
+class AliyunSmsSender:
+    """`SmsSender` for Aliyun SMS. Create once and reuse: it keeps one HTTP
+    session (connection pool) for its lifetime."""
+
+    def __init__(
+        self,
+        *,
+        access_key_id: str,
+        access_key_secret: str,
+        sign_name: str,
+        templates: Mapping[str, str],
+        endpoint: str = DEFAULT_ENDPOINT,
+        region_id: str = "cn-hangzhou",
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = TIMEOUT,
+        clock: Callable[[], str] = _utc_timestamp,
+        nonce: Callable[[], str] = _nonce,
+    ) -> None:
+        self._access_key_id = access_key_id
+        self._access_key_secret = access_key_secret
+        self._sign_name = sign_name
+        self._templates = dict(templates)
+        self._url = endpoint.rstrip("/") + "/"
+        self._region_id = region_id
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self._clock = clock
+        self._nonce = nonce
+
+    def signed_query(self, msg: SmsMessage) -> str:
+        """The query string of the SendSms request for `msg`, signed."""
+        template_code = self._templates.get(msg.template)
+        if template_code is None:
+            # our configuration, not the provider, lacks it; resending won't help
+            raise SmsRejected(
+                "TemplateNotConfigured", f"no Aliyun template code for {msg.template!r}"
+            )
+        params = {
+            "AccessKeyId": self._access_key_id,
+            "Action": "SendSms",
+            "Format": "JSON",
+            "RegionId": self._region_id,
+            "SignatureMethod": "HMAC-SHA1",
+            "SignatureNonce": self._nonce(),
+            "SignatureVersion": "1.0",
+            "Timestamp": self._clock(),
+            "Version": API_VERSION,
+            "PhoneNumbers": msg.phone,
+            "SignName": self._sign_name,
+            "TemplateCode": template_code,
+        }
+        if msg.params:
+            # compact JSON as in Aliyun's examples; values must be strings
+            params["TemplateParam"] = json.dumps(
+                msg.params, ensure_ascii=False, separators=(",", ":")
+            )
+        if msg.idempotency_key:
+            # echoed in delivery receipts, so a receipt finds its event
+            params["OutId"] = msg.idempotency_key
+        signature = sign(params, self._access_key_secret)
+        # send exactly the bytes that were signed rather than letting the HTTP
+        # library re-encode the values its own way (it would turn space into +)
+        return f"Signature={percent_encode(signature)}&{canonicalized_query(params)}"
+
+    def send(self, msg: SmsMessage) -> SmsReceipt:
+        url = self._url + "?" + self.signed_query(msg)
+        try:
+            response = self._session.get(url, timeout=self._timeout)
+        except requests.RequestException as exc:
+            # refused connection, DNS failure or timeout: nothing was decided
+            raise SmsUnavailable(f"Aliyun SMS not reachable: {exc}") from exc
+        return _receipt_from(response)
+
+
+def _receipt_from(response: requests.Response) -> SmsReceipt:
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or "Code" not in body:
+        # a proxy's error page or a truncated answer: no verdict from Aliyun
+        if status >= 500 or status < 400:
+            raise SmsUnavailable(f"Aliyun SMS gave an unreadable answer (HTTP {status})")
+        raise SmsRejected(f"HTTP{status}", response.text[:200])
+    code = str(body["Code"])
+    message = str(body.get("Message", ""))
+    if code == "OK" and status < 400:
+        return SmsReceipt(provider_message_id=str(body.get("BizId", "")), provider=PROVIDER)
+    if status >= 500 or _is_retryable(code):
+        raise SmsUnavailable(f"Aliyun SMS failed: {code}: {message} (HTTP {status})")
+    raise SmsRejected(code, message)
+
+
+class SmsConfigError(RuntimeError):
+    """A setting the SMS sender needs is missing or wrong; startup stops."""
+
+
+def _required(environ: Mapping[str, str], name: str, why: str = "") -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise SmsConfigError(f"{name} is not set{why}")
+    return value
+
+
+def sender_from_env(environ: Mapping[str, str]) -> SmsSender:
+    """Build the sender from settings (the composition root passes os.environ).
+
+    SMS_PROVIDER=aliyun  the real service: ALIYUN_ACCESS_KEY_ID,
+                         ALIYUN_ACCESS_KEY_SECRET, ALIYUN_SMS_SIGN_NAME and
+                         ALIYUN_SMS_TEMPLATE_LOGIN_CODE are required;
+                         ALIYUN_SMS_ENDPOINT overrides the public endpoint.
+    SMS_PROVIDER=fake    the same adapter against the local fake server at
+                         ALIYUN_SMS_ENDPOINT (required), always with the fake's
+                         test credentials; sign name and template code default to
+                         readable values so the fake's console shows
+                         "login_code" rather than a provider id.
+    """
+    provider = _required(environ, "SMS_PROVIDER", " (expected 'aliyun' or 'fake')")
+    if provider == "aliyun":
+        return AliyunSmsSender(
+            access_key_id=_required(environ, "ALIYUN_ACCESS_KEY_ID"),
+            access_key_secret=_required(environ, "ALIYUN_ACCESS_KEY_SECRET"),
+            sign_name=_required(environ, "ALIYUN_SMS_SIGN_NAME"),
+            templates={"login_code": _required(environ, "ALIYUN_SMS_TEMPLATE_LOGIN_CODE")},
+            endpoint=environ.get("ALIYUN_SMS_ENDPOINT", "").strip() or DEFAULT_ENDPOINT,
+        )
+    if provider == "fake":
+        # imported here: production never needs the fake's module
+        from .fake_server import TEST_ACCESS_KEY_ID, TEST_ACCESS_KEY_SECRET
+
+        why = " (SMS_PROVIDER=fake needs the fake server's URL, e.g. http://127.0.0.1:8090)"
+        return AliyunSmsSender(
+            # always the test pair: a real secret has no business on a fake
+            access_key_id=TEST_ACCESS_KEY_ID,
+            access_key_secret=TEST_ACCESS_KEY_SECRET,
+            sign_name=environ.get("ALIYUN_SMS_SIGN_NAME", "").strip() or "CRM测试",
+            templates={
+                "login_code": environ.get("ALIYUN_SMS_TEMPLATE_LOGIN_CODE", "").strip()
+                or "login_code"
+            },
+            endpoint=_required(environ, "ALIYUN_SMS_ENDPOINT", why),
+        )
+    raise SmsConfigError(
+        f"SMS_PROVIDER={provider!r} is not supported (expected 'aliyun' or 'fake')"
+    )

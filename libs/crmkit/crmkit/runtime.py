@@ -1,0 +1,65 @@
+"""What a service's composition root returns, and how a standalone server process runs it.
+
+Each service's `server.py` has `build(settings, **ports) -> ServiceRuntime` (wires database,
+use cases and servicers; connects to nothing else at import) and `main()`, which calls
+`serve(...)`. The embedded launcher calls the same `build` and starts the pieces in one process.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from crmkit.auth import TokenVerifier
+from crmkit.db import Database
+from crmkit.grpc_server import ServiceRegistration, build_server, run_until_signalled
+from crmkit.log import configure_logging
+from crmkit.metrics import serve_metrics
+from crmkit.relay import OutboxRelay, PikaPublisher
+from crmkit.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    service: str
+    db: Database
+    registrations: list[ServiceRegistration]
+    # Things to close on shutdown (clients, connections), besides the database.
+    closers: list = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in self.closers:
+            try:
+                close()
+            except Exception:
+                log.exception("error while closing")
+        self.db.dispose()
+
+
+def verifier_from(settings: Settings) -> TokenVerifier:
+    settings.require("jwt_public_key")
+    return TokenVerifier(settings.jwt_public_key)
+
+
+def serve(runtime: ServiceRuntime, settings: Settings) -> None:
+    """Run one service as its own process: gRPC server, outbox relay to RabbitMQ, metrics."""
+    configure_logging(settings.service, settings.log_level)
+    relay = None
+    if settings.amqp_url:
+        relay = OutboxRelay(runtime.db, PikaPublisher(settings.amqp_url)).start()
+    else:
+        log.warning("AMQP_URL not set: outbox events stay unpublished until a relay runs")
+    serve_metrics(settings.metrics_port)
+    server, port, health = build_server(
+        settings.service, runtime.registrations, verifier=verifier_from(settings), port=settings.grpc_port
+    )
+    log.info("%s serving gRPC on port %s", settings.service, port)
+
+    def _stop():
+        if relay:
+            relay.stop()
+        runtime.close()
+
+    run_until_signalled(server, health, on_stop=_stop)

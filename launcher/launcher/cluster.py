@@ -1,0 +1,136 @@
+"""The real system as separate OS processes, for integration journeys and benchmarks: each
+service's gRPC server, the messaging worker and the gateway, on a fresh PostgreSQL database per
+service, a fresh RabbitMQ vhost and an own Redis key prefix. `stop()` removes all of it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+import requests
+
+from crmkit import testing
+from crmkit.auth import TokenIssuer, generate_keypair
+
+SERVICES = ("identity", "customers", "messaging")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Proc:
+    name: str
+    args: list[str]
+    env: dict
+    log_path: Path
+    popen: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.popen = subprocess.Popen(self.args, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        if self.popen and self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(10)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
+        self.log.close()
+
+    def tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return f"--- {self.name} ---\n" + "\n".join(text[-lines:])
+
+
+@dataclass
+class Cluster:
+    workdir: Path
+    databases: dict[str, str] = field(default_factory=dict)
+    procs: dict[str, Proc] = field(default_factory=dict)
+    vhost: str = ""
+    amqp_url: str = ""
+    redis_prefix: str = ""
+    gateway_url: str = ""
+    sms_server: object = None
+    extra_env: dict = field(default_factory=dict)
+
+    def start(self) -> Cluster:
+        from messaging.sms.fake_server import FakeSmsServer
+
+        private_key, public_key = generate_keypair()
+        issuer = TokenIssuer(private_key)
+        self.databases = {s: testing.create_database(f"it_{s}") for s in SERVICES}
+        self.vhost, self.amqp_url = testing.create_vhost("it")
+        self.redis_prefix = f"it-{uuid.uuid4().hex[:8]}:"
+        self.sms_server = FakeSmsServer(port=0)
+        sms_url = self.sms_server.start()
+        ports = {s: free_port() for s in (*SERVICES, "gateway")}
+        addrs = {f"{s.upper()}_ADDR": f"127.0.0.1:{ports[s]}" for s in SERVICES}
+        base = {
+            **os.environ, **addrs,
+            "AMQP_URL": self.amqp_url, "REDIS_URL": testing.REDIS_URL, "REDIS_PREFIX": self.redis_prefix,
+            "JWT_PUBLIC_KEY": public_key, "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
+            "SMS_PROVIDER": "fake", "ALIYUN_SMS_ENDPOINT": sms_url, **self.extra_env,
+        }
+        py = sys.executable
+        for service in SERVICES:
+            env = {**base, "DATABASE_URL": self.databases[service], "GRPC_PORT": str(ports[service]),
+                   "SERVICE_TOKEN": issuer.service_token(service)}
+            if service == "identity":
+                env["JWT_PRIVATE_KEY"] = private_key
+            subprocess.run([py, "-m", f"{service}.migrate"], env=env, check=True, capture_output=True)
+            self.procs[service] = Proc(service, [py, "-m", f"{service}.server"], env, self.workdir / f"{service}.log")
+            if service == "messaging":
+                self.procs["messaging-worker"] = Proc(
+                    "messaging-worker", [py, "-m", "messaging.worker"], env, self.workdir / "messaging-worker.log")
+        self.procs["gateway"] = Proc("gateway", [py, "-m", "gateway.serve"],
+                                     {**base, "PORT": str(ports["gateway"])}, self.workdir / "gateway.log")
+        for proc in self.procs.values():
+            proc.start()
+        self.gateway_url = f"http://127.0.0.1:{ports['gateway']}"
+        self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            for proc in self.procs.values():
+                if proc.popen.poll() is not None:
+                    raise RuntimeError(f"{proc.name} exited early\n{proc.tail()}")
+            try:
+                last = requests.get(f"{self.gateway_url}/readyz", timeout=2)
+                if last.status_code == 200:
+                    return
+            except requests.RequestException as exc:
+                last = exc
+            time.sleep(0.3)
+        raise RuntimeError(f"platform not ready: {last}\n{self.logs()}")
+
+    def logs(self) -> str:
+        return "\n".join(p.tail() for p in self.procs.values())
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            proc.stop()
+        if self.sms_server:
+            self.sms_server.stop()
+        for url in self.databases.values():
+            testing.drop_database(url)
+        if self.vhost:
+            testing.delete_vhost(self.vhost)
+        if self.redis_prefix:
+            testing.delete_redis_prefix(redis.Redis.from_url(testing.REDIS_URL), self.redis_prefix)

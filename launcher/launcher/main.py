@@ -1,0 +1,168 @@
+"""`make run`: every built service and the gateway in one process.
+
+This package is the only code allowed to import every service. The gateway still reaches the
+services over gRPC (on 127.0.0.1), exactly as in production; only the broker, the databases and
+Redis are swapped for in-process stand-ins when no server URLs are given.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import psycopg
+from crm.identity.v1 import identity_pb2_grpc
+from waitress.server import create_server
+
+from crmkit.auth import TokenIssuer, TokenVerifier
+from crmkit.grpc_client import ServiceClient
+from crmkit.grpc_server import build_server
+from crmkit.log import configure_logging
+from crmkit.migrate import upgrade
+from crmkit.redis_client import make_redis
+from crmkit.relay import InProcessBus, OutboxRelay, PikaPublisher
+from crmkit.settings import Settings
+from launcher.config import SERVICES, LaunchConfig, parse_args, signing_keys
+
+log = logging.getLogger("launcher")
+
+
+def _ensure_pg_database(url: str) -> None:
+    """Real-server mode: create the service's own database on first start."""
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+class Platform:
+    def __init__(self, cfg: LaunchConfig):
+        self.cfg = cfg
+        self.private_key, self.public_key = signing_keys(cfg.var_dir)
+        self.service_token = TokenIssuer(self.private_key).service_token("launcher")
+        self.redis = make_redis(cfg.redis_url)
+        self.bus = InProcessBus()
+        self.runtimes = {}
+        self.servers = []
+        self.relays = []
+        self.children: list[subprocess.Popen] = []
+        self.sms_server = None
+
+    def settings(self, service: str) -> Settings:
+        return Settings(
+            service=service,
+            database_url=self.cfg.database_for(service),
+            amqp_url=self.cfg.amqp_url,
+            redis_url=self.cfg.redis_url,
+            redis_prefix=self.cfg.redis_prefix,
+            grpc_port=self.cfg.grpc_ports[service],
+            jwt_public_key=self.public_key,
+            jwt_private_key=self.private_key if service == "identity" else None,
+            service_token=self.service_token,
+            peers={name: f"127.0.0.1:{port}" for name, port in self.cfg.grpc_ports.items()},
+        )
+
+    def _sms_sender(self):
+        from messaging.sms.aliyun import sender_from_env
+        from messaging.sms.fake_server import FakeSmsServer
+
+        if os.environ.get("SMS_PROVIDER") == "aliyun":
+            return sender_from_env(os.environ)
+        # No SMS account here: a local fake of the provider's API prints every code it receives.
+        self.sms_server = FakeSmsServer(port=self.cfg.sms_port, print_messages=True)
+        url = self.sms_server.start()
+        return sender_from_env({"SMS_PROVIDER": "fake", "ALIYUN_SMS_ENDPOINT": url})
+
+    def start_services(self) -> None:
+        import customers.server
+        import identity.server
+        import messaging.server
+        from messaging.subscriptions import subscriptions
+
+        for service in SERVICES:
+            url = self.cfg.database_for(service)
+            if url.startswith("postgresql"):
+                _ensure_pg_database(url)
+            upgrade(Path(sys.modules[f"{service}.server"].__file__).parent / "migrations", url)
+
+        self.runtimes["identity"] = identity.server.build(self.settings("identity"), redis=self.redis)
+        self.runtimes["customers"] = customers.server.build(self.settings("customers"))
+        self.runtimes["messaging"] = messaging.server.build(self.settings("messaging"), sms_sender=self._sms_sender())
+
+        verifier = TokenVerifier(self.public_key)
+        for service, runtime in self.runtimes.items():
+            server, _, _ = build_server(service, runtime.registrations, verifier=verifier,
+                                        port=self.cfg.grpc_ports[service], host="127.0.0.1")
+            server.start()
+            self.servers.append(server)
+            publisher = PikaPublisher(self.cfg.amqp_url) if self.cfg.amqp_url else self.bus
+            self.relays.append(OutboxRelay(runtime.db, publisher, poll_interval=0.2).start())
+
+        if self.cfg.amqp_url:
+            # nameko workers run on eventlet, which must never share a process with gRPC servers.
+            env = {**os.environ, "DATABASE_URL": self.cfg.database_for("messaging"), "AMQP_URL": self.cfg.amqp_url,
+                   "IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}", "SERVICE_TOKEN": self.service_token,
+                   "JWT_PUBLIC_KEY": self.public_key}
+            self.children.append(subprocess.Popen([sys.executable, "-m", "messaging.worker"], env=env))
+        else:
+            identity_client = ServiceClient(
+                f"127.0.0.1:{self.cfg.grpc_ports['identity']}", identity_pb2_grpc.IdentityServiceStub,
+                "crm.identity.v1.IdentityService", idempotent=["ListStaff", "GetStaff"],
+                service_token=self.service_token,
+            )
+            for (source, event_type), handler in subscriptions(self.runtimes["messaging"].db, identity_client).items():
+                self.bus.subscribe(source, event_type, handler)
+
+    def gateway_app(self):
+        from gateway.app import GatewayConfig, create_app
+
+        settings = self.settings("gateway")
+        return create_app(GatewayConfig.from_settings(settings, redis=self.redis))
+
+    def stop(self) -> None:
+        for child in self.children:
+            child.terminate()
+        for server in self.servers:
+            server.stop(2).wait()
+        for relay in self.relays:
+            relay.stop()
+        for runtime in self.runtimes.values():
+            runtime.close()
+        if self.sms_server:
+            self.sms_server.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    cfg = parse_args(argv)
+    configure_logging("launcher", os.environ.get("LOG_LEVEL", "WARNING"))
+    platform = Platform(cfg)
+    platform.start_services()
+    http = create_server(platform.gateway_app(), host=cfg.http_host, port=cfg.http_port, threads=16)
+    base_url = f"http://{cfg.http_host}:{http.effective_port}"
+
+    from launcher.demo import print_banner, seed_demo
+
+    demo = seed_demo(platform, cfg.var_dir) if cfg.seed_demo else None
+    print_banner(base_url, cfg, demo)
+
+    stopping = threading.Event()
+
+    def _stop(signum, _frame):
+        if not stopping.is_set():
+            stopping.set()
+            http.close()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        http.run()
+    except OSError:
+        if not stopping.is_set():
+            raise
+    finally:
+        platform.stop()

@@ -1,0 +1,168 @@
+"""The foundation journey (A1 A2 A3 C1 C2 F4 H1 H3), over HTTP only, against every service as
+its own process on PostgreSQL, RabbitMQ and Redis."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from client import Api, eventually
+
+PASSWORD = "secret123"
+
+
+def phone() -> str:
+    return "13" + str(uuid.uuid4().int)[:9]
+
+
+def sign_up(api: Api, name: str) -> dict:
+    owner_phone = phone()
+    resp = api.post("/api/v1/tenants", json={
+        "tenant_name": name, "owner_name": "老板", "owner_phone": owner_phone,
+        "owner_password": PASSWORD, "head_store_name": "总店"})
+    assert resp.status_code == 201, resp.text
+    body = resp.json()
+    body["owner_phone"] = owner_phone
+    return body
+
+
+def login(api: Api, phone_number: str, password: str = PASSWORD) -> str:
+    resp = api.post("/api/v1/auth/login/password", json={"phone": phone_number, "password": password})
+    assert resp.status_code == 200, resp.text
+    return resp.json()["access_token"]
+
+
+def create_staff(owner: Api, name: str, roles: list[str], store_id: str, **extra) -> dict:
+    staff_phone = phone()
+    resp = owner.post("/api/v1/staff", json={"name": name, "phone": staff_phone, "roles": roles,
+                                             "store_ids": [store_id], **extra})
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+def notifications(api: Api) -> list[dict]:
+    resp = api.get("/api/v1/notifications")
+    assert resp.status_code == 200, resp.text
+    return resp.json()["items"]
+
+
+def about(items: list[dict], customer_id: str) -> list[dict]:
+    return [n for n in items if n["subject"] == f"customer:{customer_id}"]
+
+
+@pytest.fixture(scope="module")
+def world(platform):
+    """Two tenants; the first with a store manager and two salespeople and a required field."""
+    anon = Api(platform.gateway_url)
+    first = sign_up(anon, "一号商贸")
+    second = sign_up(anon, "二号商贸")
+    # H1/A2: the owner logs in with a password.
+    owner = anon.as_(login(anon, first["owner_phone"]))
+    store_id = first["head_store"]["id"]
+    manager = create_staff(owner, "李店长", ["store_manager"], store_id, password=PASSWORD)
+    sales_a = create_staff(owner, "张业务", ["salesperson"], store_id)
+    sales_b = create_staff(owner, "赵业务", ["salesperson"], store_id, password=PASSWORD)
+    resp = owner.put("/api/v1/customer-fields/shop_type", json={
+        "label": "门店类型", "kind": "choice", "required": True, "options": ["超市", "便利店"], "position": 1})
+    assert resp.status_code == 200, resp.text
+    return {
+        "anon": anon, "owner": owner, "store_id": store_id,
+        "manager": anon.as_(login(anon, manager["phone"])), "manager_id": manager["id"],
+        "sales_a": sales_a, "sales_b": anon.as_(login(anon, sales_b["phone"])),
+        "other_owner": anon.as_(login(anon, second["owner_phone"])),
+    }
+
+
+def sms_login(platform, anon: Api, staff_phone: str) -> str:
+    resp = anon.post("/api/v1/auth/sms-codes", json={"phone": staff_phone})
+    assert resp.status_code == 202, resp.text
+    sent = eventually(lambda: platform.sms_server.messages(phone=staff_phone), timeout=10)
+    assert sent, "the fake SMS provider received no code"
+    code = sent[-1]["params"]["code"]
+    resp = anon.post("/api/v1/auth/login/sms", json={"phone": staff_phone, "code": code})
+    assert resp.status_code == 200, resp.text
+    return resp.json()["access_token"]
+
+
+def test_foundation_journey(platform, world):
+    anon, manager = world["anon"], world["manager"]
+    # A2: the salesperson (no password) asks for an SMS code, reads it, logs in.
+    sales_a = anon.as_(sms_login(platform, anon, world["sales_a"]["phone"]))
+
+    # C1/H1: a missing required field is a 400 naming the field, and nothing is written.
+    resp = sales_a.post("/api/v1/customers", json={"name": "华联超市", "phone": phone()})
+    assert resp.status_code == 400, resp.text
+    assert "fields.shop_type" in resp.json()["error"]["fields"]
+    assert sales_a.get("/api/v1/customers").json()["page"]["total"] == 0
+
+    # C2: registered on the spot, bound to the salesperson; a repeated POST with the same
+    # Idempotency-Key returns the first response and creates nothing more.
+    key = uuid.uuid4().hex
+    body = {"name": "华联超市", "phone": phone(), "fields": {"shop_type": "超市"}}
+    first = sales_a.post("/api/v1/customers", json=body, idempotency_key=key)
+    assert first.status_code == 201, first.text
+    again = sales_a.post("/api/v1/customers", json=body, idempotency_key=key)
+    assert (again.status_code, again.json()) == (201, first.json())
+    customer = first.json()
+    assert customer["owner_staff_id"] == world["sales_a"]["id"]
+    assert sales_a.get("/api/v1/customers").json()["page"]["total"] == 1
+
+    # F4/H3: the salesperson and the store manager are notified, through RabbitMQ, once each.
+    for who in (sales_a, manager):
+        got = eventually(lambda who=who: about(notifications(who), customer["id"]))
+        assert len(got) == 1, got
+        assert got[0]["kind"] == "customer_registered" and got[0]["read"] is False
+        assert customer["name"] in got[0]["title"]
+
+    # C1: another salesperson cannot see the customer; the manager can; another tenant gets 404.
+    assert world["sales_b"].get(f"/api/v1/customers/{customer['id']}").status_code == 404
+    assert world["sales_b"].get("/api/v1/customers").json()["page"]["total"] == 0
+    assert manager.get(f"/api/v1/customers/{customer['id']}").status_code == 200
+    resp = world["other_owner"].get(f"/api/v1/customers/{customer['id']}")
+    assert resp.status_code == 404 and resp.json()["error"]["code"] == "CUSTOMER_NOT_FOUND"
+
+
+def test_a3_token_of_an_expired_trial_seat_is_refused(platform, world):
+    staff = create_staff(world["owner"], "钱业务", ["salesperson"], world["store_id"], password=PASSWORD)
+    # Time is the test's: the seat's trial is moved to end two seconds from now, as if 30 days had passed.
+    ends = datetime.now(UTC) + timedelta(seconds=2)
+    with psycopg.connect(platform.databases["identity"].replace("postgresql://", "postgresql://", 1)) as conn:
+        updated = conn.execute("UPDATE seats SET trial_ends_at = %s WHERE staff_id = %s", (ends, staff["id"])).rowcount
+    assert updated == 1
+    token = login(world["anon"], staff["phone"])
+    sales = world["anon"].as_(token)
+    assert sales.get("/api/v1/customers").status_code == 200
+    time.sleep(max(0.0, (ends - datetime.now(UTC)).total_seconds()) + 0.5)
+    resp = sales.get("/api/v1/customers")
+    assert resp.status_code == 403 and resp.json()["error"]["code"] == "SEAT_EXPIRED", resp.text
+    resp = world["anon"].post("/api/v1/auth/login/password", json={"phone": staff["phone"], "password": PASSWORD})
+    assert resp.status_code == 403 and resp.json()["error"]["code"] == "SEAT_EXPIRED", resp.text
+
+
+def _rabbit(action: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", action], check=True, capture_output=True, timeout=60)
+
+
+def test_h3_broker_restart_delivers_the_notification_exactly_once(platform, world):
+    sales_b, manager = world["sales_b"], world["manager"]
+    _rabbit("stop_app")
+    try:
+        # Written while the broker is down: the event waits in the customers outbox.
+        resp = sales_b.post("/api/v1/customers", json={"name": "好邻居", "phone": phone(),
+                                                       "fields": {"shop_type": "便利店"}})
+        assert resp.status_code == 201, resp.text
+        customer = resp.json()
+        time.sleep(1)
+        assert about(notifications(manager), customer["id"]) == []
+    finally:
+        _rabbit("start_app")
+    got = eventually(lambda: about(notifications(manager), customer["id"]), timeout=60)
+    assert len(got) == 1, got
+    time.sleep(2)  # a duplicate delivery, if any, would land now
+    assert len(about(notifications(manager), customer["id"])) == 1
+    assert len(about(notifications(sales_b), customer["id"])) == 1

@@ -1,0 +1,112 @@
+"""gRPC servicer: proto -> command, actor from the token, use case, result -> proto. No rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from crm.common.v1 import common_pb2
+from crm.customers.v1 import customers_pb2, customers_pb2_grpc
+from crmkit.auth import require_actor
+from crmkit.db import Database, utcnow
+from crmkit.grpc_server import ServiceRegistration
+from customers import service
+from customers.domain import fields as kinds
+from customers.domain.fields import FieldDefinition
+from customers.domain.paging import page_request
+from customers.domain.registration import RegisterCustomer
+from customers.service.fields import DefineCustomerField
+from customers.service.views import CustomerView
+
+FULL_NAME = "crm.customers.v1.CustomersService"
+
+_KIND_TO_PROTO = {
+    kinds.TEXT: customers_pb2.FIELD_KIND_TEXT,
+    kinds.NUMBER: customers_pb2.FIELD_KIND_NUMBER,
+    kinds.DATE: customers_pb2.FIELD_KIND_DATE,
+    kinds.CHOICE: customers_pb2.FIELD_KIND_CHOICE,
+}
+_KIND_FROM_PROTO = {v: k for k, v in _KIND_TO_PROTO.items()}
+
+
+def field_to_proto(d: FieldDefinition) -> customers_pb2.CustomerField:
+    return customers_pb2.CustomerField(
+        key=d.key,
+        label=d.label,
+        kind=_KIND_TO_PROTO[d.kind],
+        required=d.required,
+        options=list(d.options),
+        position=d.position,
+    )
+
+
+def customer_to_proto(c: CustomerView) -> customers_pb2.Customer:
+    created = Timestamp()
+    created.FromDatetime(c.created_at)
+    return customers_pb2.Customer(
+        id=c.id,
+        tenant_id=c.tenant_id,
+        name=c.name,
+        phone=c.phone,
+        owner_staff_id=c.owner_staff_id or "",
+        store_id=c.store_id or "",
+        fields=c.fields,
+        registered_by_staff_id=c.registered_by_staff_id,
+        created_at=created,
+    )
+
+
+class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
+    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow):
+        self.db = db
+        self.clock = clock
+
+    def ListCustomerFields(self, request, context):
+        definitions = service.list_customer_fields(self.db.uow(), require_actor())
+        return customers_pb2.ListCustomerFieldsResponse(fields=[field_to_proto(d) for d in definitions])
+
+    def DefineCustomerField(self, request, context):
+        f = request.field
+        cmd = DefineCustomerField(
+            key=f.key,
+            label=f.label,
+            # UNSPECIFIED (or a value this build does not know) becomes "", i.e. kind missing.
+            kind=_KIND_FROM_PROTO.get(f.kind, ""),
+            required=f.required,
+            options=tuple(f.options),
+            position=f.position,
+        )
+        definition = service.define_customer_field(self.db.uow(), require_actor(), cmd, now=self.clock())
+        return field_to_proto(definition)
+
+    def RegisterCustomer(self, request, context):
+        cmd = RegisterCustomer(
+            name=request.name,
+            phone=request.phone,
+            fields=dict(request.fields),
+            store_id=request.store_id,
+            owner_staff_id=request.owner_staff_id,
+        )
+        view = service.register_customer(self.db.uow(), require_actor(), cmd, now=self.clock())
+        return customer_to_proto(view)
+
+    def GetCustomer(self, request, context):
+        return customer_to_proto(service.get_customer(self.db.uow(), require_actor(), request.id))
+
+    def ListCustomers(self, request, context):
+        actor = require_actor()
+        # proto3 cannot tell 0 from "not sent": 0 means "use the default".
+        page = page_request(request.page.page or None, request.page.page_size or None)
+        result = service.list_customers(self.db.uow(), actor, page, request.query)
+        return customers_pb2.ListCustomersResponse(
+            customers=[customer_to_proto(c) for c in result.customers],
+            page=common_pb2.PageInfo(page=result.page, page_size=result.page_size, total=result.total),
+        )
+
+
+def registration(db: Database, *, clock: Callable[[], datetime] = utcnow) -> ServiceRegistration:
+    return ServiceRegistration(
+        customers_pb2_grpc.add_CustomersServiceServicer_to_server, CustomersServicer(db, clock=clock), FULL_NAME
+    )

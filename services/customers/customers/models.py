@@ -1,0 +1,74 @@
+"""Tables of the customers service (its own database; nothing else reads them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from crmkit.db import OutboxMixin, ProcessedEventMixin, TenantScoped, UTCDateTime, utcnow
+
+# Named, so the use case can tell "phone taken" from any other integrity error.
+UQ_CUSTOMER_PHONE = "uq_customers_tenant_phone"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CustomerFieldRow(TenantScoped, Base):
+    """A tenant-configured customer field (C1); redefining a key replaces it in place."""
+
+    __tablename__ = "customer_fields"
+    __table_args__ = (UniqueConstraint("tenant_id", "key", name="uq_customer_fields_tenant_key"),)
+
+    key: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[str] = mapped_column(String(10))
+    required: Mapped[bool] = mapped_column(Boolean, default=False)
+    options: Mapped[list] = mapped_column(JSON, default=list)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CustomerRow(TenantScoped, Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        # One customer per phone in a tenant until duplicates and merging arrive (C9). Its index
+        # also serves the phone-prefix search.
+        UniqueConstraint("tenant_id", "phone", name=UQ_CUSTOMER_PHONE),
+        # A salesperson's own list, newest first.
+        Index("ix_customers_tenant_owner_created", "tenant_id", "owner_staff_id", "created_at"),
+        # A manager's list of the whole tenant, newest first.
+        Index("ix_customers_tenant_created", "tenant_id", "created_at"),
+    )
+
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(20))
+    # Empty (NULL) once released to the public pool (C3).
+    owner_staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    store_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    registered_by_staff_id: Mapped[str] = mapped_column(String(36))
+
+
+class CustomerChangeRow(TenantScoped, Base):
+    """Who changed which customer, how, and what it looked like after (A1 change log)."""
+
+    __tablename__ = "customer_changes"
+    __table_args__ = (Index("ix_customer_changes_tenant_customer", "tenant_id", "customer_id", "created_at"),)
+
+    actor_kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    after: Mapped[dict] = mapped_column(JSON)
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class ProcessedEvent(ProcessedEventMixin, Base):
+    pass

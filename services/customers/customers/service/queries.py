@@ -1,0 +1,63 @@
+"""Reading customers (C1): one by id, and the searchable, paginated list."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, or_, select
+
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork
+from crmkit.errors import NotFound
+from customers.domain.paging import PageRequest, search_query
+from customers.domain.visibility import scope_for
+from customers.errors import Codes, MessageKeys
+from customers.models import CustomerRow
+from customers.service.views import CustomerPage, CustomerView, customer_view
+
+
+def _not_found(customer_id: str) -> NotFound:
+    return NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
+
+
+def get_customer(uow: UnitOfWork, actor: Actor, customer_id: str) -> CustomerView:
+    """Another tenant's customer and a colleague's customer look exactly like a missing one."""
+    scope = scope_for(actor)
+    with uow:
+        row = uow.session.scalar(
+            select(CustomerRow).where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id == customer_id)
+        )
+        if row is None or not scope.allows(row.owner_staff_id):
+            raise _not_found(customer_id)
+        return customer_view(row)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _visible(actor: Actor, query: str) -> Select:
+    scope = scope_for(actor)
+    stmt = select(CustomerRow).where(CustomerRow.tenant_id == actor.tenant_id)
+    if not scope.sees_all:
+        stmt = stmt.where(CustomerRow.owner_staff_id == scope.owner_staff_id)
+    if query:
+        pattern = _escape_like(query)
+        stmt = stmt.where(
+            or_(
+                CustomerRow.name.ilike(f"%{pattern}%", escape="\\"),
+                CustomerRow.phone.like(f"{pattern}%", escape="\\"),
+            )
+        )
+    return stmt
+
+
+def list_customers(uow: UnitOfWork, actor: Actor, page: PageRequest, query: str = "") -> CustomerPage:
+    """Newest first; `query` matches the name anywhere (any case) or the phone from its start."""
+    stmt = _visible(actor, search_query(query))
+    with uow:
+        total = uow.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = uow.session.scalars(
+            stmt.order_by(CustomerRow.created_at.desc(), CustomerRow.id.desc())
+            .offset(page.offset)
+            .limit(page.page_size)
+        ).all()
+        return CustomerPage([customer_view(r) for r in rows], page.page, page.page_size, total)

@@ -1,0 +1,96 @@
+"""Registering a customer on the spot (C2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork
+from crmkit.errors import AlreadyExists
+from customers.domain.registration import RegisterCustomer, register
+from customers.errors import Codes, MessageKeys
+from customers.models import UQ_CUSTOMER_PHONE, CustomerChangeRow, CustomerRow
+from customers.service.fields import load_definitions
+from customers.service.views import CustomerView, customer_view
+
+CUSTOMER_REGISTERED = "customer_registered"
+
+
+def _phone_taken() -> AlreadyExists:
+    return AlreadyExists(
+        Codes.CUSTOMER_PHONE_TAKEN, MessageKeys.CUSTOMER_PHONE_TAKEN, fields={"phone": "validation.phone_taken"}
+    )
+
+
+def register_customer(uow: UnitOfWork, actor: Actor, cmd: RegisterCustomer, *, now: datetime) -> CustomerView:
+    """Customer, change-log row and `customer_registered` event in one transaction: any error
+    leaves none of them behind."""
+    with uow:
+        session = uow.session
+        # Definitions are read in the same transaction as the insert, so the values are checked
+        # against what the tenant has configured now, not what a form was built from.
+        reg = register(actor, cmd, load_definitions(session, actor.tenant_id))
+        taken = session.scalar(
+            select(CustomerRow.id).where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.phone == reg.phone)
+        )
+        if taken:
+            raise _phone_taken()
+        row = CustomerRow(
+            tenant_id=actor.tenant_id,
+            name=reg.name,
+            phone=reg.phone,
+            owner_staff_id=reg.owner_staff_id,
+            store_id=reg.store_id,
+            fields=reg.fields,
+            registered_by_staff_id=reg.registered_by_staff_id,
+            created_at=now,
+        )
+        session.add(row)
+        try:
+            # The check above cannot see a concurrent registration that has not committed yet;
+            # the unique constraint can (the second insert waits for the first, then fails).
+            session.flush()
+        except IntegrityError as exc:
+            if UQ_CUSTOMER_PHONE in str(exc.orig) or "customers.tenant_id, customers.phone" in str(exc.orig):
+                raise _phone_taken() from None
+            raise
+        view = customer_view(row)
+        session.add(
+            CustomerChangeRow(
+                tenant_id=actor.tenant_id,
+                actor_kind=actor.kind,
+                actor_id=actor.subject_id,
+                action="registered",
+                customer_id=row.id,
+                after=_snapshot(view),
+                created_at=now,
+            )
+        )
+        uow.publish(
+            CUSTOMER_REGISTERED,
+            actor.tenant_id,
+            {
+                "customer_id": view.id,
+                "name": view.name,
+                "phone": view.phone,
+                "owner_staff_id": view.owner_staff_id,
+                "store_id": view.store_id,
+                "registered_by_staff_id": view.registered_by_staff_id,
+            },
+        )
+        uow.commit()
+    return view
+
+
+def _snapshot(view: CustomerView) -> dict:
+    return {
+        "name": view.name,
+        "phone": view.phone,
+        "owner_staff_id": view.owner_staff_id,
+        "store_id": view.store_id,
+        "fields": view.fields,
+        "registered_by_staff_id": view.registered_by_staff_id,
+    }

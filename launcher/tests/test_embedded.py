@@ -1,0 +1,126 @@
+"""H1 A2: `make run` as a new user meets it: one process, no servers, demo logins that work."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_block(size: int) -> int:
+    for _ in range(200):
+        base = random.randint(20000, 60000)
+        if all(_free(base + i) for i in range(size)):
+            return base
+    raise RuntimeError("no free ports")
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("var")
+    base = _free_block(5)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AMQP_URL", "REDIS_URL")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "launcher", "--var-dir", str(var_dir), "--port", str(base + 3),
+         "--grpc-base-port", str(base), "--sms-port", str(base + 4)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
+    url = f"http://127.0.0.1:{base + 3}"
+    deadline = time.monotonic() + 90
+    while not any("Stop with Ctrl-C" in line for line in lines):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("launcher did not start:\n" + "".join(lines))
+        time.sleep(0.2)
+    yield url, lines, var_dir
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("launcher ignored SIGTERM")
+
+
+def test_h1_banner_shows_url_docs_and_demo_logins(embedded):
+    url, lines, _ = embedded
+    text = "".join(lines)
+    assert f"{url}/docs" in text and "13800000002" in text and "demo1234" in text
+
+
+def test_h1_docs_and_openapi_are_served(embedded):
+    url, _, _ = embedded
+    assert requests.get(f"{url}/docs", timeout=5).status_code == 200
+    spec = requests.get(f"{url}/openapi.json", timeout=5).json()
+    assert spec["openapi"].startswith("3.") and "/api/v1/customers" in spec["paths"]
+
+
+def test_a2_demo_password_login_sees_own_seeded_customers(embedded):
+    url, _, _ = embedded
+    resp = requests.post(f"{url}/api/v1/auth/login/password",
+                         json={"phone": "13800000002", "password": "demo1234"}, timeout=10)
+    assert resp.status_code == 200, resp.text
+    token = resp.json()["access_token"]
+    customers = requests.get(f"{url}/api/v1/customers", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert customers.status_code == 200 and customers.json()["page"]["total"] == 3
+
+
+def test_a2_sms_code_printed_on_the_console_logs_in(embedded):
+    url, lines, _ = embedded
+    resp = requests.post(f"{url}/api/v1/auth/sms-codes", json={"phone": "13800000003"}, timeout=10)
+    assert resp.status_code == 202, resp.text
+    deadline = time.monotonic() + 10
+    code = None
+    while code is None and time.monotonic() < deadline:
+        for line in lines:
+            match = re.search(r"\[fake SMS\] 13800000003 .*\"code\": \"(\d{6})\"", line)
+            if match:
+                code = match.group(1)
+        time.sleep(0.1)
+    assert code, "no code printed:\n" + "".join(lines[-20:])
+    resp = requests.post(f"{url}/api/v1/auth/login/sms", json={"phone": "13800000003", "code": code}, timeout=10)
+    assert resp.status_code == 200, resp.text
+
+
+def test_f4_registering_in_embedded_mode_notifies_the_store_manager(embedded):
+    url, _, _ = embedded
+
+    def token(phone):
+        return requests.post(f"{url}/api/v1/auth/login/password", json={"phone": phone, "password": "demo1234"},
+                             timeout=10).json()["access_token"]
+
+    sales = {"Authorization": f"Bearer {token('13800000002')}"}
+    resp = requests.post(f"{url}/api/v1/customers", headers=sales, timeout=10,
+                         json={"name": "新客户", "phone": "13911112222", "fields": {"shop_type": "超市"}})
+    assert resp.status_code == 201, resp.text
+    manager = {"Authorization": f"Bearer {token('13800000001')}"}
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        items = requests.get(f"{url}/api/v1/notifications", headers=manager, timeout=10).json()["items"]
+        if any(n["subject"] == f"customer:{resp.json()['id']}" for n in items):
+            return
+        time.sleep(0.2)
+    pytest.fail("the store manager got no notification")
+
+
+def test_h1_sqlite_files_live_under_the_var_folder(embedded):
+    _, _, var_dir = embedded
+    assert {"identity.db", "customers.db", "messaging.db", "demo.json"} <= {p.name for p in var_dir.iterdir()}

@@ -36,9 +36,7 @@ def sender_for(url, secret=SECRET, key_id=KEY_ID):
 
 
 def login_code(phone="13800000001", code="123456", key="evt-1"):
-    return SmsMessage(
-        phone=phone, template="login_code", params={"code": code}, idempotency_key=key
-    )
+    return SmsMessage(phone=phone, template="login_code", params={"code": code}, idempotency_key=key)
 
 
 def test_f1_sent_login_code_is_recorded_with_its_template_params(fake_sms):
@@ -90,9 +88,7 @@ def test_f1_per_number_rate_limit_is_a_rejection_with_its_code(fake_sms):
 
 
 def test_f1_provider_5xx_is_unavailable(fake_sms):
-    fake_sms.fail_next(
-        "ServiceUnavailable", "The request has failed due to a temporary failure.", 503
-    )
+    fake_sms.fail_next("ServiceUnavailable", "The request has failed due to a temporary failure.", 503)
     with pytest.raises(SmsUnavailable):
         sender_for(fake_sms.url).send(login_code())
 
@@ -129,9 +125,7 @@ def test_f1_test_endpoints_list_filter_and_clear_messages(fake_sms):
     sender = sender_for(fake_sms.url)
     sender.send(login_code(phone="13800000001"))
     sender.send(login_code(phone="13900000002"))
-    listed = requests.get(
-        f"{fake_sms.url}/_fake/messages", params={"phone": "13900000002"}, timeout=5
-    ).json()
+    listed = requests.get(f"{fake_sms.url}/_fake/messages", params={"phone": "13900000002"}, timeout=5).json()
     assert [m["phone"] for m in listed] == ["13900000002"]
     assert len(requests.get(f"{fake_sms.url}/_fake/messages", timeout=5).json()) == 2
     assert requests.delete(f"{fake_sms.url}/_fake/messages", timeout=5).json() == {"deleted": 2}
@@ -139,9 +133,7 @@ def test_f1_test_endpoints_list_filter_and_clear_messages(fake_sms):
 
 
 def test_f1_fail_next_can_be_queued_over_http(fake_sms):
-    queued = requests.post(
-        f"{fake_sms.url}/_fake/fail_next", json={"code": "isv.BUSINESS_LIMIT_CONTROL"}, timeout=5
-    )
+    queued = requests.post(f"{fake_sms.url}/_fake/fail_next", json={"code": "isv.BUSINESS_LIMIT_CONTROL"}, timeout=5)
     assert queued.status_code == 200
     with pytest.raises(SmsRejected):
         sender_for(fake_sms.url).send(login_code())

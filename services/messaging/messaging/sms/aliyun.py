@@ -29,9 +29,7 @@ TIMEOUT = (3.0, 5.0)
 # succeed. isp.SYSTEM_ERROR's documented remedy is "call again"; Throttling.*
 # is the API gateway's request-rate limit (unlike isv.BUSINESS_LIMIT_CONTROL,
 # the per-number limit, which stays a rejection).
-_RETRYABLE_CODES = frozenset(
-    {"isp.SYSTEM_ERROR", "InternalError", "ServiceUnavailable", "ServiceTimeout"}
-)
+_RETRYABLE_CODES = frozenset({"isp.SYSTEM_ERROR", "InternalError", "ServiceUnavailable", "ServiceTimeout"})
 
 
 def _is_retryable(code: str) -> bool:
@@ -80,9 +78,7 @@ class AliyunSmsSender:
         template_code = self._templates.get(msg.template)
         if template_code is None:
             # our configuration, not the provider, lacks it; resending won't help
-            raise SmsRejected(
-                "TemplateNotConfigured", f"no Aliyun template code for {msg.template!r}"
-            )
+            raise SmsRejected("TemplateNotConfigured", f"no Aliyun template code for {msg.template!r}")
         params = {
             "AccessKeyId": self._access_key_id,
             "Action": "SendSms",
@@ -99,9 +95,7 @@ class AliyunSmsSender:
         }
         if msg.params:
             # compact JSON as in Aliyun's examples; values must be strings
-            params["TemplateParam"] = json.dumps(
-                msg.params, ensure_ascii=False, separators=(",", ":")
-            )
+            params["TemplateParam"] = json.dumps(msg.params, ensure_ascii=False, separators=(",", ":"))
         if msg.idempotency_key:
             # echoed in delivery receipts, so a receipt finds its event
             params["OutId"] = msg.idempotency_key
@@ -183,12 +177,7 @@ def sender_from_env(environ: Mapping[str, str]) -> SmsSender:
             access_key_id=TEST_ACCESS_KEY_ID,
             access_key_secret=TEST_ACCESS_KEY_SECRET,
             sign_name=environ.get("ALIYUN_SMS_SIGN_NAME", "").strip() or "CRM测试",
-            templates={
-                "login_code": environ.get("ALIYUN_SMS_TEMPLATE_LOGIN_CODE", "").strip()
-                or "login_code"
-            },
+            templates={"login_code": environ.get("ALIYUN_SMS_TEMPLATE_LOGIN_CODE", "").strip() or "login_code"},
             endpoint=_required(environ, "ALIYUN_SMS_ENDPOINT", why),
         )
-    raise SmsConfigError(
-        f"SMS_PROVIDER={provider!r} is not supported (expected 'aliyun' or 'fake')"
-    )
+    raise SmsConfigError(f"SMS_PROVIDER={provider!r} is not supported (expected 'aliyun' or 'fake')")

@@ -89,11 +89,7 @@ class FakeAliyunSms:
 
     def messages(self, phone: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
-            return [
-                {**m, "params": dict(m["params"])}
-                for m in self._messages
-                if phone is None or m["phone"] == phone
-            ]
+            return [{**m, "params": dict(m["params"])} for m in self._messages if phone is None or m["phone"] == phone]
 
     def clear(self) -> int:
         with self._lock:
@@ -123,9 +119,7 @@ class FakeAliyunSms:
                 return self._error(400, f"Missing{name}", f"{name} is mandatory for this action.")
         secret = self._keys.get(params["AccessKeyId"])
         if secret is None:
-            return self._error(
-                404, "InvalidAccessKeyId.NotFound", "Specified access key is not found."
-            )
+            return self._error(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
         if params["SignatureMethod"] != "HMAC-SHA1" or params["SignatureVersion"] != "1.0":
             return self._error(
                 400,
@@ -149,14 +143,10 @@ class FakeAliyunSms:
                 "Specified time stamp or date value is not well formatted.",
             )
         if abs(self._now() - sent_at.replace(tzinfo=UTC)) > CLOCK_SKEW:
-            return self._error(
-                400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."
-            )
+            return self._error(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
         with self._lock:
             if params["SignatureNonce"] in self._nonces:
-                return self._error(
-                    400, "SignatureNonceUsed", "Specified signature nonce was used already."
-                )
+                return self._error(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
             self._nonces.add(params["SignatureNonce"])
         if params["Action"] != "SendSms":
             return self._error(
@@ -167,9 +157,7 @@ class FakeAliyunSms:
         if params["Version"] != "2017-05-25":
             return self._error(400, "InvalidVersion", "Specified parameter Version is not valid.")
         if params.get("Format", "XML").upper() != "JSON":
-            return self._error(
-                400, "Fake.UnsupportedFormat", "The fake SMS server answers Format=JSON only."
-            )
+            return self._error(400, "Fake.UnsupportedFormat", "The fake SMS server answers Format=JSON only.")
         return None
 
     def _send_sms(self, params: Mapping[str, str]) -> Answer:

@@ -34,9 +34,7 @@ def percent_encode(value: str) -> str:
 
 def canonicalized_query(params: Mapping[str, str]) -> str:
     return "&".join(
-        f"{percent_encode(name)}={percent_encode(params[name])}"
-        for name in sorted(params)
-        if name != "Signature"
+        f"{percent_encode(name)}={percent_encode(params[name])}" for name in sorted(params) if name != "Signature"
     )
 
 
@@ -50,9 +48,7 @@ def sign(params: Mapping[str, str], access_key_secret: str, method: str = "GET")
     return base64.b64encode(digest).decode("ascii")
 
 
-def signature_matches(
-    params: Mapping[str, str], access_key_secret: str, method: str = "GET"
-) -> bool:
+def signature_matches(params: Mapping[str, str], access_key_secret: str, method: str = "GET") -> bool:
     """True when params["Signature"] is the one the secret produces."""
     expected = sign(params, access_key_secret, method)
     # constant-time compare: the fake verifies like a real server would

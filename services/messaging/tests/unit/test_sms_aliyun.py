@@ -33,9 +33,7 @@ def make_sender(**overrides):
 
 
 def login_code(phone="13800000001", key="evt-1"):
-    return SmsMessage(
-        phone=phone, template="login_code", params={"code": "123456"}, idempotency_key=key
-    )
+    return SmsMessage(phone=phone, template="login_code", params={"code": "123456"}, idempotency_key=key)
 
 
 def response(status, body):
@@ -181,13 +179,10 @@ class TestSenderFromEnv:
             sender_from_env({"SMS_PROVIDER": "fake"})
 
     def test_f1_fake_provider_uses_test_credentials_and_readable_template(self):
-        sender = sender_from_env(
-            {"SMS_PROVIDER": "fake", "ALIYUN_SMS_ENDPOINT": "http://127.0.0.1:8090"}
-        )
+        sender = sender_from_env({"SMS_PROVIDER": "fake", "ALIYUN_SMS_ENDPOINT": "http://127.0.0.1:8090"})
         params = dict(parse_qsl(sender.signed_query(login_code())))
         assert params["AccessKeyId"] == TEST_ACCESS_KEY_ID
         assert params["TemplateCode"] == "login_code"
         assert (
-            sign({k: v for k, v in params.items() if k != "Signature"}, TEST_ACCESS_KEY_SECRET)
-            == params["Signature"]
+            sign({k: v for k, v in params.items() if k != "Signature"}, TEST_ACCESS_KEY_SECRET) == params["Signature"]
         )

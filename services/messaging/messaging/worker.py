@@ -1,0 +1,73 @@
+"""`python -m messaging.worker`: the nameko service that feeds RabbitMQ events to handlers.py.
+
+eventlet must patch the standard library before anything imports socket, threading or ssl,
+so the patch runs first. Never start a gRPC server in this process (PLATFORM-NOTES.md); the
+identity client's calls run off the hub because crmkit.worker.consume runs the whole handler
+in an OS thread.
+"""
+
+import eventlet
+
+eventlet.monkey_patch()
+
+from nameko.events import event_handler  # noqa: E402
+
+from crm.identity.v1 import identity_pb2_grpc  # noqa: E402
+from crmkit.grpc_client import ServiceClient  # noqa: E402
+from crmkit.log import configure_logging  # noqa: E402
+from crmkit.metrics import serve_metrics  # noqa: E402
+from crmkit.settings import Settings  # noqa: E402
+from crmkit.worker import Provided, consume, run_worker  # noqa: E402
+
+from .db import database  # noqa: E402
+from .subscriptions import subscriptions  # noqa: E402
+
+SERVICE = "messaging"
+# ListStaff is a read: safe for gRPC to retry when identity is briefly unavailable.
+IDENTITY_IDEMPOTENT = ("ListStaff", "GetStaff")
+
+
+def _settings() -> Settings:
+    return Settings.from_env(SERVICE).require("amqp_url", "database_url", "service_token")
+
+
+def _database():
+    # A handful of connections: nameko runs at most max_workers handlers at once.
+    return database(_settings().database_url, pool_size=5)
+
+
+def _identity_client() -> ServiceClient:
+    settings = _settings()
+    return ServiceClient(
+        settings.peer("identity"),
+        identity_pb2_grpc.IdentityServiceStub,
+        "crm.identity.v1.IdentityService",
+        idempotent=IDENTITY_IDEMPOTENT,
+        service_token=settings.service_token,
+    )
+
+
+class MessagingWorker:
+    name = SERVICE
+
+    db = Provided(_database)
+    identity = Provided(_identity_client)
+
+    # requeue_on_error: a failure (identity down, database down) puts the event back for
+    # another try; the handler is idempotent on event_id, so a retry never notifies twice.
+    @event_handler("customers", "customer_registered", requeue_on_error=True)
+    def on_customer_registered(self, body):
+        handlers = subscriptions(self.db, self.identity)
+        return consume(SERVICE, body, handlers[("customers", "customer_registered")])
+
+
+def main() -> None:
+    settings = _settings()
+    settings.peer("identity")  # IDENTITY_ADDR is required too: stop now, not at the first event
+    configure_logging(SERVICE, settings.log_level)
+    serve_metrics(settings.metrics_port)
+    run_worker(MessagingWorker, settings.amqp_url)
+
+
+if __name__ == "__main__":
+    main()

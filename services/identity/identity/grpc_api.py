@@ -1,0 +1,133 @@
+"""IdentityService servicer: proto -> command, actor, use case, result -> proto. Nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from crm.common.v1 import common_pb2
+from crm.identity.v1 import identity_pb2 as pb
+from crm.identity.v1 import identity_pb2_grpc
+from crmkit.auth import require_actor
+from crmkit.db import Database
+from crmkit.grpc_server import ServiceRegistration
+from identity import convert
+from identity.service import commands, login, seats, sessions, staff, tenants
+
+FULL_NAME = "crm.identity.v1.IdentityService"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
+    def __init__(self, db: Database, ports: login.LoginPorts, *, clock: Callable[[], datetime] = utc_now):
+        self.db = db
+        self.ports = ports
+        self.clock = clock
+
+    # Public calls: no actor needed (a stale token sent along must not break them).
+
+    def CreateTenant(self, request, context):
+        now = self.clock()
+        cmd = commands.CreateTenant(
+            tenant_name=request.tenant_name,
+            owner_name=request.owner_name,
+            owner_phone=request.owner_phone,
+            owner_password=request.owner_password,
+            head_store_name=request.head_store_name,
+        )
+        new = tenants.create_tenant(self.db.uow(), cmd, now=now)
+        return pb.CreateTenantResponse(
+            tenant=convert.tenant_pb(new.tenant),
+            head_store=convert.store_pb(new.head_store),
+            owner=convert.staff_pb(new.owner, now=now),
+        )
+
+    def LoginWithPassword(self, request, context):
+        now = self.clock()
+        cmd = commands.LoginWithPassword(phone=request.phone, password=request.password, tenant_id=request.tenant_id)
+        return convert.token_pair_pb(login.login_with_password(self.db.uow(), self.ports, cmd, now=now), now=now)
+
+    def RequestSmsCode(self, request, context):
+        cmd = commands.RequestSmsCode(phone=request.phone, purpose=request.purpose)
+        sent = login.request_sms_code(self.db.uow(), self.ports, cmd, now=self.clock())
+        return pb.RequestSmsCodeResponse(
+            expires_in_seconds=sent.expires_in_seconds, resend_after_seconds=sent.resend_after_seconds
+        )
+
+    def LoginWithSmsCode(self, request, context):
+        now = self.clock()
+        cmd = commands.LoginWithSmsCode(phone=request.phone, code=request.code, tenant_id=request.tenant_id)
+        return convert.token_pair_pb(login.login_with_sms_code(self.db.uow(), self.ports, cmd, now=now), now=now)
+
+    def RefreshToken(self, request, context):
+        now = self.clock()
+        result = sessions.refresh(self.db.uow(), self.ports.issuer, request.refresh_token, now=now)
+        return convert.token_pair_pb(result, now=now)
+
+    def Logout(self, request, context):
+        sessions.logout(self.db.uow(), request.refresh_token, now=self.clock())
+        return pb.LogoutResponse()
+
+    # Calls with a staff or service token.
+
+    def GetMe(self, request, context):
+        return convert.staff_pb(staff.get_me(self.db.uow(), require_actor()), now=self.clock())
+
+    def CreateStore(self, request, context):
+        cmd = commands.CreateStore(name=request.name, parent_store_id=request.parent_store_id)
+        return convert.store_pb(tenants.create_store(self.db.uow(), require_actor(), cmd, now=self.clock()))
+
+    def ListStores(self, request, context):
+        stores = tenants.list_stores(self.db.uow(), require_actor())
+        return pb.ListStoresResponse(stores=[convert.store_pb(s) for s in stores])
+
+    def CreateStaff(self, request, context):
+        now = self.clock()
+        cmd = commands.CreateStaff(
+            name=request.name,
+            phone=request.phone,
+            password=request.password,
+            roles=tuple(request.roles),
+            permissions=tuple(request.permissions),
+            store_ids=tuple(request.store_ids),
+        )
+        return convert.staff_pb(staff.create_staff(self.db.uow(), require_actor(), cmd, now=now), now=now)
+
+    def GetStaff(self, request, context):
+        return convert.staff_pb(staff.get_staff(self.db.uow(), require_actor(), request.id), now=self.clock())
+
+    def ListStaff(self, request, context):
+        now = self.clock()
+        query = commands.ListStaff(
+            page=request.page.page or 1,
+            page_size=request.page.page_size or 20,
+            role=request.role,
+            store_id=request.store_id,
+        )
+        rows, total = staff.list_staff(self.db.uow(), require_actor(), query)
+        return pb.ListStaffResponse(
+            staff=[convert.staff_pb(s, now=now) for s in rows],
+            page=common_pb2.PageInfo(page=query.page, page_size=query.page_size, total=total),
+        )
+
+    def SetStaffPermissions(self, request, context):
+        now = self.clock()
+        cmd = commands.SetStaffPermissions(staff_id=request.staff_id, permissions=tuple(request.permissions))
+        return convert.staff_pb(staff.set_staff_permissions(self.db.uow(), require_actor(), cmd, now=now), now=now)
+
+    def RecordSeatPayment(self, request, context):
+        now = self.clock()
+        cmd = commands.RecordSeatPayment(
+            staff_id=request.staff_id,
+            months=request.months,
+            amount_fen=request.amount.fen,
+            payment_reference=request.payment_reference,
+        )
+        return convert.seat_pb(seats.record_seat_payment(self.db.uow(), require_actor(), cmd, now=now), now=now)
+
+
+def registration(servicer: IdentityServicer) -> ServiceRegistration:
+    return ServiceRegistration(identity_pb2_grpc.add_IdentityServiceServicer_to_server, servicer, FULL_NAME)

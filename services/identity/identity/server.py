@@ -1,0 +1,69 @@
+"""Composition root of identity: `python -m identity.server`."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import redis as redis_lib
+from cryptography.hazmat.primitives import serialization
+
+from crmkit.auth import TokenIssuer
+from crmkit.db import Database
+from crmkit.redis_client import Keys, make_redis
+from crmkit.runtime import ServiceRuntime, serve
+from crmkit.settings import Settings
+from identity.grpc_api import IdentityServicer, registration
+from identity.models import Outbox, ProcessedEvent
+from identity.service.login import LoginPorts
+from identity.sms import CodeSender, MessagingCodeSender
+from identity.sms_store import PasswordAttempts, SmsCodeStore
+
+SERVICE = "identity"
+DEFAULT_GRPC_PORT = 50051
+
+
+def build(
+    settings: Settings, *, redis: redis_lib.Redis | None = None, code_sender: CodeSender | None = None
+) -> ServiceRuntime:
+    # identity alone signs tokens: it cannot start without the private key.
+    settings.require("jwt_private_key", "database_url")
+    db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
+    closers = []
+    if redis is None:
+        redis = make_redis(settings.redis_url)
+        closers.append(redis.close)
+    if code_sender is None:
+        sender = MessagingCodeSender.from_settings(settings)
+        closers.append(sender.close)
+        code_sender = sender
+    keys = Keys(settings.redis_prefix, SERVICE)
+    ports = LoginPorts(
+        issuer=TokenIssuer(settings.jwt_private_key),
+        attempts=PasswordAttempts(redis, keys),
+        codes=SmsCodeStore(redis, keys),
+        sender=code_sender,
+    )
+    return ServiceRuntime(
+        service=SERVICE, db=db, registrations=[registration(IdentityServicer(db, ports))], closers=closers
+    )
+
+
+def public_key_of(private_key_pem: str) -> str:
+    key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
+def main() -> None:
+    settings = Settings.from_env(SERVICE, default_grpc_port=DEFAULT_GRPC_PORT)
+    if settings.jwt_private_key and not settings.jwt_public_key:
+        # identity verifies its own tokens (GetMe, CreateStaff...): the public half follows from the private one.
+        settings = dataclasses.replace(settings, jwt_public_key=public_key_of(settings.jwt_private_key))
+    serve(build(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

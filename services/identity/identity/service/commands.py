@@ -1,0 +1,72 @@
+"""What callers ask for, as plain values (the servicer builds these from proto messages)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class CreateTenant:
+    tenant_name: str
+    owner_name: str
+    owner_phone: str
+    owner_password: str
+    head_store_name: str = ""
+
+
+@dataclass(frozen=True)
+class CreateStore:
+    name: str
+    parent_store_id: str = ""
+
+
+@dataclass(frozen=True)
+class CreateStaff:
+    name: str
+    phone: str
+    password: str = ""
+    roles: tuple[str, ...] = ()
+    permissions: tuple[str, ...] = ()
+    store_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListStaff:
+    page: int = 1
+    page_size: int = 20
+    role: str = ""
+    store_id: str = ""
+
+
+@dataclass(frozen=True)
+class SetStaffPermissions:
+    staff_id: str
+    permissions: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class RecordSeatPayment:
+    staff_id: str
+    months: int
+    amount_fen: int
+    payment_reference: str
+
+
+@dataclass(frozen=True)
+class LoginWithPassword:
+    phone: str
+    password: str
+    tenant_id: str = ""
+
+
+@dataclass(frozen=True)
+class RequestSmsCode:
+    phone: str
+    purpose: str = "login"
+
+
+@dataclass(frozen=True)
+class LoginWithSmsCode:
+    phone: str
+    code: str
+    tenant_id: str = ""

@@ -1,0 +1,128 @@
+"""Sessions: access token plus rotating refresh tokens; refresh and logout (A2).
+
+A session is a family of refresh tokens. Each refresh uses one up and issues the next; a used one
+coming back means a copy leaked, so the whole family is revoked (RFC 6819 5.2.2.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from crmkit.auth import STAFF, TokenIssuer
+from crmkit.db import UnitOfWork, new_id
+from crmkit.errors import PermissionDenied, Unauthenticated
+from identity.domain import roles as rules
+from identity.domain import sessions
+from identity.errors import Codes, Keys
+from identity.models import RefreshToken, Staff
+from identity.service.common import load_staff
+from identity.service.seats import seat_period
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    access_token: str
+    access_expires_at: datetime
+    refresh_token: str
+    refresh_expires_at: datetime
+    staff: Staff
+
+
+def ensure_may_log_in(staff: Staff, now: datetime) -> None:
+    """Checked at every login and refresh: the access token lives 15 minutes, so a switched-off
+    account or a lapsed seat is locked out within that (A3)."""
+    if not staff.active:
+        raise PermissionDenied(Codes.STAFF_INACTIVE, Keys.STAFF_INACTIVE)
+    if staff.seat is not None and not seat_period(staff.seat).is_valid_at(now):
+        raise PermissionDenied(Codes.SEAT_EXPIRED, Keys.SEAT_EXPIRED)
+
+
+def issue_tokens(
+    uow: UnitOfWork, issuer: TokenIssuer, staff: Staff, *, session_id: str | None, now: datetime
+) -> LoginResult:
+    """A new access token and the next refresh token of the session (a new session if None)."""
+    session_id = session_id or new_id()
+    seat_until = seat_period(staff.seat).valid_until if staff.seat is not None else None
+    access, access_expires = issuer.issue(
+        kind=STAFF,
+        subject_id=staff.id,
+        tenant_id=staff.tenant_id,
+        roles=staff.roles,
+        permissions=rules.effective_permissions(staff.roles, staff.permissions),
+        store_ids=staff.store_ids,
+        seat_until=seat_until,
+        session_id=session_id,
+        ttl=sessions.ACCESS_TTL,
+        now=now,
+    )
+    refresh = sessions.new_refresh_token()
+    refresh_expires = now + sessions.REFRESH_TTL
+    uow.session.add(
+        RefreshToken(
+            tenant_id=staff.tenant_id,
+            staff_id=staff.id,
+            session_id=session_id,
+            token_hash=sessions.hash_refresh_token(refresh),
+            expires_at=refresh_expires,
+            created_at=now,
+        )
+    )
+    return LoginResult(access, access_expires, refresh, refresh_expires, staff)
+
+
+def _revoke_session(uow: UnitOfWork, session_id: str, now: datetime) -> None:
+    uow.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.session_id == session_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+def _invalid() -> Unauthenticated:
+    return Unauthenticated(Codes.REFRESH_TOKEN_INVALID, Keys.REFRESH_TOKEN_INVALID)
+
+
+def refresh(uow: UnitOfWork, issuer: TokenIssuer, token: str, *, now: datetime) -> LoginResult:
+    if not token:
+        raise _invalid()
+    with uow:
+        # Lock the row: two refreshes racing with one token must not both rotate it; the second
+        # waits here, then sees it used and is treated as reuse.
+        row = uow.session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == sessions.hash_refresh_token(token)).with_for_update()
+        )
+        if row is None:
+            raise _invalid()
+        state = sessions.refresh_state(
+            used_at=row.used_at, revoked_at=row.revoked_at, expires_at=row.expires_at, now=now
+        )
+        if state == sessions.REUSED:
+            _revoke_session(uow, row.session_id, now)
+            # The revocation must stick even though the call fails.
+            uow.commit()
+            raise Unauthenticated(Codes.REFRESH_TOKEN_REUSED, Keys.REFRESH_TOKEN_REUSED)
+        if state != sessions.USABLE:
+            raise _invalid()
+        staff = load_staff(uow, row.tenant_id, row.staff_id)
+        ensure_may_log_in(staff, now)
+        row.used_at = now
+        result = issue_tokens(uow, issuer, staff, session_id=row.session_id, now=now)
+        uow.commit()
+        return result
+
+
+def logout(uow: UnitOfWork, token: str, *, now: datetime) -> None:
+    """Revokes the token's whole session. Idempotent: an unknown or revoked token is not an error,
+    so a client can always log out cleanly."""
+    if not token:
+        return
+    with uow:
+        row = uow.session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == sessions.hash_refresh_token(token))
+        )
+        if row is not None:
+            _revoke_session(uow, row.session_id, now)
+            uow.commit()

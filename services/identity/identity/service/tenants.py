@@ -1,0 +1,114 @@
+"""Tenant sign-up and stores (A1, A4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork, new_id
+from crmkit.errors import InvalidInput
+from identity.domain import roles as rules
+from identity.domain.validation import clean_text, name_problem, password_problem, phone_problem, raise_if_any
+from identity.models import Staff, Store, Tenant
+from identity.service import commands
+from identity.service.common import acting_staff, audit, head_store_id, not_allowed, staff_snapshot
+from identity.service.staff import new_staff, staff_event
+
+DEFAULT_HEAD_STORE_NAME = "总店"  # "head store": what a merchant calls it when they give no name
+
+
+@dataclass(frozen=True)
+class NewTenant:
+    tenant: Tenant
+    head_store: Store
+    owner: Staff
+
+
+def create_tenant(uow: UnitOfWork, cmd: commands.CreateTenant, *, now: datetime) -> NewTenant:
+    """Public sign-up: the tenant, its head store and its owner, all or nothing."""
+    tenant_name = clean_text(cmd.tenant_name)
+    owner_name = clean_text(cmd.owner_name)
+    phone = clean_text(cmd.owner_phone)
+    store_name = clean_text(cmd.head_store_name) or DEFAULT_HEAD_STORE_NAME
+    raise_if_any(
+        {
+            "tenant_name": name_problem(tenant_name),
+            "owner_name": name_problem(owner_name),
+            "owner_phone": phone_problem(phone),
+            "owner_password": password_problem(cmd.owner_password or ""),
+            "head_store_name": name_problem(store_name),
+        }
+    )
+    with uow:
+        tenant_id = new_id()
+        tenant = Tenant(id=tenant_id, tenant_id=tenant_id, name=tenant_name, created_at=now)
+        store = Store(tenant_id=tenant_id, name=store_name, is_head=True, created_at=now)
+        uow.session.add_all([tenant, store])
+        uow.session.flush()
+        owner = new_staff(
+            uow,
+            tenant_id=tenant_id,
+            name=owner_name,
+            phone=phone,
+            password=cmd.owner_password,
+            roles=[rules.OWNER],
+            permissions=[],
+            store_ids=[store.id],
+            now=now,
+        )
+        audit(
+            uow,
+            tenant_id=tenant_id,
+            # Nobody is logged in at sign-up: the owner creates themself.
+            actor_kind="signup",
+            actor_id=owner.id,
+            action="staff.created",
+            object_type="staff",
+            object_id=owner.id,
+            before=None,
+            after=staff_snapshot(owner),
+            now=now,
+        )
+        uow.publish(
+            "tenant_created",
+            tenant_id,
+            {"tenant_id": tenant_id, "name": tenant_name, "head_store_id": store.id, "owner_staff_id": owner.id},
+        )
+        uow.publish("staff_created", tenant_id, staff_event(owner))
+        uow.commit()
+        return NewTenant(tenant=tenant, head_store=store, owner=owner)
+
+
+def create_store(uow: UnitOfWork, actor: Actor, cmd: commands.CreateStore, *, now: datetime) -> Store:
+    name = clean_text(cmd.name)
+    parent_id = clean_text(cmd.parent_store_id)
+    raise_if_any({"name": name_problem(name)})
+    with uow:
+        if rules.OWNER not in acting_staff(uow, actor).roles:
+            raise not_allowed()
+        if parent_id:
+            parent = uow.session.scalar(
+                select(Store.id).where(Store.tenant_id == actor.tenant_id, Store.id == parent_id)
+            )
+            if parent is None:
+                raise InvalidInput(fields={"parent_store_id": "validation.invalid_choice"})
+        else:
+            parent_id = head_store_id(uow, actor.tenant_id)
+        store = Store(tenant_id=actor.tenant_id, name=name, parent_store_id=parent_id, is_head=False, created_at=now)
+        uow.session.add(store)
+        uow.commit()
+        return store
+
+
+def list_stores(uow: UnitOfWork, actor: Actor) -> list[Store]:
+    """Owners and services see every store; other staff only the stores they belong to (A4)."""
+    with uow:
+        query = select(Store).where(Store.tenant_id == actor.tenant_id)
+        if not actor.is_service:
+            viewer = acting_staff(uow, actor)
+            if rules.OWNER not in viewer.roles:
+                query = query.where(Store.id.in_(viewer.store_ids))
+        return list(uow.session.scalars(query.order_by(Store.is_head.desc(), Store.created_at, Store.id)))

@@ -24,7 +24,7 @@ def validate_send(phone: str, template: str, params: Mapping[str, object], idemp
     fields: dict[str, str] = {}
     if not phone:
         fields["phone"] = "validation.required"
-    elif not PHONE.match(phone):
+    elif not PHONE.fullmatch(phone):  # fullmatch: `$` alone accepts a trailing newline
         fields["phone"] = "validation.phone_invalid"
     if not template:
         fields["template"] = "validation.required"

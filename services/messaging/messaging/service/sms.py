@@ -96,9 +96,17 @@ def send_sms(
     return SmsResult(receipt.provider, receipt.provider_message_id, replayed=False)
 
 
-def _claim_key(db: Database, tenant_id: str, cmd: SendSms, params_json: str, now: datetime) -> SmsMessage | None:
-    """None when this call now holds the key and must send; the finished row of an earlier
-    call with the same key otherwise."""
+@dataclass(frozen=True)
+class _Outcome:
+    status: str
+    provider: str
+    provider_message_id: str
+    error_code: str
+
+
+def _claim_key(db: Database, tenant_id: str, cmd: SendSms, params_json: str, now: datetime) -> _Outcome | None:
+    """None when this call now holds the key and must send; the outcome of an earlier call
+    with the same key otherwise."""
     with db.uow() as uow:
         row = uow.session.scalar(
             select(SmsMessage).where(SmsMessage.idempotency_key == cmd.idempotency_key).with_for_update()
@@ -126,7 +134,7 @@ def _claim_key(db: Database, tenant_id: str, cmd: SendSms, params_json: str, now
             # that never was; another tenant's key must not reveal anything either.
             raise Conflict(Codes.IDEMPOTENCY_KEY_REUSED, "error.idempotency_key_reused")
         if row.status != SMS_PENDING:
-            return row
+            return _Outcome(row.status, row.provider, row.provider_message_id, row.error_code)
         if now - row.attempted_at < STALE_PENDING:
             raise Conflict(Codes.SMS_SEND_IN_PROGRESS, "error.sms_send_in_progress")
         row.attempted_at = now

@@ -47,7 +47,7 @@ def define_field(
     errors: dict[str, str] = {}
     if not key:
         errors["field.key"] = "validation.required"
-    elif not KEY_PATTERN.match(key):
+    elif not KEY_PATTERN.fullmatch(key):
         errors["field.key"] = "validation.invalid"
     if not label:
         errors["field.label"] = "validation.required"
@@ -87,9 +87,9 @@ def value_error(definition: FieldDefinition, value: str) -> str | None:
     if definition.kind == TEXT:
         return "validation.too_long" if len(value) > TEXT_VALUE_MAX else None
     if definition.kind == NUMBER:
-        return None if NUMBER_PATTERN.match(value) else "validation.not_a_number"
+        return None if NUMBER_PATTERN.fullmatch(value) else "validation.not_a_number"
     if definition.kind == DATE:
-        if not DATE_PATTERN.match(value):
+        if not DATE_PATTERN.fullmatch(value):
             return "validation.invalid_date"
         try:
             date.fromisoformat(value)

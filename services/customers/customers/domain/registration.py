@@ -86,7 +86,7 @@ def name_error(name: str) -> str | None:
 def phone_error(phone: str) -> str | None:
     if not phone:
         return "validation.required"
-    return None if PHONE_PATTERN.match(phone) else "validation.phone_invalid"
+    return None if PHONE_PATTERN.fullmatch(phone) else "validation.phone_invalid"
 
 
 def register(actor: Actor, cmd: RegisterCustomer, definitions: Iterable[FieldDefinition]) -> Registration:

@@ -34,6 +34,7 @@ def test_c1_valid_definition_is_normalised():
         ({"key": "1st"}, "field.key", "validation.invalid"),
         ({"key": "has-dash"}, "field.key", "validation.invalid"),
         ({"key": "a" * 41}, "field.key", "validation.invalid"),
+        ({"key": "level\n"}, "field.key", "validation.invalid"),
         ({"label": "   "}, "field.label", "validation.required"),
         ({"label": "x" * 31}, "field.label", "validation.too_long"),
         ({"kind": ""}, "field.kind", "validation.required"),

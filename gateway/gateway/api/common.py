@@ -1,0 +1,63 @@
+"""Pieces every area's views share: calling a peer with the caller's token, proto times, paging."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from apiflask import Schema
+from apiflask.fields import Boolean, DateTime, Integer, String
+from apiflask.validators import Length, Range, Regexp
+from flask import current_app, g
+
+from gateway.auth import BEARER_SCHEME
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+# Mainland mobile numbers; the services check again, this only stops obvious typos early.
+PHONE = Regexp(r"^1\d{10}$", error="validation.phone_invalid")
+SECURED = [{BEARER_SCHEME: []}]
+
+
+def config():
+    return current_app.extensions["gateway"]
+
+
+def call(peer: str, method: str, request):
+    """One gRPC call on behalf of the caller: their bearer token travels with it (if any)."""
+    return getattr(config(), peer).call(method, request, token=g.get("token"))
+
+
+def timestamp(message, field: str):
+    """An aware UTC datetime from a Timestamp field, or None when the field is unset."""
+    if not message.HasField(field):
+        return None
+    return getattr(message, field).ToDatetime(tzinfo=UTC)
+
+
+def text(max_len: int, *, required: bool = False, min_len: int = 0, **kwargs) -> String:
+    if required:
+        min_len = max(min_len, 1)
+    return String(required=required, validate=Length(min=min_len, max=max_len), **kwargs)
+
+
+class PageQuery(Schema):
+    page = Integer(load_default=1, validate=Range(min=1, max=10_000))
+    page_size = Integer(load_default=DEFAULT_PAGE_SIZE, validate=Range(min=1, max=MAX_PAGE_SIZE))
+
+
+class PageOut(Schema):
+    page = Integer(required=True)
+    page_size = Integer(required=True)
+    total = Integer(required=True)
+
+
+def page_out(info) -> dict:
+    return {"page": info.page, "page_size": info.page_size, "total": info.total}
+
+
+class Timestamped(Schema):
+    created_at = DateTime(allow_none=True, metadata={"description": "ISO 8601, UTC"})
+
+
+class Ok(Schema):
+    ok = Boolean(required=True)

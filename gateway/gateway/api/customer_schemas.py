@@ -1,0 +1,101 @@
+"""Request and response schemas of customers and their tenant-configured fields (C1, C2)."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range, Regexp
+
+from crm.customers.v1 import customers_pb2 as pb
+from gateway.api.common import PHONE, PageOut, PageQuery, Timestamped, text, timestamp
+
+# JSON names of FieldKind: the enum's names without the prefix, lower case.
+KINDS = {
+    "text": pb.FIELD_KIND_TEXT,
+    "number": pb.FIELD_KIND_NUMBER,
+    "date": pb.FIELD_KIND_DATE,
+    "choice": pb.FIELD_KIND_CHOICE,
+}
+KIND_NAMES = {value: name for name, value in KINDS.items()}
+FIELD_KEY = Regexp(r"^[a-z][a-z0-9_]{0,39}$", error="validation.invalid")
+
+
+class CustomerFieldOut(Schema):
+    key = String(required=True)
+    label = String()
+    kind = String(metadata={"enum": list(KINDS)})
+    required = Boolean()
+    options = List(String())
+    position = Integer()
+
+
+class CustomerFieldsOut(Schema):
+    fields = List(Nested(CustomerFieldOut))
+
+
+class CustomerFieldIn(Schema):
+    label = text(32, required=True)
+    kind = String(required=True, validate=OneOf(list(KINDS), error="validation.invalid_choice"))
+    required = Boolean(load_default=False)
+    options = List(text(32, required=True), load_default=list, validate=Length(max=50))
+    position = Integer(load_default=0, validate=Range(min=0, max=1000))
+
+
+class CustomerOut(Timestamped):
+    id = String(required=True)
+    tenant_id = String()
+    name = String()
+    phone = String()
+    owner_staff_id = String(allow_none=True, metadata={"description": "Empty when in the public pool"})
+    store_id = String()
+    fields = Dict(keys=String(), values=String(), metadata={"description": "Values of the configured fields"})
+    registered_by_staff_id = String()
+
+
+class CustomerIn(Schema):
+    name = text(32, required=True)
+    phone = String(required=True, validate=PHONE)
+    fields = Dict(
+        keys=String(validate=FIELD_KEY),
+        values=String(validate=Length(max=500)),
+        load_default=dict,
+        metadata={"description": "Values of tenant-configured fields by key, as text (dates YYYY-MM-DD)"},
+    )
+    store_id = String(validate=Length(max=64), metadata={"description": "Defaults to the caller's first store"})
+    owner_staff_id = String(
+        validate=Length(max=64), metadata={"description": "Managers only: register for a colleague"}
+    )
+
+
+class CustomerQuery(PageQuery):
+    q = String(load_default="", validate=Length(max=64), metadata={"description": "Name (partial) or phone (prefix)"})
+
+
+class CustomerListOut(Schema):
+    customers = List(Nested(CustomerOut))
+    page = Nested(PageOut)
+
+
+def field_dict(field) -> dict:
+    return {
+        "key": field.key,
+        "label": field.label,
+        "kind": KIND_NAMES.get(field.kind, "text"),
+        "required": field.required,
+        "options": list(field.options),
+        "position": field.position,
+    }
+
+
+def customer_dict(customer) -> dict:
+    return {
+        "id": customer.id,
+        "tenant_id": customer.tenant_id,
+        "name": customer.name,
+        "phone": customer.phone,
+        "owner_staff_id": customer.owner_staff_id or None,
+        "store_id": customer.store_id,
+        "fields": dict(customer.fields),
+        "registered_by_staff_id": customer.registered_by_staff_id,
+        "created_at": timestamp(customer, "created_at"),
+    }

@@ -1,0 +1,33 @@
+"""Public merchant sign-up."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+
+from crm.identity.v1 import identity_pb2 as pb
+from gateway.api.common import call
+from gateway.api.identity_schemas import TenantCreatedOut, TenantIn, staff_dict, store_dict, tenant_dict
+from gateway.idempotency import idempotent
+from gateway.ratelimit import public_limit
+
+bp = APIBlueprint("tenants", __name__, tag="Tenants", url_prefix="/api/v1")
+
+
+@bp.post("/tenants")
+@bp.doc(operation_id="createTenant", responses=[400, 409, 422, 429, 503])
+@public_limit
+@idempotent
+@bp.input(TenantIn, arg_name="body")
+@bp.output(TenantCreatedOut, status_code=201)
+def create_tenant(body):
+    """Sign a merchant up
+
+    Creates the tenant, its head store and its owner account; then log in as the owner.
+    Send an `Idempotency-Key` header so a retried sign-up cannot create a second tenant.
+    """
+    reply = call("identity", "CreateTenant", pb.CreateTenantRequest(**body))
+    return {
+        "tenant": tenant_dict(reply.tenant),
+        "head_store": store_dict(reply.head_store),
+        "owner": staff_dict(reply.owner),
+    }

@@ -1,0 +1,98 @@
+"""The gateway's app factory: HTTP/JSON at the edge, gRPC to the services behind it."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from apiflask import APIFlask
+from flask import g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from gateway import errors, ops
+from gateway.api import BLUEPRINTS
+from gateway.auth import BEARER_SCHEME, authenticate, client_ip
+from gateway.config import GatewayConfig
+from gateway.ratelimit import PUBLIC, RateLimiter
+
+__all__ = ["GatewayConfig", "create_app"]
+
+log = logging.getLogger(__name__)
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "fields"],
+            "properties": {
+                "code": {"type": "string", "description": "Stable UPPER_SNAKE code clients switch on"},
+                "message": {"type": "string", "description": "For people, in the Accept-Language language"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "string"},
+                    "description": "Problem of each named request field",
+                },
+                "request_id": {"type": "string", "description": "Quote it when reporting a problem"},
+            },
+        }
+    },
+}
+
+DESCRIPTION = """CRM API for the mini-program and the PC admin.
+
+Log in with `POST /api/v1/auth/login/password` (or an SMS code), then press **Authorize** and
+paste the `access_token`. Errors are `{"error": {"code", "message", "fields"}}`; messages follow
+`Accept-Language` (Simplified Chinese by default). Creating POSTs accept an `Idempotency-Key`
+header: a repeat with the same key and body returns the first response.
+"""
+
+
+def create_app(config: GatewayConfig) -> APIFlask:
+    app = APIFlask(__name__, title="CRM API", version="v1", spec_path="/openapi.json", docs_path="/docs")
+    app.config.update(
+        VALIDATION_ERROR_STATUS_CODE=400,
+        VALIDATION_ERROR_DESCRIPTION="Invalid input (code INVALID_INPUT, fields named)",
+        VALIDATION_ERROR_SCHEMA=ERROR_SCHEMA,
+        HTTP_ERROR_SCHEMA=ERROR_SCHEMA,
+        SECURITY_SCHEMES={BEARER_SCHEME: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        DESCRIPTION=DESCRIPTION,
+        # Request bodies here are small forms; anything bigger is a mistake or an attack.
+        MAX_CONTENT_LENGTH=1024 * 1024,
+    )
+    # Chinese messages as characters, not \\u escapes: easier to read in logs and curl.
+    app.json.ensure_ascii = False
+    if config.trusted_proxy_hops:
+        # Behind the Ingress: take the client IP from X-Forwarded-For, trusting only our proxies.
+        hops = config.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.extensions["gateway"] = config
+    limiter = RateLimiter(config.redis, config.keys)
+    api_blueprints = {bp.name for bp in BLUEPRINTS}
+
+    ops.install(app)
+    errors.install(app)
+
+    @app.before_request
+    def guard():
+        if request.blueprint not in api_blueprints:
+            return
+        authenticate()
+        view = app.view_functions.get(request.endpoint)
+        if getattr(view, "_gateway_rate_limit", None) == PUBLIC:
+            bucket, limit = f"ip:{client_ip()}:{request.endpoint}", config.rate_limit_public_per_min
+        elif g.actor is not None:
+            bucket, limit = f"actor:{g.actor.tenant_id}:{g.actor.subject_id}", config.rate_limit_actor_per_min
+        else:
+            # No valid token: the view will answer 401, but 401s must not be free to hammer.
+            bucket, limit = f"anon:{client_ip()}", config.rate_limit_actor_per_min
+        try:
+            limiter.enforce(bucket, limit)
+        except redis.RedisError:
+            # Fail open: limits protect the services, they are not worth refusing every request.
+            log.warning("rate limiter unavailable; request let through", exc_info=True)
+
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+    return app

@@ -1,0 +1,63 @@
+"""Who is calling: the bearer token is verified here too, though every service verifies it again.
+
+Verifying at the edge answers 401 before any gRPC call is made, and gives rate limits and
+idempotency keys a trustworthy actor (tenant + staff) to be keyed by.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import current_app, g, request
+
+from crmkit.auth import Actor
+from crmkit.errors import DomainError, Unauthenticated
+
+BEARER_SCHEME = "BearerAuth"
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def authenticate() -> None:
+    """Before each request: remember the actor, or why there is none (raised only where needed,
+    so a stale token does not block the public login and refresh endpoints)."""
+    g.token = bearer_token()
+    g.actor = None
+    g.auth_error = None
+    if g.token:
+        try:
+            g.actor = current_app.extensions["gateway"].verifier.verify(g.token)
+        except DomainError as err:
+            g.auth_error = err
+
+
+def current_actor() -> Actor:
+    if g.get("auth_error") is not None:
+        raise g.auth_error
+    if g.get("actor") is None:
+        raise Unauthenticated("TOKEN_MISSING", "error.token_missing")
+    return g.actor
+
+
+def staff_only(view):
+    """The view needs a valid access token; 401 (or 403 for an expired seat) before anything else."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        current_actor()
+        return view(*args, **kwargs)
+
+    wrapper._gateway_staff_only = True
+    return wrapper
+
+
+def client_ip() -> str:
+    # Behind the Ingress the peer is the proxy; ProxyFix (configured in create_app) rewrites
+    # remote_addr from X-Forwarded-For with a fixed number of trusted hops.
+    return request.remote_addr or "unknown"

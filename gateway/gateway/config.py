@@ -1,0 +1,81 @@
+"""Everything the gateway needs, built once by the composition root (serve.py or the launcher)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+from crm.customers.v1 import customers_pb2_grpc
+from crm.identity.v1 import identity_pb2_grpc
+from crm.messaging.v1 import messaging_pb2_grpc
+from crmkit.auth import TokenVerifier
+from crmkit.grpc_client import ServiceClient
+from crmkit.redis_client import Keys, make_redis
+from crmkit.settings import Settings, env_int
+
+IDENTITY = "crm.identity.v1.IdentityService"
+CUSTOMERS = "crm.customers.v1.CustomersService"
+MESSAGING = "crm.messaging.v1.MessagingService"
+
+# Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
+IDEMPOTENT_METHODS = {
+    IDENTITY: ["GetMe", "GetStaff", "ListStaff", "ListStores"],
+    CUSTOMERS: ["ListCustomerFields", "GetCustomer", "ListCustomers"],
+    MESSAGING: ["ListNotifications"],
+}
+
+
+@dataclass
+class GatewayConfig:
+    identity: ServiceClient
+    customers: ServiceClient
+    messaging: ServiceClient
+    redis: redis.Redis
+    keys: Keys
+    verifier: TokenVerifier
+    # Requests per minute: per client IP on the public auth endpoints, per staff member elsewhere.
+    rate_limit_public_per_min: int = 20
+    rate_limit_actor_per_min: int = 600
+    # How long an Idempotency-Key and its stored response live.
+    idempotency_ttl_seconds: int = 24 * 3600
+    # Deadline of one readiness probe of a peer; Kubernetes' probe itself times out at 2 s.
+    ready_check_timeout: float = 0.5
+    # Proxies in front of us that append to X-Forwarded-For (1 behind the Ingress). 0 trusts
+    # none: a client could otherwise pick any IP and escape the per-IP limits.
+    trusted_proxy_hops: int = 0
+
+    @property
+    def peers(self) -> dict[str, ServiceClient]:
+        return {"identity": self.identity, "customers": self.customers, "messaging": self.messaging}
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        redis: redis.Redis | None = None,
+        rate_limit_public_per_min: int | None = None,
+        rate_limit_actor_per_min: int | None = None,
+    ) -> GatewayConfig:
+        """Clients from IDENTITY_ADDR / CUSTOMERS_ADDR / MESSAGING_ADDR; a missing one stops startup."""
+        settings.require("jwt_public_key")
+        return cls(
+            identity=client(settings.peer("identity"), identity_pb2_grpc.IdentityServiceStub, IDENTITY),
+            customers=client(settings.peer("customers"), customers_pb2_grpc.CustomersServiceStub, CUSTOMERS),
+            messaging=client(settings.peer("messaging"), messaging_pb2_grpc.MessagingServiceStub, MESSAGING),
+            redis=redis if redis is not None else make_redis(settings.redis_url),
+            keys=Keys(settings.redis_prefix, "gateway"),
+            verifier=TokenVerifier(settings.jwt_public_key),
+            rate_limit_public_per_min=rate_limit_public_per_min or env_int("RATE_LIMIT_PUBLIC_PER_MIN", 20),
+            rate_limit_actor_per_min=rate_limit_actor_per_min or env_int("RATE_LIMIT_ACTOR_PER_MIN", 600),
+            trusted_proxy_hops=env_int("TRUSTED_PROXY_HOPS", 0),
+        )
+
+    def close(self) -> None:
+        for peer in self.peers.values():
+            peer.close()
+
+
+def client(address: str, stub_class, full_name: str, *, timeout: float = 5.0) -> ServiceClient:
+    return ServiceClient(address, stub_class, full_name, idempotent=IDEMPOTENT_METHODS[full_name], timeout=timeout)

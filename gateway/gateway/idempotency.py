@@ -1,0 +1,116 @@
+"""`Idempotency-Key` on creating POSTs: a retried request (lost response, double tap) gets the
+first response again instead of creating a second store, staff member or customer.
+
+The key is scoped by actor (tenant + staff, or client IP for public endpoints), method and path,
+so two clients cannot see each other's responses by guessing keys. The first request claims the
+key with SET NX (a "processing" marker), runs, then stores (status, body) for 24 h. 4xx answers
+are stored like successes (the same body would fail the same way); 5xx answers release the key so
+the client can retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from functools import wraps
+
+from apiflask import HTTPError
+from flask import Response, current_app, g, request
+
+from crmkit.errors import DomainError
+from gateway.auth import client_ip
+from gateway.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+PROCESSING = "processing"
+DONE = "done"
+
+
+def _scope() -> str:
+    actor = g.get("actor")
+    if actor is not None:
+        return f"actor:{actor.tenant_id}:{actor.subject_id}"
+    return f"ip:{client_ip()}"
+
+
+def _fingerprint() -> str:
+    """Same body means same JSON value, whatever the key order or spacing."""
+    parsed = request.get_json(silent=True)
+    raw = (
+        json.dumps(parsed, sort_keys=True, separators=(",", ":")).encode() if parsed is not None else request.get_data()
+    )
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _storage_key(idempotency_key: str) -> str:
+    cfg = current_app.extensions["gateway"]
+    scoped = f"{_scope()}|{request.method}|{request.path}|{idempotency_key}"
+    return cfg.keys("idem", hashlib.sha256(scoped.encode()).hexdigest())
+
+
+def _run(view, args, kwargs) -> Response:
+    """The view's response, with domain and HTTP errors rendered as the client would see them,
+    so a 4xx can be stored and replayed. Unexpected exceptions propagate."""
+    try:
+        rv = view(*args, **kwargs)
+    except (DomainError, HTTPError) as err:
+        rv = current_app.handle_user_exception(err)
+    return current_app.make_response(rv)
+
+
+def _replay(stored: dict) -> Response:
+    response = Response(stored["body"], status=stored["status"], mimetype="application/json")
+    response.headers[REPLAYED_HEADER] = "true"
+    return response
+
+
+def idempotent(view):
+    """Decorator for creating POST views; without the header the request runs as usual."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        idempotency_key = request.headers.get(HEADER)
+        if idempotency_key is None:
+            return view(*args, **kwargs)
+        if not idempotency_key.strip() or len(idempotency_key) > MAX_KEY_LENGTH:
+            raise ApiError(
+                400, "IDEMPOTENCY_KEY_INVALID", "error.idempotency_key_invalid", fields={HEADER: "validation.invalid"}
+            )
+        cfg = current_app.extensions["gateway"]
+        redis = cfg.redis
+        key = _storage_key(idempotency_key)
+        fingerprint = _fingerprint()
+        marker = json.dumps({"state": PROCESSING, "fingerprint": fingerprint})
+        if not redis.set(key, marker, nx=True, ex=cfg.idempotency_ttl_seconds):
+            stored = json.loads(redis.get(key) or "null")
+            if stored is None:
+                # Expired or released between SET and GET: the caller may simply retry.
+                raise ApiError(409, "IDEMPOTENCY_IN_PROGRESS", "error.idempotency_in_progress")
+            if stored["fingerprint"] != fingerprint:
+                raise ApiError(422, "IDEMPOTENCY_KEY_REUSED", "error.idempotency_key_reused")
+            if stored["state"] == PROCESSING:
+                raise ApiError(409, "IDEMPOTENCY_IN_PROGRESS", "error.idempotency_in_progress")
+            return _replay(stored)
+        try:
+            response = _run(view, args, kwargs)
+        except BaseException:
+            redis.delete(key)
+            raise
+        if response.status_code >= 500:
+            redis.delete(key)
+            return response
+        stored = {
+            "state": DONE,
+            "fingerprint": fingerprint,
+            "status": response.status_code,
+            "body": response.get_data(as_text=True),
+        }
+        redis.set(key, json.dumps(stored), ex=cfg.idempotency_ttl_seconds)
+        return response
+
+    return wrapper

@@ -1,0 +1,34 @@
+"""`python -m gateway.serve`: the gateway as its own process, served by waitress on $PORT."""
+
+from __future__ import annotations
+
+import logging
+
+from waitress import serve as waitress_serve
+
+from crmkit.log import configure_logging
+from crmkit.metrics import serve_metrics
+from crmkit.settings import Settings, env_int
+from gateway.app import create_app
+from gateway.config import GatewayConfig
+
+log = logging.getLogger("gateway")
+
+
+def main() -> None:
+    settings = Settings.from_env("gateway")
+    configure_logging("gateway", settings.log_level)
+    config = GatewayConfig.from_settings(settings)
+    app = create_app(config)
+    port = env_int("PORT", 8080)
+    # /metrics is on the API port too; the chart also scrapes METRICS_PORT like every process.
+    serve_metrics(settings.metrics_port)
+    log.info("gateway serving HTTP on port %s", port)
+    try:
+        waitress_serve(app, host="0.0.0.0", port=port, threads=env_int("HTTP_THREADS", 16), ident="crm-gateway")
+    finally:
+        config.close()
+
+
+if __name__ == "__main__":
+    main()

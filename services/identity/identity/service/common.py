@@ -93,3 +93,10 @@ def audit(
             created_at=now,
         )
     )
+
+
+def detached(uow: UnitOfWork, value):
+    """Hand rows out of a transaction that ends without commit: leaving the unit of work rolls
+    back, which would expire them; detached first, they keep what was loaded."""
+    uow.session.expunge_all()
+    return value

@@ -14,7 +14,7 @@ from identity.domain.validation import clean_text, raise_if_any
 from identity.errors import Codes, Keys
 from identity.models import Seat, SeatPayment
 from identity.service import commands
-from identity.service.common import load_staff, not_allowed
+from identity.service.common import detached, load_staff, not_allowed
 
 REFERENCE_MAX = 100
 
@@ -54,7 +54,7 @@ def record_seat_payment(uow: UnitOfWork, actor: Actor, cmd: commands.RecordSeatP
                     Keys.PAYMENT_REFERENCE_REUSED,
                     fields={"payment_reference": "validation.invalid"},
                 )
-            return seat
+            return detached(uow, seat)
         period = seats.SeatPeriod(seat.trial_ends_at, seat.paid_until).pay(cmd.months, now)
         seat.paid_until = period.paid_until
         uow.session.add(

@@ -20,6 +20,7 @@ from identity.service import commands
 from identity.service.common import (
     acting_staff,
     audit,
+    detached,
     head_store_id,
     load_staff,
     not_allowed,
@@ -147,18 +148,17 @@ def get_me(uow: UnitOfWork, actor: Actor) -> Staff:
     if actor.staff_id is None:
         raise not_allowed()
     with uow:
-        return load_staff(uow, actor.tenant_id, actor.staff_id)
+        return detached(uow, load_staff(uow, actor.tenant_id, actor.staff_id))
 
 
 def get_staff(uow: UnitOfWork, actor: Actor, staff_id: str) -> Staff:
     with uow:
         staff = load_staff(uow, actor.tenant_id, staff_id)
-        if actor.is_service or actor.staff_id == staff.id:
-            return staff
-        viewer = acting_staff(uow, actor)
-        if not rules.may_see_staff(viewer.roles, viewer.store_ids, staff.store_ids):
-            raise not_allowed()
-        return staff
+        if not (actor.is_service or actor.staff_id == staff.id):
+            viewer = acting_staff(uow, actor)
+            if not rules.may_see_staff(viewer.roles, viewer.store_ids, staff.store_ids):
+                raise not_allowed()
+        return detached(uow, staff)
 
 
 def list_staff(uow: UnitOfWork, actor: Actor, query: commands.ListStaff) -> tuple[list[Staff], int]:
@@ -193,7 +193,7 @@ def list_staff(uow: UnitOfWork, actor: Actor, query: commands.ListStaff) -> tupl
             .offset((page - 1) * page_size)
             .limit(page_size)
         ).all()
-        return list(rows), int(total or 0)
+        return detached(uow, (list(rows), int(total or 0)))
 
 
 def set_staff_permissions(uow: UnitOfWork, actor: Actor, cmd: commands.SetStaffPermissions, *, now: datetime) -> Staff:
@@ -207,7 +207,7 @@ def set_staff_permissions(uow: UnitOfWork, actor: Actor, cmd: commands.SetStaffP
         staff = load_staff(uow, actor.tenant_id, cmd.staff_id, for_update=True)
         before = staff.permissions
         if set(before) == set(switches):
-            return staff
+            return detached(uow, staff)
         # Change only what differs, so a kept switch's row is neither deleted nor re-inserted.
         staff.switch_rows = [row for row in staff.switch_rows if row.permission in switches] + [
             StaffPermission(permission=p) for p in switches if p not in before

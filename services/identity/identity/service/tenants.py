@@ -14,7 +14,7 @@ from identity.domain import roles as rules
 from identity.domain.validation import clean_text, name_problem, password_problem, phone_problem, raise_if_any
 from identity.models import Staff, Store, Tenant
 from identity.service import commands
-from identity.service.common import acting_staff, audit, head_store_id, not_allowed, staff_snapshot
+from identity.service.common import acting_staff, audit, detached, head_store_id, not_allowed, staff_snapshot
 from identity.service.staff import new_staff, staff_event
 
 DEFAULT_HEAD_STORE_NAME = "总店"  # "head store": what a merchant calls it when they give no name
@@ -111,4 +111,6 @@ def list_stores(uow: UnitOfWork, actor: Actor) -> list[Store]:
             viewer = acting_staff(uow, actor)
             if rules.OWNER not in viewer.roles:
                 query = query.where(Store.id.in_(viewer.store_ids))
-        return list(uow.session.scalars(query.order_by(Store.is_head.desc(), Store.created_at, Store.id)))
+        return detached(
+            uow, list(uow.session.scalars(query.order_by(Store.is_head.desc(), Store.created_at, Store.id)))
+        )

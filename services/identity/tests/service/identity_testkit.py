@@ -1,0 +1,72 @@
+"""Helpers of identity's service tests: signing up tenants, adding staff, making actors and tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from crmkit.auth import SERVICE, STAFF, Actor, TokenIssuer, generate_keypair
+from crmkit.db import Database
+from identity.service import commands, staff, tenants
+from identity.service.login import LoginPorts
+from identity.sms import RecordingCodeSender
+
+PRIVATE, PUBLIC = generate_keypair()
+PASSWORD = "secret123"
+
+
+@dataclass
+class App:
+    db: Database
+    ports: LoginPorts
+    sender: RecordingCodeSender
+    redis: object
+    prefix: str
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def signup(app: App, *, phone: str = "13800000001", at: datetime | None = None, name: str = "Tea House"):
+    return tenants.create_tenant(
+        app.db.uow(),
+        commands.CreateTenant(tenant_name=name, owner_name="Boss", owner_phone=phone, owner_password=PASSWORD),
+        now=at or now(),
+    )
+
+
+def staff_actor(member) -> Actor:
+    return Actor(
+        kind=STAFF,
+        subject_id=member.id,
+        tenant_id=member.tenant_id,
+        roles=frozenset(member.roles),
+        store_ids=tuple(member.store_ids),
+    )
+
+
+def service_actor(tenant_id: str, name: str = "billing") -> Actor:
+    return Actor(kind=SERVICE, subject_id=name, tenant_id=tenant_id)
+
+
+def add_staff(app: App, creator, *, phone: str, roles=("salesperson",), at: datetime | None = None, **kw):
+    cmd = commands.CreateStaff(name=kw.pop("name", "Xiao Li"), phone=phone, password=PASSWORD, roles=tuple(roles), **kw)
+    return staff.create_staff(app.db.uow(), staff_actor(creator), cmd, now=at or now())
+
+
+def token_for(member) -> str:
+    """A staff access token, as the gateway would forward it."""
+    actor = staff_actor(member)
+    return TokenIssuer(PRIVATE).issue(
+        kind=STAFF,
+        subject_id=actor.subject_id,
+        tenant_id=actor.tenant_id,
+        roles=actor.roles,
+        store_ids=actor.store_ids,
+        ttl=timedelta(minutes=5),
+    )[0]
+
+
+def service_token(name: str = "billing") -> str:
+    return TokenIssuer(PRIVATE).service_token(name)

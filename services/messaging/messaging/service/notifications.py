@@ -91,24 +91,25 @@ def list_notifications(
         rows = uow.session.scalars(
             select(Notification)
             .where(*where)
-            # id breaks ties: one event notifies several people at the same instant
+            # id breaks ties so pages stay stable when two notifications share an instant
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .offset((page - 1) * page_size)
             .limit(page_size)
         ).all()
         unread = total if unread_only else _unread_count(uow, actor, staff_id)
-    items = [
-        NotificationView(
-            id=row.id,
-            kind=row.kind,
-            title_key=row.title_key,
-            params=json.loads(row.params),
-            subject=row.subject,
-            read=row.read_at is not None,
-            created_at=row.created_at,
-        )
-        for row in rows
-    ]
+        # Read inside the unit of work: leaving it rolls back, which expires loaded rows.
+        items = [
+            NotificationView(
+                id=row.id,
+                kind=row.kind,
+                title_key=row.title_key,
+                params=json.loads(row.params),
+                subject=row.subject,
+                read=row.read_at is not None,
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
     return NotificationPage(items, page, page_size, total, unread)
 
 

@@ -1,26 +1,8 @@
 import pytest
-from sqlalchemy import String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from crmkit_fixtures import Base, Outbox, ProcessedEvent
 
 from crmkit import testing
-from crmkit.db import Database, OutboxMixin, ProcessedEventMixin, TenantScoped
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Outbox(OutboxMixin, Base):
-    pass
-
-
-class ProcessedEvent(ProcessedEventMixin, Base):
-    pass
-
-
-class Note(TenantScoped, Base):
-    __tablename__ = "notes"
-    text: Mapped[str] = mapped_column(String(200))
+from crmkit.db import Database
 
 
 def _make_db(url):

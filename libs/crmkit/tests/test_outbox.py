@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from conftest import Note, Outbox, ProcessedEvent
+from crmkit_fixtures import Note, Outbox, ProcessedEvent
 from sqlalchemy import func, select
 
 from crmkit.relay import InProcessBus, OutboxRelay, PublishFailed

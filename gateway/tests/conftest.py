@@ -1,0 +1,119 @@
+"""The real gateway app (Flask test client) in front of real gRPC servers on free ports, whose
+servicers are fakes of the peer services, and a real Redis under a key prefix of its own."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from datetime import timedelta
+
+import pytest
+import redis
+from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, registrations
+
+from crmkit import testing
+from crmkit.auth import TokenIssuer, TokenVerifier, generate_keypair
+from crmkit.grpc_server import build_server
+from crmkit.settings import Settings
+from gateway.app import create_app
+from gateway.config import GatewayConfig
+
+
+@pytest.fixture(scope="session")
+def keys():
+    return generate_keypair()
+
+
+@pytest.fixture(scope="session")
+def issuer(keys):
+    return TokenIssuer(keys[0])
+
+
+@pytest.fixture(scope="session")
+def fakes():
+    return {"identity": FakeIdentity(), "customers": FakeCustomers(), "messaging": FakeMessaging()}
+
+
+@pytest.fixture(scope="session")
+def peer_addrs(keys, fakes):
+    regs = registrations(fakes["identity"], fakes["customers"], fakes["messaging"])
+    servers, addrs = [], {}
+    for name, reg in regs.items():
+        server, port, _ = build_server(name, [reg], verifier=TokenVerifier(keys[1]), port=0, host="127.0.0.1")
+        server.start()
+        servers.append(server)
+        addrs[name] = f"127.0.0.1:{port}"
+    yield addrs
+    for server in servers:
+        server.stop(0)
+
+
+@pytest.fixture(autouse=True)
+def clean_fakes(fakes):
+    for fake in fakes.values():
+        fake.rec.calls.clear()
+        fake.rec.fail.clear()
+    fakes["customers"].customers.clear()
+
+
+@pytest.fixture(scope="session")
+def redis_client():
+    client = redis.Redis.from_url(testing.REDIS_URL, decode_responses=True)
+    client.ping()
+    return client
+
+
+@pytest.fixture
+def make_app(keys, peer_addrs, redis_client):
+    """create_app for one test, with its own Redis prefix (limits and keys never leak between tests)."""
+    made = []
+
+    def make(peers: dict | None = None, **overrides):
+        prefix = f"gwtest-{uuid.uuid4().hex[:10]}:"
+        settings = Settings(
+            service="gateway", redis_prefix=prefix, jwt_public_key=keys[1], peers={**peer_addrs, **(peers or {})}
+        )
+        config = GatewayConfig.from_settings(settings, redis=redis_client)
+        for name, value in overrides.items():
+            setattr(config, name, value)
+        made.append((config, prefix))
+        return create_app(config)
+
+    yield make
+    for config, prefix in made:
+        config.close()
+        testing.delete_redis_prefix(redis_client, prefix)
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def token(issuer):
+    def make(staff_id="s-1", tenant_id="t-1", roles=("owner",), **kwargs):
+        return issuer.issue(
+            kind="staff", subject_id=staff_id, tenant_id=tenant_id, roles=roles, ttl=timedelta(minutes=15), **kwargs
+        )[0]
+
+    return make
+
+
+@pytest.fixture
+def auth(token):
+    return {"Authorization": f"Bearer {token()}"}
+
+
+@pytest.fixture
+def closed_port():
+    """An address nothing listens on: a peer that is down."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"127.0.0.1:{port}"

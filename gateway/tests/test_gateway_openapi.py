@@ -1,0 +1,115 @@
+"""H1: the OpenAPI document describes every endpoint, and the interactive docs can use it."""
+
+from __future__ import annotations
+
+EXPECTED = {
+    ("post", "/api/v1/auth/login/password"),
+    ("post", "/api/v1/auth/sms-codes"),
+    ("post", "/api/v1/auth/login/sms"),
+    ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/auth/logout"),
+    ("get", "/api/v1/me"),
+    ("post", "/api/v1/tenants"),
+    ("get", "/api/v1/stores"),
+    ("post", "/api/v1/stores"),
+    ("get", "/api/v1/staff"),
+    ("post", "/api/v1/staff"),
+    ("get", "/api/v1/staff/{staff_id}"),
+    ("put", "/api/v1/staff/{staff_id}/permissions"),
+    ("get", "/api/v1/customer-fields"),
+    ("put", "/api/v1/customer-fields/{key}"),
+    ("post", "/api/v1/customers"),
+    ("get", "/api/v1/customers"),
+    ("get", "/api/v1/customers/{customer_id}"),
+    ("get", "/api/v1/notifications"),
+    ("post", "/api/v1/notifications/read"),
+}
+PUBLIC = {
+    "/api/v1/auth/login/password",
+    "/api/v1/auth/sms-codes",
+    "/api/v1/auth/login/sms",
+    "/api/v1/auth/refresh",
+    "/api/v1/tenants",
+}
+METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def refs(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from refs(item)
+
+
+def resolve(spec, ref):
+    assert ref.startswith("#/"), ref
+    node = spec
+    for part in ref[2:].split("/"):
+        node = node[part]
+    return node
+
+
+def operations(spec):
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            if method in METHODS:
+                yield method, path, op
+
+
+def test_h1_openapi_is_valid_openapi_3_with_every_path(client):
+    spec = client.get("/openapi.json").get_json()
+
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] and spec["info"]["version"]
+    assert {(m, p) for m, p, _ in operations(spec)} == EXPECTED
+    ids = [op["operationId"] for _, _, op in operations(spec)]
+    assert len(ids) == len(set(ids)) == len(EXPECTED)
+    for _, path, op in operations(spec):
+        assert op["summary"] and op["tags"] and op["responses"], path
+        for name in (p["name"] for p in op.get("parameters", []) if p["in"] == "path"):
+            assert "{" + name + "}" in path
+    for ref in set(refs(spec)):
+        assert isinstance(resolve(spec, ref), dict), ref
+
+
+def test_h1_openapi_has_bearer_scheme_on_staff_endpoints_only(client):
+    spec = client.get("/openapi.json").get_json()
+
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes == {"BearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+    for _, path, op in operations(spec):
+        if path in PUBLIC:
+            assert not op.get("security"), path
+        else:
+            assert op["security"] == [{"BearerAuth": []}], path
+
+
+def test_h1_openapi_documents_the_error_envelope_and_tags(client):
+    spec = client.get("/openapi.json").get_json()
+
+    error = spec["components"]["schemas"]["HTTPError"]
+    assert error["properties"]["error"]["required"] == ["code", "message", "fields"]
+    tags = {tag for _, _, op in operations(spec) for tag in op["tags"]}
+    assert tags == {"Auth", "Tenants", "Stores", "Staff", "Customers", "Notifications"}
+    query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
+    page_size = next(p for p in query if p["name"] == "page_size")
+    assert page_size["schema"]["maximum"] == 100 and page_size["schema"]["default"] == 20
+
+
+def test_h1_docs_page_serves_html(client):
+    response = client.get("/docs")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert "/openapi.json" in response.get_data(as_text=True)
+
+
+def test_h1_ops_endpoints_are_not_in_the_api_document(client):
+    spec = client.get("/openapi.json").get_json()
+
+    assert not {"/healthz", "/readyz", "/metrics"} & set(spec["paths"])

@@ -170,7 +170,7 @@ def _render(error: HTTPError, language: str) -> tuple[int, str, str, dict[str, s
         # Werkzeug's BadRequest here means the body could not even be parsed as JSON.
         return (
             400,
-            "INVALID_JSON",
+            "INVALID_INPUT",
             i18n.render("error.invalid_json", language=language, fallback="error.invalid_input"),
             {},
         )

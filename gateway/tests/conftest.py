@@ -53,6 +53,7 @@ def clean_fakes(fakes):
     for fake in fakes.values():
         fake.rec.calls.clear()
         fake.rec.fail.clear()
+        fake.rec.hold.clear()
     fakes["customers"].customers.clear()
 
 

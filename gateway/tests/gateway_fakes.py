@@ -39,12 +39,16 @@ class Call:
 class Recorder:
     calls: list[Call] = field(default_factory=list)
     fail: dict[str, Exception] = field(default_factory=dict)
+    # A method listed here waits for its event before answering (a request "still processing").
+    hold: dict[str, threading.Event] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, method: str, request, context, *, staff: bool = True):
         actor = require_actor() if staff else None
         with self.lock:
             self.calls.append(Call(method, request, dict(context.invocation_metadata()), actor))
+        if method in self.hold:
+            self.hold[method].wait(timeout=10)
         if method in self.fail:
             raise self.fail[method]
         return actor

@@ -5,6 +5,7 @@ These routes are plain Flask routes, hidden from the OpenAPI document: they are 
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +27,7 @@ HTTP_LATENCY = Histogram(
     ["endpoint", "method"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+log = logging.getLogger("gateway.access")
 REQUEST_ID_HEADER = "X-Request-Id"
 # A client-sent id goes into our logs and peers' metadata: keep it short and printable.
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -45,9 +47,17 @@ def finish_request(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = g.get("request_id") or ""
     endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
     if request.endpoint not in UNTRACKED:
+        elapsed = time.perf_counter() - g.started if "started" in g else 0.0
         HTTP_REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-        if "started" in g:
-            HTTP_LATENCY.labels(endpoint, request.method).observe(time.perf_counter() - g.started)
+        HTTP_LATENCY.labels(endpoint, request.method).observe(elapsed)
+        # One access line per request; the JSON formatter adds the request id.
+        log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={"status": response.status_code, "duration_ms": round(elapsed * 1000, 1)},
+        )
     return response
 
 

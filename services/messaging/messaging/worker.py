@@ -1,14 +1,20 @@
 """`python -m messaging.worker`: the nameko service that feeds RabbitMQ events to handlers.py.
 
-eventlet must patch the standard library before anything imports socket, threading or ssl,
-so the patch runs first. Never start a gRPC server in this process (PLATFORM-NOTES.md); the
+eventlet must patch the standard library before anything imports socket, select or time, so
+the patch runs first. Never start a gRPC server in this process (PLATFORM-NOTES.md); the
 identity client's calls run off the hub because crmkit.worker.consume runs the whole handler
-in an OS thread.
+in an OS thread (eventlet.tpool).
+
+`thread=False`: handlers run in tpool's OS threads, and locks the database pool, logging and
+metrics share across those threads must be real locks. With threading patched they are green
+locks, and two handlers contending for one (e.g. a redelivered event handled twice at once)
+crashed the worker with "greenlet.error: Cannot switch to a different thread" and left the
+message unacknowledged; the process then ignored SIGTERM. nameko itself does not use threading.
 """
 
 import eventlet
 
-eventlet.monkey_patch()
+eventlet.monkey_patch(thread=False)
 
 from nameko.events import event_handler  # noqa: E402
 

@@ -1,0 +1,115 @@
+"""F4 + H3 through a real `python -m messaging.worker` process and a real broker."""
+
+import os
+import subprocess
+
+import pytest
+from conftest import wait_for
+from messaging_testkit import ref
+from sqlalchemy import func, select
+
+from crmkit.events import Event
+from messaging.db import database
+from messaging.models import Notification
+
+pytestmark = pytest.mark.worker
+
+
+def registered(tenant, store, owner):
+    data = {"customer_id": ref("c"), "name": "王芳", "owner_staff_id": owner, "store_id": store}
+    return Event(type="customer_registered", source="customers", tenant_id=tenant, data=data)
+
+
+@pytest.fixture
+def db(worker_db_url):
+    handle = database(worker_db_url, pool_size=2)
+    yield handle
+    handle.dispose()
+
+
+def recipients(db, event_id):
+    with db.uow() as uow:
+        return sorted(
+            uow.session.scalars(select(Notification.recipient_staff_id).where(Notification.source_event_id == event_id))
+        )
+
+
+def total_notifications(db):
+    with db.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(Notification))
+
+
+def wait_until_consuming(broker, worker):
+    wait_for(
+        lambda: (state := broker.queue_state()) is not None and state[1] >= 1,
+        timeout=30,
+        what="the worker to consume its queue",
+        log=worker.log,
+    )
+
+
+def wait_until_drained(broker, worker):
+    wait_for(lambda: broker.queue_state() == (0, 1), timeout=20, what="the queue to drain", log=worker.log)
+
+
+def test_f4_worker_notifies_staff_of_a_registered_customer(broker, worker, db, fake_identity):
+    tenant, store = ref("t"), ref("store")
+    fake_identity.add_staff(tenant, "m1", roles=["store_manager"], store_ids=[store])
+    wait_until_consuming(broker, worker)
+    evt = registered(tenant, store, "s1")
+    broker.publish(evt)
+    assert wait_for(
+        lambda: recipients(db, evt.event_id) == ["m1", "s1"], timeout=20, what="notifications", log=worker.log
+    )
+
+
+def test_f4_redelivered_customer_registered_notifies_once(broker, worker, db, fake_identity):
+    tenant, store = ref("t"), ref("store")
+    fake_identity.add_staff(tenant, "m1", roles=["store_manager"], store_ids=[store])
+    wait_until_consuming(broker, worker)
+    evt = registered(tenant, store, "s1")
+    broker.publish(evt)
+    broker.publish(evt)
+    # both copies were taken and acknowledged; only then count
+    wait_for(lambda: len(recipients(db, evt.event_id)) == 2, timeout=20, what="notifications", log=worker.log)
+    wait_until_drained(broker, worker)
+    assert recipients(db, evt.event_id) == ["m1", "s1"]
+    assert total_notifications(db) == 2
+
+
+def test_h3_restarted_worker_handles_events_published_while_it_was_down(broker, worker, db, fake_identity):
+    wait_until_consuming(broker, worker)
+    # SIGTERM must stop it promptly (a hung eventlet process would be killed by Kubernetes late)
+    assert worker.stop() == 0
+    evt = registered(ref("t"), "", "s1")
+    broker.publish(evt)  # the durable queue keeps it
+    worker.start()
+    assert wait_for(lambda: recipients(db, evt.event_id) == ["s1"], timeout=30, what="notification", log=worker.log)
+
+
+def test_h3_worker_reconnects_when_the_broker_drops_its_connections(broker, worker, db, fake_identity):
+    wait_until_consuming(broker, worker)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "close_all_connections", "--vhost", broker.vhost, "test: connection drop"],
+        check=True,
+        capture_output=True,
+    )
+    evt = registered(ref("t"), "", "s1")
+    broker.publish(evt)
+    assert wait_for(lambda: recipients(db, evt.event_id) == ["s1"], timeout=30, what="notification", log=worker.log)
+
+
+@pytest.mark.skipif(
+    os.environ.get("MESSAGING_TEST_BROKER_RESTART") != "1",
+    reason="stops the shared RabbitMQ node for every vhost; set MESSAGING_TEST_BROKER_RESTART=1 to run",
+)
+def test_h3_worker_resumes_after_broker_restart(broker, worker, db, fake_identity):
+    wait_until_consuming(broker, worker)
+    try:
+        subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=60)
+    finally:
+        subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=60)
+    wait_until_consuming(broker, worker)
+    evt = registered(ref("t"), "", "s1")
+    broker.publish(evt)
+    assert wait_for(lambda: recipients(db, evt.event_id) == ["s1"], timeout=30, what="notification", log=worker.log)

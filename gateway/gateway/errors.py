@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import re
 
+import redis
+
 from apiflask import APIFlask, HTTPError
 from apiflask.exceptions import _ValidationError
 from flask import request
@@ -193,6 +195,13 @@ def install(app: APIFlask) -> None:
     @app.errorhandler(de.DomainError)
     def on_domain_error(err: de.DomainError):
         return app.error_callback(from_domain_error(err))
+
+    @app.errorhandler(redis.RedisError)
+    def on_redis_error(err: redis.RedisError):
+        # Idempotency keys cannot be claimed without Redis: a retry later is the honest answer.
+        log.error("redis unavailable: %s", err)
+        headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+        return app.error_callback(ApiError(503, *GENERIC[503], headers=headers))
 
     @app.errorhandler(Exception)
     def on_unexpected(err: Exception):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 
+import redis
+
 from crmkit.errors import InvalidInput, Unavailable
 
 STORE = {"name": "西湖分店"}
@@ -125,3 +127,15 @@ def test_h1_without_the_header_each_post_creates(client, auth, fakes):
     client.post("/api/v1/stores", json=STORE, headers=auth)
 
     assert len(fakes["identity"].rec.named("CreateStore")) == 2
+
+
+def test_h1_redis_down_makes_keyed_post_503_not_500(make_app, auth, fakes):
+    app = make_app()
+    # A Redis nothing listens on, as when the server is down.
+    app.extensions["gateway"].redis = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+
+    keyed = post_store(app.test_client(), auth, "k-7")
+
+    assert keyed.status_code == 503
+    assert keyed.get_json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert fakes["identity"].rec.named("CreateStore") == []

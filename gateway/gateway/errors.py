@@ -12,7 +12,6 @@ import logging
 import re
 
 import redis
-
 from apiflask import APIFlask, HTTPError
 from apiflask.exceptions import _ValidationError
 from flask import request

@@ -23,20 +23,39 @@ def _setup_salesperson(base: str) -> str:
     import requests
 
     owner_phone = "137" + str(uuid.uuid4().int)[:8]
-    resp = requests.post(f"{base}/api/v1/tenants", json={
-        "tenant_name": "压测商贸", "owner_name": "老板", "owner_phone": owner_phone,
-        "owner_password": PASSWORD, "head_store_name": "总店"}, timeout=10)
+    resp = requests.post(
+        f"{base}/api/v1/tenants",
+        json={
+            "tenant_name": "压测商贸",
+            "owner_name": "老板",
+            "owner_phone": owner_phone,
+            "owner_password": PASSWORD,
+            "head_store_name": "总店",
+        },
+        timeout=10,
+    )
     resp.raise_for_status()
     store_id = resp.json()["head_store"]["id"]
-    owner = requests.post(f"{base}/api/v1/auth/login/password",
-                          json={"phone": owner_phone, "password": PASSWORD}, timeout=10).json()["access_token"]
+    owner = requests.post(
+        f"{base}/api/v1/auth/login/password", json={"phone": owner_phone, "password": PASSWORD}, timeout=10
+    ).json()["access_token"]
     sales_phone = "136" + str(uuid.uuid4().int)[:8]
-    resp = requests.post(f"{base}/api/v1/staff", headers={"Authorization": f"Bearer {owner}"}, timeout=10, json={
-        "name": "压测业务员", "phone": sales_phone, "password": PASSWORD, "roles": ["salesperson"],
-        "store_ids": [store_id]})
+    resp = requests.post(
+        f"{base}/api/v1/staff",
+        headers={"Authorization": f"Bearer {owner}"},
+        timeout=10,
+        json={
+            "name": "压测业务员",
+            "phone": sales_phone,
+            "password": PASSWORD,
+            "roles": ["salesperson"],
+            "store_ids": [store_id],
+        },
+    )
     resp.raise_for_status()
-    return requests.post(f"{base}/api/v1/auth/login/password",
-                         json={"phone": sales_phone, "password": PASSWORD}, timeout=10).json()["access_token"]
+    return requests.post(
+        f"{base}/api/v1/auth/login/password", json={"phone": sales_phone, "password": PASSWORD}, timeout=10
+    ).json()["access_token"]
 
 
 def bench_registrations(seconds: int, clients: int):
@@ -47,14 +66,19 @@ def bench_registrations(seconds: int, clients: int):
             cluster.start()
             base = cluster.gateway_url
             token = _setup_salesperson(base)
+
             def sender(run_digit: int):
                 def send(session, n: int) -> bool:
                     # Unique per run, thread and request: 15 + run + thread (2) + count (6).
                     number = f"15{run_digit}{n // 1_000_000:02d}{n % 1_000_000:06d}"
-                    resp = session.post(f"{base}/api/v1/customers", timeout=30, json={
-                        "name": f"客户{n}", "phone": number},
-                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex})
+                    resp = session.post(
+                        f"{base}/api/v1/customers",
+                        timeout=30,
+                        json={"name": f"客户{n}", "phone": number},
+                        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex},
+                    )
                     return resp.status_code == 201
+
                 return send
 
             run_load(sender(1), clients=clients, seconds=2)  # warm-up: connections, caches

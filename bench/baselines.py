@@ -15,7 +15,9 @@ def pgbench_tps(*, clients: int, seconds: int, scale: int = 10) -> float:
         subprocess.run(["pgbench", "-q", "-i", "-s", str(scale), url], check=True, capture_output=True)
         out = subprocess.run(
             ["pgbench", "-c", str(clients), "-j", str(min(clients, 4)), "-T", str(seconds), url],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     finally:
         testing.drop_database(url)

@@ -80,24 +80,40 @@ class Cluster:
         ports = {s: free_port() for s in (*SERVICES, "gateway")}
         addrs = {f"{s.upper()}_ADDR": f"127.0.0.1:{ports[s]}" for s in SERVICES}
         base = {
-            **os.environ, **addrs,
-            "AMQP_URL": self.amqp_url, "REDIS_URL": testing.REDIS_URL, "REDIS_PREFIX": self.redis_prefix,
-            "JWT_PUBLIC_KEY": public_key, "LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1",
-            "SMS_PROVIDER": "fake", "ALIYUN_SMS_ENDPOINT": sms_url, **self.extra_env,
+            **os.environ,
+            **addrs,
+            "AMQP_URL": self.amqp_url,
+            "REDIS_URL": testing.REDIS_URL,
+            "REDIS_PREFIX": self.redis_prefix,
+            "JWT_PUBLIC_KEY": public_key,
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+            "SMS_PROVIDER": "fake",
+            "ALIYUN_SMS_ENDPOINT": sms_url,
+            **self.extra_env,
         }
         py = sys.executable
         for service in SERVICES:
-            env = {**base, "DATABASE_URL": self.databases[service], "GRPC_PORT": str(ports[service]),
-                   "SERVICE_TOKEN": issuer.service_token(service)}
+            env = {
+                **base,
+                "DATABASE_URL": self.databases[service],
+                "GRPC_PORT": str(ports[service]),
+                "SERVICE_TOKEN": issuer.service_token(service),
+            }
             if service == "identity":
                 env["JWT_PRIVATE_KEY"] = private_key
             subprocess.run([py, "-m", f"{service}.migrate"], env=env, check=True, capture_output=True)
             self.procs[service] = Proc(service, [py, "-m", f"{service}.server"], env, self.workdir / f"{service}.log")
             if service == "messaging":
                 self.procs["messaging-worker"] = Proc(
-                    "messaging-worker", [py, "-m", "messaging.worker"], env, self.workdir / "messaging-worker.log")
-        self.procs["gateway"] = Proc("gateway", [py, "-m", "gateway.serve"],
-                                     {**base, "PORT": str(ports["gateway"])}, self.workdir / "gateway.log")
+                    "messaging-worker", [py, "-m", "messaging.worker"], env, self.workdir / "messaging-worker.log"
+                )
+        self.procs["gateway"] = Proc(
+            "gateway",
+            [py, "-m", "gateway.serve"],
+            {**base, "PORT": str(ports["gateway"])},
+            self.workdir / "gateway.log",
+        )
         for proc in self.procs.values():
             proc.start()
         self.gateway_url = f"http://127.0.0.1:{ports['gateway']}"

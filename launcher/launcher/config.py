@@ -47,8 +47,12 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
     parser.add_argument("--var-dir", default=os.environ.get("CRM_VAR_DIR", "var"))
     parser.add_argument("--host", default=os.environ.get("CRM_HTTP_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
-    parser.add_argument("--grpc-base-port", type=int, default=int(os.environ.get("CRM_GRPC_BASE_PORT", "50051")),
-                        help="identity gets this port, customers the next, messaging the one after")
+    parser.add_argument(
+        "--grpc-base-port",
+        type=int,
+        default=int(os.environ.get("CRM_GRPC_BASE_PORT", "50051")),
+        help="identity gets this port, customers the next, messaging the one after",
+    )
     parser.add_argument("--sms-port", type=int, default=int(os.environ.get("CRM_FAKE_SMS_PORT", "8090")))
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo tenant")
     args = parser.parse_args(argv)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from crm.customers.v1 import customers_pb2, customers_pb2_grpc
 from crm.identity.v1 import identity_pb2, identity_pb2_grpc
-
 from crmkit.grpc_client import ServiceClient
 
 PASSWORD = "demo1234"
@@ -20,25 +19,43 @@ STAFF = [
     ("赵业务", "13800000003", ["salesperson"], []),
 ]
 FIELDS = [
-    customers_pb2.CustomerField(key="shop_type", label="门店类型", kind=customers_pb2.FIELD_KIND_CHOICE,
-                                required=True, options=["超市", "便利店", "餐饮", "批发部"], position=1),
+    customers_pb2.CustomerField(
+        key="shop_type",
+        label="门店类型",
+        kind=customers_pb2.FIELD_KIND_CHOICE,
+        required=True,
+        options=["超市", "便利店", "餐饮", "批发部"],
+        position=1,
+    ),
     customers_pb2.CustomerField(key="address", label="地址", kind=customers_pb2.FIELD_KIND_TEXT, position=2),
 ]
 CUSTOMERS = {
-    "13800000002": [("华联超市(东门店)", "13900000001", "超市", "东门路18号"),
-                    ("好邻居便利店", "13900000002", "便利店", "西街5号"),
-                    ("老王面馆", "13900000003", "餐饮", "南环路77号")],
-    "13800000003": [("金源批发部", "13900000004", "批发部", "北市场A区12号"),
-                    ("喜多多超市", "13900000005", "超市", "人民路220号")],
+    "13800000002": [
+        ("华联超市(东门店)", "13900000001", "超市", "东门路18号"),
+        ("好邻居便利店", "13900000002", "便利店", "西街5号"),
+        ("老王面馆", "13900000003", "餐饮", "南环路77号"),
+    ],
+    "13800000003": [
+        ("金源批发部", "13900000004", "批发部", "北市场A区12号"),
+        ("喜多多超市", "13900000005", "超市", "人民路220号"),
+    ],
 }
 
 
 def _clients(platform):
     ports = platform.cfg.grpc_ports
-    identity = ServiceClient(f"127.0.0.1:{ports['identity']}", identity_pb2_grpc.IdentityServiceStub,
-                             "crm.identity.v1.IdentityService", timeout=10)
-    customers = ServiceClient(f"127.0.0.1:{ports['customers']}", customers_pb2_grpc.CustomersServiceStub,
-                              "crm.customers.v1.CustomersService", timeout=10)
+    identity = ServiceClient(
+        f"127.0.0.1:{ports['identity']}",
+        identity_pb2_grpc.IdentityServiceStub,
+        "crm.identity.v1.IdentityService",
+        timeout=10,
+    )
+    customers = ServiceClient(
+        f"127.0.0.1:{ports['customers']}",
+        customers_pb2_grpc.CustomersServiceStub,
+        "crm.customers.v1.CustomersService",
+        timeout=10,
+    )
     return identity, customers
 
 
@@ -48,37 +65,62 @@ def seed_demo(platform, var_dir: Path) -> dict:
         return json.loads(marker.read_text())
     identity, customers = _clients(platform)
     try:
-        created = identity.call("CreateTenant", identity_pb2.CreateTenantRequest(
-            tenant_name="演示商贸有限公司", owner_name=OWNER[0], owner_phone=OWNER[1],
-            owner_password=PASSWORD, head_store_name="总店"))
-        owner = identity.call("LoginWithPassword", identity_pb2.LoginWithPasswordRequest(
-            phone=OWNER[1], password=PASSWORD)).access_token
+        created = identity.call(
+            "CreateTenant",
+            identity_pb2.CreateTenantRequest(
+                tenant_name="演示商贸有限公司",
+                owner_name=OWNER[0],
+                owner_phone=OWNER[1],
+                owner_password=PASSWORD,
+                head_store_name="总店",
+            ),
+        )
+        owner = identity.call(
+            "LoginWithPassword", identity_pb2.LoginWithPasswordRequest(phone=OWNER[1], password=PASSWORD)
+        ).access_token
         store_id = created.head_store.id
         for name, phone, roles, perms in STAFF:
-            identity.call("CreateStaff", identity_pb2.CreateStaffRequest(
-                name=name, phone=phone, password=PASSWORD, roles=roles, permissions=perms, store_ids=[store_id]),
-                token=owner)
+            identity.call(
+                "CreateStaff",
+                identity_pb2.CreateStaffRequest(
+                    name=name, phone=phone, password=PASSWORD, roles=roles, permissions=perms, store_ids=[store_id]
+                ),
+                token=owner,
+            )
         for field in FIELDS:
             customers.call("DefineCustomerField", customers_pb2.DefineCustomerFieldRequest(field=field), token=owner)
         for sales_phone, rows in CUSTOMERS.items():
-            token = identity.call("LoginWithPassword", identity_pb2.LoginWithPasswordRequest(
-                phone=sales_phone, password=PASSWORD)).access_token
+            token = identity.call(
+                "LoginWithPassword", identity_pb2.LoginWithPasswordRequest(phone=sales_phone, password=PASSWORD)
+            ).access_token
             for name, phone, shop_type, address in rows:
-                customers.call("RegisterCustomer", customers_pb2.RegisterCustomerRequest(
-                    name=name, phone=phone, fields={"shop_type": shop_type, "address": address}), token=token)
+                customers.call(
+                    "RegisterCustomer",
+                    customers_pb2.RegisterCustomerRequest(
+                        name=name, phone=phone, fields={"shop_type": shop_type, "address": address}
+                    ),
+                    token=token,
+                )
     finally:
         identity.close()
         customers.close()
-    demo = {"tenant_id": created.tenant.id, "tenant_name": created.tenant.name, "password": PASSWORD,
-            "logins": [{"name": OWNER[0], "phone": OWNER[1], "role": "owner"}]
-            + [{"name": n, "phone": p, "role": r[0]} for n, p, r, _ in STAFF]}
+    demo = {
+        "tenant_id": created.tenant.id,
+        "tenant_name": created.tenant.name,
+        "password": PASSWORD,
+        "logins": [{"name": OWNER[0], "phone": OWNER[1], "role": "owner"}]
+        + [{"name": n, "phone": p, "role": r[0]} for n, p, r, _ in STAFF],
+    }
     marker.write_text(json.dumps(demo, ensure_ascii=False, indent=2))
     return demo
 
 
 def print_banner(base_url: str, cfg, demo: dict | None) -> None:
-    mode = ("embedded: SQLite under var/, in-process events, in-memory Redis, fake SMS provider"
-            if cfg.embedded else "real servers from DATABASE_URL / AMQP_URL / REDIS_URL")
+    mode = (
+        "embedded: SQLite under var/, in-process events, in-memory Redis, fake SMS provider"
+        if cfg.embedded
+        else "real servers from DATABASE_URL / AMQP_URL / REDIS_URL"
+    )
     lines = [
         "",
         f"CRM platform is running ({mode})",
@@ -87,13 +129,15 @@ def print_banner(base_url: str, cfg, demo: dict | None) -> None:
         f"  Health     {base_url}/readyz   Metrics: {base_url}/metrics",
     ]
     if demo:
-        lines.append(f"  Demo tenant {demo['tenant_name']}; every login's password is {demo['password']}"
-                     " (or ask for an SMS code: it is printed here as [fake SMS]):")
+        lines.append(
+            f"  Demo tenant {demo['tenant_name']}; every login's password is {demo['password']}"
+            " (or ask for an SMS code: it is printed here as [fake SMS]):"
+        )
         lines += [f"    {d['role']:<14} {d['name']}  {d['phone']}" for d in demo["logins"]]
         lines += [
             "  Try:",
             f"    curl -s -X POST {base_url}/api/v1/auth/login/password -H 'Content-Type: application/json' \\",
-            f"         -d '{{\"phone\": \"13800000002\", \"password\": \"{demo['password']}\"}}'",
+            f'         -d \'{{"phone": "13800000002", "password": "{demo["password"]}"}}\'',
         ]
     lines.append("  Stop with Ctrl-C.")
     print("\n".join(lines), flush=True)

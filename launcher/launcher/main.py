@@ -16,9 +16,9 @@ import threading
 from pathlib import Path
 
 import psycopg
-from crm.identity.v1 import identity_pb2_grpc
 from waitress.server import create_server
 
+from crm.identity.v1 import identity_pb2_grpc
 from crmkit.auth import TokenIssuer, TokenVerifier
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
@@ -60,7 +60,7 @@ class Platform:
             amqp_url=self.cfg.amqp_url,
             redis_url=self.cfg.redis_url,
             redis_prefix=self.cfg.redis_prefix,
-            grpc_port=self.cfg.grpc_ports[service],
+            grpc_port=self.cfg.grpc_ports.get(service, 0),
             jwt_public_key=self.public_key,
             jwt_private_key=self.private_key if service == "identity" else None,
             service_token=self.service_token,
@@ -96,8 +96,9 @@ class Platform:
 
         verifier = TokenVerifier(self.public_key)
         for service, runtime in self.runtimes.items():
-            server, _, _ = build_server(service, runtime.registrations, verifier=verifier,
-                                        port=self.cfg.grpc_ports[service], host="127.0.0.1")
+            server, _, _ = build_server(
+                service, runtime.registrations, verifier=verifier, port=self.cfg.grpc_ports[service], host="127.0.0.1"
+            )
             server.start()
             self.servers.append(server)
             publisher = PikaPublisher(self.cfg.amqp_url) if self.cfg.amqp_url else self.bus
@@ -105,14 +106,21 @@ class Platform:
 
         if self.cfg.amqp_url:
             # nameko workers run on eventlet, which must never share a process with gRPC servers.
-            env = {**os.environ, "DATABASE_URL": self.cfg.database_for("messaging"), "AMQP_URL": self.cfg.amqp_url,
-                   "IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}", "SERVICE_TOKEN": self.service_token,
-                   "JWT_PUBLIC_KEY": self.public_key}
+            env = {
+                **os.environ,
+                "DATABASE_URL": self.cfg.database_for("messaging"),
+                "AMQP_URL": self.cfg.amqp_url,
+                "IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}",
+                "SERVICE_TOKEN": self.service_token,
+                "JWT_PUBLIC_KEY": self.public_key,
+            }
             self.children.append(subprocess.Popen([sys.executable, "-m", "messaging.worker"], env=env))
         else:
             identity_client = ServiceClient(
-                f"127.0.0.1:{self.cfg.grpc_ports['identity']}", identity_pb2_grpc.IdentityServiceStub,
-                "crm.identity.v1.IdentityService", idempotent=["ListStaff", "GetStaff"],
+                f"127.0.0.1:{self.cfg.grpc_ports['identity']}",
+                identity_pb2_grpc.IdentityServiceStub,
+                "crm.identity.v1.IdentityService",
+                idempotent=["ListStaff", "GetStaff"],
                 service_token=self.service_token,
             )
             for (source, event_type), handler in subscriptions(self.runtimes["messaging"].db, identity_client).items():

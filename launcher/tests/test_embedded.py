@@ -38,9 +38,23 @@ def embedded(tmp_path_factory):
     base = _free_block(5)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AMQP_URL", "REDIS_URL")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "launcher", "--var-dir", str(var_dir), "--port", str(base + 3),
-         "--grpc-base-port", str(base), "--sms-port", str(base + 4)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "launcher",
+            "--var-dir",
+            str(var_dir),
+            "--port",
+            str(base + 3),
+            "--grpc-base-port",
+            str(base),
+            "--sms-port",
+            str(base + 4),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
@@ -75,8 +89,9 @@ def test_h1_docs_and_openapi_are_served(embedded):
 
 def test_a2_demo_password_login_sees_own_seeded_customers(embedded):
     url, _, _ = embedded
-    resp = requests.post(f"{url}/api/v1/auth/login/password",
-                         json={"phone": "13800000002", "password": "demo1234"}, timeout=10)
+    resp = requests.post(
+        f"{url}/api/v1/auth/login/password", json={"phone": "13800000002", "password": "demo1234"}, timeout=10
+    )
     assert resp.status_code == 200, resp.text
     token = resp.json()["access_token"]
     customers = requests.get(f"{url}/api/v1/customers", headers={"Authorization": f"Bearer {token}"}, timeout=10)
@@ -104,17 +119,22 @@ def test_f4_registering_in_embedded_mode_notifies_the_store_manager(embedded):
     url, _, _ = embedded
 
     def token(phone):
-        return requests.post(f"{url}/api/v1/auth/login/password", json={"phone": phone, "password": "demo1234"},
-                             timeout=10).json()["access_token"]
+        return requests.post(
+            f"{url}/api/v1/auth/login/password", json={"phone": phone, "password": "demo1234"}, timeout=10
+        ).json()["access_token"]
 
     sales = {"Authorization": f"Bearer {token('13800000002')}"}
-    resp = requests.post(f"{url}/api/v1/customers", headers=sales, timeout=10,
-                         json={"name": "新客户", "phone": "13911112222", "fields": {"shop_type": "超市"}})
+    resp = requests.post(
+        f"{url}/api/v1/customers",
+        headers=sales,
+        timeout=10,
+        json={"name": "新客户", "phone": "13911112222", "fields": {"shop_type": "超市"}},
+    )
     assert resp.status_code == 201, resp.text
     manager = {"Authorization": f"Bearer {token('13800000001')}"}
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        items = requests.get(f"{url}/api/v1/notifications", headers=manager, timeout=10).json()["items"]
+        items = requests.get(f"{url}/api/v1/notifications", headers=manager, timeout=10).json()["notifications"]
         if any(n["subject"] == f"customer:{resp.json()['id']}" for n in items):
             return
         time.sleep(0.2)

@@ -17,8 +17,16 @@ class Api:
     def as_(self, token: str) -> Api:
         return Api(self.base_url, token)
 
-    def request(self, method: str, path: str, *, json=None, params=None, idempotency_key: str | None = None,
-                headers: dict | None = None) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json=None,
+        params=None,
+        idempotency_key: str | None = None,
+        headers: dict | None = None,
+    ) -> requests.Response:
         hdrs = dict(headers or {})
         if self.token:
             hdrs["Authorization"] = f"Bearer {self.token}"

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
-
 from client import Api, eventually
 
 PASSWORD = "secret123"
@@ -22,9 +21,16 @@ def phone() -> str:
 
 def sign_up(api: Api, name: str) -> dict:
     owner_phone = phone()
-    resp = api.post("/api/v1/tenants", json={
-        "tenant_name": name, "owner_name": "老板", "owner_phone": owner_phone,
-        "owner_password": PASSWORD, "head_store_name": "总店"})
+    resp = api.post(
+        "/api/v1/tenants",
+        json={
+            "tenant_name": name,
+            "owner_name": "老板",
+            "owner_phone": owner_phone,
+            "owner_password": PASSWORD,
+            "head_store_name": "总店",
+        },
+    )
     assert resp.status_code == 201, resp.text
     body = resp.json()
     body["owner_phone"] = owner_phone
@@ -39,8 +45,9 @@ def login(api: Api, phone_number: str, password: str = PASSWORD) -> str:
 
 def create_staff(owner: Api, name: str, roles: list[str], store_id: str, **extra) -> dict:
     staff_phone = phone()
-    resp = owner.post("/api/v1/staff", json={"name": name, "phone": staff_phone, "roles": roles,
-                                             "store_ids": [store_id], **extra})
+    resp = owner.post(
+        "/api/v1/staff", json={"name": name, "phone": staff_phone, "roles": roles, "store_ids": [store_id], **extra}
+    )
     assert resp.status_code == 201, resp.text
     return resp.json()
 
@@ -48,7 +55,7 @@ def create_staff(owner: Api, name: str, roles: list[str], store_id: str, **extra
 def notifications(api: Api) -> list[dict]:
     resp = api.get("/api/v1/notifications")
     assert resp.status_code == 200, resp.text
-    return resp.json()["items"]
+    return resp.json()["notifications"]
 
 
 def about(items: list[dict], customer_id: str) -> list[dict]:
@@ -67,13 +74,19 @@ def world(platform):
     manager = create_staff(owner, "李店长", ["store_manager"], store_id, password=PASSWORD)
     sales_a = create_staff(owner, "张业务", ["salesperson"], store_id)
     sales_b = create_staff(owner, "赵业务", ["salesperson"], store_id, password=PASSWORD)
-    resp = owner.put("/api/v1/customer-fields/shop_type", json={
-        "label": "门店类型", "kind": "choice", "required": True, "options": ["超市", "便利店"], "position": 1})
+    resp = owner.put(
+        "/api/v1/customer-fields/shop_type",
+        json={"label": "门店类型", "kind": "choice", "required": True, "options": ["超市", "便利店"], "position": 1},
+    )
     assert resp.status_code == 200, resp.text
     return {
-        "anon": anon, "owner": owner, "store_id": store_id,
-        "manager": anon.as_(login(anon, manager["phone"])), "manager_id": manager["id"],
-        "sales_a": sales_a, "sales_b": anon.as_(login(anon, sales_b["phone"])),
+        "anon": anon,
+        "owner": owner,
+        "store_id": store_id,
+        "manager": anon.as_(login(anon, manager["phone"])),
+        "manager_id": manager["id"],
+        "sales_a": sales_a,
+        "sales_b": anon.as_(login(anon, sales_b["phone"])),
         "other_owner": anon.as_(login(anon, second["owner_phone"])),
     }
 
@@ -153,8 +166,9 @@ def test_h3_broker_restart_delivers_the_notification_exactly_once(platform, worl
     _rabbit("stop_app")
     try:
         # Written while the broker is down: the event waits in the customers outbox.
-        resp = sales_b.post("/api/v1/customers", json={"name": "好邻居", "phone": phone(),
-                                                       "fields": {"shop_type": "便利店"}})
+        resp = sales_b.post(
+            "/api/v1/customers", json={"name": "好邻居", "phone": phone(), "fields": {"shop_type": "便利店"}}
+        )
         assert resp.status_code == 201, resp.text
         customer = resp.json()
         time.sleep(1)

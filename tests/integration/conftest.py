@@ -1,4 +1,6 @@
 import pytest
+from client import Api
+from journey import PASSWORD, create_staff, login, sign_up
 
 from launcher.cluster import Cluster
 
@@ -22,3 +24,32 @@ def pytest_runtest_makereport(item, call):
         plat = item.funcargs.get("platform")
         if plat is not None:
             report.sections.append(("platform logs", plat.logs()))
+
+
+@pytest.fixture(scope="session")
+def world(platform):
+    """Two tenants; the first with a store manager and two salespeople and a required field."""
+    anon = Api(platform.gateway_url)
+    first = sign_up(anon, "一号商贸")
+    second = sign_up(anon, "二号商贸")
+    # H1/A2: the owner logs in with a password.
+    owner = anon.as_(login(anon, first["owner_phone"]))
+    store_id = first["head_store"]["id"]
+    manager = create_staff(owner, "李店长", ["store_manager"], store_id, password=PASSWORD)
+    sales_a = create_staff(owner, "张业务", ["salesperson"], store_id)
+    sales_b = create_staff(owner, "赵业务", ["salesperson"], store_id, password=PASSWORD)
+    resp = owner.put(
+        "/api/v1/customer-fields/shop_type",
+        json={"label": "门店类型", "kind": "choice", "required": True, "options": ["超市", "便利店"], "position": 1},
+    )
+    assert resp.status_code == 200, resp.text
+    return {
+        "anon": anon,
+        "owner": owner,
+        "store_id": store_id,
+        "manager": anon.as_(login(anon, manager["phone"])),
+        "manager_id": manager["id"],
+        "sales_a": sales_a,
+        "sales_b": anon.as_(login(anon, sales_b["phone"])),
+        "other_owner": anon.as_(login(anon, second["owner_phone"])),
+    }

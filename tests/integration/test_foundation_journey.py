@@ -9,86 +9,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-import pytest
 from client import Api, eventually
-
-PASSWORD = "secret123"
-
-
-def phone() -> str:
-    return "13" + str(uuid.uuid4().int)[:9]
-
-
-def sign_up(api: Api, name: str) -> dict:
-    owner_phone = phone()
-    resp = api.post(
-        "/api/v1/tenants",
-        json={
-            "tenant_name": name,
-            "owner_name": "老板",
-            "owner_phone": owner_phone,
-            "owner_password": PASSWORD,
-            "head_store_name": "总店",
-        },
-    )
-    assert resp.status_code == 201, resp.text
-    body = resp.json()
-    body["owner_phone"] = owner_phone
-    return body
-
-
-def login(api: Api, phone_number: str, password: str = PASSWORD) -> str:
-    resp = api.post("/api/v1/auth/login/password", json={"phone": phone_number, "password": password})
-    assert resp.status_code == 200, resp.text
-    return resp.json()["access_token"]
-
-
-def create_staff(owner: Api, name: str, roles: list[str], store_id: str, **extra) -> dict:
-    staff_phone = phone()
-    resp = owner.post(
-        "/api/v1/staff", json={"name": name, "phone": staff_phone, "roles": roles, "store_ids": [store_id], **extra}
-    )
-    assert resp.status_code == 201, resp.text
-    return resp.json()
-
-
-def notifications(api: Api) -> list[dict]:
-    resp = api.get("/api/v1/notifications")
-    assert resp.status_code == 200, resp.text
-    return resp.json()["notifications"]
-
-
-def about(items: list[dict], customer_id: str) -> list[dict]:
-    return [n for n in items if n["subject"] == f"customer:{customer_id}"]
-
-
-@pytest.fixture(scope="module")
-def world(platform):
-    """Two tenants; the first with a store manager and two salespeople and a required field."""
-    anon = Api(platform.gateway_url)
-    first = sign_up(anon, "一号商贸")
-    second = sign_up(anon, "二号商贸")
-    # H1/A2: the owner logs in with a password.
-    owner = anon.as_(login(anon, first["owner_phone"]))
-    store_id = first["head_store"]["id"]
-    manager = create_staff(owner, "李店长", ["store_manager"], store_id, password=PASSWORD)
-    sales_a = create_staff(owner, "张业务", ["salesperson"], store_id)
-    sales_b = create_staff(owner, "赵业务", ["salesperson"], store_id, password=PASSWORD)
-    resp = owner.put(
-        "/api/v1/customer-fields/shop_type",
-        json={"label": "门店类型", "kind": "choice", "required": True, "options": ["超市", "便利店"], "position": 1},
-    )
-    assert resp.status_code == 200, resp.text
-    return {
-        "anon": anon,
-        "owner": owner,
-        "store_id": store_id,
-        "manager": anon.as_(login(anon, manager["phone"])),
-        "manager_id": manager["id"],
-        "sales_a": sales_a,
-        "sales_b": anon.as_(login(anon, sales_b["phone"])),
-        "other_owner": anon.as_(login(anon, second["owner_phone"])),
-    }
+from journey import PASSWORD, about, create_staff, login, notifications, phone
 
 
 def sms_login(platform, anon: Api, staff_phone: str) -> str:

@@ -4,6 +4,10 @@ nameko runs on eventlet. gRPC calls block every green thread while they wait (an
 must never run here, see PLATFORM-NOTES.md), so each event handler runs in a real OS thread via
 `run_blocking`; inside it, database and gRPC clients behave as in any threaded program.
 
+A worker patches with `eventlet.monkey_patch(thread=False)` before anything else: handler
+threads share locks (connection pool, logging, metrics) that must stay real OS locks; patched
+green locks crash with "Cannot switch to a different thread" when two handlers contend.
+
 Import this module only from worker processes: it needs eventlet and nameko.
 """
 

@@ -9,7 +9,7 @@ from apiflask import APIFlask
 from flask import g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway import errors, ops
+from gateway import docs_assets, errors, ops
 from gateway.api import BLUEPRINTS
 from gateway.auth import BEARER_SCHEME, authenticate, client_ip
 from gateway.config import GatewayConfig
@@ -72,6 +72,7 @@ def create_app(config: GatewayConfig) -> APIFlask:
     api_blueprints = {bp.name for bp in BLUEPRINTS}
 
     ops.install(app)
+    docs_assets.install(app)
     errors.install(app)
 
     @app.before_request

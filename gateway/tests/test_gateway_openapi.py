@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 EXPECTED = {
     ("post", "/api/v1/auth/login/password"),
     ("post", "/api/v1/auth/sms-codes"),
@@ -113,3 +115,13 @@ def test_h1_ops_endpoints_are_not_in_the_api_document(client):
     spec = client.get("/openapi.json").get_json()
 
     assert not {"/healthz", "/readyz", "/metrics"} & set(spec["paths"])
+
+
+def test_h1_docs_page_needs_no_cdn(client):
+    # Servers in China and offline installs often cannot reach jsdelivr: every asset is ours.
+    html = client.get("/docs").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(a.startswith("/docs/assets/") for a in assets), assets
+    for asset in assets:
+        response = client.get(asset)
+        assert response.status_code == 200 and len(response.get_data()) > 100, asset

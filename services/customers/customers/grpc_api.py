@@ -7,15 +7,14 @@ from datetime import datetime
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from crm.common.v1 import common_pb2
 from crm.customers.v1 import customers_pb2, customers_pb2_grpc
 from crmkit.auth import require_actor
 from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
+from crmkit.paging import page_from_proto
 from customers import service
 from customers.domain import fields as kinds
 from customers.domain.fields import FieldDefinition
-from customers.domain.paging import page_request
 from customers.domain.registration import RegisterCustomer
 from customers.service.fields import DefineCustomerField
 from customers.service.views import CustomerView
@@ -97,12 +96,11 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
 
     def ListCustomers(self, request, context):
         actor = require_actor()
-        # proto3 cannot tell 0 from "not sent": 0 means "use the default".
-        page = page_request(request.page.page or None, request.page.page_size or None)
+        page = page_from_proto(request.page)
         result = service.list_customers(self.db.uow(), actor, page, request.query)
         return customers_pb2.ListCustomersResponse(
             customers=[customer_to_proto(c) for c in result.customers],
-            page=common_pb2.PageInfo(page=result.page, page_size=result.page_size, total=result.total),
+            page=page.info(result.total),
         )
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from crm.common.v1 import common_pb2
 from crm.identity.v1 import identity_pb2 as pb
 from crm.identity.v1 import identity_pb2_grpc
 from crmkit.auth import require_actor
 from crmkit.db import Database
 from crmkit.grpc_server import ServiceRegistration
+from crmkit.paging import page_from_proto
 from identity import convert
 from identity.service import commands, login, seats, sessions, staff, tenants
 
@@ -102,15 +102,14 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def ListStaff(self, request, context):
         now = self.clock()
         query = commands.ListStaff(
-            page=request.page.page or 1,
-            page_size=request.page.page_size or 20,
+            page=page_from_proto(request.page),
             role=request.role,
             store_id=request.store_id,
         )
         rows, total = staff.list_staff(self.db.uow(), require_actor(), query)
         return pb.ListStaffResponse(
             staff=[convert.staff_pb(s, now=now) for s in rows],
-            page=common_pb2.PageInfo(page=query.page, page_size=query.page_size, total=total),
+            page=query.page.info(total),
         )
 
     def SetStaffPermissions(self, request, context):

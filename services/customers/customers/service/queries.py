@@ -7,7 +7,8 @@ from sqlalchemy import Select, func, or_, select
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import NotFound
-from customers.domain.paging import PageRequest, search_query
+from crmkit.paging import Page
+from customers.domain.paging import search_query
 from customers.domain.visibility import scope_for
 from customers.errors import Codes, MessageKeys
 from customers.models import CustomerRow
@@ -50,7 +51,7 @@ def _visible(actor: Actor, query: str) -> Select:
     return stmt
 
 
-def list_customers(uow: UnitOfWork, actor: Actor, page: PageRequest, query: str = "") -> CustomerPage:
+def list_customers(uow: UnitOfWork, actor: Actor, page: Page, query: str = "") -> CustomerPage:
     """Newest first; `query` matches the name anywhere (any case) or the phone from its start."""
     stmt = _visible(actor, search_query(query))
     with uow:

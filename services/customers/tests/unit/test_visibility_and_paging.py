@@ -1,10 +1,10 @@
-"""C1: which customers an actor sees; list paging limits."""
+"""C1: which customers an actor sees; search text limits."""
 
 import pytest
 
 from crmkit.auth import Actor
 from crmkit.errors import InvalidInput, PermissionDenied
-from customers.domain.paging import page_request, search_query
+from customers.domain.paging import search_query
 from customers.domain.visibility import scope_for
 
 
@@ -37,31 +37,6 @@ def test_c1_salesperson_scope_is_own_id():
 def test_c1_non_staff_may_not_read_customers():
     with pytest.raises(PermissionDenied):
         scope_for(Actor(kind="customer", subject_id="c1", tenant_id="t1"))
-
-
-@pytest.mark.parametrize(
-    "page, size, expected",
-    [(None, None, (1, 20, 0)), (3, 10, (3, 10, 20)), (1, 1, (1, 1, 0)), (2, 100, (2, 100, 100))],
-)
-def test_c1_page_defaults_and_limits(page, size, expected):
-    p = page_request(page, size)
-    assert (p.page, p.page_size, p.offset) == expected
-
-
-@pytest.mark.parametrize(
-    "page, size, fields",
-    [
-        (0, 20, {"page.page": "validation.invalid"}),
-        (-1, 20, {"page.page": "validation.invalid"}),
-        (1, 0, {"page.page_size": "validation.invalid"}),
-        (1, 101, {"page.page_size": "validation.invalid"}),
-        (-1, 101, {"page.page": "validation.invalid", "page.page_size": "validation.invalid"}),
-    ],
-)
-def test_c1_page_out_of_range_names_the_field(page, size, fields):
-    with pytest.raises(InvalidInput) as err:
-        page_request(page, size)
-    assert err.value.fields == fields
 
 
 def test_c1_search_query_is_trimmed_and_capped():

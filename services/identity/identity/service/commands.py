@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crmkit.paging import Page
+
 
 @dataclass(frozen=True)
 class CreateTenant:
@@ -32,8 +34,7 @@ class CreateStaff:
 
 @dataclass(frozen=True)
 class ListStaff:
-    page: int = 1
-    page_size: int = 20
+    page: Page = Page()
     role: str = ""
     store_id: str = ""
 

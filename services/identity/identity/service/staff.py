@@ -28,8 +28,6 @@ from identity.service.common import (
     tenant_store_ids,
 )
 
-MAX_PAGE_SIZE = 100
-
 
 def phone_taken() -> AlreadyExists:
     return AlreadyExists(Codes.STAFF_PHONE_TAKEN, Keys.STAFF_PHONE_TAKEN, fields={"phone": "validation.invalid"})
@@ -162,10 +160,6 @@ def get_staff(uow: UnitOfWork, actor: Actor, staff_id: str) -> Staff:
 
 
 def list_staff(uow: UnitOfWork, actor: Actor, query: commands.ListStaff) -> tuple[list[Staff], int]:
-    page = max(1, query.page or 1)
-    page_size = query.page_size or 20
-    if page_size < 1 or page_size > MAX_PAGE_SIZE:
-        raise InvalidInput(fields={"page.page_size": "validation.invalid"})
     if query.role and query.role not in rules.ROLES:
         raise InvalidInput(fields={"role": "validation.invalid_choice"})
     with uow:
@@ -190,8 +184,8 @@ def list_staff(uow: UnitOfWork, actor: Actor, query: commands.ListStaff) -> tupl
             select(Staff)
             .where(*conditions)
             .order_by(Staff.created_at, Staff.id)
-            .offset((page - 1) * page_size)
-            .limit(page_size)
+            .offset(query.page.offset)
+            .limit(query.page.page_size)
         ).all()
         return detached(uow, (list(rows), int(total or 0)))
 

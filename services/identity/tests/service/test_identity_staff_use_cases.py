@@ -10,6 +10,7 @@ from identity_testkit import add_staff, now, service_actor, signup, staff_actor
 from sqlalchemy import func, select
 
 from crmkit.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from crmkit.paging import Page
 from identity.models import AuditLog, Outbox, Seat, Staff, Store, Tenant
 from identity.service import commands, staff, tenants
 
@@ -184,9 +185,9 @@ def test_a1_list_staff_filters_by_role_and_store_and_pages(app):
         add_staff(app, new.owner, phone=f"1390000001{i}", store_ids=(east.id,))
     add_staff(app, new.owner, phone="13900000020")  # head store salesperson
 
-    rows, total = staff.list_staff(app.db.uow(), actor, commands.ListStaff(role="salesperson", page_size=2))
+    rows, total = staff.list_staff(app.db.uow(), actor, commands.ListStaff(role="salesperson", page=Page(1, 2)))
     assert (len(rows), total) == (2, 4)
-    rows, _ = staff.list_staff(app.db.uow(), actor, commands.ListStaff(role="salesperson", page=3, page_size=2))
+    rows, _ = staff.list_staff(app.db.uow(), actor, commands.ListStaff(role="salesperson", page=Page(3, 2)))
     assert rows == []
     # A store manager sees the staff of their own stores only.
     rows, total = staff.list_staff(app.db.uow(), staff_actor(manager), commands.ListStaff())

@@ -16,9 +16,9 @@ from sqlalchemy import func, select, update
 from crmkit.auth import Actor
 from crmkit.db import Database, UnitOfWork, utcnow
 from crmkit.errors import InvalidInput, NotFound, PermissionDenied
+from crmkit.paging import page_of
 
 from ..domain.notifications import NotificationDraft
-from ..domain.paging import normalize_page
 from ..errors import Codes
 from ..models import Notification
 
@@ -82,7 +82,7 @@ def list_notifications(
     db: Database, actor: Actor, *, page: int = 0, page_size: int = 0, unread_only: bool = False
 ) -> NotificationPage:
     staff_id = _staff_id(actor)
-    page, page_size = normalize_page(page, page_size)
+    paged = page_of(page, page_size)
     where = list(_inbox(actor, staff_id))
     if unread_only:
         where.append(Notification.read_at.is_(None))
@@ -93,8 +93,8 @@ def list_notifications(
             .where(*where)
             # id breaks ties so pages stay stable when two notifications share an instant
             .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .offset((page - 1) * page_size)
-            .limit(page_size)
+            .offset(paged.offset)
+            .limit(paged.page_size)
         ).all()
         unread = total if unread_only else _unread_count(uow, actor, staff_id)
         # Read inside the unit of work: leaving it rolls back, which expires loaded rows.
@@ -110,7 +110,7 @@ def list_notifications(
             )
             for row in rows
         ]
-    return NotificationPage(items, page, page_size, total, unread)
+    return NotificationPage(items, paged.page, paged.page_size, total, unread)
 
 
 def mark_notifications_read(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
 from crmkit.errors import InvalidInput
 
-# Mainland mobile numbers only: our provider account and templates are for China.
-PHONE = re.compile(r"^1[3-9]\d{9}$")
+# Mainland mobile numbers only (the port's rule): our provider account and templates are for China.
+from ..sms.port import is_mainland_mobile
+
 # Our template keys and the parameters each one fills. The adapter maps a key to the
 # provider's template id; a key missing here is refused before we pay for a provider call.
 TEMPLATES: dict[str, frozenset[str]] = {
@@ -24,7 +24,7 @@ def validate_send(phone: str, template: str, params: Mapping[str, object], idemp
     fields: dict[str, str] = {}
     if not phone:
         fields["phone"] = "validation.required"
-    elif not PHONE.fullmatch(phone):  # fullmatch: `$` alone accepts a trailing newline
+    elif not is_mainland_mobile(phone):
         fields["phone"] = "validation.phone_invalid"
     if not template:
         fields["template"] = "validation.required"

@@ -50,6 +50,7 @@ class CustomerOut(Timestamped):
     store_id = String()
     fields = Dict(keys=String(), values=String(), metadata={"description": "Values of the configured fields"})
     registered_by_staff_id = String()
+    level = String(metadata={"description": "Member level code; empty when none"})
 
 
 class CustomerIn(Schema):
@@ -65,6 +66,7 @@ class CustomerIn(Schema):
     owner_staff_id = String(
         validate=Length(max=64), metadata={"description": "Managers only: register for a colleague"}
     )
+    level = String(validate=Length(max=20), metadata={"description": "Member level code, e.g. A or VIP"})
 
 
 class CustomerQuery(PageQuery):
@@ -97,5 +99,6 @@ def customer_dict(customer) -> dict:
         "store_id": customer.store_id,
         "fields": dict(customer.fields),
         "registered_by_staff_id": customer.registered_by_staff_id,
+        "level": customer.level,
         "created_at": timestamp(customer, "created_at"),
     }

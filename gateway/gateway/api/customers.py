@@ -82,6 +82,7 @@ def register_customer(body):
         fields=body["fields"],
         store_id=body.get("store_id", ""),
         owner_staff_id=body.get("owner_staff_id", ""),
+        level=body.get("level", ""),
     )
     return customer_dict(call("customers", "RegisterCustomer", request))
 

@@ -54,6 +54,7 @@ def customer_to_proto(c: CustomerView) -> customers_pb2.Customer:
         fields=c.fields,
         registered_by_staff_id=c.registered_by_staff_id,
         created_at=created,
+        level=c.level,
     )
 
 
@@ -87,6 +88,7 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
             fields=dict(request.fields),
             store_id=request.store_id,
             owner_staff_id=request.owner_staff_id,
+            level=request.level,
         )
         view = service.register_customer(self.db.uow(), require_actor(), cmd, now=self.clock())
         return customer_to_proto(view)

@@ -51,6 +51,8 @@ class CustomerRow(TenantScoped, Base):
     store_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     fields: Mapped[dict] = mapped_column(JSON, default=dict)
     registered_by_staff_id: Mapped[str] = mapped_column(String(36))
+    # Member level code; level prices in the orders service key on it.
+    level: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class CustomerChangeRow(TenantScoped, Base):

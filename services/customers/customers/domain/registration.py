@@ -22,6 +22,8 @@ ASSIGNING_ROLES = (STORE_MANAGER, OWNER)
 NAME_MAX = 50
 # Mainland China mobile numbers, without country code.
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+# A member level code: short, letters, digits, underscore or Chinese (e.g. "A", "VIP", "金卡").
+LEVEL_PATTERN = re.compile(r"[0-9A-Za-z_\u4e00-\u9fff]{1,20}")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class RegisterCustomer:
     fields: Mapping[str, str]
     store_id: str = ""
     owner_staff_id: str = ""
+    level: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Registration:
     owner_staff_id: str
     store_id: str | None
     registered_by_staff_id: str
+    level: str = ""
 
 
 def check_registrar(actor: Actor) -> str:
@@ -101,8 +105,11 @@ def register(actor: Actor, cmd: RegisterCustomer, definitions: Iterable[FieldDef
         errors["name"] = problem
     if problem := phone_error(phone):
         errors["phone"] = problem
+    level = cmd.level.strip()
+    if level and not LEVEL_PATTERN.fullmatch(level):
+        errors["level"] = "validation.invalid"
     clean, field_errors = field_value_errors(definitions, cmd.fields)
     errors.update(field_errors)
     if errors:
         raise InvalidInput(Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
-    return Registration(name, phone, clean, owner, store, registrar)
+    return Registration(name, phone, clean, owner, store, registrar, level)

@@ -46,6 +46,7 @@ def register_customer(uow: UnitOfWork, actor: Actor, cmd: RegisterCustomer, *, n
             store_id=reg.store_id,
             fields=reg.fields,
             registered_by_staff_id=reg.registered_by_staff_id,
+            level=reg.level,
             created_at=now,
         )
         session.add(row)
@@ -93,4 +94,5 @@ def _snapshot(view: CustomerView) -> dict:
         "store_id": view.store_id,
         "fields": view.fields,
         "registered_by_staff_id": view.registered_by_staff_id,
+        "level": view.level,
     }

@@ -20,6 +20,7 @@ class CustomerView:
     fields: dict[str, str]
     registered_by_staff_id: str
     created_at: datetime
+    level: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ def customer_view(row: CustomerRow) -> CustomerView:
         fields=dict(row.fields or {}),
         registered_by_staff_id=row.registered_by_staff_id,
         created_at=row.created_at,
+        level=row.level or "",
     )
 
 

@@ -153,3 +153,10 @@ def test_c1_page_out_of_range_names_the_field(client, tenant, page, page_size, f
     with pytest.raises(InvalidInput) as err:
         list_customers(client, staff(tenant, "owner"), page=page, page_size=page_size)
     assert err.value.fields == fields
+
+
+def test_c1_member_level_is_stored_and_returned_over_grpc(client, tenant):
+    seller = staff(tenant, "salesperson")
+    created = register(client, seller, 901, level="VIP")
+    fetched = call(client, seller, "GetCustomer", pb.GetCustomerRequest(id=created.id))
+    assert (created.level, fetched.level) == ("VIP", "VIP")

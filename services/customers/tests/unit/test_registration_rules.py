@@ -121,3 +121,18 @@ def test_c2_name_phone_and_field_problems_come_together():
         "fields.x": "validation.unknown_field",
         "fields.age": "validation.required",
     }
+
+
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [("", ""), (" A ", "A"), ("VIP", "VIP"), ("金卡", "金卡"), ("gold_2", "gold_2")],
+)
+def test_c1_member_level_is_kept_trimmed(level, expected):
+    assert register(staff("salesperson"), cmd(level=level), []).level == expected
+
+
+@pytest.mark.parametrize("level", ["A B", "x" * 21, "A-1", "a\nb"])
+def test_c1_bad_member_level_names_the_field(level):
+    with pytest.raises(InvalidInput) as err:
+        register(staff("salesperson"), cmd(level=level), [])
+    assert err.value.fields == {"level": "validation.invalid"}

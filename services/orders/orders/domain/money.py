@@ -1,0 +1,27 @@
+"""Money arithmetic in integer fen: one home for amounts, so no float ever touches a price."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# A single price or amount above this (one hundred billion yuan) is a typo, not a sale; the cap
+# also keeps every sum far inside int64 (the proto's Money.fen and the BIGINT columns).
+MAX_FEN = 10_000_000_000_000
+MAX_QUANTITY = 1_000_000
+
+
+def is_valid_price(fen: int) -> bool:
+    return isinstance(fen, int) and not isinstance(fen, bool) and 0 <= fen <= MAX_FEN
+
+
+def line_amount(unit_price_fen: int, quantity: int) -> int:
+    """Unit price × quantity, exact. Callers have validated both (price ≥ 0, quantity > 0)."""
+    if not is_valid_price(unit_price_fen):
+        raise ValueError(f"unit price out of range: {unit_price_fen!r}")
+    if not isinstance(quantity, int) or not 0 < quantity <= MAX_QUANTITY:
+        raise ValueError(f"quantity out of range: {quantity!r}")
+    return unit_price_fen * quantity
+
+
+def total(amounts: Iterable[int]) -> int:
+    return sum(amounts, 0)

@@ -1,0 +1,23 @@
+"""Stock rules (B1, B2): levels never go below zero unless the tenant allows it."""
+
+from __future__ import annotations
+
+from crmkit.errors import Conflict
+from orders.errors import Codes, MessageKeys
+
+# Why a stock level moved; every movement is an immutable row.
+STOCK_TAKE = "stock_take"
+SHIPMENT = "shipment"
+RETURN_RECEIVED = "return_received"
+
+
+def take_out(product_id: str, on_hand: int, quantity: int, *, allow_negative: bool) -> int:
+    """The level after shipping `quantity`; refuses rather than going below zero."""
+    after = on_hand - quantity
+    if after < 0 and not allow_negative:
+        raise Conflict(
+            Codes.INSUFFICIENT_STOCK,
+            MessageKeys.INSUFFICIENT_STOCK,
+            params={"product_id": product_id, "available": on_hand, "requested": quantity},
+        )
+    return after

@@ -1,0 +1,5 @@
+from orders.models import Base
+
+from crmkit.migrate import run_env
+
+run_env(Base.metadata)

@@ -1,0 +1,114 @@
+"""The back office moves an order on (B2): approve or reject, pick, ship (stock out)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork
+from orders.domain.catalogue import check_reject_reason
+from orders.domain.lines import quantities_by_product
+from orders.domain.states import next_order_status
+from orders.domain.stock import SHIPMENT, take_out
+from orders.domain.visibility import may_see
+from orders.errors import Codes
+from orders.models import OrderRow
+from orders.service.ordering import lines_of, order_event, order_not_found
+from orders.service.settings import load_settings
+from orders.service.stock import lock_levels, move_all
+from orders.service.views import OrderView, order_view
+
+ORDER_APPROVED = "order_approved"
+ORDER_REJECTED = "order_rejected"
+ORDER_PICKED = "order_picked"
+ORDER_SHIPPED = "order_shipped"
+
+
+def _locked_order(session: Session, actor: Actor, order_id: str) -> OrderRow:
+    # Lock the order: two clerks pressing "ship" at once must not take the stock out twice.
+    row = session.scalar(
+        select(OrderRow).where(OrderRow.tenant_id == actor.tenant_id, OrderRow.id == order_id).with_for_update()
+    )
+    if row is None or not may_see(actor, row.salesperson_id, row.submitted_by):
+        raise order_not_found(order_id)
+    return row
+
+
+def _move(
+    uow: UnitOfWork,
+    actor: Actor,
+    order_id: str,
+    action: str,
+    event: str,
+    apply: Callable[[Session, OrderRow, list], None],
+) -> OrderView:
+    with uow:
+        session = uow.session
+        row = _locked_order(session, actor, order_id)
+        row.status = next_order_status(action, row.status, actor)
+        lines = lines_of(session, actor.tenant_id, [row.id])[row.id]
+        apply(session, row, lines)
+        view = order_view(row, lines)
+        data = order_event(view)
+        if row.reject_reason:
+            data["reason"] = row.reject_reason
+        uow.publish(event, actor.tenant_id, data)
+        uow.commit()
+        return view
+
+
+def approve_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime) -> OrderView:
+    def apply(_session, row, _lines):
+        row.approved_at = now
+        # From approval on the customer owes the total (collections and returns reduce it).
+        row.debt_fen = row.total_fen
+
+    return _move(uow, actor, order_id, "approve", ORDER_APPROVED, apply)
+
+
+def reject_order(uow: UnitOfWork, actor: Actor, order_id: str, reason: str, *, now: datetime) -> OrderView:
+    reason = check_reject_reason(reason, Codes.ORDER_INPUT_INVALID)
+
+    def apply(_session, row, _lines):
+        row.reject_reason = reason
+
+    return _move(uow, actor, order_id, "reject", ORDER_REJECTED, apply)
+
+
+def pick_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime) -> OrderView:
+    def apply(_session, row, _lines):
+        row.picked_at = now
+
+    return _move(uow, actor, order_id, "pick", ORDER_PICKED, apply)
+
+
+def ship_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime) -> OrderView:
+    """Stock out of the order's store, all lines or none: one short product refuses the whole
+    shipment (Conflict INSUFFICIENT_STOCK naming it) unless the tenant allows negative stock."""
+
+    def apply(session, row, lines):
+        wanted = quantities_by_product([(line.product_id, line.quantity) for line in lines])
+        allow_negative = load_settings(session, actor.tenant_id).allow_negative_stock
+        levels = lock_levels(session, actor.tenant_id, row.store_id, list(wanted), now)
+        after = {
+            pid: take_out(pid, levels[pid].quantity, quantity, allow_negative=allow_negative)
+            for pid, quantity in sorted(wanted.items())
+        }
+        move_all(
+            session,
+            actor.tenant_id,
+            row.store_id,
+            after,
+            levels,
+            reason=SHIPMENT,
+            actor_id=actor.subject_id,
+            document_id=row.id,
+            now=now,
+        )
+        row.shipped_at = now
+
+    return _move(uow, actor, order_id, "ship", ORDER_SHIPPED, apply)

@@ -1,0 +1,245 @@
+"""Taking an order on site (B2): submit with price tracking, read, list, copy the last one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork
+from crmkit.errors import InvalidInput, NotFound
+from crmkit.paging import Page
+from orders.domain.documents import idempotency_key, resolve_store, salesperson_for_order
+from orders.domain.lines import LineRequest
+from orders.domain.money import total
+from orders.domain.numbering import ORDER_PREFIX, day_range
+from orders.domain.states import REJECTED, SUBMITTED
+from orders.domain.visibility import may_see, sees_all_documents
+from orders.errors import Codes, MessageKeys
+from orders.models import UQ_ORDER_IDEMPOTENCY, OrderLineRow, OrderRow
+from orders.service.access import require_staff
+from orders.service.customers import CustomerDirectory, require_customer_id
+from orders.service.numbers import allocate_number
+from orders.service.pricing import check_and_price
+from orders.service.views import DocumentPage, OrderView, event_lines, order_view
+
+ORDER_SUBMITTED = "order_submitted"
+QUERY_MAX = 50
+
+
+@dataclass(frozen=True)
+class SubmitOrder:
+    customer_id: str
+    lines: tuple[LineRequest, ...]
+    store_id: str = ""
+    note: str = ""
+    idempotency_key: str = ""
+
+
+def order_not_found(order_id: str) -> NotFound:
+    return NotFound(Codes.ORDER_NOT_FOUND, MessageKeys.ORDER_NOT_FOUND, params={"id": order_id})
+
+
+def order_event(view: OrderView) -> dict:
+    return {
+        "order_id": view.id,
+        "number": view.number,
+        "customer_id": view.customer_id,
+        "salesperson_id": view.salesperson_id,
+        "store_id": view.store_id,
+        "status": view.status,
+        "total_fen": view.total_fen,
+        "lines": event_lines(view.lines),
+    }
+
+
+def lines_of(session: Session, tenant_id: str, order_ids: Sequence[str]) -> dict[str, list[OrderLineRow]]:
+    grouped: dict[str, list[OrderLineRow]] = {oid: [] for oid in order_ids}
+    if order_ids:
+        rows = session.scalars(
+            select(OrderLineRow).where(OrderLineRow.tenant_id == tenant_id, OrderLineRow.order_id.in_(order_ids))
+        )
+        for line in rows:
+            grouped[line.order_id].append(line)
+    return grouped
+
+
+def view_of(session: Session, row: OrderRow) -> OrderView:
+    return order_view(row, lines_of(session, row.tenant_id, [row.id])[row.id])
+
+
+def _by_key(uow: UnitOfWork, actor: Actor, key: str) -> OrderView | None:
+    with uow:
+        row = uow.session.scalar(
+            select(OrderRow).where(OrderRow.tenant_id == actor.tenant_id, OrderRow.idempotency_key == key)
+        )
+        if row is None:
+            return None
+        # The same key from someone who may not see that order must not reveal it.
+        if not may_see(actor, row.salesperson_id, row.submitted_by):
+            raise order_not_found(row.id)
+        return view_of(uow.session, row)
+
+
+def submit_order(
+    uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, cmd: SubmitOrder, *, now: datetime
+) -> OrderView:
+    """Order, lines and `order_submitted` in one transaction. A repeat of an idempotency key
+    returns the first order, also when the repeats race (the unique key decides)."""
+    staff_id = require_staff(actor)
+    require_customer_id(cmd.customer_id)
+    key = idempotency_key(cmd.idempotency_key)
+    if key and (first := _by_key(uow, actor, key)):
+        return first
+    # The customers service decides whether this caller may order for this customer.
+    customer = customers.get(cmd.customer_id)
+    store_id = resolve_store(actor, customer.store_id, cmd.store_id)
+    try:
+        with uow:
+            session = uow.session
+            priced, products = check_and_price(session, actor, customer, cmd.lines, cmd.note)
+            row = OrderRow(
+                tenant_id=actor.tenant_id,
+                number=allocate_number(session, actor.tenant_id, ORDER_PREFIX, now),
+                customer_id=customer.id,
+                customer_name=customer.name,
+                customer_phone=customer.phone,
+                salesperson_id=salesperson_for_order(customer.owner_staff_id, staff_id),
+                submitted_by=staff_id,
+                store_id=store_id,
+                status=SUBMITTED,
+                total_fen=total(line.amount_fen for line in priced),
+                debt_fen=0,
+                note=cmd.note.strip(),
+                reject_reason="",
+                idempotency_key=key,
+                submitted_at=now,
+                created_at=now,
+            )
+            session.add(row)
+            # Insert the order first: a racing repeat of its key fails here, before the lines.
+            session.flush()
+            lines = []
+            for i, line in enumerate(priced):
+                product = products[line.product_id]
+                lines.append(
+                    OrderLineRow(
+                        tenant_id=actor.tenant_id,
+                        order_id=row.id,
+                        position=i,
+                        customer_id=customer.id,
+                        product_id=product.id,
+                        product_name=product.name,
+                        barcode=product.barcode or "",
+                        unit=product.unit,
+                        brand=product.brand,
+                        category_id=product.category_id or "",
+                        quantity=line.quantity,
+                        unit_price_fen=line.price.unit_price_fen,
+                        price_source=line.price.source,
+                        amount_fen=line.amount_fen,
+                        created_at=now,
+                    )
+                )
+            session.add_all(lines)
+            view = order_view(row, lines)
+            uow.publish(ORDER_SUBMITTED, actor.tenant_id, order_event(view))
+            uow.commit()
+            return view
+    except IntegrityError as exc:
+        text = str(exc.orig)
+        if key and (UQ_ORDER_IDEMPOTENCY in text or "orders.tenant_id, orders.idempotency_key" in text):
+            first = _by_key(uow, actor, key)
+            if first is not None:
+                return first
+        raise
+
+
+def get_order(uow: UnitOfWork, actor: Actor, order_id: str) -> OrderView:
+    """Another tenant's order and a colleague's order look exactly like a missing one."""
+    with uow:
+        row = uow.session.scalar(select(OrderRow).where(OrderRow.tenant_id == actor.tenant_id, OrderRow.id == order_id))
+        if row is None or not may_see(actor, row.salesperson_id, row.submitted_by):
+            raise order_not_found(order_id)
+        return view_of(uow.session, row)
+
+
+def get_last_order(uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, customer_id: str) -> OrderView:
+    """The customer's latest order that was not rejected, to copy its lines. Whoever may see
+    the customer may copy it, even if a colleague took that order."""
+    require_staff(actor)
+    require_customer_id(customer_id)
+    customer = customers.get(customer_id)
+    with uow:
+        row = uow.session.scalar(
+            select(OrderRow)
+            .where(
+                OrderRow.tenant_id == actor.tenant_id, OrderRow.customer_id == customer.id, OrderRow.status != REJECTED
+            )
+            .order_by(OrderRow.submitted_at.desc(), OrderRow.number.desc())
+            .limit(1)
+        )
+        if row is None:
+            raise NotFound(Codes.ORDER_NOT_FOUND, MessageKeys.ORDER_NOT_FOUND, params={"customer_id": customer_id})
+        return view_of(uow.session, row)
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    statuses: tuple[str, ...] = ()
+    customer_id: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    query: str = ""
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filtered(actor: Actor, f: OrderFilter) -> Select:
+    stmt = select(OrderRow).where(OrderRow.tenant_id == actor.tenant_id)
+    if not sees_all_documents(actor):
+        stmt = stmt.where(or_(OrderRow.salesperson_id == actor.staff_id, OrderRow.submitted_by == actor.staff_id))
+    if f.statuses:
+        stmt = stmt.where(OrderRow.status.in_(f.statuses))
+    if f.customer_id:
+        stmt = stmt.where(OrderRow.customer_id == f.customer_id)
+    start, end = day_range(f.date_from, f.date_to)
+    if start:
+        stmt = stmt.where(OrderRow.submitted_at >= start)
+    if end:
+        stmt = stmt.where(OrderRow.submitted_at < end)
+    query = f.query.strip()
+    if len(query) > QUERY_MAX:
+        raise InvalidInput(Codes.LIST_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"query": "validation.too_long"})
+    if query:
+        pattern = _escape_like(query)
+        stmt = stmt.where(
+            or_(
+                OrderRow.number.like(f"{pattern.upper()}%", escape="\\"),
+                OrderRow.customer_name.ilike(f"%{pattern}%", escape="\\"),
+                OrderRow.customer_phone.like(f"{pattern}%", escape="\\"),
+            )
+        )
+    return stmt
+
+
+def list_orders(uow: UnitOfWork, actor: Actor, page: Page, f: OrderFilter) -> DocumentPage:
+    """Newest first. `query` is an order number prefix, part of the customer's name, or the
+    start of their phone."""
+    stmt = _filtered(actor, f)
+    with uow:
+        count = uow.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = uow.session.scalars(
+            stmt.order_by(OrderRow.submitted_at.desc(), OrderRow.number.desc())
+            .offset(page.offset)
+            .limit(page.page_size)
+        ).all()
+        lines = lines_of(uow.session, actor.tenant_id, [r.id for r in rows])
+        return DocumentPage([order_view(r, lines[r.id]) for r in rows], count)

@@ -1,0 +1,121 @@
+"""Price tracking against the database (B2, B3): the four prices of products for a customer,
+and the checked, priced lines of an order or a return."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork
+from crmkit.errors import InvalidInput
+from orders.domain.lines import LineRequest, Orderable, PricedLine, check_lines, price_lines
+from orders.domain.pricing import PriceOptions, level_price, require_price_change
+from orders.domain.states import REJECTED
+from orders.errors import Codes, MessageKeys
+from orders.models import CustomerPriceRow, OrderLineRow, OrderRow, ProductRow
+from orders.service.access import require_staff
+from orders.service.customers import CustomerDirectory, CustomerInfo, require_customer_id
+
+MAX_QUOTE = 200
+
+
+@dataclass(frozen=True)
+class Quote:
+    product_id: str
+    options: PriceOptions
+    default_source: str
+    default_price_fen: int
+
+
+def last_price(session: Session, tenant_id: str, customer_id: str, product_id: str) -> int | None:
+    """What the customer paid on the most recent order that was not rejected (a refused order
+    was never a price they agreed to pay)."""
+    return session.scalar(
+        select(OrderLineRow.unit_price_fen)
+        .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
+        .where(
+            OrderLineRow.tenant_id == tenant_id,
+            OrderLineRow.customer_id == customer_id,
+            OrderLineRow.product_id == product_id,
+            OrderRow.status != REJECTED,
+        )
+        .order_by(OrderLineRow.created_at.desc(), OrderLineRow.position.desc())
+        .limit(1)
+    )
+
+
+def price_options(
+    session: Session, tenant_id: str, customer: CustomerInfo, products: Sequence[ProductRow]
+) -> dict[str, PriceOptions]:
+    ids = [p.id for p in products]
+    customer_prices = dict(
+        session.execute(
+            select(CustomerPriceRow.product_id, CustomerPriceRow.price_fen).where(
+                CustomerPriceRow.tenant_id == tenant_id,
+                CustomerPriceRow.customer_id == customer.id,
+                CustomerPriceRow.product_id.in_(ids),
+            )
+        ).all()
+    )
+    return {
+        p.id: PriceOptions(
+            wholesale=p.wholesale_price_fen,
+            last=last_price(session, tenant_id, customer.id, p.id),
+            customer=customer_prices.get(p.id),
+            level=level_price(dict(p.level_prices or {}), customer.level),
+        )
+        for p in products
+    }
+
+
+def load_products(session: Session, tenant_id: str, product_ids: Sequence[str]) -> dict[str, ProductRow]:
+    wanted = {pid for pid in product_ids if pid}
+    if not wanted:
+        return {}
+    rows = session.scalars(select(ProductRow).where(ProductRow.tenant_id == tenant_id, ProductRow.id.in_(wanted)))
+    return {r.id: r for r in rows}
+
+
+def quote_prices(
+    uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, customer_id: str, product_ids: Sequence[str]
+) -> list[Quote]:
+    require_staff(actor)
+    require_customer_id(customer_id)
+    fields = {}
+    if not product_ids:
+        fields["product_ids"] = "validation.required"
+    elif len(product_ids) > MAX_QUOTE:
+        fields["product_ids"] = "validation.too_long"
+    if fields:
+        raise InvalidInput(Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=fields)
+    customer = customers.get(customer_id)
+    with uow:
+        products = load_products(uow.session, actor.tenant_id, product_ids)
+        unknown = {
+            f"product_ids.{i}": "validation.invalid_choice"
+            for i, pid in enumerate(product_ids)
+            if pid not in products or products[pid].archived
+        }
+        if unknown:
+            raise InvalidInput(Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=unknown)
+        options = price_options(uow.session, actor.tenant_id, customer, list(products.values()))
+    quotes = []
+    for pid in product_ids:
+        source, price = options[pid].default()
+        quotes.append(Quote(pid, options[pid], source, price))
+    return quotes
+
+
+def check_and_price(
+    session: Session, actor: Actor, customer: CustomerInfo, lines: Sequence[LineRequest], note: str
+) -> tuple[list[PricedLine], dict[str, ProductRow]]:
+    """The lines of a new order or return, checked and priced inside its transaction."""
+    require_price_change([line.price_source for line in lines], actor.permissions)
+    products = load_products(session, actor.tenant_id, [line.product_id for line in lines])
+    check_lines(lines, {pid: Orderable(pid, p.listed, p.archived) for pid, p in products.items()}, note)
+    options = price_options(session, actor.tenant_id, customer, list(products.values()))
+    return price_lines(lines, options), products

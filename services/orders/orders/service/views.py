@@ -1,0 +1,205 @@
+"""What use cases return: plain values, never ORM rows (sessions close with the unit of work)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from orders.models import CategoryRow, OrderLineRow, OrderRow, ProductRow, ReturnLineRow, ReturnRow
+
+
+@dataclass(frozen=True)
+class CategoryView:
+    id: str
+    name: str
+    parent_id: str | None
+
+
+@dataclass(frozen=True)
+class StockLevelView:
+    product_id: str
+    store_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ProductView:
+    id: str
+    name: str
+    barcode: str | None
+    category_id: str | None
+    brand: str
+    unit: str
+    wholesale_price_fen: int
+    level_prices: dict[str, int]
+    kind: str
+    listed: bool
+    archived: bool
+    created_at: datetime
+    stock: tuple[StockLevelView, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    products: list[ProductView]
+    total: int
+
+
+@dataclass(frozen=True)
+class CustomerPriceView:
+    customer_id: str
+    product_id: str
+    price_fen: int
+
+
+@dataclass(frozen=True)
+class LineView:
+    product_id: str
+    product_name: str
+    barcode: str
+    unit: str
+    brand: str
+    category_id: str
+    quantity: int
+    unit_price_fen: int
+    price_source: str
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class OrderView:
+    id: str
+    number: str
+    customer_id: str
+    customer_name: str
+    salesperson_id: str
+    submitted_by: str
+    store_id: str
+    status: str
+    lines: tuple[LineView, ...]
+    total_fen: int
+    debt_fen: int
+    note: str
+    reject_reason: str
+    submitted_at: datetime
+    approved_at: datetime | None = None
+    shipped_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReturnView:
+    id: str
+    number: str
+    customer_id: str
+    customer_name: str
+    salesperson_id: str
+    submitted_by: str
+    store_id: str
+    status: str
+    lines: tuple[LineView, ...]
+    total_fen: int
+    refund_method: str
+    debt_reduced_fen: int
+    paid_back_fen: int
+    note: str
+    reject_reason: str
+    submitted_at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    items: list = field(default_factory=list)
+    total: int = 0
+
+
+def category_view(row: CategoryRow) -> CategoryView:
+    return CategoryView(row.id, row.name, row.parent_id)
+
+
+def product_view(row: ProductRow, stock: list[StockLevelView] | tuple = ()) -> ProductView:
+    return ProductView(
+        id=row.id,
+        name=row.name,
+        barcode=row.barcode,
+        category_id=row.category_id,
+        brand=row.brand,
+        unit=row.unit,
+        wholesale_price_fen=row.wholesale_price_fen,
+        level_prices=dict(row.level_prices or {}),
+        kind=row.kind,
+        listed=row.listed,
+        archived=row.archived,
+        created_at=row.created_at,
+        stock=tuple(stock),
+    )
+
+
+def line_view(row: OrderLineRow | ReturnLineRow) -> LineView:
+    return LineView(
+        product_id=row.product_id,
+        product_name=row.product_name,
+        barcode=row.barcode,
+        unit=row.unit,
+        brand=row.brand,
+        category_id=row.category_id,
+        quantity=row.quantity,
+        unit_price_fen=row.unit_price_fen,
+        price_source=row.price_source,
+        amount_fen=row.amount_fen,
+    )
+
+
+def order_view(row: OrderRow, lines: list[OrderLineRow]) -> OrderView:
+    return OrderView(
+        id=row.id,
+        number=row.number,
+        customer_id=row.customer_id,
+        customer_name=row.customer_name,
+        salesperson_id=row.salesperson_id,
+        submitted_by=row.submitted_by,
+        store_id=row.store_id,
+        status=row.status,
+        lines=tuple(line_view(line) for line in sorted(lines, key=lambda x: x.position)),
+        total_fen=row.total_fen,
+        debt_fen=row.debt_fen,
+        note=row.note,
+        reject_reason=row.reject_reason,
+        submitted_at=row.submitted_at,
+        approved_at=row.approved_at,
+        shipped_at=row.shipped_at,
+    )
+
+
+def return_view(row: ReturnRow, lines: list[ReturnLineRow]) -> ReturnView:
+    return ReturnView(
+        id=row.id,
+        number=row.number,
+        customer_id=row.customer_id,
+        customer_name=row.customer_name,
+        salesperson_id=row.salesperson_id,
+        submitted_by=row.submitted_by,
+        store_id=row.store_id,
+        status=row.status,
+        lines=tuple(line_view(line) for line in sorted(lines, key=lambda x: x.position)),
+        total_fen=row.total_fen,
+        refund_method=row.refund_method,
+        debt_reduced_fen=row.debt_reduced_fen,
+        paid_back_fen=row.paid_back_fen,
+        note=row.note,
+        reject_reason=row.reject_reason,
+        submitted_at=row.submitted_at,
+    )
+
+
+def event_lines(lines: tuple[LineView, ...]) -> list[dict]:
+    """What consumers (rankings, commissions, printing) need of each line."""
+    return [
+        {
+            "product_id": line.product_id,
+            "quantity": line.quantity,
+            "amount_fen": line.amount_fen,
+            "brand": line.brand,
+            "category_id": line.category_id,
+        }
+        for line in lines
+    ]

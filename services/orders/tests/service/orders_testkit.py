@@ -1,0 +1,96 @@
+"""Helpers shared by the orders service tests (a uniquely named module, not conftest, so it
+never clashes with another service's test helpers in one pytest run)."""
+
+import threading
+import uuid
+from datetime import timedelta
+
+from crm.common.v1 import common_pb2
+from crm.customers.v1 import customers_pb2, customers_pb2_grpc
+from crm.orders.v1 import orders_pb2 as pb
+from crmkit.auth import STAFF, Actor, TokenIssuer, generate_keypair, require_actor
+from crmkit.errors import NotFound
+
+PRIVATE, PUBLIC = generate_keypair()
+ISSUER = TokenIssuer(PRIVATE)
+
+
+def staff(tenant, *roles, sid=None, stores=("store-1",), perms=()) -> Actor:
+    return Actor(
+        kind=STAFF,
+        subject_id=sid or f"s-{uuid.uuid4().hex[:8]}",
+        tenant_id=tenant,
+        roles=frozenset(roles),
+        permissions=frozenset(perms),
+        store_ids=tuple(stores),
+    )
+
+
+def token_for(actor: Actor) -> str:
+    return ISSUER.issue(
+        kind=actor.kind,
+        subject_id=actor.subject_id,
+        tenant_id=actor.tenant_id,
+        roles=actor.roles,
+        permissions=actor.permissions,
+        store_ids=actor.store_ids,
+        ttl=timedelta(minutes=5),
+    )[0]
+
+
+def call(client, actor, method, request):
+    return client.call(method, request, token=token_for(actor), timeout=30)
+
+
+def money(fen):
+    return common_pb2.Money(fen=fen)
+
+
+def product(client, owner, name="Cola", *, barcode="", wholesale=1000, levels=None, listed=True, **kw):
+    data = pb.ProductInput(
+        name=name,
+        barcode=barcode,
+        wholesale_price=money(wholesale),
+        level_prices=[pb.LevelPrice(level=k, price=money(v)) for k, v in (levels or {}).items()],
+        listed=listed,
+        **kw,
+    )
+    return call(client, owner, "CreateProduct", pb.CreateProductRequest(product=data))
+
+
+def line(product_id, quantity=1, source=pb.PRICE_SOURCE_UNSPECIFIED, price=None):
+    return pb.LineInput(
+        product_id=product_id, quantity=quantity, price_source=source, price=money(price) if price is not None else None
+    )
+
+
+class FakeCustomers(customers_pb2_grpc.CustomersServiceServicer):
+    """A stand-in for the customers service at the edge of this service's tests: answers
+    GetCustomer from a dict and hides a colleague's customer from a salesperson, like the real
+    one (the real one is used in the integration journeys)."""
+
+    def __init__(self):
+        self.customers: dict[tuple[str, str], customers_pb2.Customer] = {}
+        self.lock = threading.Lock()
+
+    def add(self, tenant, owner_staff_id="", *, name=None, level="", store_id="", phone="") -> str:
+        cid = f"c-{uuid.uuid4().hex[:10]}"
+        with self.lock:
+            self.customers[(tenant, cid)] = customers_pb2.Customer(
+                id=cid,
+                tenant_id=tenant,
+                name=name or f"Customer {cid[-4:]}",
+                phone=phone or "13800000000",
+                owner_staff_id=owner_staff_id,
+                store_id=store_id,
+                level=level,
+            )
+        return cid
+
+    def GetCustomer(self, request, context):
+        actor = require_actor()
+        customer = self.customers.get((actor.tenant_id, request.id))
+        sees_all = actor.has_role("owner", "store_manager") or actor.can("see_all_customers")
+        if customer is None or not (sees_all or customer.owner_staff_id == actor.staff_id):
+            raise NotFound("CUSTOMER_NOT_FOUND", "error.customer_not_found")
+        return customer

@@ -133,18 +133,20 @@ def import_catalogue(uow: UnitOfWork, actor: Actor, data: bytes, *, dry_run: boo
                 continue
             category_id = categories.resolve(sp.category, sp.subcategory)
             fields = replace(fields, category_id=category_id)
-            if row is None:
+            is_new = row is None
+            if is_new:
                 row = ProductRow(tenant_id=actor.tenant_id, created_at=now, archived=False)
-                result.created += 1
-            else:
-                result.updated += 1
             apply_fields(row, fields, now)
             try:
                 save_product(session, row)
             except AlreadyExists:
                 # Taken by a concurrent writer since we looked: report the row, keep the others.
                 result.problems.append(Problem(sp.row, COLUMNS["barcode"], "validation.taken"))
-                result.created -= 1
+                continue
+            if is_new:
+                result.created += 1
+            else:
+                result.updated += 1
         result.problems.sort(key=lambda p: (p.row, p.column))
         if not dry_run:
             uow.commit()

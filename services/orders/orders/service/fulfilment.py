@@ -100,8 +100,6 @@ def ship_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime) -
         }
         move_all(
             session,
-            actor.tenant_id,
-            row.store_id,
             after,
             levels,
             reason=SHIPMENT,

@@ -81,8 +81,6 @@ def receive_return(uow: UnitOfWork, actor: Actor, return_id: str, *, now: dateti
         after = {pid: levels[pid].quantity + quantity for pid, quantity in back.items()}
         move_all(
             session,
-            actor.tenant_id,
-            row.store_id,
             after,
             levels,
             reason=RETURN_RECEIVED,

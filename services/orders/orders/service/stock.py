@@ -93,8 +93,6 @@ def record_move(
 
 def move_all(
     session: Session,
-    tenant_id: str,
-    store_id: str,
     new_levels: Mapping[str, int],
     rows: Mapping[str, StockRow],
     *,

@@ -9,6 +9,7 @@ import redis
 from crm.customers.v1 import customers_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
+from crm.orders.v1 import orders_pb2_grpc
 from crmkit.auth import TokenVerifier
 from crmkit.grpc_client import ServiceClient
 from crmkit.redis_client import Keys, make_redis
@@ -17,12 +18,30 @@ from crmkit.settings import Settings, env_int
 IDENTITY = "crm.identity.v1.IdentityService"
 CUSTOMERS = "crm.customers.v1.CustomersService"
 MESSAGING = "crm.messaging.v1.MessagingService"
+ORDERS = "crm.orders.v1.OrdersService"
 
 # Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
 IDEMPOTENT_METHODS = {
     IDENTITY: ["GetMe", "GetStaff", "ListStaff", "ListStores"],
     CUSTOMERS: ["ListCustomerFields", "GetCustomer", "ListCustomers"],
     MESSAGING: ["ListNotifications"],
+    # SubmitOrder/SubmitReturn always carry the caller's Idempotency-Key (the gateway requires
+    # it), and the service deduplicates on it, so a retry cannot create a second order.
+    ORDERS: [
+        "ListCategories",
+        "GetProduct",
+        "ListProducts",
+        "ExportCatalogue",
+        "QuotePrices",
+        "GetLastOrder",
+        "SubmitOrder",
+        "GetOrder",
+        "ListOrders",
+        "SubmitReturn",
+        "GetReturn",
+        "ListReturns",
+        "GetOrderSettings",
+    ],
 }
 
 
@@ -31,6 +50,7 @@ class GatewayConfig:
     identity: ServiceClient
     customers: ServiceClient
     messaging: ServiceClient
+    orders: ServiceClient
     redis: redis.Redis
     keys: Keys
     verifier: TokenVerifier
@@ -47,7 +67,12 @@ class GatewayConfig:
 
     @property
     def peers(self) -> dict[str, ServiceClient]:
-        return {"identity": self.identity, "customers": self.customers, "messaging": self.messaging}
+        return {
+            "identity": self.identity,
+            "customers": self.customers,
+            "messaging": self.messaging,
+            "orders": self.orders,
+        }
 
     @classmethod
     def from_settings(
@@ -58,12 +83,14 @@ class GatewayConfig:
         rate_limit_public_per_min: int | None = None,
         rate_limit_actor_per_min: int | None = None,
     ) -> GatewayConfig:
-        """Clients from IDENTITY_ADDR / CUSTOMERS_ADDR / MESSAGING_ADDR; a missing one stops startup."""
+        """Clients from IDENTITY_ADDR / CUSTOMERS_ADDR / MESSAGING_ADDR / ORDERS_ADDR; a missing one
+        stops startup."""
         settings.require("jwt_public_key")
         return cls(
             identity=client(settings.peer("identity"), identity_pb2_grpc.IdentityServiceStub, IDENTITY),
             customers=client(settings.peer("customers"), customers_pb2_grpc.CustomersServiceStub, CUSTOMERS),
             messaging=client(settings.peer("messaging"), messaging_pb2_grpc.MessagingServiceStub, MESSAGING),
+            orders=client(settings.peer("orders"), orders_pb2_grpc.OrdersServiceStub, ORDERS),
             redis=redis if redis is not None else make_redis(settings.redis_url),
             keys=Keys(settings.redis_prefix, "gateway"),
             verifier=TokenVerifier(settings.jwt_public_key),

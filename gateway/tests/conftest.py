@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 import redis
 from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, registrations
+from orders_fakes import FakeOrders
+from orders_fakes import registration as orders_registration
 
 from crmkit import testing
 from crmkit.auth import TokenIssuer, TokenVerifier, generate_keypair
@@ -31,12 +33,18 @@ def issuer(keys):
 
 @pytest.fixture(scope="session")
 def fakes():
-    return {"identity": FakeIdentity(), "customers": FakeCustomers(), "messaging": FakeMessaging()}
+    return {
+        "identity": FakeIdentity(),
+        "customers": FakeCustomers(),
+        "messaging": FakeMessaging(),
+        "orders": FakeOrders(),
+    }
 
 
 @pytest.fixture(scope="session")
 def peer_addrs(keys, fakes):
     regs = registrations(fakes["identity"], fakes["customers"], fakes["messaging"])
+    regs["orders"] = orders_registration(fakes["orders"])
     servers, addrs = [], {}
     for name, reg in regs.items():
         server, port, _ = build_server(name, [reg], verifier=TokenVerifier(keys[1]), port=0, host="127.0.0.1")
@@ -55,6 +63,7 @@ def clean_fakes(fakes):
         fake.rec.fail.clear()
         fake.rec.hold.clear()
     fakes["customers"].customers.clear()
+    fakes["orders"].reset()
 
 
 @pytest.fixture(scope="session")

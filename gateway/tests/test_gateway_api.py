@@ -160,7 +160,13 @@ def test_h1_healthz_and_readyz_when_everything_answers(client):
     ready = client.get("/readyz")
 
     assert ready.status_code == 200
-    assert ready.get_json()["checks"] == {"redis": "ok", "identity": "ok", "customers": "ok", "messaging": "ok"}
+    assert ready.get_json()["checks"] == {
+        "redis": "ok",
+        "identity": "ok",
+        "customers": "ok",
+        "messaging": "ok",
+        "orders": "ok",
+    }
 
 
 def test_h1_readyz_is_503_naming_what_is_down(make_app, closed_port):

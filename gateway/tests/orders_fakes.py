@@ -35,7 +35,10 @@ def product_pb(product_id="p-1", **overrides) -> pb.Product:
         created_at=CREATED,
     )
     for name, value in overrides.items():
-        setattr(product, name, value)
+        if hasattr(value, "CopyFrom"):
+            getattr(product, name).CopyFrom(value)
+        else:
+            setattr(product, name, value)
     return product
 
 
@@ -85,7 +88,13 @@ def return_pb(return_id="r-1", status=pb.RETURN_STATUS_SUBMITTED, **overrides) -
         submitted_at=CREATED,
     )
     for name, value in overrides.items():
-        setattr(ret, name, value)
+        if name == "lines":
+            ret.ClearField("lines")
+            ret.lines.extend(value)
+        elif hasattr(value, "CopyFrom"):
+            getattr(ret, name).CopyFrom(value)
+        else:
+            setattr(ret, name, value)
     return ret
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-EXPECTED = {
+from test_gateway_orders import ORDERS_PATHS
+
+EXPECTED = ORDERS_PATHS | {
     ("post", "/api/v1/auth/login/password"),
     ("post", "/api/v1/auth/sms-codes"),
     ("post", "/api/v1/auth/login/sms"),
@@ -97,7 +99,17 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
     error = spec["components"]["schemas"]["HTTPError"]
     assert error["properties"]["error"]["required"] == ["code", "message", "fields"]
     tags = {tag for _, _, op in operations(spec) for tag in op["tags"]}
-    assert tags == {"Auth", "Tenants", "Stores", "Staff", "Customers", "Notifications"}
+    assert tags == {
+        "Auth",
+        "Tenants",
+        "Stores",
+        "Staff",
+        "Customers",
+        "Notifications",
+        "Catalogue",
+        "Orders",
+        "Returns",
+    }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")
     assert page_size["schema"]["maximum"] == 100 and page_size["schema"]["default"] == 20

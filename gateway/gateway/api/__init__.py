@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
-from gateway.api import auth, customers, notifications, staff, stores, tenants
+from gateway.api import auth, catalogue, customers, notifications, orders, returns, staff, stores, tenants
 
-BLUEPRINTS = tuple(area.bp for area in (auth, tenants, stores, staff, customers, notifications))
+BLUEPRINTS = tuple(
+    area.bp for area in (auth, tenants, stores, staff, customers, notifications, catalogue, orders, returns)
+)

@@ -1,0 +1,252 @@
+"""The wholesale catalogue (B1): categories, products, listing, stock, customer prices, and the
+.xlsx import and export."""
+
+from __future__ import annotations
+
+import io
+from functools import wraps
+
+from apiflask import APIBlueprint
+from apiflask.schemas import FileSchema
+from flask import request as http_request
+from flask import send_file
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from crm.common.v1 import common_pb2
+from crm.orders.v1 import orders_pb2 as pb
+from gateway import i18n
+from gateway.api.catalogue_schemas import (
+    CategoriesOut,
+    CategoryIn,
+    CategoryOut,
+    CustomerPriceIn,
+    CustomerPriceOut,
+    DeletedOut,
+    ImportFileIn,
+    ImportOut,
+    ImportQuery,
+    ListingIn,
+    ProductIn,
+    ProductListOut,
+    ProductOut,
+    ProductQuery,
+    StockIn,
+    StockLevelOut,
+    category_dict,
+    product_dict,
+    product_input,
+)
+from gateway.api.common import SECURED, page_out
+from gateway.api.order_schemas import call_orders, money
+from gateway.auth import staff_only
+from gateway.errors import ApiError
+from gateway.idempotency import idempotent
+
+bp = APIBlueprint("catalogue", __name__, tag="Catalogue", url_prefix="/api/v1")
+READ_ERRORS = [400, 401, 403, 404, 429, 503]
+WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD_MB = 5
+MAX_UPLOAD = MAX_UPLOAD_MB * 1024 * 1024
+# Room for the multipart framing around the file itself.
+MULTIPART_OVERHEAD = 64 * 1024
+# An .xlsx is a zip archive; anything else (an old .xls, a CSV renamed) fails here, not deep in a parser.
+ZIP_MAGIC = b"PK\x03\x04"
+# A whole workbook travels each way: more time than the 5 s a form gets.
+SPREADSHEET_TIMEOUT = 30.0
+
+
+def _too_large() -> ApiError:
+    return ApiError(
+        413,
+        "FILE_TOO_LARGE",
+        "error.file_too_large",
+        params={"max_mb": MAX_UPLOAD_MB},
+        fields={"file": "error.file_too_large"},
+    )
+
+
+def accepts_upload(view):
+    """The app-wide body limit (1 MB) is for JSON forms; a catalogue sheet may be 5 MB. The limit
+    is raised for this request only, before the body is parsed, and going over it is our 413."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        http_request.max_content_length = MAX_UPLOAD + MULTIPART_OVERHEAD
+        try:
+            return view(*args, **kwargs)
+        except RequestEntityTooLarge:
+            raise _too_large() from None
+
+    return wrapper
+
+
+@bp.get("/categories")
+@bp.doc(operation_id="listCategories", security=SECURED, responses=[401, 403, 429, 503])
+@staff_only
+@bp.output(CategoriesOut)
+def list_categories():
+    """List the tenant's product categories (two levels)"""
+    reply = call_orders("ListCategories", pb.ListCategoriesRequest())
+    return {"categories": [category_dict(c) for c in reply.categories]}
+
+
+@bp.post("/categories")
+@bp.doc(operation_id="createCategory", security=SECURED, responses=[400, 401, 403, 404, 409, 422, 429, 503])
+@staff_only
+@idempotent
+@bp.input(CategoryIn, arg_name="body")
+@bp.output(CategoryOut, status_code=201)
+def create_category(body):
+    """Create a category (owner or store manager); `parent_id` makes it second-level"""
+    request = pb.CreateCategoryRequest(name=body["name"], parent_id=body["parent_id"])
+    return category_dict(call_orders("CreateCategory", request))
+
+
+@bp.get("/products")
+@bp.doc(operation_id="listProducts", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(ProductQuery, location="query", arg_name="query")
+@bp.output(ProductListOut)
+def list_products(query):
+    """List or search products: by name (`q`), scanned barcode, category, listed only"""
+    request = pb.ListProductsRequest(
+        page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+        query=query["q"].strip(),
+        barcode=query["barcode"].strip(),
+        category_id=query["category_id"],
+        listed_only=query["listed_only"],
+    )
+    reply = call_orders("ListProducts", request)
+    return {"products": [product_dict(p) for p in reply.products], "page": page_out(reply.page)}
+
+
+@bp.post("/products")
+@bp.doc(operation_id="createProduct", security=SECURED, responses=[400, 401, 403, 404, 409, 422, 429, 503])
+@staff_only
+@idempotent
+@bp.input(ProductIn, arg_name="body")
+@bp.output(ProductOut, status_code=201)
+def create_product(body):
+    """Create a product (owner or store manager)"""
+    return product_dict(call_orders("CreateProduct", pb.CreateProductRequest(product=product_input(body))))
+
+
+@bp.get("/products/<string:product_id>")
+@bp.doc(operation_id="getProduct", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.output(ProductOut)
+def get_product(product_id):
+    """Get one product, with its stock per store"""
+    return product_dict(call_orders("GetProduct", pb.GetProductRequest(id=product_id)))
+
+
+@bp.put("/products/<string:product_id>")
+@bp.doc(operation_id="updateProduct", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.input(ProductIn, arg_name="body")
+@bp.output(ProductOut)
+def update_product(product_id, body):
+    """Replace a product's editable fields"""
+    request = pb.UpdateProductRequest(id=product_id, product=product_input(body))
+    return product_dict(call_orders("UpdateProduct", request))
+
+
+@bp.delete("/products/<string:product_id>")
+@bp.doc(operation_id="deleteProduct", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.output(DeletedOut)
+def delete_product(product_id):
+    """Delete a product; one that was ever ordered is archived instead (`archived: true`)"""
+    return {"archived": call_orders("DeleteProduct", pb.DeleteProductRequest(id=product_id)).archived}
+
+
+@bp.post("/products/<string:product_id>/listing")
+@bp.doc(operation_id="setProductListed", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(ListingIn, arg_name="body")
+@bp.output(ProductOut)
+def set_product_listed(product_id, body):
+    """List a product for ordering, or take it off"""
+    request = pb.SetProductListedRequest(id=product_id, listed=body["listed"])
+    return product_dict(call_orders("SetProductListed", request))
+
+
+@bp.put("/products/<string:product_id>/stock/<string:store_id>")
+@bp.doc(operation_id="setStock", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(StockIn, arg_name="body")
+@bp.output(StockLevelOut)
+def set_stock(product_id, store_id, body):
+    """Set a product's stock in a store to a counted quantity, with the reason"""
+    request = pb.SetStockRequest(
+        product_id=product_id, store_id=store_id, quantity=body["quantity"], reason=body["reason"]
+    )
+    level = call_orders("SetStock", request)
+    return {"product_id": level.product_id, "store_id": level.store_id, "quantity": level.quantity}
+
+
+@bp.put("/customers/<string:customer_id>/prices/<string:product_id>")
+@bp.doc(operation_id="setCustomerPrice", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(CustomerPriceIn, arg_name="body")
+@bp.output(CustomerPriceOut)
+def set_customer_price(customer_id, product_id, body):
+    """Set the price of a product for one customer"""
+    request = pb.SetCustomerPriceRequest(customer_id=customer_id, product_id=product_id, price=money(body["price_fen"]))
+    price = call_orders("SetCustomerPrice", request)
+    return {"customer_id": price.customer_id, "product_id": price.product_id, "price_fen": price.price.fen}
+
+
+@bp.post("/catalogue/import")
+@bp.doc(operation_id="importCatalogue", security=SECURED, responses=[400, 401, 403, 413, 429, 503])
+@staff_only
+@accepts_upload
+@bp.input(ImportQuery, location="query", arg_name="query")
+@bp.input(ImportFileIn, location="files", arg_name="files")
+@bp.output(ImportOut)
+def import_catalogue(query, files):
+    """Import products from an .xlsx (multipart field `file`, at most 5 MB)
+
+    Rows match existing products by barcode (update) or are created. Problems are reported by
+    row and column; those rows are skipped. `dry_run=true` checks and writes nothing.
+    Not idempotent by key: a re-upload of the same sheet updates the same products again.
+    """
+    upload = files["file"]
+    data = upload.stream.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise _too_large()
+    if not (upload.filename or "").lower().endswith(".xlsx") or not data.startswith(ZIP_MAGIC):
+        raise ApiError(400, "INVALID_INPUT", "error.invalid_input", fields={"file": "validation.not_xlsx"})
+    request = pb.ImportCatalogueRequest(xlsx=data, dry_run=query["dry_run"])
+    reply = call_orders("ImportCatalogue", request, timeout=SPREADSHEET_TIMEOUT)
+    language = i18n.pick_language(http_request.headers.get("Accept-Language"))
+    problems = [
+        {
+            "row": p.row,
+            "column": p.column,
+            "message": i18n.render(
+                p.message_key, {"row": p.row, "column": p.column}, language=language, fallback="validation.invalid"
+            ),
+        }
+        for p in reply.problems
+    ]
+    return {"created": reply.created, "updated": reply.updated, "dry_run": reply.dry_run, "problems": problems}
+
+
+@bp.get("/catalogue/export")
+@bp.doc(operation_id="exportCatalogue", security=SECURED, responses=[401, 403, 429, 503])
+@staff_only
+@bp.output(FileSchema(type="string", format="binary"), content_type=XLSX_MIME, description="The catalogue .xlsx")
+def export_catalogue():
+    """Download the catalogue as .xlsx (the same columns the import reads)"""
+    reply = call_orders("ExportCatalogue", pb.ExportCatalogueRequest(), timeout=SPREADSHEET_TIMEOUT)
+    # send_file writes both filename= (ASCII) and filename*= (UTF-8) for a Chinese file name.
+    return send_file(
+        io.BytesIO(reply.xlsx),
+        mimetype=XLSX_MIME,
+        as_attachment=True,
+        download_name=reply.filename or "catalogue.xlsx",
+        max_age=0,
+    )

@@ -19,7 +19,7 @@ import requests
 from crmkit import testing
 from crmkit.auth import TokenIssuer, generate_keypair
 
-SERVICES = ("identity", "customers", "messaging")
+SERVICES = ("identity", "customers", "messaging", "orders")
 
 
 def free_port() -> int:

@@ -14,8 +14,7 @@ from pathlib import Path
 
 from crmkit.auth import generate_keypair
 
-SERVICES = ("identity", "customers", "messaging")
-GRPC_PORTS = {"identity": 50051, "customers": 50052, "messaging": 50053}
+SERVICES = ("identity", "customers", "messaging", "orders")
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
         "--grpc-base-port",
         type=int,
         default=int(os.environ.get("CRM_GRPC_BASE_PORT", "50051")),
-        help="identity gets this port, customers the next, messaging the one after",
+        help="identity gets this port; customers, messaging and orders the next ones",
     )
     parser.add_argument("--sms-port", type=int, default=int(os.environ.get("CRM_FAKE_SMS_PORT", "8090")))
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo tenant")

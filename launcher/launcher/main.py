@@ -82,6 +82,7 @@ class Platform:
         import customers.server
         import identity.server
         import messaging.server
+        import orders.server
         from messaging.subscriptions import subscriptions
 
         for service in SERVICES:
@@ -93,6 +94,7 @@ class Platform:
         self.runtimes["identity"] = identity.server.build(self.settings("identity"), redis=self.redis)
         self.runtimes["customers"] = customers.server.build(self.settings("customers"))
         self.runtimes["messaging"] = messaging.server.build(self.settings("messaging"), sms_sender=self._sms_sender())
+        self.runtimes["orders"] = orders.server.build(self.settings("orders"))
 
         verifier = TokenVerifier(self.public_key)
         for service, runtime in self.runtimes.items():

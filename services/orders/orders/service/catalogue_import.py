@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import AlreadyExists, InvalidInput
+from orders import catalogue_sheet
 from orders.domain.catalogue import ProductInput, check_product
 from orders.domain.numbering import china_day
 from orders.errors import Codes
@@ -24,21 +25,22 @@ from orders.service.access import CATALOGUE_ROLES, require_role
 from orders.service.catalogue import apply_fields, save_product
 
 # Sheet column of each product field, for problems found by our rules rather than the reader.
+# Problems found by the domain checks are reported under the sheet's own (Chinese) column
+# headers, like the reader's, so a merchant sees one name per column.
 COLUMNS = {
-    "name": "name",
-    "barcode": "barcode",
-    "brand": "brand",
-    "unit": "unit",
-    "wholesale_price": "wholesale_price",
-    "kind": "kind",
+    "name": "名称",
+    "barcode": "条码",
+    "brand": "品牌",
+    "unit": "单位",
+    "wholesale_price": "批发价",
+    "kind": "商品类型",
+    "category": "一级分类",
+    "subcategory": "二级分类",
 }
 
 
 def _sheet():
-    # Imported when used: the workbook module is its own unit and the service must start (and
-    # serve every other RPC) whatever state the spreadsheet dependency is in.
-    from orders import catalogue_sheet
-
+    """The workbook reader/writer (tests of the import rules put a fake of it here)."""
     return catalogue_sheet
 
 

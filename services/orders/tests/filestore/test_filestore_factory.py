@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+
+from crmkit.settings import MissingSetting
 from orders.filestore.factory import file_store_from_env
 from orders.filestore.local import LocalFileStore
 from orders.filestore.s3 import S3FileStore
-
-from crmkit.settings import MissingSetting
 
 S3_ENV = {
     "FILE_STORE": "s3",

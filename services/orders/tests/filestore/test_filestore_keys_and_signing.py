@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
 from orders.filestore.local import LocalFileStore
 from orders.filestore.port import (
     FileNotFound,

@@ -6,6 +6,7 @@ import hashlib
 import os
 
 import pytest
+
 from orders.filestore.local import LocalFileStore
 from orders.filestore.port import FileNotFound, FileStoreError
 

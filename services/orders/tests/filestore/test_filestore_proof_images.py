@@ -5,10 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from PIL import Image
+
 from orders.filestore.images import MAX_PROOF_BYTES, validate_proof_image
 from orders.filestore.local import LocalFileStore
 from orders.filestore.port import FileRejected
-from PIL import Image
 
 
 def image_bytes(fmt: str, size: tuple[int, int] = (64, 48)) -> bytes:

@@ -10,6 +10,7 @@ import boto3
 import pytest
 import requests
 from moto.server import ThreadedMotoServer
+
 from orders.filestore.port import FileNotFound, FileStoreError
 from orders.filestore.s3 import S3FileStore
 

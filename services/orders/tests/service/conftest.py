@@ -5,8 +5,6 @@ tenant (random ids), so tests cannot see each other's rows."""
 import uuid
 
 import pytest
-from orders import migrate, server
-from orders.grpc_api import FULL_NAME
 from orders_testkit import PUBLIC, FakeCustomers
 
 from crm.customers.v1 import customers_pb2_grpc
@@ -16,6 +14,8 @@ from crmkit.auth import TokenVerifier
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import ServiceRegistration, build_server
 from crmkit.settings import Settings
+from orders import migrate, server
+from orders.grpc_api import FULL_NAME
 
 
 @pytest.fixture(scope="session")

@@ -2,13 +2,13 @@
 customer prices."""
 
 import pytest
-from orders.models import StockMovementRow
 from orders_testkit import call, line, money, product, staff
 from sqlalchemy import select
 
 from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
 from crmkit.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from orders.models import StockMovementRow
 
 
 def category(client, actor, name, parent_id=""):

@@ -1,6 +1,6 @@
 """B1 catalogue import/export rules against PostgreSQL. The workbook reader/writer
-(orders.catalogue_sheet) is a colleague's module; here a fake with its interface stands in, so
-these tests pin our rules: skip and report bad rows, upsert by barcode, categories by name,
+(orders.catalogue_sheet, tested on its own) is replaced by a fake here, so these tests pin the
+import rules: skip and report bad rows, upsert by barcode, categories by name,
 repeated barcodes, dry run, one transaction."""
 
 from dataclasses import dataclass, field
@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
-from orders.domain.catalogue import ProductInput
-from orders.service import catalogue, catalogue_import
-from orders.service.catalogue_import import Problem
 from orders_testkit import staff
 
 from crmkit.errors import PermissionDenied
 from crmkit.paging import Page
+from orders.domain.catalogue import ProductInput
+from orders.service import catalogue, catalogue_import
+from orders.service.catalogue_import import Problem
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -90,14 +90,14 @@ def test_b1_import_skips_and_reports_bad_rows(db, tenant, sheet):
         SheetProduct(4, "6901", "Cola again"),  # repeated barcode: the later row is the problem
         SheetProduct(5, "6903", "x" * 61, wholesale_price_fen=-1),
     ]
-    sheet.problems = [SheetProblem(3, "wholesale_price", "validation.not_a_number")]
+    sheet.problems = [SheetProblem(3, "批发价", "validation.not_a_number")]
     result = catalogue_import.import_catalogue(db.uow(), staff(tenant, "owner"), b"x", dry_run=False, now=NOW)
     assert (result.created, result.updated) == (1, 0)
     assert result.problems == [
-        Problem(3, "wholesale_price", "validation.not_a_number"),
-        Problem(4, "barcode", "validation.duplicate"),
-        Problem(5, "name", "validation.too_long"),
-        Problem(5, "wholesale_price", "validation.invalid"),
+        Problem(3, "批发价", "validation.not_a_number"),
+        Problem(4, "条码", "validation.duplicate"),
+        Problem(5, "名称", "validation.too_long"),
+        Problem(5, "批发价", "validation.invalid"),
     ]
     assert list(products(db, tenant)) == ["6901"]
 

@@ -4,15 +4,15 @@ SQLite (the embedded default); the composition root refuses to start without its
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from orders_testkit import staff
+
+from crmkit.settings import MissingSetting, Settings
 from orders import migrate, server
 from orders.domain.catalogue import ProductInput
 from orders.domain.lines import LineRequest
 from orders.models import Base
 from orders.service import catalogue, ordering, stock
 from orders.service.customers import CustomerInfo
-from orders_testkit import staff
-
-from crmkit.settings import MissingSetting, Settings
 
 
 def test_h2_migration_matches_the_models_on_postgresql(db):

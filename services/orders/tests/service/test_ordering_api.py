@@ -4,12 +4,12 @@ import json
 import threading
 
 import pytest
-from orders.models import OrderRow, Outbox
 from orders_testkit import call, line, money, product, staff
 from sqlalchemy import func, select
 
 from crm.orders.v1 import orders_pb2 as pb
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from orders.models import OrderRow, Outbox
 
 
 def submit(client, actor, customer_id, lines, **kw):

@@ -4,12 +4,12 @@ import json
 import threading
 
 import pytest
-from orders.models import Outbox, StockMovementRow
 from orders_testkit import call, line, product, staff
 from sqlalchemy import select
 
 from crm.orders.v1 import orders_pb2 as pb
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from orders.models import Outbox, StockMovementRow
 
 
 def set_stock(client, actor, product_id, quantity, store="store-1"):

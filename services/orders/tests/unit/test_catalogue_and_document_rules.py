@@ -1,6 +1,9 @@
 """B1 catalogue rules, B2 store/salesperson/idempotency rules, stock and visibility."""
 
 import pytest
+
+from crmkit.auth import STAFF, Actor
+from crmkit.errors import Conflict, InvalidInput, PermissionDenied
 from orders.domain.catalogue import (
     ProductInput,
     check_category,
@@ -11,9 +14,6 @@ from orders.domain.catalogue import (
 from orders.domain.documents import idempotency_key, resolve_store, salesperson_for_order
 from orders.domain.stock import take_out
 from orders.domain.visibility import may_see
-
-from crmkit.auth import STAFF, Actor
-from crmkit.errors import Conflict, InvalidInput, PermissionDenied
 
 
 def test_b1_product_fields_are_normalised():

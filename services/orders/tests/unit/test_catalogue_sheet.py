@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+
 from orders.catalogue_sheet import (
     MAX_ROWS,
     SheetProblem,

@@ -1,6 +1,8 @@
 """B2/B3 line validation and money arithmetic in fen."""
 
 import pytest
+
+from crmkit.errors import InvalidInput
 from orders.domain.lines import (
     MAX_LINES,
     LineRequest,
@@ -11,8 +13,6 @@ from orders.domain.lines import (
 )
 from orders.domain.money import MAX_FEN, MAX_QUANTITY, line_amount, total
 from orders.domain.pricing import LAST, MANUAL, WHOLESALE, PriceOptions
-
-from crmkit.errors import InvalidInput
 
 PRODUCTS = {
     "p1": Orderable("p1", listed=True, archived=False),

@@ -1,6 +1,8 @@
 """B2/B3 price tracking: the default, the four choices, and the change_price switch."""
 
 import pytest
+
+from crmkit.errors import InvalidInput, PermissionDenied
 from orders.domain.pricing import (
     CUSTOMER,
     LAST,
@@ -13,8 +15,6 @@ from orders.domain.pricing import (
     level_price,
     require_price_change,
 )
-
-from crmkit.errors import InvalidInput, PermissionDenied
 
 
 @pytest.mark.parametrize(

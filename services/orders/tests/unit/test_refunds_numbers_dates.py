@@ -3,10 +3,10 @@
 from datetime import UTC, datetime
 
 import pytest
-from orders.domain.numbering import china_day, day_range, document_number
-from orders.domain.refunds import PAID_BACK, REDUCE_DEBT, Debt, settle_refund
 
 from crmkit.errors import InvalidInput
+from orders.domain.numbering import china_day, day_range, document_number
+from orders.domain.refunds import PAID_BACK, REDUCE_DEBT, Debt, settle_refund
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,10 @@
 import itertools
 
 import pytest
-from orders.domain import states as s
 
 from crmkit.auth import STAFF, Actor
 from crmkit.errors import Conflict, PermissionDenied
+from orders.domain import states as s
 
 ROLES = ("owner", "store_manager", "salesperson", "finance", "warehouse")
 ORDER_STATES = (s.SUBMITTED, s.APPROVED, s.REJECTED, s.PICKED, s.SHIPPED)

@@ -1,0 +1,190 @@
+"""Wholesale ordering on site over HTTP (B1 B2 B3), every service a real process: catalogue
+import, price tracking, idempotent submit, back-office states, stock, returns and visibility."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from journey import PASSWORD, create_staff, login, phone
+from openpyxl import Workbook
+
+HEADERS = ["条码", "名称", "一级分类", "二级分类", "品牌", "单位", "批发价", "等级价:A", "商品类型", "上架"]
+
+
+def catalogue_xlsx(rows: list[list]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def barcode() -> str:
+    return "69" + str(uuid.uuid4().int)[:11]
+
+
+def upload(api, data: bytes, *, dry_run: bool):
+    return api.http.post(
+        f"{api.base_url}/api/v1/catalogue/import",
+        params={"dry_run": str(dry_run).lower()},
+        files={"file": ("catalogue.xlsx", data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+        headers={"Authorization": f"Bearer {api.token}", "Idempotency-Key": uuid.uuid4().hex},
+        timeout=30,
+    )
+
+
+def stock_of(api, product_id: str, store_id: str) -> int:
+    product = api.get(f"/api/v1/products/{product_id}").json()
+    return next((s["quantity"] for s in product["stock"] if s["store_id"] == store_id), 0)
+
+
+def advance(api, order_id: str, *steps: str) -> dict:
+    body = None
+    for step in steps:
+        resp = api.post(f"/api/v1/orders/{order_id}/{step}", json={})
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+    return body
+
+
+def test_b1_b2_b3_order_journey(platform, world):
+    owner, manager, store_id = world["owner"], world["manager"], world["store_id"]
+    barcode_a, barcode_b = barcode(), barcode()
+
+    # B1: the admin imports a catalogue; a bad row is reported by row and column, the good ones land.
+    sheet = catalogue_xlsx(
+        [
+            [barcode_a, "可乐 330ml×24", "饮料", "碳酸饮料", "可口可乐", "箱", 48.5, 46, "商品", "是"],
+            [barcode_b, "矿泉水 550ml×24", "饮料", "", "农夫山泉", "箱", 24, None, "商品", "是"],
+            ["bad", "", "饮料", "", "", "箱", "abc", None, "商品", "是"],
+        ]
+    )
+    dry = upload(owner, sheet, dry_run=True)
+    assert dry.status_code == 200, dry.text
+    assert owner.get("/api/v1/products", params={"barcode": barcode_a}).json()["page"]["total"] == 0
+    resp = upload(owner, sheet, dry_run=False)
+    assert resp.status_code == 200, resp.text
+    report = resp.json()
+    assert report["created"] == 2
+    assert {(p["row"], p["column"]) for p in report["problems"]} >= {(4, "名称"), (4, "批发价")}
+    products = {p["barcode"]: p for p in owner.get("/api/v1/products", params={"q": "ml×24"}).json()["products"]}
+    cola, water = products[barcode_a], products[barcode_b]
+    assert cola["wholesale_price_fen"] == 4850
+    for product in (cola, water):
+        resp = owner.put(f"/api/v1/products/{product['id']}/stock/{store_id}", json={"quantity": 100, "reason": "期初"})
+        assert resp.status_code == 200, resp.text
+
+    # A salesperson with the price switch and an own customer of level A.
+    seller = create_staff(owner, "周业务", ["salesperson"], store_id, password=PASSWORD, permissions=["change_price"])
+    sales = world["anon"].as_(login(world["anon"], seller["phone"]))
+    customer = sales.post(
+        "/api/v1/customers", json={"name": "万家超市", "phone": phone(), "level": "A", "fields": {"shop_type": "超市"}}
+    ).json()
+
+    # B2: with no history the default is the level price (A: 46.00) for cola, wholesale for water.
+    quote = sales.post(
+        "/api/v1/orders/quote", json={"customer_id": customer["id"], "product_ids": [cola["id"], water["id"]]}
+    )
+    assert quote.status_code == 200, quote.text
+    defaults = {q["product_id"]: (q["default_price_fen"], q["default_source"]) for q in quote.json()["quotes"]}
+    assert defaults == {cola["id"]: (4600, "level"), water["id"]: (2400, "wholesale")}
+
+    first = sales.post(
+        "/api/v1/orders",
+        json={
+            "customer_id": customer["id"],
+            "lines": [
+                {"product_id": cola["id"], "quantity": 10, "price_source": "manual", "price_fen": 4500},
+                {"product_id": water["id"], "quantity": 5},
+            ],
+        },
+    )
+    assert first.status_code == 201, first.text
+    order1 = first.json()
+    assert order1["salesperson_id"] == seller["id"] and order1["total_fen"] == 10 * 4500 + 5 * 2400
+    shipped = advance(manager, order1["id"], "approve", "pick", "ship")
+    assert shipped["status"] == "shipped" and shipped["debt_fen"] == order1["total_fen"]
+    assert stock_of(owner, cola["id"], store_id) == 90
+
+    # Copy the last order: prices now default to the tracked last price paid (45.00 for cola).
+    last = sales.get(f"/api/v1/customers/{customer['id']}/last-order").json()
+    assert [line["product_id"] for line in last["lines"]] == [cola["id"], water["id"]]
+    quote = sales.post("/api/v1/orders/quote", json={"customer_id": customer["id"], "product_ids": [cola["id"]]})
+    assert (quote.json()["quotes"][0]["default_price_fen"], quote.json()["quotes"][0]["default_source"]) == (
+        4500,
+        "last",
+    )
+    key = uuid.uuid4().hex
+    body = {
+        "customer_id": customer["id"],
+        "lines": [{"product_id": line["product_id"], "quantity": line["quantity"]} for line in last["lines"]],
+    }
+    second = sales.post("/api/v1/orders", json=body, idempotency_key=key)
+    repeat = sales.post("/api/v1/orders", json=body, idempotency_key=key)
+    assert second.status_code == repeat.status_code == 201, second.text
+    assert repeat.json()["id"] == second.json()["id"]
+    order2 = second.json()
+    assert [line["unit_price_fen"] for line in order2["lines"]] == [4500, 2400]
+    listed = sales.get("/api/v1/orders", params={"customer_id": customer["id"]}).json()
+    assert listed["page"]["total"] == 2
+    advance(manager, order2["id"], "approve", "pick", "ship")
+    assert stock_of(owner, cola["id"], store_id) == 80
+
+    # A wrong state is a 409 naming the state.
+    resp = manager.post(f"/api/v1/orders/{order2['id']}/approve", json={})
+    assert resp.status_code == 409, resp.text
+
+    # B3: a return of 2 cola at the tracked price reduces the debt (oldest order first) and
+    # puts the stock back.
+    ret = sales.post(
+        "/api/v1/returns", json={"customer_id": customer["id"], "lines": [{"product_id": cola["id"], "quantity": 2}]}
+    )
+    assert ret.status_code == 201, ret.text
+    ret_id = ret.json()["id"]
+    for step in ("approve", "receive"):
+        assert manager.post(f"/api/v1/returns/{ret_id}/{step}", json={}).status_code == 200
+    refunded = manager.post(f"/api/v1/returns/{ret_id}/refund", json={"method": "reduce_debt"})
+    assert refunded.status_code == 200, refunded.text
+    assert refunded.json()["debt_reduced_fen"] == 2 * 4500
+    assert stock_of(owner, cola["id"], store_id) == 82
+    order1_now = sales.get(f"/api/v1/orders/{order1['id']}").json()
+    assert order1_now["debt_fen"] == order1["total_fen"] - 2 * 4500
+
+    # Visibility: another salesperson and another tenant see none of it.
+    assert world["sales_b"].get(f"/api/v1/orders/{order1['id']}").status_code == 404
+    assert world["sales_b"].get("/api/v1/orders", params={"customer_id": customer["id"]}).json()["page"]["total"] == 0
+    assert world["other_owner"].get(f"/api/v1/orders/{order1['id']}").status_code == 404
+    assert world["other_owner"].get(f"/api/v1/returns/{ret_id}").status_code == 404
+
+
+def test_b2_price_typed_without_the_switch_is_403_and_writes_nothing(platform, world):
+    sales = world["sales_b"]
+    customer = sales.post(
+        "/api/v1/customers", json={"name": "小卖部", "phone": phone(), "fields": {"shop_type": "便利店"}}
+    ).json()
+    product = (
+        world["owner"]
+        .post(
+            "/api/v1/products",
+            json={"name": "饼干", "unit": "箱", "wholesale_price_fen": 3000, "kind": "goods", "listed": True},
+        )
+        .json()
+    )
+    resp = sales.post(
+        "/api/v1/orders",
+        json={
+            "customer_id": customer["id"],
+            "lines": [{"product_id": product["id"], "quantity": 1, "price_source": "manual", "price_fen": 100}],
+        },
+    )
+    assert resp.status_code == 403, resp.text
+    assert resp.json()["error"]["code"] == "PRICE_CHANGE_NOT_ALLOWED"
+    assert sales.get("/api/v1/orders", params={"customer_id": customer["id"]}).json()["page"]["total"] == 0
+    bad = sales.post(
+        "/api/v1/orders", json={"customer_id": customer["id"], "lines": [{"product_id": product["id"], "quantity": -3}]}
+    )
+    assert bad.status_code == 400 and "lines.0.quantity" in bad.json()["error"]["fields"], bad.text

@@ -143,4 +143,5 @@ def test_f4_registering_in_embedded_mode_notifies_the_store_manager(embedded):
 
 def test_h1_sqlite_files_live_under_the_var_folder(embedded):
     _, _, var_dir = embedded
-    assert {"identity.db", "customers.db", "messaging.db", "orders.db", "demo.json"} <= {p.name for p in var_dir.iterdir()}
+    expected = {"identity.db", "customers.db", "messaging.db", "orders.db", "demo.json"}
+    assert expected <= {p.name for p in var_dir.iterdir()}

@@ -1,0 +1,45 @@
+"""The measured figures: each returns a closed-loop load result against a running cluster."""
+
+from __future__ import annotations
+
+import uuid
+
+from bench.load import LoadResult, run_load
+from bench.tenant import BenchTenant
+
+
+def registrations(t: BenchTenant, *, clients: int, seconds: float, run_digit: int) -> LoadResult:
+    """P0: a salesperson registers customers (gateway -> customers -> PostgreSQL + outbox ->
+    RabbitMQ -> messaging worker)."""
+    headers = {"Authorization": f"Bearer {t.sales_token}"}
+
+    def send(session, n: int) -> bool:
+        # Unique per run, thread and request: 15 + run + thread (2) + count (6).
+        number = f"15{run_digit}{n // 1_000_000:02d}{n % 1_000_000:06d}"
+        resp = session.post(
+            f"{t.base}/api/v1/customers",
+            timeout=30,
+            json={"name": f"客户{n}", "phone": number},
+            headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        return resp.status_code == 201
+
+    return run_load(send, clients=clients, seconds=seconds)
+
+
+def orders(t: BenchTenant, *, clients: int, seconds: float) -> LoadResult:
+    """P1: a salesperson places 5-line orders (gateway -> orders -> customers over gRPC for the
+    customer and visibility -> PostgreSQL: price tracking, numbering, lines, outbox)."""
+    headers = {"Authorization": f"Bearer {t.sales_token}"}
+    body = {
+        "customer_id": t.customer_id,
+        "lines": [{"product_id": p, "quantity": 1 + i} for i, p in enumerate(t.product_ids[:5])],
+    }
+
+    def send(session, _n: int) -> bool:
+        resp = session.post(
+            f"{t.base}/api/v1/orders", json=body, timeout=30, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
+        )
+        return resp.status_code == 201
+
+    return run_load(send, clients=clients, seconds=seconds)

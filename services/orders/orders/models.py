@@ -227,3 +227,7 @@ class Outbox(OutboxMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     pass
+
+
+# Receivables' tables (B4) join this metadata, so Alembic and the tests see them.
+from orders import models_receivables  # noqa: E402, F401

@@ -31,12 +31,10 @@ def orders(t: BenchTenant, *, clients: int, seconds: float) -> LoadResult:
     """P1: a salesperson places 5-line orders (gateway -> orders -> customers over gRPC for the
     customer and visibility -> PostgreSQL: price tracking, numbering, lines, outbox)."""
     headers = {"Authorization": f"Bearer {t.sales_token}"}
-    body = {
-        "customer_id": t.customer_id,
-        "lines": [{"product_id": p, "quantity": 1 + i} for i, p in enumerate(t.product_ids[:5])],
-    }
+    lines = [{"product_id": p, "quantity": 1 + i} for i, p in enumerate(t.product_ids[:5])]
 
-    def send(session, _n: int) -> bool:
+    def send(session, n: int) -> bool:
+        body = {"customer_id": t.customer_ids[n % len(t.customer_ids)], "lines": lines}
         resp = session.post(
             f"{t.base}/api/v1/orders", json=body, timeout=30, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
         )

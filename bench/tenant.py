@@ -27,7 +27,7 @@ class BenchTenant:
     owner_token: str
     sales_token: str
     store_id: str
-    customer_id: str
+    customer_ids: list[str]
     product_ids: list[str]
 
 
@@ -36,7 +36,7 @@ def _login(base: str, phone: str) -> str:
     return _ok(requests.post(f"{base}/api/v1/auth/login/password", json=body, timeout=10))["access_token"]
 
 
-def set_up(base: str, *, products: int = 5) -> BenchTenant:
+def set_up(base: str, *, products: int = 5, customers: int = 50) -> BenchTenant:
     owner_phone = _phone("137")
     created = _ok(
         requests.post(
@@ -70,14 +70,19 @@ def set_up(base: str, *, products: int = 5) -> BenchTenant:
         )
     )
     sales = _login(base, sales_phone)
-    customer = _ok(
-        requests.post(
-            f"{base}/api/v1/customers",
-            timeout=10,
-            json={"name": "压测客户", "phone": _phone("135")},
-            headers={"Authorization": f"Bearer {sales}"},
-        )
-    )
+    # Orders spread over many customers, as a salesperson's day is: price tracking reads one
+    # customer's history, which stays short per customer.
+    customer_ids = [
+        _ok(
+            requests.post(
+                f"{base}/api/v1/customers",
+                timeout=10,
+                json={"name": f"压测客户{i}", "phone": _phone("135")},
+                headers={"Authorization": f"Bearer {sales}"},
+            )
+        )["id"]
+        for i in range(customers)
+    ]
     product_ids = []
     for i in range(products):
         product = _ok(
@@ -103,4 +108,4 @@ def set_up(base: str, *, products: int = 5) -> BenchTenant:
             )
         )
         product_ids.append(product["id"])
-    return BenchTenant(base, owner, sales, store_id, customer["id"], product_ids)
+    return BenchTenant(base, owner, sales, store_id, customer_ids, product_ids)

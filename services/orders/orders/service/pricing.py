@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
@@ -31,21 +31,28 @@ class Quote:
     default_price_fen: int
 
 
-def last_price(session: Session, tenant_id: str, customer_id: str, product_id: str) -> int | None:
-    """What the customer paid on the most recent order that was not rejected (a refused order
-    was never a price they agreed to pay)."""
-    return session.scalar(
-        select(OrderLineRow.unit_price_fen)
+def last_prices(session: Session, tenant_id: str, customer_id: str, product_ids: Sequence[str]) -> dict[str, int]:
+    """What the customer last paid for each product, on the most recent order that was not
+    rejected (a refused order was never a price they agreed to pay). One query for all the
+    products of an order: this runs on every order placed."""
+    if not product_ids:
+        return {}
+    newest_first = func.row_number().over(
+        partition_by=OrderLineRow.product_id,
+        order_by=(OrderLineRow.created_at.desc(), OrderLineRow.position.desc()),
+    )
+    ranked = (
+        select(OrderLineRow.product_id, OrderLineRow.unit_price_fen, newest_first.label("n"))
         .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
         .where(
             OrderLineRow.tenant_id == tenant_id,
             OrderLineRow.customer_id == customer_id,
-            OrderLineRow.product_id == product_id,
+            OrderLineRow.product_id.in_(list(product_ids)),
             OrderRow.status != REJECTED,
         )
-        .order_by(OrderLineRow.created_at.desc(), OrderLineRow.position.desc())
-        .limit(1)
+        .subquery()
     )
+    return dict(session.execute(select(ranked.c.product_id, ranked.c.unit_price_fen).where(ranked.c.n == 1)).all())
 
 
 def price_options(
@@ -61,10 +68,11 @@ def price_options(
             )
         ).all()
     )
+    paid = last_prices(session, tenant_id, customer.id, ids)
     return {
         p.id: PriceOptions(
             wholesale=p.wholesale_price_fen,
-            last=last_price(session, tenant_id, customer.id, p.id),
+            last=paid.get(p.id),
             customer=customer_prices.get(p.id),
             level=level_price(dict(p.level_prices or {}), customer.level),
         )

@@ -59,6 +59,9 @@ class ServiceClient:
                 ("grpc.enable_retries", 1),
                 ("grpc.service_config", _service_config(full_name, idempotent)),
                 ("grpc.keepalive_time_ms", 30000),
+                # Proof images (B4) travel up to 5 MB each way; gRPC's default is 4 MB.
+                ("grpc.max_send_message_length", 8 * 1024 * 1024),
+                ("grpc.max_receive_message_length", 8 * 1024 * 1024),
             ],
         )
         self.stub = stub_class(self.channel)

@@ -138,7 +138,8 @@ def build_server(
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"grpc-{service}"),
         interceptors=[ContextInterceptor(service, verifier)],
-        options=[("grpc.so_reuseport", 0)],
+        # 8 MB in: a 5 MB proof image (B4) plus its envelope exceeds gRPC's 4 MB default.
+        options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024)],
     )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

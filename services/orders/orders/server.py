@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from crmkit.db import Database, utcnow
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings
+from orders import grpc_receivables
+from orders.filestore import FileStore
+from orders.filestore.factory import file_store_from_env
 from orders.grpc_api import registration
 from orders.models import Outbox, ProcessedEvent
 from orders.service.customers import CustomerDirectory, GrpcCustomerDirectory
 
 SERVICE = "orders"
 DEFAULT_GRPC_PORT = 50054
+# Proof images on local disk when FILE_STORE_ROOT is not set (relative to the working directory).
+DEFAULT_FILE_ROOT = Path("var/files")
 
 
 def build(
-    settings: Settings, *, customers: CustomerDirectory | None = None, clock: Callable[[], datetime] = utcnow
+    settings: Settings,
+    *,
+    customers: CustomerDirectory | None = None,
+    file_store: FileStore | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> ServiceRuntime:
     """Wire the database, the customers client and the servicer; connects to nothing until the
-    first call (a gRPC channel dials lazily)."""
+    first call (a gRPC channel dials lazily). Without `file_store` the receivables service runs
+    but refuses proof images (Unavailable): the store is never guessed here."""
     settings.require("database_url")
     db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
     closers = []
@@ -28,9 +40,11 @@ def build(
         directory = GrpcCustomerDirectory(settings.peer("customers"))
         closers.append(directory.close)
         customers = directory
-    return ServiceRuntime(
-        service=SERVICE, db=db, registrations=[registration(db, customers, clock=clock)], closers=closers
-    )
+    registrations = [
+        registration(db, customers, clock=clock),
+        grpc_receivables.registration(db, customers, file_store, clock=clock),
+    ]
+    return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
 
 
 def main() -> None:
@@ -38,7 +52,9 @@ def main() -> None:
     # Check everything before opening anything: a missing setting must stop startup, not the first call.
     settings.require("database_url", "jwt_public_key")
     settings.peer("customers")
-    serve(build(settings), settings)
+    # FILE_STORE=local needs FILE_STORE_SIGNING_SECRET, s3 its S3_* settings: MissingSetting here.
+    store = file_store_from_env(os.environ, default_root=DEFAULT_FILE_ROOT)
+    serve(build(settings, file_store=store), settings)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,103 @@
+"""Finance approves or rejects a filed collection (B4). Approval applies it exactly once:
+the collection row is locked and must still be pending, then its orders are locked in id order
+and each allocation is checked against the order's current debt before any is applied."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork
+from orders.domain.catalogue import check_reject_reason
+from orders.domain.receivables import (
+    APPROVED,
+    REJECTED,
+    ReceivableCodes,
+    check_approval,
+    require_approver,
+    require_pending,
+)
+from orders.models import OrderRow
+from orders.models_receivables import CollectionAllocationRow, CollectionRow
+from orders.service.collections import CollectionView, collection_event, collection_not_found, views_of
+
+COLLECTION_APPROVED = "collection_approved"
+COLLECTION_REJECTED = "collection_rejected"
+
+
+def _review(
+    uow: UnitOfWork,
+    actor: Actor,
+    collection_id: str,
+    event: str,
+    apply: Callable[[Session, CollectionRow], dict],
+    *,
+    now: datetime,
+) -> CollectionView:
+    staff_id = require_approver(actor)
+    with uow:
+        session = uow.session
+        # FOR UPDATE: a second clerk approving at the same moment waits here, then finds the
+        # collection no longer pending and gets a Conflict instead of applying it again.
+        row = session.scalar(
+            select(CollectionRow)
+            .where(CollectionRow.tenant_id == actor.tenant_id, CollectionRow.id == collection_id)
+            .with_for_update()
+        )
+        if row is None:
+            raise collection_not_found(collection_id)
+        require_pending(row.status)
+        extra = apply(session, row)
+        row.reviewed_by, row.reviewed_at = staff_id, now
+        session.flush()
+        view = views_of(session, [row])[0]
+        uow.publish(event, actor.tenant_id, {**collection_event(view), **extra})
+        uow.commit()
+        return view
+
+
+def approve_collection(uow: UnitOfWork, actor: Actor, collection_id: str, *, now: datetime) -> CollectionView:
+    def apply(session: Session, row: CollectionRow) -> dict:
+        allocations = session.scalars(
+            select(CollectionAllocationRow)
+            .where(CollectionAllocationRow.collection_id == row.id)
+            .order_by(CollectionAllocationRow.position)
+        ).all()
+        # Same lock order as filing and refunds (order id), so they never deadlock each other.
+        orders = {
+            o.id: o
+            for o in session.scalars(
+                select(OrderRow)
+                .where(OrderRow.tenant_id == row.tenant_id, OrderRow.id.in_(sorted({a.order_id for a in allocations})))
+                .order_by(OrderRow.id)
+                .with_for_update()
+            )
+        }
+        # All checked before any is applied: one refused allocation leaves every debt as it was.
+        check_approval(
+            [(a.order_id, a.order_number, a.amount_fen) for a in allocations],
+            {oid: o.debt_fen for oid, o in orders.items()},
+        )
+        for a in allocations:
+            orders[a.order_id].debt_fen -= a.amount_fen
+        row.status = APPROVED
+        return {"debts_after": {oid: o.debt_fen for oid, o in orders.items()}}
+
+    return _review(uow, actor, collection_id, COLLECTION_APPROVED, apply, now=now)
+
+
+def reject_collection(
+    uow: UnitOfWork, actor: Actor, collection_id: str, reason: str, *, now: datetime
+) -> CollectionView:
+    reason = check_reject_reason(reason, ReceivableCodes.INPUT_INVALID)
+
+    def apply(_session: Session, row: CollectionRow) -> dict:
+        row.status = REJECTED
+        row.reject_reason = reason
+        return {"reason": reason}
+
+    return _review(uow, actor, collection_id, COLLECTION_REJECTED, apply, now=now)

@@ -230,4 +230,5 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 
 # Receivables' tables (B4) join this metadata, so Alembic and the tests see them.
+import orders.models_performance  # noqa: E402, F401  (B9-B11 tables likewise)
 from orders import models_receivables  # noqa: E402, F401

@@ -18,6 +18,7 @@ from orders.domain.visibility import may_see
 from orders.errors import Codes
 from orders.models import OrderRow
 from orders.service.ordering import lines_of, order_event, order_not_found
+from orders.service.performance_facts import record_order_approval
 from orders.service.settings import load_settings
 from orders.service.stock import lock_levels, move_all
 from orders.service.views import OrderView, order_view
@@ -44,16 +45,16 @@ def _move(
     order_id: str,
     action: str,
     event: str,
-    apply: Callable[[Session, OrderRow, list], None],
+    apply: Callable[[Session, OrderRow, list], dict | None],
 ) -> OrderView:
     with uow:
         session = uow.session
         row = _locked_order(session, actor, order_id)
         row.status = next_order_status(action, row.status, actor)
         lines = lines_of(session, actor.tenant_id, [row.id])[row.id]
-        apply(session, row, lines)
+        extra = apply(session, row, lines) or {}
         view = order_view(row, lines)
-        data = order_event(view)
+        data = {**order_event(view), **extra}
         if row.reject_reason:
             data["reason"] = row.reject_reason
         uow.publish(event, actor.tenant_id, data)
@@ -62,10 +63,12 @@ def _move(
 
 
 def approve_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime) -> OrderView:
-    def apply(_session, row, _lines):
+    def apply(session, row, lines):
         row.approved_at = now
         # From approval on the customer owes the total (collections and returns reduce it).
         row.debt_fen = row.total_fen
+        # Sales and commission count at approval, in this transaction (ADR 0003, decision 4).
+        return record_order_approval(session, row, lines, now)
 
     return _move(uow, actor, order_id, "approve", ORDER_APPROVED, apply)
 

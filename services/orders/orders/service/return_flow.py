@@ -19,6 +19,7 @@ from orders.domain.stock import RETURN_RECEIVED
 from orders.domain.visibility import may_see
 from orders.errors import Codes, MessageKeys
 from orders.models import DebtReductionRow, OrderRow, ReturnRow
+from orders.service.performance_facts import record_return_approval
 from orders.service.returns import return_event, return_lines_of, return_not_found
 from orders.service.stock import lock_levels, move_all
 from orders.service.views import ReturnView, return_view
@@ -59,7 +60,11 @@ def _move(
 
 
 def approve_return(uow: UnitOfWork, actor: Actor, return_id: str, *, now: datetime) -> ReturnView:
-    return _move(uow, actor, return_id, "approve", RETURN_APPROVED, lambda *_: None)
+    def apply(session, row, lines):
+        # Returns net out of performance at approval, in this transaction (ADR 0003, decision 4).
+        return record_return_approval(session, row, lines, now)
+
+    return _move(uow, actor, return_id, "approve", RETURN_APPROVED, apply)
 
 
 def reject_return(uow: UnitOfWork, actor: Actor, return_id: str, reason: str, *, now: datetime) -> ReturnView:

@@ -16,7 +16,6 @@ from orders.domain import receivables as rules
 from orders.domain.receivables import AllocationRequest
 from orders.filestore import FileStore
 from orders.service import collections, collections_proofs, collections_review, receivables
-from orders.service.customers import CustomerDirectory
 
 FULL_NAME = "crm.orders.v1.ReceivablesService"
 
@@ -98,13 +97,11 @@ class ReceivablesServicer(receivables_pb2_grpc.ReceivablesServiceServicer):
     def __init__(
         self,
         db: Database,
-        customers: CustomerDirectory,
         store: FileStore | None,
         *,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.db = db
-        self.customers = customers
         self.store = store
         self.clock = clock
 
@@ -131,7 +128,7 @@ class ReceivablesServicer(receivables_pb2_grpc.ReceivablesServiceServicer):
 
     def SetCreditTerm(self, request, context):
         days = receivables.set_credit_term(
-            self.db.uow(), require_actor(), self.customers, request.customer_id, request.days, now=self.clock()
+            self.db.uow(), require_actor(), request.customer_id, request.days, now=self.clock()
         )
         return pb.CreditTerm(customer_id=request.customer_id, days=days)
 
@@ -193,10 +190,10 @@ class ReceivablesServicer(receivables_pb2_grpc.ReceivablesServiceServicer):
 
 
 def registration(
-    db: Database, customers: CustomerDirectory, store: FileStore | None, *, clock: Callable[[], datetime] = utcnow
+    db: Database, store: FileStore | None, *, clock: Callable[[], datetime] = utcnow
 ) -> ServiceRegistration:
     return ServiceRegistration(
         receivables_pb2_grpc.add_ReceivablesServiceServicer_to_server,
-        ReceivablesServicer(db, customers, store, clock=clock),
+        ReceivablesServicer(db, store, clock=clock),
         FULL_NAME,
     )

@@ -42,7 +42,7 @@ def build(
         customers = directory
     registrations = [
         registration(db, customers, clock=clock),
-        grpc_receivables.registration(db, customers, file_store, clock=clock),
+        grpc_receivables.registration(db, file_store, clock=clock),
     ]
     return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
 

@@ -47,13 +47,14 @@ def _count(uow: UnitOfWork, event: Event, kind: str, consumer: str, ranking: Ran
         # Redis first, then the claim commits: a crash between the two redelivers the event,
         # and the ranking's own document set makes the second add a no-op. A missing key is
         # rebuilt from the database, which already holds this approval, so it is not added twice.
-        ranking.add(event.tenant_id, month, document, staff_id, amount)
+        counted = ranking.add(event.tenant_id, month, document, staff_id, amount)
         uow.commit()
-    return True
+    return counted
 
 
 def on_order_approved(uow: UnitOfWork, event: Event, *, redis, keys, db) -> bool:
-    """Add an approved order's total to its salesperson's month. True when counted now."""
+    """Add an approved order's total to its salesperson's month. True when this call counted it
+    (False: a redelivery, or already in the set because a rebuild read it from the database)."""
     return _count(uow, event, ORDER, "orders.on_order_approved", Ranking(db, redis, keys))
 
 

@@ -8,9 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 from crmkit.db import Database, utcnow
+from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings
-from orders import grpc_receivables
+from orders import grpc_performance, grpc_receivables
 from orders.filestore import FileStore
 from orders.filestore.factory import file_store_from_env
 from orders.grpc_api import registration
@@ -44,13 +45,19 @@ def build(
         registration(db, customers, clock=clock),
         grpc_receivables.registration(db, file_store, clock=clock),
     ]
+    # The sales ranking (B9): real Redis with REDIS_URL, crmkit's shared fakeredis in embedded mode.
+    redis = make_redis(settings.redis_url)
+    closers.append(redis.close)
+    registrations.append(grpc_performance.registration(db, redis, Keys(settings.redis_prefix, SERVICE), clock=clock))
     return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
 
 
 def main() -> None:
     settings = Settings.from_env(SERVICE, default_grpc_port=DEFAULT_GRPC_PORT)
     # Check everything before opening anything: a missing setting must stop startup, not the first call.
-    settings.require("database_url", "jwt_public_key")
+    # REDIS_URL too: the worker feeds the ranking in the shared Redis; a process-private fakeredis
+    # would serve a ranking nobody updates.
+    settings.require("database_url", "jwt_public_key", "redis_url")
     settings.peer("customers")
     # FILE_STORE=local needs FILE_STORE_SIGNING_SECRET, s3 its S3_* settings: MissingSetting here.
     store = file_store_from_env(os.environ, default_root=DEFAULT_FILE_ROOT)

@@ -18,7 +18,6 @@ from crmkit.grpc_server import build_server
 from crmkit.redis_client import Keys
 from orders import grpc_performance
 from orders.domain.performance import month_of
-from orders.service.ranking import Ranking
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +46,6 @@ def perf(db, rds, keys):
     yield c
     c.close()
     grpc_server.stop(0)
-
-
-@pytest.fixture
-def ranking(db, rds, keys):
-    return Ranking(db, rds, keys)
 
 
 def this_month() -> str:

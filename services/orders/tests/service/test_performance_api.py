@@ -1,13 +1,19 @@
 """B9 through the real gRPC servers on PostgreSQL: figures counted at approval, commission per
 line from the rule in force (product beats brand), targets, permissions and tenant isolation."""
 
+import performance_testkit as kit
 import pytest
 from orders_testkit import call, money, product, staff
-from performance_testkit import perf, rds, keys, sell, take_back, this_month  # noqa: F401
+from performance_testkit import sell, take_back, this_month
 
 from crm.common.v1 import common_pb2
 from crm.orders.v1 import performance_pb2 as ppb
 from crmkit.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from crmkit.settings import MissingSetting
+from orders import grpc_performance, server
+
+# Fixtures shared by the performance tests (pytest finds them as module attributes).
+perf, rds, keys = kit.perf, kit.rds, kit.keys
 
 
 def rule(perf, owner, scope, target, *, rate_bp=0, per_unit=None):
@@ -113,9 +119,7 @@ def test_b9_only_managers_set_targets_and_rules_and_inputs_are_checked(client, p
         call(perf, owner, "SetSalesTarget", ppb.SetSalesTargetRequest(staff_id="x", month="2026-13"))
     assert err.value.fields == {"month": "validation.invalid_date"}
     with pytest.raises(InvalidInput) as err:
-        call(
-            perf, owner, "SetSalesTarget", ppb.SetSalesTargetRequest(staff_id="x", month="2026-01", amount=money(-1))
-        )
+        call(perf, owner, "SetSalesTarget", ppb.SetSalesTargetRequest(staff_id="x", month="2026-01", amount=money(-1)))
     assert err.value.fields == {"amount_fen": "validation.invalid"}
     with pytest.raises(InvalidInput) as err:
         rule(perf, owner, ppb.COMMISSION_SCOPE_BRAND, "Acme", rate_bp=10_001)
@@ -145,3 +149,14 @@ def test_b9_tenants_never_see_each_others_rules_products_or_figures(client, cust
     theirs = call(perf, stranger, "GetPerformance", ppb.GetPerformanceRequest(staff_id=seller.staff_id))
     assert (theirs.sales.fen, theirs.commission.fen, theirs.orders) == (0, 0, 0)
     assert call(perf, seller, "GetPerformance", ppb.GetPerformanceRequest()).commission.fen == 100
+
+
+def test_b9_composition_root_serves_the_performance_service(runtime, monkeypatch):
+    assert grpc_performance.FULL_NAME in [r.full_name for r in runtime.registrations]
+    # The standalone server needs the shared Redis the worker feeds.
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///unused.db")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", "unused")
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with pytest.raises(MissingSetting) as err:
+        server.main()
+    assert err.value.name == "REDIS_URL"

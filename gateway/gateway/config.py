@@ -9,7 +9,7 @@ import redis
 from crm.customers.v1 import customers_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
-from crm.orders.v1 import orders_pb2_grpc
+from crm.orders.v1 import orders_pb2_grpc, receivables_pb2_grpc
 from crmkit.auth import TokenVerifier
 from crmkit.grpc_client import ServiceClient
 from crmkit.redis_client import Keys, make_redis
@@ -19,6 +19,7 @@ IDENTITY = "crm.identity.v1.IdentityService"
 CUSTOMERS = "crm.customers.v1.CustomersService"
 MESSAGING = "crm.messaging.v1.MessagingService"
 ORDERS = "crm.orders.v1.OrdersService"
+RECEIVABLES = "crm.orders.v1.ReceivablesService"
 
 # Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
 IDEMPOTENT_METHODS = {
@@ -42,6 +43,8 @@ IDEMPOTENT_METHODS = {
         "ListReturns",
         "GetOrderSettings",
     ],
+    # FileCollection carries the caller's Idempotency-Key and the service deduplicates on it.
+    RECEIVABLES: ["ListDebtors", "ListDebtOrders", "FileCollection", "GetCollection", "ListCollections", "ReadProof"],
 }
 
 
@@ -51,6 +54,8 @@ class GatewayConfig:
     customers: ServiceClient
     messaging: ServiceClient
     orders: ServiceClient
+    # The orders deployable's second service (B4), on ORDERS_ADDR too.
+    receivables: ServiceClient
     redis: redis.Redis
     keys: Keys
     verifier: TokenVerifier
@@ -91,6 +96,7 @@ class GatewayConfig:
             customers=client(settings.peer("customers"), customers_pb2_grpc.CustomersServiceStub, CUSTOMERS),
             messaging=client(settings.peer("messaging"), messaging_pb2_grpc.MessagingServiceStub, MESSAGING),
             orders=client(settings.peer("orders"), orders_pb2_grpc.OrdersServiceStub, ORDERS),
+            receivables=client(settings.peer("orders"), receivables_pb2_grpc.ReceivablesServiceStub, RECEIVABLES),
             redis=redis if redis is not None else make_redis(settings.redis_url),
             keys=Keys(settings.redis_prefix, "gateway"),
             verifier=TokenVerifier(settings.jwt_public_key),
@@ -102,6 +108,8 @@ class GatewayConfig:
     def close(self) -> None:
         for peer in self.peers.values():
             peer.close()
+        # Not a peer of its own (readiness probes ORDERS_ADDR once), but its own channel.
+        self.receivables.close()
 
 
 def client(address: str, stub_class, full_name: str, *, timeout: float = 5.0) -> ServiceClient:

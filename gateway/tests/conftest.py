@@ -12,6 +12,8 @@ import redis
 from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, registrations
 from orders_fakes import FakeOrders
 from orders_fakes import registration as orders_registration
+from receivables_fakes import FakeReceivables
+from receivables_fakes import registration as receivables_registration
 
 from crmkit import testing
 from crmkit.auth import TokenIssuer, TokenVerifier, generate_keypair
@@ -38,6 +40,7 @@ def fakes():
         "customers": FakeCustomers(),
         "messaging": FakeMessaging(),
         "orders": FakeOrders(),
+        "receivables": FakeReceivables(),
     }
 
 
@@ -45,9 +48,13 @@ def fakes():
 def peer_addrs(keys, fakes):
     regs = registrations(fakes["identity"], fakes["customers"], fakes["messaging"])
     regs["orders"] = orders_registration(fakes["orders"])
+    # The orders deployable serves two gRPC services on one address.
+    beside = {"orders": [receivables_registration(fakes["receivables"])]}
     servers, addrs = [], {}
     for name, reg in regs.items():
-        server, port, _ = build_server(name, [reg], verifier=TokenVerifier(keys[1]), port=0, host="127.0.0.1")
+        server, port, _ = build_server(
+            name, [reg, *beside.get(name, [])], verifier=TokenVerifier(keys[1]), port=0, host="127.0.0.1"
+        )
         server.start()
         servers.append(server)
         addrs[name] = f"127.0.0.1:{port}"

@@ -5,29 +5,34 @@ from __future__ import annotations
 import re
 
 from test_gateway_orders import ORDERS_PATHS
+from test_gateway_receivables import RECEIVABLES_PATHS
 
-EXPECTED = ORDERS_PATHS | {
-    ("post", "/api/v1/auth/login/password"),
-    ("post", "/api/v1/auth/sms-codes"),
-    ("post", "/api/v1/auth/login/sms"),
-    ("post", "/api/v1/auth/refresh"),
-    ("post", "/api/v1/auth/logout"),
-    ("get", "/api/v1/me"),
-    ("post", "/api/v1/tenants"),
-    ("get", "/api/v1/stores"),
-    ("post", "/api/v1/stores"),
-    ("get", "/api/v1/staff"),
-    ("post", "/api/v1/staff"),
-    ("get", "/api/v1/staff/{staff_id}"),
-    ("put", "/api/v1/staff/{staff_id}/permissions"),
-    ("get", "/api/v1/customer-fields"),
-    ("put", "/api/v1/customer-fields/{key}"),
-    ("post", "/api/v1/customers"),
-    ("get", "/api/v1/customers"),
-    ("get", "/api/v1/customers/{customer_id}"),
-    ("get", "/api/v1/notifications"),
-    ("post", "/api/v1/notifications/read"),
-}
+EXPECTED = (
+    ORDERS_PATHS
+    | RECEIVABLES_PATHS
+    | {
+        ("post", "/api/v1/auth/login/password"),
+        ("post", "/api/v1/auth/sms-codes"),
+        ("post", "/api/v1/auth/login/sms"),
+        ("post", "/api/v1/auth/refresh"),
+        ("post", "/api/v1/auth/logout"),
+        ("get", "/api/v1/me"),
+        ("post", "/api/v1/tenants"),
+        ("get", "/api/v1/stores"),
+        ("post", "/api/v1/stores"),
+        ("get", "/api/v1/staff"),
+        ("post", "/api/v1/staff"),
+        ("get", "/api/v1/staff/{staff_id}"),
+        ("put", "/api/v1/staff/{staff_id}/permissions"),
+        ("get", "/api/v1/customer-fields"),
+        ("put", "/api/v1/customer-fields/{key}"),
+        ("post", "/api/v1/customers"),
+        ("get", "/api/v1/customers"),
+        ("get", "/api/v1/customers/{customer_id}"),
+        ("get", "/api/v1/notifications"),
+        ("post", "/api/v1/notifications/read"),
+    }
+)
 PUBLIC = {
     "/api/v1/auth/login/password",
     "/api/v1/auth/sms-codes",
@@ -109,6 +114,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Catalogue",
         "Orders",
         "Returns",
+        "Receivables",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

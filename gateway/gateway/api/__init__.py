@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from gateway.api import auth, catalogue, customers, notifications, orders, returns, staff, stores, tenants
+from gateway.api import (
+    auth,
+    catalogue,
+    customers,
+    notifications,
+    orders,
+    receivables,
+    returns,
+    staff,
+    stores,
+    tenants,
+)
 
 BLUEPRINTS = tuple(
-    area.bp for area in (auth, tenants, stores, staff, customers, notifications, catalogue, orders, returns)
+    area.bp
+    for area in (auth, tenants, stores, staff, customers, notifications, catalogue, orders, returns, receivables)
 )

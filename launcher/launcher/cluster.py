@@ -20,6 +20,8 @@ from crmkit import testing
 from crmkit.auth import TokenIssuer, generate_keypair
 
 SERVICES = ("identity", "customers", "messaging", "orders")
+# Services that consume events run a nameko worker process beside their server.
+WORKERS = ("messaging", "orders")
 
 
 def free_port() -> int:
@@ -102,11 +104,18 @@ class Cluster:
             }
             if service == "identity":
                 env["JWT_PRIVATE_KEY"] = private_key
+            if service == "orders":
+                # Proof images (B4) on this run's own disk folder, URLs signed with a fresh secret.
+                env.update(
+                    FILE_STORE="local",
+                    FILE_STORE_ROOT=str(self.workdir / "files"),
+                    FILE_STORE_SIGNING_SECRET=uuid.uuid4().hex,
+                )
             subprocess.run([py, "-m", f"{service}.migrate"], env=env, check=True, capture_output=True)
             self.procs[service] = Proc(service, [py, "-m", f"{service}.server"], env, self.workdir / f"{service}.log")
-            if service == "messaging":
-                self.procs["messaging-worker"] = Proc(
-                    "messaging-worker", [py, "-m", "messaging.worker"], env, self.workdir / "messaging-worker.log"
+            if service in WORKERS:
+                self.procs[f"{service}-worker"] = Proc(
+                    f"{service}-worker", [py, "-m", f"{service}.worker"], env, self.workdir / f"{service}-worker.log"
                 )
         self.procs["gateway"] = Proc(
             "gateway",

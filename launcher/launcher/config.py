@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,9 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
     parser.add_argument("--sms-port", type=int, default=int(os.environ.get("CRM_FAKE_SMS_PORT", "8090")))
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo tenant")
     args = parser.parse_args(argv)
+    if os.environ.get("AMQP_URL") and not os.environ.get("REDIS_URL"):
+        # Workers run as their own processes then; they cannot share an in-memory Redis.
+        parser.error("AMQP_URL needs REDIS_URL as well")
     var_dir = Path(args.var_dir).resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     return LaunchConfig(
@@ -80,3 +84,12 @@ def signing_keys(var_dir: Path) -> tuple[str, str]:
         private_path.chmod(0o600)
         public_path.write_text(public_pem)
     return private_path.read_text(), public_path.read_text()
+
+
+def local_secret(var_dir: Path, name: str) -> str:
+    """A random secret kept under var/ (e.g. for signed file URLs), stable across restarts."""
+    path = var_dir / f"{name}.secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text()

@@ -24,10 +24,10 @@ from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
 from crmkit.log import configure_logging
 from crmkit.migrate import upgrade
-from crmkit.redis_client import make_redis
+from crmkit.redis_client import Keys, make_redis
 from crmkit.relay import InProcessBus, OutboxRelay, PikaPublisher
 from crmkit.settings import Settings
-from launcher.config import SERVICES, LaunchConfig, parse_args, signing_keys
+from launcher.config import SERVICES, LaunchConfig, local_secret, parse_args, signing_keys
 
 log = logging.getLogger("launcher")
 
@@ -78,12 +78,22 @@ class Platform:
         url = self.sms_server.start()
         return sender_from_env({"SMS_PROVIDER": "fake", "ALIYUN_SMS_ENDPOINT": url})
 
+    def _file_store(self):
+        """Proof images (B4): the S3-compatible store when FILE_STORE is set, else local disk."""
+        from orders.filestore.factory import file_store_from_env
+        from orders.filestore.local import LocalFileStore
+
+        if os.environ.get("FILE_STORE"):
+            return file_store_from_env(os.environ, default_root=self.cfg.var_dir / "files")
+        return LocalFileStore(self.cfg.var_dir / "files", signing_secret=local_secret(self.cfg.var_dir, "file-signing"))
+
     def start_services(self) -> None:
         import customers.server
         import identity.server
         import messaging.server
         import orders.server
-        from messaging.subscriptions import subscriptions
+        from messaging.subscriptions import subscriptions as messaging_subscriptions
+        from orders.subscriptions import subscriptions as orders_subscriptions
 
         for service in SERVICES:
             url = self.cfg.database_for(service)
@@ -94,7 +104,7 @@ class Platform:
         self.runtimes["identity"] = identity.server.build(self.settings("identity"), redis=self.redis)
         self.runtimes["customers"] = customers.server.build(self.settings("customers"))
         self.runtimes["messaging"] = messaging.server.build(self.settings("messaging"), sms_sender=self._sms_sender())
-        self.runtimes["orders"] = orders.server.build(self.settings("orders"))
+        self.runtimes["orders"] = orders.server.build(self.settings("orders"), file_store=self._file_store())
 
         verifier = TokenVerifier(self.public_key)
         for service, runtime in self.runtimes.items():
@@ -108,15 +118,20 @@ class Platform:
 
         if self.cfg.amqp_url:
             # nameko workers run on eventlet, which must never share a process with gRPC servers.
-            env = {
+            common = {
                 **os.environ,
-                "DATABASE_URL": self.cfg.database_for("messaging"),
                 "AMQP_URL": self.cfg.amqp_url,
-                "IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}",
-                "SERVICE_TOKEN": self.service_token,
                 "JWT_PUBLIC_KEY": self.public_key,
+                "SERVICE_TOKEN": self.service_token,
+                "REDIS_PREFIX": self.cfg.redis_prefix,
             }
-            self.children.append(subprocess.Popen([sys.executable, "-m", "messaging.worker"], env=env))
+            workers = {
+                "messaging": {"IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}"},
+                "orders": {"REDIS_URL": self.cfg.redis_url or ""},
+            }
+            for service, extra in workers.items():
+                env = {**common, "DATABASE_URL": self.cfg.database_for(service), **extra}
+                self.children.append(subprocess.Popen([sys.executable, "-m", f"{service}.worker"], env=env))
         else:
             identity_client = ServiceClient(
                 f"127.0.0.1:{self.cfg.grpc_ports['identity']}",
@@ -125,7 +140,11 @@ class Platform:
                 idempotent=["ListStaff", "GetStaff"],
                 service_token=self.service_token,
             )
-            for (source, event_type), handler in subscriptions(self.runtimes["messaging"].db, identity_client).items():
+            handlers = {
+                **messaging_subscriptions(self.runtimes["messaging"].db, identity_client),
+                **orders_subscriptions(self.runtimes["orders"].db, self.redis, Keys(self.cfg.redis_prefix, "orders")),
+            }
+            for (source, event_type), handler in handlers.items():
                 self.bus.subscribe(source, event_type, handler)
 
     def gateway_app(self):

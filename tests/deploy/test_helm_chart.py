@@ -129,13 +129,15 @@ def test_h4_every_service_has_migration_hook_job(render, service):
     assert pod_spec(job)["restartPolicy"] == "Never"
 
 
-def test_h4_worker_deployment_exists_for_messaging_only_by_default(render):
+def test_h4_worker_deployments_exist_for_event_consuming_services_only(render):
     workers = {n: d for n, d in objects(render(), "Deployment").items() if n.endswith("-worker")}
 
-    assert sorted(workers) == ["crm-messaging-worker"]
-    (container,) = pod_spec(workers["crm-messaging-worker"])["containers"]
-    assert container["command"] == ["python", "-m", "messaging.worker"]
-    assert env_of(container)["METRICS_PORT"]["value"] == "9465"
+    assert sorted(workers) == ["crm-messaging-worker", "crm-orders-worker"]
+    for service in ("messaging", "orders"):
+        (container,) = pod_spec(workers[f"crm-{service}-worker"])["containers"]
+        assert container["command"] == ["python", "-m", f"{service}.worker"]
+        assert env_of(container)["METRICS_PORT"]["value"] == "9465"
+        assert "REDIS_URL" in env_of(container) and "AMQP_URL" in env_of(container)
 
 
 def test_h4_worker_enabled_in_values_adds_worker_deployment(render):

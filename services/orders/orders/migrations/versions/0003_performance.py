@@ -77,9 +77,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("tenant_id", "kind", "document_id", name="uq_sales_facts_document"),
     )
     op.create_index("ix_sales_facts_tenant_id", "sales_facts", ["tenant_id"])
-    op.create_index(
-        "ix_sales_facts_tenant_month_salesperson", "sales_facts", ["tenant_id", "month", "salesperson_id"]
-    )
+    op.create_index("ix_sales_facts_tenant_month_salesperson", "sales_facts", ["tenant_id", "month", "salesperson_id"])
     op.create_index("ix_sales_facts_tenant_approved", "sales_facts", ["tenant_id", "approved_at", "store_id"])
 
     op.create_table(

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from crm.common.v1 import common_pb2
 from crm.customers.v1 import customers_pb2, customers_pb2_grpc
 from crm.identity.v1 import identity_pb2, identity_pb2_grpc
+from crm.orders.v1 import orders_pb2, orders_pb2_grpc
 from crmkit.grpc_client import ServiceClient
 
 PASSWORD = "demo1234"
@@ -42,6 +44,40 @@ CUSTOMERS = {
 }
 
 
+PRODUCTS = [
+    # barcode, name, brand, unit, wholesale price (fen), level A price (fen)
+    ("6901939621257", "可口可乐 330ml×24罐", "可口可乐", "箱", 4850, 4600),
+    ("6921168509256", "农夫山泉 550ml×24瓶", "农夫山泉", "箱", 2400, 2300),
+    ("6920202888883", "康师傅红烧牛肉面 ×24袋", "康师傅", "箱", 6200, 5900),
+    ("6902083881405", "旺仔牛奶 245ml×24罐", "旺旺", "箱", 9600, 9200),
+]
+
+
+def _seed_catalogue(orders: ServiceClient, token: str, store_id: str) -> None:
+    for barcode, name, brand, unit, wholesale, level_a in PRODUCTS:
+        product = orders.call(
+            "CreateProduct",
+            orders_pb2.CreateProductRequest(
+                product=orders_pb2.ProductInput(
+                    name=name,
+                    barcode=barcode,
+                    brand=brand,
+                    unit=unit,
+                    listed=True,
+                    kind=orders_pb2.PRODUCT_KIND_GOODS,
+                    wholesale_price=common_pb2.Money(fen=wholesale),
+                    level_prices=[orders_pb2.LevelPrice(level="A", price=common_pb2.Money(fen=level_a))],
+                )
+            ),
+            token=token,
+        )
+        orders.call(
+            "SetStock",
+            orders_pb2.SetStockRequest(product_id=product.id, store_id=store_id, quantity=500, reason="期初库存"),
+            token=token,
+        )
+
+
 def _clients(platform):
     ports = platform.cfg.grpc_ports
     identity = ServiceClient(
@@ -56,14 +92,17 @@ def _clients(platform):
         "crm.customers.v1.CustomersService",
         timeout=10,
     )
-    return identity, customers
+    orders = ServiceClient(
+        f"127.0.0.1:{ports['orders']}", orders_pb2_grpc.OrdersServiceStub, "crm.orders.v1.OrdersService", timeout=10
+    )
+    return identity, customers, orders
 
 
 def seed_demo(platform, var_dir: Path) -> dict:
     marker = var_dir / "demo.json"
     if marker.exists():
         return json.loads(marker.read_text())
-    identity, customers = _clients(platform)
+    identity, customers, orders = _clients(platform)
     try:
         created = identity.call(
             "CreateTenant",
@@ -87,6 +126,7 @@ def seed_demo(platform, var_dir: Path) -> dict:
                 ),
                 token=owner,
             )
+        _seed_catalogue(orders, owner, store_id)
         for field in FIELDS:
             customers.call("DefineCustomerField", customers_pb2.DefineCustomerFieldRequest(field=field), token=owner)
         for sales_phone, rows in CUSTOMERS.items():
@@ -104,6 +144,7 @@ def seed_demo(platform, var_dir: Path) -> dict:
     finally:
         identity.close()
         customers.close()
+        orders.close()
     demo = {
         "tenant_id": created.tenant.id,
         "tenant_name": created.tenant.name,

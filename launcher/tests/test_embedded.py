@@ -145,3 +145,25 @@ def test_h1_sqlite_files_live_under_the_var_folder(embedded):
     _, _, var_dir = embedded
     expected = {"identity.db", "customers.db", "messaging.db", "orders.db", "demo.json"}
     assert expected <= {p.name for p in var_dir.iterdir()}
+
+
+def test_b2_demo_salesperson_places_an_order_from_the_seeded_catalogue(embedded):
+    url, _, _ = embedded
+    token = requests.post(
+        f"{url}/api/v1/auth/login/password", json={"phone": "13800000002", "password": "demo1234"}, timeout=10
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    products = requests.get(f"{url}/api/v1/products", headers=auth, params={"listed_only": "true"}, timeout=10).json()
+    customers = requests.get(f"{url}/api/v1/customers", headers=auth, timeout=10).json()["customers"]
+    assert products["page"]["total"] >= 4 and customers
+    resp = requests.post(
+        f"{url}/api/v1/orders",
+        timeout=10,
+        headers={**auth, "Idempotency-Key": "demo-order-1"},
+        json={
+            "customer_id": customers[0]["id"],
+            "lines": [{"product_id": p["id"], "quantity": 2} for p in products["products"][:2]],
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["total_fen"] == 2 * sum(p["wholesale_price_fen"] for p in products["products"][:2])

@@ -9,7 +9,7 @@ import redis
 from crm.customers.v1 import customers_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
-from crm.orders.v1 import orders_pb2_grpc, receivables_pb2_grpc
+from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2_grpc
 from crmkit.auth import TokenVerifier
 from crmkit.grpc_client import ServiceClient
 from crmkit.redis_client import Keys, make_redis
@@ -20,6 +20,7 @@ CUSTOMERS = "crm.customers.v1.CustomersService"
 MESSAGING = "crm.messaging.v1.MessagingService"
 ORDERS = "crm.orders.v1.OrdersService"
 RECEIVABLES = "crm.orders.v1.ReceivablesService"
+PERFORMANCE = "crm.orders.v1.PerformanceService"
 
 # Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
 IDEMPOTENT_METHODS = {
@@ -45,6 +46,17 @@ IDEMPOTENT_METHODS = {
     ],
     # FileCollection carries the caller's Idempotency-Key and the service deduplicates on it.
     RECEIVABLES: ["ListDebtors", "ListDebtOrders", "FileCollection", "GetCollection", "ListCollections", "ReadProof"],
+    # SetSalesTarget sets one value: sending it twice leaves the same target.
+    PERFORMANCE: [
+        "SetSalesTarget",
+        "ListSalesTargets",
+        "ListCommissionRules",
+        "GetPerformance",
+        "ListCommissionDetails",
+        "GetSalesRanking",
+        "GetStoreDashboard",
+        "GetProductRanking",
+    ],
 }
 
 
@@ -56,6 +68,8 @@ class GatewayConfig:
     orders: ServiceClient
     # The orders deployable's second service (B4), on ORDERS_ADDR too.
     receivables: ServiceClient
+    # The third (B9-B11), on ORDERS_ADDR as well.
+    performance: ServiceClient
     redis: redis.Redis
     keys: Keys
     verifier: TokenVerifier
@@ -97,6 +111,7 @@ class GatewayConfig:
             messaging=client(settings.peer("messaging"), messaging_pb2_grpc.MessagingServiceStub, MESSAGING),
             orders=client(settings.peer("orders"), orders_pb2_grpc.OrdersServiceStub, ORDERS),
             receivables=client(settings.peer("orders"), receivables_pb2_grpc.ReceivablesServiceStub, RECEIVABLES),
+            performance=client(settings.peer("orders"), performance_pb2_grpc.PerformanceServiceStub, PERFORMANCE),
             redis=redis if redis is not None else make_redis(settings.redis_url),
             keys=Keys(settings.redis_prefix, "gateway"),
             verifier=TokenVerifier(settings.jwt_public_key),
@@ -108,8 +123,9 @@ class GatewayConfig:
     def close(self) -> None:
         for peer in self.peers.values():
             peer.close()
-        # Not a peer of its own (readiness probes ORDERS_ADDR once), but its own channel.
+        # Not peers of their own (readiness probes ORDERS_ADDR once), but their own channels.
         self.receivables.close()
+        self.performance.close()
 
 
 def client(address: str, stub_class, full_name: str, *, timeout: float = 5.0) -> ServiceClient:

@@ -12,6 +12,8 @@ import redis
 from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, registrations
 from orders_fakes import FakeOrders
 from orders_fakes import registration as orders_registration
+from performance_fakes import FakePerformance
+from performance_fakes import registration as performance_registration
 from receivables_fakes import FakeReceivables
 from receivables_fakes import registration as receivables_registration
 
@@ -41,6 +43,7 @@ def fakes():
         "messaging": FakeMessaging(),
         "orders": FakeOrders(),
         "receivables": FakeReceivables(),
+        "performance": FakePerformance(),
     }
 
 
@@ -48,8 +51,10 @@ def fakes():
 def peer_addrs(keys, fakes):
     regs = registrations(fakes["identity"], fakes["customers"], fakes["messaging"])
     regs["orders"] = orders_registration(fakes["orders"])
-    # The orders deployable serves two gRPC services on one address.
-    beside = {"orders": [receivables_registration(fakes["receivables"])]}
+    # The orders deployable serves more gRPC services on one address.
+    beside = {
+        "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])]
+    }
     servers, addrs = [], {}
     for name, reg in regs.items():
         server, port, _ = build_server(

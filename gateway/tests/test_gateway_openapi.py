@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 
 from test_gateway_orders import ORDERS_PATHS
+from test_gateway_performance import PERFORMANCE_PATHS
 from test_gateway_receivables import RECEIVABLES_PATHS
 
 EXPECTED = (
     ORDERS_PATHS
     | RECEIVABLES_PATHS
+    | PERFORMANCE_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -115,6 +117,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Orders",
         "Returns",
         "Receivables",
+        "Performance",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

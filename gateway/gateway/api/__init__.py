@@ -8,6 +8,7 @@ from gateway.api import (
     customers,
     notifications,
     orders,
+    performance,
     receivables,
     returns,
     staff,
@@ -17,5 +18,17 @@ from gateway.api import (
 
 BLUEPRINTS = tuple(
     area.bp
-    for area in (auth, tenants, stores, staff, customers, notifications, catalogue, orders, returns, receivables)
+    for area in (
+        auth,
+        tenants,
+        stores,
+        staff,
+        customers,
+        notifications,
+        catalogue,
+        orders,
+        returns,
+        receivables,
+        performance,
+    )
 )

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import datetime, timedelta, timezone
 
+from client import eventually
 from journey import PASSWORD, create_staff, login, phone
 from openpyxl import Workbook
 from PIL import Image
 
+CHINA = timezone(timedelta(hours=8))
 HEADERS = ["条码", "名称", "一级分类", "二级分类", "品牌", "单位", "批发价", "等级价:A", "商品类型", "上架"]
 
 
@@ -90,6 +93,14 @@ def test_b1_b2_b3_order_journey(platform, world):
     # A salesperson with the price switch and an own customer of level A.
     seller = create_staff(owner, "周业务", ["salesperson"], store_id, password=PASSWORD, permissions=["change_price"])
     sales = world["anon"].as_(login(world["anon"], seller["phone"]))
+    # B9: 5% commission on the cola brand, and a monthly target for this salesperson.
+    month = datetime.now(CHINA).strftime("%Y-%m")
+    rule = owner.post(
+        "/api/v1/commission-rules", json={"scope": "brand", "target": "可口可乐", "kind": "percent", "rate_bp": 500}
+    )
+    assert rule.status_code == 201, rule.text
+    target = owner.put(f"/api/v1/sales-targets/{seller['id']}/{month}", json={"amount_fen": 200000})
+    assert target.status_code == 200, target.text
     customer = sales.post(
         "/api/v1/customers", json={"name": "万家超市", "phone": phone(), "level": "A", "fields": {"shop_type": "超市"}}
     ).json()
@@ -203,6 +214,39 @@ def test_b1_b2_b3_order_journey(platform, world):
     assert stock_of(owner, cola["id"], store_id) == 82
     order1_now = sales.get(f"/api/v1/orders/{order1['id']}").json()
     assert order1_now["debt_fen"] == order1["debt_fen"] - 2 * 4500
+
+    # B9: "my performance" nets the return out of the sales; commission per line follows the
+    # brand rule; the monthly ranking (fed by the orders worker through RabbitMQ) agrees.
+    sales_total = order1["total_fen"] + order2["total_fen"]
+    returned = 2 * 4500
+    perf = sales.get("/api/v1/performance", params={"month": month}).json()
+    assert (perf["sales_fen"], perf["returns_fen"], perf["net_sales_fen"]) == (
+        sales_total,
+        returned,
+        sales_total - returned,
+    )
+    assert perf["completion_bp"] == (sales_total - returned) * 10000 // 200000
+    cola_amount = 10 * 4500 + 10 * 4500  # both orders' cola lines; the return takes back 2
+    assert perf["commission_fen"] == round(cola_amount * 0.05) - round(returned * 0.05)
+    details = sales.get("/api/v1/performance/commissions", params={"month": month}).json()
+    assert details["total_commission_fen"] == perf["commission_fen"]
+    assert {d["kind"] for d in details["details"]} == {"order", "return"}
+
+    def ranked():
+        body = sales.get("/api/v1/performance/ranking", params={"month": month}).json()
+        mine = [e for e in body["entries"] if e["staff_id"] == seller["id"]]
+        return mine if mine and mine[0]["net_sales_fen"] == sales_total - returned else None
+
+    assert eventually(ranked, timeout=30), sales.get("/api/v1/performance/ranking", params={"month": month}).text
+
+    # B10, B11: the store's takings today and the product ranking show the same figures.
+    today = datetime.now(CHINA).strftime("%Y-%m-%d")
+    board = manager.get("/api/v1/dashboard/stores", params={"date_from": today, "date_to": today}).json()
+    assert board["total_takings_fen"] >= sales_total - returned
+    top = manager.get(
+        "/api/v1/reports/product-ranking", params={"date_from": today, "date_to": today, "by": "quantity"}
+    ).json()["entries"]
+    assert any(e["product_id"] == cola["id"] and e["quantity"] >= 18 for e in top), top
 
     # Visibility: another salesperson and another tenant see none of it.
     assert world["sales_b"].get(f"/api/v1/orders/{order1['id']}").status_code == 404

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
+from collections.abc import Callable
 
 import psycopg
 
@@ -54,3 +56,15 @@ def delete_redis_prefix(redis_client, prefix: str) -> None:
     keys = list(redis_client.scan_iter(match=f"{prefix}*", count=1000))
     if keys:
         redis_client.delete(*keys)
+
+
+def wait_for(predicate: Callable[[], object], *, timeout: float, what: str, log: Callable[[], str] = lambda: ""):
+    """Poll until `predicate()` is truthy and return its value (events cross brokers and
+    processes asynchronously); fail naming what never happened, with the process log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{log()}")

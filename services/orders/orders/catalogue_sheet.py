@@ -14,7 +14,6 @@ from decimal import Decimal
 from io import BytesIO
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -317,9 +316,14 @@ def write_catalogue(products: list[SheetProduct]) -> bytes:
     return out.getvalue()
 
 
+# What XML 1.0 (and so xlsx) cannot hold: control characters other than tab and newlines,
+# surrogates and the noncharacters U+FFFE/U+FFFF. Excel refuses a file containing any of them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _put_text(cell, text: str):
-    # Control characters are illegal in xlsx XML: dropping them beats failing the whole export.
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)
+    # Dropping characters xlsx cannot hold beats failing the whole export.
+    cell.value = _NOT_XML.sub("", text)
     # Always a string: openpyxl would turn "=..." into a formula and "#N/A" into an error value.
     cell.data_type = "s"
     return cell

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pika
 import pytest
@@ -110,16 +109,6 @@ class Broker:
             )
 
         self._channel_call(send)
-
-
-def wait_for(predicate, *, timeout: float, what: str, log=lambda: ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{log()}")
 
 
 @pytest.fixture

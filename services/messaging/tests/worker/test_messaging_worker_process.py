@@ -4,11 +4,11 @@ import os
 import subprocess
 
 import pytest
-from conftest import wait_for
 from messaging_testkit import ref
 from sqlalchemy import func, select
 
 from crmkit.events import Event
+from crmkit.testing import wait_for
 from messaging.db import database
 from messaging.models import Notification
 

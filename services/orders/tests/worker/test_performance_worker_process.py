@@ -18,22 +18,13 @@ from crmkit import testing
 from crmkit.db import Database
 from crmkit.events import Event
 from crmkit.redis_client import Keys
+from crmkit.testing import wait_for
 from orders import migrate
 from orders.domain.performance import month_of
 from orders.models import Outbox, ProcessedEvent
 from orders.models_performance import SalesFactRow
 
 QUEUE = "evt-orders-order_approved--orders.on_order_approved"
-
-
-def wait_for(predicate, *, timeout, what, log=lambda: ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{log()}")
 
 
 def consumers(vhost):

@@ -235,7 +235,20 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer):
 
     def GetOrder(self, request, context):
         self.rec.record("GetOrder", request, context)
-        return order_pb(request.id)
+        order = order_pb(request.id, pb.ORDER_STATUS_SHIPPED)
+        # What GetOrder alone fills: a collection and a return paid on it, oldest first.
+        order.credits.extend(
+            [
+                pb.OrderCredit(
+                    kind="collection", document_id="col-1", number="SK20260101-0001", amount=money(20000), at=CREATED
+                ),
+                pb.OrderCredit(
+                    kind="return", document_id="r-1", number="TH20260101-0001", amount=money(9000), at=CREATED
+                ),
+            ]
+        )
+        order.debt.fen = order.total.fen - 29000
+        return order
 
     def ListOrders(self, request, context):
         self.rec.record("ListOrders", request, context)

@@ -413,6 +413,30 @@ def test_b2_get_last_order_and_list_orders_with_filters(client, fakes, auth):
     )
 
 
+def test_b5_order_detail_shows_its_credits_and_lists_an_empty_list(client, fakes, auth):
+    one = client.get("/api/v1/orders/o-7", headers=auth).get_json()
+    listed = client.get("/api/v1/orders", headers=auth).get_json()
+
+    assert one["credits"] == [
+        {
+            "kind": "collection",
+            "document_id": "col-1",
+            "number": "SK20260101-0001",
+            "amount_fen": 20000,
+            "at": "2026-01-01T00:00:00+00:00",
+        },
+        {
+            "kind": "return",
+            "document_id": "r-1",
+            "number": "TH20260101-0001",
+            "amount_fen": 9000,
+            "at": "2026-01-01T00:00:00+00:00",
+        },
+    ]
+    assert one["total_fen"] - sum(c["amount_fen"] for c in one["credits"]) == one["debt_fen"] == 16000
+    assert [o["credits"] for o in listed["orders"]] == [[], []]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

@@ -202,6 +202,14 @@ def quote_dict(quote) -> dict:
     }
 
 
+class OrderCreditOut(Schema):
+    kind = String(metadata={"enum": ["collection", "return"]})
+    document_id = String(metadata={"description": "The collection's or the return's id"})
+    number = String(metadata={"description": "e.g. SK20261123-0001 or TH20261123-0001"})
+    amount_fen = Integer()
+    at = DateTime(allow_none=True, metadata={"description": "When it was applied to the debt"})
+
+
 class OrderOut(Schema):
     id = String(required=True)
     number = String(metadata={"description": "e.g. XS20261123-0001"})
@@ -219,6 +227,13 @@ class OrderOut(Schema):
     submitted_at = DateTime(allow_none=True)
     approved_at = DateTime(allow_none=True)
     shipped_at = DateTime(allow_none=True)
+    credits = List(
+        Nested(OrderCreditOut),
+        metadata={
+            "description": "Approved collections and refunded returns paid on it, oldest first "
+            "(the order detail only; empty in lists)"
+        },
+    )
 
 
 class OrderQuery(PageQuery):
@@ -257,6 +272,17 @@ def order_dict(order) -> dict:
         "submitted_at": timestamp(order, "submitted_at"),
         "approved_at": timestamp(order, "approved_at"),
         "shipped_at": timestamp(order, "shipped_at"),
+        "credits": [credit_dict(c) for c in order.credits],
+    }
+
+
+def credit_dict(credit) -> dict:
+    return {
+        "kind": credit.kind,
+        "document_id": credit.document_id,
+        "number": credit.number,
+        "amount_fen": credit.amount.fen,
+        "at": timestamp(credit, "at"),
     }
 
 

@@ -12,7 +12,15 @@ from orders.domain import pricing, refunds, states
 from orders.domain.catalogue import GOODS, ProductInput
 from orders.domain.lines import LineRequest
 from orders.service.pricing import Quote
-from orders.service.views import CategoryView, LineView, OrderView, ProductView, ReturnView, StockLevelView
+from orders.service.views import (
+    CategoryView,
+    LineView,
+    OrderCreditView,
+    OrderView,
+    ProductView,
+    ReturnView,
+    StockLevelView,
+)
 
 KIND_TO_PROTO = {
     GOODS: pb.PRODUCT_KIND_GOODS,
@@ -165,6 +173,13 @@ def order_to_proto(o: OrderView) -> pb.Order:
         submitted_at=timestamp(o.submitted_at),
         approved_at=timestamp(o.approved_at),
         shipped_at=timestamp(o.shipped_at),
+        credits=[credit_to_proto(c) for c in o.credits],
+    )
+
+
+def credit_to_proto(c: OrderCreditView) -> pb.OrderCredit:
+    return pb.OrderCredit(
+        kind=c.kind, document_id=c.document_id, number=c.number, amount=money(c.amount_fen), at=timestamp(c.at)
     )
 
 

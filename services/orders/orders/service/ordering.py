@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
@@ -18,15 +18,25 @@ from orders.domain.documents import idempotency_key, resolve_store, salesperson_
 from orders.domain.lines import LineRequest
 from orders.domain.money import total
 from orders.domain.numbering import ORDER_PREFIX, day_range
+from orders.domain.receivables import APPROVED as COLLECTION_APPROVED
 from orders.domain.states import REJECTED, SUBMITTED
 from orders.domain.visibility import may_see, sees_all_documents
 from orders.errors import Codes, MessageKeys
-from orders.models import UQ_ORDER_IDEMPOTENCY, OrderLineRow, OrderRow
+from orders.models import UQ_ORDER_IDEMPOTENCY, DebtReductionRow, OrderLineRow, OrderRow, ReturnRow
+from orders.models_receivables import CollectionAllocationRow, CollectionRow
 from orders.service.access import require_staff
 from orders.service.customers import CustomerDirectory, require_customer_id
 from orders.service.numbers import allocate_number
 from orders.service.pricing import check_and_price
-from orders.service.views import DocumentPage, OrderView, event_lines, order_view
+from orders.service.views import (
+    CREDIT_COLLECTION,
+    CREDIT_RETURN,
+    DocumentPage,
+    OrderCreditView,
+    OrderView,
+    event_lines,
+    order_view,
+)
 
 ORDER_SUBMITTED = "order_submitted"
 QUERY_MAX = 50
@@ -166,7 +176,45 @@ def get_order(uow: UnitOfWork, actor: Actor, order_id: str) -> OrderView:
         row = uow.session.scalar(select(OrderRow).where(OrderRow.tenant_id == actor.tenant_id, OrderRow.id == order_id))
         if row is None or not may_see(actor, row.salesperson_id, row.submitted_by):
             raise order_not_found(order_id)
-        return view_of(uow.session, row)
+        return replace(view_of(uow.session, row), credits=credits_of(uow.session, row.tenant_id, row.id))
+
+
+def credits_of(session: Session, tenant_id: str, order_id: str) -> tuple[OrderCreditView, ...]:
+    """What paid this order's debt, oldest first: allocations of approved collections (at their
+    review) and debt reductions of refunded returns (at the refund). One query each."""
+    collections = session.execute(
+        select(
+            CollectionRow.id,
+            CollectionRow.number,
+            CollectionAllocationRow.amount_fen,
+            func.coalesce(CollectionRow.reviewed_at, CollectionAllocationRow.created_at),
+        )
+        .join(CollectionRow, CollectionRow.id == CollectionAllocationRow.collection_id)
+        .where(
+            CollectionAllocationRow.tenant_id == tenant_id,
+            CollectionAllocationRow.order_id == order_id,
+            CollectionRow.tenant_id == tenant_id,
+            CollectionRow.status == COLLECTION_APPROVED,
+        )
+    ).all()
+    returns = session.execute(
+        select(
+            ReturnRow.id,
+            ReturnRow.number,
+            DebtReductionRow.amount_fen,
+            func.coalesce(ReturnRow.refunded_at, DebtReductionRow.created_at),
+        )
+        .join(ReturnRow, ReturnRow.id == DebtReductionRow.return_id)
+        .where(
+            DebtReductionRow.tenant_id == tenant_id,
+            DebtReductionRow.order_id == order_id,
+            ReturnRow.tenant_id == tenant_id,
+        )
+    ).all()
+    credits = [OrderCreditView(CREDIT_COLLECTION, *r) for r in collections] + [
+        OrderCreditView(CREDIT_RETURN, *r) for r in returns
+    ]
+    return tuple(sorted(credits, key=lambda c: (c.at, c.number)))
 
 
 def get_last_order(uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, customer_id: str) -> OrderView:

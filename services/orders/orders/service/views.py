@@ -66,6 +66,22 @@ class LineView:
     amount_fen: int
 
 
+# Kinds of OrderCreditView: what paid part of an order's debt.
+CREDIT_COLLECTION = "collection"
+CREDIT_RETURN = "return"
+
+
+@dataclass(frozen=True)
+class OrderCreditView:
+    """An approved collection's allocation or a return's debt reduction applied to an order."""
+
+    kind: str
+    document_id: str
+    number: str
+    amount_fen: int
+    at: datetime
+
+
 @dataclass(frozen=True)
 class OrderView:
     id: str
@@ -84,6 +100,8 @@ class OrderView:
     submitted_at: datetime
     approved_at: datetime | None = None
     shipped_at: datetime | None = None
+    # Filled by GetOrder only, oldest first; lists leave it empty.
+    credits: tuple[OrderCreditView, ...] = ()
 
 
 @dataclass(frozen=True)

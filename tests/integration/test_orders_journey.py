@@ -214,6 +214,10 @@ def test_b1_b2_b3_order_journey(platform, world):
     assert stock_of(owner, cola["id"], store_id) == 82
     order1_now = sales.get(f"/api/v1/orders/{order1['id']}").json()
     assert order1_now["debt_fen"] == order1["debt_fen"] - 2 * 4500
+    # B5: the order's detail lists what paid it, oldest first: the collection, then the return.
+    credits = [(c["kind"], c["amount_fen"]) for c in order1_now["credits"]]
+    assert credits == [("collection", 20000), ("return", 2 * 4500)]
+    assert order1_now["total_fen"] - sum(a for _, a in credits) == order1_now["debt_fen"]
 
     # B9: "my performance" nets the return out of the sales; commission per line follows the
     # brand rule; the monthly ranking (fed by the orders worker through RabbitMQ) agrees.

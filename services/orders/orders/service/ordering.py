@@ -34,7 +34,8 @@ from orders.service.views import (
     DocumentPage,
     OrderCreditView,
     OrderView,
-    event_lines,
+    document_event,
+    group_lines,
     order_view,
 )
 
@@ -56,27 +57,11 @@ def order_not_found(order_id: str) -> NotFound:
 
 
 def order_event(view: OrderView) -> dict:
-    return {
-        "order_id": view.id,
-        "number": view.number,
-        "customer_id": view.customer_id,
-        "salesperson_id": view.salesperson_id,
-        "store_id": view.store_id,
-        "status": view.status,
-        "total_fen": view.total_fen,
-        "lines": event_lines(view.lines),
-    }
+    return document_event("order_id", view)
 
 
 def lines_of(session: Session, tenant_id: str, order_ids: Sequence[str]) -> dict[str, list[OrderLineRow]]:
-    grouped: dict[str, list[OrderLineRow]] = {oid: [] for oid in order_ids}
-    if order_ids:
-        rows = session.scalars(
-            select(OrderLineRow).where(OrderLineRow.tenant_id == tenant_id, OrderLineRow.order_id.in_(order_ids))
-        )
-        for line in rows:
-            grouped[line.order_id].append(line)
-    return grouped
+    return group_lines(session, OrderLineRow, OrderLineRow.order_id, tenant_id, order_ids)
 
 
 def view_of(session: Session, row: OrderRow) -> OrderView:

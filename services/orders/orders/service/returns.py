@@ -27,7 +27,7 @@ from orders.service.access import require_staff
 from orders.service.customers import CustomerDirectory, require_customer_id
 from orders.service.numbers import allocate_number
 from orders.service.pricing import check_and_price
-from orders.service.views import DocumentPage, ReturnView, event_lines, return_view
+from orders.service.views import DocumentPage, ReturnView, document_event, group_lines, return_view
 
 RETURN_SUBMITTED = "return_submitted"
 
@@ -46,27 +46,11 @@ def return_not_found(return_id: str) -> NotFound:
 
 
 def return_event(view: ReturnView) -> dict:
-    return {
-        "return_id": view.id,
-        "number": view.number,
-        "customer_id": view.customer_id,
-        "salesperson_id": view.salesperson_id,
-        "store_id": view.store_id,
-        "status": view.status,
-        "total_fen": view.total_fen,
-        "lines": event_lines(view.lines),
-    }
+    return document_event("return_id", view)
 
 
 def return_lines_of(session: Session, tenant_id: str, return_ids: Sequence[str]) -> dict[str, list[ReturnLineRow]]:
-    grouped: dict[str, list[ReturnLineRow]] = {rid: [] for rid in return_ids}
-    if return_ids:
-        rows = session.scalars(
-            select(ReturnLineRow).where(ReturnLineRow.tenant_id == tenant_id, ReturnLineRow.return_id.in_(return_ids))
-        )
-        for line in rows:
-            grouped[line.return_id].append(line)
-    return grouped
+    return group_lines(session, ReturnLineRow, ReturnLineRow.return_id, tenant_id, return_ids)
 
 
 def return_view_of(session: Session, row: ReturnRow) -> ReturnView:

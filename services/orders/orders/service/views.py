@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from orders.models import CategoryRow, OrderLineRow, OrderRow, ProductRow, ReturnLineRow, ReturnRow
 
@@ -221,3 +225,29 @@ def event_lines(lines: tuple[LineView, ...]) -> list[dict]:
         }
         for line in lines
     ]
+
+
+def group_lines(session: Session, line_model, parent_column, tenant_id: str, parent_ids: Sequence[str]) -> dict:
+    """The lines of several orders (or returns) in one query, grouped by their document."""
+    grouped: dict[str, list] = {pid: [] for pid in parent_ids}
+    if parent_ids:
+        rows = session.scalars(
+            select(line_model).where(line_model.tenant_id == tenant_id, parent_column.in_(parent_ids))
+        )
+        for line in rows:
+            grouped[getattr(line, parent_column.key)].append(line)
+    return grouped
+
+
+def document_event(id_key: str, view) -> dict:
+    """The event payload of an order or a return (`id_key` names the document's id field)."""
+    return {
+        id_key: view.id,
+        "number": view.number,
+        "customer_id": view.customer_id,
+        "salesperson_id": view.salesperson_id,
+        "store_id": view.store_id,
+        "status": view.status,
+        "total_fen": view.total_fen,
+        "lines": event_lines(view.lines),
+    }

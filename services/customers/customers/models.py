@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crmkit.db import OutboxMixin, ProcessedEventMixin, TenantScoped, UTCDateTime, utcnow
@@ -53,6 +53,39 @@ class CustomerRow(TenantScoped, Base):
     registered_by_staff_id: Mapped[str] = mapped_column(String(36))
     # Member level code; level prices in the orders service key on it.
     level: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # Region code (e.g. "310104", province/city/district); segments filter on its prefix (C4).
+    region: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    # Where the shop is (C5); NULL until known.
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Pool rules (C3) read these; follow-ups (C8) and the orders read model (C4) write them.
+    owned_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_order_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A locked customer never returns to the pool automatically (C3).
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class TagRow(TenantScoped, Base):
+    """A tenant-defined tag (C12)."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_tags_tenant_name"),)
+
+    name: Mapped[str] = mapped_column(String(20))
+    colour: Mapped[str] = mapped_column(String(7), default="", server_default="")
+
+
+class CustomerTagRow(Base):
+    """A customer carries a tag (C12); segments (C4) filter through it."""
+
+    __tablename__ = "customer_tags"
+    __table_args__ = (Index("ix_customer_tags_tenant_tag", "tenant_id", "tag_id", "customer_id"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tag_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class CustomerChangeRow(TenantScoped, Base):

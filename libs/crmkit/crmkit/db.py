@@ -44,6 +44,12 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def row_values(obj: object) -> dict[str, Any]:
+    """What was set on a transient ORM object, for one multi-row Core INSERT of many of them
+    (columns left unset are absent, so their defaults still apply)."""
+    return {k: v for k, v in vars(obj).items() if not k.startswith("_sa_")}
+
+
 class UTCDateTime(TypeDecorator):
     """Aware UTC in Python on every backend (SQLite keeps no zone; PostgreSQL timestamptz)."""
 

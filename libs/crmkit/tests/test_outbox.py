@@ -13,9 +13,10 @@ class FlakyPublisher:
     def __init__(self):
         self.sent = []
         self.down = False
+        self.fail_after: int | None = None
 
     def publish(self, evt):
-        if self.down:
+        if self.down or (self.fail_after is not None and len(self.sent) >= self.fail_after):
             raise PublishFailed("broker down")
         self.sent.append(evt)
 
@@ -52,6 +53,24 @@ def test_h3_broker_outage_delays_events_and_loses_none(any_db):
     assert relay.publish_pending() == 3
     assert [e.data["i"] for e in publisher.sent] == [0, 1, 2]
     assert relay.publish_pending() == 0
+
+
+def test_h3_failure_mid_batch_keeps_what_was_published_and_counts_the_attempt(any_db):
+    publisher = FlakyPublisher()
+    relay = OutboxRelay(any_db, publisher)
+    with any_db.uow() as uow:
+        for i in range(3):
+            uow.publish("note_written", "t1", {"i": i})
+        uow.commit()
+    publisher.fail_after = 1
+    with pytest.raises(PublishFailed):
+        relay.publish_pending()
+    with any_db.uow() as uow:
+        rows = uow.session.execute(select(Outbox.published_at, Outbox.attempts).order_by(Outbox.id)).all()
+    assert [(published is not None, attempts) for published, attempts in rows] == [(True, 1), (False, 1), (False, 0)]
+    publisher.fail_after = None
+    assert relay.publish_pending() == 2
+    assert [e.data["i"] for e in publisher.sent] == [0, 1, 2]
 
 
 def test_h3_in_process_bus_delivers_to_subscribers(sqlite_db):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
@@ -21,6 +21,7 @@ from orders.service.access import require_staff
 from orders.service.customers import CustomerDirectory, CustomerInfo, require_customer_id
 
 MAX_QUOTE = 200
+_AGREED, _LAST = "agreed", "last"
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,9 @@ class Quote:
     default_price_fen: int
 
 
-def last_prices(session: Session, tenant_id: str, customer_id: str, product_ids: Sequence[str]) -> dict[str, int]:
+def _last_paid(tenant_id: str, customer_id: str, product_ids: Sequence[str]):
     """What the customer last paid for each product, on the most recent order that was not
-    rejected (a refused order was never a price they agreed to pay). One query for all the
-    products of an order: this runs on every order placed."""
-    if not product_ids:
-        return {}
+    rejected (a refused order was never a price they agreed to pay)."""
     newest_first = func.row_number().over(
         partition_by=OrderLineRow.product_id,
         order_by=(OrderLineRow.created_at.desc(), OrderLineRow.position.desc()),
@@ -52,23 +50,31 @@ def last_prices(session: Session, tenant_id: str, customer_id: str, product_ids:
         )
         .subquery()
     )
-    return dict(session.execute(select(ranked.c.product_id, ranked.c.unit_price_fen).where(ranked.c.n == 1)).all())
+    return select(literal(_LAST), ranked.c.product_id, ranked.c.unit_price_fen).where(ranked.c.n == 1)
+
+
+def known_prices(
+    session: Session, tenant_id: str, customer_id: str, product_ids: Sequence[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(customer-specific prices, last prices paid) of these products for this customer, in one
+    query: this runs on every order placed."""
+    if not product_ids:
+        return {}, {}
+    agreed = select(literal(_AGREED), CustomerPriceRow.product_id, CustomerPriceRow.price_fen).where(
+        CustomerPriceRow.tenant_id == tenant_id,
+        CustomerPriceRow.customer_id == customer_id,
+        CustomerPriceRow.product_id.in_(list(product_ids)),
+    )
+    found: dict[str, dict[str, int]] = {_AGREED: {}, _LAST: {}}
+    for kind, product_id, price in session.execute(union_all(agreed, _last_paid(tenant_id, customer_id, product_ids))):
+        found[kind][product_id] = price
+    return found[_AGREED], found[_LAST]
 
 
 def price_options(
     session: Session, tenant_id: str, customer: CustomerInfo, products: Sequence[ProductRow]
 ) -> dict[str, PriceOptions]:
-    ids = [p.id for p in products]
-    customer_prices = dict(
-        session.execute(
-            select(CustomerPriceRow.product_id, CustomerPriceRow.price_fen).where(
-                CustomerPriceRow.tenant_id == tenant_id,
-                CustomerPriceRow.customer_id == customer.id,
-                CustomerPriceRow.product_id.in_(ids),
-            )
-        ).all()
-    )
-    paid = last_prices(session, tenant_id, customer.id, ids)
+    customer_prices, paid = known_prices(session, tenant_id, customer.id, [p.id for p in products])
     return {
         p.id: PriceOptions(
             wholesale=p.wholesale_price_fen,

@@ -45,7 +45,15 @@ IDEMPOTENT_METHODS = {
         "GetOrderSettings",
     ],
     # FileCollection carries the caller's Idempotency-Key and the service deduplicates on it.
-    RECEIVABLES: ["ListDebtors", "ListDebtOrders", "FileCollection", "GetCollection", "ListCollections", "ReadProof"],
+    RECEIVABLES: [
+        "ListDebtors",
+        "ListDebtOrders",
+        "GetCustomerCredit",
+        "FileCollection",
+        "GetCollection",
+        "ListCollections",
+        "ReadProof",
+    ],
     # SetSalesTarget sets one value: sending it twice leaves the same target.
     PERFORMANCE: [
         "SetSalesTarget",

@@ -119,6 +119,7 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer):
         # What the next ImportCatalogue answers with (tests set problems on it).
         self.import_reply = pb.ImportCatalogueResponse(created=2, updated=1)
         self.allow_negative_stock = False
+        self.credit_control = "warn"
 
     # --- B1 catalogue ---
     def CreateCategory(self, request, context):
@@ -299,12 +300,13 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer):
     # --- settings ---
     def GetOrderSettings(self, request, context):
         self.rec.record("GetOrderSettings", request, context)
-        return pb.OrderSettings(allow_negative_stock=self.allow_negative_stock)
+        return pb.OrderSettings(allow_negative_stock=self.allow_negative_stock, credit_control=self.credit_control)
 
     def UpdateOrderSettings(self, request, context):
         self.rec.record("UpdateOrderSettings", request, context)
         self.allow_negative_stock = request.allow_negative_stock
-        return pb.OrderSettings(allow_negative_stock=self.allow_negative_stock)
+        self.credit_control = request.credit_control or self.credit_control
+        return pb.OrderSettings(allow_negative_stock=self.allow_negative_stock, credit_control=self.credit_control)
 
 
 def registration(orders: FakeOrders) -> ServiceRegistration:

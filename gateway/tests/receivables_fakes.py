@@ -74,7 +74,23 @@ class FakeReceivables(receivables_pb2_grpc.ReceivablesServiceServicer):
 
     def SetCreditTerm(self, request, context):
         self.rec.record("SetCreditTerm", request, context)
-        return pb.CreditTerm(customer_id=request.customer_id, days=request.days)
+        term = pb.CreditTerm(customer_id=request.customer_id, days=request.days)
+        if request.HasField("credit_limit"):
+            term.credit_limit.CopyFrom(request.credit_limit)
+        return term
+
+    def GetCustomerCredit(self, request, context):
+        self.rec.record("GetCustomerCredit", request, context)
+        return pb.CustomerCredit(
+            customer_id=request.customer_id,
+            term_days=30,
+            credit_limit=money(500000),
+            debt=money(420000),
+            pending=money(100000),
+            overdue=money(20000),
+            available=money(-20000),
+            credit_control="block",
+        )
 
     def UploadProof(self, request, context):
         self.rec.record("UploadProof", request, context)

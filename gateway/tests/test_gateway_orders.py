@@ -456,8 +456,15 @@ def test_b2_order_settings_read_and_change(client, fakes, auth):
     before = client.get("/api/v1/order-settings", headers=auth)
     changed = client.put("/api/v1/order-settings", json={"allow_negative_stock": True}, headers=auth)
 
-    assert before.get_json() == {"allow_negative_stock": False}
-    assert changed.get_json() == {"allow_negative_stock": True}
+    blocking = client.put(
+        "/api/v1/order-settings", json={"allow_negative_stock": True, "credit_control": "block"}, headers=auth
+    )
+    bad = client.put("/api/v1/order-settings", json={"allow_negative_stock": True, "credit_control": "x"}, headers=auth)
+
+    assert before.get_json() == {"allow_negative_stock": False, "credit_control": "warn"}
+    assert changed.get_json() == {"allow_negative_stock": True, "credit_control": "warn"}
+    assert blocking.get_json() == {"allow_negative_stock": True, "credit_control": "block"}
+    assert bad.status_code == 400 and "credit_control" in bad.get_json()["error"]["fields"]
 
 
 def test_b2_service_field_names_come_back_as_json_names(client, fakes, auth):

@@ -15,6 +15,7 @@ RECEIVABLES_PATHS = {
     ("get", "/api/v1/debtors"),
     ("get", "/api/v1/customers/{customer_id}/debt-orders"),
     ("put", "/api/v1/customers/{customer_id}/credit-term"),
+    ("get", "/api/v1/customers/{customer_id}/credit"),
     ("post", "/api/v1/collection-proofs"),
     ("post", "/api/v1/collections"),
     ("get", "/api/v1/collections"),
@@ -53,8 +54,36 @@ def test_b4_debt_orders_and_credit_term(client, fakes, auth):
     assert fakes["receivables"].rec.named("ListDebtOrders")[0].request.customer_id == "c-1"
 
     response = client.put("/api/v1/customers/c-1/credit-term", json={"days": 30}, headers=auth)
-    assert (response.status_code, response.get_json()) == (200, {"customer_id": "c-1", "days": 30})
+    assert (response.status_code, response.get_json()) == (
+        200,
+        {"customer_id": "c-1", "days": 30, "credit_limit_fen": None},
+    )
+    assert not fakes["receivables"].rec.named("SetCreditTerm")[0].request.HasField("credit_limit")
     assert client.put("/api/v1/customers/c-1/credit-term", json={"days": -1}, headers=auth).status_code == 400
+
+
+def test_b2_credit_limit_set_and_the_position_shown(client, fakes, auth):
+    body = {"days": 30, "credit_limit_fen": 500000}
+    response = client.put("/api/v1/customers/c-1/credit-term", json=body, headers=auth)
+    assert response.get_json()["credit_limit_fen"] == 500000
+    assert fakes["receivables"].rec.named("SetCreditTerm")[0].request.credit_limit.fen == 500000
+    bad = client.put("/api/v1/customers/c-1/credit-term", json={"days": 0, "credit_limit_fen": -5}, headers=auth)
+    assert bad.status_code == 400 and "credit_limit_fen" in bad.get_json()["error"]["fields"]
+
+    got = client.get("/api/v1/customers/c-1/credit", headers=auth)
+    assert (got.status_code, got.get_json()) == (
+        200,
+        {
+            "customer_id": "c-1",
+            "term_days": 30,
+            "credit_limit_fen": 500000,
+            "debt_fen": 420000,
+            "pending_fen": 100000,
+            "overdue_fen": 20000,
+            "available_fen": -20000,
+            "credit_control": "block",
+        },
+    )
 
 
 def test_b4_proof_upload_passes_the_bytes_and_refuses_over_5mb(client, fakes, auth):

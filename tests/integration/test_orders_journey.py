@@ -286,3 +286,37 @@ def test_b2_price_typed_without_the_switch_is_403_and_writes_nothing(platform, w
         "/api/v1/orders", json={"customer_id": customer["id"], "lines": [{"product_id": product["id"], "quantity": -3}]}
     )
     assert bad.status_code == 400 and "lines.0.quantity" in bad.json()["error"]["fields"], bad.text
+
+
+def test_b2_credit_limit_shown_while_ordering_and_enforced_when_the_tenant_blocks(platform, world):
+    owner, sales = world["owner"], world["sales_b"]
+    customer = sales.post(
+        "/api/v1/customers", json={"name": "赊账超市", "phone": phone(), "fields": {"shop_type": "超市"}}
+    ).json()
+    product = owner.post(
+        "/api/v1/products",
+        json={"name": "啤酒", "unit": "箱", "wholesale_price_fen": 3000, "kind": "goods", "listed": True},
+    ).json()
+    term = owner.put(f"/api/v1/customers/{customer['id']}/credit-term", json={"days": 30, "credit_limit_fen": 5000})
+    assert term.status_code == 200, term.text
+    shown = sales.get(f"/api/v1/customers/{customer['id']}/credit").json()
+    assert (shown["credit_limit_fen"], shown["available_fen"], shown["credit_control"]) == (5000, 5000, "warn")
+
+    def order(quantity: int):
+        body = {"customer_id": customer["id"], "lines": [{"product_id": product["id"], "quantity": quantity}]}
+        return sales.post("/api/v1/orders", json=body, headers={"Idempotency-Key": uuid.uuid4().hex})
+
+    warned = order(2)  # 6000 > 5000: taken, marked for the back office
+    assert warned.status_code == 201 and warned.json()["credit_warnings"] == ["over_limit"], warned.text
+    settings = owner.put("/api/v1/order-settings", json={"allow_negative_stock": False, "credit_control": "block"})
+    assert settings.status_code == 200, settings.text
+    try:
+        refused = order(1)
+        assert refused.status_code == 409, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "CREDIT_BLOCKED" and "信用额度 50.00 元" in error["message"], error
+        assert sales.get("/api/v1/orders", params={"customer_id": customer["id"]}).json()["page"]["total"] == 1
+        shown = sales.get(f"/api/v1/customers/{customer['id']}/credit").json()
+        assert (shown["pending_fen"], shown["available_fen"], shown["credit_control"]) == (6000, -1000, "block")
+    finally:
+        owner.put("/api/v1/order-settings", json={"allow_negative_stock": False, "credit_control": "warn"})

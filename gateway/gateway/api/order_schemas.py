@@ -53,6 +53,9 @@ def word(table: dict[str, int], value: int) -> str | None:
     return next((name for name, number in table.items() if number == value), None)
 
 
+CREDIT_CONTROLS = ("off", "warn", "block")
+
+
 def choice(table: dict, **kwargs) -> String:
     return String(validate=OneOf(list(table), error="validation.invalid_choice"), **kwargs)
 
@@ -227,6 +230,10 @@ class OrderOut(Schema):
     submitted_at = DateTime(allow_none=True)
     approved_at = DateTime(allow_none=True)
     shipped_at = DateTime(allow_none=True)
+    credit_warnings = List(
+        String(),
+        metadata={"description": "Credit warnings it was taken with (B2): over_limit, overdue"},
+    )
     credits = List(
         Nested(OrderCreditOut),
         metadata={
@@ -273,6 +280,7 @@ def order_dict(order) -> dict:
         "approved_at": timestamp(order, "approved_at"),
         "shipped_at": timestamp(order, "shipped_at"),
         "credits": [credit_dict(c) for c in order.credits],
+        "credit_warnings": list(order.credit_warnings),
     }
 
 
@@ -288,3 +296,11 @@ def credit_dict(credit) -> dict:
 
 class OrderSettingsIO(Schema):
     allow_negative_stock = Boolean(required=True, metadata={"description": "Shipping may take stock below zero"})
+    credit_control = String(
+        load_default="",
+        validate=OneOf(["", *CREDIT_CONTROLS], error="validation.invalid_choice"),
+        metadata={
+            "description": "Orders over the credit limit or with overdue debt (B2): off, warn (taken, marked) "
+            "or block (refused, 409 CREDIT_BLOCKED); omitted keeps the current mode"
+        },
+    )

@@ -161,7 +161,7 @@ def list_orders(query):
 def get_order_settings():
     """The tenant's order settings"""
     reply = call_orders("GetOrderSettings", pb.GetOrderSettingsRequest())
-    return {"allow_negative_stock": reply.allow_negative_stock}
+    return {"allow_negative_stock": reply.allow_negative_stock, "credit_control": reply.credit_control}
 
 
 @bp.put("/order-settings")
@@ -171,5 +171,6 @@ def get_order_settings():
 @bp.output(OrderSettingsIO)
 def update_order_settings(body):
     """Change the tenant's order settings (owner)"""
-    reply = call_orders("UpdateOrderSettings", pb.OrderSettings(allow_negative_stock=body["allow_negative_stock"]))
-    return {"allow_negative_stock": reply.allow_negative_stock}
+    wanted = pb.OrderSettings(allow_negative_stock=body["allow_negative_stock"], credit_control=body["credit_control"])
+    reply = call_orders("UpdateOrderSettings", wanted)
+    return {"allow_negative_stock": reply.allow_negative_stock, "credit_control": reply.credit_control}

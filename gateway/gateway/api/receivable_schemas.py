@@ -13,6 +13,9 @@ from crmkit.errors import DomainError
 from gateway.api.common import PageOut, PageQuery, config, text, timestamp
 from gateway.api.order_schemas import MAX_FEN, choice, ident, json_field, word
 
+# Mirrors the orders service's cap (orders.domain.credit.MAX_LIMIT_FEN).
+MAX_CREDIT_LIMIT_FEN = 10**12
+
 TERM_STATES = {"due": pb.TERM_STATE_DUE, "not_yet_due": pb.TERM_STATE_NOT_YET_DUE, "no_term": pb.TERM_STATE_NO_TERM}
 METHODS = {
     "cash": pb.COLLECTION_METHOD_CASH,
@@ -86,6 +89,43 @@ class DebtOrdersOut(Schema):
 class CreditTermIO(Schema):
     customer_id = String(dump_only=True)
     days = Integer(required=True, strict=True, validate=Range(min=0, max=3650))
+    credit_limit_fen = Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=Range(min=0, max=MAX_CREDIT_LIMIT_FEN),
+        metadata={"description": "Most the customer may owe, orders awaiting approval included; null: no limit (B2)"},
+    )
+
+
+class CustomerCreditOut(Schema):
+    customer_id = String(required=True)
+    term_days = Integer(required=True)
+    credit_limit_fen = Integer(allow_none=True, metadata={"description": "null: no limit"})
+    debt_fen = Integer(required=True, metadata={"description": "Unpaid debt of approved orders"})
+    pending_fen = Integer(required=True, metadata={"description": "Totals of orders waiting for approval"})
+    overdue_fen = Integer(required=True, metadata={"description": "The part of the debt past its due day"})
+    available_fen = Integer(
+        allow_none=True, metadata={"description": "Limit - debt - pending; negative once over; null without a limit"}
+    )
+    credit_control = String(required=True, metadata={"description": "off, warn or block (tenant setting)"})
+
+
+def optional_fen(message, field: str) -> int | None:
+    return getattr(message, field).fen if message.HasField(field) else None
+
+
+def customer_credit_dict(c) -> dict:
+    return {
+        "customer_id": c.customer_id,
+        "term_days": c.term_days,
+        "credit_limit_fen": optional_fen(c, "credit_limit"),
+        "debt_fen": c.debt.fen,
+        "pending_fen": c.pending.fen,
+        "overdue_fen": c.overdue.fen,
+        "available_fen": optional_fen(c, "available"),
+        "credit_control": c.credit_control,
+    }
 
 
 class ProofFileIn(Schema):

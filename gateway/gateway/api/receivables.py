@@ -22,6 +22,7 @@ from gateway.api.receivable_schemas import (
     CollectionReasonIn,
     CollectionsOut,
     CreditTermIO,
+    CustomerCreditOut,
     DebtOrdersOut,
     DebtorQuery,
     DebtorsOut,
@@ -29,8 +30,10 @@ from gateway.api.receivable_schemas import (
     ProofOut,
     call_receivables,
     collection_dict,
+    customer_credit_dict,
     debt_order_dict,
     debtor_dict,
+    optional_fen,
 )
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent
@@ -81,9 +84,28 @@ def list_debt_orders(customer_id, query):
 @bp.input(CreditTermIO, arg_name="body")
 @bp.output(CreditTermIO)
 def set_credit_term(customer_id, body):
-    """Set the customer's credit term in days after approval; 0 removes it (owner, store manager, finance)"""
-    reply = call_receivables("SetCreditTerm", pb.SetCreditTermRequest(customer_id=customer_id, days=body["days"]))
-    return {"customer_id": reply.customer_id, "days": reply.days}
+    """Set the customer's credit term (days after approval; 0 removes it) and credit limit (null
+    removes it) (owner, store manager, finance)"""
+    request = pb.SetCreditTermRequest(customer_id=customer_id, days=body["days"])
+    if body["credit_limit_fen"] is not None:
+        request.credit_limit.fen = body["credit_limit_fen"]
+    reply = call_receivables("SetCreditTerm", request)
+    return {
+        "customer_id": reply.customer_id,
+        "days": reply.days,
+        "credit_limit_fen": optional_fen(reply, "credit_limit"),
+    }
+
+
+@bp.get("/customers/<string:customer_id>/credit")
+@bp.doc(operation_id="getCustomerCredit", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.output(CustomerCreditOut)
+def get_customer_credit(customer_id):
+    """The customer's credit position while an order is taken (B2): limit, debt, orders awaiting
+    approval, overdue debt, what is still available, and whether the tenant warns or blocks"""
+    reply = call_receivables("GetCustomerCredit", pb.GetCustomerCreditRequest(customer_id=customer_id))
+    return customer_credit_dict(reply)
 
 
 @bp.post("/collection-proofs")

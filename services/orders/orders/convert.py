@@ -174,6 +174,7 @@ def order_to_proto(o: OrderView) -> pb.Order:
         approved_at=timestamp(o.approved_at),
         shipped_at=timestamp(o.shipped_at),
         credits=[credit_to_proto(c) for c in o.credits],
+        credit_warnings=list(o.credit_warnings),
     )
 
 

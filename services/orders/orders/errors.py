@@ -27,6 +27,7 @@ class Codes:
     ORDER_STATE_INVALID = "ORDER_STATE_INVALID"
     RETURN_STATE_INVALID = "RETURN_STATE_INVALID"
     INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
+    CREDIT_BLOCKED = "CREDIT_BLOCKED"  # over the credit limit or owing overdue debt, tenant blocks
 
 
 class MessageKeys:
@@ -41,3 +42,4 @@ class MessageKeys:
     PRICE_CHANGE_NOT_ALLOWED = "error.price_change_not_allowed"
     STATE_INVALID = "error.state_invalid"
     INSUFFICIENT_STOCK = "error.insufficient_stock"
+    CREDIT_BLOCKED = "error.credit_blocked"

@@ -220,12 +220,16 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
     # --- Settings ---
     def GetOrderSettings(self, request, context):
         current = order_settings.get_order_settings(self.db.uow(), require_actor())
-        return pb.OrderSettings(allow_negative_stock=current.allow_negative_stock)
+        return pb.OrderSettings(
+            allow_negative_stock=current.allow_negative_stock, credit_control=current.credit_control
+        )
 
     def UpdateOrderSettings(self, request, context):
-        wanted = order_settings.OrderSettings(allow_negative_stock=request.allow_negative_stock)
+        wanted = order_settings.OrderSettings(
+            allow_negative_stock=request.allow_negative_stock, credit_control=request.credit_control
+        )
         saved = order_settings.update_order_settings(self.db.uow(), require_actor(), wanted, now=self.clock())
-        return pb.OrderSettings(allow_negative_stock=saved.allow_negative_stock)
+        return pb.OrderSettings(allow_negative_stock=saved.allow_negative_stock, credit_control=saved.credit_control)
 
 
 def registration(

@@ -15,7 +15,8 @@ from orders.convert import money, timestamp
 from orders.domain import receivables as rules
 from orders.domain.receivables import AllocationRequest
 from orders.filestore import FileStore
-from orders.service import collections, collections_proofs, collections_review, receivables
+from orders.service import collections, collections_proofs, collections_review, credit, receivables
+from orders.service.customers import CustomerDirectory
 
 FULL_NAME = "crm.orders.v1.ReceivablesService"
 
@@ -98,11 +99,13 @@ class ReceivablesServicer(receivables_pb2_grpc.ReceivablesServiceServicer):
         self,
         db: Database,
         store: FileStore | None,
+        customers: CustomerDirectory,
         *,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.db = db
         self.store = store
+        self.customers = customers
         self.clock = clock
 
     def ListDebtors(self, request, context):
@@ -127,10 +130,31 @@ class ReceivablesServicer(receivables_pb2_grpc.ReceivablesServiceServicer):
         )
 
     def SetCreditTerm(self, request, context):
-        days = receivables.set_credit_term(
-            self.db.uow(), require_actor(), request.customer_id, request.days, now=self.clock()
+        term = receivables.set_credit_term(
+            self.db.uow(),
+            require_actor(),
+            request.customer_id,
+            request.days,
+            limit_fen=request.credit_limit.fen if request.HasField("credit_limit") else None,
+            now=self.clock(),
         )
-        return pb.CreditTerm(customer_id=request.customer_id, days=days)
+        return pb.CreditTerm(customer_id=term.customer_id, days=term.days, credit_limit=money(term.limit_fen))
+
+    def GetCustomerCredit(self, request, context):
+        found = credit.get_customer_credit(
+            self.db.uow(), require_actor(), self.customers, request.customer_id, now=self.clock()
+        )
+        pos = found.position
+        return pb.CustomerCredit(
+            customer_id=found.customer_id,
+            term_days=found.term_days,
+            credit_limit=money(pos.limit_fen),
+            debt=money(pos.debt_fen),
+            pending=money(pos.pending_fen),
+            overdue=money(pos.overdue_fen),
+            available=money(pos.available_fen),
+            credit_control=found.control,
+        )
 
     def UploadProof(self, request, context):
         proof = collections_proofs.upload_proof(
@@ -190,10 +214,10 @@ class ReceivablesServicer(receivables_pb2_grpc.ReceivablesServiceServicer):
 
 
 def registration(
-    db: Database, store: FileStore | None, *, clock: Callable[[], datetime] = utcnow
+    db: Database, store: FileStore | None, customers: CustomerDirectory, *, clock: Callable[[], datetime] = utcnow
 ) -> ServiceRegistration:
     return ServiceRegistration(
         receivables_pb2_grpc.add_ReceivablesServiceServicer_to_server,
-        ReceivablesServicer(db, store, clock=clock),
+        ReceivablesServicer(db, store, customers, clock=clock),
         FULL_NAME,
     )

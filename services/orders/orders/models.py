@@ -125,6 +125,8 @@ class OrderRow(TenantScoped, Base):
     debt_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     note: Mapped[str] = mapped_column(String(200), default="")
     reject_reason: Mapped[str] = mapped_column(String(200), default="")
+    # Credit warnings the order was taken with (B2), comma-joined: over_limit, overdue.
+    credit_warnings: Mapped[str] = mapped_column(String(40), default="", server_default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -218,6 +220,8 @@ class OrderSettingsRow(TenantScoped, Base):
     __table_args__ = (UniqueConstraint("tenant_id", name="uq_order_settings_tenant"),)
 
     allow_negative_stock: Mapped[bool] = mapped_column(Boolean, default=False)
+    # off | warn | block: what an order over the credit limit or with overdue debt does (B2).
+    credit_control: Mapped[str] = mapped_column(String(8), default="warn", server_default="warn")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -19,13 +19,15 @@ UQ_COLLECTION_IDEMPOTENCY = "uq_collections_tenant_idempotency_key"
 
 
 class CreditTermRow(TenantScoped, Base):
-    """Days after approval a customer may pay in; no row (or 0 days) means no term."""
+    """Days after approval a customer may pay in (no row or 0 days: no term) and the credit limit."""
 
     __tablename__ = "credit_terms"
     __table_args__ = (UniqueConstraint("tenant_id", "customer_id", name="uq_credit_terms_customer"),)
 
     customer_id: Mapped[str] = mapped_column(String(36))
     days: Mapped[int] = mapped_column(Integer, default=0)
+    # Most the customer may owe, pending orders included (B2); NULL: no limit.
+    limit_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     updated_by: Mapped[str] = mapped_column(String(36))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -43,7 +43,7 @@ def build(
         customers = directory
     registrations = [
         registration(db, customers, clock=clock),
-        grpc_receivables.registration(db, file_store, clock=clock),
+        grpc_receivables.registration(db, file_store, customers, clock=clock),
     ]
     # The sales ranking (B9): real Redis with REDIS_URL, crmkit's shared fakeredis in embedded mode.
     redis = make_redis(settings.redis_url)

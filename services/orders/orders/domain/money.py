@@ -25,3 +25,9 @@ def line_amount(unit_price_fen: int, quantity: int) -> int:
 
 def total(amounts: Iterable[int]) -> int:
     return sum(amounts, 0)
+
+
+def yuan(fen: int) -> str:
+    """Fen as a yuan amount for people to read, e.g. 123456 -> "1234.56", -5 -> "-0.05"."""
+    sign = "-" if fen < 0 else ""
+    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"

@@ -25,6 +25,7 @@ from orders.errors import Codes, MessageKeys
 from orders.models import UQ_ORDER_IDEMPOTENCY, DebtReductionRow, OrderLineRow, OrderRow, ReturnRow
 from orders.models_receivables import CollectionAllocationRow, CollectionRow
 from orders.service.access import require_staff
+from orders.service.credit import check_new_order
 from orders.service.customers import CustomerDirectory, require_customer_id
 from orders.service.numbers import allocate_number
 from orders.service.pricing import check_and_price
@@ -95,10 +96,13 @@ def submit_order(
             customer = customers.get(cmd.customer_id)
             store_id = resolve_store(actor, customer.store_id, cmd.store_id)
             priced, products = check_and_price(session, actor, customer, cmd.lines, cmd.note)
+            # Last before the writes: every order of the tenant queues on the counter's lock.
+            number = allocate_number(session, actor.tenant_id, ORDER_PREFIX, now)
+            order_total = total(line.amount_fen for line in priced)
+            warnings = check_new_order(session, actor.tenant_id, customer.id, order_total, now)
             row = OrderRow(
                 tenant_id=actor.tenant_id,
-                # Last before the writes: every order of the tenant queues on the counter's lock.
-                number=allocate_number(session, actor.tenant_id, ORDER_PREFIX, now),
+                number=number,
                 customer_id=customer.id,
                 customer_name=customer.name,
                 customer_phone=customer.phone,
@@ -106,8 +110,9 @@ def submit_order(
                 submitted_by=staff_id,
                 store_id=store_id,
                 status=SUBMITTED,
-                total_fen=total(line.amount_fen for line in priced),
+                total_fen=order_total,
                 debt_fen=0,
+                credit_warnings=",".join(warnings),
                 note=cmd.note.strip(),
                 reject_reason="",
                 idempotency_key=key,

@@ -13,6 +13,7 @@ from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput
 from crmkit.paging import Page
+from orders.domain import credit
 from orders.domain.receivables import (
     PENDING,
     check_term_days,
@@ -101,12 +102,23 @@ def _debt_orders(actor: Actor):
     return stmt
 
 
-def set_credit_term(uow: UnitOfWork, actor: Actor, customer_id: str, days: int, *, now: datetime) -> int:
-    """The customer is not looked up: finance sets terms but the customers service shows finance
-    no customers; an id that names nobody simply matches no order."""
+@dataclass(frozen=True)
+class CreditTermView:
+    customer_id: str
+    days: int
+    limit_fen: int | None  # None: no credit limit (B2)
+
+
+def set_credit_term(
+    uow: UnitOfWork, actor: Actor, customer_id: str, days: int, *, limit_fen: int | None = None, now: datetime
+) -> CreditTermView:
+    """Term and credit limit together, as finance edits them. The customer is not looked up:
+    finance sets terms but the customers service shows finance no customers; an id that names
+    nobody simply matches no order."""
     staff_id = require_term_setter(actor)
     require_customer_id(customer_id)
     days = check_term_days(days)
+    limit_fen = credit.check_limit(limit_fen)
     with uow:
         session = uow.session
         row = session.scalar(
@@ -117,10 +129,12 @@ def set_credit_term(uow: UnitOfWork, actor: Actor, customer_id: str, days: int, 
         if row is None:
             row = CreditTermRow(tenant_id=actor.tenant_id, customer_id=customer_id, created_at=now)
             session.add(row)
-        row.days, row.updated_by, row.updated_at = days, staff_id, now
-        uow.publish(CREDIT_TERM_SET, actor.tenant_id, {"customer_id": customer_id, "days": days})
+        row.days, row.limit_fen, row.updated_by, row.updated_at = days, limit_fen, staff_id, now
+        uow.publish(
+            CREDIT_TERM_SET, actor.tenant_id, {"customer_id": customer_id, "days": days, "limit_fen": limit_fen}
+        )
         uow.commit()
-        return days
+        return CreditTermView(customer_id, days, limit_fen)
 
 
 def _escape_like(text: str) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
+from orders.domain import credit
 from orders.errors import Codes
 from orders.models import OrderSettingsRow
 from orders.service.access import require_reader, require_role
@@ -19,12 +20,14 @@ from orders.service.access import require_reader, require_role
 @dataclass(frozen=True)
 class OrderSettings:
     allow_negative_stock: bool = False
+    # What an order over the customer's credit limit or with overdue debt does (B2).
+    credit_control: str = credit.WARN
 
 
 def load_settings(session: Session, tenant_id: str) -> OrderSettings:
     """Defaults until the owner saves something: stock never goes below zero."""
     row = session.scalar(select(OrderSettingsRow).where(OrderSettingsRow.tenant_id == tenant_id))
-    return OrderSettings(row.allow_negative_stock) if row else OrderSettings()
+    return OrderSettings(row.allow_negative_stock, row.credit_control) if row else OrderSettings()
 
 
 def get_order_settings(uow: UnitOfWork, actor: Actor) -> OrderSettings:
@@ -35,6 +38,8 @@ def get_order_settings(uow: UnitOfWork, actor: Actor) -> OrderSettings:
 
 def update_order_settings(uow: UnitOfWork, actor: Actor, settings: OrderSettings, *, now: datetime) -> OrderSettings:
     require_role(actor, ("owner",), Codes.SETTINGS_DENIED)
+    if settings.credit_control:
+        credit.check_mode(settings.credit_control)
     try:
         return _save(uow, actor.tenant_id, settings, now)
     except IntegrityError:
@@ -51,6 +56,8 @@ def _save(uow: UnitOfWork, tenant_id: str, settings: OrderSettings, now: datetim
             row = OrderSettingsRow(tenant_id=tenant_id, created_at=now)
             uow.session.add(row)
         row.allow_negative_stock = settings.allow_negative_stock
+        # Empty keeps the current mode: clients that predate credit control send none.
+        row.credit_control = settings.credit_control or row.credit_control or credit.WARN
         row.updated_at = now
         uow.commit()
-        return OrderSettings(row.allow_negative_stock)
+        return OrderSettings(row.allow_negative_stock, row.credit_control)

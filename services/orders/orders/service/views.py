@@ -106,6 +106,8 @@ class OrderView:
     shipped_at: datetime | None = None
     # Filled by GetOrder only, oldest first; lists leave it empty.
     credits: tuple[OrderCreditView, ...] = ()
+    # Credit warnings it was taken with (B2): over_limit, overdue.
+    credit_warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,7 @@ def order_view(row: OrderRow, lines: list[OrderLineRow]) -> OrderView:
         submitted_at=row.submitted_at,
         approved_at=row.approved_at,
         shipped_at=row.shipped_at,
+        credit_warnings=tuple(w for w in (row.credit_warnings or "").split(",") if w),
     )
 
 

@@ -86,7 +86,7 @@ def apply_for_sub_store(uow: UnitOfWork, actor: Actor, cmd: ApplyForSubStore, *,
             raise AlreadyExists(
                 StoreCodes.APPLICATION_DUPLICATE,
                 StoreKeys.APPLICATION_DUPLICATE,
-                fields={"store_name": "validation.duplicate"},
+                fields={"store_name": "validation.taken"},
             )
         row = StoreApplication(
             tenant_id=actor.tenant_id,

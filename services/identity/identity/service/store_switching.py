@@ -65,6 +65,12 @@ def _ensure_switchable(uow: UnitOfWork, staff: Staff, store_id: str) -> list[str
     return switchable
 
 
+def _lock_person(uow: UnitOfWork, staff: Staff) -> None:
+    """One switch or pin at a time per person: two sessions entering the same store for the
+    first time would otherwise both insert its history row and one would fail on the key."""
+    uow.session.execute(select(Staff.id).where(Staff.id == staff.id).with_for_update())
+
+
 def _switcher(uow: UnitOfWork, staff: Staff, session_id: str | None) -> Switcher:
     switchable = switchable_stores(uow, staff)
     stores = {s.id: s for s in uow.session.scalars(select(Store).where(Store.tenant_id == staff.tenant_id))}
@@ -104,6 +110,7 @@ def switch_store(uow: UnitOfWork, issuer: TokenIssuer, actor: Actor, store_id: s
     with uow:
         staff = acting_staff(uow, actor)
         _ensure_switchable(uow, staff, store_id)
+        _lock_person(uow, staff)
         row = uow.session.get(SessionStore, actor.session_id, with_for_update=True)
         if row is None:
             uow.session.add(
@@ -150,6 +157,7 @@ def pin_store(uow: UnitOfWork, actor: Actor, store_id: str, *, now: datetime) ->
     with uow:
         staff = acting_staff(uow, actor)
         _ensure_switchable(uow, staff, store_id)
+        _lock_person(uow, staff)
         row = uow.session.get(StorePin, (staff.id, store_id))
         if row is None:
             uow.session.add(StorePin(staff_id=staff.id, store_id=store_id, tenant_id=staff.tenant_id, pinned_at=now))

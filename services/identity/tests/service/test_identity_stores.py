@@ -3,6 +3,7 @@ pins and history, and each sub-store's figures for the head store."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -250,3 +251,49 @@ def test_a4_head_store_sees_every_sub_stores_figures_a_sub_store_only_its_own(ap
     with pytest.raises(InvalidInput) as err:
         store_figures.list_sub_store_figures(app.db.uow(), app.takings, staff_actor(shop["owner"]), "2026-11-30", "x")
     assert err.value.fields == {"date_to": "validation.invalid_date"}
+
+
+def test_a4_reviewers_racing_on_one_application_open_one_store(app, shop):
+    row = apply(app, shop["seller_c"])
+    reviewers = [shop["owner"], shop["head_manager"]] * 3
+    barrier = threading.Barrier(len(reviewers))
+    outcomes: list[str] = []
+
+    def review(member):
+        barrier.wait()
+        try:
+            applications.approve_application(app.db.uow(), staff_actor(member), row.id, now=now())
+            outcomes.append("approved")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=review, args=(m,)) for m in reviewers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["approved"] + ["conflict"] * (len(reviewers) - 1)
+    with app.db.uow() as uow:
+        assert len(list(uow.session.scalars(select(Store.id).where(Store.name == APPLY.store_name)))) == 1
+    assert events(app).count("sub_store_approved") == 3  # B, C (fixture) and this one
+
+
+def test_a4_sessions_entering_one_store_at_once_leave_one_history_entry(app, shop):
+    actors = [log_in(app, shop["owner"].phone)[1] for _ in range(4)]
+    barrier = threading.Barrier(len(actors))
+    failures: list[Exception] = []
+
+    def switch(actor):
+        barrier.wait()
+        try:
+            store_switching.switch_store(app.db.uow(), app.ports.issuer, actor, shop["b"], now=now())
+        except Exception as exc:  # any failure is the bug this test is about
+            failures.append(exc)
+
+    threads = [threading.Thread(target=switch, args=(a,)) for a in actors]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert [e.store.id for e in store_switching.get_switcher(app.db.uow(), actors[0]).recent] == [shop["b"]]

@@ -70,6 +70,9 @@ def apply_for_sub_store(uow: UnitOfWork, actor: Actor, cmd: ApplyForSubStore, *,
     with uow:
         applicant = acting_staff(uow, actor)
         head = head_store_id(uow, actor.tenant_id)
+        # Lock the head store: two applications with one name filed at once must not both
+        # pass the check below (the tenant's applications queue here, other tenants' do not).
+        uow.session.execute(select(Store.id).where(Store.id == head).with_for_update())
         # One name per store in a tenant: staff pick stores by name in the switcher.
         taken = uow.session.scalar(
             select(Store.id).where(Store.tenant_id == actor.tenant_id, Store.name == app.store_name).limit(1)

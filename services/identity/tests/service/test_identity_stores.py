@@ -297,3 +297,24 @@ def test_a4_sessions_entering_one_store_at_once_leave_one_history_entry(app, sho
         t.join()
     assert failures == []
     assert [e.store.id for e in store_switching.get_switcher(app.db.uow(), actors[0]).recent] == [shop["b"]]
+
+
+def test_a4_one_name_applied_for_at_once_is_pending_once(app, shop):
+    applicants = [shop["seller_c"], shop["manager_b"], shop["manager_c"], shop["head_manager"]]
+    barrier = threading.Barrier(len(applicants))
+    outcomes: list[str] = []
+
+    def file(member):
+        barrier.wait()
+        try:
+            apply(app, member)
+            outcomes.append("filed")
+        except AlreadyExists:
+            outcomes.append("duplicate")
+
+    threads = [threading.Thread(target=file, args=(m,)) for m in applicants]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["duplicate"] * 3 + ["filed"]

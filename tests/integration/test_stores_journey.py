@@ -138,6 +138,23 @@ def test_a4_multi_store_journey(platform, world):
     assert [(f["store"]["id"], f["takings_fen"]) for f in own["stores"]] == [(b_id, 12_000)]
     assert seller_b_api.get("/api/v1/stores/figures", params=period).status_code == 403
 
+    # Bad input names the field and writes nothing.
+    backwards = owner.get(
+        "/api/v1/stores/figures", params={"date_from": period["date_to"], "date_to": period["date_from"]}
+    )
+    assert backwards.status_code == 400 and "date_to" in backwards.json()["error"]["fields"]
+    bad_phone = applicant_api.post(
+        "/api/v1/stores/applications",
+        json={"store_name": "E分店", "contact_name": "王", "phone": "123", "address": "路"},
+    )
+    assert bad_phone.status_code == 400 and "phone" in bad_phone.json()["error"]["fields"]
+    duplicate = applicant_api.post(
+        "/api/v1/stores/applications",
+        json={"store_name": "B分店", "contact_name": "王", "phone": phone(), "address": "路"},
+    )
+    assert (duplicate.status_code, duplicate.json()["error"]["fields"]) == (409, {"store_name": "已被使用"})
+    assert len(applicant_api.get("/api/v1/stores/applications").json()["applications"]) == 2
+
     # Another tenant sees nothing of this one.
     other = world["other_owner"]
     assert other.get(f"/api/v1/stores/applications/{b_app['id']}").status_code == 404

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import redis
 
 from crm.customers.v1 import customers_pb2_grpc
-from crm.identity.v1 import identity_pb2_grpc
+from crm.identity.v1 import identity_pb2_grpc, stores_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
 from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2_grpc
 from crmkit.auth import TokenVerifier
@@ -21,6 +21,7 @@ MESSAGING = "crm.messaging.v1.MessagingService"
 ORDERS = "crm.orders.v1.OrdersService"
 RECEIVABLES = "crm.orders.v1.ReceivablesService"
 PERFORMANCE = "crm.orders.v1.PerformanceService"
+STORES = "crm.identity.v1.StoresService"
 
 # Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
 IDEMPOTENT_METHODS = {
@@ -65,6 +66,15 @@ IDEMPOTENT_METHODS = {
         "GetStoreDashboard",
         "GetProductRanking",
     ],
+    # A4: reads, and pin/unpin/forget which leave the same state when sent twice.
+    STORES: [
+        "ListStoreApplications",
+        "GetStoreApplication",
+        "GetStoreSwitcher",
+        "UnpinStore",
+        "ForgetRecentStores",
+        "ListSubStoreFigures",
+    ],
 }
 
 
@@ -91,6 +101,8 @@ class GatewayConfig:
     # Proxies in front of us that append to X-Forwarded-For (1 behind the Ingress). 0 trusts
     # none: a client could otherwise pick any IP and escape the per-IP limits.
     trusted_proxy_hops: int = 0
+    # Identity's second service (A4, multi-store), on IDENTITY_ADDR too.
+    stores: ServiceClient | None = None
 
     @property
     def peers(self) -> dict[str, ServiceClient]:
@@ -126,6 +138,7 @@ class GatewayConfig:
             rate_limit_public_per_min=rate_limit_public_per_min or env_int("RATE_LIMIT_PUBLIC_PER_MIN", 20),
             rate_limit_actor_per_min=rate_limit_actor_per_min or env_int("RATE_LIMIT_ACTOR_PER_MIN", 600),
             trusted_proxy_hops=env_int("TRUSTED_PROXY_HOPS", 0),
+            stores=client(settings.peer("identity"), stores_pb2_grpc.StoresServiceStub, STORES),
         )
 
     def close(self) -> None:
@@ -134,6 +147,8 @@ class GatewayConfig:
         # Not peers of their own (readiness probes ORDERS_ADDR once), but their own channels.
         self.receivables.close()
         self.performance.close()
+        if self.stores is not None:
+            self.stores.close()
 
 
 def client(address: str, stub_class, full_name: str, *, timeout: float = 5.0) -> ServiceClient:

@@ -16,6 +16,8 @@ from performance_fakes import FakePerformance
 from performance_fakes import registration as performance_registration
 from receivables_fakes import FakeReceivables
 from receivables_fakes import registration as receivables_registration
+from stores_fakes import FakeStores
+from stores_fakes import registration as stores_registration
 
 from crmkit import testing
 from crmkit.auth import TokenIssuer, TokenVerifier, generate_keypair
@@ -44,6 +46,7 @@ def fakes():
         "orders": FakeOrders(),
         "receivables": FakeReceivables(),
         "performance": FakePerformance(),
+        "stores": FakeStores(),
     }
 
 
@@ -53,7 +56,8 @@ def peer_addrs(keys, fakes):
     regs["orders"] = orders_registration(fakes["orders"])
     # The orders deployable serves more gRPC services on one address.
     beside = {
-        "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])]
+        "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])],
+        "identity": [stores_registration(fakes["stores"])],
     }
     servers, addrs = [], {}
     for name, reg in regs.items():

@@ -12,6 +12,7 @@ from gateway.api import (
     receivables,
     returns,
     staff,
+    store_network,
     stores,
     tenants,
 )
@@ -30,5 +31,6 @@ BLUEPRINTS = tuple(
         returns,
         receivables,
         performance,
+        store_network,
     )
 )

@@ -37,6 +37,8 @@ class Actor:
     seat_until: datetime | None = None
     session_id: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
+    # The store the staff member switched to in this login session (A4); None in older tokens.
+    current_store_id: str | None = None
 
     @property
     def is_service(self) -> bool:
@@ -118,6 +120,7 @@ class TokenVerifier:
             store_ids=tuple(claims.get("stores", ())),
             seat_until=seat_until,
             session_id=claims.get("sid"),
+            current_store_id=claims.get("store"),
         )
 
 
@@ -137,6 +140,7 @@ class TokenIssuer:
         seat_until: datetime | None = None,
         session_id: str | None = None,
         ttl: timedelta,
+        current_store_id: str | None = None,
         now: datetime | None = None,
     ) -> tuple[str, datetime]:
         now = now or datetime.now(UTC)
@@ -158,6 +162,8 @@ class TokenIssuer:
             claims["seat_until"] = int(seat_until.timestamp())
         if session_id:
             claims["sid"] = session_id
+        if current_store_id:
+            claims["store"] = current_store_id
         return jwt.encode(claims, self._key, algorithm=ALGORITHM), expires
 
     def service_token(self, service: str, *, ttl: timedelta = timedelta(days=365)) -> str:

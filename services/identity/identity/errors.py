@@ -41,3 +41,18 @@ class Keys:
     NOT_ALLOWED = "error.permission_denied"
     NO_SEAT = "error.no_seat"
     PAYMENT_REFERENCE_REUSED = "error.payment_reference_reused"
+
+
+# Multi-store tenants (A4), appended so merges stay trivial.
+class StoreCodes:
+    APPLICATION_NOT_FOUND = "STORE_APPLICATION_NOT_FOUND"
+    APPLICATION_DECIDED = "APPLICATION_DECIDED"  # approved or rejected already
+    APPLICATION_DUPLICATE = "STORE_APPLICATION_DUPLICATE"  # a store or pending application has that name
+    STORE_NOT_SWITCHABLE = "STORE_NOT_SWITCHABLE"  # not one of the caller's stores
+
+
+class StoreKeys:
+    APPLICATION_NOT_FOUND = "error.store_application_not_found"
+    APPLICATION_DECIDED = "error.store_application_decided"
+    APPLICATION_DUPLICATE = "error.store_application_duplicate"
+    STORE_NOT_SWITCHABLE = "error.store_not_switchable"

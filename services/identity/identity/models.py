@@ -130,3 +130,55 @@ class AuditLog(TenantScoped, Base):
     object_id: Mapped[str] = mapped_column(String(36), index=True)
     before: Mapped[str | None] = mapped_column(Text, nullable=True)
     after: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+# Multi-store tenants (A4).
+class StoreApplication(TenantScoped, Base):
+    """A prospective sub-store's request to join the tenant, reviewed by the head store."""
+
+    __tablename__ = "store_applications"
+    parent_store_id: Mapped[str] = mapped_column(String(36), ForeignKey("stores.id"))
+    store_name: Mapped[str] = mapped_column(String(50))
+    contact_name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    applied_by: Mapped[str] = mapped_column(String(36), ForeignKey("staff.id"), index=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(36), ForeignKey("staff.id"), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reject_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The sub-store approval opened.
+    store_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("stores.id"), nullable=True)
+
+
+class StorePin(Base):
+    """A store a staff member starred in the store switcher (listed first)."""
+
+    __tablename__ = "store_pins"
+    staff_id: Mapped[str] = mapped_column(String(36), ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(36), ForeignKey("stores.id"), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36), index=True)
+    pinned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RecentStore(Base):
+    """One row per store a staff member switched to: re-entering a store moves it to the top
+    instead of adding a duplicate; only the newest few are kept."""
+
+    __tablename__ = "recent_stores"
+    staff_id: Mapped[str] = mapped_column(String(36), ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(36), ForeignKey("stores.id"), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36), index=True)
+    switched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SessionStore(Base):
+    """The current store of one login session (refresh-token family): each phone or PC a person
+    is logged in on keeps its own, and refreshing the access token keeps it."""
+
+    __tablename__ = "session_stores"
+    session_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(36), index=True)
+    staff_id: Mapped[str] = mapped_column(String(36), ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    store_id: Mapped[str] = mapped_column(String(36), ForeignKey("stores.id"))
+    switched_at: Mapped[datetime] = mapped_column(UTCDateTime())

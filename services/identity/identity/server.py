@@ -13,17 +13,24 @@ from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings
 from identity.grpc_api import IdentityServicer, registration
+from identity.grpc_api_stores import StoresServicer
+from identity.grpc_api_stores import registration as stores_registration
 from identity.models import Outbox, ProcessedEvent
 from identity.service.login import LoginPorts
 from identity.sms import CodeSender, MessagingCodeSender
 from identity.sms_store import PasswordAttempts, SmsCodeStore
+from identity.takings import OrdersTakings, TakingsSource
 
 SERVICE = "identity"
 DEFAULT_GRPC_PORT = 50051
 
 
 def build(
-    settings: Settings, *, redis: redis_lib.Redis | None = None, code_sender: CodeSender | None = None
+    settings: Settings,
+    *,
+    redis: redis_lib.Redis | None = None,
+    code_sender: CodeSender | None = None,
+    takings: TakingsSource | None = None,
 ) -> ServiceRuntime:
     # identity alone signs tokens: it cannot start without the private key.
     settings.require("jwt_private_key", "database_url")
@@ -36,6 +43,11 @@ def build(
         sender = MessagingCodeSender.from_settings(settings)
         closers.append(sender.close)
         code_sender = sender
+    if takings is None:
+        # Sub-store figures (A4) come from orders: ORDERS_ADDR and SERVICE_TOKEN are required.
+        orders = OrdersTakings.from_settings(settings)
+        closers.append(orders.close)
+        takings = orders
     keys = Keys(settings.redis_prefix, SERVICE)
     ports = LoginPorts(
         issuer=TokenIssuer(settings.jwt_private_key),
@@ -43,9 +55,11 @@ def build(
         codes=SmsCodeStore(redis, keys),
         sender=code_sender,
     )
-    return ServiceRuntime(
-        service=SERVICE, db=db, registrations=[registration(IdentityServicer(db, ports))], closers=closers
-    )
+    registrations = [
+        registration(IdentityServicer(db, ports)),
+        stores_registration(StoresServicer(db, ports.issuer, takings)),
+    ]
+    return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
 
 
 def public_key_of(private_key_pem: str) -> str:

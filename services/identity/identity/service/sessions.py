@@ -19,6 +19,7 @@ from identity.domain import sessions
 from identity.errors import Codes, Keys
 from identity.models import RefreshToken, Staff
 from identity.service.common import load_staff
+from identity.service.current_store import current_store_of
 from identity.service.seats import seat_period
 
 
@@ -40,13 +41,12 @@ def ensure_may_log_in(staff: Staff, now: datetime) -> None:
         raise PermissionDenied(Codes.SEAT_EXPIRED, Keys.SEAT_EXPIRED)
 
 
-def issue_tokens(
-    uow: UnitOfWork, issuer: TokenIssuer, staff: Staff, *, session_id: str | None, now: datetime
-) -> LoginResult:
-    """A new access token and the next refresh token of the session (a new session if None)."""
-    session_id = session_id or new_id()
+def access_token(
+    issuer: TokenIssuer, staff: Staff, *, session_id: str, current_store_id: str | None, now: datetime
+) -> tuple[str, datetime]:
+    """The claims every access token of a staff member carries (login, refresh, store switch)."""
     seat_until = seat_period(staff.seat).valid_until if staff.seat is not None else None
-    access, access_expires = issuer.issue(
+    return issuer.issue(
         kind=STAFF,
         subject_id=staff.id,
         tenant_id=staff.tenant_id,
@@ -57,7 +57,17 @@ def issue_tokens(
         session_id=session_id,
         ttl=sessions.ACCESS_TTL,
         now=now,
+        current_store_id=current_store_id,
     )
+
+
+def issue_tokens(
+    uow: UnitOfWork, issuer: TokenIssuer, staff: Staff, *, session_id: str | None, now: datetime
+) -> LoginResult:
+    """A new access token and the next refresh token of the session (a new session if None)."""
+    current_store = current_store_of(uow, staff, session_id)
+    session_id = session_id or new_id()
+    access, access_expires = access_token(issuer, staff, session_id=session_id, current_store_id=current_store, now=now)
     refresh = sessions.new_refresh_token()
     refresh_expires = now + sessions.REFRESH_TTL
     uow.session.add(

@@ -4,9 +4,9 @@ a unique key prefix, the real gRPC server on a free port; only the SMS sender is
 from __future__ import annotations
 
 import pytest
-from identity_testkit import PRIVATE, PUBLIC, App
+from identity_testkit import PRIVATE, PUBLIC, App, StaticTakings
 
-from crm.identity.v1 import identity_pb2_grpc
+from crm.identity.v1 import identity_pb2_grpc, stores_pb2_grpc
 from crmkit import testing
 from crmkit.auth import TokenVerifier
 from crmkit.grpc_client import ServiceClient
@@ -14,6 +14,9 @@ from crmkit.grpc_server import build_server
 from crmkit.redis_client import make_redis
 from crmkit.settings import Settings
 from identity.grpc_api import FULL_NAME, IdentityServicer, registration
+from identity.grpc_api_stores import FULL_NAME as STORES_FULL_NAME
+from identity.grpc_api_stores import StoresServicer
+from identity.grpc_api_stores import registration as stores_registration
 from identity.migrate import migrate
 from identity.server import build
 from identity.sms import RecordingCodeSender
@@ -35,9 +38,10 @@ def app():
             jwt_public_key=PUBLIC,
         )
         sender = RecordingCodeSender()
-        runtime = build(settings, redis=redis, code_sender=sender)
+        takings = StaticTakings()
+        runtime = build(settings, redis=redis, code_sender=sender, takings=takings)
         servicer = runtime.registrations[0].servicer
-        yield App(db=runtime.db, ports=servicer.ports, sender=sender, redis=redis, prefix=prefix)
+        yield App(db=runtime.db, ports=servicer.ports, sender=sender, redis=redis, prefix=prefix, takings=takings)
         runtime.close()
     finally:
         testing.delete_redis_prefix(redis, prefix)
@@ -50,13 +54,19 @@ def grpc_app(app):
     """The same app served over gRPC: (app, client)."""
     server, port, _ = build_server(
         "identity",
-        [registration(IdentityServicer(app.db, app.ports))],
+        [
+            registration(IdentityServicer(app.db, app.ports)),
+            stores_registration(StoresServicer(app.db, app.ports.issuer, app.takings)),
+        ],
         verifier=TokenVerifier(PUBLIC),
         port=0,
         host="127.0.0.1",
     )
     server.start()
     client = ServiceClient(f"127.0.0.1:{port}", identity_pb2_grpc.IdentityServiceStub, FULL_NAME)
+    # StoresService (A4) is served beside IdentityService on the same port.
+    client.stores = ServiceClient(f"127.0.0.1:{port}", stores_pb2_grpc.StoresServiceStub, STORES_FULL_NAME)
     yield app, client
+    client.stores.close()
     client.close()
     server.stop(0)

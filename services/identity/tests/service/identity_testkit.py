@@ -22,6 +22,7 @@ class App:
     sender: RecordingCodeSender
     redis: object
     prefix: str
+    takings: object = None
 
 
 def now() -> datetime:
@@ -70,3 +71,16 @@ def token_for(member) -> str:
 
 def service_token(name: str = "billing") -> str:
     return TokenIssuer(PRIVATE).service_token(name)
+
+
+class StaticTakings:
+    """A stand-in for the orders service's takings (A4): answers the days it was given and
+    records what it was asked. The integration journey reads the real orders service."""
+
+    def __init__(self, days=()):
+        self.days = list(days)
+        self.asked: list[tuple[str, str, str]] = []
+
+    def daily_takings(self, tenant_id: str, date_from: str, date_to: str):
+        self.asked.append((tenant_id, date_from, date_to))
+        return list(self.days)

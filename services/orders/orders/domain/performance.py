@@ -131,7 +131,11 @@ def whose(actor, staff_id: str) -> str:
 
 def visible_stores(actor, store_id: str) -> tuple[str, ...] | None:
     """Stores a dashboard may show: None = every store (owner, no filter). A store manager sees
-    only their stores; naming another one is refused rather than silently empty."""
+    only their stores; naming another one is refused rather than silently empty. A service
+    (identity composing the head store's view of its sub-stores, A4) acts for the whole tenant
+    named in its call; which stores a person may see was decided by the caller."""
+    if actor.is_service:
+        return (store_id,) if store_id else None
     require_manager(actor)
     if actor.has_role("owner"):
         return (store_id,) if store_id else None

@@ -146,3 +146,10 @@ def test_b10_store_manager_sees_only_their_stores():
     assert err.value.code == "STORE_ACCESS_DENIED"
     with pytest.raises(PermissionDenied):
         visible_stores(staff("t", "salesperson"), "")
+
+
+def test_a4_a_service_reads_every_store_of_the_tenant_it_acts_for():
+    # identity composes the head store's view of its sub-stores and decided who sees what.
+    service = Actor(kind="service", subject_id="identity", tenant_id="t")
+    assert visible_stores(service, "") is None
+    assert visible_stores(service, "s9") == ("s9",)

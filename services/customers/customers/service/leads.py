@@ -232,7 +232,12 @@ def _take(uow: UnitOfWork, actor: Actor, lead_id: str, staff_id: str, *, now: da
     one gets it and the other sees LEAD_ALREADY_ASSIGNED."""
     with uow:
         session = uow.session
-        row = _open(visible_lead(session, actor, lead_id))
+        # Not `visible_lead`: a taker who saw the lead in the pool a moment ago should learn
+        # that someone was quicker (409), not that it vanished.
+        row = session.scalar(select(LeadRow).where(LeadRow.tenant_id == actor.tenant_id, LeadRow.id == lead_id))
+        if row is None:
+            raise _not_found(lead_id)
+        _open(row)
         if row.staff_id is not None:
             raise Conflict(Codes.LEAD_ALREADY_ASSIGNED, MessageKeys.LEAD_ALREADY_ASSIGNED)
         taken = session.execute(

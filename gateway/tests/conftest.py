@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 import redis
+from activity_fakes import FakeActivity
+from activity_fakes import registration as activity_registration
 from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, registrations
 from orders_fakes import FakeOrders
 from orders_fakes import registration as orders_registration
@@ -44,6 +46,7 @@ def fakes():
         "orders": FakeOrders(),
         "receivables": FakeReceivables(),
         "performance": FakePerformance(),
+        "activity": FakeActivity(),
     }
 
 
@@ -53,7 +56,8 @@ def peer_addrs(keys, fakes):
     regs["orders"] = orders_registration(fakes["orders"])
     # The orders deployable serves more gRPC services on one address.
     beside = {
-        "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])]
+        "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])],
+        "customers": [activity_registration(fakes["activity"])],
     }
     servers, addrs = [], {}
     for name, reg in regs.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway.api import (
+    activity,
     auth,
     catalogue,
     customers,
@@ -30,5 +31,6 @@ BLUEPRINTS = tuple(
         returns,
         receivables,
         performance,
+        activity,
     )
 )

@@ -83,6 +83,8 @@ class DuplicateOut(Schema):
     status = String(metadata={"enum": ["open", "merged", "released"]})
     resolved_by_staff_id = String()
     created_at = DateTime(allow_none=True)
+    followups_moved = Integer(metadata={"description": "Merge answer only: follow-ups moved to the customer"})
+    tags_added = List(String(), metadata={"description": "Merge answer only: tags the customer gained"})
 
 
 class ConvertOut(Schema):
@@ -266,6 +268,8 @@ def duplicate_dict(m) -> dict:
         "status": m.status,
         "resolved_by_staff_id": m.resolved_by_staff_id,
         "created_at": timestamp(m, "created_at"),
+        "followups_moved": m.followups_moved,
+        "tags_added": list(m.tags_added),
     }
 
 

@@ -115,6 +115,8 @@ def duplicate_to_proto(v: DuplicateView) -> pb.Duplicate:
         status=v.status,
         resolved_by_staff_id=v.resolved_by_staff_id or "",
         created_at=_ts(v.created_at),
+        followups_moved=v.followups_moved,
+        tags_added=list(v.tags_added),
     )
 
 

@@ -167,9 +167,12 @@ class DuplicateView:
     status: str
     resolved_by_staff_id: str | None
     created_at: datetime
+    # Only set by a merge: what it carried onto the customer.
+    followups_moved: int = 0
+    tags_added: tuple[str, ...] = ()
 
 
-def duplicate_view(row: DuplicateRow) -> DuplicateView:
+def duplicate_view(row: DuplicateRow, *, followups_moved: int = 0, tags_added=()) -> DuplicateView:
     return DuplicateView(
         id=row.id,
         phone=row.phone,
@@ -181,6 +184,8 @@ def duplicate_view(row: DuplicateRow) -> DuplicateView:
         status=row.status,
         resolved_by_staff_id=row.resolved_by_staff_id,
         created_at=row.created_at,
+        followups_moved=followups_moved,
+        tags_added=tuple(tags_added),
     )
 
 

@@ -130,7 +130,7 @@ def merge_duplicate(uow: UnitOfWork, actor: Actor, duplicate_id: str, *, now: da
                 "tags_added": tags,
             },
         )
-        view = duplicate_view(dup)
+        view = duplicate_view(dup, followups_moved=moved, tags_added=tags)
         uow.commit()
     return view
 

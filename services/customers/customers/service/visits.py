@@ -136,6 +136,10 @@ def check_in(
             .where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id == task.customer_id)
             .with_for_update()
         )
+        if customer.latitude is None or customer.longitude is None:
+            # The first check-in on site pins a shop whose location was unknown, so the next
+            # route (and the map) can place it.
+            customer.latitude, customer.longitude = latitude, longitude
         row = add_customer_followup(
             session, actor, customer, followup, now=now, kind=rules.VISIT, visit_task_id=task.id
         )

@@ -357,6 +357,7 @@ def test_c9_same_owner_duplicate_is_merged_keeping_followups_and_tags(db, tenant
     assert events(db, tenant, "duplicate_collision") == []
     merged = duplicates.merge_duplicate(db.uow(), seller, result.duplicate.id, now=later(4))
     assert (merged.status, merged.resolved_by_staff_id) == ("merged", seller.staff_id)
+    assert (merged.followups_moved, merged.tags_added) == (1, ("展会",))
     history = followups.list_followups(db.uow(), seller, PAGE, customer_id=customer.id).items
     assert [f.status for f in history] == ["negotiating", "interested"]
     assert tags_of(db, tenant, customer.id) == ["展会"]
@@ -431,3 +432,15 @@ def test_c9_other_tenant_sees_no_leads_or_duplicates(db, tenant):
         duplicates.merge_duplicate(db.uow(), stranger, dup.id, now=NOW)
     assert duplicates.list_duplicates(db.uow(), stranger, PAGE, open_only=False).total == 0
     assert leads.list_leads(db.uow(), stranger, PAGE, scope="all").total == 0
+
+
+def test_c6_first_check_in_pins_an_unlocated_customer_and_not_a_located_one(db, tenant):
+    seller = staff(tenant, "salesperson")
+    unknown, known = register(db, seller, 1), register(db, seller, 2)
+    located(db, tenant, known.id, 31.0, 121.0)
+    for c in (unknown, known):
+        task = visits.schedule_visit(db.uow(), seller, c.id, day=TODAY, now=NOW)
+        visits.check_in(db.uow(), seller, task.id, latitude=31.5, longitude=121.5, now=later(1))
+    pinned, kept = customer_row(db, tenant, unknown.id), customer_row(db, tenant, known.id)
+    assert (pinned.latitude, pinned.longitude) == (31.5, 121.5)
+    assert (kept.latitude, kept.longitude) == (31.0, 121.0)

@@ -150,18 +150,25 @@ def create_lead(uow: UnitOfWork, actor: Actor, lead: rules.LeadInput, *, now: da
     me = rules.selling_staff(actor)
     lead = rules.check_lead(lead)
     staff_id = None if rules.is_manager(actor) else me
-    with uow:
-        try:
-            row, merged = _add_or_join(uow.session, actor, lead, source=rules.SOURCE_MANUAL, staff_id=staff_id, now=now)
-        except _LeadTaken:
-            raise _lead_taken() from None
-        except IntegrityError:
-            # A concurrent entry of the same person won the unique index; it is the same lead.
-            raise Conflict(Codes.LEAD_TAKEN, MessageKeys.LEAD_ALREADY_ASSIGNED) from None
-        if not merged and row.staff_id:
-            _publish_assigned(uow, actor, row)
-        view = lead_view(row)
-        uow.commit()
+    for attempt in (1, 2):
+        with uow:
+            try:
+                row, merged = _add_or_join(
+                    uow.session, actor, lead, source=rules.SOURCE_MANUAL, staff_id=staff_id, now=now
+                )
+            except _LeadTaken:
+                raise _lead_taken() from None
+            except IntegrityError:
+                # A concurrent entry of the same person won the unique index after our lookup;
+                # a second attempt finds that lead and joins it.
+                if attempt == 2:
+                    raise
+                continue
+            if not merged and row.staff_id:
+                _publish_assigned(uow, actor, row)
+            view = lead_view(row)
+            uow.commit()
+            break
     return LeadResult(view, merged)
 
 

@@ -444,3 +444,23 @@ def test_c6_first_check_in_pins_an_unlocated_customer_and_not_a_located_one(db, 
     pinned, kept = customer_row(db, tenant, unknown.id), customer_row(db, tenant, known.id)
     assert (pinned.latitude, pinned.longitude) == (31.5, 121.5)
     assert (kept.latitude, kept.longitude) == (31.0, 121.0)
+
+
+def test_c7_concurrent_entries_of_one_person_make_one_lead(db, tenant):
+    sellers = [staff(tenant, "salesperson") for _ in range(10)]
+    ids, errors, barrier = [], [], threading.Barrier(10)
+
+    def enter(s):
+        barrier.wait()
+        try:
+            ids.append(new_lead(db, s, 1).lead.id)
+        except Exception as exc:  # noqa: BLE001 - any failure is what the test reports
+            errors.append(exc)
+
+    threads = [threading.Thread(target=enter, args=(s,)) for s in sellers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(ids) == 10 and len(set(ids)) == 1
+    assert leads.list_leads(db.uow(), staff(tenant, "owner"), PAGE, scope="all").total == 1

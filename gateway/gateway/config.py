@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import redis
 
-from crm.customers.v1 import customers_pb2_grpc
+from crm.customers.v1 import activity_pb2_grpc, customers_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc, stores_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
 from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2_grpc
@@ -22,6 +22,7 @@ ORDERS = "crm.orders.v1.OrdersService"
 RECEIVABLES = "crm.orders.v1.ReceivablesService"
 PERFORMANCE = "crm.orders.v1.PerformanceService"
 STORES = "crm.identity.v1.StoresService"
+ACTIVITY = "crm.customers.v1.ActivityService"
 
 # Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
 IDEMPOTENT_METHODS = {
@@ -75,6 +76,15 @@ IDEMPOTENT_METHODS = {
         "ForgetRecentStores",
         "ListSubStoreFigures",
     ],
+    ACTIVITY: [
+        "GetLead",
+        "ListLeads",
+        "ListFollowups",
+        "ListFollowupCustomers",
+        "ListVisits",
+        "PlanRoute",
+        "ListDuplicates",
+    ],
 }
 
 
@@ -88,6 +98,8 @@ class GatewayConfig:
     receivables: ServiceClient
     # The third (B9-B11), on ORDERS_ADDR as well.
     performance: ServiceClient
+    # Leads, follow-ups, visits, duplicates (C6-C9), on CUSTOMERS_ADDR.
+    activity: ServiceClient
     redis: redis.Redis
     keys: Keys
     verifier: TokenVerifier
@@ -132,6 +144,7 @@ class GatewayConfig:
             orders=client(settings.peer("orders"), orders_pb2_grpc.OrdersServiceStub, ORDERS),
             receivables=client(settings.peer("orders"), receivables_pb2_grpc.ReceivablesServiceStub, RECEIVABLES),
             performance=client(settings.peer("orders"), performance_pb2_grpc.PerformanceServiceStub, PERFORMANCE),
+            activity=client(settings.peer("customers"), activity_pb2_grpc.ActivityServiceStub, ACTIVITY),
             redis=redis if redis is not None else make_redis(settings.redis_url),
             keys=Keys(settings.redis_prefix, "gateway"),
             verifier=TokenVerifier(settings.jwt_public_key),
@@ -149,6 +162,7 @@ class GatewayConfig:
         self.performance.close()
         if self.stores is not None:
             self.stores.close()
+        self.activity.close()
 
 
 def client(address: str, stub_class, full_name: str, *, timeout: float = 5.0) -> ServiceClient:

@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 import redis
+from activity_fakes import FakeActivity
+from activity_fakes import registration as activity_registration
 from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, registrations
 from orders_fakes import FakeOrders
 from orders_fakes import registration as orders_registration
@@ -47,6 +49,7 @@ def fakes():
         "receivables": FakeReceivables(),
         "performance": FakePerformance(),
         "stores": FakeStores(),
+        "activity": FakeActivity(),
     }
 
 
@@ -58,6 +61,7 @@ def peer_addrs(keys, fakes):
     beside = {
         "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])],
         "identity": [stores_registration(fakes["stores"])],
+        "customers": [activity_registration(fakes["activity"])],
     }
     servers, addrs = [], {}
     for name, reg in regs.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from test_gateway_activity import ACTIVITY_PATHS
 from test_gateway_orders import ORDERS_PATHS
 from test_gateway_performance import PERFORMANCE_PATHS
 from test_gateway_receivables import RECEIVABLES_PATHS
@@ -14,6 +15,7 @@ EXPECTED = (
     | RECEIVABLES_PATHS
     | PERFORMANCE_PATHS
     | STORE_NETWORK_PATHS
+    | ACTIVITY_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -121,6 +123,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Receivables",
         "Performance",
         "Store network",
+        "Activity",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gateway.api import (
+    activity,
     auth,
     catalogue,
     customers,
@@ -32,5 +33,6 @@ BLUEPRINTS = tuple(
         receivables,
         performance,
         store_network,
+        activity,
     )
 )

@@ -16,6 +16,31 @@ class Codes:
     OWNER_ASSIGN_DENIED = "CUSTOMER_OWNER_ASSIGN_DENIED"  # a salesperson naming another owner
     STORE_ACCESS_DENIED = "STORE_ACCESS_DENIED"  # a store that is not one of the caller's
     CUSTOMERS_ACCESS_DENIED = "CUSTOMERS_ACCESS_DENIED"  # caller is neither staff nor a service
+    # Leads, follow-ups, visits, duplicates (C6-C9)
+    LEAD_INPUT_INVALID = "LEAD_INPUT_INVALID"
+    FOLLOWUP_INPUT_INVALID = "FOLLOWUP_INPUT_INVALID"
+    VISIT_INPUT_INVALID = "VISIT_INPUT_INVALID"
+    LEAD_NOT_FOUND = "LEAD_NOT_FOUND"
+    VISIT_NOT_FOUND = "VISIT_NOT_FOUND"
+    DUPLICATE_NOT_FOUND = "DUPLICATE_NOT_FOUND"
+    ACTIVITY_DENIED = "ACTIVITY_DENIED"  # not staff in a selling or managing role
+    LEAD_ASSIGN_DENIED = "LEAD_ASSIGN_DENIED"  # only managers assign
+    LEAD_IMPORT_DENIED = "LEAD_IMPORT_DENIED"  # only managers import spreadsheets
+    LEADS_ALL_DENIED = "LEADS_ALL_DENIED"  # only managers list every lead
+    LEAD_FOLLOW_DENIED = "LEAD_FOLLOW_DENIED"  # not the lead's salesperson
+    CUSTOMER_FOLLOW_DENIED = "CUSTOMER_FOLLOW_DENIED"  # not the customer's salesperson nor a manager
+    VISIT_ASSIGN_DENIED = "VISIT_ASSIGN_DENIED"  # a salesperson planning a colleague's day
+    DUPLICATE_RESOLVE_DENIED = "DUPLICATE_RESOLVE_DENIED"  # neither side's salesperson nor a manager
+    # Conflict (wrong state)
+    LEAD_ALREADY_ASSIGNED = "LEAD_ALREADY_ASSIGNED"
+    LEAD_NOT_ASSIGNED = "LEAD_NOT_ASSIGNED"
+    LEAD_CLOSED = "LEAD_CLOSED"  # converted or merged already
+    CUSTOMER_ELIMINATED = "CUSTOMER_ELIMINATED"  # restore it to the active list first
+    CUSTOMER_ACTIVE = "CUSTOMER_ACTIVE"  # restoring a customer that is not eliminated
+    LEAD_TAKEN = "LEAD_TAKEN"  # phone and unionID belong to two different leads
+    VISIT_ALREADY_DONE = "VISIT_ALREADY_DONE"
+    DUPLICATE_RESOLVED = "DUPLICATE_RESOLVED"
+    DUPLICATE_IS_COLLISION = "DUPLICATE_IS_COLLISION"  # one side must release before a merge
 
 
 class MessageKeys:
@@ -24,3 +49,14 @@ class MessageKeys:
     CUSTOMER_PHONE_TAKEN = "error.customer_phone_taken"
     PERMISSION_DENIED = "error.permission_denied"
     STORE_ACCESS_DENIED = "error.store_access_denied"
+    LEAD_NOT_FOUND = "error.lead_not_found"
+    VISIT_NOT_FOUND = "error.visit_not_found"
+    DUPLICATE_NOT_FOUND = "error.duplicate_not_found"
+    LEAD_ALREADY_ASSIGNED = "error.lead_already_assigned"
+    LEAD_NOT_ASSIGNED = "error.lead_not_assigned"
+    LEAD_CLOSED = "error.lead_closed"
+    CUSTOMER_ELIMINATED = "error.customer_eliminated"
+    CUSTOMER_ACTIVE = "error.customer_active"
+    VISIT_ALREADY_DONE = "error.visit_already_done"
+    DUPLICATE_RESOLVED = "error.duplicate_resolved"
+    DUPLICATE_IS_COLLISION = "error.duplicate_is_collision"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crmkit.db import OutboxMixin, ProcessedEventMixin, TenantScoped, UTCDateTime, utcnow
@@ -107,3 +107,110 @@ class Outbox(OutboxMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     pass
+
+
+# --- Leads, follow-ups, visit tasks and duplicates (C6, C7, C8, C9) ---
+
+UQ_LEAD_PHONE = "uq_leads_tenant_phone"
+UQ_LEAD_UNION = "uq_leads_tenant_union_id"
+
+
+class LeadRow(TenantScoped, Base):
+    """A person who may become a customer (C7). One row per person: phone and WeChat unionID
+    are unique per tenant (NULL when unknown, so many leads may lack one)."""
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "phone", name=UQ_LEAD_PHONE),
+        UniqueConstraint("tenant_id", "union_id", name=UQ_LEAD_UNION),
+        Index("ix_leads_tenant_staff_created", "tenant_id", "staff_id", "created_at"),
+    )
+
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    union_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    company: Mapped[str] = mapped_column(String(50), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    # Tag names; they become customer_tags when the lead becomes (or merges into) a customer.
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    source: Mapped[str] = mapped_column(String(10))
+    # The one salesperson who may follow the lead; NULL while it sits in the pool.
+    staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    customer_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_by_staff_id: Mapped[str] = mapped_column(String(36))
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class FollowupRow(TenantScoped, Base):
+    """One follow-up (写跟进, C8) or visit check-in (C6), on a customer or on a lead. A lead's
+    follow-ups get the customer id when it converts or merges, so the history stays whole."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        Index("ix_followups_tenant_customer_created", "tenant_id", "customer_id", "created_at"),
+        Index("ix_followups_tenant_lead_created", "tenant_id", "lead_id", "created_at"),
+    )
+
+    customer_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    lead_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    staff_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(20))
+    content: Mapped[str] = mapped_column(String(500))
+    next_followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    kind: Mapped[str] = mapped_column(String(10), default="followup")
+    visit_task_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class FollowupStateRow(Base):
+    """Where a customer stands in follow-up (C8): the latest status and next time, and whether
+    it sits in the eliminated list (淘汰库). No row: active, never followed up."""
+
+    __tablename__ = "customer_followup_states"
+    __table_args__ = (Index("ix_followup_states_tenant_eliminated", "tenant_id", "eliminated", "next_followup_at"),)
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    eliminated: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="")
+    next_followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class VisitTaskRow(TenantScoped, Base):
+    """A planned visit of one salesperson to one customer on one local (China) day (C6)."""
+
+    __tablename__ = "visit_tasks"
+    __table_args__ = (Index("ix_visit_tasks_tenant_staff_status_day", "tenant_id", "staff_id", "status", "day"),)
+
+    staff_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    day: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(10), default="planned")
+    created_by_staff_id: Mapped[str] = mapped_column(String(36))
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    check_in_latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    check_in_longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    check_in_note: Mapped[str] = mapped_column(String(500), default="")
+    followup_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+
+
+class DuplicateRow(TenantScoped, Base):
+    """A lead that carries the phone of an existing customer (C9): mergeable when both belong
+    to one salesperson (or the customer to nobody), a collision (撞单) otherwise."""
+
+    __tablename__ = "customer_duplicates"
+    __table_args__ = (Index("ix_customer_duplicates_tenant_status", "tenant_id", "status", "created_at"),)
+
+    phone: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    lead_id: Mapped[str] = mapped_column(String(36))
+    customer_owner_staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    lead_staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    resolved_by_staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -11,7 +11,13 @@ from crm.identity.v1 import identity_pb2
 from crmkit.db import UnitOfWork, utcnow
 from crmkit.events import Event
 
-from .domain.notifications import MalformedEvent, customer_registered_notifications, parse_customer_registered
+from .domain.notifications import (
+    MalformedEvent,
+    customer_registered_notifications,
+    duplicate_collision_notifications,
+    parse_customer_registered,
+    parse_duplicate_collision,
+)
 from .service.notifications import add_notifications
 
 log = logging.getLogger(__name__)
@@ -56,6 +62,23 @@ def on_customer_registered(uow: UnitOfWork, event: Event, *, identity, now: Call
     drafts = customer_registered_notifications(customer, managers)
     with uow:
         if not uow.claim_event(event.event_id, "messaging.on_customer_registered"):
+            return 0
+        add_notifications(uow, event.tenant_id, event.event_id, drafts, now=now())
+        uow.commit()
+    return len(drafts)
+
+
+def on_duplicate_collision(uow: UnitOfWork, event: Event, *, now: Callable[[], datetime] = utcnow) -> int:
+    """Tell both salespeople of a collision (C9). Returns how many notifications were written
+    (0 for a redelivery or a malformed event)."""
+    try:
+        collision = parse_duplicate_collision(event.data)
+    except MalformedEvent as exc:
+        log.error("ignoring %s %s: %s", event.type, event.event_id, exc)
+        return 0
+    drafts = duplicate_collision_notifications(collision)
+    with uow:
+        if not uow.claim_event(event.event_id, "messaging.on_duplicate_collision"):
             return 0
         add_notifications(uow, event.tenant_id, event.event_id, drafts, now=now())
         uow.commit()

@@ -66,6 +66,11 @@ class MessagingWorker:
         handlers = subscriptions(self.db, self.identity)
         return consume(SERVICE, body, handlers[("customers", "customer_registered")])
 
+    @event_handler("customers", "duplicate_collision", requeue_on_error=True)
+    def on_duplicate_collision(self, body):
+        handlers = subscriptions(self.db, self.identity)
+        return consume(SERVICE, body, handlers[("customers", "duplicate_collision")])
+
 
 def main() -> None:
     settings = _settings()

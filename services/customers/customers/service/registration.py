@@ -29,60 +29,67 @@ def register_customer(uow: UnitOfWork, actor: Actor, cmd: RegisterCustomer, *, n
     """Customer, change-log row and `customer_registered` event in one transaction: any error
     leaves none of them behind."""
     with uow:
-        session = uow.session
-        # Definitions are read in the same transaction as the insert, so the values are checked
-        # against what the tenant has configured now, not what a form was built from.
-        reg = register(actor, cmd, load_definitions(session, actor.tenant_id))
-        taken = session.scalar(
-            select(CustomerRow.id).where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.phone == reg.phone)
-        )
-        if taken:
-            raise _phone_taken()
-        row = CustomerRow(
+        view = add_customer(uow, actor, cmd, now=now)
+        uow.commit()
+    return view
+
+
+def add_customer(uow: UnitOfWork, actor: Actor, cmd: RegisterCustomer, *, now: datetime) -> CustomerView:
+    """The registration inside a transaction the caller owns (and commits): converting a lead
+    (C7) registers its customer in the same transaction that closes the lead."""
+    session = uow.session
+    # Definitions are read in the same transaction as the insert, so the values are checked
+    # against what the tenant has configured now, not what a form was built from.
+    reg = register(actor, cmd, load_definitions(session, actor.tenant_id))
+    taken = session.scalar(
+        select(CustomerRow.id).where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.phone == reg.phone)
+    )
+    if taken:
+        raise _phone_taken()
+    row = CustomerRow(
+        tenant_id=actor.tenant_id,
+        name=reg.name,
+        phone=reg.phone,
+        owner_staff_id=reg.owner_staff_id,
+        store_id=reg.store_id,
+        fields=reg.fields,
+        registered_by_staff_id=reg.registered_by_staff_id,
+        level=reg.level,
+        created_at=now,
+    )
+    session.add(row)
+    try:
+        # The check above cannot see a concurrent registration that has not committed yet;
+        # the unique constraint can (the second insert waits for the first, then fails).
+        session.flush()
+    except IntegrityError as exc:
+        if UQ_CUSTOMER_PHONE in str(exc.orig) or "customers.tenant_id, customers.phone" in str(exc.orig):
+            raise _phone_taken() from None
+        raise
+    view = customer_view(row)
+    session.add(
+        CustomerChangeRow(
             tenant_id=actor.tenant_id,
-            name=reg.name,
-            phone=reg.phone,
-            owner_staff_id=reg.owner_staff_id,
-            store_id=reg.store_id,
-            fields=reg.fields,
-            registered_by_staff_id=reg.registered_by_staff_id,
-            level=reg.level,
+            actor_kind=actor.kind,
+            actor_id=actor.subject_id,
+            action="registered",
+            customer_id=row.id,
+            after=_snapshot(view),
             created_at=now,
         )
-        session.add(row)
-        try:
-            # The check above cannot see a concurrent registration that has not committed yet;
-            # the unique constraint can (the second insert waits for the first, then fails).
-            session.flush()
-        except IntegrityError as exc:
-            if UQ_CUSTOMER_PHONE in str(exc.orig) or "customers.tenant_id, customers.phone" in str(exc.orig):
-                raise _phone_taken() from None
-            raise
-        view = customer_view(row)
-        session.add(
-            CustomerChangeRow(
-                tenant_id=actor.tenant_id,
-                actor_kind=actor.kind,
-                actor_id=actor.subject_id,
-                action="registered",
-                customer_id=row.id,
-                after=_snapshot(view),
-                created_at=now,
-            )
-        )
-        uow.publish(
-            CUSTOMER_REGISTERED,
-            actor.tenant_id,
-            {
-                "customer_id": view.id,
-                "name": view.name,
-                "phone": view.phone,
-                "owner_staff_id": view.owner_staff_id,
-                "store_id": view.store_id,
-                "registered_by_staff_id": view.registered_by_staff_id,
-            },
-        )
-        uow.commit()
+    )
+    uow.publish(
+        CUSTOMER_REGISTERED,
+        actor.tenant_id,
+        {
+            "customer_id": view.id,
+            "name": view.name,
+            "phone": view.phone,
+            "owner_staff_id": view.owner_staff_id,
+            "store_id": view.store_id,
+            "registered_by_staff_id": view.registered_by_staff_id,
+        },
+    )
     return view
 
 

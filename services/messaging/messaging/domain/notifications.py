@@ -70,3 +70,54 @@ def customer_registered_notifications(
         )
         for staff_id in recipients(customer.owner_staff_id, store_manager_ids)
     ]
+
+
+# --- C9: the same phone claimed by two salespeople (撞单) ---
+
+DUPLICATE_COLLISION = "duplicate_collision"
+
+
+@dataclass(frozen=True)
+class DuplicateCollision:
+    duplicate_id: str
+    phone: str
+    customer_id: str
+    customer_name: str
+    lead_name: str
+    staff_ids: tuple[str, ...]  # the customer's owner, then the lead's salesperson
+
+
+def parse_duplicate_collision(data: Mapping[str, object]) -> DuplicateCollision:
+    duplicate_id = str(data.get("duplicate_id") or "")
+    staff_ids = data.get("staff_ids")
+    if not duplicate_id or not isinstance(staff_ids, list):
+        raise MalformedEvent("duplicate_collision without duplicate_id or staff_ids")
+    return DuplicateCollision(
+        duplicate_id=duplicate_id,
+        phone=str(data.get("phone") or ""),
+        customer_id=str(data.get("customer_id") or ""),
+        customer_name=str(data.get("customer_name") or ""),
+        lead_name=str(data.get("lead_name") or ""),
+        staff_ids=tuple(str(s) for s in staff_ids if s),
+    )
+
+
+def duplicate_collision_notifications(collision: DuplicateCollision) -> list[NotificationDraft]:
+    """Both salespeople are told, each once, so either may release (seed: 会有客户撞单提醒)."""
+    params = {
+        "customer_name": collision.customer_name,
+        "lead_name": collision.lead_name,
+        "phone": collision.phone,
+        "customer_id": collision.customer_id,
+        "duplicate_id": collision.duplicate_id,
+    }
+    return [
+        NotificationDraft(
+            recipient_staff_id=staff_id,
+            kind=DUPLICATE_COLLISION,
+            title_key="notification.duplicate_collision",
+            params=dict(params),
+            subject=f"duplicate:{collision.duplicate_id}",
+        )
+        for staff_id in recipients("", collision.staff_ids)
+    ]

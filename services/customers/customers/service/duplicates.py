@@ -1,0 +1,185 @@
+"""Duplicates (C9): a lead carrying an existing customer's phone. Mergeable ones are merged
+into the customer (history, tags and follow-ups kept); in a collision (撞单) one side
+releases: the customer's owner releases the customer (the pair becomes mergeable), or the
+lead's salesperson releases the lead (the duplicate is closed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork
+from crmkit.errors import Conflict, NotFound, PermissionDenied
+from crmkit.paging import Page
+from customers.domain import activity as rules
+from customers.errors import Codes, MessageKeys
+from customers.models import CustomerChangeRow, CustomerRow, DuplicateRow, LeadRow
+from customers.service.activity_views import DuplicateView, Listing, duplicate_view
+from customers.service.leads import LEAD_RELEASED, carry_over
+
+CUSTOMERS_MERGED = "customers_merged"
+CUSTOMER_RELEASED = "customer_released"
+
+
+def _not_found(duplicate_id: str) -> NotFound:
+    return NotFound(Codes.DUPLICATE_NOT_FOUND, MessageKeys.DUPLICATE_NOT_FOUND, params={"id": duplicate_id})
+
+
+def _party(actor: Actor):
+    """Salespeople see the duplicates they are a side of; managers see all."""
+    me = rules.selling_staff(actor)
+    if rules.is_manager(actor):
+        return None
+    return or_(DuplicateRow.customer_owner_staff_id == me, DuplicateRow.lead_staff_id == me)
+
+
+def list_duplicates(uow: UnitOfWork, actor: Actor, page: Page, *, open_only: bool) -> Listing:
+    stmt = select(DuplicateRow).where(DuplicateRow.tenant_id == actor.tenant_id)
+    if (party := _party(actor)) is not None:
+        stmt = stmt.where(party)
+    if open_only:
+        stmt = stmt.where(DuplicateRow.status == rules.OPEN)
+    with uow:
+        total = uow.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        rows = uow.session.scalars(
+            stmt.order_by(DuplicateRow.created_at.desc(), DuplicateRow.id).offset(page.offset).limit(page.page_size)
+        ).all()
+        return Listing([duplicate_view(r) for r in rows], total)
+
+
+def _load(session, actor: Actor, duplicate_id: str):
+    stmt = select(DuplicateRow).where(DuplicateRow.tenant_id == actor.tenant_id, DuplicateRow.id == duplicate_id)
+    if (party := _party(actor)) is not None:
+        stmt = stmt.where(party)
+    row = session.scalar(stmt.with_for_update())
+    if row is None:
+        raise _not_found(duplicate_id)
+    if row.status != rules.OPEN:
+        raise Conflict(Codes.DUPLICATE_RESOLVED, MessageKeys.DUPLICATE_RESOLVED)
+    # Lock both sides in a fixed order (customer, then lead) so a concurrent release or claim
+    # either happens before the merge decision or waits for it.
+    customer = session.scalar(
+        select(CustomerRow)
+        .where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id == row.customer_id)
+        .with_for_update()
+    )
+    lead = session.scalar(
+        select(LeadRow).where(LeadRow.tenant_id == actor.tenant_id, LeadRow.id == row.lead_id).with_for_update()
+    )
+    if customer is None or lead is None or lead.status != rules.OPEN:
+        raise Conflict(Codes.DUPLICATE_RESOLVED, MessageKeys.DUPLICATE_RESOLVED)
+    # Owners may have changed since the duplicate was found: decide on today's owners.
+    row.customer_owner_staff_id = customer.owner_staff_id
+    row.lead_staff_id = lead.staff_id
+    row.kind = rules.duplicate_kind(customer.owner_staff_id, lead.staff_id)
+    return row, customer, lead
+
+
+def merge_duplicate(uow: UnitOfWork, actor: Actor, duplicate_id: str, *, now: datetime) -> DuplicateView:
+    """The lead merges into the surviving customer: its follow-ups and tags move over, its
+    details are kept in the customer's change log, and an unowned customer becomes the lead
+    salesperson's. A collision cannot be merged until one side releases."""
+    me = rules.selling_staff(actor)
+    with uow:
+        session = uow.session
+        dup, customer, lead = _load(session, actor, duplicate_id)
+        if dup.kind == rules.COLLISION:
+            raise Conflict(Codes.DUPLICATE_IS_COLLISION, MessageKeys.DUPLICATE_IS_COLLISION)
+        if customer.owner_staff_id is None and lead.staff_id is not None:
+            customer.owner_staff_id = lead.staff_id
+            customer.owned_since = now
+        moved, tags = carry_over(session, lead, customer, now=now)
+        lead.status = rules.MERGED
+        lead.customer_id = customer.id
+        dup.status = rules.MERGED
+        dup.resolved_by_staff_id = me
+        dup.resolved_at = now
+        session.add(
+            CustomerChangeRow(
+                tenant_id=actor.tenant_id,
+                actor_kind=actor.kind,
+                actor_id=actor.subject_id,
+                action="merged",
+                customer_id=customer.id,
+                after={
+                    "lead_id": lead.id,
+                    "lead_name": lead.name,
+                    "union_id": lead.union_id or "",
+                    "company": lead.company or "",
+                    "note": lead.note or "",
+                    "followups_moved": moved,
+                    "tags_added": tags,
+                    "owner_staff_id": customer.owner_staff_id,
+                },
+                created_at=now,
+            )
+        )
+        session.flush()
+        uow.publish(
+            CUSTOMERS_MERGED,
+            actor.tenant_id,
+            {
+                "duplicate_id": dup.id,
+                "customer_id": customer.id,
+                "lead_id": lead.id,
+                "owner_staff_id": customer.owner_staff_id or "",
+                "merged_by_staff_id": me,
+                "followups_moved": moved,
+                "tags_added": tags,
+            },
+        )
+        view = duplicate_view(dup, followups_moved=moved, tags_added=tags)
+        uow.commit()
+    return view
+
+
+def release_duplicate(uow: UnitOfWork, actor: Actor, duplicate_id: str, *, now: datetime) -> DuplicateView:
+    """One side lets go (seed: 允许业务员释放客户). The customer's owner releases the customer to
+    the public pool, after which the lead's salesperson may merge; the lead's salesperson
+    releases the lead to the lead pool, which closes the duplicate."""
+    me = rules.selling_staff(actor)
+    with uow:
+        session = uow.session
+        dup, customer, lead = _load(session, actor, duplicate_id)
+        if customer.owner_staff_id == me and lead.staff_id != me:
+            customer.owner_staff_id = None
+            customer.owned_since = None
+            session.add(
+                CustomerChangeRow(
+                    tenant_id=actor.tenant_id,
+                    actor_kind=actor.kind,
+                    actor_id=actor.subject_id,
+                    action="released",
+                    customer_id=customer.id,
+                    after={"owner_staff_id": None, "reason": "duplicate", "duplicate_id": dup.id},
+                    created_at=now,
+                )
+            )
+            dup.customer_owner_staff_id = None
+            dup.kind = rules.MERGEABLE
+            uow.publish(
+                CUSTOMER_RELEASED,
+                actor.tenant_id,
+                {"customer_id": customer.id, "staff_id": me, "reason": "duplicate", "duplicate_id": dup.id},
+            )
+        elif lead.staff_id == me:
+            uow.publish(
+                LEAD_RELEASED,
+                actor.tenant_id,
+                {"lead_id": lead.id, "staff_id": me, "released_by_staff_id": me, "reason": "duplicate"},
+            )
+            lead.staff_id = None
+            lead.assigned_at = None
+            dup.lead_staff_id = None
+            dup.status = rules.RELEASED
+            dup.resolved_by_staff_id = me
+            dup.resolved_at = now
+        else:
+            # Releasing is the salesperson's own decision about their own customer or lead.
+            raise PermissionDenied(Codes.DUPLICATE_RESOLVE_DENIED, MessageKeys.PERMISSION_DENIED)
+        session.flush()
+        view = duplicate_view(dup)
+        uow.commit()
+    return view

@@ -8,11 +8,19 @@ from collections.abc import Callable
 from crmkit.db import Database
 from crmkit.events import Event
 
-from .handlers import on_customer_registered
+from .domain.ownership_notifications import OWNERSHIP_EVENTS
+from .handlers import on_customer_registered, on_ownership_event
 
 
 def subscriptions(db: Database, identity_client) -> dict[tuple[str, str], Callable[[Event], None]]:
     def customer_registered(event: Event) -> None:
         on_customer_registered(db.uow(), event, identity=identity_client)
 
-    return {("customers", "customer_registered"): customer_registered}
+    def ownership_event(event: Event) -> None:
+        on_ownership_event(db.uow(), event, identity=identity_client)
+
+    return {
+        ("customers", "customer_registered"): customer_registered,
+        # C2 C3: one handler for the ownership events, each claimed under its own consumer name.
+        **{("customers", event_type): ownership_event for event_type in OWNERSHIP_EVENTS},
+    }

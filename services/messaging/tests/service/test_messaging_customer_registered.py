@@ -131,7 +131,7 @@ def test_f4_malformed_event_is_acknowledged_without_effect(db, identity):
 def test_f4_subscriptions_route_customer_registered_to_the_handler(db, identity):
     tenant = ref("t")
     routes = subscriptions(db, identity)
-    assert set(routes) == {("customers", "customer_registered")}
+    assert ("customers", "customer_registered") in routes
     routes[("customers", "customer_registered")](registered(tenant, owner="s9"))
     assert [r[0] for r in notifications_of(db, tenant)] == ["s9"]
 

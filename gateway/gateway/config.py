@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import redis
 
-from crm.customers.v1 import customers_pb2_grpc
+from crm.customers.v1 import customers_pb2_grpc, ownership_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
 from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2_grpc
@@ -21,6 +21,7 @@ MESSAGING = "crm.messaging.v1.MessagingService"
 ORDERS = "crm.orders.v1.OrdersService"
 RECEIVABLES = "crm.orders.v1.ReceivablesService"
 PERFORMANCE = "crm.orders.v1.PerformanceService"
+OWNERSHIP = "crm.customers.v1.CustomerOwnershipService"
 
 # Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
 IDEMPOTENT_METHODS = {
@@ -57,6 +58,21 @@ IDEMPOTENT_METHODS = {
         "GetStoreDashboard",
         "GetProductRanking",
     ],
+    # C2 C3 C5 C12 reads. Setting tags, settings or locks to the same values twice leaves the
+    # same state, so those are safe to retry too; claims, releases and applications are not.
+    OWNERSHIP: [
+        "ListTags",
+        "GetCustomerSettings",
+        "UpdateCustomerSettings",
+        "GetRegistrationForm",
+        "ListRegistrationApplications",
+        "SetCustomerLocked",
+        "ListOwnershipHistory",
+        "ListPoolCustomers",
+        "NearbyCustomers",
+        "TagCustomers",
+        "UntagCustomers",
+    ],
 }
 
 
@@ -78,6 +94,8 @@ class GatewayConfig:
     rate_limit_actor_per_min: int = 600
     # How long an Idempotency-Key and its stored response live.
     idempotency_ttl_seconds: int = 24 * 3600
+    # The customers deployable's second service (C2 C3 C5 C12), on CUSTOMERS_ADDR too.
+    ownership: ServiceClient | None = None
     # Deadline of one readiness probe of a peer; Kubernetes' probe itself times out at 2 s.
     ready_check_timeout: float = 0.5
     # Proxies in front of us that append to X-Forwarded-For (1 behind the Ingress). 0 trusts
@@ -112,6 +130,7 @@ class GatewayConfig:
             orders=client(settings.peer("orders"), orders_pb2_grpc.OrdersServiceStub, ORDERS),
             receivables=client(settings.peer("orders"), receivables_pb2_grpc.ReceivablesServiceStub, RECEIVABLES),
             performance=client(settings.peer("orders"), performance_pb2_grpc.PerformanceServiceStub, PERFORMANCE),
+            ownership=client(settings.peer("customers"), ownership_pb2_grpc.CustomerOwnershipServiceStub, OWNERSHIP),
             redis=redis if redis is not None else make_redis(settings.redis_url),
             keys=Keys(settings.redis_prefix, "gateway"),
             verifier=TokenVerifier(settings.jwt_public_key),
@@ -126,6 +145,8 @@ class GatewayConfig:
         # Not peers of their own (readiness probes ORDERS_ADDR once), but their own channels.
         self.receivables.close()
         self.performance.close()
+        if self.ownership is not None:
+            self.ownership.close()
 
 
 def client(address: str, stub_class, full_name: str, *, timeout: float = 5.0) -> ServiceClient:

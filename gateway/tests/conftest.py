@@ -12,6 +12,8 @@ import redis
 from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, registrations
 from orders_fakes import FakeOrders
 from orders_fakes import registration as orders_registration
+from ownership_fakes import FakeOwnership
+from ownership_fakes import registration as ownership_registration
 from performance_fakes import FakePerformance
 from performance_fakes import registration as performance_registration
 from receivables_fakes import FakeReceivables
@@ -44,6 +46,7 @@ def fakes():
         "orders": FakeOrders(),
         "receivables": FakeReceivables(),
         "performance": FakePerformance(),
+        "ownership": FakeOwnership(),
     }
 
 
@@ -53,7 +56,8 @@ def peer_addrs(keys, fakes):
     regs["orders"] = orders_registration(fakes["orders"])
     # The orders deployable serves more gRPC services on one address.
     beside = {
-        "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])]
+        "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])],
+        "customers": [ownership_registration(fakes["ownership"])],
     }
     servers, addrs = [], {}
     for name, reg in regs.items():

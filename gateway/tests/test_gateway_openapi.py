@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from test_gateway_orders import ORDERS_PATHS
+from test_gateway_ownership import OWNERSHIP_PATHS, OWNERSHIP_PUBLIC
 from test_gateway_performance import PERFORMANCE_PATHS
 from test_gateway_receivables import RECEIVABLES_PATHS
 
@@ -12,6 +13,7 @@ EXPECTED = (
     ORDERS_PATHS
     | RECEIVABLES_PATHS
     | PERFORMANCE_PATHS
+    | OWNERSHIP_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -41,6 +43,7 @@ PUBLIC = {
     "/api/v1/auth/login/sms",
     "/api/v1/auth/refresh",
     "/api/v1/tenants",
+    *OWNERSHIP_PUBLIC,
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -118,6 +121,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Returns",
         "Receivables",
         "Performance",
+        "Ownership",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

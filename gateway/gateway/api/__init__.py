@@ -8,6 +8,7 @@ from gateway.api import (
     customers,
     notifications,
     orders,
+    ownership,
     performance,
     receivables,
     returns,
@@ -30,5 +31,6 @@ BLUEPRINTS = tuple(
         returns,
         receivables,
         performance,
+        ownership,
     )
 )

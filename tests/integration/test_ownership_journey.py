@@ -155,6 +155,13 @@ def test_c2_c3_c5_c12_ownership_journey(platform):
     ]
     assert eventually(lambda: "customer_claimed" in kinds(manager, customer_id))
 
+    # A manager hands the spare pool customer to A; a made-up colleague is refused.
+    bad_transfer = manager.post(f"/api/v1/customers/{spare['id']}/transfer", json={"to_staff_id": "nobody"})
+    assert bad_transfer.status_code == 400 and bad_transfer.json()["error"]["fields"] == {"to_staff_id": "内容无效"}
+    moved = ok(manager.post(f"/api/v1/customers/{spare['id']}/transfer", json={"to_staff_id": people["a"]["id"]}))
+    assert moved["owner_staff_id"] == people["a"]["id"]
+    assert eventually(lambda: "customer_transferred" in kinds(sales_a, spare["id"]))
+
     # C12: the manager defines a tag, B tags the claimed customer, the list filters by it.
     tag = ok(manager.post("/api/v1/customer-tags", json={"name": "重点客户", "colour": "#ff6600"}), 201)
     assert ok(
@@ -188,11 +195,14 @@ def test_c2_c3_c5_c12_ownership_journey(platform):
     assert record["coupons"] == {"available": False, "reason": "service_not_deployed"}
 
     # Another tenant sees nothing of it.
-    stranger = anon.as_(login(anon, sign_up(anon, "四号商贸")["owner_phone"]))
+    other_tenant = sign_up(anon, "四号商贸")
+    stranger = anon.as_(login(anon, other_tenant["owner_phone"]))
     assert stranger.get(f"/api/v1/customers/{customer_id}").status_code == 404
     assert stranger.get(f"/api/v1/customers/{customer_id}/record").status_code == 404
     assert stranger.post(f"/api/v1/customers/{spare['id']}/claim", json={}).status_code == 404
     assert ok(stranger.get("/api/v1/customer-pool"))["page"]["total"] == 0
+    to_self = {"to_staff_id": other_tenant["owner"]["id"]}
+    assert stranger.post(f"/api/v1/customers/{customer_id}/transfer", json=to_self).status_code == 404
     assert ok(stranger.get("/api/v1/customers/nearby", params=params))["customers"] == []
     assert ok(stranger.get("/api/v1/customers", params={"tag_id": tag["id"]}))["page"]["total"] == 0
     assert ok(stranger.get("/api/v1/registration-applications", params={"status": "approved"}))["applications"] == []

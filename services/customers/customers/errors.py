@@ -53,6 +53,7 @@ class OwnershipCodes:
     NOT_YOUR_CUSTOMER = "CUSTOMER_NOT_YOURS"  # releasing a colleague's customer
     # Unavailable
     REGISTRATION_QR_NOT_CONFIGURED = "REGISTRATION_QR_NOT_CONFIGURED"
+    STAFF_DIRECTORY_UNAVAILABLE = "STAFF_DIRECTORY_UNAVAILABLE"  # no identity client configured
 
 
 class OwnershipMessageKeys:

@@ -18,6 +18,7 @@ from crmkit.paging import page_from_proto
 from customers.domain.pool import CustomerSettings
 from customers.grpc_api import customer_to_proto, field_to_proto
 from customers.service import customer_settings, nearby, ownership, registration_qr, tags
+from customers.staff_directory import StaffDirectory
 
 FULL_NAME = "crm.customers.v1.CustomerOwnershipService"
 
@@ -62,9 +63,17 @@ def _settings(s: CustomerSettings) -> pb.CustomerSettings:
 
 
 class OwnershipServicer(ownership_pb2_grpc.CustomerOwnershipServiceServicer):
-    def __init__(self, db: Database, *, registration_secret: bytes | None, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        db: Database,
+        *,
+        registration_secret: bytes | None,
+        staff: StaffDirectory | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.db = db
         self.secret = registration_secret
+        self.staff = staff
         self.clock = clock
 
     # --- Tags ---
@@ -173,7 +182,13 @@ class OwnershipServicer(ownership_pb2_grpc.CustomerOwnershipServiceServicer):
 
     def TransferCustomer(self, request, context):
         view = ownership.transfer_customer(
-            self.db.uow(), require_actor(), request.customer_id, request.to_staff_id, request.reason, now=self.clock()
+            self.db.uow(),
+            require_actor(),
+            request.customer_id,
+            request.to_staff_id,
+            request.reason,
+            now=self.clock(),
+            staff=self.staff,
         )
         return customer_to_proto(view)
 
@@ -226,10 +241,14 @@ class OwnershipServicer(ownership_pb2_grpc.CustomerOwnershipServiceServicer):
 
 
 def registration(
-    db: Database, *, registration_secret: bytes | None, clock: Callable[[], datetime] = utcnow
+    db: Database,
+    *,
+    registration_secret: bytes | None,
+    staff: StaffDirectory | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> ServiceRegistration:
     return ServiceRegistration(
         ownership_pb2_grpc.add_CustomerOwnershipServiceServicer_to_server,
-        OwnershipServicer(db, registration_secret=registration_secret, clock=clock),
+        OwnershipServicer(db, registration_secret=registration_secret, staff=staff, clock=clock),
         FULL_NAME,
     )

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, text
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
-from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unavailable
 from crmkit.paging import Page
 from customers.domain import pool
 from customers.domain.paging import search_query
@@ -22,6 +22,7 @@ from customers.service.customer_settings import settings_of
 from customers.service.profile import load_visible
 from customers.service.tags import require_manager, tags_of
 from customers.service.views import CustomerPage, CustomerView, customer_view
+from customers.staff_directory import StaffDirectory
 
 CUSTOMER_RELEASED = "customer_released"
 CUSTOMER_CLAIMED = "customer_claimed"
@@ -191,9 +192,17 @@ def claim_customer(uow: UnitOfWork, actor: Actor, customer_id: str, *, now: date
 
 
 def transfer_customer(
-    uow: UnitOfWork, actor: Actor, customer_id: str, to_staff_id: str, reason: str, *, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    customer_id: str,
+    to_staff_id: str,
+    reason: str,
+    *,
+    now: datetime,
+    staff: StaffDirectory | None,
 ) -> CustomerView:
-    """A manager hands the customer (held or in the pool) to a colleague."""
+    """A manager hands the customer (held or in the pool) to a colleague: an active salesperson
+    or manager of the tenant, as identity knows them (asked before the transaction opens)."""
     manager = require_manager(actor)
     to_staff_id = to_staff_id.strip()
     reason = pool.check_reason(reason, required=False)
@@ -202,6 +211,14 @@ def transfer_customer(
             OwnershipCodes.OWNERSHIP_INPUT_INVALID,
             MessageKeys.INVALID_INPUT,
             fields={"to_staff_id": "validation.required" if not to_staff_id else "validation.too_long"},
+        )
+    if staff is None:
+        raise Unavailable(OwnershipCodes.STAFF_DIRECTORY_UNAVAILABLE, "error.unavailable")
+    if not staff.may_hold_customers(actor.tenant_id, to_staff_id):
+        raise InvalidInput(
+            OwnershipCodes.OWNERSHIP_INPUT_INVALID,
+            MessageKeys.INVALID_INPUT,
+            fields={"to_staff_id": "validation.invalid"},
         )
     with uow:
         row = _load_any(uow, actor, customer_id)

@@ -8,7 +8,7 @@ import pytest
 from customer_testkit import NOW, later, staff
 from ownership_testkit import events, register
 
-from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded
+from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QuotaExceeded, Unavailable
 from crmkit.paging import page_of
 from customers import service
 from customers.domain.pool import CustomerSettings
@@ -149,13 +149,24 @@ def test_c3_previous_owner_waits_for_cooldown(db, tenant):
     assert ownership.claim_customer(db.uow(), first, c.id, now=NOW + timedelta(days=3)).owner_staff_id == first.staff_id
 
 
+class Directory:
+    """identity as far as transfers ask it: who may hold customers in which tenant."""
+
+    def __init__(self, *known):
+        self.known = set(known)
+
+    def may_hold_customers(self, tenant_id, staff_id):
+        return (tenant_id, staff_id) in self.known
+
+
 def test_c3_transfer_is_for_managers_and_publishes(db, tenant):
     seller, colleague = staff(tenant, "salesperson"), staff(tenant, "salesperson")
+    directory = Directory((tenant, colleague.staff_id))
     c = register(db, seller, 1)
     with pytest.raises(PermissionDenied):
-        ownership.transfer_customer(db.uow(), seller, c.id, colleague.staff_id, "", now=NOW)
+        ownership.transfer_customer(db.uow(), seller, c.id, colleague.staff_id, "", now=NOW, staff=directory)
     moved = ownership.transfer_customer(
-        db.uow(), staff(tenant, "store_manager"), c.id, colleague.staff_id, "休假", now=NOW
+        db.uow(), staff(tenant, "store_manager"), c.id, colleague.staff_id, "休假", now=NOW, staff=directory
     )
     assert moved.owner_staff_id == colleague.staff_id
     [evt] = events(db, tenant, "customer_transferred")
@@ -165,8 +176,23 @@ def test_c3_transfer_is_for_managers_and_publishes(db, tenant):
         "休假",
     )
     with pytest.raises(InvalidInput) as err:
-        ownership.transfer_customer(db.uow(), staff(tenant, "owner"), c.id, colleague.staff_id, "", now=NOW)
+        ownership.transfer_customer(
+            db.uow(), staff(tenant, "owner"), c.id, colleague.staff_id, "", now=NOW, staff=directory
+        )
     assert err.value.fields == {"to_staff_id": "validation.invalid"}
+
+
+def test_c3_transfer_to_someone_identity_does_not_know_is_refused(db, tenant):
+    c = register(db, staff(tenant, "salesperson"), 1)
+    manager = staff(tenant, "store_manager")
+    # Known in another tenant only, or unknown: not a colleague.
+    directory = Directory((tenant + "-x", "s-elsewhere"))
+    with pytest.raises(InvalidInput) as err:
+        ownership.transfer_customer(db.uow(), manager, c.id, "s-elsewhere", "", now=NOW, staff=directory)
+    assert err.value.fields == {"to_staff_id": "validation.invalid"}
+    with pytest.raises(Unavailable):
+        ownership.transfer_customer(db.uow(), manager, c.id, "s-elsewhere", "", now=NOW, staff=None)
+    assert events(db, tenant, "customer_transferred") == []
 
 
 def test_c3_lock_is_for_managers(db, tenant):
@@ -182,7 +208,9 @@ def test_c3_another_tenant_can_neither_claim_nor_see(db, tenant):
     with pytest.raises(NotFound):
         ownership.claim_customer(db.uow(), stranger, c.id, now=NOW)
     with pytest.raises(NotFound):
-        ownership.transfer_customer(db.uow(), stranger, c.id, "x", "", now=NOW)
+        ownership.transfer_customer(
+            db.uow(), stranger, c.id, "x", "", now=NOW, staff=Directory((stranger.tenant_id, "x"))
+        )
     with pytest.raises(NotFound):
         ownership.list_ownership_history(db.uow(), stranger, c.id)
     assert ownership.list_pool_customers(db.uow(), stranger, page_of()).total == 0

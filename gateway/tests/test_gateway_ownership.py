@@ -69,6 +69,7 @@ def test_c1_record_shows_trade_history_and_marks_coupons_unavailable(client, fak
     created = client.post("/api/v1/customers", json={"name": "王记", "phone": "13800000001"}, headers=auth).get_json()
     record = client.get(f"/api/v1/customers/{created['id']}/record", headers=auth).get_json()
     assert record["customer"]["id"] == created["id"]
+    assert record["owner"] == {"id": "s-1", "name": "王店长"}
     assert record["trade_history"]["available"] is True
     assert [o["id"] for o in record["trade_history"]["orders"]] == ["o-1", "o-2"]
     assert record["trade_history"]["orders"][0]["status"] == "approved"

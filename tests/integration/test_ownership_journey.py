@@ -190,6 +190,7 @@ def test_c2_c3_c5_c12_ownership_journey(platform):
     # C1: the record shows profile, tags, owner and (real, empty) trade history; coupons absent.
     record = ok(sales_b.get(f"/api/v1/customers/{customer_id}/record"))
     assert record["customer"]["owner_staff_id"] == people["b"]["id"]
+    assert record["owner"] == {"id": people["b"]["id"], "name": "周业务"}
     assert [t["name"] for t in record["customer"]["tags"]] == ["重点客户"]
     assert record["trade_history"] == {"available": True, "reason": "", "orders": [], "total": 0}
     assert record["coupons"] == {"available": False, "reason": "service_not_deployed"}

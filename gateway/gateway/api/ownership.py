@@ -11,8 +11,9 @@ from flask import Response, request
 from crm.common.v1 import common_pb2
 from crm.customers.v1 import customers_pb2 as cpb
 from crm.customers.v1 import ownership_pb2 as pb
+from crm.identity.v1 import identity_pb2 as ipb
 from crm.orders.v1 import orders_pb2 as opb
-from crmkit.errors import PermissionDenied, Unavailable
+from crmkit.errors import DomainError, PermissionDenied, Unavailable
 from crmkit.settings import env
 from gateway.api.common import SECURED, call, page_out, timestamp
 from gateway.api.customer_schemas import CustomerOut, customer_dict, field_dict
@@ -164,12 +165,24 @@ def _trade_history(customer_id: str) -> dict:
     return {"available": True, "reason": "", "orders": orders, "total": reply.page.total}
 
 
+def _owner(staff_id: str | None) -> dict | None:
+    """The holding salesperson with their name from identity; the name stays None when identity
+    cannot answer or the caller may not see that staff member (the id is still shown)."""
+    if not staff_id:
+        return None
+    try:
+        staff = call("identity", "GetStaff", ipb.GetStaffRequest(id=staff_id))
+    except DomainError:
+        return {"id": staff_id, "name": None}
+    return {"id": staff_id, "name": staff.name}
+
+
 @bp.get("/customers/<string:customer_id>/record")
 @bp.doc(operation_id="getCustomerRecord", security=SECURED, responses=[401, 403, 404, 429, 503])
 @staff_only
 @bp.output(CustomerRecordOut)
 def get_customer_record(customer_id):
-    """The customer record: profile, tags, owner and trade history
+    """The customer record: profile, tags, owner (with name) and trade history
 
     Trade history comes from the orders service (the latest 10 orders and the total count).
     Points, balance and coupons held are marked unavailable until the coupons service exists.
@@ -177,6 +190,7 @@ def get_customer_record(customer_id):
     customer = customer_dict(call("customers", "GetCustomer", cpb.GetCustomerRequest(id=customer_id)))
     return {
         "customer": customer,
+        "owner": _owner(customer["owner_staff_id"]),
         "trade_history": _trade_history(customer_id),
         "points": NOT_DEPLOYED,
         "balance": NOT_DEPLOYED,

@@ -194,8 +194,14 @@ class TradeHistoryOut(Unavailable):
     total = Integer()
 
 
+class OwnerOut(Schema):
+    id = String()
+    name = String(allow_none=True)
+
+
 class CustomerRecordOut(Schema):
     customer = Nested(CustomerOut)
+    owner = Nested(OwnerOut, allow_none=True, metadata={"description": "Null in the public pool"})
     trade_history = Nested(TradeHistoryOut)
     points = Nested(Unavailable)
     balance = Nested(Unavailable)

@@ -224,3 +224,30 @@ def test_c3_settings_default_off_and_managers_change_them(db, tenant):
     rules(db, tenant, pool_followup_days=20)
     assert get_customer_settings(db.uow(), staff(tenant, "salesperson")) == CustomerSettings(pool_followup_days=20)
     assert len(events(db, tenant, "customer_settings_changed")) == 2
+
+
+def test_c3_concurrent_claims_of_different_customers_respect_the_hold_cap(db, tenant):
+    # given a salesperson one below the cap and five customers in the pool
+    rules(db, tenant, max_customers_held=2)
+    seller = staff(tenant, "salesperson")
+    register(db, seller, 1)
+    pooled_ids = [pooled(db, tenant, n)[0].id for n in range(2, 7)]
+    barrier = threading.Barrier(len(pooled_ids))
+    won, refused = [], []
+
+    def claim(customer_id):
+        barrier.wait()
+        try:
+            won.append(ownership.claim_customer(db.uow(), seller, customer_id, now=later(1)).id)
+        except QuotaExceeded as exc:
+            refused.append(exc.code)
+
+    # when they claim all five at once
+    threads = [threading.Thread(target=claim, args=(cid,)) for cid in pooled_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    # then exactly one more is theirs: the claims were serialised per salesperson
+    assert len(won) == 1 and refused == ["CUSTOMER_HOLD_LIMIT_REACHED"] * 4
+    assert service.list_customers(db.uow(), seller, page_of()).total == 2

@@ -24,7 +24,8 @@ def pooled(db, tenant, n=1):
     """A customer registered by a salesperson who then released it."""
     seller = staff(tenant, "salesperson")
     c = register(db, seller, n)
-    ownership.release_customer(db.uow(), seller, c.id, "不做了", now=NOW)
+    # Released a little after registering: history is ordered by time.
+    ownership.release_customer(db.uow(), seller, c.id, "不做了", now=NOW + timedelta(seconds=30))
     return c, seller
 
 
@@ -146,7 +147,9 @@ def test_c3_previous_owner_waits_for_cooldown(db, tenant):
     with pytest.raises(Conflict) as err:
         ownership.claim_customer(db.uow(), first, c.id, now=NOW + timedelta(days=2))
     assert err.value.code == "CUSTOMER_RECLAIM_COOLDOWN"
-    assert ownership.claim_customer(db.uow(), first, c.id, now=NOW + timedelta(days=3)).owner_staff_id == first.staff_id
+    # Released 30 s after NOW: the cooldown ends 3 days after that.
+    back = ownership.claim_customer(db.uow(), first, c.id, now=NOW + timedelta(days=3, seconds=30))
+    assert back.owner_staff_id == first.staff_id
 
 
 class Directory:

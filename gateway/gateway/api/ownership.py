@@ -218,6 +218,8 @@ def get_settings():
 def update_settings(body):
     """Set registration review and pool rules (owner or store manager)
 
+    The whole set is replaced: a value left out is 0 (that rule off).
+
     N `pool_followup_days`, M `pool_order_days`: back to the pool after so many days without a
     follow-up or an order; K `pool_warning_days` before, the salesperson is reminded;
     L `max_customers_held`; `max_claims_per_day`; `reclaim_cooldown_days` for a previous owner.

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import redis
 
-from crm.customers.v1 import activity_pb2_grpc, customers_pb2_grpc
+from crm.customers.v1 import activity_pb2_grpc, customers_pb2_grpc, ownership_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc, stores_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
 from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2_grpc
@@ -23,6 +23,7 @@ RECEIVABLES = "crm.orders.v1.ReceivablesService"
 PERFORMANCE = "crm.orders.v1.PerformanceService"
 STORES = "crm.identity.v1.StoresService"
 ACTIVITY = "crm.customers.v1.ActivityService"
+OWNERSHIP = "crm.customers.v1.CustomerOwnershipService"
 
 # Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
 IDEMPOTENT_METHODS = {
@@ -85,6 +86,21 @@ IDEMPOTENT_METHODS = {
         "PlanRoute",
         "ListDuplicates",
     ],
+    # C2 C3 C5 C12 reads. Setting tags, settings or locks to the same values twice leaves the
+    # same state, so those are safe to retry too; claims, releases and applications are not.
+    OWNERSHIP: [
+        "ListTags",
+        "GetCustomerSettings",
+        "UpdateCustomerSettings",
+        "GetRegistrationForm",
+        "ListRegistrationApplications",
+        "SetCustomerLocked",
+        "ListOwnershipHistory",
+        "ListPoolCustomers",
+        "NearbyCustomers",
+        "TagCustomers",
+        "UntagCustomers",
+    ],
 }
 
 
@@ -108,6 +124,8 @@ class GatewayConfig:
     rate_limit_actor_per_min: int = 600
     # How long an Idempotency-Key and its stored response live.
     idempotency_ttl_seconds: int = 24 * 3600
+    # The customers deployable's second service (C2 C3 C5 C12), on CUSTOMERS_ADDR too.
+    ownership: ServiceClient | None = None
     # Deadline of one readiness probe of a peer; Kubernetes' probe itself times out at 2 s.
     ready_check_timeout: float = 0.5
     # Proxies in front of us that append to X-Forwarded-For (1 behind the Ingress). 0 trusts
@@ -145,6 +163,7 @@ class GatewayConfig:
             receivables=client(settings.peer("orders"), receivables_pb2_grpc.ReceivablesServiceStub, RECEIVABLES),
             performance=client(settings.peer("orders"), performance_pb2_grpc.PerformanceServiceStub, PERFORMANCE),
             activity=client(settings.peer("customers"), activity_pb2_grpc.ActivityServiceStub, ACTIVITY),
+            ownership=client(settings.peer("customers"), ownership_pb2_grpc.CustomerOwnershipServiceStub, OWNERSHIP),
             redis=redis if redis is not None else make_redis(settings.redis_url),
             keys=Keys(settings.redis_prefix, "gateway"),
             verifier=TokenVerifier(settings.jwt_public_key),
@@ -163,6 +182,8 @@ class GatewayConfig:
         if self.stores is not None:
             self.stores.close()
         self.activity.close()
+        if self.ownership is not None:
+            self.ownership.close()
 
 
 def client(address: str, stub_class, full_name: str, *, timeout: float = 5.0) -> ServiceClient:

@@ -14,6 +14,8 @@ from activity_fakes import registration as activity_registration
 from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, registrations
 from orders_fakes import FakeOrders
 from orders_fakes import registration as orders_registration
+from ownership_fakes import FakeOwnership
+from ownership_fakes import registration as ownership_registration
 from performance_fakes import FakePerformance
 from performance_fakes import registration as performance_registration
 from receivables_fakes import FakeReceivables
@@ -50,6 +52,7 @@ def fakes():
         "performance": FakePerformance(),
         "stores": FakeStores(),
         "activity": FakeActivity(),
+        "ownership": FakeOwnership(),
     }
 
 
@@ -61,7 +64,7 @@ def peer_addrs(keys, fakes):
     beside = {
         "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])],
         "identity": [stores_registration(fakes["stores"])],
-        "customers": [activity_registration(fakes["activity"])],
+        "customers": [activity_registration(fakes["activity"]), ownership_registration(fakes["ownership"])],
     }
     servers, addrs = [], {}
     for name, reg in regs.items():

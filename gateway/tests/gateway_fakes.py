@@ -186,6 +186,17 @@ class FakeCustomers(customers_pb2_grpc.CustomersServiceServicer):
             raise NotFound("CUSTOMER_NOT_FOUND", "error.customer_not_found", params={"id": request.id})
         return self.customers[request.id]
 
+    def UpdateCustomer(self, request, context):
+        self.rec.record("UpdateCustomer", request, context)
+        if request.id not in self.customers:
+            raise NotFound("CUSTOMER_NOT_FOUND", "error.customer_not_found", params={"id": request.id})
+        customer = self.customers[request.id]
+        if request.HasField("name"):
+            customer.name = request.name
+        if request.HasField("latitude"):
+            customer.latitude, customer.longitude = request.latitude, request.longitude
+        return customer
+
     def ListCustomers(self, request, context):
         self.rec.record("ListCustomers", request, context)
         found = [c for c in self.customers.values() if request.query in c.name or c.phone.startswith(request.query)]

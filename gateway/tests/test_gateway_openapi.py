@@ -6,6 +6,7 @@ import re
 
 from test_gateway_activity import ACTIVITY_PATHS
 from test_gateway_orders import ORDERS_PATHS
+from test_gateway_ownership import OWNERSHIP_PATHS, OWNERSHIP_PUBLIC
 from test_gateway_performance import PERFORMANCE_PATHS
 from test_gateway_receivables import RECEIVABLES_PATHS
 from test_gateway_store_network import STORE_NETWORK_PATHS
@@ -16,6 +17,7 @@ EXPECTED = (
     | PERFORMANCE_PATHS
     | STORE_NETWORK_PATHS
     | ACTIVITY_PATHS
+    | OWNERSHIP_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -45,6 +47,7 @@ PUBLIC = {
     "/api/v1/auth/login/sms",
     "/api/v1/auth/refresh",
     "/api/v1/tenants",
+    *OWNERSHIP_PUBLIC,
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -124,6 +127,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Performance",
         "Store network",
         "Activity",
+        "Ownership",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

@@ -104,6 +104,9 @@ class Cluster:
             }
             if service == "identity":
                 env["JWT_PRIVATE_KEY"] = private_key
+            if service == "customers":
+                # Registration QR tokens (C2) are signed with this run's own secret.
+                env["REGISTRATION_QR_SECRET"] = uuid.uuid4().hex
             if service == "orders":
                 # Proof images (B4) on this run's own disk folder, URLs signed with a fresh secret.
                 env.update(
@@ -144,6 +147,14 @@ class Cluster:
                 last = exc
             time.sleep(0.3)
         raise RuntimeError(f"platform not ready: {last}\n{self.logs()}")
+
+    def run_job(self, service: str, *args: str) -> subprocess.CompletedProcess:
+        """Run `python -m <service>.jobs ...` as its own process with the service's environment
+        (what a CronJob does), e.g. run_job("customers", "pool-sweep", "--now", iso)."""
+        env = self.procs[service].env
+        return subprocess.run(
+            [sys.executable, "-m", f"{service}.jobs", *args], env=env, capture_output=True, text=True, timeout=120
+        )
 
     def logs(self) -> str:
         return "\n".join(p.tail() for p in self.procs.values())

@@ -20,6 +20,7 @@ from waitress.server import create_server
 
 from crm.identity.v1 import identity_pb2_grpc
 from crmkit.auth import TokenIssuer, TokenVerifier
+from crmkit.db import utcnow
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
 from crmkit.log import configure_logging
@@ -30,6 +31,8 @@ from crmkit.settings import Settings
 from launcher.config import SERVICES, LaunchConfig, local_secret, parse_args, signing_keys
 
 log = logging.getLogger("launcher")
+# The pool rules count days, so an hourly sweep is early enough (the CronJob runs hourly too).
+POOL_SWEEP_INTERVAL_SECONDS = float(os.environ.get("CRM_POOL_SWEEP_INTERVAL_SECONDS", "3600"))
 
 
 def _ensure_pg_database(url: str) -> None:
@@ -52,6 +55,7 @@ class Platform:
         self.relays = []
         self.children: list[subprocess.Popen] = []
         self.sms_server = None
+        self.stopping = threading.Event()
 
     def settings(self, service: str) -> Settings:
         return Settings(
@@ -102,7 +106,11 @@ class Platform:
             upgrade(Path(sys.modules[f"{service}.server"].__file__).parent / "migrations", url)
 
         self.runtimes["identity"] = identity.server.build(self.settings("identity"), redis=self.redis)
-        self.runtimes["customers"] = customers.server.build(self.settings("customers"))
+        self.runtimes["customers"] = customers.server.build(
+            self.settings("customers"),
+            registration_secret=os.environ.get("REGISTRATION_QR_SECRET")
+            or local_secret(self.cfg.var_dir, "registration-qr"),
+        )
         self.runtimes["messaging"] = messaging.server.build(self.settings("messaging"), sms_sender=self._sms_sender())
         self.runtimes["orders"] = orders.server.build(self.settings("orders"), file_store=self._file_store())
 
@@ -146,6 +154,23 @@ class Platform:
             }
             for (source, event_type), handler in handlers.items():
                 self.bus.subscribe(source, event_type, handler)
+        self.start_pool_sweeper()
+
+    def start_pool_sweeper(self, interval: float = POOL_SWEEP_INTERVAL_SECONDS) -> None:
+        """C3: what the Kubernetes CronJob does in a cluster (`python -m customers.jobs
+        pool-sweep`), here a background thread running the same use case periodically."""
+        from customers.service.pool_sweep import sweep_pool
+
+        db = self.runtimes["customers"].db
+
+        def _loop():
+            while not self.stopping.wait(interval):
+                try:
+                    sweep_pool(db.uow(), utcnow())
+                except Exception:
+                    log.exception("pool sweep failed; the next run tries again")
+
+        threading.Thread(target=_loop, name="pool-sweep", daemon=True).start()
 
     def gateway_app(self):
         from gateway.app import GatewayConfig, create_app
@@ -154,6 +179,7 @@ class Platform:
         return create_app(GatewayConfig.from_settings(settings, redis=self.redis))
 
     def stop(self) -> None:
+        self.stopping.set()
         for child in self.children:
             child.terminate()
         for server in self.servers:

@@ -27,6 +27,7 @@ SECRET_VARIABLES = {
     "SERVICE_TOKEN",
     "ALIYUN_ACCESS_KEY_ID",
     "ALIYUN_ACCESS_KEY_SECRET",
+    "REGISTRATION_QR_SECRET",
 }
 
 DEFAULTS = yaml.safe_load((CHART / "values.yaml").read_text())
@@ -72,12 +73,14 @@ def objects(docs: list[dict], kind: str) -> dict[str, dict]:
 
 
 def pod_spec(obj: dict) -> dict:
+    if obj.get("kind") == "CronJob":
+        obj = obj["spec"]["jobTemplate"]
     return obj["spec"]["template"]["spec"]
 
 
 def containers(docs: list[dict]):
     for obj in docs:
-        if obj["kind"] in ("Deployment", "Job"):
+        if obj["kind"] in ("Deployment", "Job", "CronJob"):
             spec = pod_spec(obj)
             for container in spec.get("initContainers", []) + spec["containers"]:
                 yield obj, container
@@ -230,7 +233,7 @@ def test_h4_peer_addresses_point_at_in_cluster_services(render):
     }
     assert addrs("crm-orders") == {"CUSTOMERS_ADDR": "crm-customers:50052"}
     assert addrs("crm-identity") == {"MESSAGING_ADDR": "crm-messaging:50053", "ORDERS_ADDR": "crm-orders:50054"}
-    assert addrs("crm-customers") == {}
+    assert addrs("crm-customers") == {"IDENTITY_ADDR": "crm-identity:50051"}
     assert addrs("crm-messaging") == addrs("crm-messaging-worker") == {"IDENTITY_ADDR": "crm-identity:50051"}
 
 
@@ -263,3 +266,44 @@ def test_h4_peer_that_is_not_deployed_fails_the_render(render, tmp_path):
 
     error = render(extra, expect_failure=True)
     assert 'identity needs peer "messaging"' in error
+
+
+def test_c3_pool_sweep_runs_as_a_cronjob_with_only_the_customers_database(render):
+    cronjobs = objects(render(), "CronJob")
+    job = cronjobs["crm-customers-pool-sweep"]
+    assert job["spec"]["schedule"] == "17 * * * *"
+    assert job["spec"]["concurrencyPolicy"] == "Forbid"
+    spec = pod_spec(job)
+    assert spec["restartPolicy"] == "Never"
+    [container] = spec["containers"]
+    assert container["command"] == ["python", "-m", "customers.jobs", "pool-sweep"]
+    assert container["image"].endswith("/customers:" + container["image"].rsplit(":", 1)[1])
+    env = env_of(container)
+    assert set(env) == {"LOG_LEVEL", "DATABASE_URL"}
+    assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == "crm-customers-db"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+
+
+def test_c3_cronjob_is_driven_by_values(render, tmp_path):
+    extra = tmp_path / "cron.yaml"
+    extra.write_text(
+        yaml.safe_dump({"cronJobs": {"customers-pool-sweep": {"enabled": True, "schedule": "*/5 * * * *"}}})
+    )
+    assert objects(render(extra), "CronJob")["crm-customers-pool-sweep"]["spec"]["schedule"] == "*/5 * * * *"
+    off = tmp_path / "off.yaml"
+    off.write_text(yaml.safe_dump({"cronJobs": {"customers-pool-sweep": {"enabled": False}}}))
+    assert objects(render(off), "CronJob") == {}
+    orphan = tmp_path / "orphan.yaml"
+    resources = {"requests": {"cpu": "10m", "memory": "64Mi"}}
+    job = {"enabled": True, "service": "nosuch", "job": "x", "schedule": "0 * * * *", "resources": resources}
+    orphan.write_text(yaml.safe_dump({"cronJobs": {"nosuch-x": job}}))
+    assert 'cron job nosuch-x runs in service "nosuch"' in render(orphan, expect_failure=True)
+
+
+def test_c2_customers_server_gets_the_registration_qr_secret_from_a_secret(render):
+    server = objects(render(), "Deployment")["crm-customers"]
+    env = env_of(pod_spec(server)["containers"][0])
+    assert env["REGISTRATION_QR_SECRET"]["valueFrom"]["secretKeyRef"] == {
+        "name": "crm-customers-registration",
+        "key": "qr-secret",
+    }

@@ -9,6 +9,7 @@ from gateway.api import (
     customers,
     notifications,
     orders,
+    ownership,
     performance,
     receivables,
     returns,
@@ -34,5 +35,6 @@ BLUEPRINTS = tuple(
         performance,
         store_network,
         activity,
+        ownership,
     )
 )

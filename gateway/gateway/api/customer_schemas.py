@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Dict, Integer, List, Nested, String
+from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
 from crm.customers.v1 import customers_pb2 as pb
@@ -51,6 +51,23 @@ class CustomerOut(Timestamped):
     fields = Dict(keys=String(), values=String(), metadata={"description": "Values of the configured fields"})
     registered_by_staff_id = String()
     level = String(metadata={"description": "Member level code; empty when none"})
+    tags = List(Nested("CustomerTagOut"), metadata={"description": "Tenant-defined tags (C12)"})
+    region = String(metadata={"description": "Region code, digits; empty when unknown"})
+    latitude = Float(allow_none=True, metadata={"description": "Shop location, WGS-84 degrees (C5)"})
+    longitude = Float(allow_none=True)
+    locked = Boolean(metadata={"description": "Never returned to the public pool automatically (C3)"})
+    owned_since = DateTime(allow_none=True, metadata={"description": "Since when the salesperson holds it"})
+
+
+class CustomerTagOut(Schema):
+    id = String(required=True)
+    name = String()
+    colour = String(metadata={"description": "#RRGGBB or empty"})
+
+
+REGION = Regexp(r"^\d{2,12}$", error="validation.invalid")
+LATITUDE = Range(min=-90, max=90, error="validation.invalid")
+LONGITUDE = Range(min=-180, max=180, error="validation.invalid")
 
 
 class CustomerIn(Schema):
@@ -67,10 +84,27 @@ class CustomerIn(Schema):
         validate=Length(max=64), metadata={"description": "Managers only: register for a colleague"}
     )
     level = String(validate=Length(max=20), metadata={"description": "Member level code, e.g. A or VIP"})
+    region = String(validate=REGION, metadata={"description": "Region code (2 to 12 digits)"})
+    latitude = Float(validate=LATITUDE, metadata={"description": "With longitude: the shop's location"})
+    longitude = Float(validate=LONGITUDE)
+
+
+class CustomerUpdateIn(Schema):
+    """Only the keys sent change; `fields` entries set a value ("" removes it)."""
+
+    name = text(32, min_len=1)
+    phone = String(validate=PHONE)
+    fields = Dict(keys=String(validate=FIELD_KEY), values=String(validate=Length(max=500)), load_default=dict)
+    level = String(validate=Length(max=20))
+    region = String(validate=Regexp(r"^(\d{2,12})?$", error="validation.invalid"))
+    latitude = Float(validate=LATITUDE)
+    longitude = Float(validate=LONGITUDE)
+    clear_location = Boolean(load_default=False)
 
 
 class CustomerQuery(PageQuery):
     q = String(load_default="", validate=Length(max=64), metadata={"description": "Name (partial) or phone (prefix)"})
+    tag_id = String(load_default="", validate=Length(max=36), metadata={"description": "Only customers with this tag"})
 
 
 class CustomerListOut(Schema):
@@ -101,4 +135,10 @@ def customer_dict(customer) -> dict:
         "registered_by_staff_id": customer.registered_by_staff_id,
         "level": customer.level,
         "created_at": timestamp(customer, "created_at"),
+        "tags": [{"id": t.id, "name": t.name, "colour": t.colour} for t in customer.tags],
+        "region": customer.region,
+        "latitude": customer.latitude if customer.HasField("latitude") else None,
+        "longitude": customer.longitude if customer.HasField("longitude") else None,
+        "locked": customer.locked,
+        "owned_since": timestamp(customer, "owned_since"),
     }

@@ -18,6 +18,7 @@ from gateway.api.customer_schemas import (
     CustomerListOut,
     CustomerOut,
     CustomerQuery,
+    CustomerUpdateIn,
     customer_dict,
     field_dict,
 )
@@ -83,7 +84,14 @@ def register_customer(body):
         store_id=body.get("store_id", ""),
         owner_staff_id=body.get("owner_staff_id", ""),
         level=body.get("level", ""),
+        region=body.get("region", ""),
     )
+    if "latitude" in body or "longitude" in body:
+        # Both or neither: the service names the missing one.
+        if "latitude" in body:
+            request.latitude = body["latitude"]
+        if "longitude" in body:
+            request.longitude = body["longitude"]
     return customer_dict(call("customers", "RegisterCustomer", request))
 
 
@@ -99,7 +107,9 @@ def list_customers(query):
     `see_all_customers` see all of the tenant's.
     """
     request = pb.ListCustomersRequest(
-        page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]), query=query["q"].strip()
+        page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+        query=query["q"].strip(),
+        tag_id=query["tag_id"].strip(),
     )
     reply = call("customers", "ListCustomers", request)
     return {"customers": [customer_dict(c) for c in reply.customers], "page": page_out(reply.page)}
@@ -112,3 +122,21 @@ def list_customers(query):
 def get_customer(customer_id):
     """Get one customer"""
     return customer_dict(call("customers", "GetCustomer", pb.GetCustomerRequest(id=customer_id)))
+
+
+@bp.patch("/customers/<string:customer_id>")
+@bp.doc(operation_id="updateCustomer", security=SECURED, responses=[400, 401, 403, 404, 409, 422, 429, 503])
+@staff_only
+@bp.input(CustomerUpdateIn, arg_name="body")
+@bp.output(CustomerOut)
+def update_customer(customer_id, body):
+    """Change a customer's profile
+
+    Only the keys sent change. Configured fields are checked again on the result (a required
+    field cannot be removed); `latitude` and `longitude` go together, `clear_location` removes them.
+    """
+    request = pb.UpdateCustomerRequest(id=customer_id, fields=body["fields"], clear_location=body["clear_location"])
+    for name in ("name", "phone", "level", "region", "latitude", "longitude"):
+        if name in body:
+            setattr(request, name, body[name])
+    return customer_dict(call("customers", "UpdateCustomer", request))

@@ -60,3 +60,48 @@ class MessageKeys:
     VISIT_ALREADY_DONE = "error.visit_already_done"
     DUPLICATE_RESOLVED = "error.duplicate_resolved"
     DUPLICATE_IS_COLLISION = "error.duplicate_is_collision"
+
+
+class OwnershipCodes:
+    """C2, C3, C5, C12 codes (kept apart so the areas merge without touching each other)."""
+
+    # InvalidInput
+    TAG_INPUT_INVALID = "TAG_INPUT_INVALID"
+    SETTINGS_INPUT_INVALID = "CUSTOMER_SETTINGS_INVALID"
+    OWNERSHIP_INPUT_INVALID = "OWNERSHIP_INPUT_INVALID"  # reason, staff id, location search
+    REGISTRATION_TOKEN_INVALID = "REGISTRATION_TOKEN_INVALID"  # forged, malformed or expired QR token
+    # NotFound
+    TAG_NOT_FOUND = "TAG_NOT_FOUND"
+    APPLICATION_NOT_FOUND = "REGISTRATION_APPLICATION_NOT_FOUND"
+    # AlreadyExists
+    TAG_NAME_TAKEN = "TAG_NAME_TAKEN"
+    # Conflict (409)
+    CUSTOMER_NOT_IN_POOL = "CUSTOMER_NOT_IN_POOL"  # someone holds it (e.g. another claimer won)
+    CUSTOMER_ALREADY_IN_POOL = "CUSTOMER_ALREADY_IN_POOL"
+    RECLAIM_COOLDOWN = "CUSTOMER_RECLAIM_COOLDOWN"  # the previous owner must wait
+    APPLICATION_ALREADY_REVIEWED = "REGISTRATION_APPLICATION_REVIEWED"
+    APPLICATION_PENDING = "REGISTRATION_APPLICATION_PENDING"  # the phone already waits for review
+    # QuotaExceeded (429)
+    HOLD_LIMIT_REACHED = "CUSTOMER_HOLD_LIMIT_REACHED"
+    DAILY_CLAIM_LIMIT_REACHED = "CUSTOMER_DAILY_CLAIM_LIMIT_REACHED"
+    # PermissionDenied
+    MANAGERS_ONLY = "CUSTOMER_MANAGERS_ONLY"  # tags, settings, transfer, lock, review
+    NOT_YOUR_CUSTOMER = "CUSTOMER_NOT_YOURS"  # releasing a colleague's customer
+    # Unavailable
+    REGISTRATION_QR_NOT_CONFIGURED = "REGISTRATION_QR_NOT_CONFIGURED"
+    STAFF_DIRECTORY_UNAVAILABLE = "STAFF_DIRECTORY_UNAVAILABLE"  # no identity client configured
+
+
+class OwnershipMessageKeys:
+    TAG_NOT_FOUND = "error.tag_not_found"
+    TAG_NAME_TAKEN = "error.tag_name_taken"
+    REGISTRATION_TOKEN_INVALID = "error.registration_token_invalid"
+    APPLICATION_NOT_FOUND = "error.registration_application_not_found"
+    APPLICATION_ALREADY_REVIEWED = "error.registration_application_reviewed"
+    APPLICATION_PENDING = "error.registration_application_pending"
+    CUSTOMER_NOT_IN_POOL = "error.customer_not_in_pool"
+    CUSTOMER_ALREADY_IN_POOL = "error.customer_already_in_pool"
+    RECLAIM_COOLDOWN = "error.customer_reclaim_cooldown"
+    HOLD_LIMIT_REACHED = "error.customer_hold_limit_reached"
+    DAILY_CLAIM_LIMIT_REACHED = "error.customer_daily_claim_limit_reached"
+    REGISTRATION_QR_NOT_CONFIGURED = "error.registration_qr_not_configured"

@@ -15,8 +15,10 @@ from crmkit.paging import page_from_proto
 from customers import service
 from customers.domain import fields as kinds
 from customers.domain.fields import FieldDefinition
+from customers.domain.profile import UpdateCustomer
 from customers.domain.registration import RegisterCustomer
 from customers.service.fields import DefineCustomerField
+from customers.service.profile import update_customer
 from customers.service.views import CustomerView
 
 FULL_NAME = "crm.customers.v1.CustomersService"
@@ -44,6 +46,12 @@ def field_to_proto(d: FieldDefinition) -> customers_pb2.CustomerField:
 def customer_to_proto(c: CustomerView) -> customers_pb2.Customer:
     created = Timestamp()
     created.FromDatetime(c.created_at)
+    extra = {}
+    if c.latitude is not None and c.longitude is not None:
+        extra.update(latitude=c.latitude, longitude=c.longitude)
+    if c.owned_since is not None:
+        extra["owned_since"] = Timestamp()
+        extra["owned_since"].FromDatetime(c.owned_since)
     return customers_pb2.Customer(
         id=c.id,
         tenant_id=c.tenant_id,
@@ -55,7 +63,16 @@ def customer_to_proto(c: CustomerView) -> customers_pb2.Customer:
         registered_by_staff_id=c.registered_by_staff_id,
         created_at=created,
         level=c.level,
+        tags=[customers_pb2.CustomerTag(id=t.id, name=t.name, colour=t.colour) for t in c.tags],
+        region=c.region,
+        locked=c.locked,
+        **extra,
     )
+
+
+def _optional(request, name: str):
+    """A proto3 `optional` field's value, or None when the client did not set it."""
+    return getattr(request, name) if request.HasField(name) else None
 
 
 class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
@@ -89,6 +106,9 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
             store_id=request.store_id,
             owner_staff_id=request.owner_staff_id,
             level=request.level,
+            region=request.region,
+            latitude=_optional(request, "latitude"),
+            longitude=_optional(request, "longitude"),
         )
         view = service.register_customer(self.db.uow(), require_actor(), cmd, now=self.clock())
         return customer_to_proto(view)
@@ -99,11 +119,25 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
     def ListCustomers(self, request, context):
         actor = require_actor()
         page = page_from_proto(request.page)
-        result = service.list_customers(self.db.uow(), actor, page, request.query)
+        result = service.list_customers(self.db.uow(), actor, page, request.query, request.tag_id)
         return customers_pb2.ListCustomersResponse(
             customers=[customer_to_proto(c) for c in result.customers],
             page=page.info(result.total),
         )
+
+    def UpdateCustomer(self, request, context):
+        cmd = UpdateCustomer(
+            customer_id=request.id,
+            name=_optional(request, "name"),
+            phone=_optional(request, "phone"),
+            fields=dict(request.fields),
+            level=_optional(request, "level"),
+            region=_optional(request, "region"),
+            latitude=_optional(request, "latitude"),
+            longitude=_optional(request, "longitude"),
+            clear_location=request.clear_location,
+        )
+        return customer_to_proto(update_customer(self.db.uow(), require_actor(), cmd, now=self.clock()))
 
 
 def registration(db: Database, *, clock: Callable[[], datetime] = utcnow) -> ServiceRegistration:

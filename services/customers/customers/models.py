@@ -42,6 +42,8 @@ class CustomerRow(TenantScoped, Base):
         Index("ix_customers_tenant_owner_created", "tenant_id", "owner_staff_id", "created_at"),
         # A manager's list of the whole tenant, newest first.
         Index("ix_customers_tenant_created", "tenant_id", "created_at"),
+        # "Near me" (C5): a bounding box on latitude within the tenant, then exact distance.
+        Index("ix_customers_tenant_location", "tenant_id", "latitude", "longitude"),
     )
 
     name: Mapped[str] = mapped_column(String(50))
@@ -214,3 +216,72 @@ class DuplicateRow(TenantScoped, Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     resolved_by_staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+# --- Ownership, public pool, registration QR (C2, C3, C5) ---
+
+
+class CustomerSettingsRow(TenantScoped, Base):
+    """One row per tenant (absent: every rule off, registrations reviewed). Zero switches a
+    pool rule off."""
+
+    __tablename__ = "customer_settings"
+    __table_args__ = (UniqueConstraint("tenant_id", name="uq_customer_settings_tenant"),)
+
+    auto_approve_registrations: Mapped[bool] = mapped_column(Boolean, default=False)
+    pool_followup_days: Mapped[int] = mapped_column(Integer, default=0)
+    pool_order_days: Mapped[int] = mapped_column(Integer, default=0)
+    pool_warning_days: Mapped[int] = mapped_column(Integer, default=0)
+    max_customers_held: Mapped[int] = mapped_column(Integer, default=0)
+    max_claims_per_day: Mapped[int] = mapped_column(Integer, default=0)
+    reclaim_cooldown_days: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OwnershipChangeRow(TenantScoped, Base):
+    """Owner history (C3): every change of a customer's salesperson, oldest first per customer.
+    Also answers the daily claim cap and the reclaim cooldown."""
+
+    __tablename__ = "ownership_changes"
+    __table_args__ = (
+        Index("ix_ownership_changes_customer", "tenant_id", "customer_id", "created_at"),
+        # Claims of one salesperson today (daily cap).
+        Index("ix_ownership_changes_to_staff", "tenant_id", "to_staff_id", "action", "created_at"),
+    )
+
+    customer_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(20))
+    from_staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    to_staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    by_staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class PoolWarningRow(Base):
+    """A reminder sent for one customer's return deadline: each deadline is warned once."""
+
+    __tablename__ = "pool_warnings"
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RegistrationApplicationRow(TenantScoped, Base):
+    """A customer's application through a salesperson's registration QR (C2)."""
+
+    __tablename__ = "registration_applications"
+    __table_args__ = (Index("ix_registration_applications_status", "tenant_id", "status", "created_at"),)
+
+    salesperson_id: Mapped[str] = mapped_column(String(36))
+    store_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(20))
+    fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    # pending, approved, rejected
+    status: Mapped[str] = mapped_column(String(10))
+    reject_reason: Mapped[str] = mapped_column(String(200), default="")
+    customer_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    reviewed_by_staff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

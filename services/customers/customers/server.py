@@ -4,27 +4,50 @@ from __future__ import annotations
 
 from crmkit.db import Database
 from crmkit.runtime import ServiceRuntime, serve
-from crmkit.settings import Settings
+from crmkit.settings import Settings, env
+from customers import grpc_api_ownership
 from customers.grpc_api import registration
 from customers.grpc_api_activity import activity_registration
 from customers.models import Outbox, ProcessedEvent
+from customers.staff_directory import identity_directory
 
 SERVICE = "customers"
 DEFAULT_GRPC_PORT = 50052
 
 
-def build(settings: Settings) -> ServiceRuntime:
-    """Wire the database and the servicer; connects to nothing until the first call."""
+# HMAC key of registration QR tokens (C2); only this service signs and verifies them.
+REGISTRATION_SECRET_ENV = "REGISTRATION_QR_SECRET"
+
+
+def build(settings: Settings, *, registration_secret: str | None = None) -> ServiceRuntime:
+    """Wire the database and the servicers; connects to nothing until the first call. Without a
+    registration secret the QR methods answer UNAVAILABLE (main() refuses to start without)."""
     settings.require("database_url")
     db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
-    return ServiceRuntime(service=SERVICE, db=db, registrations=[registration(db), activity_registration(db)])
+    secret = registration_secret or env(REGISTRATION_SECRET_ENV)
+    # Transfers (C3) check the colleague with identity; without IDENTITY_ADDR and a service
+    # token (some tests) TransferCustomer answers UNAVAILABLE. main() requires both.
+    staff = None
+    if "identity" in settings.peers and settings.service_token:
+        staff = identity_directory(settings.peer("identity"), settings.service_token)
+    return ServiceRuntime(
+        service=SERVICE,
+        db=db,
+        registrations=[
+            registration(db),
+            grpc_api_ownership.registration(db, registration_secret=secret.encode() if secret else None, staff=staff),
+            activity_registration(db),
+        ],
+        closers=[staff.close] if staff else [],
+    )
 
 
 def main() -> None:
     settings = Settings.from_env(SERVICE, default_grpc_port=DEFAULT_GRPC_PORT)
     # Check everything before opening anything: a missing key must stop startup, not the first call.
-    settings.require("database_url", "jwt_public_key")
-    serve(build(settings), settings)
+    settings.require("database_url", "jwt_public_key", "service_token")
+    settings.peer("identity")
+    serve(build(settings, registration_secret=env(REGISTRATION_SECRET_ENV, required=True)), settings)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from .domain.notifications import (
     parse_customer_registered,
     parse_duplicate_collision,
 )
+from .domain.ownership_notifications import NEEDS_STORE_MANAGERS, ownership_notifications, parse_ownership_event
 from .service.notifications import add_notifications
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,28 @@ def on_customer_registered(uow: UnitOfWork, event: Event, *, identity, now: Call
     drafts = customer_registered_notifications(customer, managers)
     with uow:
         if not uow.claim_event(event.event_id, "messaging.on_customer_registered"):
+            return 0
+        add_notifications(uow, event.tenant_id, event.event_id, drafts, now=now())
+        uow.commit()
+    return len(drafts)
+
+
+def on_ownership_event(uow: UnitOfWork, event: Event, *, identity, now: Callable[[], datetime] = utcnow) -> int:
+    """C2/C3: ownership changes and registration applications become notifications to the
+    people concerned (domain/ownership_notifications.py). Idempotent per event like the rest."""
+    try:
+        notice = parse_ownership_event(event.type, event.data)
+    except MalformedEvent as exc:
+        log.error("ignoring %s %s: %s", event.type, event.event_id, exc)
+        return 0
+    if notice is None:
+        return 0
+    managers = []
+    if notice.type in NEEDS_STORE_MANAGERS and notice.store_id:
+        managers = store_manager_ids(identity, event.tenant_id, notice.store_id)
+    drafts = ownership_notifications(notice, managers)
+    with uow:
+        if not uow.claim_event(event.event_id, f"messaging.on_{event.type}"):
             return 0
         add_notifications(uow, event.tenant_id, event.event_id, drafts, now=now())
         uow.commit()

@@ -71,6 +71,35 @@ class MessagingWorker:
         handlers = subscriptions(self.db, self.identity)
         return consume(SERVICE, body, handlers[("customers", "duplicate_collision")])
 
+    # C2 C3: ownership changes and registration applications (one nameko queue per event type).
+    @event_handler("customers", "customer_released", requeue_on_error=True)
+    def on_customer_released(self, body):
+        return self._ownership(body, "customer_released")
+
+    @event_handler("customers", "customer_claimed", requeue_on_error=True)
+    def on_customer_claimed(self, body):
+        return self._ownership(body, "customer_claimed")
+
+    @event_handler("customers", "customer_transferred", requeue_on_error=True)
+    def on_customer_transferred(self, body):
+        return self._ownership(body, "customer_transferred")
+
+    @event_handler("customers", "customer_returned_to_pool", requeue_on_error=True)
+    def on_customer_returned_to_pool(self, body):
+        return self._ownership(body, "customer_returned_to_pool")
+
+    @event_handler("customers", "pool_return_warning", requeue_on_error=True)
+    def on_pool_return_warning(self, body):
+        return self._ownership(body, "pool_return_warning")
+
+    @event_handler("customers", "registration_applied", requeue_on_error=True)
+    def on_registration_applied(self, body):
+        return self._ownership(body, "registration_applied")
+
+    def _ownership(self, body, event_type):
+        handlers = subscriptions(self.db, self.identity)
+        return consume(SERVICE, body, handlers[("customers", event_type)])
+
 
 def main() -> None:
     settings = _settings()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from crmkit.auth import Actor
 from crmkit.errors import InvalidInput, PermissionDenied
 from customers.domain.fields import FieldDefinition, field_value_errors
+from customers.domain.geo import location_errors
 from customers.errors import Codes, MessageKeys
 
 OWNER = "owner"
@@ -24,6 +25,8 @@ NAME_MAX = 50
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 # A member level code: short, letters, digits, underscore or Chinese (e.g. "A", "VIP", "金卡").
 LEVEL_PATTERN = re.compile(r"[0-9A-Za-z_\u4e00-\u9fff]{1,20}")
+# Administrative division codes: 2 (province) to 12 digits (village).
+REGION_PATTERN = re.compile(r"^\d{2,12}$")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,10 @@ class RegisterCustomer:
     store_id: str = ""
     owner_staff_id: str = ""
     level: str = ""
+    # C5: region code and shop location (both coordinates or neither).
+    region: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,9 @@ class Registration:
     store_id: str | None
     registered_by_staff_id: str
     level: str = ""
+    region: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 def check_registrar(actor: Actor) -> str:
@@ -108,8 +118,12 @@ def register(actor: Actor, cmd: RegisterCustomer, definitions: Iterable[FieldDef
     level = cmd.level.strip()
     if level and not LEVEL_PATTERN.fullmatch(level):
         errors["level"] = "validation.invalid"
+    region = cmd.region.strip()
+    if region and not REGION_PATTERN.fullmatch(region):
+        errors["region"] = "validation.invalid"
+    errors.update(location_errors(cmd.latitude, cmd.longitude))
     clean, field_errors = field_value_errors(definitions, cmd.fields)
     errors.update(field_errors)
     if errors:
         raise InvalidInput(Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
-    return Registration(name, phone, clean, owner, store, registrar, level)
+    return Registration(name, phone, clean, owner, store, registrar, level, region, cmd.latitude, cmd.longitude)

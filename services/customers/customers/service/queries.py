@@ -11,7 +11,8 @@ from crmkit.paging import Page
 from customers.domain.paging import search_query
 from customers.domain.visibility import scope_for
 from customers.errors import Codes, MessageKeys
-from customers.models import CustomerRow
+from customers.models import CustomerRow, CustomerTagRow
+from customers.service.tags import tags_of
 from customers.service.views import CustomerPage, CustomerView, customer_view
 
 
@@ -28,14 +29,14 @@ def get_customer(uow: UnitOfWork, actor: Actor, customer_id: str) -> CustomerVie
         )
         if row is None or not scope.allows(row.owner_staff_id):
             raise _not_found(customer_id)
-        return customer_view(row)
+        return customer_view(row, tags_of(uow.session, actor.tenant_id, [row.id]).get(row.id, ()))
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _visible(actor: Actor, query: str) -> Select:
+def _visible(actor: Actor, query: str, tag_id: str = "") -> Select:
     scope = scope_for(actor)
     stmt = select(CustomerRow).where(CustomerRow.tenant_id == actor.tenant_id)
     if not scope.sees_all:
@@ -48,12 +49,24 @@ def _visible(actor: Actor, query: str) -> Select:
                 CustomerRow.phone.like(f"{pattern}%", escape="\\"),
             )
         )
+    if tag_id:
+        # C12: served by ix_customer_tags_tenant_tag.
+        stmt = stmt.where(
+            select(CustomerTagRow.customer_id)
+            .where(
+                CustomerTagRow.tenant_id == actor.tenant_id,
+                CustomerTagRow.tag_id == tag_id,
+                CustomerTagRow.customer_id == CustomerRow.id,
+            )
+            .exists()
+        )
     return stmt
 
 
-def list_customers(uow: UnitOfWork, actor: Actor, page: Page, query: str = "") -> CustomerPage:
-    """Newest first; `query` matches the name anywhere (any case) or the phone from its start."""
-    stmt = _visible(actor, search_query(query))
+def list_customers(uow: UnitOfWork, actor: Actor, page: Page, query: str = "", tag_id: str = "") -> CustomerPage:
+    """Newest first; `query` matches the name anywhere (any case) or the phone from its start;
+    `tag_id` keeps those carrying the tag."""
+    stmt = _visible(actor, search_query(query), tag_id.strip())
     with uow:
         total = uow.session.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = uow.session.scalars(
@@ -61,4 +74,5 @@ def list_customers(uow: UnitOfWork, actor: Actor, page: Page, query: str = "") -
             .offset(page.offset)
             .limit(page.page_size)
         ).all()
-        return CustomerPage([customer_view(r) for r in rows], page.page, page.page_size, total)
+        tags = tags_of(uow.session, actor.tenant_id, [r.id for r in rows])
+        return CustomerPage([customer_view(r, tags.get(r.id, ())) for r in rows], page.page, page.page_size, total)

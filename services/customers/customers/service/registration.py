@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import AlreadyExists
-from customers.domain.registration import RegisterCustomer, register
+from customers.domain.registration import RegisterCustomer, Registration, register
 from customers.errors import Codes, MessageKeys
-from customers.models import UQ_CUSTOMER_PHONE, CustomerChangeRow, CustomerRow
+from customers.models import UQ_CUSTOMER_PHONE, CustomerChangeRow, CustomerRow, OwnershipChangeRow
 from customers.service.fields import load_definitions
 from customers.service.views import CustomerView, customer_view
 
@@ -37,17 +37,25 @@ def register_customer(uow: UnitOfWork, actor: Actor, cmd: RegisterCustomer, *, n
 def add_customer(uow: UnitOfWork, actor: Actor, cmd: RegisterCustomer, *, now: datetime) -> CustomerView:
     """The registration inside a transaction the caller owns (and commits): converting a lead
     (C7) registers its customer in the same transaction that closes the lead."""
-    session = uow.session
     # Definitions are read in the same transaction as the insert, so the values are checked
     # against what the tenant has configured now, not what a form was built from.
-    reg = register(actor, cmd, load_definitions(session, actor.tenant_id))
+    reg = register(actor, cmd, load_definitions(uow.session, actor.tenant_id))
+    return insert_customer(uow, actor.tenant_id, reg, actor_kind=actor.kind, actor_id=actor.subject_id, now=now)
+
+
+def insert_customer(
+    uow: UnitOfWork, tenant_id: str, reg: Registration, *, actor_kind: str, actor_id: str, now: datetime
+) -> CustomerView:
+    """Inside the caller's transaction: the customer, its change-log and owner-history rows and
+    the `customer_registered` event (on-the-spot registration and approved QR applications)."""
+    session = uow.session
     taken = session.scalar(
-        select(CustomerRow.id).where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.phone == reg.phone)
+        select(CustomerRow.id).where(CustomerRow.tenant_id == tenant_id, CustomerRow.phone == reg.phone)
     )
     if taken:
         raise _phone_taken()
     row = CustomerRow(
-        tenant_id=actor.tenant_id,
+        tenant_id=tenant_id,
         name=reg.name,
         phone=reg.phone,
         owner_staff_id=reg.owner_staff_id,
@@ -55,6 +63,11 @@ def add_customer(uow: UnitOfWork, actor: Actor, cmd: RegisterCustomer, *, now: d
         fields=reg.fields,
         registered_by_staff_id=reg.registered_by_staff_id,
         level=reg.level,
+        region=reg.region,
+        latitude=reg.latitude,
+        longitude=reg.longitude,
+        # The pool rules' clock (C3) starts when the salesperson gets the customer.
+        owned_since=now if reg.owner_staff_id else None,
         created_at=now,
     )
     session.add(row)
@@ -69,18 +82,30 @@ def add_customer(uow: UnitOfWork, actor: Actor, cmd: RegisterCustomer, *, now: d
     view = customer_view(row)
     session.add(
         CustomerChangeRow(
-            tenant_id=actor.tenant_id,
-            actor_kind=actor.kind,
-            actor_id=actor.subject_id,
+            tenant_id=tenant_id,
+            actor_kind=actor_kind,
+            actor_id=actor_id,
             action="registered",
             customer_id=row.id,
             after=_snapshot(view),
             created_at=now,
         )
     )
+    if reg.owner_staff_id:
+        session.add(
+            OwnershipChangeRow(
+                tenant_id=tenant_id,
+                customer_id=row.id,
+                action="registered",
+                to_staff_id=reg.owner_staff_id,
+                by_staff_id=reg.registered_by_staff_id,
+                reason="",
+                created_at=now,
+            )
+        )
     uow.publish(
         CUSTOMER_REGISTERED,
-        actor.tenant_id,
+        tenant_id,
         {
             "customer_id": view.id,
             "name": view.name,
@@ -102,4 +127,7 @@ def _snapshot(view: CustomerView) -> dict:
         "fields": view.fields,
         "registered_by_staff_id": view.registered_by_staff_id,
         "level": view.level,
+        "region": view.region,
+        "latitude": view.latitude,
+        "longitude": view.longitude,
     }

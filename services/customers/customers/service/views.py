@@ -21,6 +21,20 @@ class CustomerView:
     registered_by_staff_id: str
     created_at: datetime
     level: str = ""
+    # C3 C5 C12: region, shop location, lock, since when the owner holds it, tags.
+    region: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    locked: bool = False
+    owned_since: datetime | None = None
+    tags: tuple[TagRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class TagRef:
+    id: str
+    name: str
+    colour: str
 
 
 @dataclass(frozen=True)
@@ -31,7 +45,7 @@ class CustomerPage:
     total: int
 
 
-def customer_view(row: CustomerRow) -> CustomerView:
+def customer_view(row: CustomerRow, tags: tuple[TagRef, ...] = ()) -> CustomerView:
     return CustomerView(
         id=row.id,
         tenant_id=row.tenant_id,
@@ -43,6 +57,12 @@ def customer_view(row: CustomerRow) -> CustomerView:
         registered_by_staff_id=row.registered_by_staff_id,
         created_at=row.created_at,
         level=row.level or "",
+        region=row.region or "",
+        latitude=row.latitude,
+        longitude=row.longitude,
+        locked=bool(row.locked),
+        owned_since=row.owned_since,
+        tags=tags,
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from crmkit.errors import Unavailable
 from crmkit.events import Event
 from messaging import handlers
+from messaging.domain.ownership_notifications import OWNERSHIP_EVENTS
 from messaging.handlers import on_customer_registered
 from messaging.models import Notification, ProcessedEvent
 from messaging.subscriptions import subscriptions
@@ -131,7 +132,9 @@ def test_f4_malformed_event_is_acknowledged_without_effect(db, identity):
 def test_f4_subscriptions_route_customer_registered_to_the_handler(db, identity):
     tenant = ref("t")
     routes = subscriptions(db, identity)
-    assert set(routes) == {("customers", "customer_registered"), ("customers", "duplicate_collision")}
+    assert set(routes) == {("customers", "customer_registered"), ("customers", "duplicate_collision")} | {
+        ("customers", event_type) for event_type in OWNERSHIP_EVENTS
+    }
     routes[("customers", "customer_registered")](registered(tenant, owner="s9"))
     assert [r[0] for r in notifications_of(db, tenant)] == ["s9"]
 

@@ -1,0 +1,455 @@
+"""Tags (C12), the customer record (C1), registration QR and its public form (C2), ownership
+and the public pool (C3), map mode (C5)."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from apiflask import APIBlueprint
+from flask import Response, request
+
+from crm.common.v1 import common_pb2
+from crm.customers.v1 import customers_pb2 as cpb
+from crm.customers.v1 import ownership_pb2 as pb
+from crm.identity.v1 import identity_pb2 as ipb
+from crm.orders.v1 import orders_pb2 as opb
+from crmkit.errors import DomainError, PermissionDenied, Unavailable
+from crmkit.settings import env
+from gateway.api.common import SECURED, call, page_out, timestamp
+from gateway.api.customer_schemas import CustomerOut, customer_dict, field_dict
+from gateway.api.order_schemas import ORDER_STATUSES, fen_of, word
+from gateway.api.ownership_schemas import (
+    APPLICATION_STATUSES,
+    ApplicationIn,
+    ApplicationListOut,
+    ApplicationOut,
+    ApplicationQuery,
+    ChangedOut,
+    CustomerRecordOut,
+    LockIn,
+    NearbyOut,
+    NearbyQuery,
+    OwnershipHistoryOut,
+    PoolOut,
+    PoolQuery,
+    PublicApplicationOut,
+    QrOut,
+    QrQuery,
+    ReasonIn,
+    RegistrationFormOut,
+    SettingsIn,
+    SettingsOut,
+    TagCustomersIn,
+    TagIn,
+    TagOut,
+    TagsOut,
+    TransferIn,
+    application_dict,
+    change_dict,
+    qr_dict,
+    settings_dict,
+    tag_dict,
+)
+from gateway.auth import staff_only
+from gateway.idempotency import idempotent
+from gateway.ratelimit import public_limit
+
+bp = APIBlueprint("ownership", __name__, tag="Ownership", url_prefix="/api/v1")
+ERRORS = [400, 401, 403, 404, 409, 429, 503]
+PUBLIC_ERRORS = [400, 404, 409, 422, 429, 503]
+PUBLIC_REGISTRATION_PATH = "api/v1/public/registrations"
+# Shown for what the record cannot show yet: the coupons service (points, balance, coupons) is
+# not deployed. Never zeros: a zero balance is a fact, this is an absence.
+NOT_DEPLOYED = {"available": False, "reason": "service_not_deployed"}
+RECORD_ORDERS = 10
+
+
+def own(method: str, request_message):
+    return call("ownership", method, request_message)
+
+
+# --- Tags (C12) ---
+
+
+@bp.get("/customer-tags")
+@bp.doc(operation_id="listCustomerTags", security=SECURED, responses=[401, 403, 429, 503])
+@staff_only
+@bp.output(TagsOut)
+def list_tags():
+    """List the tenant's tags with how many customers carry each"""
+    return {"tags": [tag_dict(t) for t in own("ListTags", pb.ListTagsRequest()).tags]}
+
+
+@bp.post("/customer-tags")
+@bp.doc(operation_id="createCustomerTag", security=SECURED, responses=ERRORS)
+@staff_only
+@idempotent
+@bp.input(TagIn, arg_name="body")
+@bp.output(TagOut, status_code=201)
+def create_tag(body):
+    """Create a tag (owner or store manager)"""
+    return tag_dict(own("CreateTag", pb.CreateTagRequest(name=body["name"], colour=body["colour"])))
+
+
+@bp.put("/customer-tags/<string:tag_id>")
+@bp.doc(operation_id="updateCustomerTag", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.input(TagIn, arg_name="body")
+@bp.output(TagOut)
+def update_tag(tag_id, body):
+    """Rename a tag or change its colour (owner or store manager)"""
+    return tag_dict(own("UpdateTag", pb.UpdateTagRequest(id=tag_id, name=body["name"], colour=body["colour"])))
+
+
+@bp.delete("/customer-tags/<string:tag_id>")
+@bp.doc(operation_id="deleteCustomerTag", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.output({}, status_code=204)
+def delete_tag(tag_id):
+    """Delete a tag; it is taken off every customer"""
+    own("DeleteTag", pb.DeleteTagRequest(id=tag_id))
+    return ""
+
+
+@bp.post("/customer-tags/apply")
+@bp.doc(operation_id="tagCustomers", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.input(TagCustomersIn, arg_name="body")
+@bp.output(ChangedOut)
+def tag_customers(body):
+    """Put tags on customers, in bulk (customers the caller can see)"""
+    reply = own("TagCustomers", pb.TagCustomersRequest(tag_ids=body["tag_ids"], customer_ids=body["customer_ids"]))
+    return {"changed": reply.changed}
+
+
+@bp.post("/customer-tags/remove")
+@bp.doc(operation_id="untagCustomers", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.input(TagCustomersIn, arg_name="body")
+@bp.output(ChangedOut)
+def untag_customers(body):
+    """Take tags off customers, in bulk"""
+    reply = own("UntagCustomers", pb.TagCustomersRequest(tag_ids=body["tag_ids"], customer_ids=body["customer_ids"]))
+    return {"changed": reply.changed}
+
+
+# --- The customer record (C1) ---
+
+
+def _trade_history(customer_id: str) -> dict:
+    """The customer's latest orders from the orders service; unavailable (not empty) when it
+    cannot answer or the caller may not read orders."""
+    try:
+        reply = call(
+            "orders",
+            "ListOrders",
+            opb.ListOrdersRequest(
+                customer_id=customer_id, page=common_pb2.PageRequest(page=1, page_size=RECORD_ORDERS)
+            ),
+        )
+    except Unavailable:
+        return {"available": False, "reason": "service_unavailable", "orders": [], "total": 0}
+    except PermissionDenied:
+        return {"available": False, "reason": "not_permitted", "orders": [], "total": 0}
+    orders = [
+        {
+            "id": o.id,
+            "number": o.number,
+            "status": word(ORDER_STATUSES, o.status),
+            "total_fen": fen_of(o, "total"),
+            "debt_fen": fen_of(o, "debt"),
+            "submitted_at": timestamp(o, "submitted_at"),
+        }
+        for o in reply.orders
+    ]
+    return {"available": True, "reason": "", "orders": orders, "total": reply.page.total}
+
+
+def _owner(staff_id: str | None) -> dict | None:
+    """The holding salesperson with their name from identity; the name stays None when identity
+    cannot answer or the caller may not see that staff member (the id is still shown)."""
+    if not staff_id:
+        return None
+    try:
+        staff = call("identity", "GetStaff", ipb.GetStaffRequest(id=staff_id))
+    except DomainError:
+        return {"id": staff_id, "name": None}
+    return {"id": staff_id, "name": staff.name}
+
+
+@bp.get("/customers/<string:customer_id>/record")
+@bp.doc(operation_id="getCustomerRecord", security=SECURED, responses=[401, 403, 404, 429, 503])
+@staff_only
+@bp.output(CustomerRecordOut)
+def get_customer_record(customer_id):
+    """The customer record: profile, tags, owner (with name) and trade history
+
+    Trade history comes from the orders service (the latest 10 orders and the total count).
+    Points, balance and coupons held are marked unavailable until the coupons service exists.
+    """
+    customer = customer_dict(call("customers", "GetCustomer", cpb.GetCustomerRequest(id=customer_id)))
+    return {
+        "customer": customer,
+        "owner": _owner(customer["owner_staff_id"]),
+        "trade_history": _trade_history(customer_id),
+        "points": NOT_DEPLOYED,
+        "balance": NOT_DEPLOYED,
+        "coupons": NOT_DEPLOYED,
+    }
+
+
+# --- Tenant settings ---
+
+
+@bp.get("/customer-settings")
+@bp.doc(operation_id="getCustomerSettings", security=SECURED, responses=[401, 403, 429, 503])
+@staff_only
+@bp.output(SettingsOut)
+def get_settings():
+    """Registration review and pool rules of the tenant (0 switches a rule off)"""
+    return settings_dict(own("GetCustomerSettings", pb.GetCustomerSettingsRequest()))
+
+
+@bp.put("/customer-settings")
+@bp.doc(operation_id="updateCustomerSettings", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.input(SettingsIn, arg_name="body")
+@bp.output(SettingsOut)
+def update_settings(body):
+    """Set registration review and pool rules (owner or store manager)
+
+    The whole set is replaced: a value left out is 0 (that rule off).
+
+    N `pool_followup_days`, M `pool_order_days`: back to the pool after so many days without a
+    follow-up or an order; K `pool_warning_days` before, the salesperson is reminded;
+    L `max_customers_held`; `max_claims_per_day`; `reclaim_cooldown_days` for a previous owner.
+    """
+    return settings_dict(own("UpdateCustomerSettings", pb.CustomerSettings(**body)))
+
+
+# --- Registration QR (C2) ---
+
+
+def _link_base() -> str:
+    # PUBLIC_BASE_URL (the address customers' phones reach) or, failing that, this request's host.
+    base = env("PUBLIC_BASE_URL") or request.host_url
+    return f"{base.rstrip('/')}/{PUBLIC_REGISTRATION_PATH}"
+
+
+def _issue(query) -> pb.RegistrationQr:
+    return own(
+        "IssueRegistrationQr", pb.IssueRegistrationQrRequest(link_base=_link_base(), valid_days=query["valid_days"])
+    )
+
+
+@bp.get("/registration-qr")
+@bp.doc(operation_id="getRegistrationQr", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.input(QrQuery, location="query", arg_name="query")
+@bp.output(QrOut)
+def get_registration_qr(query):
+    """My registration QR code (signed link and PNG image)
+
+    Customers who scan it and apply become the caller's customers (after review, unless the
+    tenant approves automatically). The link cannot be altered to name another salesperson.
+    """
+    return qr_dict(_issue(query))
+
+
+@bp.get("/registration-qr.png")
+@bp.doc(operation_id="getRegistrationQrImage", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.input(QrQuery, location="query", arg_name="query")
+@bp.output({}, content_type="image/png", description="The QR code image")
+def get_registration_qr_image(query):
+    """My registration QR code as a PNG image"""
+    return Response(_issue(query).png, mimetype="image/png")
+
+
+@bp.get("/public/registrations/<string:token>")
+@bp.doc(operation_id="getPublicRegistrationForm", responses=PUBLIC_ERRORS)
+@public_limit
+@bp.output(RegistrationFormOut)
+def get_public_registration_form(token):
+    """The form behind a registration QR (public)
+
+    The fields the merchant asks for; an altered or expired link answers 400.
+    """
+    form = own("GetRegistrationForm", pb.GetRegistrationFormRequest(token=token))
+    return {
+        "salesperson_id": form.salesperson_id,
+        "fields": [field_dict(f) for f in form.fields],
+        "expires_at": timestamp(form, "expires_at"),
+    }
+
+
+@bp.post("/public/registrations/<string:token>")
+@bp.doc(operation_id="applyForRegistration", responses=PUBLIC_ERRORS)
+@public_limit
+@idempotent
+@bp.input(ApplicationIn, arg_name="body")
+@bp.output(PublicApplicationOut, status_code=201)
+def apply_for_registration(token, body):
+    """Apply as a customer through a salesperson's QR (public)
+
+    `pending` until the merchant reviews it, or `approved` at once when the merchant approves
+    automatically.
+    """
+    reply = own(
+        "ApplyForRegistration",
+        pb.ApplyForRegistrationRequest(token=token, name=body["name"], phone=body["phone"], fields=body["fields"]),
+    )
+    return {"status": application_dict(reply)["status"]}
+
+
+@bp.get("/registration-applications")
+@bp.doc(operation_id="listRegistrationApplications", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.input(ApplicationQuery, location="query", arg_name="query")
+@bp.output(ApplicationListOut)
+def list_applications(query):
+    """Registration applications to review, oldest first
+
+    Managers see all; a salesperson those made through own QR.
+    """
+    reply = own(
+        "ListRegistrationApplications",
+        pb.ListRegistrationApplicationsRequest(
+            page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+            status=APPLICATION_STATUSES[query["status"]],
+        ),
+    )
+    return {"applications": [application_dict(a) for a in reply.applications], "page": page_out(reply.page)}
+
+
+@bp.post("/registration-applications/<string:application_id>/approve")
+@bp.doc(operation_id="approveRegistrationApplication", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.output(ApplicationOut)
+def approve_application(application_id):
+    """Approve: the customer is created, bound to the QR's salesperson"""
+    return application_dict(own("ApproveRegistrationApplication", pb.ReviewRegistrationRequest(id=application_id)))
+
+
+@bp.post("/registration-applications/<string:application_id>/reject")
+@bp.doc(operation_id="rejectRegistrationApplication", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.input(ReasonIn, arg_name="body")
+@bp.output(ApplicationOut)
+def reject_application(application_id, body):
+    """Reject with a reason"""
+    request_message = pb.ReviewRegistrationRequest(id=application_id, reason=body["reason"])
+    return application_dict(own("RejectRegistrationApplication", request_message))
+
+
+# --- Ownership and the public pool (C3) ---
+
+
+@bp.post("/customers/<string:customer_id>/release")
+@bp.doc(operation_id="releaseCustomer", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.input(ReasonIn, arg_name="body")
+@bp.output(CustomerOut)
+def release_customer(customer_id, body):
+    """Release a customer to the public pool, with a reason"""
+    reply = own("ReleaseCustomer", pb.ReleaseCustomerRequest(customer_id=customer_id, reason=body["reason"]))
+    return customer_dict(reply)
+
+
+@bp.post("/customers/<string:customer_id>/claim")
+@bp.doc(operation_id="claimCustomer", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.output(CustomerOut)
+def claim_customer(customer_id):
+    """Claim a customer from the public pool
+
+    409 `CUSTOMER_NOT_IN_POOL` when someone holds it (another claimer was first),
+    409 `CUSTOMER_RECLAIM_COOLDOWN` for its previous owner too soon, 429
+    `CUSTOMER_HOLD_LIMIT_REACHED` / `CUSTOMER_DAILY_CLAIM_LIMIT_REACHED` beyond the tenant's caps.
+    """
+    return customer_dict(own("ClaimCustomer", pb.ClaimCustomerRequest(customer_id=customer_id)))
+
+
+@bp.post("/customers/<string:customer_id>/transfer")
+@bp.doc(operation_id="transferCustomer", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.input(TransferIn, arg_name="body")
+@bp.output(CustomerOut)
+def transfer_customer(customer_id, body):
+    """Transfer a customer to a colleague (owner or store manager)"""
+    request_message = pb.TransferCustomerRequest(
+        customer_id=customer_id, to_staff_id=body["to_staff_id"], reason=body["reason"]
+    )
+    return customer_dict(own("TransferCustomer", request_message))
+
+
+@bp.put("/customers/<string:customer_id>/lock")
+@bp.doc(operation_id="setCustomerLocked", security=SECURED, responses=ERRORS)
+@staff_only
+@bp.input(LockIn, arg_name="body")
+@bp.output(CustomerOut)
+def set_customer_locked(customer_id, body):
+    """Lock (or unlock) a customer: locked ones never return to the pool automatically"""
+    reply = own("SetCustomerLocked", pb.SetCustomerLockedRequest(customer_id=customer_id, locked=body["locked"]))
+    return customer_dict(reply)
+
+
+@bp.get("/customers/<string:customer_id>/ownership-history")
+@bp.doc(operation_id="listOwnershipHistory", security=SECURED, responses=[401, 403, 404, 429, 503])
+@staff_only
+@bp.output(OwnershipHistoryOut)
+def ownership_history(customer_id):
+    """Who held the customer, oldest first"""
+    reply = own("ListOwnershipHistory", pb.ListOwnershipHistoryRequest(customer_id=customer_id))
+    return {"changes": [change_dict(c) for c in reply.changes]}
+
+
+@bp.get("/customer-pool")
+@bp.doc(operation_id="listPoolCustomers", security=SECURED, responses=[400, 401, 403, 429, 503])
+@staff_only
+@bp.input(PoolQuery, location="query", arg_name="query")
+@bp.output(PoolOut)
+def list_pool(query):
+    """The public pool: customers nobody holds, newest first"""
+    reply = own(
+        "ListPoolCustomers",
+        pb.ListPoolCustomersRequest(
+            page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]), query=query["q"].strip()
+        ),
+    )
+    return {"customers": [customer_dict(c) for c in reply.customers], "page": page_out(reply.page)}
+
+
+# --- Map mode (C5) ---
+
+
+@bp.get("/customers/nearby")
+@bp.doc(operation_id="listNearbyCustomers", security=SECURED, responses=[400, 401, 403, 429, 503])
+@staff_only
+@bp.input(NearbyQuery, location="query", arg_name="query")
+@bp.output(NearbyOut)
+def nearby_customers(query):
+    """Customers near me, nearest first
+
+    Within `radius_m` (default 3 km) of `lat`,`lng` (WGS-84), with a call link and Amap/Baidu
+    navigation links. A salesperson sees own customers only.
+    """
+    reply = own(
+        "NearbyCustomers",
+        pb.NearbyCustomersRequest(
+            latitude=query["lat"], longitude=query["lng"], radius_m=query["radius_m"], limit=query["limit"]
+        ),
+    )
+    return {
+        "customers": [
+            {
+                "distance_m": n.distance_m,
+                "phone": n.customer.phone,
+                "call_url": f"tel:{quote(n.customer.phone)}",
+                "amap_url": n.amap_url,
+                "baidu_url": n.baidu_url,
+                "customer": customer_dict(n.customer),
+            }
+            for n in reply.customers
+        ]
+    }

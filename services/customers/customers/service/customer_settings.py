@@ -1,0 +1,64 @@
+"""The tenant's registration and pool settings (C2, C3)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork
+from customers.domain.pool import CustomerSettings, check_settings
+from customers.domain.visibility import scope_for
+from customers.models import CustomerSettingsRow
+from customers.service.tags import require_manager
+
+CUSTOMER_SETTINGS_CHANGED = "customer_settings_changed"
+_NAMES = [f.name for f in fields(CustomerSettings)]
+
+
+def settings_of(session: Session, tenant_id: str) -> CustomerSettings:
+    row = session.scalar(select(CustomerSettingsRow).where(CustomerSettingsRow.tenant_id == tenant_id))
+    if row is None:
+        return CustomerSettings()
+    return CustomerSettings(**{name: getattr(row, name) for name in _NAMES})
+
+
+def get_customer_settings(uow: UnitOfWork, actor: Actor) -> CustomerSettings:
+    scope_for(actor)  # staff or a service of the tenant
+    with uow:
+        return settings_of(uow.session, actor.tenant_id)
+
+
+def update_customer_settings(
+    uow: UnitOfWork, actor: Actor, settings: CustomerSettings, *, now: datetime
+) -> CustomerSettings:
+    require_manager(actor)
+    check_settings(settings)
+    for attempt in range(2):
+        try:
+            with uow:
+                row = uow.session.scalar(
+                    select(CustomerSettingsRow)
+                    .where(CustomerSettingsRow.tenant_id == actor.tenant_id)
+                    .with_for_update()
+                )
+                if row is None:
+                    row = CustomerSettingsRow(tenant_id=actor.tenant_id, created_at=now)
+                    uow.session.add(row)
+                for name, value in asdict(settings).items():
+                    setattr(row, name, value)
+                row.updated_at = now
+                uow.publish(
+                    CUSTOMER_SETTINGS_CHANGED, actor.tenant_id, {**asdict(settings), "by_staff_id": actor.staff_id}
+                )
+                uow.commit()
+                return settings
+        except IntegrityError:
+            # Two managers saved the first settings at once; the second try updates that row.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,150 @@
+"""The pool job (C3): over every tenant with pool rules, return idle customers to the public
+pool and warn their salespeople K days before. Run by `python -m customers.jobs pool-sweep`
+(a Kubernetes CronJob) and periodically by the embedded launcher.
+
+One transaction per tenant and batch: a failure in one tenant leaves the others done, and a
+rerun (or a second job overlapping) changes nothing twice: each customer is re-checked under
+its row lock and each warning is keyed by its deadline.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from crmkit.db import UnitOfWork
+from customers.domain import pool
+from customers.models import CustomerRow, CustomerSettingsRow, PoolWarningRow
+from customers.service.customer_settings import settings_of
+from customers.service.ownership import CUSTOMER_RETURNED_TO_POOL, change_owner
+
+log = logging.getLogger(__name__)
+
+POOL_RETURN_WARNING = "pool_return_warning"
+BATCH = 500
+
+
+@dataclass
+class SweepResult:
+    tenants: int = 0
+    returned: int = 0
+    warned: int = 0
+
+
+def _tenants_with_rules(uow: UnitOfWork) -> list[str]:
+    with uow:
+        return list(
+            uow.session.scalars(
+                select(CustomerSettingsRow.tenant_id)
+                .where(or_(CustomerSettingsRow.pool_followup_days > 0, CustomerSettingsRow.pool_order_days > 0))
+                .order_by(CustomerSettingsRow.tenant_id)
+            )
+        )
+
+
+def _candidates(settings: pool.CustomerSettings, tenant_id: str, now: datetime):
+    """Held, unlocked customers that may be due for a warning or a return; the exact decision
+    is the domain's. A rule's anchor is the later of its last activity and the start of
+    ownership, so "anchor <= cutoff" is "both <= cutoff" (a NULL activity counts as old)."""
+    start = func.coalesce(CustomerRow.owned_since, CustomerRow.created_at)
+    warn = timedelta(days=settings.pool_warning_days)
+    conditions = []
+    for days, column in (
+        (settings.pool_followup_days, CustomerRow.last_followup_at),
+        (settings.pool_order_days, CustomerRow.last_order_at),
+    ):
+        if days:
+            cutoff = now - timedelta(days=days) + warn
+            conditions.append(((column.is_(None)) | (column <= cutoff)) & (start <= cutoff))
+    return (
+        select(CustomerRow)
+        .where(
+            CustomerRow.tenant_id == tenant_id,
+            CustomerRow.owner_staff_id.is_not(None),
+            CustomerRow.locked.is_(False),
+            or_(*conditions),
+        )
+        .order_by(CustomerRow.id)
+    )
+
+
+def _held(row: CustomerRow) -> pool.HeldCustomer:
+    return pool.HeldCustomer(row.created_at, row.owned_since, row.last_followup_at, row.last_order_at, row.locked)
+
+
+def sweep_tenant(uow: UnitOfWork, tenant_id: str, now: datetime) -> SweepResult:
+    result = SweepResult(tenants=1)
+    after = ""
+    while True:
+        with uow:
+            session = uow.session
+            settings = settings_of(session, tenant_id)
+            if not settings.returns_idle:
+                return result
+            # Rows locked for the batch, skipping those a claim or an edit holds right now
+            # (the next run sees them again).
+            stmt = _candidates(settings, tenant_id, now).where(CustomerRow.id > after).limit(BATCH)
+            if session.get_bind().dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = session.scalars(stmt).all()
+            if not rows:
+                return result
+            after = rows[-1].id
+            for row in rows:
+                decision = pool.pool_decision(_held(row), settings, now)
+                if decision.returns:
+                    change_owner(
+                        uow,
+                        row,
+                        action=pool.RETURNED,
+                        event=CUSTOMER_RETURNED_TO_POOL,
+                        to_staff_id=None,
+                        by_staff_id=None,
+                        reason=decision.returns,
+                        now=now,
+                    )
+                    result.returned += 1
+                elif decision.warn_due_at is not None and _warn_once(uow, row, decision, now):
+                    result.warned += 1
+            uow.commit()
+
+
+def _warn_once(uow: UnitOfWork, row: CustomerRow, decision: pool.PoolDecision, now: datetime) -> bool:
+    """One reminder per deadline: a follow-up that moves the deadline earns a new one later."""
+    if uow.session.get(PoolWarningRow, (row.tenant_id, row.id, decision.warn_due_at)) is not None:
+        return False
+    uow.session.add(
+        PoolWarningRow(tenant_id=row.tenant_id, customer_id=row.id, due_at=decision.warn_due_at, created_at=now)
+    )
+    uow.publish(
+        POOL_RETURN_WARNING,
+        row.tenant_id,
+        {
+            "customer_id": row.id,
+            "name": row.name,
+            "store_id": row.store_id or "",
+            "owner_staff_id": row.owner_staff_id or "",
+            "due_at": decision.warn_due_at.isoformat(),
+            "rule": decision.warn_rule,
+        },
+    )
+    return True
+
+
+def sweep_pool(uow: UnitOfWork, now: datetime) -> SweepResult:
+    """Every tenant with a pool rule; one tenant failing is logged and the rest still run."""
+    total = SweepResult()
+    for tenant_id in _tenants_with_rules(uow):
+        try:
+            done = sweep_tenant(uow, tenant_id, now)
+        except Exception:
+            log.exception("pool sweep failed for tenant %s", tenant_id)
+            continue
+        total.tenants += 1
+        total.returned += done.returned
+        total.warned += done.warned
+    log.info("pool sweep at %s: %s", now.isoformat(), total)
+    return total

@@ -14,13 +14,16 @@ from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, NotFound, PermissionDenied
 from crmkit.paging import Page
 from customers.domain import activity as rules
+from customers.domain import pool
 from customers.errors import Codes, MessageKeys
 from customers.models import CustomerChangeRow, CustomerRow, DuplicateRow, LeadRow
 from customers.service.activity_views import DuplicateView, Listing, duplicate_view
 from customers.service.leads import LEAD_RELEASED, carry_over
+from customers.service.ownership import CUSTOMER_RELEASED, change_owner
 
 CUSTOMERS_MERGED = "customers_merged"
-CUSTOMER_RELEASED = "customer_released"
+# Stored as the release reason in the owner history: the customer left its owner over a 撞单.
+DUPLICATE_RELEASE_REASON = "duplicate"
 
 
 def _not_found(duplicate_id: str) -> NotFound:
@@ -144,26 +147,19 @@ def release_duplicate(uow: UnitOfWork, actor: Actor, duplicate_id: str, *, now: 
         session = uow.session
         dup, customer, lead = _load(session, actor, duplicate_id)
         if customer.owner_staff_id == me and lead.staff_id != me:
-            customer.owner_staff_id = None
-            customer.owned_since = None
-            session.add(
-                CustomerChangeRow(
-                    tenant_id=actor.tenant_id,
-                    actor_kind=actor.kind,
-                    actor_id=actor.subject_id,
-                    action="released",
-                    customer_id=customer.id,
-                    after={"owner_staff_id": None, "reason": "duplicate", "duplicate_id": dup.id},
-                    created_at=now,
-                )
+            # The same release as any other (C3): owner history, pool clock, event, notices.
+            change_owner(
+                uow,
+                customer,
+                action=pool.RELEASED,
+                event=CUSTOMER_RELEASED,
+                to_staff_id=None,
+                by_staff_id=me,
+                reason=DUPLICATE_RELEASE_REASON,
+                now=now,
             )
             dup.customer_owner_staff_id = None
             dup.kind = rules.MERGEABLE
-            uow.publish(
-                CUSTOMER_RELEASED,
-                actor.tenant_id,
-                {"customer_id": customer.id, "staff_id": me, "reason": "duplicate", "duplicate_id": dup.id},
-            )
         elif lead.staff_id == me:
             uow.publish(
                 LEAD_RELEASED,

@@ -16,6 +16,12 @@ class Codes:
     OWNER_ASSIGN_DENIED = "CUSTOMER_OWNER_ASSIGN_DENIED"  # a salesperson naming another owner
     STORE_ACCESS_DENIED = "STORE_ACCESS_DENIED"  # a store that is not one of the caller's
     CUSTOMERS_ACCESS_DENIED = "CUSTOMERS_ACCESS_DENIED"  # caller is neither staff nor a service
+    # Segments (C4)
+    SEGMENT_INVALID = "SEGMENT_INVALID"  # InvalidInput: name or filter (the field is named)
+    SEGMENT_NOT_FOUND = "SEGMENT_NOT_FOUND"  # NotFound: missing or another tenant's
+    SEGMENT_NAME_TAKEN = "SEGMENT_NAME_TAKEN"  # AlreadyExists: the tenant has a segment of that name
+    SEGMENT_CHANGE_DENIED = "SEGMENT_CHANGE_DENIED"  # PermissionDenied: neither its creator nor a manager
+    SEGMENT_STREAM_DENIED = "SEGMENT_STREAM_DENIED"  # PermissionDenied: streaming is for services
 
 
 class MessageKeys:
@@ -24,3 +30,5 @@ class MessageKeys:
     CUSTOMER_PHONE_TAKEN = "error.customer_phone_taken"
     PERMISSION_DENIED = "error.permission_denied"
     STORE_ACCESS_DENIED = "error.store_access_denied"
+    SEGMENT_NOT_FOUND = "error.segment_not_found"
+    SEGMENT_NAME_TAKEN = "error.segment_name_taken"

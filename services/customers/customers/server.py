@@ -6,6 +6,7 @@ from crmkit.db import Database
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings
 from customers.grpc_api import registration
+from customers.grpc_api_segments import segments_registration
 from customers.models import Outbox, ProcessedEvent
 
 SERVICE = "customers"
@@ -16,7 +17,7 @@ def build(settings: Settings) -> ServiceRuntime:
     """Wire the database and the servicer; connects to nothing until the first call."""
     settings.require("database_url")
     db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
-    return ServiceRuntime(service=SERVICE, db=db, registrations=[registration(db)])
+    return ServiceRuntime(service=SERVICE, db=db, registrations=[registration(db), segments_registration(db)])
 
 
 def main() -> None:

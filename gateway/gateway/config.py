@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import redis
 
-from crm.customers.v1 import customers_pb2_grpc
+from crm.customers.v1 import customers_pb2_grpc, segments_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
 from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2_grpc
@@ -21,6 +21,7 @@ MESSAGING = "crm.messaging.v1.MessagingService"
 ORDERS = "crm.orders.v1.OrdersService"
 RECEIVABLES = "crm.orders.v1.ReceivablesService"
 PERFORMANCE = "crm.orders.v1.PerformanceService"
+SEGMENTS = "crm.customers.v1.SegmentsService"
 
 # Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
 IDEMPOTENT_METHODS = {
@@ -57,6 +58,8 @@ IDEMPOTENT_METHODS = {
         "GetStoreDashboard",
         "GetProductRanking",
     ],
+    # Reads only: saving a segment twice would fail on its name, so it is not retried.
+    SEGMENTS: ["GetSegment", "ListSegments", "ListSegmentPresets", "EvaluateSegment"],
 }
 
 
@@ -83,6 +86,8 @@ class GatewayConfig:
     # Proxies in front of us that append to X-Forwarded-For (1 behind the Ingress). 0 trusts
     # none: a client could otherwise pick any IP and escape the per-IP limits.
     trusted_proxy_hops: int = 0
+    # Segments (C4), the customers deployable's second service, on CUSTOMERS_ADDR.
+    segments: ServiceClient | None = None
 
     @property
     def peers(self) -> dict[str, ServiceClient]:
@@ -118,6 +123,7 @@ class GatewayConfig:
             rate_limit_public_per_min=rate_limit_public_per_min or env_int("RATE_LIMIT_PUBLIC_PER_MIN", 20),
             rate_limit_actor_per_min=rate_limit_actor_per_min or env_int("RATE_LIMIT_ACTOR_PER_MIN", 600),
             trusted_proxy_hops=env_int("TRUSTED_PROXY_HOPS", 0),
+            segments=client(settings.peer("customers"), segments_pb2_grpc.SegmentsServiceStub, SEGMENTS),
         )
 
     def close(self) -> None:
@@ -126,6 +132,8 @@ class GatewayConfig:
         # Not peers of their own (readiness probes ORDERS_ADDR once), but their own channels.
         self.receivables.close()
         self.performance.close()
+        if self.segments is not None:
+            self.segments.close()
 
 
 def client(address: str, stub_class, full_name: str, *, timeout: float = 5.0) -> ServiceClient:

@@ -7,11 +7,13 @@ import re
 from test_gateway_orders import ORDERS_PATHS
 from test_gateway_performance import PERFORMANCE_PATHS
 from test_gateway_receivables import RECEIVABLES_PATHS
+from test_gateway_segments import SEGMENTS_PATHS
 
 EXPECTED = (
     ORDERS_PATHS
     | RECEIVABLES_PATHS
     | PERFORMANCE_PATHS
+    | SEGMENTS_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -118,6 +120,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Returns",
         "Receivables",
         "Performance",
+        "Segments",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

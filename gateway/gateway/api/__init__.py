@@ -11,6 +11,7 @@ from gateway.api import (
     performance,
     receivables,
     returns,
+    segments,
     staff,
     stores,
     tenants,
@@ -30,5 +31,6 @@ BLUEPRINTS = tuple(
         returns,
         receivables,
         performance,
+        segments,
     )
 )

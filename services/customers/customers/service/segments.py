@@ -84,9 +84,7 @@ def _not_found(segment_id: str) -> NotFound:
 
 
 def _name_taken() -> AlreadyExists:
-    return AlreadyExists(
-        Codes.SEGMENT_NAME_TAKEN, MessageKeys.SEGMENT_NAME_TAKEN, fields={"name": "validation.name_taken"}
-    )
+    return AlreadyExists(Codes.SEGMENT_NAME_TAKEN, MessageKeys.SEGMENT_NAME_TAKEN, fields={"name": "validation.taken"})
 
 
 def _view(row: SegmentRow) -> SegmentView:

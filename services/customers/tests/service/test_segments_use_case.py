@@ -246,3 +246,24 @@ def test_c4_stream_is_for_services_and_yields_every_member(db, tenant, monkeypat
     assert [m.id for m in streamed] == sorted(made)
     with pytest.raises(PermissionDenied):
         list(segments.stream_segment_members(db.uow(), owner, filter=SegmentFilter(), as_of=NOW))
+
+
+def test_c4_read_model_and_segments_run_on_sqlite(tmp_path):
+    """The embedded mode (`make run`) keeps the read model on SQLite: same upserts, same query."""
+    from crmkit.settings import Settings
+    from customers import migrate
+    from customers.server import build
+
+    url = f"sqlite:///{tmp_path}/customers.db"
+    migrate.upgrade(migrate.MIGRATIONS, url)
+    runtime = build(Settings(service="customers", database_url=url))
+    try:
+        owner = staff("t1", "owner")
+        c = register(runtime.db, owner)
+        order(runtime.db, "t1", c.id, 100, days_ago=40, lines=[("p", "伊利")])
+        order(runtime.db, "t1", c.id, 200, days_ago=40, lines=[("p", "伊利")])
+        f = SegmentFilter(no_purchase_days=30, min_order_count=2, min_amount_fen=300, brands=("伊利",))
+        assert ids(runtime.db, owner, f) == {c.id}
+        assert ids(runtime.db, owner, sleeping_members(60)) == set()
+    finally:
+        runtime.close()

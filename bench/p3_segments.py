@@ -104,7 +104,8 @@ def _load(db: Database, customers: int, lines: int, tenants: int) -> int:
             text(f"""
             INSERT INTO customer_purchase_lines (tenant_id, customer_id, product_id, day, brand, quantity, amount_fen)
             SELECT 'bench-t' || (i % :tenants), 'c' || lpad(i::text, 10, '0'),
-                   'p' || ((i + 13 * k) % 2000), current_date - ((i * 31 + (k / {LINES_PER_ORDER}) * 97) % {DAYS_SPAN}),
+                   'p' || ((i + 13 * k) % 2000),
+                   current_date - ((i * 31 + (k / {LINES_PER_ORDER}) * 97) % {DAYS_SPAN})::int,
                    'brand' || ((i + 13 * k) % 2000 % 60), 1 + (i + k) % 5, 1000 + ((i * 7919 + k * 104729) % 30000)
             FROM generate_series(0::bigint, :n - 1) AS i, generate_series(0, :per - 1) AS k
             """),

@@ -159,12 +159,21 @@ def run(*, customers: int | None = None, lines: int | None = None) -> P3Result:
     lines = lines or _env("BENCH_P3_LINES", 10 * customers)
     tenants = _env("BENCH_P3_TENANTS", 10)
     runs = _env("BENCH_P3_RUNS", 30)
-    url = testing.create_database("bench_p3")
+    # BENCH_P3_DATABASE_URL reuses a database loaded before (kept with BENCH_P3_KEEP=1).
+    reuse = os.environ.get("BENCH_P3_DATABASE_URL", "")
+    keep = reuse or os.environ.get("BENCH_P3_KEEP") == "1"
+    url = reuse or testing.create_database("bench_p3")
     db = Database(url, service="customers", outbox=Outbox, processed=ProcessedEvent)
     try:
-        migrate.upgrade(migrate.MIGRATIONS, url)
         start = time.perf_counter()
-        lines, days = _load(db, customers, lines, tenants)
+        if reuse:
+            with db.engine.connect() as conn:
+                customers = conn.scalar(select(func.count()).select_from(CustomerRow))
+                lines = conn.scalar(select(func.count()).select_from(PurchaseLineRow))
+                days = conn.scalar(select(func.count()).select_from(PurchaseDayRow))
+        else:
+            migrate.upgrade(migrate.MIGRATIONS, url)
+            lines, days = _load(db, customers, lines, tenants)
         load_seconds = time.perf_counter() - start
         tenant = "bench-t0"
         manager = Actor(kind=STAFF, subject_id="bench-manager", tenant_id=tenant, roles=frozenset({"owner"}))
@@ -197,7 +206,10 @@ def run(*, customers: int | None = None, lines: int | None = None) -> P3Result:
         )
     finally:
         db.dispose()
-        testing.drop_database(url)
+        if keep:
+            print(f"P3 database kept: {url}")
+        else:
+            testing.drop_database(url)
 
 
 def report(result: P3Result, tps: float | None, row) -> None:

@@ -42,8 +42,12 @@ class CustomerRow(TenantScoped, Base):
         Index("ix_customers_tenant_owner_created", "tenant_id", "owner_staff_id", "created_at"),
         # A manager's list of the whole tenant, newest first.
         Index("ix_customers_tenant_created", "tenant_id", "created_at"),
-        # Segments (C4): "no purchase in N days" / "last purchase before/after" is a range scan.
-        Index("ix_customers_tenant_last_order", "tenant_id", "last_order_at"),
+        # Segments (C4): "no purchase in N days" / "last purchase before/after" read this index
+        # only (an index-only scan: a tenant's rows are scattered over the whole heap).
+        Index("ix_customers_tenant_last_order", "tenant_id", "last_order_at", "created_at", "owner_staff_id", "id"),
+        # "Near me" (C5, timed by bench P3): a bounding box is a latitude range within the tenant,
+        # longitude checked in the index; only the customers inside it are fetched.
+        Index("ix_customers_tenant_location", "tenant_id", "latitude", "longitude"),
     )
 
     name: Mapped[str] = mapped_column(String(50))

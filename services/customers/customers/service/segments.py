@@ -371,18 +371,40 @@ def evaluate_segment(
     as_of: datetime,
 ) -> MemberPage:
     """The count and one page of members (newest customers first) of a saved segment or of an
-    unsaved filter, over the customers the caller may see, as of `as_of`."""
+    unsaved filter, over the customers the caller may see, as of `as_of`.
+
+    One statement: the filter selects ids only (served by indexes alone when the conditions are
+    on buying behaviour), counts them with a window and keeps one page; only that page's rows
+    are then read from the customers table (a "deferred join")."""
     scope = scope_for(actor)
+    c = CustomerRow
     with uow:
         session = uow.session
         f, field_kinds = _resolve(session, actor, segment_id, filter)
-        stmt = compile_filter(f, actor.tenant_id, scope.owner_staff_id, as_of, field_kinds)
-        total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-        rows = session.execute(
-            stmt.order_by(CustomerRow.created_at.desc(), CustomerRow.id.desc())
+        matching = compile_filter(
+            f, actor.tenant_id, scope.owner_staff_id, as_of, field_kinds, columns=(c.id, c.created_at)
+        ).subquery()
+        newest_first = (matching.c.created_at.desc(), matching.c.id.desc())
+        one_page = (
+            select(matching.c.id, matching.c.created_at, func.count().over().label("total"))
+            .order_by(*newest_first)
             .offset(page.offset)
             .limit(page.page_size)
+            .subquery()
+        )
+        rows = session.execute(
+            select(*MEMBER_COLUMNS, one_page.c.total)
+            .join(one_page, one_page.c.id == c.id)
+            .where(c.tenant_id == actor.tenant_id)
+            .order_by(one_page.c.created_at.desc(), one_page.c.id.desc())
         ).all()
+        if rows:
+            total = rows[0].total
+        elif page.offset == 0:
+            total = 0
+        else:
+            # Past the last page the window has no row to carry the count.
+            total = session.scalar(select(func.count()).select_from(matching))
         return MemberPage([_member(r) for r in rows], page.page, page.page_size, total)
 
 

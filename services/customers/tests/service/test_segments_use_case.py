@@ -235,6 +235,8 @@ def test_c4_member_list_is_paginated_with_the_full_count(db, tenant):
     # Newest customers first.
     assert [m.id for m in first.members] == [made[4].id, made[3].id]
     assert [m.id for m in third.members] == [made[0].id]
+    beyond = segments.evaluate_segment(db.uow(), owner, Page(9, 2), filter=sleeping_members(30), as_of=NOW)
+    assert (beyond.members, beyond.total) == ([], 5)
 
 
 def test_c4_stream_is_for_services_and_yields_every_member(db, tenant, monkeypatch):

@@ -17,7 +17,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_customers_tenant_last_order", "customers", ["tenant_id", "last_order_at"])
+    op.create_index(
+        "ix_customers_tenant_last_order",
+        "customers",
+        ["tenant_id", "last_order_at", "created_at", "owner_staff_id", "id"],
+    )
+    op.create_index("ix_customers_tenant_location", "customers", ["tenant_id", "latitude", "longitude"])
     op.create_table(
         "segments",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -65,4 +70,5 @@ def downgrade() -> None:
     op.drop_table("customer_purchase_lines")
     op.drop_table("customer_purchase_days")
     op.drop_table("segments")
+    op.drop_index("ix_customers_tenant_location", table_name="customers")
     op.drop_index("ix_customers_tenant_last_order", table_name="customers")

@@ -131,9 +131,11 @@ class PurchaseDayRow(Base):
         Index("ix_purchase_days_tenant_day", "tenant_id", "day", "customer_id", "order_count", "amount_fen"),
     )
 
+    # Key in (tenant, day, customer) order: a period is a range of it, and the planner is never
+    # tempted by a per-customer index that would have to visit the heap for the amounts.
     tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     order_count: Mapped[int] = mapped_column(Integer, default=0)
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
 

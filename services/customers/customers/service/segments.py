@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, exists, func, not_, or_, select
+from sqlalchemy import Select, and_, exists, func, not_, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -380,6 +380,10 @@ def evaluate_segment(
     c = CustomerRow
     with uow:
         session = uow.session
+        if session.get_bind().dialect.name == "postgresql":
+            # The period aggregate hashes one row per buyer; the default 4 MB spills to disk
+            # from ~40,000 buyers on. For this transaction only.
+            session.execute(text("SET LOCAL work_mem = '64MB'"))
         f, field_kinds = _resolve(session, actor, segment_id, filter)
         matching = compile_filter(
             f, actor.tenant_id, scope.owner_staff_id, as_of, field_kinds, columns=(c.id, c.created_at)

@@ -38,8 +38,8 @@ def upgrade() -> None:
     op.create_table(
         "customer_purchase_days",
         sa.Column("tenant_id", sa.String(36), primary_key=True),
-        sa.Column("customer_id", sa.String(36), primary_key=True),
         sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("customer_id", sa.String(36), primary_key=True),
         sa.Column("order_count", sa.Integer(), nullable=False),
         sa.Column("amount_fen", sa.BigInteger(), nullable=False),
     )

@@ -2,6 +2,9 @@
 
 P0  customer registrations per second through the gateway, p50/p99
 P1  5-line orders placed per second through the gateway, p50/p99 (goal: >= 0.30 of pgbench TPS)
+P3  segment "sleeping members and spend > X" over 1,000,000 customers / 10,000,000 order lines,
+    p50/p95 (goal p95 < 300 ms), and a "near me" bounding box over 100,000 customers of a tenant
+    (bench/p3_segments.py; BENCH_P3=0 skips it, BENCH_P3_CUSTOMERS / BENCH_P3_LINES size it)
 Baseline: pgbench TPS (TPC-B-like) with the same number of clients.
 Environment: BENCH_SECONDS (default 15), BENCH_CLIENTS (default 16).
 """
@@ -53,6 +56,11 @@ def main() -> None:
     _report("P0 customer registrations", p0, tps)
     _report("P1 orders (5 lines)", p1, tps)
     print("P1 goal: ratio >= 0.30 -", "met" if p1.rate / tps >= 0.30 else "NOT met")
+    if os.environ.get("BENCH_P3", "1") != "0":
+        # After the cluster has stopped: the load and the timings get the machine to themselves.
+        from bench import p3_segments
+
+        p3_segments.report(p3_segments.run(), tps, _row)
 
 
 if __name__ == "__main__":

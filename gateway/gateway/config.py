@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import redis
 
-from crm.customers.v1 import activity_pb2_grpc, customers_pb2_grpc, ownership_pb2_grpc
+from crm.customers.v1 import activity_pb2_grpc, customers_pb2_grpc, ownership_pb2_grpc, segments_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc, stores_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
 from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2_grpc
@@ -24,6 +24,7 @@ PERFORMANCE = "crm.orders.v1.PerformanceService"
 STORES = "crm.identity.v1.StoresService"
 ACTIVITY = "crm.customers.v1.ActivityService"
 OWNERSHIP = "crm.customers.v1.CustomerOwnershipService"
+SEGMENTS = "crm.customers.v1.SegmentsService"
 
 # Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
 IDEMPOTENT_METHODS = {
@@ -101,6 +102,8 @@ IDEMPOTENT_METHODS = {
         "TagCustomers",
         "UntagCustomers",
     ],
+    # Reads only: saving a segment twice would fail on its name, so it is not retried.
+    SEGMENTS: ["GetSegment", "ListSegments", "ListSegmentPresets", "EvaluateSegment"],
 }
 
 
@@ -133,6 +136,8 @@ class GatewayConfig:
     trusted_proxy_hops: int = 0
     # Identity's second service (A4, multi-store), on IDENTITY_ADDR too.
     stores: ServiceClient | None = None
+    # Segments (C4), the customers deployable's second service, on CUSTOMERS_ADDR.
+    segments: ServiceClient | None = None
 
     @property
     def peers(self) -> dict[str, ServiceClient]:
@@ -171,6 +176,7 @@ class GatewayConfig:
             rate_limit_actor_per_min=rate_limit_actor_per_min or env_int("RATE_LIMIT_ACTOR_PER_MIN", 600),
             trusted_proxy_hops=env_int("TRUSTED_PROXY_HOPS", 0),
             stores=client(settings.peer("identity"), stores_pb2_grpc.StoresServiceStub, STORES),
+            segments=client(settings.peer("customers"), segments_pb2_grpc.SegmentsServiceStub, SEGMENTS),
         )
 
     def close(self) -> None:
@@ -184,6 +190,8 @@ class GatewayConfig:
         self.activity.close()
         if self.ownership is not None:
             self.ownership.close()
+        if self.segments is not None:
+            self.segments.close()
 
 
 def client(address: str, stub_class, full_name: str, *, timeout: float = 5.0) -> ServiceClient:

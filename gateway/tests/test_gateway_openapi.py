@@ -9,6 +9,7 @@ from test_gateway_orders import ORDERS_PATHS
 from test_gateway_ownership import OWNERSHIP_PATHS, OWNERSHIP_PUBLIC
 from test_gateway_performance import PERFORMANCE_PATHS
 from test_gateway_receivables import RECEIVABLES_PATHS
+from test_gateway_segments import SEGMENTS_PATHS
 from test_gateway_store_network import STORE_NETWORK_PATHS
 
 EXPECTED = (
@@ -18,6 +19,7 @@ EXPECTED = (
     | STORE_NETWORK_PATHS
     | ACTIVITY_PATHS
     | OWNERSHIP_PATHS
+    | SEGMENTS_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -128,6 +130,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Store network",
         "Activity",
         "Ownership",
+        "Segments",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

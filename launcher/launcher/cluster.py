@@ -21,7 +21,7 @@ from crmkit.auth import TokenIssuer, generate_keypair
 
 SERVICES = ("identity", "customers", "messaging", "orders")
 # Services that consume events run a nameko worker process beside their server.
-WORKERS = ("messaging", "orders")
+WORKERS = ("messaging", "orders", "customers")
 
 
 def free_port() -> int:

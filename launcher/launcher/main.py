@@ -96,6 +96,7 @@ class Platform:
         import identity.server
         import messaging.server
         import orders.server
+        from customers.subscriptions import subscriptions as customers_subscriptions
         from messaging.subscriptions import subscriptions as messaging_subscriptions
         from orders.subscriptions import subscriptions as orders_subscriptions
 
@@ -136,6 +137,7 @@ class Platform:
             workers = {
                 "messaging": {"IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}"},
                 "orders": {"REDIS_URL": self.cfg.redis_url or ""},
+                "customers": {},
             }
             for service, extra in workers.items():
                 env = {**common, "DATABASE_URL": self.cfg.database_for(service), **extra}
@@ -153,6 +155,9 @@ class Platform:
                 **orders_subscriptions(self.runtimes["orders"].db, self.redis, Keys(self.cfg.redis_prefix, "orders")),
             }
             for (source, event_type), handler in handlers.items():
+                self.bus.subscribe(source, event_type, handler)
+            # orders.order_approved has two consumers; the bus runs every subscriber of an event.
+            for (source, event_type), handler in customers_subscriptions(self.runtimes["customers"].db).items():
                 self.bus.subscribe(source, event_type, handler)
         self.start_pool_sweeper()
 

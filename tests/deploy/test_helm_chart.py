@@ -135,8 +135,8 @@ def test_h4_every_service_has_migration_hook_job(render, service):
 def test_h4_worker_deployments_exist_for_event_consuming_services_only(render):
     workers = {n: d for n, d in objects(render(), "Deployment").items() if n.endswith("-worker")}
 
-    assert sorted(workers) == ["crm-messaging-worker", "crm-orders-worker"]
-    for service in ("messaging", "orders"):
+    assert sorted(workers) == ["crm-customers-worker", "crm-messaging-worker", "crm-orders-worker"]
+    for service in ("customers", "messaging", "orders"):
         (container,) = pod_spec(workers[f"crm-{service}-worker"])["containers"]
         assert container["command"] == ["python", "-m", f"{service}.worker"]
         assert env_of(container)["METRICS_PORT"]["value"] == "9465"

@@ -13,6 +13,7 @@ from gateway.api import (
     performance,
     receivables,
     returns,
+    segments,
     staff,
     store_network,
     stores,
@@ -36,5 +37,6 @@ BLUEPRINTS = tuple(
         store_network,
         activity,
         ownership,
+        segments,
     )
 )

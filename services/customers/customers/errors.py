@@ -41,6 +41,12 @@ class Codes:
     VISIT_ALREADY_DONE = "VISIT_ALREADY_DONE"
     DUPLICATE_RESOLVED = "DUPLICATE_RESOLVED"
     DUPLICATE_IS_COLLISION = "DUPLICATE_IS_COLLISION"  # one side must release before a merge
+    # Segments (C4)
+    SEGMENT_INVALID = "SEGMENT_INVALID"  # InvalidInput: name or filter (the field is named)
+    SEGMENT_NOT_FOUND = "SEGMENT_NOT_FOUND"  # NotFound: missing or another tenant's
+    SEGMENT_NAME_TAKEN = "SEGMENT_NAME_TAKEN"  # AlreadyExists: the tenant has a segment of that name
+    SEGMENT_CHANGE_DENIED = "SEGMENT_CHANGE_DENIED"  # PermissionDenied: neither its creator nor a manager
+    SEGMENT_STREAM_DENIED = "SEGMENT_STREAM_DENIED"  # PermissionDenied: streaming is for services
 
 
 class MessageKeys:
@@ -60,6 +66,8 @@ class MessageKeys:
     VISIT_ALREADY_DONE = "error.visit_already_done"
     DUPLICATE_RESOLVED = "error.duplicate_resolved"
     DUPLICATE_IS_COLLISION = "error.duplicate_is_collision"
+    SEGMENT_NOT_FOUND = "error.segment_not_found"
+    SEGMENT_NAME_TAKEN = "error.segment_name_taken"
 
 
 class OwnershipCodes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crmkit.db import OutboxMixin, ProcessedEventMixin, TenantScoped, UTCDateTime, utcnow
@@ -42,7 +42,11 @@ class CustomerRow(TenantScoped, Base):
         Index("ix_customers_tenant_owner_created", "tenant_id", "owner_staff_id", "created_at"),
         # A manager's list of the whole tenant, newest first.
         Index("ix_customers_tenant_created", "tenant_id", "created_at"),
-        # "Near me" (C5): a bounding box on latitude within the tenant, then exact distance.
+        # Segments (C4): "no purchase in N days" / "last purchase before/after" read this index
+        # only (an index-only scan: a tenant's rows are scattered over the whole heap).
+        Index("ix_customers_tenant_last_order", "tenant_id", "last_order_at", "created_at", "owner_staff_id", "id"),
+        # "Near me" (C5): a bounding box is a latitude range within the tenant, longitude checked
+        # in the index; only the customers inside it are fetched, then exact distance.
         Index("ix_customers_tenant_location", "tenant_id", "latitude", "longitude"),
     )
 
@@ -101,6 +105,58 @@ class CustomerChangeRow(TenantScoped, Base):
     action: Mapped[str] = mapped_column(String(40))
     customer_id: Mapped[str] = mapped_column(String(36))
     after: Mapped[dict] = mapped_column(JSON)
+
+
+class SegmentRow(TenantScoped, Base):
+    """A saved customer filter (C4); evaluated on demand, never a stored member list."""
+
+    __tablename__ = "segments"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_segments_tenant_name"),)
+
+    name: Mapped[str] = mapped_column(String(30))
+    # The validated filter in its JSON form (customers.domain.segments.filter_to_json).
+    filter: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by_staff_id: Mapped[str] = mapped_column(String(36))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PurchaseDayRow(Base):
+    """Read model of buying behaviour (C4), fed by the orders service's events: one row per
+    customer and UTC day with the orders approved and the net amount (refunds subtract), so
+    "count and amount over a period" is one aggregate over a range of days."""
+
+    __tablename__ = "customer_purchase_days"
+    __table_args__ = (
+        # Covering index: the period aggregate of a segment reads the index only.
+        Index("ix_purchase_days_tenant_day", "tenant_id", "day", "customer_id", "order_count", "amount_fen"),
+    )
+
+    # Key in (tenant, day, customer) order: a period is a range of it, and the planner is never
+    # tempted by a per-customer index that would have to visit the heap for the amounts.
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    order_count: Mapped[int] = mapped_column(Integer, default=0)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class PurchaseLineRow(Base):
+    """Read model (C4): what a customer bought, per product and UTC day (the order lines of
+    approved orders summed), with the brand it was sold under."""
+
+    __tablename__ = "customer_purchase_lines"
+    __table_args__ = (
+        Index("ix_purchase_lines_tenant_product", "tenant_id", "product_id", "customer_id", "day"),
+        Index("ix_purchase_lines_tenant_brand", "tenant_id", "brand", "customer_id", "day"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    brand: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    quantity: Mapped[int] = mapped_column(BigInteger, default=0)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class Outbox(OutboxMixin, Base):

@@ -8,6 +8,7 @@ from crmkit.settings import Settings, env
 from customers import grpc_api_ownership
 from customers.grpc_api import registration
 from customers.grpc_api_activity import activity_registration
+from customers.grpc_api_segments import segments_registration
 from customers.models import Outbox, ProcessedEvent
 from customers.staff_directory import identity_directory
 
@@ -37,6 +38,7 @@ def build(settings: Settings, *, registration_secret: str | None = None) -> Serv
             registration(db),
             grpc_api_ownership.registration(db, registration_secret=secret.encode() if secret else None, staff=staff),
             activity_registration(db),
+            segments_registration(db),
         ],
         closers=[staff.close] if staff else [],
     )

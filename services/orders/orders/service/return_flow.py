@@ -138,6 +138,8 @@ def refund_return(uow: UnitOfWork, actor: Actor, return_id: str, method: str, *,
             "refund_method": method,
             "debt_reduced_fen": settlement.debt_reduced_fen,
             "paid_back_fen": settlement.paid_back_fen,
+            # When the money went back: the customers read model (C4) nets it out on that day.
+            "refunded_at": now.isoformat(),
             "reductions": [{"order_id": oid, "amount_fen": amount} for oid, amount in settlement.reductions],
         }
 

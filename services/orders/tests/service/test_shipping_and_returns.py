@@ -2,6 +2,7 @@
 
 import json
 import threading
+from datetime import datetime
 
 import pytest
 from orders_testkit import call, line, product, staff
@@ -164,6 +165,8 @@ def test_b3_return_chain_stocks_in_and_reduces_debt_oldest_first(client, db, sho
         {"order_id": older.id, "amount_fen": 1000},
         {"order_id": newer.id, "amount_fen": 500},
     ]
+    # C4: the customers read model nets the refund out on the day it happened.
+    assert datetime.fromisoformat(events["return_refunded"]["refunded_at"]).tzinfo is not None
     with db.engine.connect() as conn:
         received = conn.execute(
             select(StockMovementRow.delta, StockMovementRow.document_id).where(

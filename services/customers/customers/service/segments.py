@@ -1,0 +1,436 @@
+"""Segments (C4): saved filters, and evaluating a filter to a count, a page of members or a
+stream of members for campaigns.
+
+A filter compiles to ONE SQL statement over customers (SQLAlchemy Core): profile conditions on
+the row, tags and products as EXISTS, the period's count and amount as an aggregate over the
+read model's days (`customer_purchase_days`, index-only), joined by customer id. The caller's
+visibility (a salesperson: own customers only) is one more condition of the same statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, exists, func, not_, or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork
+from crmkit.errors import AlreadyExists, NotFound, PermissionDenied
+from crmkit.paging import Page
+from customers.domain import fields as kinds
+from customers.domain.segments import (
+    CONTAINS,
+    EQ,
+    GTE,
+    PRESETS,
+    Preset,
+    SegmentFilter,
+    check_filter,
+    check_name,
+    filter_from_json,
+    filter_to_json,
+)
+from customers.domain.visibility import SEE_ALL_ROLES, scope_for
+from customers.errors import Codes, MessageKeys
+from customers.models import CustomerRow, CustomerTagRow, PurchaseDayRow, PurchaseLineRow, SegmentRow
+from customers.service.fields import load_definitions
+
+SEGMENT_SAVED = "segment_saved"
+SEGMENT_DELETED = "segment_deleted"
+STREAM_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    id: str
+    name: str
+    filter: SegmentFilter
+    created_by_staff_id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Member:
+    id: str
+    name: str
+    phone: str
+    owner_staff_id: str | None
+    level: str
+    region: str
+    last_order_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    members: list[Member]
+    page: int
+    page_size: int
+    total: int
+
+
+@dataclass(frozen=True)
+class SaveSegment:
+    name: str
+    filter: SegmentFilter
+
+
+def _not_found(segment_id: str) -> NotFound:
+    return NotFound(Codes.SEGMENT_NOT_FOUND, MessageKeys.SEGMENT_NOT_FOUND, params={"id": segment_id})
+
+
+def _name_taken() -> AlreadyExists:
+    return AlreadyExists(Codes.SEGMENT_NAME_TAKEN, MessageKeys.SEGMENT_NAME_TAKEN, fields={"name": "validation.taken"})
+
+
+def _view(row: SegmentRow) -> SegmentView:
+    return SegmentView(
+        id=row.id,
+        name=row.name,
+        filter=filter_from_json(row.filter or {}),
+        created_by_staff_id=row.created_by_staff_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _staff(actor: Actor) -> str:
+    scope_for(actor)  # customers and visitors are refused here
+    if actor.staff_id is None:
+        raise PermissionDenied(Codes.SEGMENT_CHANGE_DENIED, MessageKeys.PERMISSION_DENIED)
+    return actor.staff_id
+
+
+def _event(view: SegmentView) -> dict:
+    return {"segment_id": view.id, "name": view.name, "filter": filter_to_json(view.filter)}
+
+
+def _checked(session: Session, actor: Actor, cmd: SaveSegment) -> tuple[str, SegmentFilter]:
+    name = check_name(cmd.name)
+    return name, check_filter(cmd.filter, load_definitions(session, actor.tenant_id))
+
+
+def _taken(session: Session, tenant_id: str, name: str, but: str | None = None) -> bool:
+    stmt = select(SegmentRow.id).where(SegmentRow.tenant_id == tenant_id, SegmentRow.name == name)
+    if but:
+        stmt = stmt.where(SegmentRow.id != but)
+    return session.scalar(stmt) is not None
+
+
+def create_segment(uow: UnitOfWork, actor: Actor, cmd: SaveSegment, *, now: datetime) -> SegmentView:
+    """Any staff member who works with customers may save a filter; the tenant shares them
+    (each evaluates it over the customers they may see). Publishes `segment_saved`."""
+    staff_id = _staff(actor)
+    with uow:
+        session = uow.session
+        name, checked = _checked(session, actor, cmd)
+        if _taken(session, actor.tenant_id, name):
+            raise _name_taken()
+        row = SegmentRow(
+            tenant_id=actor.tenant_id,
+            name=name,
+            filter=filter_to_json(checked),
+            created_by_staff_id=staff_id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        try:
+            session.flush()
+        except IntegrityError:
+            # Two people saved the same name at once: the unique constraint decides.
+            raise _name_taken() from None
+        view = _view(row)
+        uow.publish(SEGMENT_SAVED, actor.tenant_id, _event(view))
+        uow.commit()
+    return view
+
+
+def _locked(session: Session, actor: Actor, segment_id: str) -> SegmentRow:
+    row = session.scalar(
+        select(SegmentRow).where(SegmentRow.tenant_id == actor.tenant_id, SegmentRow.id == segment_id).with_for_update()
+    )
+    if row is None:
+        raise _not_found(segment_id)
+    # A salesperson's saved filter is theirs to change; managers may change any.
+    if row.created_by_staff_id != actor.staff_id and not actor.has_role(*SEE_ALL_ROLES):
+        raise PermissionDenied(Codes.SEGMENT_CHANGE_DENIED, MessageKeys.PERMISSION_DENIED)
+    return row
+
+
+def update_segment(uow: UnitOfWork, actor: Actor, segment_id: str, cmd: SaveSegment, *, now: datetime) -> SegmentView:
+    _staff(actor)
+    with uow:
+        session = uow.session
+        row = _locked(session, actor, segment_id)
+        name, checked = _checked(session, actor, cmd)
+        if _taken(session, actor.tenant_id, name, but=row.id):
+            raise _name_taken()
+        row.name = name
+        row.filter = filter_to_json(checked)
+        row.updated_at = now
+        try:
+            session.flush()
+        except IntegrityError:
+            raise _name_taken() from None
+        view = _view(row)
+        uow.publish(SEGMENT_SAVED, actor.tenant_id, _event(view))
+        uow.commit()
+    return view
+
+
+def delete_segment(uow: UnitOfWork, actor: Actor, segment_id: str, *, now: datetime) -> None:
+    _staff(actor)
+    with uow:
+        row = _locked(uow.session, actor, segment_id)
+        uow.session.delete(row)
+        uow.publish(SEGMENT_DELETED, actor.tenant_id, {"segment_id": segment_id, "deleted_at": now.isoformat()})
+        uow.commit()
+
+
+def list_segments(uow: UnitOfWork, actor: Actor) -> list[SegmentView]:
+    scope_for(actor)
+    with uow:
+        rows = uow.session.scalars(
+            select(SegmentRow).where(SegmentRow.tenant_id == actor.tenant_id).order_by(SegmentRow.name)
+        ).all()
+        return [_view(r) for r in rows]
+
+
+def get_segment(uow: UnitOfWork, actor: Actor, segment_id: str) -> SegmentView:
+    scope_for(actor)
+    with uow:
+        row = uow.session.scalar(
+            select(SegmentRow).where(SegmentRow.tenant_id == actor.tenant_id, SegmentRow.id == segment_id)
+        )
+        if row is None:
+            raise _not_found(segment_id)
+        return _view(row)
+
+
+def list_presets() -> tuple[Preset, ...]:
+    return PRESETS
+
+
+# --- compiling a filter ------------------------------------------------------------------------
+
+MEMBER_COLUMNS = (
+    CustomerRow.id,
+    CustomerRow.name,
+    CustomerRow.phone,
+    CustomerRow.owner_staff_id,
+    CustomerRow.level,
+    CustomerRow.region,
+    CustomerRow.last_order_at,
+)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _field_clause(condition, kind: str):
+    value = CustomerRow.fields[condition.key]
+    if kind == kinds.NUMBER:
+        number = value.as_float()
+        if condition.op == EQ:
+            return number.in_([float(v) for v in condition.values])
+        bound = float(condition.values[0])
+        return number >= bound if condition.op == GTE else number <= bound
+    text = value.as_string()
+    if condition.op == EQ:
+        return text.in_(condition.values)
+    if condition.op == CONTAINS:
+        return text.like(f"%{_escape_like(condition.values[0])}%", escape="\\")
+    # ISO dates (YYYY-MM-DD) order as text.
+    return text >= condition.values[0] if condition.op == GTE else text <= condition.values[0]
+
+
+def _day_window(stmt, column, f: SegmentFilter, as_of: datetime):
+    first, last = f.window(as_of)
+    if first is not None:
+        stmt = stmt.where(column >= first)
+    if last is not None:
+        stmt = stmt.where(column <= last)
+    return stmt
+
+
+def _purchase_bounds(f: SegmentFilter):
+    count = func.sum(PurchaseDayRow.order_count)
+    amount = func.sum(PurchaseDayRow.amount_fen)
+    bounds = []
+    if f.min_order_count is not None:
+        bounds.append(count >= f.min_order_count)
+    if f.max_order_count is not None:
+        bounds.append(count <= f.max_order_count)
+    if f.min_amount_fen is not None:
+        bounds.append(amount >= f.min_amount_fen)
+    if f.max_amount_fen is not None:
+        bounds.append(amount <= f.max_amount_fen)
+    return and_(*bounds)
+
+
+def compile_filter(
+    f: SegmentFilter,
+    tenant_id: str,
+    owner_staff_id: str | None,
+    as_of: datetime,
+    field_kinds: Mapping[str, str] | None = None,
+    columns=MEMBER_COLUMNS,
+) -> Select:
+    """The members of `f` as one SELECT; `owner_staff_id` limits it to one salesperson's own.
+    `field_kinds` (key -> kind of the tenant's fields) decides how custom fields compare."""
+    c = CustomerRow
+    stmt = select(*columns).where(c.tenant_id == tenant_id)
+    if owner_staff_id is not None:
+        stmt = stmt.where(c.owner_staff_id == owner_staff_id)
+    if f.levels:
+        stmt = stmt.where(c.level.in_(f.levels))
+    if f.region_prefixes:
+        stmt = stmt.where(or_(*(c.region.like(f"{_escape_like(p)}%", escape="\\") for p in f.region_prefixes)))
+    for condition in f.fields:
+        stmt = stmt.where(_field_clause(condition, (field_kinds or {})[condition.key]))
+    if f.tag_ids:
+        t = CustomerTagRow
+        stmt = stmt.where(exists().where(t.tenant_id == tenant_id, t.customer_id == c.id, t.tag_id.in_(f.tag_ids)))
+    if f.last_purchase_before is not None:
+        stmt = stmt.where(c.last_order_at < f.last_purchase_before)
+    if f.last_purchase_after is not None:
+        stmt = stmt.where(c.last_order_at >= f.last_purchase_after)
+    cutoff = f.sleeping_cutoff(as_of)
+    if cutoff is not None:
+        stmt = stmt.where(or_(c.last_order_at < cutoff, and_(c.last_order_at.is_(None), c.created_at < cutoff)))
+    if f.counts_purchases:
+        d = PurchaseDayRow
+        buyers = _day_window(select(d.customer_id).where(d.tenant_id == tenant_id), d.day, f, as_of).group_by(
+            d.customer_id
+        )
+        if f.zero_buyer_matches():
+            # Customers without purchases in the period pass (count 0, amount 0): exclude only
+            # those whose purchases break a bound.
+            stmt = stmt.where(c.id.not_in(buyers.having(not_(_purchase_bounds(f)))))
+        else:
+            stmt = stmt.where(c.id.in_(buyers.having(_purchase_bounds(f))))
+    if f.product_ids or f.brands:
+        p = PurchaseLineRow
+        bought = [p.product_id.in_(f.product_ids)] if f.product_ids else []
+        bought += [p.brand.in_(f.brands)] if f.brands else []
+        sub = _day_window(
+            select(p.customer_id).where(p.tenant_id == tenant_id, p.customer_id == c.id, or_(*bought)),
+            p.day,
+            f,
+            as_of,
+        )
+        stmt = stmt.where(sub.exists())
+    return stmt
+
+
+def _with_kinds(session: Session, tenant_id: str, f: SegmentFilter) -> tuple[SegmentFilter, dict[str, str]]:
+    """Re-check a (possibly stored) filter against the tenant's fields as they are now: a field
+    deleted or retyped since the segment was saved is named, not silently ignored."""
+    definitions = load_definitions(session, tenant_id)
+    return check_filter(f, definitions), {d.key: d.kind for d in definitions}
+
+
+def _resolve(
+    session: Session, actor: Actor, segment_id: str, f: SegmentFilter | None
+) -> tuple[SegmentFilter, dict[str, str]]:
+    if segment_id:
+        row = session.scalar(
+            select(SegmentRow).where(SegmentRow.tenant_id == actor.tenant_id, SegmentRow.id == segment_id)
+        )
+        if row is None:
+            raise _not_found(segment_id)
+        f = filter_from_json(row.filter or {})
+    return _with_kinds(session, actor.tenant_id, f or SegmentFilter())
+
+
+def _member(row) -> Member:
+    return Member(
+        id=row.id,
+        name=row.name,
+        phone=row.phone,
+        owner_staff_id=row.owner_staff_id,
+        level=row.level or "",
+        region=row.region or "",
+        last_order_at=row.last_order_at,
+    )
+
+
+def evaluate_segment(
+    uow: UnitOfWork,
+    actor: Actor,
+    page: Page,
+    *,
+    segment_id: str = "",
+    filter: SegmentFilter | None = None,
+    as_of: datetime,
+) -> MemberPage:
+    """The count and one page of members (newest customers first) of a saved segment or of an
+    unsaved filter, over the customers the caller may see, as of `as_of`.
+
+    One statement: the filter selects ids only (served by indexes alone when the conditions are
+    on buying behaviour), counts them with a window and keeps one page; only that page's rows
+    are then read from the customers table (a "deferred join")."""
+    scope = scope_for(actor)
+    c = CustomerRow
+    with uow:
+        session = uow.session
+        if session.get_bind().dialect.name == "postgresql":
+            # The period aggregate hashes one row per buyer; the default 4 MB spills to disk
+            # from ~40,000 buyers on. For this transaction only.
+            session.execute(text("SET LOCAL work_mem = '64MB'"))
+        f, field_kinds = _resolve(session, actor, segment_id, filter)
+        matching = compile_filter(
+            f, actor.tenant_id, scope.owner_staff_id, as_of, field_kinds, columns=(c.id, c.created_at)
+        ).subquery()
+        newest_first = (matching.c.created_at.desc(), matching.c.id.desc())
+        one_page = (
+            select(matching.c.id, matching.c.created_at, func.count().over().label("total"))
+            .order_by(*newest_first)
+            .offset(page.offset)
+            .limit(page.page_size)
+            .subquery()
+        )
+        rows = session.execute(
+            select(*MEMBER_COLUMNS, one_page.c.total)
+            .join(one_page, one_page.c.id == c.id)
+            .where(c.tenant_id == actor.tenant_id)
+            .order_by(one_page.c.created_at.desc(), one_page.c.id.desc())
+        ).all()
+        if rows:
+            total = rows[0].total
+        elif page.offset == 0:
+            total = 0
+        else:
+            # Past the last page the window has no row to carry the count.
+            total = session.scalar(select(func.count()).select_from(matching))
+        return MemberPage([_member(r) for r in rows], page.page, page.page_size, total)
+
+
+def stream_segment_members(
+    uow: UnitOfWork, actor: Actor, *, segment_id: str = "", filter: SegmentFilter | None = None, as_of: datetime
+) -> Iterator[Member]:
+    """Every member, by customer id, for campaigns run by other services (service token only:
+    a person pages through evaluate_segment). Read in keyset batches, each its own short
+    transaction, so a long campaign never holds one open."""
+    if not actor.is_service:
+        raise PermissionDenied(Codes.SEGMENT_STREAM_DENIED, MessageKeys.PERMISSION_DENIED)
+    with uow:
+        f, field_kinds = _resolve(uow.session, actor, segment_id, filter)
+    stmt = compile_filter(f, actor.tenant_id, None, as_of, field_kinds)
+    after = ""
+    while True:
+        with uow:
+            rows = uow.session.execute(
+                stmt.where(CustomerRow.id > after).order_by(CustomerRow.id).limit(STREAM_BATCH)
+            ).all()
+        for row in rows:
+            yield _member(row)
+        if len(rows) < STREAM_BATCH:
+            return
+        after = rows[-1].id

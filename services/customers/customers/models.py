@@ -122,7 +122,7 @@ class SegmentRow(TenantScoped, Base):
 
 class PurchaseDayRow(Base):
     """Read model of buying behaviour (C4), fed by the orders service's events: one row per
-    customer and UTC day with the orders approved and the net amount (refunds subtract), so
+    customer and China day with the orders approved and the net amount (refunds subtract), so
     "count and amount over a period" is one aggregate over a range of days."""
 
     __tablename__ = "customer_purchase_days"
@@ -141,7 +141,7 @@ class PurchaseDayRow(Base):
 
 
 class PurchaseLineRow(Base):
-    """Read model (C4): what a customer bought, per product and UTC day (the order lines of
+    """Read model (C4): what a customer bought, per product and China day (the order lines of
     approved orders summed), with the brand it was sold under."""
 
     __tablename__ = "customer_purchase_lines"

@@ -7,15 +7,13 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
 from crmkit.auth import Actor
 from crmkit.errors import InvalidInput, PermissionDenied
+from customers.domain.calendar import china_day
 from customers.domain.registration import PHONE_PATTERN
 from customers.errors import Codes, MessageKeys
-
-# The merchants are in mainland China: a "day" of visits is a China day, whatever UTC says.
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 MANAGER_ROLES = ("owner", "store_manager")
 SELLING_ROLES = ("salesperson", "store_manager", "owner")
@@ -176,10 +174,6 @@ def check_reason(reason: str) -> str:
 
 
 # --- visits ----------------------------------------------------------------------------------
-
-
-def china_day(now: datetime) -> date:
-    return now.astimezone(CHINA).date()
 
 
 def parse_day(text: str, *, now: datetime, field: str = "day") -> date:

@@ -5,9 +5,10 @@ and counts come in, decisions or typed errors go out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from crmkit.errors import Conflict, InvalidInput, QuotaExceeded
+from customers.domain.calendar import CHINA
 from customers.errors import MessageKeys, OwnershipCodes, OwnershipMessageKeys
 
 # History actions.
@@ -24,7 +25,6 @@ DAYS_MAX = 3650
 COUNT_MAX = 100_000
 REASON_MAX = 200
 # Daily caps count claims of the merchant's calendar day (China time, no daylight saving).
-CHINA = timezone(timedelta(hours=8))
 
 
 @dataclass(frozen=True)

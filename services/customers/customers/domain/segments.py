@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from crmkit.errors import InvalidInput
 from customers.domain import fields as kinds
+from customers.domain.calendar import china_day
 from customers.domain.fields import FieldDefinition
 from customers.errors import Codes, MessageKeys
 
@@ -56,7 +57,7 @@ class SegmentFilter:
     # longer than that: a customer registered yesterday is new, not asleep).
     no_purchase_days: int | None = None
     # The window of the count, amount and products conditions: the last N days, or from/to
-    # (UTC days, both inclusive); none of them means all time.
+    # (China days, both inclusive); none of them means all time.
     period_days: int | None = None
     period_from: date | None = None
     period_to: date | None = None
@@ -77,7 +78,7 @@ class SegmentFilter:
     def window(self, as_of: datetime) -> tuple[date | None, date | None]:
         """(first day, last day) of the period as of `as_of`; None ends are open."""
         if self.period_days is not None:
-            end = as_of.astimezone(UTC).date()
+            end = china_day(as_of)
             return end - timedelta(days=self.period_days - 1), end
         return self.period_from, self.period_to
 
@@ -317,7 +318,7 @@ class PurchasedLine:
 @dataclass(frozen=True)
 class Purchase:
     """An approved order (or, with negative amount and no count, a refunded return) as the read
-    model records it: on the UTC day it happened."""
+    model records it: on the China day it happened."""
 
     customer_id: str
     at: datetime
@@ -327,4 +328,4 @@ class Purchase:
 
     @property
     def day(self) -> date:
-        return self.at.astimezone(UTC).date()
+        return china_day(self.at)

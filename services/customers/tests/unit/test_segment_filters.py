@@ -116,6 +116,11 @@ def test_c4_sleeping_members_is_a_ready_made_filter():
     assert PRESETS[0].filter == sleeping_members()
 
 
-def test_c4_purchase_day_is_the_utc_day():
-    shanghai_morning = datetime.fromisoformat("2026-03-10T07:00:00+08:00")
-    assert Purchase("c", shanghai_morning, 1, 100).day == date(2026, 3, 9)
+def test_c4_purchase_day_is_the_china_day():
+    shanghai_morning = datetime.fromisoformat("2026-03-09T23:00:00+00:00")  # 07:00 on the 10th in China
+    assert Purchase("c", shanghai_morning, 1, 100).day == date(2026, 3, 10)
+
+
+def test_c4_last_n_days_end_on_the_china_day():
+    late_evening_utc = datetime.fromisoformat("2026-03-09T17:00:00+00:00")  # 01:00 on the 10th in China
+    assert SegmentFilter(period_days=7).window(late_evening_utc) == (date(2026, 3, 4), date(2026, 3, 10))

@@ -1,0 +1,12 @@
+"""The merchants are in mainland China: a "day" (of visits, purchases, claim caps) is a China
+day, whatever UTC says."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def china_day(moment: datetime) -> date:
+    return moment.astimezone(CHINA).date()

@@ -16,6 +16,7 @@ from crmkit.paging import page_from_proto
 from customers.domain.activity import FollowupInput, LeadInput
 from customers.service import duplicates, followups, leads, visits
 from customers.service.activity_views import DuplicateView, FollowupCustomerView, FollowupView, LeadView, VisitView
+from customers.staff_directory import StaffDirectory
 
 FULL_NAME = "crm.customers.v1.ActivityService"
 
@@ -121,8 +122,9 @@ def duplicate_to_proto(v: DuplicateView) -> pb.Duplicate:
 
 
 class ActivityServicer(activity_pb2_grpc.ActivityServiceServicer):
-    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow):
+    def __init__(self, db: Database, *, staff: StaffDirectory | None = None, clock: Callable[[], datetime] = utcnow):
         self.db = db
+        self.staff = staff
         self.clock = clock
 
     # --- leads ---
@@ -159,7 +161,9 @@ class ActivityServicer(activity_pb2_grpc.ActivityServiceServicer):
         return pb.ListLeadsResponse(leads=[lead_to_proto(v) for v in result.items], page=page.info(result.total))
 
     def AssignLead(self, request, context):
-        view = leads.assign_lead(self.db.uow(), require_actor(), request.lead_id, request.staff_id, now=self.clock())
+        view = leads.assign_lead(
+            self.db.uow(), require_actor(), request.lead_id, request.staff_id, staff=self.staff, now=self.clock()
+        )
         return lead_to_proto(view)
 
     def ClaimLead(self, request, context):
@@ -231,6 +235,7 @@ class ActivityServicer(activity_pb2_grpc.ActivityServiceServicer):
             staff_id=request.staff_id,
             day=request.day,
             note=request.note,
+            directory=self.staff,
             now=self.clock(),
         )
         return visit_to_proto(view)
@@ -294,7 +299,11 @@ class ActivityServicer(activity_pb2_grpc.ActivityServiceServicer):
         return duplicate_to_proto(view)
 
 
-def activity_registration(db: Database, *, clock: Callable[[], datetime] = utcnow) -> ServiceRegistration:
+def activity_registration(
+    db: Database, *, staff: StaffDirectory | None = None, clock: Callable[[], datetime] = utcnow
+) -> ServiceRegistration:
     return ServiceRegistration(
-        activity_pb2_grpc.add_ActivityServiceServicer_to_server, ActivityServicer(db, clock=clock), FULL_NAME
+        activity_pb2_grpc.add_ActivityServiceServicer_to_server,
+        ActivityServicer(db, staff=staff, clock=clock),
+        FULL_NAME,
     )

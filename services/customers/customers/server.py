@@ -10,7 +10,7 @@ from customers.grpc_api import registration
 from customers.grpc_api_activity import activity_registration
 from customers.grpc_api_segments import segments_registration
 from customers.models import Outbox, ProcessedEvent
-from customers.staff_directory import identity_directory
+from customers.staff_directory import StaffDirectory, identity_directory
 
 SERVICE = "customers"
 DEFAULT_GRPC_PORT = 50052
@@ -20,27 +20,32 @@ DEFAULT_GRPC_PORT = 50052
 REGISTRATION_SECRET_ENV = "REGISTRATION_QR_SECRET"
 
 
-def build(settings: Settings, *, registration_secret: str | None = None) -> ServiceRuntime:
+def build(
+    settings: Settings, *, registration_secret: str | None = None, staff: StaffDirectory | None = None
+) -> ServiceRuntime:
     """Wire the database and the servicers; connects to nothing until the first call. Without a
-    registration secret the QR methods answer UNAVAILABLE (main() refuses to start without)."""
+    registration secret the QR methods answer UNAVAILABLE (main() refuses to start without).
+    `staff` replaces the identity-backed directory (tests)."""
     settings.require("database_url")
     db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
     secret = registration_secret or env(REGISTRATION_SECRET_ENV)
-    # Transfers (C3) check the colleague with identity; without IDENTITY_ADDR and a service
-    # token (some tests) TransferCustomer answers UNAVAILABLE. main() requires both.
-    staff = None
-    if "identity" in settings.peers and settings.service_token:
+    # Transfers (C3), lead assignment (C7) and visits planned for a colleague (C6) check the
+    # colleague with identity; without IDENTITY_ADDR and a service token they answer UNAVAILABLE.
+    # main() requires both.
+    closers = []
+    if staff is None and "identity" in settings.peers and settings.service_token:
         staff = identity_directory(settings.peer("identity"), settings.service_token)
+        closers.append(staff.close)
     return ServiceRuntime(
         service=SERVICE,
         db=db,
         registrations=[
             registration(db),
             grpc_api_ownership.registration(db, registration_secret=secret.encode() if secret else None, staff=staff),
-            activity_registration(db),
+            activity_registration(db, staff=staff),
             segments_registration(db),
         ],
-        closers=[staff.close] if staff else [],
+        closers=closers,
     )
 
 

@@ -1,13 +1,15 @@
-"""Who may be handed a customer (C3 transfer): asked of identity, the owner of staff records."""
+"""Who may be handed a customer, a lead or a visit (C3 transfer, C7 assignment, C6 planning):
+asked of identity, the owner of staff records."""
 
 from __future__ import annotations
 
 from typing import Protocol
 
 from crm.identity.v1 import identity_pb2, identity_pb2_grpc
-from crmkit.errors import NotFound
+from crmkit.errors import InvalidInput, NotFound, Unavailable
 from crmkit.grpc_client import ServiceClient
 from customers.domain.registration import REGISTERING_ROLES
+from customers.errors import MessageKeys, OwnershipCodes
 
 IDENTITY = "crm.identity.v1.IdentityService"
 
@@ -15,6 +17,15 @@ IDENTITY = "crm.identity.v1.IdentityService"
 class StaffDirectory(Protocol):
     def may_hold_customers(self, tenant_id: str, staff_id: str) -> bool:
         """An active staff member of the tenant in a selling or managing role."""
+
+
+def require_seller(staff: StaffDirectory | None, tenant_id: str, staff_id: str, *, field: str, code: str) -> None:
+    """The named colleague must be an active seller or manager of the tenant; without a
+    directory (identity not configured) nothing is handed to anyone unchecked."""
+    if staff is None:
+        raise Unavailable(OwnershipCodes.STAFF_DIRECTORY_UNAVAILABLE, "error.unavailable")
+    if not staff.may_hold_customers(tenant_id, staff_id):
+        raise InvalidInput(code, MessageKeys.INVALID_INPUT, fields={field: "validation.invalid"})
 
 
 class IdentityStaffDirectory:

@@ -29,6 +29,7 @@ from customers.models import (
 )
 from customers.service.activity_views import DuplicateView, LeadView, Listing, duplicate_view, lead_view
 from customers.service.registration import add_customer
+from customers.staff_directory import StaffDirectory, require_seller
 
 LEAD_ASSIGNED = "lead_assigned"
 LEAD_RELEASED = "lead_released"
@@ -267,7 +268,10 @@ def _take(uow: UnitOfWork, actor: Actor, lead_id: str, staff_id: str, *, now: da
     return view
 
 
-def assign_lead(uow: UnitOfWork, actor: Actor, lead_id: str, staff_id: str, *, now: datetime) -> LeadView:
+def assign_lead(
+    uow: UnitOfWork, actor: Actor, lead_id: str, staff_id: str, *, staff: StaffDirectory | None, now: datetime
+) -> LeadView:
+    """Managers hand a pool lead to a seller identity knows (asked before the transaction)."""
     rules.selling_staff(actor)
     if not rules.is_manager(actor):
         raise PermissionDenied(Codes.LEAD_ASSIGN_DENIED, MessageKeys.PERMISSION_DENIED)
@@ -276,6 +280,8 @@ def assign_lead(uow: UnitOfWork, actor: Actor, lead_id: str, staff_id: str, *, n
         raise InvalidInput(
             Codes.LEAD_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"staff_id": "validation.required"}
         )
+    if staff_id != actor.staff_id:
+        require_seller(staff, actor.tenant_id, staff_id, field="staff_id", code=Codes.LEAD_INPUT_INVALID)
     return _take(uow, actor, lead_id, staff_id, now=now)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, text
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
-from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unavailable
+from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crmkit.paging import Page
 from customers.domain import pool
 from customers.domain.paging import search_query
@@ -22,7 +22,7 @@ from customers.service.customer_settings import settings_of
 from customers.service.profile import load_visible
 from customers.service.tags import require_manager, tags_of
 from customers.service.views import CustomerPage, CustomerView, customer_view
-from customers.staff_directory import StaffDirectory
+from customers.staff_directory import StaffDirectory, require_seller
 
 CUSTOMER_RELEASED = "customer_released"
 CUSTOMER_CLAIMED = "customer_claimed"
@@ -212,14 +212,9 @@ def transfer_customer(
             MessageKeys.INVALID_INPUT,
             fields={"to_staff_id": "validation.required" if not to_staff_id else "validation.too_long"},
         )
-    if staff is None:
-        raise Unavailable(OwnershipCodes.STAFF_DIRECTORY_UNAVAILABLE, "error.unavailable")
-    if not staff.may_hold_customers(actor.tenant_id, to_staff_id):
-        raise InvalidInput(
-            OwnershipCodes.OWNERSHIP_INPUT_INVALID,
-            MessageKeys.INVALID_INPUT,
-            fields={"to_staff_id": "validation.invalid"},
-        )
+    require_seller(
+        staff, actor.tenant_id, to_staff_id, field="to_staff_id", code=OwnershipCodes.OWNERSHIP_INPUT_INVALID
+    )
     with uow:
         row = _load_any(uow, actor, customer_id)
         if row.owner_staff_id == to_staff_id:

@@ -17,15 +17,25 @@ from customers.errors import Codes, MessageKeys
 from customers.models import CustomerRow, VisitTaskRow
 from customers.service.activity_views import Listing, VisitView, visible_customer, visit_view
 from customers.service.followups import add_customer_followup, publish_followup
+from customers.staff_directory import StaffDirectory, require_seller
 
 VISIT_CHECKED_IN = "visit_checked_in"
 CHECK_IN_CONTENT = "到店拜访"  # stored when the salesperson writes no note: the visit itself is the content
 
 
 def schedule_visit(
-    uow: UnitOfWork, actor: Actor, customer_id: str, *, staff_id: str = "", day: str = "", note: str = "", now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    customer_id: str,
+    *,
+    staff_id: str = "",
+    day: str = "",
+    note: str = "",
+    directory: StaffDirectory | None = None,
+    now: datetime,
 ) -> VisitView:
-    """A salesperson plans own days; a manager plans a salesperson's. Never a past day."""
+    """A salesperson plans own days; a manager plans a salesperson's (one identity knows). Never a
+    past day."""
     staff = rules.visit_staff(actor, staff_id)
     on = rules.parse_day(day, now=now)
     note = note.strip()
@@ -36,6 +46,8 @@ def schedule_visit(
         errors["note"] = "validation.too_long"
     if errors:
         raise InvalidInput(Codes.VISIT_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
+    if staff != actor.staff_id:
+        require_seller(directory, actor.tenant_id, staff, field="staff_id", code=Codes.VISIT_INPUT_INVALID)
     with uow:
         session = uow.session
         customer = visible_customer(session, actor, customer_id)

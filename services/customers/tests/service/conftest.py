@@ -40,10 +40,20 @@ def tenant():
     return f"t-{uuid.uuid4().hex[:12]}"
 
 
+class TestkitStaff:
+    """identity as the gRPC tests need it: every staff id the testkit makes (`s-…`) is an active
+    seller of the tenant; anything else is unknown."""
+
+    def may_hold_customers(self, tenant_id, staff_id):
+        return staff_id.startswith("s-")
+
+
 @pytest.fixture(scope="session")
 def runtime(database_url):
     """The service's own composition root, as `python -m customers.server` builds it."""
-    rt = server.build(Settings(service="customers", database_url=database_url, jwt_public_key=PUBLIC))
+    rt = server.build(
+        Settings(service="customers", database_url=database_url, jwt_public_key=PUBLIC), staff=TestkitStaff()
+    )
     yield rt
     rt.close()
 

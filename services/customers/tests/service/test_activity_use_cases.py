@@ -12,7 +12,7 @@ from customer_testkit import NOW, later, phone, staff
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unavailable
 from crmkit.paging import Page
 from customers import service
 from customers.domain.activity import FollowupInput, LeadInput
@@ -138,12 +138,28 @@ def test_c7_import_keeps_good_rows_reports_bad_ones_and_dry_run_writes_nothing(d
         leads.import_leads(db.uow(), staff(tenant, "salesperson"), sheet, dry_run=True, now=NOW)
 
 
+class Colleagues:
+    """identity as far as assignments ask it: who may hold customers in which tenant."""
+
+    def __init__(self, *known):
+        self.known = set(known)
+
+    def may_hold_customers(self, tenant_id, staff_id):
+        return (tenant_id, staff_id) in self.known
+
+
 def test_c7_assign_claim_release_and_only_the_assignee_follows(db, tenant):
     manager, a, b = staff(tenant, "store_manager"), staff(tenant, "salesperson"), staff(tenant, "salesperson")
     lead = new_lead(db, manager, 1).lead
+    directory = Colleagues((tenant, a.staff_id))
     with pytest.raises(PermissionDenied):
-        leads.assign_lead(db.uow(), a, lead.id, a.staff_id, now=NOW)
-    assigned = leads.assign_lead(db.uow(), manager, lead.id, a.staff_id, now=NOW)
+        leads.assign_lead(db.uow(), a, lead.id, a.staff_id, staff=directory, now=NOW)
+    with pytest.raises(InvalidInput) as unknown:
+        leads.assign_lead(db.uow(), manager, lead.id, b.staff_id, staff=directory, now=NOW)
+    assert unknown.value.fields == {"staff_id": "validation.invalid"}
+    with pytest.raises(Unavailable):
+        leads.assign_lead(db.uow(), manager, lead.id, a.staff_id, staff=None, now=NOW)
+    assigned = leads.assign_lead(db.uow(), manager, lead.id, a.staff_id, staff=directory, now=NOW)
     assert assigned.staff_id == a.staff_id
     with pytest.raises(Conflict) as err:
         leads.claim_lead(db.uow(), b, lead.id, now=NOW)
@@ -293,8 +309,26 @@ def test_c6_schedule_due_overdue_check_in_and_route(db, tenant):
     located(db, tenant, mid.id, 31.2500, 121.47)
     for c in (far, nowhere, mid):
         visits.schedule_visit(db.uow(), seller, c.id, day=TODAY, now=NOW)
+    with pytest.raises(InvalidInput) as unknown:
+        visits.schedule_visit(
+            db.uow(),
+            manager,
+            near.id,
+            staff_id="s-gone",
+            day=TODAY,
+            directory=Colleagues((tenant, seller.staff_id)),
+            now=NOW,
+        )
+    assert unknown.value.fields == {"staff_id": "validation.invalid"}
     planned_by_manager = visits.schedule_visit(
-        db.uow(), manager, near.id, staff_id=seller.staff_id, day=TODAY, note="带样品", now=NOW
+        db.uow(),
+        manager,
+        near.id,
+        staff_id=seller.staff_id,
+        day=TODAY,
+        note="带样品",
+        directory=Colleagues((tenant, seller.staff_id)),
+        now=NOW,
     )
     assert (planned_by_manager.staff_id, planned_by_manager.created_by_staff_id) == (seller.staff_id, manager.staff_id)
     with pytest.raises(PermissionDenied):

@@ -117,8 +117,14 @@ class GatewayConfig:
     receivables: ServiceClient
     # The third (B9-B11), on ORDERS_ADDR as well.
     performance: ServiceClient
-    # Leads, follow-ups, visits, duplicates (C6-C9), on CUSTOMERS_ADDR.
+    # The customers deployable's other services, on CUSTOMERS_ADDR: leads, follow-ups, visits,
+    # duplicates (C6-C9); tags, QR registration, ownership, pool, near me (C2 C3 C5 C12);
+    # segments (C4).
     activity: ServiceClient
+    ownership: ServiceClient
+    segments: ServiceClient
+    # Identity's second service (A4, multi-store), on IDENTITY_ADDR.
+    stores: ServiceClient
     redis: redis.Redis
     keys: Keys
     verifier: TokenVerifier
@@ -127,17 +133,11 @@ class GatewayConfig:
     rate_limit_actor_per_min: int = 600
     # How long an Idempotency-Key and its stored response live.
     idempotency_ttl_seconds: int = 24 * 3600
-    # The customers deployable's second service (C2 C3 C5 C12), on CUSTOMERS_ADDR too.
-    ownership: ServiceClient | None = None
     # Deadline of one readiness probe of a peer; Kubernetes' probe itself times out at 2 s.
     ready_check_timeout: float = 0.5
     # Proxies in front of us that append to X-Forwarded-For (1 behind the Ingress). 0 trusts
     # none: a client could otherwise pick any IP and escape the per-IP limits.
     trusted_proxy_hops: int = 0
-    # Identity's second service (A4, multi-store), on IDENTITY_ADDR too.
-    stores: ServiceClient | None = None
-    # Segments (C4), the customers deployable's second service, on CUSTOMERS_ADDR.
-    segments: ServiceClient | None = None
 
     @property
     def peers(self) -> dict[str, ServiceClient]:
@@ -185,13 +185,8 @@ class GatewayConfig:
         # Not peers of their own (readiness probes ORDERS_ADDR once), but their own channels.
         self.receivables.close()
         self.performance.close()
-        if self.stores is not None:
-            self.stores.close()
-        self.activity.close()
-        if self.ownership is not None:
-            self.ownership.close()
-        if self.segments is not None:
-            self.segments.close()
+        for other in (self.stores, self.activity, self.ownership, self.segments):
+            other.close()
 
 
 def client(address: str, stub_class, full_name: str, *, timeout: float = 5.0) -> ServiceClient:

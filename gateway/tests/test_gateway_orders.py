@@ -12,7 +12,7 @@ from orders_fakes import EXPORT_BYTES, XLSX_MIME
 
 from crm.orders.v1 import orders_pb2 as pb
 from crmkit.errors import Conflict
-from gateway.api.catalogue import MAX_UPLOAD
+from gateway.api.uploads import MAX_UPLOAD
 
 ORDER = {"customer_id": "c-1", "lines": [{"product_id": "p-1", "quantity": 10}]}
 

@@ -7,12 +7,10 @@ from datetime import UTC
 
 from apiflask import APIBlueprint
 from flask import g
-from flask import request as http_request
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.common.v1 import common_pb2
 from crm.customers.v1 import activity_pb2 as pb
-from gateway import i18n
 from gateway.api.activity_schemas import (
     AssignIn,
     CheckInIn,
@@ -49,10 +47,9 @@ from gateway.api.activity_schemas import (
     lead_dict,
     visit_dict,
 )
-from gateway.api.catalogue import MAX_UPLOAD, SPREADSHEET_TIMEOUT, ZIP_MAGIC, _too_large, accepts_upload
 from gateway.api.common import SECURED, PageQuery, config, page_out
+from gateway.api.uploads import SPREADSHEET_TIMEOUT, accepts_upload, problems_out, read_xlsx
 from gateway.auth import staff_only
-from gateway.errors import ApiError
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("activity", __name__, tag="Activity", url_prefix="/api/v1")
@@ -113,24 +110,9 @@ def import_leads(query, files):
     and column and those rows skipped; the others land in the pool or join the lead of the same
     person. `dry_run=true` checks everything and writes nothing.
     """
-    upload = files["file"]
-    data = upload.stream.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise _too_large()
-    if not (upload.filename or "").lower().endswith(".xlsx") or not data.startswith(ZIP_MAGIC):
-        raise ApiError(400, "INVALID_INPUT", "error.invalid_input", fields={"file": "validation.not_xlsx"})
+    data = read_xlsx(files["file"])
     reply = call("ImportLeads", pb.ImportLeadsRequest(xlsx=data, dry_run=query["dry_run"]), timeout=SPREADSHEET_TIMEOUT)
-    language = i18n.pick_language(http_request.headers.get("Accept-Language"))
-    problems = [
-        {
-            "row": p.row,
-            "column": p.column,
-            "message": i18n.render(
-                p.message_key, {"row": p.row, "column": p.column}, language=language, fallback="validation.invalid"
-            ),
-        }
-        for p in reply.problems
-    ]
+    problems = problems_out(reply.problems)
     return {"created": reply.created, "merged": reply.merged, "dry_run": reply.dry_run, "problems": problems}
 
 

@@ -7,6 +7,7 @@ from apiflask.fields import Boolean, DateTime, Dict, File, Float, Integer, List,
 from apiflask.validators import Length, OneOf, Range, Regexp
 
 from gateway.api.common import PageOut, PageQuery, text, timestamp
+from gateway.api.uploads import ImportProblemOut
 
 FOLLOWUP_STATUSES = ["contacted", "interested", "negotiating", "won", "no_interest", "visited"]
 DAY = Regexp(r"^\d{4}-\d{2}-\d{2}$", error="validation.invalid_date")
@@ -101,12 +102,6 @@ class LeadsFileIn(Schema):
     file = File(
         required=True, metadata={"description": ".xlsx, at most 5 MB; columns 姓名 手机号 微信unionID 公司 备注 标签"}
     )
-
-
-class ImportProblemOut(Schema):
-    row = Integer()
-    column = String()
-    message = String()
 
 
 class LeadsImportOut(Schema):

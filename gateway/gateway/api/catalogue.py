@@ -4,17 +4,13 @@
 from __future__ import annotations
 
 import io
-from functools import wraps
 
 from apiflask import APIBlueprint
 from apiflask.schemas import FileSchema
-from flask import request as http_request
 from flask import send_file
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
-from gateway import i18n
 from gateway.api.catalogue_schemas import (
     CategoriesOut,
     CategoryIn,
@@ -38,8 +34,8 @@ from gateway.api.catalogue_schemas import (
 )
 from gateway.api.common import SECURED, page_out
 from gateway.api.order_schemas import call_orders, money
+from gateway.api.uploads import SPREADSHEET_TIMEOUT, accepts_upload, problems_out, read_xlsx
 from gateway.auth import staff_only
-from gateway.errors import ApiError
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("catalogue", __name__, tag="Catalogue", url_prefix="/api/v1")
@@ -47,39 +43,6 @@ READ_ERRORS = [400, 401, 403, 404, 429, 503]
 WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MAX_UPLOAD_MB = 5
-MAX_UPLOAD = MAX_UPLOAD_MB * 1024 * 1024
-# Room for the multipart framing around the file itself.
-MULTIPART_OVERHEAD = 64 * 1024
-# An .xlsx is a zip archive; anything else (an old .xls, a CSV renamed) fails here, not deep in a parser.
-ZIP_MAGIC = b"PK\x03\x04"
-# A whole workbook travels each way: more time than the 5 s a form gets.
-SPREADSHEET_TIMEOUT = 30.0
-
-
-def _too_large() -> ApiError:
-    return ApiError(
-        413,
-        "FILE_TOO_LARGE",
-        "error.file_too_large",
-        params={"max_mb": MAX_UPLOAD_MB},
-        fields={"file": "error.file_too_large"},
-    )
-
-
-def accepts_upload(view):
-    """The app-wide body limit (1 MB) is for JSON forms; a catalogue sheet may be 5 MB. The limit
-    is raised for this request only, before the body is parsed, and going over it is our 413."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        http_request.max_content_length = MAX_UPLOAD + MULTIPART_OVERHEAD
-        try:
-            return view(*args, **kwargs)
-        except RequestEntityTooLarge:
-            raise _too_large() from None
-
-    return wrapper
 
 
 @bp.get("/categories")
@@ -213,25 +176,10 @@ def import_catalogue(query, files):
     row and column; those rows are skipped. `dry_run=true` checks and writes nothing.
     Not idempotent by key: a re-upload of the same sheet updates the same products again.
     """
-    upload = files["file"]
-    data = upload.stream.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise _too_large()
-    if not (upload.filename or "").lower().endswith(".xlsx") or not data.startswith(ZIP_MAGIC):
-        raise ApiError(400, "INVALID_INPUT", "error.invalid_input", fields={"file": "validation.not_xlsx"})
+    data = read_xlsx(files["file"])
     request = pb.ImportCatalogueRequest(xlsx=data, dry_run=query["dry_run"])
     reply = call_orders("ImportCatalogue", request, timeout=SPREADSHEET_TIMEOUT)
-    language = i18n.pick_language(http_request.headers.get("Accept-Language"))
-    problems = [
-        {
-            "row": p.row,
-            "column": p.column,
-            "message": i18n.render(
-                p.message_key, {"row": p.row, "column": p.column}, language=language, fallback="validation.invalid"
-            ),
-        }
-        for p in reply.problems
-    ]
+    problems = problems_out(reply.problems)
     return {"created": reply.created, "updated": reply.updated, "dry_run": reply.dry_run, "problems": problems}
 
 

@@ -10,6 +10,7 @@ from apiflask.validators import Length, Range
 from crm.orders.v1 import orders_pb2 as pb
 from gateway.api.common import PageOut, PageQuery, text, timestamp
 from gateway.api.order_schemas import choice, fen, money, word
+from gateway.api.uploads import ImportProblemOut
 
 KINDS = {
     "goods": pb.PRODUCT_KIND_GOODS,
@@ -160,12 +161,6 @@ class ImportQuery(Schema):
 
 class ImportFileIn(Schema):
     file = File(required=True, metadata={"description": ".xlsx, at most 5 MB"})
-
-
-class ImportProblemOut(Schema):
-    row = Integer(metadata={"description": "1-based spreadsheet row"})
-    column = String(metadata={"description": "The column header"})
-    message = String(metadata={"description": "In the caller's language"})
 
 
 class ImportOut(Schema):

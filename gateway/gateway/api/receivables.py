@@ -9,7 +9,6 @@ from flask import Response
 
 from crm.common.v1 import common_pb2
 from crm.orders.v1 import receivables_pb2 as pb
-from gateway.api.catalogue import MAX_UPLOAD, _too_large, accepts_upload
 from gateway.api.common import SECURED, PageQuery, page_out
 from gateway.api.order_schemas import IdempotencyKeyHeader, money
 from gateway.api.receivable_schemas import (
@@ -35,6 +34,7 @@ from gateway.api.receivable_schemas import (
     debtor_dict,
     optional_fen,
 )
+from gateway.api.uploads import accepts_upload, read_upload
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 
@@ -120,9 +120,7 @@ def upload_proof(files):
     The returned `key` goes into `proof_keys` of a collection filed by the same person.
     """
     upload = files["file"]
-    data = upload.stream.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise _too_large()
+    data = read_upload(upload)
     request = pb.UploadProofRequest(data=data, content_type=upload.mimetype or "")
     reply = call_receivables("UploadProof", request, timeout=PROOF_TIMEOUT)
     return {"key": reply.key, "content_type": reply.content_type, "size": reply.size}

@@ -13,12 +13,12 @@ from gateway.api.identity_schemas import store_dict
 from gateway.api.store_network_schemas import (
     STATUSES,
     ApplicationIn,
-    ApplicationOut,
     ApplicationQuery,
     ApplicationsOut,
     FiguresOut,
     FiguresQuery,
     RejectIn,
+    StoreApplicationOut,
     SwitchedOut,
     SwitcherOut,
     application_dict,
@@ -42,7 +42,7 @@ def _stores(method: str, request):
 @staff_only
 @idempotent
 @bp.input(ApplicationIn, arg_name="body")
-@bp.output(ApplicationOut, status_code=201)
+@bp.output(StoreApplicationOut, status_code=201)
 def apply_for_sub_store(body):
     """Apply for a new sub-store under the head store (any staff member)
 
@@ -72,7 +72,7 @@ def list_store_applications(query):
 @bp.get("/applications/<string:application_id>")
 @bp.doc(operation_id="getStoreApplication", security=SECURED, responses=READ_ERRORS)
 @staff_only
-@bp.output(ApplicationOut)
+@bp.output(StoreApplicationOut)
 def get_store_application(application_id):
     """One sub-store application"""
     return application_dict(_stores("GetStoreApplication", pb.GetStoreApplicationRequest(id=application_id)))
@@ -81,7 +81,7 @@ def get_store_application(application_id):
 @bp.post("/applications/<string:application_id>/approve")
 @bp.doc(operation_id="approveStoreApplication", security=SECURED, responses=WRITE_ERRORS)
 @staff_only
-@bp.output(ApplicationOut)
+@bp.output(StoreApplicationOut)
 def approve_store_application(application_id):
     """Approve: the sub-store opens under the head store (owner or head-store manager)"""
     request = pb.ApproveStoreApplicationRequest(id=application_id)
@@ -92,7 +92,7 @@ def approve_store_application(application_id):
 @bp.doc(operation_id="rejectStoreApplication", security=SECURED, responses=WRITE_ERRORS)
 @staff_only
 @bp.input(RejectIn, arg_name="body")
-@bp.output(ApplicationOut)
+@bp.output(StoreApplicationOut)
 def reject_store_application(application_id, body):
     """Reject with a reason the applicant sees (owner or head-store manager)"""
     request = pb.RejectStoreApplicationRequest(id=application_id, reason=body["reason"])

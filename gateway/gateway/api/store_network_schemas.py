@@ -35,7 +35,7 @@ class RejectIn(Schema):
     reason = text(200, required=True, metadata={"description": "Shown to the applicant"})
 
 
-class ApplicationOut(Schema):
+class StoreApplicationOut(Schema):
     id = String(required=True)
     parent_store_id = String()
     store_name = String()
@@ -52,7 +52,7 @@ class ApplicationOut(Schema):
 
 
 class ApplicationsOut(Schema):
-    applications = List(Nested(ApplicationOut), required=True)
+    applications = List(Nested(StoreApplicationOut), required=True)
     page = Nested(PageOut, required=True)
 
 

@@ -59,13 +59,24 @@ def load_position(
 def check_new_order(
     session: Session, tenant_id: str, customer_id: str, order_total_fen: int, now: datetime
 ) -> tuple[str, ...]:
-    """Run inside the submitting transaction after the tenant's number counter is taken: that
-    lock queues the tenant's submissions, so two orders cannot both slip under the limit."""
+    """Inside the submitting transaction. When the tenant blocks, the customer's submissions are
+    queued on a transaction lock first, so two racing orders cannot both slip under the limit
+    (warnings are advice to the back office and need no such queue)."""
     mode = load_settings(session, tenant_id).credit_control
     if mode == credit.OFF:
         return ()
+    if mode == credit.BLOCK:
+        _queue_customer(session, tenant_id, customer_id)
     _, pos = load_position(session, tenant_id, customer_id, now)
     return credit.check_order(mode, pos, order_total_fen)
+
+
+def _queue_customer(session: Session, tenant_id: str, customer_id: str) -> None:
+    """A PostgreSQL advisory lock held until commit; SQLite (one process, one writer at a time)
+    needs none."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"orders.credit:{tenant_id}:{customer_id}"
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 def get_customer_credit(

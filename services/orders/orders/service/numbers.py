@@ -1,7 +1,14 @@
-"""Document numbers per tenant per China day, handed out under concurrency without gaps or
-repeats: one counter row per (tenant, prefix, day), bumped by a single upsert whose row lock is
-held until the transaction ends (a rolled-back order gives its number back). One statement,
-taken as late as possible in the transaction, because every document of a tenant queues on it."""
+"""Document numbers per tenant per China day: unique and increasing, handed out under
+concurrency by one upsert on a counter row per (tenant, prefix, day).
+
+On PostgreSQL the upsert runs in its own short transaction on its own connection, so the
+counter's row lock lasts one statement: if it were taken inside the document's transaction,
+every document of a tenant would queue on it until the previous one committed, and a tenant's
+whole order intake would be as fast as one transaction at a time. The price is that a
+submission failing after its number was drawn (a database error, a racing repeat of its
+idempotency key) leaves a gap; numbers are drawn only after the document has been checked and
+priced, so bad input never costs one. SQLite (the embedded default, one process) bumps the
+counter inside the document's transaction: a second connection would wait on the first's lock."""
 
 from __future__ import annotations
 
@@ -20,7 +27,8 @@ _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 def allocate_number(session: Session, tenant_id: str, prefix: str, now: datetime) -> str:
     day = china_day(now)
     table = CounterRow.__table__
-    stmt = _INSERT[session.get_bind().dialect.name](table).values(
+    engine = session.get_bind()
+    stmt = _INSERT[engine.dialect.name](table).values(
         id=new_id(), tenant_id=tenant_id, prefix=prefix, day=day, last_seq=1, created_at=now
     )
     # The first document of the day inserts the counter; every later one (and a racing first)
@@ -29,4 +37,9 @@ def allocate_number(session: Session, tenant_id: str, prefix: str, now: datetime
         index_elements=[table.c.tenant_id, table.c.prefix, table.c.day],
         set_={"last_seq": table.c.last_seq + 1},
     ).returning(table.c.last_seq)
-    return document_number(prefix, day, session.execute(stmt).scalar_one())
+    if engine.dialect.name == "sqlite":
+        return document_number(prefix, day, session.execute(stmt).scalar_one())
+    with engine.connect() as conn:
+        seq = conn.execute(stmt).scalar_one()
+        conn.commit()
+    return document_number(prefix, day, seq)

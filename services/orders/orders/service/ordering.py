@@ -96,13 +96,12 @@ def submit_order(
             customer = customers.get(cmd.customer_id)
             store_id = resolve_store(actor, customer.store_id, cmd.store_id)
             priced, products = check_and_price(session, actor, customer, cmd.lines, cmd.note)
-            # Last before the writes: every order of the tenant queues on the counter's lock.
-            number = allocate_number(session, actor.tenant_id, ORDER_PREFIX, now)
             order_total = total(line.amount_fen for line in priced)
             warnings = check_new_order(session, actor.tenant_id, customer.id, order_total, now)
             row = OrderRow(
                 tenant_id=actor.tenant_id,
-                number=number,
+                # Drawn once the order is checked, priced and within credit: refusals cost none.
+                number=allocate_number(session, actor.tenant_id, ORDER_PREFIX, now),
                 customer_id=customer.id,
                 customer_name=customer.name,
                 customer_phone=customer.phone,

@@ -1,6 +1,7 @@
 """B2 credit control through the real gRPC server on PostgreSQL: the credit limit and overdue
 debt shown while an order is taken, and enforced on submission as the tenant chooses."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -172,3 +173,31 @@ def test_b2_credit_term_reports_its_limit(stack, shop):
     term = set_term(stack, owner, customer, days=30, limit=123456)
     assert (term.days, term.credit_limit.fen) == (30, 123456)
     assert not set_term(stack, owner, customer, days=30).HasField("credit_limit")
+
+
+def test_b2_racing_orders_cannot_both_slip_under_the_limit(stack, shop, tenant):
+    owner, seller, customer = shop
+    item = product(stack.orders, owner, "Racing item", wholesale=100)
+    set_term(stack, owner, customer, limit=500)
+    set_control(stack, owner, "block")
+    request = opb.SubmitOrderRequest(customer_id=customer, lines=[line(item.id, 1)])
+    outcomes = []
+
+    def attempt():
+        try:
+            outcomes.append(call(stack.orders, seller, "SubmitOrder", request).number)
+        except Conflict as refused:
+            outcomes.append(refused.code)
+
+    try:
+        threads = [threading.Thread(target=attempt) for _ in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        set_control(stack, owner, "warn")
+    taken = [o for o in outcomes if o != "CREDIT_BLOCKED"]
+    assert len(taken) == 5 and outcomes.count("CREDIT_BLOCKED") == 5
+    assert len(set(taken)) == 5  # every order its own number
+    assert orders_of(stack, tenant, customer) == 5

@@ -12,8 +12,11 @@ counter inside the document's transaction: a second connection would wait on the
 
 from __future__ import annotations
 
+import threading
+import weakref
 from datetime import datetime
 
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,6 +25,17 @@ from orders.domain.numbering import china_day, document_number
 from orders.models import CounterRow
 
 _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+# The counters' own small pool: a submission already holds a connection of the service's pool,
+# and drawing the second one from that same pool could starve when every worker thread holds one.
+_COUNTER_ENGINES: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _counter_engine(engine: Engine) -> Engine:
+    with _LOCK:
+        if engine not in _COUNTER_ENGINES:
+            _COUNTER_ENGINES[engine] = create_engine(engine.url, pool_size=2, max_overflow=14, pool_pre_ping=True)
+        return _COUNTER_ENGINES[engine]
 
 
 def allocate_number(session: Session, tenant_id: str, prefix: str, now: datetime) -> str:
@@ -39,7 +53,7 @@ def allocate_number(session: Session, tenant_id: str, prefix: str, now: datetime
     ).returning(table.c.last_seq)
     if engine.dialect.name == "sqlite":
         return document_number(prefix, day, session.execute(stmt).scalar_one())
-    with engine.connect() as conn:
+    with _counter_engine(engine).connect() as conn:
         seq = conn.execute(stmt).scalar_one()
         conn.commit()
     return document_number(prefix, day, seq)

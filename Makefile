@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 PIP    := $(PY) -m pip
 # Our own packages, installed editable into the one development virtualenv.
-PACKAGES := libs/crmkit services/identity services/customers services/messaging services/orders gateway launcher
+PACKAGES := libs/crmkit services/identity services/customers services/messaging services/orders services/coupons gateway launcher
 
 .PHONY: install proto run test test-unit test-service test-integration test-worker lint bench helm-lint clean
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import redis
 
+from crm.coupons.v1 import coupons_pb2_grpc
 from crm.customers.v1 import activity_pb2_grpc, customers_pb2_grpc, ownership_pb2_grpc, segments_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc, stores_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
@@ -21,6 +22,7 @@ MESSAGING = "crm.messaging.v1.MessagingService"
 ORDERS = "crm.orders.v1.OrdersService"
 RECEIVABLES = "crm.orders.v1.ReceivablesService"
 PERFORMANCE = "crm.orders.v1.PerformanceService"
+COUPONS = "crm.coupons.v1.CouponsService"
 STORES = "crm.identity.v1.StoresService"
 ACTIVITY = "crm.customers.v1.ActivityService"
 OWNERSHIP = "crm.customers.v1.CustomerOwnershipService"
@@ -104,6 +106,9 @@ IDEMPOTENT_METHODS = {
     ],
     # Reads only: saving a segment twice would fail on its name, so it is not retried.
     SEGMENTS: ["GetSegment", "ListSegments", "ListSegmentPresets", "EvaluateSegment"],
+    # Reads only: a send or claim retried would hand out a second coupon; a redemption is
+    # idempotent on (order, code) in the service, but the gateway does not rely on it.
+    COUPONS: ["GetTemplate", "ListTemplates", "ListCoupons", "GetCoupon", "GetTemplateStats"],
 }
 
 
@@ -125,6 +130,8 @@ class GatewayConfig:
     segments: ServiceClient
     # Identity's second service (A4, multi-store), on IDENTITY_ADDR.
     stores: ServiceClient
+    # The coupons service (E1-E6, B7), on COUPONS_ADDR.
+    coupons: ServiceClient
     redis: redis.Redis
     keys: Keys
     verifier: TokenVerifier
@@ -146,6 +153,7 @@ class GatewayConfig:
             "customers": self.customers,
             "messaging": self.messaging,
             "orders": self.orders,
+            "coupons": self.coupons,
         }
 
     @classmethod
@@ -157,7 +165,7 @@ class GatewayConfig:
         rate_limit_public_per_min: int | None = None,
         rate_limit_actor_per_min: int | None = None,
     ) -> GatewayConfig:
-        """Clients from IDENTITY_ADDR / CUSTOMERS_ADDR / MESSAGING_ADDR / ORDERS_ADDR; a missing one
+        """Clients from IDENTITY_ADDR / CUSTOMERS_ADDR / MESSAGING_ADDR / ORDERS_ADDR / COUPONS_ADDR; a missing one
         stops startup."""
         settings.require("jwt_public_key")
         return cls(
@@ -177,6 +185,7 @@ class GatewayConfig:
             trusted_proxy_hops=env_int("TRUSTED_PROXY_HOPS", 0),
             stores=client(settings.peer("identity"), stores_pb2_grpc.StoresServiceStub, STORES),
             segments=client(settings.peer("customers"), segments_pb2_grpc.SegmentsServiceStub, SEGMENTS),
+            coupons=client(settings.peer("coupons"), coupons_pb2_grpc.CouponsServiceStub, COUPONS),
         )
 
     def close(self) -> None:

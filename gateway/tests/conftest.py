@@ -11,6 +11,8 @@ import pytest
 import redis
 from activity_fakes import FakeActivity
 from activity_fakes import registration as activity_registration
+from coupons_fakes import FakeCoupons
+from coupons_fakes import registration as coupons_registration
 from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, registrations
 from orders_fakes import FakeOrders
 from orders_fakes import registration as orders_registration
@@ -53,6 +55,7 @@ def fakes():
         "stores": FakeStores(),
         "activity": FakeActivity(),
         "ownership": FakeOwnership(),
+        "coupons": FakeCoupons(),
     }
 
 
@@ -60,6 +63,7 @@ def fakes():
 def peer_addrs(keys, fakes):
     regs = registrations(fakes["identity"], fakes["customers"], fakes["messaging"])
     regs["orders"] = orders_registration(fakes["orders"])
+    regs["coupons"] = coupons_registration(fakes["coupons"])
     # The orders deployable serves more gRPC services on one address.
     beside = {
         "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])],

@@ -166,6 +166,7 @@ def test_h1_healthz_and_readyz_when_everything_answers(client):
         "customers": "ok",
         "messaging": "ok",
         "orders": "ok",
+        "coupons": "ok",
     }
 
 

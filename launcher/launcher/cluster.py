@@ -19,7 +19,7 @@ import requests
 from crmkit import testing
 from crmkit.auth import TokenIssuer, generate_keypair
 
-SERVICES = ("identity", "customers", "messaging", "orders")
+SERVICES = ("identity", "customers", "messaging", "orders", "coupons")
 # Services that consume events run a nameko worker process beside their server.
 WORKERS = ("messaging", "orders", "customers")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from crmkit.auth import generate_keypair
 
-SERVICES = ("identity", "customers", "messaging", "orders")
+SERVICES = ("identity", "customers", "messaging", "orders", "coupons")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
         "--grpc-base-port",
         type=int,
         default=int(os.environ.get("CRM_GRPC_BASE_PORT", "50051")),
-        help="identity gets this port; customers, messaging and orders the next ones",
+        help="identity gets this port; customers, messaging, orders and coupons the next ones",
     )
     parser.add_argument("--sms-port", type=int, default=int(os.environ.get("CRM_FAKE_SMS_PORT", "8090")))
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo tenant")

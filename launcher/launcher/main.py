@@ -92,6 +92,7 @@ class Platform:
         return LocalFileStore(self.cfg.var_dir / "files", signing_secret=local_secret(self.cfg.var_dir, "file-signing"))
 
     def start_services(self) -> None:
+        import coupons.server
         import customers.server
         import identity.server
         import messaging.server
@@ -114,6 +115,7 @@ class Platform:
         )
         self.runtimes["messaging"] = messaging.server.build(self.settings("messaging"), sms_sender=self._sms_sender())
         self.runtimes["orders"] = orders.server.build(self.settings("orders"), file_store=self._file_store())
+        self.runtimes["coupons"] = coupons.server.build(self.settings("coupons"))
 
         verifier = TokenVerifier(self.public_key)
         for service, runtime in self.runtimes.items():

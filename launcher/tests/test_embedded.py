@@ -35,7 +35,7 @@ def _free_block(size: int) -> int:
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("var")
-    base = _free_block(6)  # identity, customers, messaging, orders, HTTP, fake SMS
+    base = _free_block(7)  # identity, customers, messaging, orders, coupons, HTTP, fake SMS
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AMQP_URL", "REDIS_URL")}
     proc = subprocess.Popen(
         [
@@ -45,11 +45,11 @@ def embedded(tmp_path_factory):
             "--var-dir",
             str(var_dir),
             "--port",
-            str(base + 4),
+            str(base + 5),
             "--grpc-base-port",
             str(base),
             "--sms-port",
-            str(base + 5),
+            str(base + 6),
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -58,7 +58,7 @@ def embedded(tmp_path_factory):
     )
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
-    url = f"http://127.0.0.1:{base + 4}"
+    url = f"http://127.0.0.1:{base + 5}"
     deadline = time.monotonic() + 90
     while not any("Stop with Ctrl-C" in line for line in lines):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -143,7 +143,7 @@ def test_f4_registering_in_embedded_mode_notifies_the_store_manager(embedded):
 
 def test_h1_sqlite_files_live_under_the_var_folder(embedded):
     _, _, var_dir = embedded
-    expected = {"identity.db", "customers.db", "messaging.db", "orders.db", "demo.json"}
+    expected = {"identity.db", "customers.db", "messaging.db", "orders.db", "coupons.db", "demo.json"}
     assert expected <= {p.name for p in var_dir.iterdir()}
 
 

@@ -230,6 +230,7 @@ def test_h4_peer_addresses_point_at_in_cluster_services(render):
         "CUSTOMERS_ADDR": "crm-customers:50052",
         "MESSAGING_ADDR": "crm-messaging:50053",
         "ORDERS_ADDR": "crm-orders:50054",
+        "COUPONS_ADDR": "crm-coupons:50055",
     }
     assert addrs("crm-orders") == {"CUSTOMERS_ADDR": "crm-customers:50052"}
     assert addrs("crm-identity") == {"MESSAGING_ADDR": "crm-messaging:50053", "ORDERS_ADDR": "crm-orders:50054"}

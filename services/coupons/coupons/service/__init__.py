@@ -1,0 +1,1 @@
+"""Use cases of the coupons service: one function, one transaction."""

@@ -3,24 +3,200 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import redis as redis_lib
 
+from coupons.domain import codes
+from coupons.domain.redemption import Line
+from coupons.domain.templates import TemplateInput
+from coupons.service import coupons_issue, coupons_stats, redemption, templates
+from coupons.service.coupons_stock import ClaimStock
+from crm.common.v1 import common_pb2
+from crm.coupons.v1 import coupons_pb2 as pb
 from crm.coupons.v1 import coupons_pb2_grpc
+from crmkit.auth import require_actor
 from crmkit.db import Database, utcnow
+from crmkit.errors import InvalidInput
 from crmkit.grpc_server import ServiceRegistration
+from crmkit.paging import page_from_proto
 from crmkit.redis_client import Keys
 
 FULL_NAME = "crm.coupons.v1.CouponsService"
 
 
+def _time(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else ""
+
+
+def _parse_time(value: str, field: str, fields: dict) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        fields[field] = "validation.invalid_date"
+        return None
+    if parsed.tzinfo is None:
+        fields[field] = "validation.invalid_date"
+        return None
+    return parsed.astimezone(UTC)
+
+
+def template_input(t: pb.TemplateInput) -> TemplateInput:
+    fields: dict[str, str] = {}
+    valid_from = _parse_time(t.valid_from, "valid_from", fields)
+    valid_until = _parse_time(t.valid_until, "valid_until", fields)
+    if fields:
+        raise InvalidInput("COUPON_TEMPLATE_INVALID", fields=fields)
+    return TemplateInput(
+        name=t.name,
+        kind=t.kind,
+        colour=t.colour,
+        value_fen=t.value.fen,
+        percent_off=t.percent_off,
+        pickup_product_ids=tuple(t.pickup_product_ids),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        valid_days=t.valid_days,
+        min_spend_fen=t.min_spend.fen,
+        per_order_limit=t.per_order_limit,
+        product_ids=tuple(t.product_ids),
+        category_ids=tuple(t.category_ids),
+        store_ids=tuple(t.store_ids),
+        convertible_to_stored_value=t.convertible_to_stored_value,
+        conversion_fen=t.conversion_value.fen,
+        total_quantity=t.total_quantity,
+        per_person_limit=t.per_person_limit,
+        remind_days_before=t.remind_days_before,
+    )
+
+
+def template_to_proto(view: templates.TemplateView) -> pb.CouponTemplate:
+    t = view.template
+    return pb.CouponTemplate(
+        id=view.id,
+        claim_token=view.claim_token,
+        created_at=_time(view.created_at),
+        template=pb.TemplateInput(
+            name=t.name,
+            kind=t.kind,
+            colour=t.colour,
+            value=common_pb2.Money(fen=t.value_fen),
+            percent_off=t.percent_off,
+            pickup_product_ids=list(t.pickup_product_ids),
+            valid_from=_time(t.valid_from),
+            valid_until=_time(t.valid_until),
+            valid_days=t.valid_days,
+            min_spend=common_pb2.Money(fen=t.min_spend_fen),
+            per_order_limit=t.per_order_limit,
+            product_ids=list(t.product_ids),
+            category_ids=list(t.category_ids),
+            store_ids=list(t.store_ids),
+            convertible_to_stored_value=t.convertible_to_stored_value,
+            conversion_value=common_pb2.Money(fen=t.conversion_fen),
+            total_quantity=t.total_quantity,
+            per_person_limit=t.per_person_limit,
+            remind_days_before=t.remind_days_before,
+        ),
+    )
+
+
+def coupon_to_proto(v: coupons_issue.CouponView) -> pb.Coupon:
+    return pb.Coupon(
+        id=v.id,
+        code=v.code,
+        template_id=v.template_id,
+        customer_id=v.customer_id,
+        phone=v.phone,
+        channel=v.channel,
+        status=v.status,
+        valid_from=_time(v.valid_from),
+        valid_until=_time(v.valid_until),
+        issued_at=_time(v.issued_at),
+        redeemed_at=_time(v.redeemed_at),
+        order_id=v.order_id,
+        qr_payload=codes.qr_payload(v.code),
+    )
+
+
 class CouponsServicer(coupons_pb2_grpc.CouponsServiceServicer):
     def __init__(self, db: Database, redis: redis_lib.Redis, keys: Keys, *, clock: Callable[[], datetime] = utcnow):
         self.db = db
-        self.redis = redis
-        self.keys = keys
+        self.stock = ClaimStock(redis, keys)
         self.clock = clock
+
+    def CreateTemplate(self, request, context):
+        cmd = template_input(request.template)
+        return template_to_proto(templates.create_template(self.db.uow(), require_actor(), cmd, now=self.clock()))
+
+    def GetTemplate(self, request, context):
+        return template_to_proto(templates.get_template(self.db.uow(), require_actor(), request.id))
+
+    def ListTemplates(self, request, context):
+        page = page_from_proto(request.page)
+        views, total = templates.list_templates(self.db.uow(), require_actor(), page)
+        return pb.ListTemplatesResponse(templates=[template_to_proto(v) for v in views], page=page.info(total))
+
+    def SendCoupons(self, request, context):
+        views = coupons_issue.send_coupons(
+            self.db.uow, self.stock, require_actor(), request.template_id, list(request.customer_ids), now=self.clock()
+        )
+        return pb.SendCouponsResponse(coupons=[coupon_to_proto(v) for v in views])
+
+    def ClaimCoupon(self, request, context):
+        # Public: the unguessable claim token is the only credential (the gateway rate-limits it).
+        view = coupons_issue.claim_coupon(self.db.uow, self.stock, request.claim_token, request.phone, now=self.clock())
+        return coupon_to_proto(view)
+
+    def ListCoupons(self, request, context):
+        page = page_from_proto(request.page)
+        views, total = coupons_issue.list_coupons(
+            self.db.uow(),
+            require_actor(),
+            template_id=request.template_id,
+            customer_id=request.customer_id,
+            phone=request.phone,
+            page=page,
+            now=self.clock(),
+        )
+        return pb.ListCouponsResponse(coupons=[coupon_to_proto(v) for v in views], page=page.info(total))
+
+    def GetCoupon(self, request, context):
+        return coupon_to_proto(coupons_issue.get_coupon(self.db.uow(), require_actor(), request.code, now=self.clock()))
+
+    def RedeemCoupon(self, request, context):
+        cmd = redemption.RedeemCommand(
+            code=request.code,
+            order_id=request.order_id,
+            store_id=request.store_id,
+            lines=tuple(Line(li.product_id, li.category_id, li.quantity, li.amount.fen) for li in request.lines),
+        )
+        v = redemption.redeem(self.db.uow(), require_actor(), cmd, now=self.clock())
+        return pb.Redemption(
+            coupon_id=v.coupon_id,
+            code=v.code,
+            order_id=v.order_id,
+            discount=common_pb2.Money(fen=v.discount_fen),
+            redeemed_at=_time(v.redeemed_at),
+            pickup_product_ids=list(v.pickup_product_ids),
+        )
+
+    def GetTemplateStats(self, request, context):
+        s = coupons_stats.template_stats(
+            self.db.uow(), require_actor(), request.template_id, request.date_from, request.date_to, now=self.clock()
+        )
+        return pb.TemplateStats(
+            template_id=s.template_id,
+            issued=s.issued,
+            claimed=s.claimed,
+            redeemed=s.redeemed,
+            redemption_rate_bp=s.redemption_rate_bp,
+            days=[
+                pb.DayStats(date=d.date.isoformat(), issued=d.issued, claimed=d.claimed, redeemed=d.redeemed)
+                for d in s.days
+            ],
+        )
 
 
 def registration(

@@ -17,3 +17,7 @@ class Outbox(OutboxMixin, Base):
 
 class ProcessedEvent(ProcessedEventMixin, Base):
     pass
+
+
+# Coupon tables (E1-E6) join this metadata, so Alembic and the tests see them.
+import coupons.models_coupons  # noqa: E402, F401

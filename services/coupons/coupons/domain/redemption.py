@@ -1,0 +1,89 @@
+"""The rule engine of redemption (E4, B7): may this coupon be used on this order, and what does
+it take off? Pure: the coupon's state, its template and the order in; a Decision or a refusal out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from coupons.domain.templates import CASH, DISCOUNT, PICKUP, TemplateInput
+
+ACTIVE = "active"
+REDEEMED = "redeemed"
+
+# Refusal reasons (the error code the client switches on).
+NOT_ACTIVE = "COUPON_ALREADY_REDEEMED"
+NOT_YET_VALID = "COUPON_NOT_YET_VALID"
+EXPIRED = "COUPON_EXPIRED"
+BELOW_MIN_SPEND = "COUPON_BELOW_MIN_SPEND"
+WRONG_STORE = "COUPON_STORE_NOT_ALLOWED"
+NO_ELIGIBLE_ITEMS = "COUPON_NO_ELIGIBLE_ITEMS"
+PER_ORDER_LIMIT = "COUPON_PER_ORDER_LIMIT"
+
+
+@dataclass(frozen=True)
+class Line:
+    product_id: str
+    category_id: str
+    quantity: int
+    amount_fen: int
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str
+    # e.g. {"missing": "2000"} for a minimum spend not reached (fen).
+    params: dict
+
+
+@dataclass(frozen=True)
+class Decision:
+    discount_fen: int
+    pickup_product_ids: tuple[str, ...]
+
+
+def eligible_amount(t: TemplateInput, lines: tuple[Line, ...]) -> int:
+    """The spend that counts: lines of the allowed products or categories (all lines when the
+    template restricts neither)."""
+    if not t.product_ids and not t.category_ids:
+        return sum(line.amount_fen for line in lines)
+    return sum(
+        line.amount_fen for line in lines if line.product_id in t.product_ids or line.category_id in t.category_ids
+    )
+
+
+def decide(
+    t: TemplateInput,
+    *,
+    status: str,
+    valid_from: datetime,
+    valid_until: datetime,
+    store_id: str,
+    lines: tuple[Line, ...],
+    used_on_order: int,
+    now: datetime,
+) -> Decision | Refusal:
+    """`used_on_order`: coupons of this template already redeemed on the same order."""
+    if status != ACTIVE:
+        return Refusal(NOT_ACTIVE, {})
+    if now < valid_from:
+        return Refusal(NOT_YET_VALID, {"valid_from": valid_from.isoformat()})
+    if now >= valid_until:
+        return Refusal(EXPIRED, {"valid_until": valid_until.isoformat()})
+    if t.store_ids and store_id not in t.store_ids:
+        return Refusal(WRONG_STORE, {})
+    if used_on_order >= t.per_order_limit:
+        return Refusal(PER_ORDER_LIMIT, {"limit": str(t.per_order_limit)})
+    spend = eligible_amount(t, lines)
+    restricted = bool(t.product_ids or t.category_ids)
+    if restricted and spend <= 0:
+        return Refusal(NO_ELIGIBLE_ITEMS, {})
+    if spend < t.min_spend_fen:
+        return Refusal(BELOW_MIN_SPEND, {"min_spend": str(t.min_spend_fen), "missing": str(t.min_spend_fen - spend)})
+    if t.kind == CASH:
+        # Never more than what the eligible goods cost: a coupon does not pay out change.
+        return Decision(min(t.value_fen, spend), ())
+    if t.kind == DISCOUNT:
+        return Decision(spend * t.percent_off // 100, ())
+    assert t.kind == PICKUP
+    return Decision(0, t.pickup_product_ids)

@@ -1,0 +1,88 @@
+"""Tables of coupon templates, coupons and claims (E1 E2 E4 E5 E6)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coupons.models import Base
+from crmkit.db import TenantScoped, UTCDateTime
+
+UQ_COUPON_CODE = "uq_coupons_code"
+UQ_CLAIM_SLOT = "uq_coupon_claims_slot"
+
+
+class CouponTemplateRow(TenantScoped, Base):
+    __tablename__ = "coupon_templates"
+    __table_args__ = (UniqueConstraint("claim_token", name="uq_coupon_templates_claim_token"),)
+
+    name: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))
+    colour: Mapped[str] = mapped_column(String(7))
+    value_fen: Mapped[int] = mapped_column(BigInteger)
+    percent_off: Mapped[int] = mapped_column(Integer)
+    pickup_product_ids: Mapped[list] = mapped_column(JSON)
+    valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    valid_days: Mapped[int] = mapped_column(Integer)
+    min_spend_fen: Mapped[int] = mapped_column(BigInteger)
+    per_order_limit: Mapped[int] = mapped_column(Integer)
+    product_ids: Mapped[list] = mapped_column(JSON)
+    category_ids: Mapped[list] = mapped_column(JSON)
+    store_ids: Mapped[list] = mapped_column(JSON)
+    convertible_to_stored_value: Mapped[bool] = mapped_column(Boolean)
+    conversion_fen: Mapped[int] = mapped_column(BigInteger)
+    # 0 = unlimited.
+    total_quantity: Mapped[int] = mapped_column(Integer)
+    per_person_limit: Mapped[int] = mapped_column(Integer)
+    remind_days_before: Mapped[int] = mapped_column(Integer)
+    # The public claim link; unique over all tenants, so it alone finds the template.
+    claim_token: Mapped[str] = mapped_column(String(40))
+    created_by: Mapped[str] = mapped_column(String(36))
+
+
+class CouponRow(TenantScoped, Base):
+    """One coupon in one holder's hands; redeemed at most once (status moves active -> redeemed
+    only by a conditional UPDATE)."""
+
+    __tablename__ = "coupons"
+    __table_args__ = (
+        UniqueConstraint("code", name=UQ_COUPON_CODE),
+        Index("ix_coupons_tenant_template", "tenant_id", "template_id"),
+        Index("ix_coupons_tenant_holder", "tenant_id", "holder"),
+        Index("ix_coupons_status_valid_until", "status", "valid_until"),
+    )
+
+    template_id: Mapped[str] = mapped_column(String(36))
+    code: Mapped[str] = mapped_column(String(20))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    phone: Mapped[str] = mapped_column(String(20))
+    # "c:<customer id>" or "p:<phone>": whom the per-person limit counts.
+    holder: Mapped[str] = mapped_column(String(60))
+    # send | claim
+    channel: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    order_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    store_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    redeemed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class CouponClaimRow(TenantScoped, Base):
+    """The record of one coupon handed to one holder: slot `seq` of the holder's per-person
+    allowance. The unique slot makes the database refuse an over-limit holder even if the Redis
+    counters were lost."""
+
+    __tablename__ = "coupon_claims"
+    __table_args__ = (UniqueConstraint("template_id", "holder", "seq", name=UQ_CLAIM_SLOT),)
+
+    template_id: Mapped[str] = mapped_column(String(36))
+    holder: Mapped[str] = mapped_column(String(60))
+    seq: Mapped[int] = mapped_column(Integer)
+    coupon_id: Mapped[str] = mapped_column(String(36), unique=True)

@@ -1,0 +1,143 @@
+"""Redemption (E4, B7): a coupon is used exactly once, on one order, with every rule checked.
+
+Exactly once: the coupon row is locked (SELECT ... FOR UPDATE on PostgreSQL) and moved
+active -> redeemed by a conditional UPDATE; a second redemption of the same (order, code)
+answers the first one's result (the orders service may retry a call)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from coupons.domain.redemption import ACTIVE, REDEEMED, Decision, Line, Refusal, decide
+from coupons.models_coupons import CouponRow, CouponTemplateRow
+from coupons.service.coupons_issue import find_coupon
+from coupons.service.templates import template_of
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork
+from crmkit.errors import Conflict, InvalidInput, PermissionDenied
+
+REDEEMERS = ("owner", "store_manager", "salesperson")
+
+
+@dataclass(frozen=True)
+class RedeemCommand:
+    code: str
+    order_id: str
+    store_id: str
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class RedemptionView:
+    coupon_id: str
+    code: str
+    order_id: str
+    discount_fen: int
+    redeemed_at: datetime
+    pickup_product_ids: tuple[str, ...]
+
+
+def _validate(cmd: RedeemCommand) -> None:
+    fields = {}
+    if not cmd.order_id.strip():
+        fields["order_id"] = "validation.required"
+    elif len(cmd.order_id) > 64:
+        fields["order_id"] = "validation.too_long"
+    if not cmd.lines:
+        fields["lines"] = "validation.required"
+    for i, line in enumerate(cmd.lines):
+        if not line.product_id:
+            fields[f"lines.{i}.product_id"] = "validation.required"
+        if line.quantity <= 0:
+            fields[f"lines.{i}.quantity"] = "validation.invalid"
+        if line.amount_fen < 0:
+            fields[f"lines.{i}.amount"] = "validation.invalid"
+    if fields:
+        raise InvalidInput("COUPON_REDEMPTION_INVALID", fields=fields)
+
+
+def _view(row: CouponRow, template: CouponTemplateRow) -> RedemptionView:
+    return RedemptionView(
+        row.id,
+        row.code,
+        row.order_id or "",
+        row.discount_fen,
+        row.redeemed_at,
+        tuple(template.pickup_product_ids) if template.kind == "pickup" else (),
+    )
+
+
+def redeem(uow: UnitOfWork, actor: Actor, cmd: RedeemCommand, *, now: datetime) -> RedemptionView:
+    """The orders service (service token) or counter staff redeem a coupon on an order."""
+    if not actor.is_service and not actor.has_role(*REDEEMERS):
+        raise PermissionDenied("COUPON_REDEEMERS_ONLY")
+    _validate(cmd)
+    store_id = cmd.store_id or actor.current_store_id or ""
+    with uow:
+        row = find_coupon(uow.session, actor.tenant_id, cmd.code)
+        # Serialise the redemptions of one coupon; the conditional UPDATE below is the guard.
+        uow.session.refresh(row, with_for_update=True)
+        template = uow.session.get(CouponTemplateRow, row.template_id)
+        if row.status == REDEEMED and row.order_id == cmd.order_id:
+            return _view(row, template)
+        used = uow.session.scalar(
+            select(func.count())
+            .select_from(CouponRow)
+            .where(
+                CouponRow.tenant_id == actor.tenant_id,
+                CouponRow.template_id == row.template_id,
+                CouponRow.order_id == cmd.order_id,
+                CouponRow.status == REDEEMED,
+            )
+        )
+        outcome = decide(
+            template_of(template),
+            status=row.status,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            store_id=store_id,
+            lines=cmd.lines,
+            used_on_order=used,
+            now=now,
+        )
+        if isinstance(outcome, Refusal):
+            params = dict(outcome.params)
+            if "missing" in params:
+                params["missing_yuan"] = f"{int(params['missing']) / 100:.2f}"
+            raise Conflict(outcome.code, f"error.{outcome.code.lower()}", params=params)
+        assert isinstance(outcome, Decision)
+        changed = uow.session.execute(
+            update(CouponRow)
+            .where(CouponRow.id == row.id, CouponRow.status == ACTIVE)
+            .values(
+                status=REDEEMED,
+                redeemed_at=now,
+                order_id=cmd.order_id,
+                store_id=store_id or None,
+                discount_fen=outcome.discount_fen,
+                redeemed_by=actor.subject_id,
+            )
+        ).rowcount
+        if changed != 1:
+            raise Conflict("COUPON_ALREADY_REDEEMED", "error.coupon_already_redeemed")
+        uow.publish(
+            "coupon_redeemed",
+            actor.tenant_id,
+            {
+                "coupon_id": row.id,
+                "code": row.code,
+                "template_id": row.template_id,
+                "customer_id": row.customer_id,
+                "order_id": cmd.order_id,
+                "store_id": store_id,
+                "discount_fen": outcome.discount_fen,
+            },
+        )
+        uow.session.expire(row)
+        row = uow.session.get(CouponRow, row.id)
+        view = _view(row, template)
+        uow.commit()
+    return view

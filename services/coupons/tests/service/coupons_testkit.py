@@ -1,0 +1,59 @@
+"""Helpers of the coupons service tests: tokens for staff and services, template requests."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from crm.common.v1 import common_pb2
+from crm.coupons.v1 import coupons_pb2 as pb
+
+
+def money(fen: int) -> common_pb2.Money:
+    return common_pb2.Money(fen=fen)
+
+
+class Caller:
+    def __init__(self, issuer, client, tenant):
+        self.issuer, self.client, self.tenant = issuer, client, tenant
+
+    def token(self, *roles, stores=("store-1",)):
+        return self.issuer.issue(
+            kind="staff",
+            subject_id=f"s-{uuid.uuid4().hex[:8]}",
+            tenant_id=self.tenant,
+            roles=roles,
+            store_ids=stores,
+            ttl=timedelta(minutes=10),
+        )[0]
+
+    def as_role(self, role, method, request):
+        return self.client.call(method, request, token=self.token(role), timeout=30)
+
+    def owner(self, method, request):
+        return self.as_role("owner", method, request)
+
+    def service(self, method, request):
+        return self.client.call(
+            method, request, token=self.issuer.service_token("orders"), tenant_id=self.tenant, timeout=30
+        )
+
+
+def template(**overrides) -> pb.TemplateInput:
+    data = {
+        "name": "满100减20",
+        "kind": "cash",
+        "colour": "#D32F2F",
+        "value": money(2000),
+        "valid_days": 30,
+        "min_spend": money(10000),
+        "total_quantity": 100,
+        "per_person_limit": 1,
+        "remind_days_before": 2,
+    }
+    data.update(overrides)
+    return pb.TemplateInput(**data)
+
+
+def line(product_id="p-1", amount=5000, quantity=1, category_id="cat-1") -> pb.OrderLine:
+    return pb.OrderLine(product_id=product_id, category_id=category_id, quantity=quantity, amount=money(amount))

@@ -162,6 +162,7 @@ class Platform:
             for (source, event_type), handler in customers_subscriptions(self.runtimes["customers"].db).items():
                 self.bus.subscribe(source, event_type, handler)
         self.start_pool_sweeper()
+        self.start_coupon_reminders()
 
     def start_pool_sweeper(self, interval: float = POOL_SWEEP_INTERVAL_SECONDS) -> None:
         """C3: what the Kubernetes CronJob does in a cluster (`python -m customers.jobs
@@ -178,6 +179,21 @@ class Platform:
                     log.exception("pool sweep failed; the next run tries again")
 
         threading.Thread(target=_loop, name="pool-sweep", daemon=True).start()
+
+    def start_coupon_reminders(self, interval: float = POOL_SWEEP_INTERVAL_SECONDS) -> None:
+        """E5: what the CronJob does in a cluster (`python -m coupons.jobs remind-expiring`)."""
+        from coupons.service.coupons_reminders import remind_expiring
+
+        db = self.runtimes["coupons"].db
+
+        def _loop():
+            while not self.stopping.wait(interval):
+                try:
+                    remind_expiring(db.uow, utcnow())
+                except Exception:
+                    log.exception("coupon reminders failed; the next run tries again")
+
+        threading.Thread(target=_loop, name="coupon-reminders", daemon=True).start()
 
     def gateway_app(self):
         from gateway.app import GatewayConfig, create_app

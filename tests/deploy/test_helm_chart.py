@@ -293,7 +293,7 @@ def test_c3_cronjob_is_driven_by_values(render, tmp_path):
     assert objects(render(extra), "CronJob")["crm-customers-pool-sweep"]["spec"]["schedule"] == "*/5 * * * *"
     off = tmp_path / "off.yaml"
     off.write_text(yaml.safe_dump({"cronJobs": {"customers-pool-sweep": {"enabled": False}}}))
-    assert objects(render(off), "CronJob") == {}
+    assert "crm-customers-pool-sweep" not in objects(render(off), "CronJob")
     orphan = tmp_path / "orphan.yaml"
     resources = {"requests": {"cpu": "10m", "memory": "64Mi"}}
     job = {"enabled": True, "service": "nosuch", "job": "x", "schedule": "0 * * * *", "resources": resources}
@@ -308,3 +308,13 @@ def test_c2_customers_server_gets_the_registration_qr_secret_from_a_secret(rende
         "name": "crm-customers-registration",
         "key": "qr-secret",
     }
+
+
+def test_e5_coupon_reminders_run_as_a_cronjob_with_only_the_coupons_database(render):
+    job = objects(render(), "CronJob")["crm-coupons-remind-expiring"]
+    spec = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    assert container["command"] == ["python", "-m", "coupons.jobs", "remind-expiring"]
+    env = env_of(container)
+    assert set(env) == {"LOG_LEVEL", "DATABASE_URL"}
+    assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "crm-coupons-db", "key": "url"}

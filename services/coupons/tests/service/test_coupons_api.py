@@ -297,3 +297,24 @@ def test_e5_expiring_coupons_are_reminded_once(caller, db, tenant):
     remind_expiring(db.uow, valid_until - timedelta(hours=1))
     reminded = events(db, tenant, "coupon_expiring")
     assert [(e["code"], e["customer_id"]) for e in reminded] == [(sent.code, "c-1")]
+
+
+def test_e5_remind_job_runs_as_its_own_process(caller, database_url, db, tenant):
+    import os
+    import subprocess
+    import sys
+
+    made = create(caller, valid_days=3, remind_days_before=2)
+    sent = caller.owner("SendCoupons", pb.SendCouponsRequest(template_id=made.id, customer_ids=["c-9"])).coupons[0]
+    at = (datetime.fromisoformat(sent.valid_until) - timedelta(days=1)).isoformat()
+    env = {**os.environ, "DATABASE_URL": database_url}
+    run = subprocess.run(
+        [sys.executable, "-m", "coupons.jobs", "remind-expiring", "--now", at],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "reminded" in run.stdout
+    assert [e["code"] for e in events(db, tenant, "coupon_expiring")] == [sent.code]

@@ -1,17 +1,73 @@
 """A fake of crm.coupons.v1.CouponsService on its own address: records every call and answers
-with fixed, recognisable values."""
+with fixed, recognisable values (or the error a test sets in `rec.fail`)."""
 
 from __future__ import annotations
 
 from gateway_fakes import Recorder
 
+from crm.common.v1 import common_pb2
+from crm.coupons.v1 import coupons_pb2 as pb
 from crm.coupons.v1 import coupons_pb2_grpc
 from crmkit.grpc_server import ServiceRegistration
+
+CODE = "1234567890123452"
+
+
+def coupon_pb(**kw) -> pb.Coupon:
+    data = {
+        "id": "cp-1",
+        "code": CODE,
+        "template_id": "tpl-1",
+        "customer_id": "c-1",
+        "channel": "send",
+        "status": "active",
+        "valid_from": "2026-11-23T00:00:00Z",
+        "valid_until": "2026-12-23T00:00:00Z",
+        "issued_at": "2026-11-23T00:00:00Z",
+        "qr_payload": "CRMCPN:" + CODE,
+    }
+    data.update(kw)
+    return pb.Coupon(**data)
 
 
 class FakeCoupons(coupons_pb2_grpc.CouponsServiceServicer):
     def __init__(self):
         self.rec = Recorder()
+
+    def CreateTemplate(self, request, context):
+        self.rec.record("CreateTemplate", request, context)
+        return pb.CouponTemplate(
+            id="tpl-1", template=request.template, claim_token="tok-1", created_at="2026-11-23T00:00:00Z"
+        )
+
+    def SendCoupons(self, request, context):
+        self.rec.record("SendCoupons", request, context)
+        return pb.SendCouponsResponse(coupons=[coupon_pb(customer_id=c) for c in request.customer_ids])
+
+    def ClaimCoupon(self, request, context):
+        self.rec.record("ClaimCoupon", request, context, staff=False)
+        return coupon_pb(customer_id="", phone=request.phone, channel="claim")
+
+    def RedeemCoupon(self, request, context):
+        self.rec.record("RedeemCoupon", request, context)
+        return pb.Redemption(
+            coupon_id="cp-1",
+            code=CODE,
+            order_id=request.order_id,
+            discount=common_pb2.Money(fen=2000),
+            redeemed_at="2026-11-23T01:00:00Z",
+        )
+
+    def GetTemplateStats(self, request, context):
+        self.rec.record("GetTemplateStats", request, context)
+        return pb.TemplateStats(
+            template_id=request.template_id,
+            issued=4,
+            claimed=1,
+            redeemed=1,
+            redemption_rate_bp=2500,
+            days=[pb.DayStats(date="2026-11-23", issued=4, claimed=1, redeemed=1)],
+        )
 
 
 def registration(fake: FakeCoupons) -> ServiceRegistration:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from test_gateway_activity import ACTIVITY_PATHS
+from test_gateway_coupons import COUPONS_PATHS, COUPONS_PUBLIC
 from test_gateway_orders import ORDERS_PATHS
 from test_gateway_ownership import OWNERSHIP_PATHS, OWNERSHIP_PUBLIC
 from test_gateway_performance import PERFORMANCE_PATHS
@@ -20,6 +21,7 @@ EXPECTED = (
     | ACTIVITY_PATHS
     | OWNERSHIP_PATHS
     | SEGMENTS_PATHS
+    | COUPONS_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -50,6 +52,7 @@ PUBLIC = {
     "/api/v1/auth/refresh",
     "/api/v1/tenants",
     *OWNERSHIP_PUBLIC,
+    *COUPONS_PUBLIC,
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -131,6 +134,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Activity",
         "Ownership",
         "Segments",
+        "Coupons",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

@@ -6,6 +6,7 @@ from gateway.api import (
     activity,
     auth,
     catalogue,
+    coupons,
     customers,
     notifications,
     orders,
@@ -38,5 +39,6 @@ BLUEPRINTS = tuple(
         activity,
         ownership,
         segments,
+        coupons,
     )
 )

@@ -106,7 +106,9 @@ def redeem(uow: UnitOfWork, actor: Actor, cmd: RedeemCommand, *, now: datetime) 
         if isinstance(outcome, Refusal):
             params = dict(outcome.params)
             if "missing" in params:
+                # The gateway's message shows yuan; the fen values stay for programs.
                 params["missing_yuan"] = f"{int(params['missing']) / 100:.2f}"
+                params["min_spend_yuan"] = f"{int(params['min_spend']) / 100:.2f}"
             raise Conflict(outcome.code, f"error.{outcome.code.lower()}", params=params)
         assert isinstance(outcome, Decision)
         changed = uow.session.execute(

@@ -1,0 +1,283 @@
+"""Coupons (E1 E2 E4 E6, B7): templates with their rules, sending to customers, the public claim
+link, holders' coupons, redemption at the counter and statistics per template."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from apiflask import APIBlueprint
+from flask import g
+
+from crm.common.v1 import common_pb2
+from crm.coupons.v1 import coupons_pb2 as pb
+from crmkit.errors import DomainError
+from gateway.api.common import SECURED, PageQuery, config, page_out
+from gateway.api.coupon_schemas import (
+    ClaimIn,
+    CouponOut,
+    CouponPageOut,
+    CouponQuery,
+    CouponsOut,
+    LookupQuery,
+    RedeemIn,
+    RedemptionOut,
+    SendIn,
+    StatsOut,
+    StatsQuery,
+    TemplateIn,
+    TemplateOut,
+    TemplatesOut,
+)
+from gateway.api.order_schemas import money
+from gateway.auth import staff_only
+from gateway.idempotency import idempotent
+from gateway.ratelimit import public_limit
+
+bp = APIBlueprint("coupons", __name__, tag="Coupons", url_prefix="/api/v1")
+READ_ERRORS = [400, 401, 403, 404, 429, 503]
+WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
+PUBLIC_CLAIM_PATH = "/api/v1/public/coupons"
+# The service names money fields as in the proto; JSON names them `*_fen`.
+_JSON_NAMES = {"value": "value_fen", "min_spend": "min_spend_fen", "conversion_value": "conversion_value_fen"}
+_JSON_NAMES["amount"] = "amount_fen"
+
+
+def _json_field(name: str) -> str:
+    return ".".join(_JSON_NAMES.get(part, part) for part in name.split("."))
+
+
+def _coupons(method: str, request, *, token: str | None = None):
+    try:
+        return config().coupons.call(method, request, token=token if token is not None else g.get("token"))
+    except DomainError as err:
+        err.fields = {_json_field(name): key for name, key in (err.fields or {}).items()}
+        raise
+
+
+def _iso(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat() if value else ""
+
+
+def _time(value: str) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _template_pb(body: dict) -> pb.TemplateInput:
+    return pb.TemplateInput(
+        name=body["name"],
+        kind=body["kind"],
+        colour=body["colour"],
+        value=money(body["value_fen"]),
+        percent_off=body["percent_off"],
+        pickup_product_ids=body["pickup_product_ids"],
+        valid_from=_iso(body["valid_from"]),
+        valid_until=_iso(body["valid_until"]),
+        valid_days=body["valid_days"],
+        min_spend=money(body["min_spend_fen"]),
+        per_order_limit=body["per_order_limit"],
+        product_ids=body["product_ids"],
+        category_ids=body["category_ids"],
+        store_ids=body["store_ids"],
+        convertible_to_stored_value=body["convertible_to_stored_value"],
+        conversion_value=money(body["conversion_value_fen"]),
+        total_quantity=body["total_quantity"],
+        per_person_limit=body["per_person_limit"],
+        remind_days_before=body["remind_days_before"],
+    )
+
+
+def template_dict(t: pb.CouponTemplate) -> dict:
+    i = t.template
+    return {
+        "id": t.id,
+        "claim_token": t.claim_token,
+        "claim_path": f"{PUBLIC_CLAIM_PATH}/{t.claim_token}/claim",
+        "created_at": _time(t.created_at),
+        "name": i.name,
+        "kind": i.kind,
+        "colour": i.colour,
+        "value_fen": i.value.fen,
+        "percent_off": i.percent_off,
+        "pickup_product_ids": list(i.pickup_product_ids),
+        "valid_from": _time(i.valid_from),
+        "valid_until": _time(i.valid_until),
+        "valid_days": i.valid_days,
+        "min_spend_fen": i.min_spend.fen,
+        "per_order_limit": i.per_order_limit,
+        "product_ids": list(i.product_ids),
+        "category_ids": list(i.category_ids),
+        "store_ids": list(i.store_ids),
+        "convertible_to_stored_value": i.convertible_to_stored_value,
+        "conversion_value_fen": i.conversion_value.fen,
+        "total_quantity": i.total_quantity,
+        "per_person_limit": i.per_person_limit,
+        "remind_days_before": i.remind_days_before,
+    }
+
+
+def coupon_dict(c: pb.Coupon) -> dict:
+    return {
+        "id": c.id,
+        "code": c.code,
+        "template_id": c.template_id,
+        "customer_id": c.customer_id,
+        "phone": c.phone,
+        "channel": c.channel,
+        "status": c.status,
+        "valid_from": _time(c.valid_from),
+        "valid_until": _time(c.valid_until),
+        "issued_at": _time(c.issued_at),
+        "redeemed_at": _time(c.redeemed_at),
+        "order_id": c.order_id,
+        "qr_payload": c.qr_payload,
+    }
+
+
+@bp.post("/coupon-templates")
+@bp.doc(operation_id="createCouponTemplate", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@idempotent
+@bp.input(TemplateIn, arg_name="body")
+@bp.output(TemplateOut, status_code=201)
+def create_template(body):
+    """Create a coupon template (owner or store manager)
+
+    `cash` takes `value_fen`, `discount` `percent_off`, `pickup` `pickup_product_ids`. Validity is
+    either `valid_from` + `valid_until` or `valid_days` after receipt.
+    """
+    return template_dict(_coupons("CreateTemplate", pb.CreateTemplateRequest(template=_template_pb(body))))
+
+
+@bp.get("/coupon-templates")
+@bp.doc(operation_id="listCouponTemplates", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(PageQuery, location="query", arg_name="query")
+@bp.output(TemplatesOut)
+def list_templates(query):
+    """The tenant's coupon templates, newest first"""
+    page = common_pb2.PageRequest(page=query["page"], page_size=query["page_size"])
+    reply = _coupons("ListTemplates", pb.ListTemplatesRequest(page=page))
+    return {"templates": [template_dict(t) for t in reply.templates], "page": page_out(reply.page)}
+
+
+@bp.get("/coupon-templates/<string:template_id>")
+@bp.doc(operation_id="getCouponTemplate", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.output(TemplateOut)
+def get_template(template_id):
+    """One coupon template"""
+    return template_dict(_coupons("GetTemplate", pb.GetTemplateRequest(id=template_id)))
+
+
+@bp.post("/coupon-templates/<string:template_id>/send")
+@bp.doc(operation_id="sendCoupons", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@idempotent
+@bp.input(SendIn, arg_name="body")
+@bp.output(CouponsOut, status_code=201)
+def send_coupons(template_id, body):
+    """Send one coupon to each named customer (all or none: stock and per-person limits apply)"""
+    request = pb.SendCouponsRequest(template_id=template_id, customer_ids=body["customer_ids"])
+    return {"coupons": [coupon_dict(c) for c in _coupons("SendCoupons", request).coupons]}
+
+
+@bp.get("/coupon-templates/<string:template_id>/stats")
+@bp.doc(operation_id="getCouponTemplateStats", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(StatsQuery, location="query", arg_name="query")
+@bp.output(StatsOut)
+def template_stats(template_id, query):
+    """Issued, claimed, redeemed and the redemption rate, in total and per day (China time)"""
+    request = pb.GetTemplateStatsRequest(
+        template_id=template_id,
+        date_from=query["date_from"].isoformat() if query["date_from"] else "",
+        date_to=query["date_to"].isoformat() if query["date_to"] else "",
+    )
+    s = _coupons("GetTemplateStats", request)
+    return {
+        "template_id": s.template_id,
+        "issued": s.issued,
+        "claimed": s.claimed,
+        "redeemed": s.redeemed,
+        "redemption_rate_bp": s.redemption_rate_bp,
+        "days": [{"date": d.date, "issued": d.issued, "claimed": d.claimed, "redeemed": d.redeemed} for d in s.days],
+    }
+
+
+@bp.get("/coupons")
+@bp.doc(operation_id="listCoupons", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(CouponQuery, location="query", arg_name="query")
+@bp.output(CouponPageOut)
+def list_coupons(query):
+    """Coupons of a template or of a holder (customer id or phone)"""
+    request = pb.ListCouponsRequest(
+        template_id=query["template_id"],
+        customer_id=query["customer_id"],
+        phone=query["phone"],
+        page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+    )
+    reply = _coupons("ListCoupons", request)
+    return {"coupons": [coupon_dict(c) for c in reply.coupons], "page": page_out(reply.page)}
+
+
+@bp.get("/coupons/lookup")
+@bp.doc(operation_id="lookUpCoupon", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(LookupQuery, location="query", arg_name="query")
+@bp.output(CouponOut)
+def look_up_coupon(query):
+    """Verify a coupon by its typed code or scanned QR payload"""
+    return coupon_dict(_coupons("GetCoupon", pb.GetCouponRequest(code=query["code"])))
+
+
+@bp.post("/coupons/redeem")
+@bp.doc(operation_id="redeemCoupon", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@idempotent
+@bp.input(RedeemIn, arg_name="body")
+@bp.output(RedemptionOut)
+def redeem_coupon(body):
+    """Redeem a coupon at the counter on an order, exactly once
+
+    Every rule is checked; a refusal is 409 with its code (e.g. `COUPON_BELOW_MIN_SPEND`, its
+    message naming the missing amount). Redeeming the same code on the same order again answers
+    the first result.
+    """
+    request = pb.RedeemCouponRequest(
+        code=body["code"],
+        order_id=body["order_id"],
+        store_id=body["store_id"],
+        lines=[
+            pb.OrderLine(
+                product_id=li["product_id"],
+                category_id=li["category_id"],
+                quantity=li["quantity"],
+                amount=money(li["amount_fen"]),
+            )
+            for li in body["lines"]
+        ],
+    )
+    r = _coupons("RedeemCoupon", request)
+    return {
+        "coupon_id": r.coupon_id,
+        "code": r.code,
+        "order_id": r.order_id,
+        "discount_fen": r.discount.fen,
+        "redeemed_at": _time(r.redeemed_at),
+        "pickup_product_ids": list(r.pickup_product_ids),
+    }
+
+
+@bp.post("/public/coupons/<string:claim_token>/claim")
+@bp.doc(operation_id="claimCoupon", responses=[400, 404, 409, 429, 503])
+@public_limit
+@bp.input(ClaimIn, arg_name="body")
+@bp.output(CouponOut, status_code=201)
+def claim_coupon(claim_token, body):
+    """Claim a coupon through its claim link (public)
+
+    The phone number holds the coupon; stock and the per-person limit are exact under load.
+    """
+    request = pb.ClaimCouponRequest(claim_token=claim_token, phone=body["phone"])
+    return coupon_dict(_coupons("ClaimCoupon", request, token=""))

@@ -34,3 +34,42 @@ def test_h2_main_stops_without_database_key_or_redis(monkeypatch):
     with pytest.raises(MissingSetting) as err:
         server.main()
     assert err.value.name == "REDIS_URL"
+
+
+def test_e2_e4_embedded_mode_claims_and_redeems_on_sqlite_and_fakeredis(tmp_path):
+    """`make run` has no Redis server: crmkit's fakeredis (with Lua) runs the same stock script."""
+    from datetime import UTC, datetime
+
+    from coupons.domain.redemption import Line
+    from coupons.domain.templates import TemplateInput
+    from coupons.service import coupons_issue, redemption, templates
+    from coupons.service.coupons_stock import ClaimStock
+    from crmkit.auth import STAFF, Actor
+    from crmkit.errors import Conflict
+    from crmkit.redis_client import Keys, make_redis
+
+    url = f"sqlite:///{tmp_path}/coupons.db"
+    migrate.upgrade(migrate.MIGRATIONS, url)
+    runtime = server.build(Settings(service="coupons", database_url=url))
+    try:
+        now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+        owner = Actor(kind=STAFF, subject_id="s-1", tenant_id="t-1", roles=frozenset({"owner"}))
+        made = templates.create_template(
+            runtime.db.uow(),
+            owner,
+            TemplateInput(name="券", kind="cash", value_fen=500, valid_days=5, total_quantity=1),
+            now=now,
+        )
+        stock = ClaimStock(make_redis(None), Keys("emb:", "coupons"))
+        got = coupons_issue.claim_coupon(runtime.db.uow, stock, made.claim_token, "13900000001", now=now)
+        with pytest.raises(Conflict) as err:
+            coupons_issue.claim_coupon(runtime.db.uow, stock, made.claim_token, "13900000002", now=now)
+        assert err.value.code == "COUPON_SOLD_OUT"
+        cmd = redemption.RedeemCommand(got.code, "o-1", "", (Line("p", "c", 1, 800),))
+        assert redemption.redeem(runtime.db.uow(), owner, cmd, now=now).discount_fen == 500
+        with pytest.raises(Conflict):
+            redemption.redeem(
+                runtime.db.uow(), owner, redemption.RedeemCommand(got.code, "o-2", "", cmd.lines), now=now
+            )
+    finally:
+        runtime.close()

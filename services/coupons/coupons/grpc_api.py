@@ -11,6 +11,7 @@ from coupons.domain import codes
 from coupons.domain.redemption import Line
 from coupons.domain.templates import TemplateInput
 from coupons.service import coupons_issue, coupons_stats, redemption, templates
+from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import ClaimStock
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2 as pb
@@ -121,9 +122,18 @@ def coupon_to_proto(v: coupons_issue.CouponView) -> pb.Coupon:
 
 
 class CouponsServicer(coupons_pb2_grpc.CouponsServiceServicer):
-    def __init__(self, db: Database, redis: redis_lib.Redis, keys: Keys, *, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        db: Database,
+        redis: redis_lib.Redis,
+        keys: Keys,
+        customers: CustomerDirectory,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.db = db
         self.stock = ClaimStock(redis, keys)
+        self.customers = customers
         self.clock = clock
 
     def CreateTemplate(self, request, context):
@@ -140,7 +150,13 @@ class CouponsServicer(coupons_pb2_grpc.CouponsServiceServicer):
 
     def SendCoupons(self, request, context):
         views = coupons_issue.send_coupons(
-            self.db.uow, self.stock, require_actor(), request.template_id, list(request.customer_ids), now=self.clock()
+            self.db.uow,
+            self.stock,
+            self.customers,
+            require_actor(),
+            request.template_id,
+            list(request.customer_ids),
+            now=self.clock(),
         )
         return pb.SendCouponsResponse(coupons=[coupon_to_proto(v) for v in views])
 
@@ -200,8 +216,12 @@ class CouponsServicer(coupons_pb2_grpc.CouponsServiceServicer):
 
 
 def registration(
-    db: Database, redis: redis_lib.Redis, keys: Keys, *, clock: Callable[[], datetime] = utcnow
+    db: Database,
+    redis: redis_lib.Redis,
+    keys: Keys,
+    customers: CustomerDirectory,
+    *,
+    clock: Callable[[], datetime] = utcnow,
 ) -> ServiceRegistration:
-    return ServiceRegistration(
-        coupons_pb2_grpc.add_CouponsServiceServicer_to_server, CouponsServicer(db, redis, keys, clock=clock), FULL_NAME
-    )
+    servicer = CouponsServicer(db, redis, keys, customers, clock=clock)
+    return ServiceRegistration(coupons_pb2_grpc.add_CouponsServiceServicer_to_server, servicer, FULL_NAME)

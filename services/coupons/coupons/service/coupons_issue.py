@@ -15,6 +15,7 @@ from coupons.domain import codes
 from coupons.domain.redemption import ACTIVE
 from coupons.domain.templates import validity_for
 from coupons.models_coupons import CouponClaimRow, CouponRow, CouponTemplateRow
+from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import PER_PERSON, SOLD_OUT, ClaimStock
 from coupons.service.templates import load_template, require_staff, template_of
 from crmkit.auth import Actor
@@ -185,9 +186,16 @@ def _issue(
 
 
 def send_coupons(
-    uow_factory, stock: ClaimStock, actor: Actor, template_id: str, customer_ids: list[str], *, now: datetime
+    uow_factory,
+    stock: ClaimStock,
+    customers: CustomerDirectory,
+    actor: Actor,
+    template_id: str,
+    customer_ids: list[str],
+    *,
+    now: datetime,
 ) -> list[CouponView]:
-    """Staff hand one coupon to each named customer (the same limits as a claim)."""
+    """Staff hand one coupon to each named customer they may see (the same limits as a claim)."""
     require_staff(actor)
     if not actor.has_role(*SENDERS):
         raise PermissionDenied("COUPON_SENDERS_ONLY")
@@ -199,7 +207,9 @@ def send_coupons(
     with uow_factory() as uow:
         template = load_template(uow.session, actor.tenant_id, template_id)
         uow.session.expunge(template)
-    return _issue(uow_factory, stock, template, [(c, "") for c in ids], SEND, now=now)
+    # Before any reservation: an unknown (or another tenant's) customer refuses the whole send.
+    recipients = [(c.id, c.phone) for c in (customers.get(customer_id) for customer_id in ids)]
+    return _issue(uow_factory, stock, template, recipients, SEND, now=now)
 
 
 def claim_coupon(uow_factory, stock: ClaimStock, claim_token: str, phone: str, *, now: datetime) -> CouponView:

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 import redis as redis_lib
+from coupons_testkit import FakeCustomers
 
 from coupons import migrate, server
 from coupons.grpc_api import FULL_NAME
@@ -45,7 +46,12 @@ def redis_prefix():
 
 
 @pytest.fixture(scope="session")
-def runtime(database_url, redis_prefix, keys):
+def customers():
+    return FakeCustomers()
+
+
+@pytest.fixture(scope="session")
+def runtime(database_url, redis_prefix, keys, customers):
     """The service's own composition root, as `python -m coupons.server` builds it."""
     settings = Settings(
         service="coupons",
@@ -54,7 +60,7 @@ def runtime(database_url, redis_prefix, keys):
         redis_prefix=redis_prefix,
         jwt_public_key=keys[1],
     )
-    rt = server.build(settings)
+    rt = server.build(settings, customers=customers)
     yield rt
     rt.close()
 
@@ -82,5 +88,9 @@ def client(address):
 
 
 @pytest.fixture
-def tenant():
-    return f"t-{uuid.uuid4().hex[:12]}"
+def tenant(customers):
+    """A fresh tenant whose customers c-1 .. c-9 exist (phones 1380000000N)."""
+    tenant_id = f"t-{uuid.uuid4().hex[:12]}"
+    for i in range(1, 10):
+        customers.add(tenant_id, f"c-{i}", f"1380000000{i}")
+    return tenant_id

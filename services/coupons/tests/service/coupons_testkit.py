@@ -57,3 +57,23 @@ def template(**overrides) -> pb.TemplateInput:
 
 def line(product_id="p-1", amount=5000, quantity=1, category_id="cat-1") -> pb.OrderLine:
     return pb.OrderLine(product_id=product_id, category_id=category_id, quantity=quantity, amount=money(amount))
+
+
+class FakeCustomers:
+    """The customers service as coupons sees it: customers per tenant, asked in the caller's
+    tenant (what the real service decides from the forwarded token)."""
+
+    def __init__(self):
+        self.known: dict[tuple[str, str], str] = {}
+
+    def add(self, tenant: str, customer_id: str, phone: str = "") -> None:
+        self.known[(tenant, customer_id)] = phone
+
+    def get(self, customer_id: str):
+        from coupons.service.coupons_customers import CustomerInfo, customer_not_found
+        from crmkit.auth import require_actor
+
+        key = (require_actor().tenant_id, customer_id)
+        if key not in self.known:
+            raise customer_not_found(customer_id)
+        return CustomerInfo(customer_id, self.known[key])

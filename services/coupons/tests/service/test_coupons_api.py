@@ -105,7 +105,7 @@ def test_e2_staff_send_to_named_customers_every_holder_gets_an_event(caller, db,
     sent = caller.as_role(
         "salesperson", "SendCoupons", pb.SendCouponsRequest(template_id=made.id, customer_ids=["c-1", "c-2"])
     )
-    assert [c.customer_id for c in sent.coupons] == ["c-1", "c-2"]
+    assert [(c.customer_id, c.phone) for c in sent.coupons] == [("c-1", "13800000001"), ("c-2", "13800000002")]
     assert all(c.status == "active" and c.channel == "send" and len(c.code) == 16 for c in sent.coupons)
     assert sent.coupons[0].qr_payload == "CRMCPN:" + sent.coupons[0].code
     issued = events(db, tenant, "coupon_issued")
@@ -121,6 +121,21 @@ def test_e2_staff_send_to_named_customers_every_holder_gets_an_event(caller, db,
     caller.owner("SendCoupons", pb.SendCouponsRequest(template_id=made.id, customer_ids=["c-4"]))
     holders = caller.owner("ListCoupons", pb.ListCouponsRequest(template_id=made.id))
     assert sorted(c.customer_id for c in holders.coupons) == ["c-1", "c-2", "c-4"]
+
+
+def test_e2_send_refuses_unknown_or_other_tenants_customers_as_a_whole(caller, issuer, client):
+    made = create(caller)
+    other = Caller(issuer, client, f"t-{uuid.uuid4().hex[:12]}")
+    with pytest.raises(NotFound) as err:
+        other.owner("SendCoupons", pb.SendCouponsRequest(template_id=made.id, customer_ids=["c-1"]))
+    assert err.value.code == "COUPON_TEMPLATE_NOT_FOUND"
+    with pytest.raises(NotFound) as err:
+        caller.owner("SendCoupons", pb.SendCouponsRequest(template_id=made.id, customer_ids=["c-1", "gone"]))
+    assert err.value.code == "CUSTOMER_NOT_FOUND"
+    assert caller.owner("ListCoupons", pb.ListCouponsRequest(template_id=made.id)).coupons == []
+    with pytest.raises(InvalidInput) as err:
+        caller.owner("SendCoupons", pb.SendCouponsRequest(template_id=made.id))
+    assert err.value.fields == {"customer_ids": "validation.required"}
 
 
 def test_e2_public_claim_by_link_checks_phone_and_limit(caller, client):

@@ -4,6 +4,7 @@ SQLite (the embedded default); the composition root refuses to start without its
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from coupons_testkit import FakeCustomers
 
 from coupons import migrate, server
 from coupons.models import Base
@@ -18,12 +19,18 @@ def test_h2_migrations_match_the_models_on_postgresql(db):
 def test_h2_migrations_match_the_models_on_sqlite(tmp_path):
     url = f"sqlite:///{tmp_path}/coupons.db"
     migrate.upgrade(migrate.MIGRATIONS, url)
-    runtime = server.build(Settings(service="coupons", database_url=url))
+    runtime = server.build(Settings(service="coupons", database_url=url), customers=FakeCustomers())
     try:
         with runtime.db.engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
         runtime.close()
+
+
+def test_e2_server_needs_the_customers_address(tmp_path):
+    with pytest.raises(MissingSetting) as err:
+        server.build(Settings(service="coupons", database_url=f"sqlite:///{tmp_path}/x.db"))
+    assert err.value.name == "CUSTOMERS_ADDR"
 
 
 def test_h2_main_stops_without_database_key_or_redis(monkeypatch):
@@ -50,7 +57,7 @@ def test_e2_e4_embedded_mode_claims_and_redeems_on_sqlite_and_fakeredis(tmp_path
 
     url = f"sqlite:///{tmp_path}/coupons.db"
     migrate.upgrade(migrate.MIGRATIONS, url)
-    runtime = server.build(Settings(service="coupons", database_url=url))
+    runtime = server.build(Settings(service="coupons", database_url=url), customers=FakeCustomers())
     try:
         now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
         owner = Actor(kind=STAFF, subject_id="s-1", tenant_id="t-1", roles=frozenset({"owner"}))

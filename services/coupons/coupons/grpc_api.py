@@ -10,7 +10,7 @@ import redis as redis_lib
 from coupons.domain import codes
 from coupons.domain.redemption import Line
 from coupons.domain.templates import TemplateInput
-from coupons.service import coupons_issue, coupons_stats, redemption, templates
+from coupons.service import batches, coupons_issue, coupons_stats, redemption, templates
 from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import ClaimStock
 from crm.common.v1 import common_pb2
@@ -121,7 +121,64 @@ def coupon_to_proto(v: coupons_issue.CouponView) -> pb.Coupon:
     )
 
 
-class CouponsServicer(coupons_pb2_grpc.CouponsServiceServicer):
+def batch_to_proto(v: batches.BatchView) -> pb.CouponBatch:
+    return pb.CouponBatch(
+        id=v.id,
+        template_id=v.template_id,
+        quantity=v.quantity,
+        status=v.status,
+        made=v.made,
+        issued=v.issued,
+        handed_out=v.handed_out,
+        sold=v.sold,
+        redeemed=v.redeemed,
+        in_stock=v.in_stock,
+        movements=[
+            pb.BatchMovement(
+                kind=m.kind,
+                quantity=m.quantity,
+                store_id=m.store_id,
+                buyer=m.buyer,
+                first_serial=m.first_serial,
+                last_serial=m.last_serial,
+                at=_time(m.at),
+            )
+            for m in v.movements
+        ],
+    )
+
+
+class BatchesMixin:
+    def MakeBatch(self, request, context):
+        view = batches.make_batch(
+            self.db.uow(), require_actor(), request.template_id, request.quantity, now=self.clock()
+        )
+        return batch_to_proto(view)
+
+    def IssueBatch(self, request, context):
+        return batch_to_proto(batches.issue_batch(self.db.uow(), require_actor(), request.id, now=self.clock()))
+
+    def HandOutCoupons(self, request, context):
+        view = batches.hand_out(
+            self.db.uow(), require_actor(), request.batch_id, request.store_id, request.quantity, now=self.clock()
+        )
+        return batch_to_proto(view)
+
+    def SellCoupons(self, request, context):
+        view = batches.sell(
+            self.db.uow(), require_actor(), request.batch_id, request.buyer, request.quantity, now=self.clock()
+        )
+        return batch_to_proto(view)
+
+    def GetBatch(self, request, context):
+        return batch_to_proto(batches.get_batch(self.db.uow(), require_actor(), request.id))
+
+    def ExportBatch(self, request, context):
+        content = batches.export_batch(self.db.uow(), require_actor(), request.id)
+        return pb.BatchExport(content=content, filename=f"coupons-{request.id[:8]}.xlsx")
+
+
+class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
     def __init__(
         self,
         db: Database,

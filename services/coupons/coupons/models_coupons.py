@@ -72,6 +72,9 @@ class CouponRow(TenantScoped, Base):
     discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     redeemed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Physical coupons (E3): their batch and their number in it (the printing order).
+    batch_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    serial: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class CouponClaimRow(TenantScoped, Base):
@@ -86,3 +89,34 @@ class CouponClaimRow(TenantScoped, Base):
     holder: Mapped[str] = mapped_column(String(60))
     seq: Mapped[int] = mapped_column(Integer)
     coupon_id: Mapped[str] = mapped_column(String(36), unique=True)
+
+
+class CouponBatchRow(TenantScoped, Base):
+    """A batch of physical coupons (E3): made (codes exist, printable), then issued (released
+    for hand-out and sale)."""
+
+    __tablename__ = "coupon_batches"
+
+    template_id: Mapped[str] = mapped_column(String(36))
+    quantity: Mapped[int] = mapped_column(Integer)
+    # made | issued
+    status: Mapped[str] = mapped_column(String(10))
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(36))
+
+
+class CouponBatchMovementRow(TenantScoped, Base):
+    """The stock ledger of a batch: one row per change (made, issued, handed out, sold), never
+    updated; redemptions are counted from the coupons themselves."""
+
+    __tablename__ = "coupon_batch_movements"
+
+    batch_id: Mapped[str] = mapped_column(String(36), index=True)
+    # made | issued | handed_out | sold
+    kind: Mapped[str] = mapped_column(String(12))
+    quantity: Mapped[int] = mapped_column(Integer)
+    store_id: Mapped[str] = mapped_column(String(36), default="")
+    buyer: Mapped[str] = mapped_column(String(60), default="")
+    first_serial: Mapped[int] = mapped_column(Integer, default=0)
+    last_serial: Mapped[int] = mapped_column(Integer, default=0)
+    staff_id: Mapped[str] = mapped_column(String(36))

@@ -10,9 +10,13 @@ from coupons.domain.templates import CASH, DISCOUNT, PICKUP, TemplateInput
 
 ACTIVE = "active"
 REDEEMED = "redeemed"
+# Physical coupons (E3) before they reach a store or a buyer: printed, not yet usable.
+MADE = "made"
+STOCKED = "stocked"
 
 # Refusal reasons (the error code the client switches on).
 NOT_ACTIVE = "COUPON_ALREADY_REDEEMED"
+NOT_RELEASED = "COUPON_NOT_RELEASED"
 NOT_YET_VALID = "COUPON_NOT_YET_VALID"
 EXPIRED = "COUPON_EXPIRED"
 BELOW_MIN_SPEND = "COUPON_BELOW_MIN_SPEND"
@@ -64,6 +68,8 @@ def decide(
     now: datetime,
 ) -> Decision | Refusal:
     """`used_on_order`: coupons of this template already redeemed on the same order."""
+    if status in (MADE, STOCKED):
+        return Refusal(NOT_RELEASED, {})
     if status != ACTIVE:
         return Refusal(NOT_ACTIVE, {})
     if now < valid_from:

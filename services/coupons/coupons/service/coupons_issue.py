@@ -71,8 +71,11 @@ def _remaining(uow_factory, template: CouponTemplateRow):
         if not template.total_quantity:
             return -1
         with uow_factory() as uow:
+            # Electronic coupons only: printed batches (E3) have their own quantities.
             issued = uow.session.scalar(
-                select(func.count()).select_from(CouponRow).where(CouponRow.template_id == template.id)
+                select(func.count())
+                .select_from(CouponRow)
+                .where(CouponRow.template_id == template.id, CouponRow.channel.in_((SEND, CLAIM)))
             )
         return max(0, template.total_quantity - issued)
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from coupons.domain.redemption import REDEEMED
+from coupons.domain.redemption import ACTIVE, REDEEMED
 from coupons.models_coupons import CouponRow
 from coupons.service.coupons_issue import CLAIM
 from coupons.service.templates import load_template, require_manager
@@ -66,7 +66,12 @@ def template_stats(
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA)
     with uow:
         load_template(uow.session, actor.tenant_id, template_id)
-        where = (CouponRow.tenant_id == actor.tenant_id, CouponRow.template_id == template_id)
+        # Printed coupons count once handed out or sold (E3); before that they are stock.
+        where = (
+            CouponRow.tenant_id == actor.tenant_id,
+            CouponRow.template_id == template_id,
+            CouponRow.status.in_((ACTIVE, REDEEMED)),
+        )
         issued, claimed, redeemed = uow.session.execute(
             select(
                 func.count(),

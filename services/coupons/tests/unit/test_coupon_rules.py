@@ -177,3 +177,14 @@ def test_e4_property_more_spend_on_eligible_lines_never_turns_a_yes_into_a_no(t,
 @given(template_st, lines_st)
 def test_e4_property_a_used_coupon_is_always_refused(t, lines):
     assert _decide(t, lines, status=REDEEMED).code == NOT_ACTIVE
+
+
+def test_e3_a_batch_of_100000_codes_has_no_duplicates_and_neighbours_share_nothing():
+    batch = [codes.new_code() for _ in range(100_000)]
+    assert len(set(batch)) == 100_000
+    assert all(codes.is_well_formed(c) for c in batch[:1000])
+    # Not sequential: consecutive codes differ in most positions (random digits, ~90% each).
+    same_positions = sum(
+        a == b for x, y in zip(batch, batch[1:1001], strict=False) for a, b in zip(x[:-1], y[:-1], strict=True)
+    )
+    assert same_positions / (1000 * codes.CODE_DIGITS) < 0.2

@@ -1,0 +1,273 @@
+"""Physical coupons (E3): make a batch of unique, unguessable codes (printable as .xlsx), issue
+it, then hand coupons out to a store or sell them to a corporate buyer; a stock ledger per batch
+(made / issued / handed out / sold / redeemed). Printed coupons are redeemed like any other."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from openpyxl import Workbook
+from sqlalchemy import func, insert, select, update
+
+from coupons.domain import codes
+from coupons.domain.redemption import ACTIVE, MADE, REDEEMED, STOCKED
+from coupons.domain.templates import validity_for
+from coupons.models_coupons import CouponBatchMovementRow, CouponBatchRow, CouponRow
+from coupons.service.templates import load_template, require_manager, template_of
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork, new_id
+from crmkit.errors import Conflict, InvalidInput, NotFound
+
+MAX_BATCH = 100_000
+BATCH = "batch"
+HANDED_OUT = "handed_out"
+SOLD = "sold"
+# Inserted in chunks: one statement per chunk keeps a 100,000-code batch fast and bounded.
+CHUNK = 5_000
+
+
+@dataclass(frozen=True)
+class Movement:
+    kind: str
+    quantity: int
+    store_id: str
+    buyer: str
+    first_serial: int
+    last_serial: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class BatchView:
+    id: str
+    template_id: str
+    quantity: int
+    status: str
+    made: int
+    issued: int
+    handed_out: int
+    sold: int
+    redeemed: int
+    in_stock: int
+    movements: tuple[Movement, ...]
+
+
+def _load(session, tenant_id: str, batch_id: str, *, lock: bool = False) -> CouponBatchRow:
+    query = select(CouponBatchRow).where(CouponBatchRow.tenant_id == tenant_id, CouponBatchRow.id == batch_id)
+    row = session.scalar(query.with_for_update() if lock else query)
+    if row is None:
+        raise NotFound("COUPON_BATCH_NOT_FOUND", "error.coupon_batch_not_found")
+    return row
+
+
+def _view(session, batch: CouponBatchRow) -> BatchView:
+    moves = session.scalars(
+        select(CouponBatchMovementRow)
+        .where(CouponBatchMovementRow.batch_id == batch.id)
+        .order_by(CouponBatchMovementRow.created_at, CouponBatchMovementRow.first_serial)
+    ).all()
+    totals = {kind: sum(m.quantity for m in moves if m.kind == kind) for kind in ("made", "issued", HANDED_OUT, SOLD)}
+    redeemed = session.scalar(
+        select(func.count()).select_from(CouponRow).where(CouponRow.batch_id == batch.id, CouponRow.status == REDEEMED)
+    )
+    return BatchView(
+        batch.id,
+        batch.template_id,
+        batch.quantity,
+        batch.status,
+        totals["made"],
+        totals["issued"],
+        totals[HANDED_OUT],
+        totals[SOLD],
+        redeemed,
+        totals["issued"] - totals[HANDED_OUT] - totals[SOLD],
+        tuple(
+            Movement(m.kind, m.quantity, m.store_id, m.buyer, m.first_serial, m.last_serial, m.created_at)
+            for m in moves
+        ),
+    )
+
+
+def _move(uow, actor, batch, kind, quantity, first, last, now, *, store_id="", buyer=""):
+    uow.session.add(
+        CouponBatchMovementRow(
+            tenant_id=actor.tenant_id,
+            batch_id=batch.id,
+            kind=kind,
+            quantity=quantity,
+            store_id=store_id,
+            buyer=buyer,
+            first_serial=first,
+            last_serial=last,
+            staff_id=actor.staff_id,
+            created_at=now,
+        )
+    )
+    uow.publish(
+        f"coupon_batch_{kind}",
+        actor.tenant_id,
+        {
+            "batch_id": batch.id,
+            "template_id": batch.template_id,
+            "quantity": quantity,
+            "store_id": store_id,
+            "buyer": buyer,
+            "first_serial": first,
+            "last_serial": last,
+        },
+    )
+
+
+def make_batch(uow: UnitOfWork, actor: Actor, template_id: str, quantity: int, *, now: datetime) -> BatchView:
+    require_manager(actor)
+    if not 1 <= quantity <= MAX_BATCH:
+        raise InvalidInput("COUPON_BATCH_INVALID", fields={"quantity": "validation.invalid"})
+    with uow:
+        template = load_template(uow.session, actor.tenant_id, template_id)
+        valid_from, valid_until = validity_for(template_of(template), now)
+        batch = CouponBatchRow(
+            tenant_id=actor.tenant_id,
+            template_id=template.id,
+            quantity=quantity,
+            status="made",
+            created_by=actor.staff_id,
+            created_at=now,
+        )
+        uow.session.add(batch)
+        uow.session.flush()
+        # Distinct within the batch here; the unique index on code guards against every other.
+        batch_codes: set[str] = set()
+        while len(batch_codes) < quantity:
+            batch_codes.add(codes.new_code())
+        rows = [
+            {
+                "id": new_id(),
+                "tenant_id": actor.tenant_id,
+                "created_at": now,
+                "template_id": template.id,
+                "code": code,
+                "customer_id": "",
+                "phone": "",
+                "holder": "",
+                "channel": BATCH,
+                "status": MADE,
+                "valid_from": valid_from,
+                "valid_until": valid_until,
+                "discount_fen": 0,
+                "batch_id": batch.id,
+                "serial": serial,
+            }
+            for serial, code in enumerate(batch_codes, start=1)
+        ]
+        for start in range(0, len(rows), CHUNK):
+            uow.session.execute(insert(CouponRow), rows[start : start + CHUNK])
+        _move(uow, actor, batch, "made", quantity, 1, quantity, now)
+        view = _view(uow.session, batch)
+        uow.commit()
+    return view
+
+
+def issue_batch(uow: UnitOfWork, actor: Actor, batch_id: str, *, now: datetime) -> BatchView:
+    """Release a made batch for hand-out and sale (the printed coupons exist)."""
+    require_manager(actor)
+    with uow:
+        batch = _load(uow.session, actor.tenant_id, batch_id, lock=True)
+        if batch.status != "made":
+            raise Conflict("COUPON_BATCH_ALREADY_ISSUED", "error.coupon_batch_already_issued")
+        uow.session.execute(
+            update(CouponRow).where(CouponRow.batch_id == batch.id, CouponRow.status == MADE).values(status=STOCKED)
+        )
+        batch.status = "issued"
+        batch.issued_at = now
+        _move(uow, actor, batch, "issued", batch.quantity, 1, batch.quantity, now)
+        view = _view(uow.session, batch)
+        uow.commit()
+    return view
+
+
+def _release(
+    uow: UnitOfWork, actor: Actor, batch_id: str, quantity: int, kind: str, *, store_id="", buyer="", now: datetime
+) -> BatchView:
+    """The next `quantity` coupons in stock (lowest serials: the printed order) become usable."""
+    require_manager(actor)
+    fields = {}
+    if quantity <= 0:
+        fields["quantity"] = "validation.invalid"
+    if kind == HANDED_OUT and not store_id.strip():
+        fields["store_id"] = "validation.required"
+    if kind == SOLD and not buyer.strip():
+        fields["buyer"] = "validation.required"
+    elif len(buyer) > 60:
+        fields["buyer"] = "validation.too_long"
+    if fields:
+        raise InvalidInput("COUPON_BATCH_INVALID", fields=fields)
+    with uow:
+        # The batch row lock serialises hand-outs and sales of one batch: no coupon goes twice.
+        batch = _load(uow.session, actor.tenant_id, batch_id, lock=True)
+        if batch.status != "issued":
+            raise Conflict("COUPON_BATCH_NOT_ISSUED", "error.coupon_batch_not_issued")
+        first = uow.session.scalar(
+            select(func.min(CouponRow.serial)).where(CouponRow.batch_id == batch.id, CouponRow.status == STOCKED)
+        )
+        in_stock = uow.session.scalar(
+            select(func.count())
+            .select_from(CouponRow)
+            .where(CouponRow.batch_id == batch.id, CouponRow.status == STOCKED)
+        )
+        if first is None or in_stock < quantity:
+            raise Conflict("COUPON_BATCH_OUT_OF_STOCK", "error.coupon_batch_out_of_stock", params={"left": in_stock})
+        last = first + quantity - 1
+        template = load_template(uow.session, actor.tenant_id, batch.template_id)
+        valid_from, valid_until = validity_for(template_of(template), now)
+        holder = f"s:{store_id}" if kind == HANDED_OUT else f"b:{buyer.strip()}"
+        uow.session.execute(
+            update(CouponRow)
+            .where(CouponRow.batch_id == batch.id, CouponRow.serial.between(first, last), CouponRow.status == STOCKED)
+            .values(
+                status=ACTIVE,
+                channel="handout" if kind == HANDED_OUT else "sale",
+                holder=holder,
+                store_id=store_id or None,
+                valid_from=valid_from,
+                valid_until=valid_until,
+            )
+        )
+        _move(uow, actor, batch, kind, quantity, first, last, now, store_id=store_id, buyer=buyer.strip())
+        view = _view(uow.session, batch)
+        uow.commit()
+    return view
+
+
+def hand_out(uow, actor, batch_id: str, store_id: str, quantity: int, *, now: datetime) -> BatchView:
+    return _release(uow, actor, batch_id, quantity, HANDED_OUT, store_id=store_id, now=now)
+
+
+def sell(uow, actor, batch_id: str, buyer: str, quantity: int, *, now: datetime) -> BatchView:
+    return _release(uow, actor, batch_id, quantity, SOLD, buyer=buyer, now=now)
+
+
+def get_batch(uow: UnitOfWork, actor: Actor, batch_id: str) -> BatchView:
+    require_manager(actor)
+    with uow:
+        return _view(uow.session, _load(uow.session, actor.tenant_id, batch_id))
+
+
+def export_batch(uow: UnitOfWork, actor: Actor, batch_id: str) -> bytes:
+    """The batch as an .xlsx for the printer: serial, code, QR payload."""
+    require_manager(actor)
+    with uow:
+        batch = _load(uow.session, actor.tenant_id, batch_id)
+        name = load_template(uow.session, actor.tenant_id, batch.template_id).name
+        rows = uow.session.execute(
+            select(CouponRow.serial, CouponRow.code).where(CouponRow.batch_id == batch.id).order_by(CouponRow.serial)
+        ).all()
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("券号")
+    sheet.append(["序号", "券号", "二维码内容", "券名称"])
+    for serial, code in rows:
+        sheet.append([serial, code, codes.qr_payload(code), name])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -30,6 +30,11 @@ def coupon_pb(**kw) -> pb.Coupon:
     return pb.Coupon(**data)
 
 
+def batch_pb(batch_id="b-1", **kw) -> pb.CouponBatch:
+    data = {"id": batch_id, "template_id": "tpl-1", "quantity": 500, "status": "made", "made": 500, **kw}
+    return pb.CouponBatch(**data)
+
+
 class FakeCoupons(coupons_pb2_grpc.CouponsServiceServicer):
     def __init__(self):
         self.rec = Recorder()
@@ -68,6 +73,18 @@ class FakeCoupons(coupons_pb2_grpc.CouponsServiceServicer):
             redemption_rate_bp=2500,
             days=[pb.DayStats(date="2026-11-23", issued=4, claimed=1, redeemed=1)],
         )
+
+    def MakeBatch(self, request, context):
+        self.rec.record("MakeBatch", request, context)
+        return batch_pb(quantity=request.quantity)
+
+    def SellCoupons(self, request, context):
+        self.rec.record("SellCoupons", request, context)
+        return batch_pb(request.batch_id, status="issued", issued=500, sold=request.quantity)
+
+    def ExportBatch(self, request, context):
+        self.rec.record("ExportBatch", request, context)
+        return pb.BatchExport(content=b"PK-xlsx", filename="coupons-b-1.xlsx")
 
 
 def registration(fake: FakeCoupons) -> ServiceRegistration:

@@ -16,6 +16,12 @@ COUPONS_PATHS = {
     ("get", "/api/v1/coupons/lookup"),
     ("post", "/api/v1/coupons/redeem"),
     ("post", "/api/v1/public/coupons/{claim_token}/claim"),
+    ("post", "/api/v1/coupon-batches"),
+    ("get", "/api/v1/coupon-batches/{batch_id}"),
+    ("get", "/api/v1/coupon-batches/{batch_id}/export"),
+    ("post", "/api/v1/coupon-batches/{batch_id}/issue"),
+    ("post", "/api/v1/coupon-batches/{batch_id}/hand-out"),
+    ("post", "/api/v1/coupon-batches/{batch_id}/sell"),
 }
 
 
@@ -113,3 +119,18 @@ def test_e6_stats_json(client, fakes, auth):
     assert response.status_code == 200
     assert response.get_json()["redemption_rate_bp"] == 2500
     assert fakes["coupons"].rec.named("GetTemplateStats")[0].request.date_from == "2026-11-01"
+
+
+def test_e3_batch_routes_build_requests_and_return_the_ledger(client, fakes, auth):
+    made = client.post("/api/v1/coupon-batches", json={"template_id": "tpl-1", "quantity": 500}, headers=auth)
+    assert made.status_code == 201, made.get_json()
+    assert made.get_json()["in_stock"] == 0
+    assert fakes["coupons"].rec.named("MakeBatch")[0].request.quantity == 500
+    sold = client.post("/api/v1/coupon-batches/b-1/sell", json={"buyer": "中国银行", "quantity": 10}, headers=auth)
+    assert sold.status_code == 200 and sold.get_json()["sold"] == 10
+    assert fakes["coupons"].rec.named("SellCoupons")[0].request.buyer == "中国银行"
+    export = client.get("/api/v1/coupon-batches/b-1/export", headers=auth)
+    assert export.status_code == 200 and export.data == b"PK-xlsx"
+    assert export.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    too_many = client.post("/api/v1/coupon-batches", json={"template_id": "t", "quantity": 100_001}, headers=auth)
+    assert too_many.status_code == 400 and "quantity" in too_many.get_json()["error"]["fields"]

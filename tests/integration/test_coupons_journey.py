@@ -1,13 +1,15 @@
-"""Coupons over HTTP (E1 E2 E4 E5 E6, B7), every service a real process: a template with rules,
-direct send to a customer and a public claim, the holder's coupon, redemption refused below the
-minimum spend with the reason, redeemed once, refused the second time, reminders by the job,
-statistics with the counts."""
+"""Coupons over HTTP (E1-E6, B7), every service a real process: a template with rules, direct
+send to a customer and a public claim, the holder's coupon, redemption refused below the minimum
+spend with the reason, redeemed once, refused the second time, reminders by the job, statistics
+with the counts; a physical batch made, exported, handed to a store and redeemed at the counter."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, timedelta
 
 from journey import phone
+from openpyxl import load_workbook
 
 
 def test_e1_e2_e4_e5_e6_coupon_journey(platform, world):
@@ -98,3 +100,44 @@ def test_e1_e2_e4_e5_e6_coupon_journey(platform, world):
     assert (body["issued"], body["claimed"], body["redeemed"], body["redemption_rate_bp"]) == (2, 1, 1, 5000)
     assert sum(d["issued"] for d in body["days"]) == 2
     assert sales.get(f"/api/v1/coupon-templates/{tpl['id']}/stats").status_code == 403
+
+
+def test_e3_physical_batch_made_exported_handed_to_a_store_and_redeemed_at_the_counter(world):
+    owner, manager, sales = world["owner"], world["manager"], world["sales_b"]
+    tpl = owner.post(
+        "/api/v1/coupon-templates",
+        json={"name": "生日蛋糕券", "kind": "cash", "value_fen": 12500, "valid_days": 30, "total_quantity": 0},
+    ).json()
+    made = owner.post("/api/v1/coupon-batches", json={"template_id": tpl["id"], "quantity": 50})
+    assert made.status_code == 201, made.text
+    batch = made.json()
+    assert sales.post("/api/v1/coupon-batches", json={"template_id": tpl["id"], "quantity": 5}).status_code == 403
+
+    export = owner.get(f"/api/v1/coupon-batches/{batch['id']}/export")
+    assert export.status_code == 200
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 50 and len({r[1] for r in rows}) == 50
+
+    assert owner.post(f"/api/v1/coupon-batches/{batch['id']}/issue").status_code == 200
+    handed = owner.post(
+        f"/api/v1/coupon-batches/{batch['id']}/hand-out", json={"store_id": world["store_id"], "quantity": 20}
+    )
+    assert handed.status_code == 200, handed.text
+    sold = owner.post(f"/api/v1/coupon-batches/{batch['id']}/sell", json={"buyer": "中国银行", "quantity": 10})
+    assert sold.status_code == 200, sold.text
+
+    # One printed code redeemed at the counter (scanned QR payload), once.
+    lines = [{"product_id": "cake", "category_id": "cakes", "quantity": 1, "amount_fen": 15000}]
+    scanned = rows[0][2]
+    done = manager.post("/api/v1/coupons/redeem", json={"code": scanned, "order_id": "MD-1", "lines": lines})
+    assert done.status_code == 200, done.text
+    assert done.json()["discount_fen"] == 12500
+    again = manager.post("/api/v1/coupons/redeem", json={"code": scanned, "order_id": "MD-2", "lines": lines})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "COUPON_ALREADY_REDEEMED"
+    # A code still in the batch's stock is not usable yet.
+    stocked = manager.post("/api/v1/coupons/redeem", json={"code": rows[49][1], "order_id": "MD-3", "lines": lines})
+    assert stocked.status_code == 409 and stocked.json()["error"]["code"] == "COUPON_NOT_RELEASED"
+
+    ledger = owner.get(f"/api/v1/coupon-batches/{batch['id']}").json()
+    counts = {k: ledger[k] for k in ("made", "issued", "handed_out", "sold", "redeemed", "in_stock")}
+    assert counts == {"made": 50, "issued": 50, "handed_out": 20, "sold": 10, "redeemed": 1, "in_stock": 20}

@@ -135,3 +135,42 @@ class StatsOut(Schema):
     redeemed = Integer(required=True)
     redemption_rate_bp = Integer(required=True, metadata={"description": "redeemed / issued, 1% = 100"})
     days = List(Nested(DayStatsOut), required=True)
+
+
+class BatchIn(Schema):
+    template_id = String(required=True, validate=Length(min=1, max=36))
+    quantity = Integer(strict=True, required=True, validate=Range(min=1, max=100_000))
+
+
+class HandOutIn(Schema):
+    store_id = String(required=True, validate=Length(min=1, max=36))
+    quantity = Integer(strict=True, required=True, validate=Range(min=1, max=100_000))
+
+
+class SellIn(Schema):
+    buyer = String(required=True, validate=Length(min=1, max=60), metadata={"description": "the corporate buyer"})
+    quantity = Integer(strict=True, required=True, validate=Range(min=1, max=100_000))
+
+
+class MovementOut(Schema):
+    kind = String(required=True, metadata={"description": "made | issued | handed_out | sold"})
+    quantity = Integer(required=True)
+    store_id = String(required=True)
+    buyer = String(required=True)
+    first_serial = Integer(required=True)
+    last_serial = Integer(required=True)
+    at = DateTime(required=True)
+
+
+class BatchOut(Schema):
+    id = String(required=True)
+    template_id = String(required=True)
+    quantity = Integer(required=True)
+    status = String(required=True, metadata={"description": "made | issued"})
+    made = Integer(required=True)
+    issued = Integer(required=True)
+    handed_out = Integer(required=True)
+    sold = Integer(required=True)
+    redeemed = Integer(required=True)
+    in_stock = Integer(required=True)
+    movements = List(Nested(MovementOut), required=True)

@@ -3,24 +3,29 @@ link, holders' coupons, redemption at the counter and statistics per template.""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
-from apiflask import APIBlueprint
-from flask import g
+from apiflask import APIBlueprint, FileSchema
+from flask import g, send_file
 
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2 as pb
 from crmkit.errors import DomainError
 from gateway.api.common import SECURED, PageQuery, config, page_out
 from gateway.api.coupon_schemas import (
+    BatchIn,
+    BatchOut,
     ClaimIn,
     CouponOut,
     CouponPageOut,
     CouponQuery,
     CouponsOut,
+    HandOutIn,
     LookupQuery,
     RedeemIn,
     RedemptionOut,
+    SellIn,
     SendIn,
     StatsOut,
     StatsQuery,
@@ -37,6 +42,9 @@ bp = APIBlueprint("coupons", __name__, tag="Coupons", url_prefix="/api/v1")
 READ_ERRORS = [400, 401, 403, 404, 429, 503]
 WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
 PUBLIC_CLAIM_PATH = "/api/v1/public/coupons"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Making or exporting a 100,000-code batch takes longer than an ordinary call.
+BATCH_TIMEOUT = 60.0
 # The service names money fields as in the proto; JSON names them `*_fen`.
 _JSON_NAMES = {"value": "value_fen", "min_spend": "min_spend_fen", "conversion_value": "conversion_value_fen"}
 _JSON_NAMES["amount"] = "amount_fen"
@@ -46,9 +54,10 @@ def _json_field(name: str) -> str:
     return ".".join(_JSON_NAMES.get(part, part) for part in name.split("."))
 
 
-def _coupons(method: str, request, *, token: str | None = None):
+def _coupons(method: str, request, *, token: str | None = None, timeout: float | None = None):
     try:
-        return config().coupons.call(method, request, token=token if token is not None else g.get("token"))
+        bearer = token if token is not None else g.get("token")
+        return config().coupons.call(method, request, token=bearer, timeout=timeout)
     except DomainError as err:
         err.fields = {_json_field(name): key for name, key in (err.fields or {}).items()}
         raise
@@ -281,3 +290,97 @@ def claim_coupon(claim_token, body):
     """
     request = pb.ClaimCouponRequest(claim_token=claim_token, phone=body["phone"])
     return coupon_dict(_coupons("ClaimCoupon", request, token=""))
+
+
+# --- Physical coupons (E3) ---
+
+
+def batch_dict(b: pb.CouponBatch) -> dict:
+    return {
+        "id": b.id,
+        "template_id": b.template_id,
+        "quantity": b.quantity,
+        "status": b.status,
+        "made": b.made,
+        "issued": b.issued,
+        "handed_out": b.handed_out,
+        "sold": b.sold,
+        "redeemed": b.redeemed,
+        "in_stock": b.in_stock,
+        "movements": [
+            {
+                "kind": m.kind,
+                "quantity": m.quantity,
+                "store_id": m.store_id,
+                "buyer": m.buyer,
+                "first_serial": m.first_serial,
+                "last_serial": m.last_serial,
+                "at": _time(m.at),
+            }
+            for m in b.movements
+        ],
+    }
+
+
+@bp.post("/coupon-batches")
+@bp.doc(operation_id="makeCouponBatch", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@idempotent
+@bp.input(BatchIn, arg_name="body")
+@bp.output(BatchOut, status_code=201)
+def make_batch(body):
+    """Make a batch of printed coupons: unique, unguessable codes with a check digit"""
+    request = pb.MakeBatchRequest(template_id=body["template_id"], quantity=body["quantity"])
+    return batch_dict(_coupons("MakeBatch", request, timeout=BATCH_TIMEOUT))
+
+
+@bp.get("/coupon-batches/<string:batch_id>")
+@bp.doc(operation_id="getCouponBatch", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.output(BatchOut)
+def get_batch(batch_id):
+    """A batch and its stock ledger (made / issued / handed out / sold / redeemed)"""
+    return batch_dict(_coupons("GetBatch", pb.BatchRequest(id=batch_id)))
+
+
+@bp.get("/coupon-batches/<string:batch_id>/export")
+@bp.doc(operation_id="exportCouponBatch", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.output(FileSchema(type="string", format="binary"), content_type=XLSX_MIME, description="The codes as .xlsx")
+def export_batch(batch_id):
+    """Download the batch's codes as .xlsx for printing (serial, code, QR payload)"""
+    reply = _coupons("ExportBatch", pb.BatchRequest(id=batch_id), timeout=BATCH_TIMEOUT)
+    return send_file(
+        io.BytesIO(reply.content), mimetype=XLSX_MIME, as_attachment=True, download_name=reply.filename, max_age=0
+    )
+
+
+@bp.post("/coupon-batches/<string:batch_id>/issue")
+@bp.doc(operation_id="issueCouponBatch", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.output(BatchOut)
+def issue_batch(batch_id):
+    """Issue a made batch: its coupons may now be handed out or sold"""
+    return batch_dict(_coupons("IssueBatch", pb.BatchRequest(id=batch_id)))
+
+
+@bp.post("/coupon-batches/<string:batch_id>/hand-out")
+@bp.doc(operation_id="handOutCoupons", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.input(HandOutIn, arg_name="body")
+@bp.output(BatchOut)
+def hand_out(batch_id, body):
+    """Hand the next coupons in stock to a store; they become usable"""
+    request = pb.HandOutCouponsRequest(batch_id=batch_id, store_id=body["store_id"], quantity=body["quantity"])
+    return batch_dict(_coupons("HandOutCoupons", request))
+
+
+@bp.post("/coupon-batches/<string:batch_id>/sell")
+@bp.doc(operation_id="sellCoupons", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.input(SellIn, arg_name="body")
+@bp.output(BatchOut)
+def sell(batch_id, body):
+    """Sell the next coupons in stock to a corporate buyer; they become usable"""
+    request = pb.SellCouponsRequest(batch_id=batch_id, buyer=body["buyer"], quantity=body["quantity"])
+    return batch_dict(_coupons("SellCoupons", request))

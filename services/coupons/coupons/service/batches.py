@@ -259,15 +259,15 @@ def export_batch(uow: UnitOfWork, actor: Actor, batch_id: str) -> bytes:
     require_manager(actor)
     with uow:
         batch = _load(uow.session, actor.tenant_id, batch_id)
-        name = load_template(uow.session, actor.tenant_id, batch.template_id).name
         rows = uow.session.execute(
             select(CouponRow.serial, CouponRow.code).where(CouponRow.batch_id == batch.id).order_by(CouponRow.serial)
         ).all()
     book = Workbook(write_only=True)
     sheet = book.create_sheet("券号")
-    sheet.append(["序号", "券号", "二维码内容", "券名称"])
+    # Three short columns: 100,000 rows stay well under the 8 MiB gRPC message limit (~3 MB).
+    sheet.append(["序号", "券号", "二维码内容"])
     for serial, code in rows:
-        sheet.append([serial, code, codes.qr_payload(code), name])
+        sheet.append([serial, code, codes.qr_payload(code)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

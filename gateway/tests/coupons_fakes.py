@@ -53,6 +53,10 @@ class FakeCoupons(coupons_pb2_grpc.CouponsServiceServicer):
         self.rec.record("ClaimCoupon", request, context, staff=False)
         return coupon_pb(customer_id="", phone=request.phone, channel="claim")
 
+    def GetClaimPage(self, request, context):
+        self.rec.record("GetClaimPage", request, context, staff=False)
+        return pb.ClaimPage(name="满100减20", kind="cash", value=common_pb2.Money(fen=2000), remaining=7)
+
     def RedeemCoupon(self, request, context):
         self.rec.record("RedeemCoupon", request, context)
         return pb.Redemption(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from crmkit.errors import Conflict, InvalidInput
 
-COUPONS_PUBLIC = {"/api/v1/public/coupons/{claim_token}/claim"}
+COUPONS_PUBLIC = {"/api/v1/public/coupons/{claim_token}/claim", "/api/v1/public/coupons/{claim_token}"}
 COUPONS_PATHS = {
     ("post", "/api/v1/coupon-templates"),
     ("get", "/api/v1/coupon-templates"),
@@ -16,6 +16,7 @@ COUPONS_PATHS = {
     ("get", "/api/v1/coupons/lookup"),
     ("post", "/api/v1/coupons/redeem"),
     ("post", "/api/v1/public/coupons/{claim_token}/claim"),
+    ("get", "/api/v1/public/coupons/{claim_token}"),
     ("post", "/api/v1/coupon-batches"),
     ("get", "/api/v1/coupon-batches/{batch_id}"),
     ("get", "/api/v1/coupon-batches/{batch_id}/export"),
@@ -134,3 +135,10 @@ def test_e3_batch_routes_build_requests_and_return_the_ledger(client, fakes, aut
     assert export.headers["Content-Type"].startswith("application/vnd.openxmlformats")
     too_many = client.post("/api/v1/coupon-batches", json={"template_id": "t", "quantity": 100_001}, headers=auth)
     assert too_many.status_code == 400 and "quantity" in too_many.get_json()["error"]["fields"]
+
+
+def test_e2_claim_page_is_public(client, fakes):
+    response = client.get("/api/v1/public/coupons/tok-1")
+
+    assert response.status_code == 200
+    assert (response.get_json()["name"], response.get_json()["remaining"]) == ("满100减20", 7)

@@ -49,6 +49,8 @@ def test_e1_e2_e4_e5_e6_coupon_journey(platform, world):
     coupon = sent.json()["coupons"][0]
     again = sales.post(f"/api/v1/coupon-templates/{tpl['id']}/send", json={"customer_ids": [customer["id"]]})
     assert again.status_code == 409 and again.json()["error"]["code"] == "COUPON_PER_PERSON_LIMIT"
+    page = anon.get(tpl["claim_path"].removesuffix("/claim"))
+    assert page.status_code == 200 and (page.json()["name"], page.json()["remaining"]) == ("满100减20", 2)
     claimer = phone()
     claimed = anon.post(tpl["claim_path"], json={"phone": claimer})
     assert claimed.status_code == 201, claimed.text

@@ -174,3 +174,17 @@ class BatchOut(Schema):
     redeemed = Integer(required=True)
     in_stock = Integer(required=True)
     movements = List(Nested(MovementOut), required=True)
+
+
+class ClaimPageOut(Schema):
+    name = String(required=True)
+    kind = String(required=True)
+    colour = String(required=True)
+    value_fen = Integer(required=True)
+    percent_off = Integer(required=True)
+    min_spend_fen = Integer(required=True)
+    valid_from = DateTime(allow_none=True)
+    valid_until = DateTime(allow_none=True)
+    valid_days = Integer(required=True)
+    per_person_limit = Integer(required=True)
+    remaining = Integer(required=True, metadata={"description": "-1 = unlimited"})

@@ -17,6 +17,7 @@ from gateway.api.coupon_schemas import (
     BatchIn,
     BatchOut,
     ClaimIn,
+    ClaimPageOut,
     CouponOut,
     CouponPageOut,
     CouponQuery,
@@ -275,6 +276,28 @@ def redeem_coupon(body):
         "discount_fen": r.discount.fen,
         "redeemed_at": _time(r.redeemed_at),
         "pickup_product_ids": list(r.pickup_product_ids),
+    }
+
+
+@bp.get("/public/coupons/<string:claim_token>")
+@bp.doc(operation_id="getCouponClaimPage", responses=[404, 429, 503])
+@public_limit
+@bp.output(ClaimPageOut)
+def get_claim_page(claim_token):
+    """What a claim link offers (public)"""
+    p = _coupons("GetClaimPage", pb.GetClaimPageRequest(claim_token=claim_token), token="")
+    return {
+        "name": p.name,
+        "kind": p.kind,
+        "colour": p.colour,
+        "value_fen": p.value.fen,
+        "percent_off": p.percent_off,
+        "min_spend_fen": p.min_spend.fen,
+        "valid_from": _time(p.valid_from),
+        "valid_until": _time(p.valid_until),
+        "valid_days": p.valid_days,
+        "per_person_limit": p.per_person_limit,
+        "remaining": p.remaining,
     }
 
 

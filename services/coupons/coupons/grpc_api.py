@@ -222,6 +222,23 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
         view = coupons_issue.claim_coupon(self.db.uow, self.stock, request.claim_token, request.phone, now=self.clock())
         return coupon_to_proto(view)
 
+    def GetClaimPage(self, request, context):
+        # Public like ClaimCoupon: only what a printed poster would show.
+        t, remaining = coupons_issue.claim_page(self.db.uow, request.claim_token)
+        return pb.ClaimPage(
+            name=t.name,
+            kind=t.kind,
+            colour=t.colour,
+            value=common_pb2.Money(fen=t.value_fen),
+            percent_off=t.percent_off,
+            min_spend=common_pb2.Money(fen=t.min_spend_fen),
+            valid_from=_time(t.valid_from),
+            valid_until=_time(t.valid_until),
+            valid_days=t.valid_days,
+            per_person_limit=t.per_person_limit,
+            remaining=remaining,
+        )
+
     def ListCoupons(self, request, context):
         page = page_from_proto(request.page)
         views, total = coupons_issue.list_coupons(

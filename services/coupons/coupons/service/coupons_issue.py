@@ -233,6 +233,18 @@ def claim_coupon(uow_factory, stock: ClaimStock, claim_token: str, phone: str, *
     return view
 
 
+def claim_page(uow_factory, claim_token: str) -> tuple[CouponTemplateRow, int]:
+    """The template behind a claim link and how many are left (-1 unlimited), for its page."""
+    with uow_factory() as uow:
+        template = uow.session.scalar(
+            select(CouponTemplateRow).where(CouponTemplateRow.claim_token == claim_token.strip())
+        )
+        if template is None or not claim_token.strip():
+            raise NotFound(errors.TEMPLATE_NOT_FOUND, "error.coupon_template_not_found")
+        uow.session.expunge(template)
+    return template, _remaining(uow_factory, template)()
+
+
 def list_coupons(
     uow: UnitOfWork,
     actor: Actor,

@@ -151,6 +151,10 @@ def test_e2_public_claim_by_link_checks_phone_and_limit(caller, client):
     assert err.value.fields == {"phone": "validation.phone_invalid"}
     with pytest.raises(NotFound):
         client.call("ClaimCoupon", pb.ClaimCouponRequest(claim_token="nope", phone="13900000001"))
+    page = client.call("GetClaimPage", pb.GetClaimPageRequest(claim_token=made.claim_token))
+    assert (page.name, page.value.fen, page.remaining, page.per_person_limit) == ("满100减20", 2000, 98, 2)
+    with pytest.raises(NotFound):
+        client.call("GetClaimPage", pb.GetClaimPageRequest(claim_token=""))
 
 
 def test_e2_1000_concurrent_claims_of_stock_100_issue_exactly_100(caller, db, runtime):

@@ -108,7 +108,16 @@ IDEMPOTENT_METHODS = {
     SEGMENTS: ["GetSegment", "ListSegments", "ListSegmentPresets", "EvaluateSegment"],
     # Reads only: a send or claim retried would hand out a second coupon; a redemption is
     # idempotent on (order, code) in the service, but the gateway does not rely on it.
-    COUPONS: ["GetTemplate", "ListTemplates", "ListCoupons", "GetCoupon", "GetTemplateStats"],
+    COUPONS: [
+        "GetTemplate",
+        "ListTemplates",
+        "ListCoupons",
+        "GetCoupon",
+        "GetTemplateStats",
+        "GetClaimPage",
+        "GetBatch",
+        "ExportBatch",
+    ],
 }
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from coupons import grpc_api_stored_value
 from coupons.grpc_api import registration
 from coupons.models import Outbox, ProcessedEvent
+from coupons.stored_value_peers import CustomerLookup, OwnerSms, peers_from_settings
 from crmkit.db import Database, utcnow
 from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
@@ -16,7 +18,13 @@ SERVICE = "coupons"
 DEFAULT_GRPC_PORT = 50055
 
 
-def build(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> ServiceRuntime:
+def build(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    customers: CustomerLookup | None = None,
+    owner_sms: OwnerSms | None = None,
+) -> ServiceRuntime:
     """Wire the database, Redis (claim stock counters: the real server with REDIS_URL, crmkit's
     shared fakeredis in embedded mode) and the servicers; connects to nothing until first use."""
     settings.require("database_url")
@@ -24,13 +32,21 @@ def build(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> Serv
     redis = make_redis(settings.redis_url)
     keys = Keys(settings.redis_prefix, SERVICE)
     registrations = [registration(db, redis, keys, clock=clock)]
-    return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=[redis.close])
+    closers = [redis.close]
+    # Stored value (E7 E8 E9): customers, identity and messaging peers (see stored_value_peers).
+    customers, owner_sms, peer_closers = peers_from_settings(settings, customers, owner_sms)
+    closers += peer_closers
+    registrations.append(grpc_api_stored_value.registration(db, customers, owner_sms, clock=clock))
+    return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
 
 
 def main() -> None:
     settings = Settings.from_env(SERVICE, default_grpc_port=DEFAULT_GRPC_PORT)
     # REDIS_URL is required: several server replicas must share one set of claim counters.
     settings.require("database_url", "jwt_public_key", "redis_url")
+    for peer in ("customers", "identity", "messaging"):  # stored value's peers
+        settings.peer(peer)
+    settings.require("service_token")
     serve(build(settings), settings)
 
 

@@ -16,6 +16,7 @@ from gateway.api import (
     segments,
     staff,
     store_network,
+    stored_value,
     stores,
     tenants,
 )
@@ -38,5 +39,6 @@ BLUEPRINTS = tuple(
         activity,
         ownership,
         segments,
+        stored_value,
     )
 )

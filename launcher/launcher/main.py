@@ -97,6 +97,7 @@ class Platform:
         import identity.server
         import messaging.server
         import orders.server
+        from coupons.subscriptions import subscriptions as coupons_subscriptions
         from customers.subscriptions import subscriptions as customers_subscriptions
         from messaging.subscriptions import subscriptions as messaging_subscriptions
         from orders.subscriptions import subscriptions as orders_subscriptions
@@ -140,6 +141,7 @@ class Platform:
                 "messaging": {"IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}"},
                 "orders": {"REDIS_URL": self.cfg.redis_url or ""},
                 "customers": {},
+                "coupons": {},
             }
             for service, extra in workers.items():
                 env = {**common, "DATABASE_URL": self.cfg.database_for(service), **extra}
@@ -160,6 +162,9 @@ class Platform:
                 self.bus.subscribe(source, event_type, handler)
             # orders.order_approved has two consumers; the bus runs every subscriber of an event.
             for (source, event_type), handler in customers_subscriptions(self.runtimes["customers"].db).items():
+                self.bus.subscribe(source, event_type, handler)
+            # E9: points on approved orders (a third consumer of orders.order_approved).
+            for (source, event_type), handler in coupons_subscriptions(self.runtimes["coupons"].db).items():
                 self.bus.subscribe(source, event_type, handler)
         self.start_pool_sweeper()
 

@@ -1,13 +1,16 @@
 """Points (E9): the tenant's rule "N points per yuan" and points earned on orders.
 
-Earning is called by staff (or the orders service with its service token) through the gRPC
-EarnPoints, idempotent on the order id: the ledger's idempotency key is `order:<id>`, so a
-repeated call returns the first entry and never earns twice.
+Points are earned automatically when the orders service publishes `order_approved` (the coupons
+worker, handlers.on_order_approved), and staff may also call the gRPC EarnPoints (e.g. for an
+order taken outside the system). Both use the ledger idempotency key `order:<id>`, so an order
+earns once however many times it arrives.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+
+from sqlalchemy import select
 
 from coupons.domain import stored_value as rules
 from coupons.errors import StoredValueCodes as Codes
@@ -63,16 +66,36 @@ def earn(
     rules.check_amount(order_amount_fen, "order_amount")
     require_customer(customers, actor, customer_id)
     with uow:
-        row = uow.session.get(PointsRuleRow, actor.tenant_id)
-        points = rules.points_for(order_amount_fen, row.points_per_yuan if row else 0)
-        if points == 0:
+        entry = earn_for_order(uow, actor.tenant_id, customer_id, order_id, order_amount_fen, by=by, now=now)
+        if entry is None:
             raise Conflict(Codes.NO_POINTS, "error.no_points_rule")
-        entry = post(
-            uow,
-            actor.tenant_id,
-            Posting(customer_id, rules.POINTS, points, rules.ORDER_POINTS, "", order_id, f"order:{order_id}"),
-            by=by,
-            now=now,
-        )
         uow.commit()
         return entry
+
+
+def earn_for_order(
+    uow: UnitOfWork, tenant_id: str, customer_id: str, order_id: str, order_amount_fen: int, *, by: str, now: datetime
+) -> LedgerEntryRow | None:
+    """Inside the caller's transaction; shared by EarnPoints and the order_approved handler, with
+    one idempotency key per order, so whichever comes second finds the first entry (even if the
+    rule changed in between). None when the rule gives no points."""
+    earlier = uow.session.scalar(
+        select(LedgerEntryRow).where(
+            LedgerEntryRow.tenant_id == tenant_id,
+            LedgerEntryRow.kind == rules.POINTS,
+            LedgerEntryRow.idempotency_key == f"order:{order_id}",
+        )
+    )
+    if earlier is not None:
+        return earlier
+    row = uow.session.get(PointsRuleRow, tenant_id)
+    points = rules.points_for(order_amount_fen, row.points_per_yuan if row else 0)
+    if points == 0:
+        return None
+    return post(
+        uow,
+        tenant_id,
+        Posting(customer_id, rules.POINTS, points, rules.ORDER_POINTS, "", order_id, f"order:{order_id}"),
+        by=by,
+        now=now,
+    )

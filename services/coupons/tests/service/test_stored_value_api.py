@@ -323,3 +323,24 @@ def test_c11_bulk_top_up_is_all_or_nothing_and_coupon_gifts_are_events(db, call,
         call(manager, "GiftCoupons", pb.GiftCouponsRequest(customer_ids=[a, b, a], template_ids=["t"])).customers == 2
     )
     assert events(db, tenant, "member_coupon_gift")[0]["customer_ids"] == [a, b]
+
+
+def test_e9_an_approved_order_earns_points_once_even_when_redelivered(db, call, peers, tenant):
+    from coupons import handlers
+    from crmkit.events import Event
+
+    owner = actor(tenant, "owner")
+    cid = peers[0].add(tenant)
+    data = {"order_id": "o-77", "customer_id": cid, "total_fen": 5_050}
+    # No rule yet: nothing earned, and the event is still consumed.
+    assert handlers.on_order_approved(db.uow(), Event("order_approved", "orders", tenant, data)) is False
+    call(owner, "SetPointsRule", pb.PointsRule(points_per_yuan=3))
+    event = Event("order_approved", "orders", tenant, {**data, "order_id": "o-78"})
+    assert handlers.on_order_approved(db.uow(), event) is True
+    assert handlers.on_order_approved(db.uow(), event) is False  # redelivered
+    # The same order through EarnPoints by staff finds the same entry.
+    again = call(owner, "EarnPoints", pb.EarnPointsRequest(customer_id=cid, order_id="o-78", order_amount=money(5_050)))
+    assert again.amount == 150
+    assert call(owner, "GetAccount", pb.GetAccountRequest(customer_id=cid)).points == 150
+    bad = Event("order_approved", "orders", tenant, {"customer_id": cid})
+    assert handlers.on_order_approved(db.uow(), bad) is False

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from client import eventually
 from journey import phone
@@ -140,6 +141,48 @@ def test_stored_value_journey(platform, world):
     assert first.status_code == 201, first.text
     assert owner.post(f"/api/v1/customers/{bob['id']}/points/earnings", json=earn).json()["id"] == first.json()["id"]
     assert owner.get(f"/api/v1/customers/{bob['id']}/stored-value").json()["points"] == 246
+
+    # E9: an approved order earns points through orders.order_approved and the coupons worker.
+    product = owner.post(
+        "/api/v1/products", json={"name": "可乐 330ml×24", "wholesale_price_fen": 4_850, "listed": True}
+    )
+    assert product.status_code == 201, product.text
+    stock = owner.put(
+        f"/api/v1/products/{product.json()['id']}/stock/{world['store_id']}", json={"quantity": 10, "reason": "期初"}
+    )
+    assert stock.status_code == 200, stock.text
+    order = owner.post(
+        "/api/v1/orders",
+        json={"customer_id": bob["id"], "lines": [{"product_id": product.json()["id"], "quantity": 2}]},
+    )
+    assert order.status_code == 201, order.text
+    approved = world["manager"].post(f"/api/v1/orders/{order.json()['id']}/approve", json={})
+    assert approved.status_code == 200, approved.text
+    points = lambda: owner.get(f"/api/v1/customers/{bob['id']}/stored-value").json()["points"]  # noqa: E731
+    assert eventually(lambda: points() == 246 + 97 * 2, timeout=20), points()
+    earned = owner.get(f"/api/v1/customers/{bob['id']}/stored-value/entries", params={"kind": "points"}).json()
+    assert [(e["reason"], e["reference"]) for e in earned["entries"]][0] == ("order_points", order.json()["id"])
+
+    # E7: gifts in monthly instalments: half now, half when the scheduled job runs a month later
+    # (a real process, as the CronJob runs it); a second run releases nothing more.
+    monthly = {
+        "name": "充1000分2月送200",
+        "member_type": "online",
+        "pay_fen": 100_000,
+        "bonus_fen": 20_000,
+        "instalments": 2,
+        "coupon_template_ids": ["tpl-monthly"],
+    }
+    assert owner.post("/api/v1/recharge-rules", json=monthly).status_code == 201
+    online = owner.post(f"/api/v1/customers/{bob['id']}/recharges", json={"paid_fen": 100_000, "member_type": "online"})
+    assert online.status_code == 201, online.text
+    assert [i["bonus_fen"] for i in online.json()["instalments"]] == [10_000, 10_000]
+    assert balance(owner, bob["id"]) == 25_050 + 110_000
+    later = (datetime.now(UTC) + timedelta(days=40)).isoformat()
+    for _ in range(2):
+        job = platform.run_job("coupons", "release-instalments", "--now", later)
+        assert job.returncode == 0, job.stderr
+    assert balance(owner, bob["id"]) == 25_050 + 120_000
 
     # Another tenant sees nothing of it.
     assert other_owner.get(f"/api/v1/customers/{alice['id']}/stored-value").status_code == 404

@@ -344,3 +344,60 @@ def test_e9_an_approved_order_earns_points_once_even_when_redelivered(db, call, 
     assert call(owner, "GetAccount", pb.GetAccountRequest(customer_id=cid)).points == 150
     bad = Event("order_approved", "orders", tenant, {"customer_id": cid})
     assert handlers.on_order_approved(db.uow(), bad) is False
+
+
+class _Fixed:
+    """A customers port for use cases called directly (no request context): one customer."""
+
+    def __init__(self, customer_id, phone):
+        self.info = CustomerInfo(customer_id, "客户", phone)
+
+    def get(self, customer_id):
+        return self.info
+
+    def by_phone(self, phone):
+        return self.info if phone == self.info.phone else None
+
+
+def test_e8_ten_concurrent_confirmations_apply_the_batch_once(db, tenant):
+    from coupons.service import precharge
+
+    owner = actor(tenant, "owner")
+    cid = str(uuid.uuid4())
+    lookup, sms = _Fixed(cid, "13600000001"), FakeSms()
+    now = datetime.now(UTC)
+    batch = precharge.upload(
+        db.uow(), owner, lookup, "中国银行", precharge_sheet.template([("13600000001", "88", "")]), now=now
+    )
+    precharge.request_code(db.uow(), owner, sms, batch.id, now=now)
+    code = sms.sent[-1][1]
+
+    def confirm(_):
+        try:
+            precharge.confirm(db.uow(), owner, batch.id, code, now=now)
+            return True
+        except Conflict:
+            return False
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(confirm, range(10)))
+    assert results.count(True) == 1
+    assert stored_value.get_account(db.uow(), owner, lookup, cid).balance_fen == 8_800
+
+
+def test_e7_concurrent_first_recharges_get_the_first_recharge_bonus_once(db, tenant):
+    owner = actor(tenant, "owner")
+    cid = str(uuid.uuid4())
+    lookup = _Fixed(cid, "13600000002")
+    now = datetime.now(UTC)
+    recharge.create_rule(
+        db.uow(), owner, recharge.RuleInput("首充10送10", "in_store", 1_000, 1_000, first_recharge_only=True), now=now
+    )
+
+    def pay(_):
+        return recharge.record_recharge(db.uow(), owner, lookup, recharge.RechargeCommand(cid, 1_000), now=now)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        views = list(pool.map(pay, range(8)))
+    assert sorted(v.recharge.bonus_fen for v in views) == [0] * 7 + [1_000]
+    assert stored_value.get_account(db.uow(), owner, lookup, cid).balance_fen == 9_000

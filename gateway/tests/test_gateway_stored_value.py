@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from crm.coupons.v1 import stored_value_pb2_grpc
+
 STORED_VALUE_PATHS = {
     ("get", "/api/v1/customers/{customer_id}/stored-value"),
     ("get", "/api/v1/customers/{customer_id}/stored-value/entries"),
@@ -77,3 +79,96 @@ def test_e9_every_ledger_reason_has_a_label_in_both_languages():
         table = json.loads((I18N / f"{language}.json").read_text())
         missing = {r for r in reasons if f"stored_value.reason.{r}" not in table}
         assert not missing, (language, missing)
+
+
+class FakeStoredValue(stored_value_pb2_grpc.StoredValueServiceServicer):
+    """Answers like the service and records what the gateway sent (the gateway maps shapes only)."""
+
+    def __init__(self):
+        self.requests: list[tuple[str, object, str]] = []
+
+    def _seen(self, method, request):
+        from crmkit.auth import require_actor
+
+        self.requests.append((method, request, require_actor().tenant_id))
+
+    def RecordRecharge(self, request, context):
+        from crm.common.v1 import common_pb2
+        from crm.coupons.v1 import stored_value_pb2 as pb
+
+        self._seen("RecordRecharge", request)
+        if request.paid.fen == 13:
+            from crmkit.errors import InvalidInput
+
+            raise InvalidInput("STORED_VALUE_INPUT_INVALID", fields={"paid": "validation.invalid"})
+        entry = pb.Entry(id="e-1", customer_id=request.customer_id, kind="balance", amount=request.paid.fen)
+        entry.reason, entry.balance_after, entry.reference = "recharge", request.paid.fen, "r-1"
+        bonus = pb.Entry(
+            id="e-2", customer_id=request.customer_id, kind="balance", amount=8000, reason="recharge_bonus"
+        )
+        return pb.Recharge(
+            id="r-1",
+            customer_id=request.customer_id,
+            paid=request.paid,
+            member_type=request.member_type,
+            rule_id="rule-1",
+            bonus=common_pb2.Money(fen=8000),
+            instalments=[pb.Instalment(seq=1, bonus=common_pb2.Money(fen=8000), coupon_template_ids=["t-1"])],
+            entries=[entry, bonus],
+            created_at="2026-11-23T00:00:00Z",
+        )
+
+
+@pytest.fixture
+def sv_app(make_app, keys):
+    from crmkit.auth import TokenVerifier
+    from crmkit.grpc_client import ServiceClient
+    from crmkit.grpc_server import ServiceRegistration, build_server
+
+    fake = FakeStoredValue()
+    reg = ServiceRegistration(
+        stored_value_pb2_grpc.add_StoredValueServiceServicer_to_server, fake, "crm.coupons.v1.StoredValueService"
+    )
+    server, port, _ = build_server("sv-fake", [reg], verifier=TokenVerifier(keys[1]), port=0, host="127.0.0.1")
+    server.start()
+    client = ServiceClient(
+        f"127.0.0.1:{port}", stored_value_pb2_grpc.StoredValueServiceStub, "crm.coupons.v1.StoredValueService"
+    )
+    yield make_app(stored_value=client).test_client(), fake
+    client.close()
+    server.stop(0)
+
+
+def test_e7_recharge_passes_the_idempotency_key_and_shows_the_entries_with_labels(sv_app, auth):
+    client, fake = sv_app
+    headers = {**auth, "Idempotency-Key": "k-42", "Accept-Language": "zh-CN"}
+    response = client.post("/api/v1/customers/c-9/recharges", json={"paid_fen": 50_000}, headers=headers)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    body = response.get_json()
+    assert [(e["reason"], e["reason_text"], e["amount"]) for e in body["entries"]] == [
+        ("recharge", "充值", 50_000),
+        ("recharge_bonus", "充值赠送", 8_000),
+    ]
+    assert body["instalments"][0]["coupon_template_ids"] == ["t-1"] and body["bonus_fen"] == 8_000
+    method, sent, tenant = fake.requests[-1]
+    assert (method, sent.customer_id, sent.paid.fen, sent.member_type, sent.idempotency_key, tenant) == (
+        "RecordRecharge",
+        "c-9",
+        50_000,
+        "in_store",
+        "k-42",
+        "t-1",
+    )
+    english = client.post(
+        "/api/v1/customers/c-9/recharges",
+        json={"paid_fen": 50_000},
+        headers={**auth, "Idempotency-Key": "k-43", "Accept-Language": "en"},
+    )
+    assert english.get_json()["entries"][1]["reason_text"] == "Recharge bonus"
+
+
+def test_e7_the_services_field_names_become_the_json_names(sv_app, auth):
+    client, _ = sv_app
+    response = client.post("/api/v1/customers/c-9/recharges", json={"paid_fen": 13}, headers=auth)
+    assert response.status_code == 400
+    assert list(response.get_json()["error"]["fields"]) == ["paid_fen"]

@@ -167,6 +167,7 @@ class Platform:
             for (source, event_type), handler in coupons_subscriptions(self.runtimes["coupons"].db).items():
                 self.bus.subscribe(source, event_type, handler)
         self.start_pool_sweeper()
+        self.start_instalment_releaser()
 
     def start_pool_sweeper(self, interval: float = POOL_SWEEP_INTERVAL_SECONDS) -> None:
         """C3: what the Kubernetes CronJob does in a cluster (`python -m customers.jobs
@@ -183,6 +184,22 @@ class Platform:
                     log.exception("pool sweep failed; the next run tries again")
 
         threading.Thread(target=_loop, name="pool-sweep", daemon=True).start()
+
+    def start_instalment_releaser(self, interval: float = POOL_SWEEP_INTERVAL_SECONDS) -> None:
+        """E7: what the CronJob `python -m coupons.jobs release-instalments` does in a cluster,
+        here a background thread; each instalment is released once however often it runs."""
+        from coupons.service.recharge import release_due
+
+        db = self.runtimes["coupons"].db
+
+        def _loop():
+            while not self.stopping.wait(interval):
+                try:
+                    release_due(db, now=utcnow())
+                except Exception:
+                    log.exception("releasing recharge instalments failed; the next run tries again")
+
+        threading.Thread(target=_loop, name="release-instalments", daemon=True).start()
 
     def gateway_app(self):
         from gateway.app import GatewayConfig, create_app

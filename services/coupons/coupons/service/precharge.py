@@ -134,8 +134,9 @@ def upload(
         return _view(row)
 
 
-def _load(uow: UnitOfWork, actor: Actor, batch_id: str) -> PrechargeBatchRow:
-    row = uow.session.get(PrechargeBatchRow, batch_id) if batch_id else None
+def _load(uow: UnitOfWork, actor: Actor, batch_id: str, *, lock: bool = False) -> PrechargeBatchRow:
+    """lock: held until commit, so concurrent confirmations count wrong tries one by one."""
+    row = uow.session.get(PrechargeBatchRow, batch_id, with_for_update=lock) if batch_id else None
     if row is None or row.tenant_id != actor.tenant_id:
         raise NotFound(Codes.BATCH_NOT_FOUND, "error.precharge_not_found", params={"id": batch_id})
     return row
@@ -159,7 +160,7 @@ def request_code(uow: UnitOfWork, actor: Actor, sms: OwnerSms, batch_id: str, *,
     code = f"{secrets.randbelow(10**6):06d}"
     expires = now + CODE_TTL
     with uow:
-        row = _load(uow, actor, batch_id)
+        row = _load(uow, actor, batch_id, lock=True)
         if row.status != PENDING:
             raise Conflict(Codes.BATCH_STATE_INVALID, "error.precharge_not_pending")
         row.code_hash = _hash(row.id, code)
@@ -177,7 +178,7 @@ def confirm(uow: UnitOfWork, actor: Actor, batch_id: str, code: str, *, now: dat
     if not code:
         raise rules.invalid(code="validation.required")
     with uow:
-        row = _load(uow, actor, batch_id)
+        row = _load(uow, actor, batch_id, lock=True)
         if row.status != PENDING:
             raise Conflict(Codes.BATCH_STATE_INVALID, "error.precharge_not_pending")
         if not row.code_hash or row.code_expires_at is None or row.code_expires_at <= now:

@@ -401,3 +401,34 @@ def test_e7_concurrent_first_recharges_get_the_first_recharge_bonus_once(db, ten
         views = list(pool.map(pay, range(8)))
     assert sorted(v.recharge.bonus_fen for v in views) == [0] * 7 + [1_000]
     assert stored_value.get_account(db.uow(), owner, lookup, cid).balance_fen == 9_000
+
+
+def test_e8_five_wrong_codes_void_the_code(db, tenant):
+    from coupons.service import precharge
+
+    owner = actor(tenant, "owner")
+    cid = str(uuid.uuid4())
+    lookup, sms = _Fixed(cid, "13600000003"), FakeSms()
+    now = datetime.now(UTC)
+    batch = precharge.upload(
+        db.uow(), owner, lookup, "工商银行", precharge_sheet.template([("13600000003", "1", "")]), now=now
+    )
+    precharge.request_code(db.uow(), owner, sms, batch.id, now=now)
+    code = sms.sent[-1][1]
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+
+    def guess(_):
+        try:
+            precharge.confirm(db.uow(), owner, batch.id, wrong, now=now)
+        except (InvalidInput, Conflict) as err:
+            return err.code
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        assert sorted(pool.map(guess, range(5))) == ["PRECHARGE_CODE_WRONG"] * 5
+    with pytest.raises(Conflict) as err:  # the right code no longer works: ask for a new one
+        precharge.confirm(db.uow(), owner, batch.id, code, now=now)
+    assert err.value.code == "PRECHARGE_CODE_MISSING"
+    with pytest.raises(Conflict):  # and an expired code does not work either
+        precharge.request_code(db.uow(), owner, sms, batch.id, now=now)
+        precharge.confirm(db.uow(), owner, batch.id, sms.sent[-1][1], now=now + timedelta(minutes=6))
+    assert precharge.confirm(db.uow(), owner, batch.id, sms.sent[-1][1], now=now).status == "applied"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import redis
 
-from crm.coupons.v1 import coupons_pb2_grpc
+from crm.coupons.v1 import coupons_pb2_grpc, stored_value_pb2_grpc
 from crm.customers.v1 import activity_pb2_grpc, customers_pb2_grpc, ownership_pb2_grpc, segments_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc, stores_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
@@ -27,6 +27,7 @@ STORES = "crm.identity.v1.StoresService"
 ACTIVITY = "crm.customers.v1.ActivityService"
 OWNERSHIP = "crm.customers.v1.CustomerOwnershipService"
 SEGMENTS = "crm.customers.v1.SegmentsService"
+STORED_VALUE = "crm.coupons.v1.StoredValueService"
 
 # Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
 IDEMPOTENT_METHODS = {
@@ -118,6 +119,9 @@ IDEMPOTENT_METHODS = {
         "GetBatch",
         "ExportBatch",
     ],
+    # Reads only: money moves are deduplicated by the service on their idempotency keys, but a
+    # blind retry without one could credit twice.
+    STORED_VALUE: ["GetAccount", "ListEntries", "ListRechargeRules", "GetPointsRule", "GetPrecharge"],
 }
 
 
@@ -141,6 +145,8 @@ class GatewayConfig:
     stores: ServiceClient
     # The coupons service (E1-E6, B7), on COUPONS_ADDR.
     coupons: ServiceClient
+    # The coupons deployable's second service (E7 E8 E9, C11), on COUPONS_ADDR too.
+    stored_value: ServiceClient
     redis: redis.Redis
     keys: Keys
     verifier: TokenVerifier
@@ -195,6 +201,9 @@ class GatewayConfig:
             stores=client(settings.peer("identity"), stores_pb2_grpc.StoresServiceStub, STORES),
             segments=client(settings.peer("customers"), segments_pb2_grpc.SegmentsServiceStub, SEGMENTS),
             coupons=client(settings.peer("coupons"), coupons_pb2_grpc.CouponsServiceStub, COUPONS),
+            stored_value=client(
+                settings.peer("coupons"), stored_value_pb2_grpc.StoredValueServiceStub, STORED_VALUE, timeout=30.0
+            ),
         )
 
     def close(self) -> None:
@@ -205,6 +214,7 @@ class GatewayConfig:
         self.performance.close()
         for other in (self.stores, self.activity, self.ownership, self.segments):
             other.close()
+        self.stored_value.close()
 
 
 def client(address: str, stub_class, full_name: str, *, timeout: float = 5.0) -> ServiceClient:

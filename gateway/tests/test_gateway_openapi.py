@@ -12,6 +12,7 @@ from test_gateway_performance import PERFORMANCE_PATHS
 from test_gateway_receivables import RECEIVABLES_PATHS
 from test_gateway_segments import SEGMENTS_PATHS
 from test_gateway_store_network import STORE_NETWORK_PATHS
+from test_gateway_stored_value import STORED_VALUE_PATHS
 
 EXPECTED = (
     ORDERS_PATHS
@@ -22,6 +23,7 @@ EXPECTED = (
     | OWNERSHIP_PATHS
     | SEGMENTS_PATHS
     | COUPONS_PATHS
+    | STORED_VALUE_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -135,6 +137,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Ownership",
         "Segments",
         "Coupons",
+        "Stored value",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

@@ -21,7 +21,7 @@ from crmkit.auth import TokenIssuer, generate_keypair
 
 SERVICES = ("identity", "customers", "messaging", "orders", "coupons")
 # Services that consume events run a nameko worker process beside their server.
-WORKERS = ("messaging", "orders", "customers")
+WORKERS = ("messaging", "orders", "customers", "coupons")
 
 
 def free_port() -> int:

@@ -31,8 +31,8 @@ from crmkit.settings import Settings
 from launcher.config import SERVICES, LaunchConfig, local_secret, parse_args, signing_keys
 
 log = logging.getLogger("launcher")
-# The pool rules count days, so an hourly sweep is early enough (the CronJob runs hourly too).
-POOL_SWEEP_INTERVAL_SECONDS = float(os.environ.get("CRM_POOL_SWEEP_INTERVAL_SECONDS", "3600"))
+# The scheduled jobs count days, so hourly is early enough (the CronJobs run hourly too).
+JOB_INTERVAL_SECONDS = float(os.environ.get("CRM_JOB_INTERVAL_SECONDS", "3600"))
 
 
 def _ensure_pg_database(url: str) -> None:
@@ -97,6 +97,7 @@ class Platform:
         import identity.server
         import messaging.server
         import orders.server
+        from coupons.subscriptions import subscriptions as coupons_subscriptions
         from customers.subscriptions import subscriptions as customers_subscriptions
         from messaging.subscriptions import subscriptions as messaging_subscriptions
         from orders.subscriptions import subscriptions as orders_subscriptions
@@ -140,6 +141,7 @@ class Platform:
                 "messaging": {"IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}"},
                 "orders": {"REDIS_URL": self.cfg.redis_url or ""},
                 "customers": {},
+                "coupons": {},
             }
             for service, extra in workers.items():
                 env = {**common, "DATABASE_URL": self.cfg.database_for(service), **extra}
@@ -161,39 +163,35 @@ class Platform:
             # orders.order_approved has two consumers; the bus runs every subscriber of an event.
             for (source, event_type), handler in customers_subscriptions(self.runtimes["customers"].db).items():
                 self.bus.subscribe(source, event_type, handler)
-        self.start_pool_sweeper()
-        self.start_coupon_reminders()
+            # E9: points on approved orders (a third consumer of orders.order_approved).
+            for (source, event_type), handler in coupons_subscriptions(self.runtimes["coupons"].db).items():
+                self.bus.subscribe(source, event_type, handler)
+        self.start_scheduled_jobs()
 
-    def start_pool_sweeper(self, interval: float = POOL_SWEEP_INTERVAL_SECONDS) -> None:
-        """C3: what the Kubernetes CronJob does in a cluster (`python -m customers.jobs
-        pool-sweep`), here a background thread running the same use case periodically."""
+    def start_scheduled_jobs(self, interval: float = JOB_INTERVAL_SECONDS) -> None:
+        """What the Kubernetes CronJobs do in a cluster (`python -m customers.jobs pool-sweep`,
+        `python -m coupons.jobs remind-expiring` / `release-instalments`), here one background
+        thread running the same use cases periodically; each is safe to run again."""
+        from coupons.service.coupons_reminders import remind_expiring
+        from coupons.service.recharge import release_due
         from customers.service.pool_sweep import sweep_pool
 
-        db = self.runtimes["customers"].db
+        customers_db, coupons_db = self.runtimes["customers"].db, self.runtimes["coupons"].db
+        jobs = {
+            "pool-sweep": lambda now: sweep_pool(customers_db.uow(), now),  # C3
+            "remind-expiring": lambda now: remind_expiring(coupons_db.uow, now),  # E5
+            "release-instalments": lambda now: release_due(coupons_db, now=now),  # E7
+        }
 
         def _loop():
             while not self.stopping.wait(interval):
-                try:
-                    sweep_pool(db.uow(), utcnow())
-                except Exception:
-                    log.exception("pool sweep failed; the next run tries again")
+                for name, job in jobs.items():
+                    try:
+                        job(utcnow())
+                    except Exception:
+                        log.exception("scheduled job %s failed; the next run tries again", name)
 
-        threading.Thread(target=_loop, name="pool-sweep", daemon=True).start()
-
-    def start_coupon_reminders(self, interval: float = POOL_SWEEP_INTERVAL_SECONDS) -> None:
-        """E5: what the CronJob does in a cluster (`python -m coupons.jobs remind-expiring`)."""
-        from coupons.service.coupons_reminders import remind_expiring
-
-        db = self.runtimes["coupons"].db
-
-        def _loop():
-            while not self.stopping.wait(interval):
-                try:
-                    remind_expiring(db.uow, utcnow())
-                except Exception:
-                    log.exception("coupon reminders failed; the next run tries again")
-
-        threading.Thread(target=_loop, name="coupon-reminders", daemon=True).start()
+        threading.Thread(target=_loop, name="scheduled-jobs", daemon=True).start()
 
     def gateway_app(self):
         from gateway.app import GatewayConfig, create_app

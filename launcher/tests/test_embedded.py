@@ -167,3 +167,24 @@ def test_b2_demo_salesperson_places_an_order_from_the_seeded_catalogue(embedded)
     )
     assert resp.status_code == 201, resp.text
     assert resp.json()["total_fen"] == 2 * sum(p["wholesale_price_fen"] for p in products["products"][:2])
+
+
+def test_e7_embedded_recharge_writes_paid_and_bonus_entries_on_sqlite(embedded):
+    url, _, _ = embedded
+    token = requests.post(
+        f"{url}/api/v1/auth/login/password", json={"phone": "13800000000", "password": "demo1234"}, timeout=10
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    customer = requests.get(f"{url}/api/v1/customers", headers=auth, timeout=10).json()["customers"][0]
+    rule = {"name": "充500送80", "member_type": "in_store", "pay_fen": 50_000, "bonus_fen": 8_000}
+    assert requests.post(f"{url}/api/v1/recharge-rules", json=rule, headers=auth, timeout=10).status_code == 201
+    paid = requests.post(
+        f"{url}/api/v1/customers/{customer['id']}/recharges", json={"paid_fen": 50_000}, headers=auth, timeout=10
+    )
+    assert paid.status_code == 201, paid.text
+    assert [(e["reason"], e["amount"]) for e in paid.json()["entries"]] == [
+        ("recharge", 50_000),
+        ("recharge_bonus", 8_000),
+    ]
+    account = requests.get(f"{url}/api/v1/customers/{customer['id']}/stored-value", headers=auth, timeout=10).json()
+    assert account["balance_fen"] == 58_000

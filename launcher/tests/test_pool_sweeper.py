@@ -1,5 +1,5 @@
-"""C3 in embedded mode: the launcher runs the pool job in a background thread (the cluster's
-CronJob), on the same use case, until the platform stops."""
+"""C3 in embedded mode: the launcher runs the scheduled jobs (the cluster's CronJobs) in a
+background thread, on the same use cases, until the platform stops."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import coupons.migrate
+import coupons.server
 from crmkit.auth import Actor
 from crmkit.settings import Settings
 from customers import migrate, server, service
@@ -16,10 +18,16 @@ from customers.service.customer_settings import update_customer_settings
 from launcher.main import Platform
 
 
-def test_c3_embedded_platform_sweeps_the_pool_periodically(tmp_path):
+def test_c3_embedded_platform_runs_the_scheduled_jobs_periodically(tmp_path):
     url = f"sqlite:///{tmp_path}/customers.db"
     migrate.upgrade(migrate.MIGRATIONS, url)
     runtime = server.build(Settings(service="customers", database_url=url))
+    coupons_url = f"sqlite:///{tmp_path}/coupons.db"
+    coupons.migrate.upgrade(coupons.migrate.MIGRATIONS, coupons_url)
+    # The coupons jobs run in the same thread; with nothing due they change nothing here.
+    coupons_runtime = coupons.server.build(
+        Settings(service="coupons", database_url=coupons_url, peers={"customers": "127.0.0.1:1"})
+    )
     owner = Actor(kind="staff", subject_id="o-1", tenant_id="t1", roles=frozenset({"owner"}), store_ids=("st",))
     seller = Actor(kind="staff", subject_id="s-1", tenant_id="t1", roles=frozenset({"salesperson"}), store_ids=("st",))
     long_ago = datetime.now(UTC) - timedelta(days=40)
@@ -28,10 +36,10 @@ def test_c3_embedded_platform_sweeps_the_pool_periodically(tmp_path):
     idle = service.register_customer(runtime.db.uow(), seller, cmd, now=long_ago)
     # Only what the sweeper uses: the customers runtime and the stop signal.
     platform = Platform.__new__(Platform)
-    platform.runtimes = {"customers": runtime}
+    platform.runtimes = {"customers": runtime, "coupons": coupons_runtime}
     platform.stopping = threading.Event()
     try:
-        platform.start_pool_sweeper(interval=0.05)
+        platform.start_scheduled_jobs(interval=0.05)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if service.get_customer(runtime.db.uow(), owner, idle.id).owner_staff_id is None:
@@ -42,3 +50,4 @@ def test_c3_embedded_platform_sweeps_the_pool_periodically(tmp_path):
         platform.stopping.set()
         time.sleep(0.1)
         runtime.close()
+        coupons_runtime.close()

@@ -17,6 +17,7 @@ from gateway.api import (
     segments,
     staff,
     store_network,
+    stored_value,
     stores,
     tenants,
 )
@@ -40,5 +41,6 @@ BLUEPRINTS = tuple(
         ownership,
         segments,
         coupons,
+        stored_value,
     )
 )

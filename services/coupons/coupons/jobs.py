@@ -1,37 +1,67 @@
-"""`python -m coupons.jobs remind-expiring [--now ISO]`: scheduled jobs (a CronJob in a cluster).
-Events leave through the outbox, published by the coupons server's relay."""
+"""Scheduled jobs of the coupons service (Kubernetes CronJobs; tests run them with --now to move
+time without sleeping):
+
+    python -m coupons.jobs remind-expiring [--now ISO]      E5: holders told N days before expiry
+    python -m coupons.jobs release-instalments [--now ISO]  E7: recharge gifts due by now, each once
+
+The events they write go out through the outbox: the coupons server's relay publishes them."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from datetime import UTC, datetime
 
 from coupons.models import Outbox, ProcessedEvent
 from coupons.service.coupons_reminders import remind_expiring
+from coupons.service.recharge import release_due
 from crmkit.db import Database, utcnow
-from crmkit.settings import env
+from crmkit.log import configure_logging
+from crmkit.settings import Settings
+
+SERVICE = "coupons"
 
 
-def _now(value: str | None) -> datetime:
-    if not value:
+def parse_now(text: str | None) -> datetime:
+    if not text:
         return utcnow()
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    value = datetime.fromisoformat(text)
+    if value.tzinfo is None:
+        raise argparse.ArgumentTypeError("--now needs a time zone, e.g. 2026-01-05T08:00:00+00:00")
+    return value.astimezone(UTC)
 
 
-def main(argv: list[str] | None = None) -> None:
+def _run(job: str, db: Database, now: datetime) -> dict:
+    if job == "remind-expiring":
+        return {"reminded": remind_expiring(db.uow, now)}
+    return {"released": release_due(db, now=now)}
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coupons.jobs")
     sub = parser.add_subparsers(dest="job", required=True)
-    remind = sub.add_parser("remind-expiring", help="E5: notify holders N days before their coupons expire")
-    remind.add_argument("--now", help="ISO time to run as (default: now)")
+    for name, help_text in (
+        ("remind-expiring", "notify holders N days before their coupons expire, each coupon once (E5)"),
+        ("release-instalments", "release recharge gifts due by now, each once (E7)"),
+    ):
+        job = sub.add_parser(name, help=help_text)
+        job.add_argument("--now", help="ISO time with zone to run as (tests, replays); default: the clock")
     args = parser.parse_args(argv)
-    db = Database(env("DATABASE_URL", required=True), service="coupons", outbox=Outbox, processed=ProcessedEvent)
     try:
-        count = remind_expiring(db.uow, _now(args.now))
-        print(f"remind-expiring: {count} coupon(s) reminded")
+        now = parse_now(args.now)
+    except (ValueError, argparse.ArgumentTypeError) as exc:
+        parser.error(f"--now: {exc}")
+    settings = Settings.from_env(SERVICE).require("database_url")
+    configure_logging(f"{SERVICE}-jobs", settings.log_level)
+    db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent, pool_size=2)
+    try:
+        result = _run(args.job, db, now)
     finally:
         db.dispose()
+    print(json.dumps({"job": args.job, "now": now.isoformat(), **result}))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

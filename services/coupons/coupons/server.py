@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from coupons import grpc_api_stored_value
 from coupons.grpc_api import registration
 from coupons.models import Outbox, ProcessedEvent
 from coupons.service.coupons_customers import CustomerDirectory, GrpcCustomerDirectory
+from coupons.stored_value_peers import CustomerLookup, OwnerSms, peers_from_settings
 from crmkit.db import Database, utcnow
 from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
@@ -22,10 +24,13 @@ def build(
     *,
     customers: CustomerDirectory | None = None,
     clock: Callable[[], datetime] = utcnow,
+    sv_customers: CustomerLookup | None = None,
+    owner_sms: OwnerSms | None = None,
 ) -> ServiceRuntime:
     """Wire the database, Redis (claim stock counters: the real server with REDIS_URL, crmkit's
-    shared fakeredis in embedded mode), the customers client and the servicers; connects to
-    nothing until first use."""
+    shared fakeredis in embedded mode), the peers and the servicers; connects to nothing until
+    first use. `customers` serves coupon sends (E2), `sv_customers` and `owner_sms` stored value
+    (E7 E8 E9); tests pass fakes."""
     settings.require("database_url")
     db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
     redis = make_redis(settings.redis_url)
@@ -36,14 +41,19 @@ def build(
         customers = directory
     keys = Keys(settings.redis_prefix, SERVICE)
     registrations = [registration(db, redis, keys, customers, clock=clock)]
+    # Stored value: customers, identity and messaging peers (see stored_value_peers).
+    sv_customers, owner_sms, peer_closers = peers_from_settings(settings, sv_customers, owner_sms)
+    closers += peer_closers
+    registrations.append(grpc_api_stored_value.registration(db, sv_customers, owner_sms, clock=clock))
     return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
 
 
 def main() -> None:
     settings = Settings.from_env(SERVICE, default_grpc_port=DEFAULT_GRPC_PORT)
     # REDIS_URL is required: several server replicas must share one set of claim counters.
-    settings.require("database_url", "jwt_public_key", "redis_url")
-    settings.peer("customers")
+    settings.require("database_url", "jwt_public_key", "redis_url", "service_token")
+    for peer in ("customers", "identity", "messaging"):
+        settings.peer(peer)
     serve(build(settings), settings)
 
 

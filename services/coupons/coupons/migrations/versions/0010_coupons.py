@@ -1,7 +1,7 @@
 """Coupon templates, coupons and claims (E1 E2 E4 E5 E6).
 
 Revision ID: 0010
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision: str = "0010"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

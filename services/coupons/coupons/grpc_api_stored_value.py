@@ -1,0 +1,257 @@
+"""gRPC servicer of crm.coupons.v1.StoredValueService (E7 E8 E9, C11): proto <-> use case."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+from coupons.models import LedgerEntryRow, RechargeInstalmentRow, RechargeRuleRow
+from coupons.service import points, precharge, recharge, stored_value
+from coupons.stored_value_peers import CustomerLookup, OwnerSms
+from crm.common.v1 import common_pb2
+from crm.coupons.v1 import stored_value_pb2 as pb
+from crm.coupons.v1 import stored_value_pb2_grpc
+from crmkit.auth import require_actor
+from crmkit.db import Database, utcnow
+from crmkit.grpc_server import ServiceRegistration
+from crmkit.paging import page_from_proto
+
+FULL_NAME = "crm.coupons.v1.StoredValueService"
+
+
+def _money(fen: int) -> common_pb2.Money:
+    return common_pb2.Money(fen=fen)
+
+
+def _time(moment: datetime | None) -> str:
+    return moment.isoformat().replace("+00:00", "Z") if moment else ""
+
+
+def entry_pb(e: LedgerEntryRow) -> pb.Entry:
+    return pb.Entry(
+        id=e.id,
+        customer_id=e.customer_id,
+        kind=e.kind,
+        amount=e.amount,
+        balance_after=e.balance_after,
+        reason=e.reason,
+        note=e.note,
+        reference=e.reference,
+        created_by=e.created_by,
+        created_at=_time(e.created_at),
+    )
+
+
+def _gifts(text: str) -> list[pb.GiftProduct]:
+    return [pb.GiftProduct(product_id=p, quantity=q) for p, q in json.loads(text)]
+
+
+def rule_pb(r: RechargeRuleRow) -> pb.RechargeRule:
+    return pb.RechargeRule(
+        id=r.id,
+        rule=pb.RechargeRuleInput(
+            name=r.name,
+            member_type=r.member_type,
+            pay=_money(r.pay_fen),
+            bonus=_money(r.bonus_fen),
+            coupon_template_ids=json.loads(r.coupon_template_ids),
+            gift_products=_gifts(r.gift_products),
+            instalments=r.instalments,
+            first_recharge_only=r.first_recharge_only,
+        ),
+        active=r.active,
+        created_at=_time(r.created_at),
+    )
+
+
+def instalment_pb(i: RechargeInstalmentRow) -> pb.Instalment:
+    return pb.Instalment(
+        seq=i.seq,
+        due_at=_time(i.due_at),
+        bonus=_money(i.bonus_fen),
+        coupon_template_ids=json.loads(i.coupon_template_ids),
+        gift_products=_gifts(i.gift_products),
+        released_at=_time(i.released_at),
+    )
+
+
+def batch_pb(b: precharge.BatchView) -> pb.PrechargeBatch:
+    return pb.PrechargeBatch(
+        id=b.id,
+        client_name=b.client_name,
+        status=b.status,
+        rows=[
+            pb.PrechargeRow(
+                row=r["row"],
+                phone=r["phone"],
+                customer_id=r["customer_id"],
+                customer_name=r["customer_name"],
+                amount=_money(r["amount_fen"]),
+            )
+            for r in b.rows
+        ],
+        problems=[pb.PrechargeProblem(row=p.row, column=p.column, message_key=p.message_key) for p in b.problems],
+        total=_money(b.total_fen),
+        created_by=b.created_by,
+        created_at=_time(b.created_at),
+        applied_at=_time(b.applied_at),
+    )
+
+
+def _ledger_cmd(request: pb.LedgerRequest) -> stored_value.LedgerCommand:
+    return stored_value.LedgerCommand(
+        customer_id=request.customer_id,
+        kind=request.kind,
+        amount=request.amount,
+        reason=request.reason,
+        note=request.note,
+        reference=request.reference,
+        idempotency_key=request.idempotency_key,
+    )
+
+
+class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
+    def __init__(
+        self,
+        db: Database,
+        customers: CustomerLookup,
+        sms: OwnerSms,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.db = db
+        self.customers = customers
+        self.sms = sms
+        self.clock = clock
+
+    def GetAccount(self, request, context):
+        a = stored_value.get_account(self.db.uow(), require_actor(), self.customers, request.customer_id)
+        return pb.Account(
+            customer_id=a.customer_id, balance=_money(a.balance_fen), points=a.points, recharges=a.recharges
+        )
+
+    def ListEntries(self, request, context):
+        page = page_from_proto(request.page)
+        rows, total = stored_value.list_entries(
+            self.db.uow(), require_actor(), self.customers, request.customer_id, request.kind, page
+        )
+        return pb.ListEntriesResponse(entries=[entry_pb(e) for e in rows], page=page.info(total))
+
+    def Credit(self, request, context):
+        return entry_pb(
+            stored_value.credit(self.db.uow(), require_actor(), self.customers, _ledger_cmd(request), now=self.clock())
+        )
+
+    def Debit(self, request, context):
+        return entry_pb(
+            stored_value.debit(self.db.uow(), require_actor(), self.customers, _ledger_cmd(request), now=self.clock())
+        )
+
+    def BulkTopUp(self, request, context):
+        entries = stored_value.bulk_top_up(
+            self.db.uow(),
+            require_actor(),
+            self.customers,
+            [(line.customer_id, line.amount.fen) for line in request.lines],
+            note=request.note,
+            idempotency_key=request.idempotency_key,
+            now=self.clock(),
+        )
+        return pb.BulkTopUpResponse(entries=[entry_pb(e) for e in entries])
+
+    def GiftCoupons(self, request, context):
+        n = stored_value.gift_coupons(
+            self.db.uow(), require_actor(), self.customers, list(request.customer_ids), list(request.template_ids)
+        )
+        return pb.GiftCouponsResponse(customers=n)
+
+    def CreateRechargeRule(self, request, context):
+        cmd = recharge.RuleInput(
+            name=request.name,
+            member_type=request.member_type,
+            pay_fen=request.pay.fen,
+            bonus_fen=request.bonus.fen,
+            coupon_template_ids=tuple(request.coupon_template_ids),
+            gift_products=tuple((g.product_id, g.quantity) for g in request.gift_products),
+            instalments=request.instalments,
+            first_recharge_only=request.first_recharge_only,
+        )
+        return rule_pb(recharge.create_rule(self.db.uow(), require_actor(), cmd, now=self.clock()))
+
+    def ListRechargeRules(self, request, context):
+        found = recharge.list_rules(self.db.uow(), require_actor(), request.member_type)
+        return pb.ListRechargeRulesResponse(rules=[rule_pb(r) for r in found])
+
+    def SetRechargeRuleActive(self, request, context):
+        return rule_pb(recharge.set_rule_active(self.db.uow(), require_actor(), request.id, request.active))
+
+    def RecordRecharge(self, request, context):
+        cmd = recharge.RechargeCommand(
+            customer_id=request.customer_id,
+            paid_fen=request.paid.fen,
+            member_type=request.member_type,
+            note=request.note,
+            idempotency_key=request.idempotency_key,
+        )
+        view = recharge.record_recharge(self.db.uow(), require_actor(), self.customers, cmd, now=self.clock())
+        r = view.recharge
+        return pb.Recharge(
+            id=r.id,
+            customer_id=r.customer_id,
+            paid=_money(r.paid_fen),
+            member_type=r.member_type,
+            rule_id=r.rule_id or "",
+            bonus=_money(r.bonus_fen),
+            instalments=[instalment_pb(i) for i in view.instalments],
+            entries=[entry_pb(e) for e in view.entries],
+            created_at=_time(r.created_at),
+        )
+
+    def GetPointsRule(self, request, context):
+        return pb.PointsRule(points_per_yuan=points.get_rule(self.db.uow(), require_actor()))
+
+    def SetPointsRule(self, request, context):
+        return pb.PointsRule(points_per_yuan=points.set_rule(self.db.uow(), require_actor(), request.points_per_yuan))
+
+    def EarnPoints(self, request, context):
+        entry = points.earn(
+            self.db.uow(),
+            require_actor(),
+            self.customers,
+            request.customer_id,
+            request.order_id,
+            request.order_amount.fen,
+            now=self.clock(),
+        )
+        return entry_pb(entry)
+
+    def UploadPrecharge(self, request, context):
+        view = precharge.upload(
+            self.db.uow(), require_actor(), self.customers, request.client_name, request.xlsx, now=self.clock()
+        )
+        return batch_pb(view)
+
+    def GetPrecharge(self, request, context):
+        return batch_pb(precharge.get(self.db.uow(), require_actor(), request.id))
+
+    def RequestPrechargeCode(self, request, context):
+        sent_to, expires = precharge.request_code(
+            self.db.uow(), require_actor(), self.sms, request.batch_id, now=self.clock()
+        )
+        return pb.RequestPrechargeCodeResponse(sent_to=sent_to, expires_at=_time(expires))
+
+    def ConfirmPrecharge(self, request, context):
+        return batch_pb(
+            precharge.confirm(self.db.uow(), require_actor(), request.batch_id, request.code, now=self.clock())
+        )
+
+
+def registration(
+    db: Database, customers: CustomerLookup, sms: OwnerSms, *, clock: Callable[[], datetime] = utcnow
+) -> ServiceRegistration:
+    return ServiceRegistration(
+        stored_value_pb2_grpc.add_StoredValueServiceServicer_to_server,
+        StoredValueServicer(db, customers, sms, clock=clock),
+        FULL_NAME,
+    )

@@ -1,0 +1,57 @@
+"""`python -m coupons.worker`: the nameko service that feeds events from other services to
+handlers.py (points earned on approved orders, E9).
+
+eventlet must patch the standard library before anything imports socket, select or time, so
+the patch runs first; `thread=False` keeps the locks handler threads share (database pool,
+logging, metrics) real OS locks (see orders.worker and PLATFORM-NOTES.md). Never start a gRPC
+server in this process.
+"""
+
+import eventlet
+
+eventlet.monkey_patch(thread=False)
+
+from nameko.events import event_handler  # noqa: E402
+
+from crmkit.db import Database  # noqa: E402
+from crmkit.log import configure_logging  # noqa: E402
+from crmkit.metrics import serve_metrics  # noqa: E402
+from crmkit.settings import Settings  # noqa: E402
+from crmkit.worker import Provided, consume, run_worker  # noqa: E402
+
+from .models import Outbox, ProcessedEvent  # noqa: E402
+from .subscriptions import subscriptions  # noqa: E402
+
+SERVICE = "coupons"
+
+
+def _settings() -> Settings:
+    return Settings.from_env(SERVICE).require("amqp_url", "database_url")
+
+
+def _database() -> Database:
+    # A handful of connections: nameko runs at most max_workers handlers at once.
+    return Database(_settings().database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent, pool_size=5)
+
+
+class CouponsWorker:
+    name = SERVICE
+
+    db = Provided(_database)
+
+    # requeue_on_error: a failure (database down) puts the event back for another try; the
+    # handler is idempotent, so a retry never earns twice.
+    @event_handler("orders", "order_approved", requeue_on_error=True)
+    def on_order_approved(self, body):
+        return consume(SERVICE, body, subscriptions(self.db)[("orders", "order_approved")])
+
+
+def main() -> None:
+    settings = _settings()
+    configure_logging(SERVICE, settings.log_level)
+    serve_metrics(settings.metrics_port)
+    run_worker(CouponsWorker, settings.amqp_url)
+
+
+if __name__ == "__main__":
+    main()

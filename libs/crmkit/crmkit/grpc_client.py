@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import grpc
 
@@ -66,16 +66,7 @@ class ServiceClient:
         )
         self.stub = stub_class(self.channel)
 
-    def call(
-        self,
-        method: str,
-        request,
-        *,
-        timeout: float | None = None,
-        token: str | None = None,
-        tenant_id: str | None = None,
-        as_service: bool = False,
-    ):
+    def _metadata_and_budget(self, timeout, token, tenant_id, as_service):
         bearer = self.service_token if as_service else (token or ctx.access_token.get())
         metadata = [("x-request-id", ctx.request_id.get() or ctx.new_request_id())]
         if bearer:
@@ -86,10 +77,46 @@ class ServiceClient:
         caller_deadline = ctx.deadline.get()
         if caller_deadline is not None:
             budget = max(0.001, min(budget, caller_deadline - time.monotonic()))
+        return metadata, budget
+
+    def call(
+        self,
+        method: str,
+        request,
+        *,
+        timeout: float | None = None,
+        token: str | None = None,
+        tenant_id: str | None = None,
+        as_service: bool = False,
+    ):
+        metadata, budget = self._metadata_and_budget(timeout, token, tenant_id, as_service)
         try:
             return getattr(self.stub, method)(request, timeout=budget, metadata=metadata)
         except grpc.RpcError as exc:
             raise from_rpc_error(exc) from None
+
+    def stream(
+        self,
+        method: str,
+        request,
+        *,
+        timeout: float | None = None,
+        token: str | None = None,
+        tenant_id: str | None = None,
+        as_service: bool = False,
+    ) -> Iterator:
+        """A server-streaming call: yields each message. An error the server raises mid-stream
+        (or a deadline over the whole stream) comes back as DomainError from the iteration, not
+        as a raw grpc.RpcError, like `call`. Never retried: a stream may have been half read."""
+        metadata, budget = self._metadata_and_budget(timeout, token, tenant_id, as_service)
+        responses = getattr(self.stub, method)(request, timeout=budget, metadata=metadata)
+        try:
+            yield from responses
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+        finally:
+            # A consumer that stops early must not leave the server producing into a dead call.
+            responses.cancel()
 
     def close(self) -> None:
         self.channel.close()

@@ -10,8 +10,9 @@ import redis as redis_lib
 from coupons.domain import codes
 from coupons.domain.redemption import Line
 from coupons.domain.templates import TemplateInput
-from coupons.service import batches, coupons_issue, coupons_stats, redemption, templates
+from coupons.service import batches, coupons_issue, coupons_segment_send, coupons_stats, redemption, templates
 from coupons.service.coupons_customers import CustomerDirectory
+from coupons.service.coupons_segment_send import SegmentMembers
 from coupons.service.coupons_stock import ClaimStock
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2 as pb
@@ -187,11 +188,13 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
         customers: CustomerDirectory,
         *,
         clock: Callable[[], datetime] = utcnow,
+        segment_members: SegmentMembers | None = None,
     ):
         self.db = db
         self.stock = ClaimStock(redis, keys)
         self.customers = customers
         self.clock = clock
+        self.segment_members = segment_members
 
     def CreateTemplate(self, request, context):
         cmd = template_input(request.template)
@@ -216,6 +219,27 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
             now=self.clock(),
         )
         return pb.SendCouponsResponse(coupons=[coupon_to_proto(v) for v in views])
+
+    def SendCouponsToSegment(self, request, context):
+        result = coupons_segment_send.send_to_segment(
+            self.db.uow,
+            self.stock,
+            self.segment_members,
+            require_actor(),
+            request.template_id,
+            request.segment_id,
+            request.send_key,
+            now=self.clock(),
+        )
+        return pb.SegmentSendResult(
+            send_id=result.send_id,
+            send_key=result.send_key,
+            template_id=result.template_id,
+            segment_id=result.segment_id,
+            issued=result.issued,
+            skipped=result.skipped,
+            finished=result.finished,
+        )
 
     def ClaimCoupon(self, request, context):
         # Public: the unguessable claim token is the only credential (the gateway rate-limits it).
@@ -296,6 +320,7 @@ def registration(
     customers: CustomerDirectory,
     *,
     clock: Callable[[], datetime] = utcnow,
+    segment_members: SegmentMembers | None = None,
 ) -> ServiceRegistration:
-    servicer = CouponsServicer(db, redis, keys, customers, clock=clock)
+    servicer = CouponsServicer(db, redis, keys, customers, clock=clock, segment_members=segment_members)
     return ServiceRegistration(coupons_pb2_grpc.add_CouponsServiceServicer_to_server, servicer, FULL_NAME)

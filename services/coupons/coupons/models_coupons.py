@@ -120,3 +120,33 @@ class CouponBatchMovementRow(TenantScoped, Base):
     first_serial: Mapped[int] = mapped_column(Integer, default=0)
     last_serial: Mapped[int] = mapped_column(Integer, default=0)
     staff_id: Mapped[str] = mapped_column(String(36))
+
+
+class CouponSegmentSendRow(TenantScoped, Base):
+    """A send of a template's coupons to a saved customer segment (E2, E10), named by the
+    caller's send key so that a retried request resumes the same send instead of a new one."""
+
+    __tablename__ = "coupon_segment_sends"
+    __table_args__ = (UniqueConstraint("tenant_id", "send_key", name="uq_coupon_segment_sends_key"),)
+
+    send_key: Mapped[str] = mapped_column(String(64))
+    template_id: Mapped[str] = mapped_column(String(36))
+    segment_id: Mapped[str] = mapped_column(String(36))
+    # Empty for a manager's send; a salesperson's send only reaches own customers (E10).
+    owner_staff_id: Mapped[str] = mapped_column(String(36), default="")
+    created_by: Mapped[str] = mapped_column(String(36))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class CouponSegmentSendMemberRow(TenantScoped, Base):
+    """What one send did for one member: written in the same transaction as the coupon itself,
+    so a member already handled is never handled again by a retry (exactly one coupon each)."""
+
+    __tablename__ = "coupon_segment_send_members"
+    __table_args__ = (UniqueConstraint("send_id", "customer_id", name="uq_coupon_segment_send_members"),)
+
+    send_id: Mapped[str] = mapped_column(String(36))
+    customer_id: Mapped[str] = mapped_column(String(36))
+    # "issued" or the reason it was skipped: per_person_limit, sold_out.
+    outcome: Mapped[str] = mapped_column(String(20))
+    coupon_id: Mapped[str] = mapped_column(String(36), default="")

@@ -9,7 +9,8 @@ from coupons import grpc_api_stored_value
 from coupons.grpc_api import registration
 from coupons.models import Outbox, ProcessedEvent
 from coupons.service.coupons_customers import CustomerDirectory, GrpcCustomerDirectory
-from coupons.stored_value_peers import CustomerLookup, OwnerSms, peers_from_settings
+from coupons.service.coupons_segment_send import GrpcSegmentMembers, SegmentMembers
+from coupons.stored_value_peers import CustomerLookup, OwnerSms, Unwired, peers_from_settings
 from crmkit.db import Database, utcnow
 from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
@@ -26,6 +27,7 @@ def build(
     clock: Callable[[], datetime] = utcnow,
     sv_customers: CustomerLookup | None = None,
     owner_sms: OwnerSms | None = None,
+    segment_members: SegmentMembers | None = None,
 ) -> ServiceRuntime:
     """Wire the database, Redis (claim stock counters: the real server with REDIS_URL, crmkit's
     shared fakeredis in embedded mode), the peers and the servicers; connects to nothing until
@@ -40,7 +42,15 @@ def build(
         closers.append(directory.close)
         customers = directory
     keys = Keys(settings.redis_prefix, SERVICE)
-    registrations = [registration(db, redis, keys, customers, clock=clock)]
+    if segment_members is None:
+        if "customers" in settings.peers and settings.service_token:
+            # Segment sends (E2 E10): members are streamed with this service's own token.
+            streamer = GrpcSegmentMembers(settings.peer("customers"), settings.service_token)
+            closers.append(streamer.close)
+            segment_members = streamer
+        else:
+            segment_members = Unwired("CUSTOMERS_ADDR")
+    registrations = [registration(db, redis, keys, customers, clock=clock, segment_members=segment_members)]
     # Stored value: customers, identity and messaging peers (see stored_value_peers).
     sv_customers, owner_sms, peer_closers = peers_from_settings(settings, sv_customers, owner_sms)
     closers += peer_closers

@@ -102,9 +102,11 @@ def _issue(
     channel: str,
     *,
     now: datetime,
+    record=None,
 ) -> list[CouponView]:
     """Reserve one coupon per (customer_id, phone) in Redis, then write them all in one
-    transaction; any refusal or failure releases every reservation (nothing half-issued)."""
+    transaction; any refusal or failure releases every reservation (nothing half-issued).
+    `record(uow, rows)`, when given, writes the caller's own bookkeeping in that same transaction."""
     if template.valid_until is not None and now >= template.valid_until:
         raise Conflict("COUPON_TEMPLATE_EXPIRED", "error.coupon_template_expired")
     reserved: list[tuple[str, str, str, int]] = []
@@ -173,6 +175,8 @@ def _issue(
                     },
                 )
                 rows.append(row)
+            if record is not None:
+                record(uow, rows)
             uow.session.flush()
             views = [coupon_view(r) for r in rows]
             uow.commit()

@@ -6,15 +6,17 @@ import uuid
 
 import pytest
 import redis as redis_lib
-from coupons_testkit import FakeCustomers
+from coupons_testkit import FakeCustomers, FakeSegments
 
 from coupons import migrate, server
 from coupons.grpc_api import FULL_NAME
+from coupons.service.coupons_segment_send import SEGMENTS_FULL_NAME, GrpcSegmentMembers
 from crm.coupons.v1 import coupons_pb2_grpc
+from crm.customers.v1 import segments_pb2_grpc
 from crmkit import testing
 from crmkit.auth import TokenIssuer, TokenVerifier, generate_keypair
 from crmkit.grpc_client import ServiceClient
-from crmkit.grpc_server import build_server
+from crmkit.grpc_server import ServiceRegistration, build_server
 from crmkit.settings import Settings
 
 
@@ -51,7 +53,24 @@ def customers():
 
 
 @pytest.fixture(scope="session")
-def runtime(database_url, redis_prefix, keys, customers):
+def segments(keys):
+    """A fake customers SegmentsService on a real gRPC server (streaming members)."""
+    fake = FakeSegments()
+    grpc_server, port, _ = build_server(
+        "customers",
+        [ServiceRegistration(segments_pb2_grpc.add_SegmentsServiceServicer_to_server, fake, SEGMENTS_FULL_NAME)],
+        verifier=TokenVerifier(keys[1]),
+        port=0,
+        host="127.0.0.1",
+    )
+    grpc_server.start()
+    fake.address = f"127.0.0.1:{port}"
+    yield fake
+    grpc_server.stop(0)
+
+
+@pytest.fixture(scope="session")
+def runtime(database_url, redis_prefix, keys, customers, segments, issuer):
     """The service's own composition root, as `python -m coupons.server` builds it."""
     settings = Settings(
         service="coupons",
@@ -60,9 +79,11 @@ def runtime(database_url, redis_prefix, keys, customers):
         redis_prefix=redis_prefix,
         jwt_public_key=keys[1],
     )
-    rt = server.build(settings, customers=customers)
+    members = GrpcSegmentMembers(segments.address, issuer.service_token("coupons"))
+    rt = server.build(settings, customers=customers, segment_members=members)
     yield rt
     rt.close()
+    members.close()
 
 
 @pytest.fixture(scope="session")

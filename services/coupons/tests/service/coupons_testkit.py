@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2 as pb
+from crm.customers.v1 import segments_pb2_grpc
 
 
 def money(fen: int) -> common_pb2.Money:
@@ -77,3 +78,32 @@ class FakeCustomers:
         if key not in self.known:
             raise customer_not_found(customer_id)
         return CustomerInfo(customer_id, self.known[key])
+
+
+class FakeSegments(segments_pb2_grpc.SegmentsServiceServicer):
+    """The customers SegmentsService as coupons uses it: saved segments per tenant, members
+    streamed only to a service token, in the tenant the service names (x-tenant-id)."""
+
+    def __init__(self):
+        self.address = ""
+        self.saved: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        self.streams = 0
+
+    def save(self, tenant: str, segment_id: str, members: list[tuple[str, str, str]]) -> None:
+        """members: (customer id, phone, owning staff id)."""
+        self.saved[(tenant, segment_id)] = members
+
+    def StreamSegmentMembers(self, request, context):
+        from crm.customers.v1 import segments_pb2
+        from crmkit.auth import require_actor
+        from crmkit.errors import NotFound, PermissionDenied
+
+        actor = require_actor()
+        if not actor.is_service:
+            raise PermissionDenied("SEGMENT_STREAM_DENIED")
+        key = (actor.tenant_id, request.segment_id)
+        if key not in self.saved:
+            raise NotFound("SEGMENT_NOT_FOUND", "error.segment_not_found")
+        self.streams += 1
+        for customer_id, phone, owner in self.saved[key]:
+            yield segments_pb2.SegmentMember(id=customer_id, phone=phone, owner_staff_id=owner)

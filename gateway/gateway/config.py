@@ -116,6 +116,8 @@ IDEMPOTENT_METHODS = {
         "GetCoupon",
         "GetTemplateStats",
         "GetClaimPage",
+        # Idempotent on its send key in the service: a retry resumes the same send.
+        "SendCouponsToSegment",
         "GetBatch",
         "ExportBatch",
     ],

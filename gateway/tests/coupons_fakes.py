@@ -45,6 +45,18 @@ class FakeCoupons(coupons_pb2_grpc.CouponsServiceServicer):
             id="tpl-1", template=request.template, claim_token="tok-1", created_at="2026-11-23T00:00:00Z"
         )
 
+    def SendCouponsToSegment(self, request, context):
+        self.rec.record("SendCouponsToSegment", request, context)
+        return pb.SegmentSendResult(
+            send_id="send-1",
+            send_key=request.send_key,
+            template_id=request.template_id,
+            segment_id=request.segment_id,
+            issued=3,
+            skipped={"sold_out": 2},
+            finished=True,
+        )
+
     def SendCoupons(self, request, context):
         self.rec.record("SendCoupons", request, context)
         return pb.SendCouponsResponse(coupons=[coupon_pb(customer_id=c) for c in request.customer_ids])

@@ -12,6 +12,7 @@ COUPONS_PATHS = {
     ("get", "/api/v1/coupon-templates/{template_id}"),
     ("post", "/api/v1/coupon-templates/{template_id}/send"),
     ("get", "/api/v1/coupon-templates/{template_id}/stats"),
+    ("post", "/api/v1/coupon-templates/{template_id}/send-to-segment"),
     ("get", "/api/v1/coupons"),
     ("get", "/api/v1/coupons/lookup"),
     ("post", "/api/v1/coupons/redeem"),
@@ -77,6 +78,37 @@ def test_e2_send_to_customers(client, fakes, auth):
 
     assert response.status_code == 201
     assert [c["customer_id"] for c in response.get_json()["coupons"]] == ["c-1", "c-2"]
+
+
+def test_e2_e10_send_to_segment_passes_the_key_and_answers_the_counts(client, fakes, auth):
+    body = {"segment_id": "seg-1", "send_key": "k-1"}
+    response = client.post("/api/v1/coupon-templates/tpl-1/send-to-segment", json=body, headers=auth)
+
+    assert response.status_code == 200, response.get_json()
+    sent = fakes["coupons"].rec.named("SendCouponsToSegment")[0].request
+    assert (sent.template_id, sent.segment_id, sent.send_key) == ("tpl-1", "seg-1", "k-1")
+    assert response.get_json() == {
+        "send_id": "send-1",
+        "send_key": "k-1",
+        "template_id": "tpl-1",
+        "segment_id": "seg-1",
+        "issued": 3,
+        "skipped": {"sold_out": 2},
+        "finished": True,
+    }
+    missing = client.post("/api/v1/coupon-templates/tpl-1/send-to-segment", json={"segment_id": "s"}, headers=auth)
+    assert missing.status_code == 400 and "send_key" in missing.get_json()["error"]["fields"]
+
+
+def test_e2_send_key_reused_is_409_in_chinese(client, fakes, auth):
+    fakes["coupons"].rec.fail["SendCouponsToSegment"] = Conflict(
+        "COUPON_SEND_KEY_REUSED", "error.coupon_send_key_reused"
+    )
+    body = {"segment_id": "seg-1", "send_key": "k-1"}
+    response = client.post("/api/v1/coupon-templates/tpl-1/send-to-segment", json=body, headers=auth)
+
+    assert response.status_code == 409
+    assert response.get_json()["error"]["message"] == "该发送编号已用于另一次发券"
 
 
 def test_e4_refusal_is_409_with_the_code_and_the_missing_amount_in_chinese(client, fakes, auth):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, DateTime, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from gateway.api.common import PHONE, PageOut, PageQuery
@@ -188,3 +188,24 @@ class ClaimPageOut(Schema):
     valid_days = Integer(required=True)
     per_person_limit = Integer(required=True)
     remaining = Integer(required=True, metadata={"description": "-1 = unlimited"})
+
+
+class SegmentSendIn(Schema):
+    segment_id = String(required=True, validate=Length(min=1, max=36))
+    send_key = String(
+        required=True,
+        validate=Length(min=1, max=64),
+        metadata={"description": "chosen by the client once per send; a retry with it issues nothing twice"},
+    )
+
+
+class SegmentSendOut(Schema):
+    send_id = String(required=True)
+    send_key = String(required=True)
+    template_id = String(required=True)
+    segment_id = String(required=True)
+    issued = Integer(required=True)
+    skipped = Dict(
+        keys=String(), values=Integer(), required=True, metadata={"description": "per_person_limit | sold_out: count"}
+    )
+    finished = Boolean(required=True)

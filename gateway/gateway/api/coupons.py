@@ -26,6 +26,8 @@ from gateway.api.coupon_schemas import (
     LookupQuery,
     RedeemIn,
     RedemptionOut,
+    SegmentSendIn,
+    SegmentSendOut,
     SellIn,
     SendIn,
     StatsOut,
@@ -189,6 +191,29 @@ def send_coupons(template_id, body):
     """Send one coupon to each named customer (all or none: stock and per-person limits apply)"""
     request = pb.SendCouponsRequest(template_id=template_id, customer_ids=body["customer_ids"])
     return {"coupons": [coupon_dict(c) for c in _coupons("SendCoupons", request).coupons]}
+
+
+@bp.post("/coupon-templates/<string:template_id>/send-to-segment")
+@bp.doc(operation_id="sendCouponsToSegment", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.input(SegmentSendIn, arg_name="body")
+@bp.output(SegmentSendOut)
+def send_coupons_to_segment(template_id, body):
+    """Send one coupon to every member of a saved customer segment (a salesperson: own customers
+    only); the same send_key again answers the same send and issues nothing twice"""
+    request = pb.SendCouponsToSegmentRequest(
+        template_id=template_id, segment_id=body["segment_id"], send_key=body["send_key"]
+    )
+    r = _coupons("SendCouponsToSegment", request, timeout=BATCH_TIMEOUT)
+    return {
+        "send_id": r.send_id,
+        "send_key": r.send_key,
+        "template_id": r.template_id,
+        "segment_id": r.segment_id,
+        "issued": r.issued,
+        "skipped": dict(r.skipped),
+        "finished": r.finished,
+    }
 
 
 @bp.get("/coupon-templates/<string:template_id>/stats")

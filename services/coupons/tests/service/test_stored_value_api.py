@@ -523,3 +523,28 @@ def test_e7_a_gift_coupon_out_of_stock_is_skipped_and_recorded_but_the_recharge_
     assert call(owner, "GetAccount", pb.GetAccountRequest(customer_id=b)).balance.fen == 60_000
     assert third.id != second.id
     assert first.id != second.id
+
+
+def test_e7_gift_coupons_of_a_transaction_that_never_commits_go_back_to_stock(db, tenant, stock):
+    from coupons.service.coupons_issue import issue_to_holder
+
+    last = gift_template(db, tenant, name="最后一张", total_quantity=1)
+    now = datetime.now(UTC)
+    with db.uow() as uow:
+        taken = issue_to_holder(uow, stock, tenant, last, "c-rolled-back", "", channel="recharge", now=now)
+        assert taken.refused == "" and len(taken.coupons) == 1
+        # No commit: a later step of the caller failed.
+    with db.uow() as uow:
+        again = issue_to_holder(uow, stock, tenant, last, "c-next", "", channel="recharge", now=now)
+        assert again.refused == ""
+        uow.commit()
+    with db.uow() as uow:
+        assert (
+            issue_to_holder(uow, stock, tenant, last, "c-late", "", channel="recharge", now=now).refused == "sold_out"
+        )
+    assert [
+        c.customer_id
+        for c in coupons_issue.list_coupons(db.uow(), actor(tenant, "owner"), template_id=last, page=_page(), now=now)[
+            0
+        ]
+    ] == ["c-next"]

@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from coupons.domain import stored_value as rules
 from coupons.errors import StoredValueCodes as Codes
 from coupons.models import LedgerEntryRow, RechargeInstalmentRow, RechargeRow, RechargeRuleRow
+from coupons.models_coupons import CouponTemplateRow
 from coupons.service import coupons_issue
 from coupons.service.coupons_stock import ClaimStock
 from coupons.service.stored_value import Posting, _account, post, require_customer, require_money_role
@@ -77,6 +78,18 @@ def create_rule(uow: UnitOfWork, actor: Actor, cmd: RuleInput, *, now: datetime)
     )
     rules.check_rule(rule, cmd.name)
     with uow:
+        # Gift coupons are issued from these templates at every recharge: they must be the
+        # tenant's own (a later deletion or expiry is recorded per recharge, see README).
+        wanted = set(rule.coupon_template_ids)
+        found = set(
+            uow.session.scalars(
+                select(CouponTemplateRow.id).where(
+                    CouponTemplateRow.tenant_id == actor.tenant_id, CouponTemplateRow.id.in_(wanted)
+                )
+            )
+        )
+        if wanted - found:
+            raise rules.invalid(coupon_template_ids="validation.invalid")
         row = RechargeRuleRow(
             tenant_id=actor.tenant_id,
             name=cmd.name.strip(),

@@ -237,6 +237,18 @@ def test_e7_pay_500_get_80_and_a_coupon_leaves_the_customer_holding_the_coupon(d
     )
     assert again.id == got.id
     assert len(held(db, tenant, cid)) == 1  # the repeated request issued nothing more
+    # A rule may only give the tenant's own templates.
+    foreign = gift_template(db, str(uuid.uuid4()))
+    for bad in (foreign, "no-such-template"):
+        with pytest.raises(InvalidInput) as err:
+            call(
+                owner,
+                "CreateRechargeRule",
+                pb.RechargeRuleInput(
+                    name="充200送券", member_type="in_store", pay=money(20_000), coupon_template_ids=[tpl, bad]
+                ),
+            )
+        assert err.value.fields == {"coupon_template_ids": "validation.invalid"}
     assert call(owner, "GetAccount", pb.GetAccountRequest(customer_id=cid)).balance.fen == 58_000
     # Online members have no such rule: the payment alone.
     plain = call(owner, "RecordRecharge", pb.RechargeRequest(customer_id=cid, paid=money(50_000), member_type="online"))

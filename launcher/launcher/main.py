@@ -173,14 +173,16 @@ class Platform:
         `python -m coupons.jobs remind-expiring` / `release-instalments`), here one background
         thread running the same use cases periodically; each is safe to run again."""
         from coupons.service.coupons_reminders import remind_expiring
+        from coupons.service.coupons_stock import ClaimStock
         from coupons.service.recharge import release_due
         from customers.service.pool_sweep import sweep_pool
 
         customers_db, coupons_db = self.runtimes["customers"].db, self.runtimes["coupons"].db
+        gift_stock = ClaimStock(self.redis, Keys(self.cfg.redis_prefix, "coupons"))  # the server's counters
         jobs = {
             "pool-sweep": lambda now: sweep_pool(customers_db.uow(), now),  # C3
             "remind-expiring": lambda now: remind_expiring(coupons_db.uow, now),  # E5
-            "release-instalments": lambda now: release_due(coupons_db, now=now),  # E7
+            "release-instalments": lambda now: release_due(coupons_db, gift_stock, now=now),  # E7
         }
 
         def _loop():

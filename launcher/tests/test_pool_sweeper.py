@@ -6,10 +6,12 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import coupons.migrate
 import coupons.server
 from crmkit.auth import Actor
+from crmkit.redis_client import make_redis
 from crmkit.settings import Settings
 from customers import migrate, server, service
 from customers.domain.pool import CustomerSettings
@@ -38,6 +40,9 @@ def test_c3_embedded_platform_runs_the_scheduled_jobs_periodically(tmp_path):
     platform = Platform.__new__(Platform)
     platform.runtimes = {"customers": runtime, "coupons": coupons_runtime}
     platform.stopping = threading.Event()
+    # Released recharge gifts draw on the coupons claim counters (the shared fake Redis here).
+    platform.redis = make_redis(None)
+    platform.cfg = SimpleNamespace(redis_prefix=f"sweeper-{tmp_path.name}:")
     try:
         platform.start_scheduled_jobs(interval=0.05)
         deadline = time.monotonic() + 10

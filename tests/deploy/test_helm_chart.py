@@ -331,14 +331,17 @@ def test_e5_coupon_reminders_run_as_a_cronjob_with_only_the_coupons_database(ren
     assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "crm-coupons-db", "key": "url"}
 
 
-def test_e7_release_instalments_runs_as_a_cronjob_with_only_the_coupons_database(render):
+def test_e7_release_instalments_runs_as_a_cronjob_with_the_coupons_database_and_redis(render):
     job = objects(render(), "CronJob")["crm-coupons-release-instalments"]
     assert job["spec"]["concurrencyPolicy"] == "Forbid"
     [container] = pod_spec(job)["containers"]
     assert container["command"] == ["python", "-m", "coupons.jobs", "release-instalments"]
     env = env_of(container)
-    assert set(env) == {"LOG_LEVEL", "DATABASE_URL"}
+    # Gift coupons draw on the servers' claim counters in Redis.
+    assert set(env) == {"LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "REDIS_PREFIX"}
     assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"] == "crm-coupons-db"
+    assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"]["name"] == "crm-redis"
+    assert env["REDIS_PREFIX"]["value"] == "crm:"
 
 
 def test_e8_coupons_reach_customers_identity_and_messaging(render):

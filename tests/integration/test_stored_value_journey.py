@@ -53,6 +53,12 @@ def test_stored_value_journey(platform, world):
     alice, bob = customer(owner, "华联超市"), customer(owner, "万家便利")
 
     # E7: "pay 500 get 80 + a coupon" for in-store members, and a smaller rule it must beat.
+    cake = owner.post(
+        "/api/v1/coupon-templates",
+        json={"name": "生日蛋糕券", "kind": "cash", "value_fen": 3_000, "valid_days": 30, "per_person_limit": 3},
+    )
+    assert cake.status_code == 201, cake.text
+    cake_id = cake.json()["id"]
     rule = owner.post(
         "/api/v1/recharge-rules",
         json={
@@ -60,7 +66,7 @@ def test_stored_value_journey(platform, world):
             "member_type": "in_store",
             "pay_fen": 50_000,
             "bonus_fen": 8_000,
-            "coupon_template_ids": ["tpl-birthday-cake"],
+            "coupon_template_ids": [cake_id],
         },
     )
     assert rule.status_code == 201, rule.text
@@ -73,8 +79,15 @@ def test_stored_value_journey(platform, world):
     assert paid.status_code == 201, paid.text
     recharge = paid.json()
     assert recharge["rule_id"] == rule.json()["id"] and recharge["bonus_fen"] == 8_000
-    assert recharge["instalments"][0]["coupon_template_ids"] == ["tpl-birthday-cake"]
+    assert recharge["instalments"][0]["coupon_template_ids"] == [cake_id]
     assert recharge["instalments"][0]["released_at"]
+    # The gift coupon is in alice's hands at once, valid for the template's 30 days.
+    held = owner.get("/api/v1/coupons", params={"customer_id": alice["id"]})
+    assert held.status_code == 200, held.text
+    (gift,) = held.json()["coupons"]
+    assert (gift["template_id"], gift["channel"], gift["status"]) == (cake_id, "recharge", "active")
+    valid = datetime.fromisoformat(gift["valid_until"]) - datetime.fromisoformat(gift["valid_from"])
+    assert valid == timedelta(days=30)
     entries = owner.get(f"/api/v1/customers/{alice['id']}/stored-value/entries").json()
     assert entries["page"]["total"] == 2
     assert [
@@ -87,6 +100,7 @@ def test_stored_value_journey(platform, world):
     again = owner.post(f"/api/v1/customers/{alice['id']}/recharges", json={"paid_fen": 50_000}, idempotency_key=key)
     assert again.json()["id"] == recharge["id"]
     assert balance(owner, alice["id"]) == 58_000
+    assert len(owner.get("/api/v1/coupons", params={"customer_id": alice["id"]}).json()["coupons"]) == 1
 
     # E9: spending more than the balance is refused whole.
     too_much = owner.post(f"/api/v1/customers/{alice['id']}/stored-value/debits", json={"amount": 58_001})
@@ -171,7 +185,7 @@ def test_stored_value_journey(platform, world):
         "pay_fen": 100_000,
         "bonus_fen": 20_000,
         "instalments": 2,
-        "coupon_template_ids": ["tpl-monthly"],
+        "coupon_template_ids": [cake_id],
     }
     assert owner.post("/api/v1/recharge-rules", json=monthly).status_code == 201
     online = owner.post(f"/api/v1/customers/{bob['id']}/recharges", json={"paid_fen": 100_000, "member_type": "online"})
@@ -183,6 +197,17 @@ def test_stored_value_journey(platform, world):
         job = platform.run_job("coupons", "release-instalments", "--now", later)
         assert job.returncode == 0, job.stderr
     assert balance(owner, bob["id"]) == 25_050 + 120_000
+    # One cake coupon per instalment: the second issued by the job, once, dated from its release.
+    bobs = owner.get("/api/v1/coupons", params={"customer_id": bob["id"]}).json()["coupons"]
+    assert sorted(c["valid_from"][:10] for c in bobs) == sorted([datetime.now(UTC).date().isoformat(), later[:10]])
+
+    # C11: a member coupon gift is issued at once (alice already holds the recharge's cake coupon).
+    gift = {"customer_ids": [alice["id"]], "template_ids": [cake_id]}
+    given = owner.post("/api/v1/stored-value/coupon-gifts", json=gift)
+    assert given.status_code == 201, given.text
+    alices = owner.get("/api/v1/coupons", params={"customer_id": alice["id"]}).json()["coupons"]
+    assert sorted(c["channel"] for c in alices) == ["gift", "recharge"]
+    assert other_owner.post("/api/v1/stored-value/coupon-gifts", json=gift).status_code == 404
 
     # Another tenant sees nothing of it.
     assert other_owner.get(f"/api/v1/customers/{alice['id']}/stored-value").status_code == 404

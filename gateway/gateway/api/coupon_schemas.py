@@ -61,7 +61,7 @@ class CouponOut(Schema):
     template_id = String(required=True)
     customer_id = String(required=True)
     phone = String(required=True)
-    channel = String(required=True, metadata={"description": "send | claim"})
+    channel = String(required=True, metadata={"description": "send | claim | recharge (E7 gift) | gift (C11)"})
     status = String(required=True, metadata={"description": "active | redeemed | expired"})
     valid_from = DateTime(required=True)
     valid_until = DateTime(required=True)

@@ -190,9 +190,9 @@ def bulk_top_up(body):
 @bp.doc(operation_id="giftCoupons", security=SECURED, responses=WRITE_ERRORS)
 @staff_only
 @bp.input(CouponGiftIn, arg_name="body")
-@bp.output(CouponGiftOut, status_code=202)
+@bp.output(CouponGiftOut, status_code=201)
 def gift_coupons(body):
-    """Give members coupons of these templates (C11); the coupons are issued from the event"""
+    """Give members one coupon of each template (C11), issued at once; all or none"""
     request = pb.GiftCouponsRequest(customer_ids=body["customer_ids"], template_ids=body["template_ids"])
     return {"customers": call_stored_value("GiftCoupons", request).customers}
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from coupons.models import LedgerEntryRow, RechargeInstalmentRow, RechargeRuleRow
 from coupons.service import points, precharge, recharge, stored_value
+from coupons.service.coupons_stock import ClaimStock
 from coupons.stored_value_peers import CustomerLookup, OwnerSms
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import stored_value_pb2 as pb
@@ -117,12 +118,14 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
         db: Database,
         customers: CustomerLookup,
         sms: OwnerSms,
+        stock: ClaimStock,
         *,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.db = db
         self.customers = customers
         self.sms = sms
+        self.stock = stock  # gift coupons draw on the same claim counters as sends (E2)
         self.clock = clock
 
     def GetAccount(self, request, context):
@@ -162,7 +165,13 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
 
     def GiftCoupons(self, request, context):
         n = stored_value.gift_coupons(
-            self.db.uow(), require_actor(), self.customers, list(request.customer_ids), list(request.template_ids)
+            self.db.uow(),
+            require_actor(),
+            self.customers,
+            self.stock,
+            list(request.customer_ids),
+            list(request.template_ids),
+            now=self.clock(),
         )
         return pb.GiftCouponsResponse(customers=n)
 
@@ -194,7 +203,9 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
             note=request.note,
             idempotency_key=request.idempotency_key,
         )
-        view = recharge.record_recharge(self.db.uow(), require_actor(), self.customers, cmd, now=self.clock())
+        view = recharge.record_recharge(
+            self.db.uow(), require_actor(), self.customers, self.stock, cmd, now=self.clock()
+        )
         r = view.recharge
         return pb.Recharge(
             id=r.id,
@@ -248,10 +259,15 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
 
 
 def registration(
-    db: Database, customers: CustomerLookup, sms: OwnerSms, *, clock: Callable[[], datetime] = utcnow
+    db: Database,
+    customers: CustomerLookup,
+    sms: OwnerSms,
+    stock: ClaimStock,
+    *,
+    clock: Callable[[], datetime] = utcnow,
 ) -> ServiceRegistration:
     return ServiceRegistration(
         stored_value_pb2_grpc.add_StoredValueServiceServicer_to_server,
-        StoredValueServicer(db, customers, sms, clock=clock),
+        StoredValueServicer(db, customers, sms, stock, clock=clock),
         FULL_NAME,
     )

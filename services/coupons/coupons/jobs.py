@@ -15,9 +15,11 @@ from datetime import UTC, datetime
 
 from coupons.models import Outbox, ProcessedEvent
 from coupons.service.coupons_reminders import remind_expiring
+from coupons.service.coupons_stock import ClaimStock
 from coupons.service.recharge import release_due
 from crmkit.db import Database, utcnow
 from crmkit.log import configure_logging
+from crmkit.redis_client import Keys, make_redis
 from crmkit.settings import Settings
 
 SERVICE = "coupons"
@@ -32,10 +34,16 @@ def parse_now(text: str | None) -> datetime:
     return value.astimezone(UTC)
 
 
-def _run(job: str, db: Database, now: datetime) -> dict:
+def _run(job: str, db: Database, settings: Settings, now: datetime) -> dict:
     if job == "remind-expiring":
         return {"reminded": remind_expiring(db.uow, now)}
-    return {"released": release_due(db, now=now)}
+    # Released gift coupons draw on the servers' claim counters (E2), so this job needs Redis.
+    settings.require("redis_url")
+    redis = make_redis(settings.redis_url)
+    try:
+        return {"released": release_due(db, ClaimStock(redis, Keys(settings.redis_prefix, SERVICE)), now=now)}
+    finally:
+        redis.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(f"{SERVICE}-jobs", settings.log_level)
     db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent, pool_size=2)
     try:
-        result = _run(args.job, db, now)
+        result = _run(args.job, db, settings, now)
     finally:
         db.dispose()
     print(json.dumps({"job": args.job, "now": now.isoformat(), **result}))

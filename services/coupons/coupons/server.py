@@ -10,6 +10,7 @@ from coupons.grpc_api import registration
 from coupons.models import Outbox, ProcessedEvent
 from coupons.service.coupons_customers import CustomerDirectory, GrpcCustomerDirectory
 from coupons.service.coupons_segment_send import GrpcSegmentMembers, SegmentMembers
+from coupons.service.coupons_stock import ClaimStock
 from coupons.stored_value_peers import CustomerLookup, OwnerSms, Unwired, peers_from_settings
 from crmkit.db import Database, utcnow
 from crmkit.redis_client import Keys, make_redis
@@ -54,7 +55,9 @@ def build(
     # Stored value: customers, identity and messaging peers (see stored_value_peers).
     sv_customers, owner_sms, peer_closers = peers_from_settings(settings, sv_customers, owner_sms)
     closers += peer_closers
-    registrations.append(grpc_api_stored_value.registration(db, sv_customers, owner_sms, clock=clock))
+    registrations.append(
+        grpc_api_stored_value.registration(db, sv_customers, owner_sms, ClaimStock(redis, keys), clock=clock)
+    )
     return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
 
 

@@ -4,10 +4,11 @@ the public link; every holder gets a `coupon_issued` event."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from coupons import errors
@@ -26,6 +27,10 @@ from crmkit.paging import Page
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 SEND = "send"
 CLAIM = "claim"
+RECHARGE_GIFT = "recharge"  # E7: a recharge rule's gift
+MEMBER_GIFT = "gift"  # C11: the member operation "give a coupon"
+# Channels that draw on a template's electronic stock (printed batches have their own).
+ELECTRONIC = (SEND, CLAIM, RECHARGE_GIFT, MEMBER_GIFT)
 SENDERS = ("owner", "store_manager", "salesperson")
 MAX_RECIPIENTS = 500
 
@@ -66,32 +71,194 @@ def coupon_view(row: CouponRow, now: datetime | None = None) -> CouponView:
     )
 
 
-def _remaining(uow_factory, template: CouponTemplateRow):
+def _remaining(session, template: CouponTemplateRow):
     def read() -> int:
         if not template.total_quantity:
             return -1
-        with uow_factory() as uow:
-            # Electronic coupons only: printed batches (E3) have their own quantities.
-            issued = uow.session.scalar(
-                select(func.count())
-                .select_from(CouponRow)
-                .where(CouponRow.template_id == template.id, CouponRow.channel.in_((SEND, CLAIM)))
-            )
+        # Electronic coupons only: printed batches (E3) have their own quantities.
+        issued = session.scalar(
+            select(func.count())
+            .select_from(CouponRow)
+            .where(CouponRow.template_id == template.id, CouponRow.channel.in_(ELECTRONIC))
+        )
         return max(0, template.total_quantity - issued)
 
     return read
 
 
-def _held(uow_factory, template_id: str, holder: str):
+def _held(session, template_id: str, holder: str):
     def read() -> int:
-        with uow_factory() as uow:
-            return uow.session.scalar(
-                select(func.count())
-                .select_from(CouponClaimRow)
-                .where(CouponClaimRow.template_id == template_id, CouponClaimRow.holder == holder)
-            )
+        return session.scalar(
+            select(func.count())
+            .select_from(CouponClaimRow)
+            .where(CouponClaimRow.template_id == template_id, CouponClaimRow.holder == holder)
+        )
 
     return read
+
+
+# Why reservations are tied to the session: the Redis counters are taken before the rows are
+# written, inside the caller's transaction; if that transaction ends without a commit (a later
+# step of a recharge fails), every counter it took must be given back.
+_RESERVED = "coupon_reservations"
+_ROLLED_BACK = "coupon_reservations_rolled_back"
+
+
+def _track(session, stock: ClaimStock, template_id: str, holder: str) -> None:
+    if _RESERVED not in session.info:
+        session.info[_RESERVED] = []
+        session.info[_ROLLED_BACK] = False
+
+        # SQLAlchemy fires after_commit for savepoints too, and after_rollback before the
+        # transaction's end without saying which one: the end of the outermost transaction
+        # decides, with the rollback flag that a savepoint's own end clears.
+        def rolled_back(sess):
+            sess.info[_ROLLED_BACK] = True
+
+        def ended(sess, transaction):
+            if transaction.parent is not None:
+                sess.info[_ROLLED_BACK] = False
+                return
+            taken, sess.info[_RESERVED] = sess.info.get(_RESERVED, []), []
+            if sess.info[_ROLLED_BACK]:
+                for s, t, h in taken:
+                    s.release(t, h)
+            sess.info[_ROLLED_BACK] = False
+
+        event.listen(session, "after_rollback", rolled_back)
+        event.listen(session, "after_transaction_end", ended)
+    session.info[_RESERVED].append((stock, template_id, holder))
+
+
+def _untrack(session, taken: list[tuple[str, str]], stock: ClaimStock) -> None:
+    for template_id, holder in taken:
+        stock.release(template_id, holder)
+        session.info[_RESERVED].remove((stock, template_id, holder))
+
+
+@dataclass(frozen=True)
+class IssueOutcome:
+    """What `issue_to_holder` did: the coupons written, or why none were (all or none)."""
+
+    template_id: str
+    coupons: list[CouponView]
+    refused: str = ""  # "" | TEMPLATE_MISSING | TEMPLATE_EXPIRED | SOLD_OUT_REASON | PER_PERSON_REASON
+
+
+TEMPLATE_MISSING = "template_not_found"
+TEMPLATE_EXPIRED = "template_expired"
+SOLD_OUT_REASON = "sold_out"
+PER_PERSON_REASON = "per_person_limit"
+
+
+def issue_to_holder(
+    uow: UnitOfWork,
+    stock: ClaimStock,
+    tenant_id: str,
+    template_id: str,
+    customer_id: str,
+    phone: str,
+    *,
+    count: int = 1,
+    channel: str,
+    now: datetime,
+) -> IssueOutcome:
+    """Issue `count` coupons of one template to one holder (a customer, or a phone number when
+    there is no customer) inside the caller's unit of work, with the limits of a send: the
+    template's validity, its stock and its per-person limit. All or none: on a refusal nothing is
+    written and the outcome names the reason; the caller decides whether that refuses its whole
+    operation. Each coupon publishes `coupon_issued` in the caller's transaction."""
+    session = uow.session
+    template = session.get(CouponTemplateRow, template_id) if template_id else None
+    if template is None or template.tenant_id != tenant_id:
+        return IssueOutcome(template_id, [], TEMPLATE_MISSING)
+    if template.valid_until is not None and now >= template.valid_until:
+        return IssueOutcome(template_id, [], TEMPLATE_EXPIRED)
+    holder = f"c:{customer_id}" if customer_id else f"p:{phone}"
+    taken: list[tuple[str, str]] = []
+    slots: list[int] = []
+    for _ in range(count):
+        slot = stock.reserve(
+            template.id,
+            holder,
+            template.per_person_limit,
+            remaining=_remaining(session, template),
+            held=_held(session, template.id, holder),
+        )
+        if slot in (SOLD_OUT, PER_PERSON):
+            for template_id_, holder_ in taken:
+                stock.release(template_id_, holder_)
+            return IssueOutcome(template.id, [], SOLD_OUT_REASON if slot == SOLD_OUT else PER_PERSON_REASON)
+        taken.append((template.id, holder))
+        slots.append(slot)
+    for t, h in taken:
+        _track(session, stock, t, h)
+    valid_from, valid_until = validity_for(template_of(template), now)
+    savepoint = session.begin_nested()
+    try:
+        rows = []
+        for slot in slots:
+            row = CouponRow(
+                tenant_id=template.tenant_id,
+                template_id=template.id,
+                code=codes.new_code(),
+                customer_id=customer_id,
+                phone=phone,
+                holder=holder,
+                channel=channel,
+                status=ACTIVE,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                discount_fen=0,
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            session.add(
+                CouponClaimRow(
+                    tenant_id=template.tenant_id,
+                    template_id=template.id,
+                    holder=holder,
+                    seq=slot,
+                    coupon_id=row.id,
+                    created_at=now,
+                )
+            )
+            rows.append(row)
+        session.flush()
+        savepoint.commit()
+    except IntegrityError:
+        # A claim slot already taken (Redis counters behind the record): the database wins.
+        savepoint.rollback()
+        _untrack(session, taken, stock)
+        return IssueOutcome(template.id, [], PER_PERSON_REASON)
+    for row in rows:
+        uow.publish(
+            "coupon_issued",
+            template.tenant_id,
+            {
+                "coupon_id": row.id,
+                "code": row.code,
+                "template_id": template.id,
+                "template_name": template.name,
+                "customer_id": customer_id,
+                "phone": phone,
+                "channel": channel,
+                "valid_until": valid_until.isoformat(),
+            },
+        )
+    return IssueOutcome(template.id, [coupon_view(r) for r in rows])
+
+
+def refusal(outcome: IssueOutcome, customer_id: str = "") -> Exception:
+    """The error a staff operation answers with when a coupon could not be issued."""
+    if outcome.refused == TEMPLATE_MISSING:
+        return NotFound(errors.TEMPLATE_NOT_FOUND, "error.coupon_template_not_found")
+    if outcome.refused == TEMPLATE_EXPIRED:
+        return Conflict("COUPON_TEMPLATE_EXPIRED", "error.coupon_template_expired")
+    if outcome.refused == SOLD_OUT_REASON:
+        return Conflict("COUPON_SOLD_OUT", "error.coupon_sold_out")
+    return Conflict("COUPON_PER_PERSON_LIMIT", "error.coupon_per_person_limit", params={"customer_id": customer_id})
 
 
 def _issue(
@@ -102,94 +269,30 @@ def _issue(
     channel: str,
     *,
     now: datetime,
-    record=None,
+    record: Callable[[UnitOfWork, list[CouponView]], None] | None = None,
 ) -> list[CouponView]:
-    """Reserve one coupon per (customer_id, phone) in Redis, then write them all in one
-    transaction; any refusal or failure releases every reservation (nothing half-issued).
-    `record(uow, rows)`, when given, writes the caller's own bookkeeping in that same transaction."""
-    if template.valid_until is not None and now >= template.valid_until:
-        raise Conflict("COUPON_TEMPLATE_EXPIRED", "error.coupon_template_expired")
-    reserved: list[tuple[str, str, str, int]] = []
-    try:
+    """One coupon per (customer_id, phone) in one transaction; any refusal refuses them all and
+    gives back every reservation (nothing half-issued). `record(uow, coupons)`, when given,
+    writes the caller's own bookkeeping in that same transaction (segment sends)."""
+    with uow_factory() as uow:
+        views: list[CouponView] = []
         for customer_id, phone in recipients:
-            holder = f"c:{customer_id}" if customer_id else f"p:{phone}"
-            slot = stock.reserve(
-                template.id,
-                holder,
-                template.per_person_limit,
-                remaining=_remaining(uow_factory, template),
-                held=_held(uow_factory, template.id, holder),
+            outcome = issue_to_holder(
+                uow, stock, template.tenant_id, template.id, customer_id, phone, channel=channel, now=now
             )
-            if slot == SOLD_OUT:
-                raise Conflict("COUPON_SOLD_OUT", "error.coupon_sold_out")
-            if slot == PER_PERSON:
+            if outcome.refused == PER_PERSON_REASON:
                 raise Conflict(
                     "COUPON_PER_PERSON_LIMIT",
                     "error.coupon_per_person_limit",
                     params={"limit": str(template.per_person_limit), "customer_id": customer_id},
                 )
-            reserved.append((customer_id, phone, holder, slot))
-        t = template_of(template)
-        valid_from, valid_until = validity_for(t, now)
-        with uow_factory() as uow:
-            rows = []
-            for customer_id, phone, holder, slot in reserved:
-                row = CouponRow(
-                    tenant_id=template.tenant_id,
-                    template_id=template.id,
-                    code=codes.new_code(),
-                    customer_id=customer_id,
-                    phone=phone,
-                    holder=holder,
-                    channel=channel,
-                    status=ACTIVE,
-                    valid_from=valid_from,
-                    valid_until=valid_until,
-                    discount_fen=0,
-                    created_at=now,
-                )
-                uow.session.add(row)
-                uow.session.flush()
-                uow.session.add(
-                    CouponClaimRow(
-                        tenant_id=template.tenant_id,
-                        template_id=template.id,
-                        holder=holder,
-                        seq=slot,
-                        coupon_id=row.id,
-                        created_at=now,
-                    )
-                )
-                uow.publish(
-                    "coupon_issued",
-                    template.tenant_id,
-                    {
-                        "coupon_id": row.id,
-                        "code": row.code,
-                        "template_id": template.id,
-                        "template_name": template.name,
-                        "customer_id": customer_id,
-                        "phone": phone,
-                        "channel": channel,
-                        "valid_until": valid_until.isoformat(),
-                    },
-                )
-                rows.append(row)
-            if record is not None:
-                record(uow, rows)
-            uow.session.flush()
-            views = [coupon_view(r) for r in rows]
-            uow.commit()
-        return views
-    except IntegrityError:
-        # A claim slot already taken (Redis counters behind the record): the database wins.
-        for _, _, holder, _ in reserved:
-            stock.release(template.id, holder)
-        raise Conflict("COUPON_PER_PERSON_LIMIT", "error.coupon_per_person_limit") from None
-    except BaseException:
-        for _, _, holder, _ in reserved:
-            stock.release(template.id, holder)
-        raise
+            if outcome.refused:
+                raise refusal(outcome, customer_id)
+            views += outcome.coupons
+        if record is not None:
+            record(uow, views)
+        uow.commit()
+    return views
 
 
 def send_coupons(
@@ -246,7 +349,8 @@ def claim_page(uow_factory, claim_token: str) -> tuple[CouponTemplateRow, int]:
         if template is None or not claim_token.strip():
             raise NotFound(errors.TEMPLATE_NOT_FOUND, "error.coupon_template_not_found")
         uow.session.expunge(template)
-    return template, _remaining(uow_factory, template)()
+    with uow_factory() as uow:
+        return template, _remaining(uow.session, template)()
 
 
 def list_coupons(

@@ -228,6 +228,10 @@ def send_to_segment(
 
         try:
             _issue(uow_factory, stock, template, [(member.id, member.phone)], SEND, now=now, record=record)
+        except IntegrityError:
+            # A concurrent retry of the same send handled this member first: its outcome stands,
+            # and this transaction's coupon was never written (its reservation is given back).
+            continue
         except Conflict as refusal:
             reason = SKIP_REASONS.get(refusal.code)
             if reason is None:

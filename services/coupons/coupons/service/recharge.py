@@ -3,8 +3,8 @@ bonus and gifts, at once or in monthly instalments (`python -m coupons.jobs rele
 
 The paid amount and every bonus part are separate ledger entries ("recharge" and
 "recharge_bonus", both referencing the recharge), so a statement shows what was paid and what
-was given. Gift coupons are issued by the coupons part: a released instalment publishes
-`recharge_gift_coupons` with the template ids. Gift products are handed over at the counter and
+was given. Gift coupons are issued to the customer in the release's own transaction (the same
+limits as a staff send, see coupons_issue.issue_to_holder). Gift products are handed over at the counter and
 their stock is deducted by the orders service: orders has no adjust-by-delta stock RPC (SetStock
 sets an absolute level, which would race with sales), so a released instalment publishes
 `recharge_gift_products` for it.
@@ -13,6 +13,7 @@ sets an absolute level, which would race with sales), so a released instalment p
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +22,9 @@ from sqlalchemy import select, update
 from coupons.domain import stored_value as rules
 from coupons.errors import StoredValueCodes as Codes
 from coupons.models import LedgerEntryRow, RechargeInstalmentRow, RechargeRow, RechargeRuleRow
+from coupons.models_coupons import CouponTemplateRow
+from coupons.service import coupons_issue
+from coupons.service.coupons_stock import ClaimStock
 from coupons.service.stored_value import Posting, _account, post, require_customer, require_money_role
 from coupons.stored_value_peers import CustomerLookup
 from crmkit.auth import Actor
@@ -74,6 +78,18 @@ def create_rule(uow: UnitOfWork, actor: Actor, cmd: RuleInput, *, now: datetime)
     )
     rules.check_rule(rule, cmd.name)
     with uow:
+        # Gift coupons are issued from these templates at every recharge: they must be the
+        # tenant's own (a later deletion or expiry is recorded per recharge, see README).
+        wanted = set(rule.coupon_template_ids)
+        found = set(
+            uow.session.scalars(
+                select(CouponTemplateRow.id).where(
+                    CouponTemplateRow.tenant_id == actor.tenant_id, CouponTemplateRow.id.in_(wanted)
+                )
+            )
+        )
+        if wanted - found:
+            raise rules.invalid(coupon_template_ids="validation.invalid")
         row = RechargeRuleRow(
             tenant_id=actor.tenant_id,
             name=cmd.name.strip(),
@@ -150,7 +166,40 @@ def _view(uow: UnitOfWork, row: RechargeRow) -> RechargeView:
     return RechargeView(row, list(instalments), list(entries))
 
 
-def release(uow: UnitOfWork, part: RechargeInstalmentRow, *, now: datetime) -> bool:
+def issue_gift_coupons(uow: UnitOfWork, stock: ClaimStock, part: RechargeInstalmentRow, *, now: datetime) -> None:
+    """The instalment's gift coupons go straight into the customer's hands, in the release's
+    transaction. The money is already paid, so a gift that cannot be issued (template gone or
+    expired, sold out, the customer at the per-person limit) never refuses the recharge: it is
+    skipped and `recharge_gift_coupon_skipped` records which one and why, for the merchant."""
+    wanted = Counter(json.loads(part.coupon_template_ids))
+    for template_id, count in wanted.items():
+        outcome = coupons_issue.issue_to_holder(
+            uow,
+            stock,
+            part.tenant_id,
+            template_id,
+            part.customer_id,
+            "",
+            count=count,
+            channel=coupons_issue.RECHARGE_GIFT,
+            now=now,
+        )
+        if outcome.refused:
+            uow.publish(
+                "recharge_gift_coupon_skipped",
+                part.tenant_id,
+                {
+                    "recharge_id": part.recharge_id,
+                    "customer_id": part.customer_id,
+                    "instalment": part.seq,
+                    "template_id": template_id,
+                    "count": count,
+                    "reason": outcome.refused,
+                },
+            )
+
+
+def release(uow: UnitOfWork, stock: ClaimStock, part: RechargeInstalmentRow, *, now: datetime) -> bool:
     """Inside the caller's transaction. The conditional UPDATE is the once-only guard: of two
     jobs racing for one instalment, one sees rowcount 1 and writes the gifts."""
     claimed = uow.session.execute(
@@ -178,18 +227,7 @@ def release(uow: UnitOfWork, part: RechargeInstalmentRow, *, now: datetime) -> b
             by="",
             now=now,
         )
-    coupons = json.loads(part.coupon_template_ids)
-    if coupons:
-        uow.publish(
-            "recharge_gift_coupons",
-            part.tenant_id,
-            {
-                "recharge_id": part.recharge_id,
-                "customer_id": part.customer_id,
-                "instalment": part.seq,
-                "template_ids": coupons,
-            },
-        )
+    issue_gift_coupons(uow, stock, part, now=now)
     products = json.loads(part.gift_products)
     if products:
         uow.publish(
@@ -206,7 +244,13 @@ def release(uow: UnitOfWork, part: RechargeInstalmentRow, *, now: datetime) -> b
 
 
 def record_recharge(
-    uow: UnitOfWork, actor: Actor, customers: CustomerLookup, cmd: RechargeCommand, *, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    customers: CustomerLookup,
+    stock: ClaimStock,
+    cmd: RechargeCommand,
+    *,
+    now: datetime,
 ) -> RechargeView:
     by = require_money_role(actor)
     rules.check_amount(cmd.paid_fen, "paid")
@@ -277,7 +321,7 @@ def record_recharge(
             parts.append(inst)
         session.flush()
         if parts:
-            release(uow, parts[0], now=now)
+            release(uow, stock, parts[0], now=now)
         uow.publish(
             "recharge_recorded",
             actor.tenant_id,
@@ -295,7 +339,7 @@ def record_recharge(
         return view
 
 
-def release_due(db: Database, *, now: datetime, limit: int = 1000) -> int:
+def release_due(db: Database, stock: ClaimStock, *, now: datetime, limit: int = 1000) -> int:
     """The scheduled job: every instalment due by `now` and not yet released, each in its own
     transaction (one customer's failure does not hold back the others)."""
     with db.uow() as uow:
@@ -309,7 +353,7 @@ def release_due(db: Database, *, now: datetime, limit: int = 1000) -> int:
     for instalment_id in ids:
         with db.uow() as uow:
             part = uow.session.get(RechargeInstalmentRow, instalment_id)
-            if part is not None and part.released_at is None and release(uow, part, now=now):
+            if part is not None and part.released_at is None and release(uow, stock, part, now=now):
                 uow.commit()
                 released += 1
     return released

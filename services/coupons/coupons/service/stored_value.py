@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from coupons.domain import stored_value as rules
 from coupons.errors import StoredValueCodes as Codes
 from coupons.models import LedgerEntryRow, StoredValueAccountRow
+from coupons.service import coupons_issue
+from coupons.service.coupons_stock import ClaimStock
 from coupons.stored_value_peers import CustomerLookup
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
@@ -290,11 +292,20 @@ def list_entries(
 
 
 def gift_coupons(
-    uow: UnitOfWork, actor: Actor, customers: CustomerLookup, customer_ids: list[str], template_ids: list[str]
+    uow: UnitOfWork,
+    actor: Actor,
+    customers: CustomerLookup,
+    stock: ClaimStock,
+    customer_ids: list[str],
+    template_ids: list[str],
+    *,
+    now: datetime,
 ) -> int:
-    """C11: the coupons themselves are issued by the coupons part (templates, limits, codes);
-    this records the member operation as the event it consumes."""
-    by = require_staff(actor)
+    """C11: one coupon of each chosen template to each chosen customer, issued at once with the
+    limits of a staff send. Staff choose the templates in front of them, so a coupon that cannot
+    be issued (sold out, a customer at the per-person limit, expired) refuses the whole
+    operation with the reason and nothing is issued."""
+    require_staff(actor)
     if not actor.has_role("owner", "store_manager", "salesperson"):
         raise PermissionDenied(Codes.DENIED, "error.permission_denied")
     if not customer_ids:
@@ -302,13 +313,27 @@ def gift_coupons(
     if not template_ids or any(not t for t in template_ids):
         raise rules.invalid(template_ids="validation.required")
     unique = list(dict.fromkeys(customer_ids))
+    templates = list(dict.fromkeys(template_ids))
+    if len(unique) * len(templates) > coupons_issue.MAX_RECIPIENTS:
+        raise rules.invalid(customer_ids="validation.invalid")
+    phones = {}
     for customer_id in unique:
         require_customer(customers, actor, customer_id)
+        phones[customer_id] = "" if actor.is_service else customers.get(customer_id).phone
     with uow:
-        uow.publish(
-            "member_coupon_gift",
-            actor.tenant_id,
-            {"customer_ids": unique, "template_ids": list(dict.fromkeys(template_ids)), "by": by},
-        )
+        for customer_id in unique:
+            for template_id in templates:
+                outcome = coupons_issue.issue_to_holder(
+                    uow,
+                    stock,
+                    actor.tenant_id,
+                    template_id,
+                    customer_id,
+                    phones[customer_id],
+                    channel=coupons_issue.MEMBER_GIFT,
+                    now=now,
+                )
+                if outcome.refused:
+                    raise coupons_issue.refusal(outcome, customer_id)
         uow.commit()
     return len(unique)

@@ -10,19 +10,24 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import redis as redis_lib
 from sqlalchemy import select
 
 from coupons import grpc_api_stored_value, precharge_sheet
+from coupons.domain.templates import TemplateInput
 from coupons.models import Outbox
-from coupons.service import recharge, stored_value
+from coupons.service import coupons_issue, recharge, stored_value, templates
+from coupons.service.coupons_stock import ClaimStock
 from coupons.stored_value_peers import CustomerInfo, customer_not_found
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import stored_value_pb2 as pb
 from crm.coupons.v1 import stored_value_pb2_grpc
+from crmkit import testing
 from crmkit.auth import STAFF, Actor, TokenVerifier, require_actor
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
+from crmkit.redis_client import Keys
 
 
 class FakeCustomers:
@@ -64,8 +69,16 @@ def peers():
 
 
 @pytest.fixture(scope="module")
-def sv(db, keys, peers):
-    reg = grpc_api_stored_value.registration(db, peers[0], peers[1])
+def stock(redis_prefix):
+    # The server's own claim counters (same Redis keys), as the scheduled job builds them.
+    client = redis_lib.Redis.from_url(testing.REDIS_URL)
+    yield ClaimStock(client, Keys(redis_prefix, "coupons"))
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def sv(db, keys, peers, stock):
+    reg = grpc_api_stored_value.registration(db, peers[0], peers[1], stock)
     server, port, _ = build_server(
         "coupons-sv", [reg], verifier=TokenVerifier(keys[1]), port=0, host="127.0.0.1", max_workers=32
     )
@@ -167,15 +180,29 @@ class _TenantOnly:
         return CustomerInfo(customer_id, "", "")
 
 
+def gift_template(db, tenant, **overrides) -> str:
+    data = {"name": "满100减20", "kind": "cash", "value_fen": 2_000, "valid_days": 30, "min_spend_fen": 10_000}
+    data.update(overrides)
+    view = templates.create_template(db.uow(), actor(tenant, "owner"), TemplateInput(**data), now=datetime.now(UTC))
+    return view.id
+
+
+def held(db, tenant, customer_id):
+    return coupons_issue.list_coupons(
+        db.uow(), actor(tenant, "owner"), customer_id=customer_id, page=_page(), now=datetime.now(UTC)
+    )[0]
+
+
 def _page():
     from crmkit.paging import page_of
 
     return page_of(1, 100)
 
 
-def test_e7_pay_500_get_80_and_a_coupon_shows_both_entries_and_the_gift(db, call, peers, tenant):
+def test_e7_pay_500_get_80_and_a_coupon_leaves_the_customer_holding_the_coupon(db, call, peers, tenant):
     owner = actor(tenant, "owner")
     cid = peers[0].add(tenant)
+    tpl = gift_template(db, tenant, valid_days=15)
     rule = call(
         owner,
         "CreateRechargeRule",
@@ -184,7 +211,7 @@ def test_e7_pay_500_get_80_and_a_coupon_shows_both_entries_and_the_gift(db, call
             member_type="in_store",
             pay=money(50_000),
             bonus=money(8_000),
-            coupon_template_ids=["tpl-1"],
+            coupon_template_ids=[tpl],
         ),
     )
     call(
@@ -198,21 +225,40 @@ def test_e7_pay_500_get_80_and_a_coupon_shows_both_entries_and_the_gift(db, call
         (50_000, "recharge", 50_000, got.id),
         (8_000, "recharge_bonus", 58_000, got.id),
     ]
-    gifts = events(db, tenant, "recharge_gift_coupons")
-    assert gifts == [{"recharge_id": got.id, "customer_id": cid, "instalment": 1, "template_ids": ["tpl-1"]}]
+    (coupon,) = held(db, tenant, cid)
+    assert (coupon.template_id, coupon.channel, coupon.status) == (tpl, "recharge", "active")
+    # The template's validity: 15 days from the recharge.
+    assert coupon.valid_until - coupon.valid_from == timedelta(days=15)
+    assert abs(coupon.valid_from - datetime.now(UTC)) < timedelta(minutes=5)
+    issued = [e for e in events(db, tenant, "coupon_issued") if e["customer_id"] == cid]
+    assert [(e["coupon_id"], e["channel"]) for e in issued] == [(coupon.id, "recharge")]
     again = call(
         owner, "RecordRecharge", pb.RechargeRequest(customer_id=cid, paid=money(50_000), idempotency_key="r-1")
     )
     assert again.id == got.id
+    assert len(held(db, tenant, cid)) == 1  # the repeated request issued nothing more
+    # A rule may only give the tenant's own templates.
+    foreign = gift_template(db, str(uuid.uuid4()))
+    for bad in (foreign, "no-such-template"):
+        with pytest.raises(InvalidInput) as err:
+            call(
+                owner,
+                "CreateRechargeRule",
+                pb.RechargeRuleInput(
+                    name="充200送券", member_type="in_store", pay=money(20_000), coupon_template_ids=[tpl, bad]
+                ),
+            )
+        assert err.value.fields == {"coupon_template_ids": "validation.invalid"}
     assert call(owner, "GetAccount", pb.GetAccountRequest(customer_id=cid)).balance.fen == 58_000
     # Online members have no such rule: the payment alone.
     plain = call(owner, "RecordRecharge", pb.RechargeRequest(customer_id=cid, paid=money(50_000), member_type="online"))
     assert plain.rule_id == "" and [e.reason for e in plain.entries] == ["recharge"]
 
 
-def test_e7_first_recharge_rules_and_monthly_instalments_released_once(db, call, peers, tenant):
+def test_e7_first_recharge_rules_and_monthly_instalments_released_once(db, call, peers, tenant, stock):
     owner = actor(tenant, "owner")
     cid = peers[0].add(tenant)
+    tpl = gift_template(db, tenant, per_person_limit=5)
     call(
         owner,
         "CreateRechargeRule",
@@ -229,7 +275,7 @@ def test_e7_first_recharge_rules_and_monthly_instalments_released_once(db, call,
             pay=money(100_000),
             bonus=money(30_000),
             instalments=3,
-            coupon_template_ids=["tpl-m"],
+            coupon_template_ids=[tpl],
         ),
     )
     first = call(owner, "RecordRecharge", pb.RechargeRequest(customer_id=cid, paid=money(1_000), member_type="online"))
@@ -244,12 +290,15 @@ def test_e7_first_recharge_rules_and_monthly_instalments_released_once(db, call,
     ]
     balance = lambda: call(owner, "GetAccount", pb.GetAccountRequest(customer_id=cid)).balance.fen  # noqa: E731
     assert balance() == 1_000 + 1_000 + 1_000 + 100_000 + 10_000
+    assert len(held(db, tenant, cid)) == 1  # the first instalment's coupon, at once
     later = datetime.now(UTC) + timedelta(days=40)
-    assert recharge.release_due(db, now=later) >= 1
-    assert recharge.release_due(db, now=later) == 0  # each instalment once
+    assert recharge.release_due(db, stock, now=later) >= 1
+    assert recharge.release_due(db, stock, now=later) == 0  # each instalment once
     assert balance() == 123_000
-    coupons = [e for e in events(db, tenant, "recharge_gift_coupons") if e["recharge_id"] == big.id]
-    assert sorted(e["instalment"] for e in coupons) == [1, 2]
+    coupons = held(db, tenant, cid)
+    assert len(coupons) == 2 and {c.template_id for c in coupons} == {tpl}
+    # Issued when released: the second instalment's coupon counts its days from the release.
+    assert max(c.valid_from for c in coupons) == later
 
 
 def test_e9_points_per_yuan_earned_once_per_order(call, peers, tenant):
@@ -307,7 +356,7 @@ def test_e8_precharge_waits_for_the_owners_sms_code_then_applies_once(call, peer
     assert [(e.reason, e.reference) for e in entries] == [("precharge", batch.id)]
 
 
-def test_c11_bulk_top_up_is_all_or_nothing_and_coupon_gifts_are_events(db, call, peers, tenant):
+def test_c11_bulk_top_up_is_all_or_nothing_and_coupon_gifts_are_issued(db, call, peers, tenant):
     manager = actor(tenant, "store_manager")
     a, b = peers[0].add(tenant), peers[0].add(tenant)
     lines = [pb.TopUpLine(customer_id=a, amount=money(1_000)), pb.TopUpLine(customer_id="missing", amount=money(1))]
@@ -319,10 +368,22 @@ def test_c11_bulk_top_up_is_all_or_nothing_and_coupon_gifts_are_events(db, call,
     assert [(e.customer_id, e.amount, e.reason) for e in got.entries] == [(a, 1_000, "top_up"), (b, 2_000, "top_up")]
     call(manager, "BulkTopUp", pb.BulkTopUpRequest(lines=lines, idempotency_key="bulk-1"))
     assert call(manager, "GetAccount", pb.GetAccountRequest(customer_id=b)).balance.fen == 2_000
+    tpl = gift_template(db, tenant, total_quantity=3)
     assert (
-        call(manager, "GiftCoupons", pb.GiftCouponsRequest(customer_ids=[a, b, a], template_ids=["t"])).customers == 2
+        call(manager, "GiftCoupons", pb.GiftCouponsRequest(customer_ids=[a, b, a], template_ids=[tpl])).customers == 2
     )
-    assert events(db, tenant, "member_coupon_gift")[0]["customer_ids"] == [a, b]
+    assert [(c.template_id, c.channel) for c in held(db, tenant, a) + held(db, tenant, b)] == [(tpl, "gift")] * 2
+    # a already holds the one coupon a person may have: the whole gift is refused, b gets nothing more.
+    with pytest.raises(Conflict):
+        call(manager, "GiftCoupons", pb.GiftCouponsRequest(customer_ids=[b, a], template_ids=[tpl]))
+    assert len(held(db, tenant, b)) == 1
+    with pytest.raises(NotFound):
+        call(manager, "GiftCoupons", pb.GiftCouponsRequest(customer_ids=[a], template_ids=["no-such-template"]))
+    # Another tenant's template is not found either.
+    foreign = gift_template(db, str(uuid.uuid4()))
+    with pytest.raises(NotFound):
+        call(manager, "GiftCoupons", pb.GiftCouponsRequest(customer_ids=[a], template_ids=[foreign]))
+    assert events(db, tenant, "member_coupon_gift") == []  # the coupons' own events say it all
 
 
 def test_e9_an_approved_order_earns_points_once_even_when_redelivered(db, call, peers, tenant):
@@ -385,7 +446,7 @@ def test_e8_ten_concurrent_confirmations_apply_the_batch_once(db, tenant):
     assert stored_value.get_account(db.uow(), owner, lookup, cid).balance_fen == 8_800
 
 
-def test_e7_concurrent_first_recharges_get_the_first_recharge_bonus_once(db, tenant):
+def test_e7_concurrent_first_recharges_get_the_first_recharge_bonus_once(db, tenant, stock):
     owner = actor(tenant, "owner")
     cid = str(uuid.uuid4())
     lookup = _Fixed(cid, "13600000002")
@@ -395,7 +456,7 @@ def test_e7_concurrent_first_recharges_get_the_first_recharge_bonus_once(db, ten
     )
 
     def pay(_):
-        return recharge.record_recharge(db.uow(), owner, lookup, recharge.RechargeCommand(cid, 1_000), now=now)
+        return recharge.record_recharge(db.uow(), owner, lookup, stock, recharge.RechargeCommand(cid, 1_000), now=now)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         views = list(pool.map(pay, range(8)))
@@ -432,3 +493,70 @@ def test_e8_five_wrong_codes_void_the_code(db, tenant):
         precharge.request_code(db.uow(), owner, sms, batch.id, now=now)
         precharge.confirm(db.uow(), owner, batch.id, sms.sent[-1][1], now=now + timedelta(minutes=6))
     assert precharge.confirm(db.uow(), owner, batch.id, sms.sent[-1][1], now=now).status == "applied"
+
+
+def test_e7_a_gift_coupon_out_of_stock_is_skipped_and_recorded_but_the_recharge_succeeds(db, call, peers, tenant):
+    owner = actor(tenant, "owner")
+    a, b = peers[0].add(tenant), peers[0].add(tenant)
+    scarce = gift_template(db, tenant, name="限量券", total_quantity=1)
+    plenty = gift_template(db, tenant, name="满减券")
+    call(
+        owner,
+        "CreateRechargeRule",
+        pb.RechargeRuleInput(
+            name="充300送券",
+            member_type="in_store",
+            pay=money(30_000),
+            bonus=money(0),
+            coupon_template_ids=[scarce, plenty],
+        ),
+    )
+    first = call(owner, "RecordRecharge", pb.RechargeRequest(customer_id=a, paid=money(30_000)))
+    assert sorted(c.template_id for c in held(db, tenant, a)) == sorted([scarce, plenty])
+    second = call(owner, "RecordRecharge", pb.RechargeRequest(customer_id=b, paid=money(30_000)))
+    assert second.rule_id and call(owner, "GetAccount", pb.GetAccountRequest(customer_id=b)).balance.fen == 30_000
+    assert [c.template_id for c in held(db, tenant, b)] == [plenty]  # the scarce one ran out
+    skipped = events(db, tenant, "recharge_gift_coupon_skipped")
+    assert skipped == [
+        {
+            "recharge_id": second.id,
+            "customer_id": b,
+            "instalment": 1,
+            "template_id": scarce,
+            "count": 1,
+            "reason": "sold_out",
+        }
+    ]
+    # b now holds the one "plenty" coupon a person may have: the next recharge skips both gifts.
+    third = call(owner, "RecordRecharge", pb.RechargeRequest(customer_id=b, paid=money(30_000)))
+    assert [c.template_id for c in held(db, tenant, b)] == [plenty]
+    later = [(e["template_id"], e["reason"]) for e in events(db, tenant, "recharge_gift_coupon_skipped")[1:]]
+    assert sorted(later) == sorted([(scarce, "sold_out"), (plenty, "per_person_limit")])
+    assert call(owner, "GetAccount", pb.GetAccountRequest(customer_id=b)).balance.fen == 60_000
+    assert third.id != second.id
+    assert first.id != second.id
+
+
+def test_e7_gift_coupons_of_a_transaction_that_never_commits_go_back_to_stock(db, tenant, stock):
+    from coupons.service.coupons_issue import issue_to_holder
+
+    last = gift_template(db, tenant, name="最后一张", total_quantity=1)
+    now = datetime.now(UTC)
+    with db.uow() as uow:
+        taken = issue_to_holder(uow, stock, tenant, last, "c-rolled-back", "", channel="recharge", now=now)
+        assert taken.refused == "" and len(taken.coupons) == 1
+        # No commit: a later step of the caller failed.
+    with db.uow() as uow:
+        again = issue_to_holder(uow, stock, tenant, last, "c-next", "", channel="recharge", now=now)
+        assert again.refused == ""
+        uow.commit()
+    with db.uow() as uow:
+        assert (
+            issue_to_holder(uow, stock, tenant, last, "c-late", "", channel="recharge", now=now).refused == "sold_out"
+        )
+    assert [
+        c.customer_id
+        for c in coupons_issue.list_coupons(db.uow(), actor(tenant, "owner"), template_id=last, page=_page(), now=now)[
+            0
+        ]
+    ] == ["c-next"]

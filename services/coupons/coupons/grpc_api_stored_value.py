@@ -8,8 +8,9 @@ from datetime import datetime
 
 from coupons.models import LedgerEntryRow, RechargeInstalmentRow, RechargeRuleRow
 from coupons.service import points, precharge, recharge, stored_value
+from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import ClaimStock
-from coupons.stored_value_peers import CustomerLookup, OwnerSms
+from coupons.stored_value_peers import OwnerSms
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import stored_value_pb2 as pb
 from crm.coupons.v1 import stored_value_pb2_grpc
@@ -116,7 +117,7 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
     def __init__(
         self,
         db: Database,
-        customers: CustomerLookup,
+        customers: CustomerDirectory,
         sms: OwnerSms,
         stock: ClaimStock,
         *,
@@ -260,7 +261,7 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
 
 def registration(
     db: Database,
-    customers: CustomerLookup,
+    customers: CustomerDirectory,
     sms: OwnerSms,
     stock: ClaimStock,
     *,

@@ -11,7 +11,7 @@ from coupons.models import Outbox, ProcessedEvent
 from coupons.service.coupons_customers import CustomerDirectory, GrpcCustomerDirectory
 from coupons.service.coupons_segment_send import GrpcSegmentMembers, SegmentMembers
 from coupons.service.coupons_stock import ClaimStock
-from coupons.stored_value_peers import CustomerLookup, OwnerSms, Unwired, peers_from_settings
+from coupons.stored_value_peers import OwnerSms, Unwired, owner_sms_from_settings
 from crmkit.db import Database, utcnow
 from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
@@ -26,14 +26,13 @@ def build(
     *,
     customers: CustomerDirectory | None = None,
     clock: Callable[[], datetime] = utcnow,
-    sv_customers: CustomerLookup | None = None,
     owner_sms: OwnerSms | None = None,
     segment_members: SegmentMembers | None = None,
 ) -> ServiceRuntime:
     """Wire the database, Redis (claim stock counters: the real server with REDIS_URL, crmkit's
     shared fakeredis in embedded mode), the peers and the servicers; connects to nothing until
-    first use. `customers` serves coupon sends (E2), `sv_customers` and `owner_sms` stored value
-    (E7 E8 E9); tests pass fakes."""
+    first use. One customers client serves coupon sends (E2) and stored value (E7 E8 E9);
+    `owner_sms` is stored value's pre-charge code (E8); tests pass fakes."""
     settings.require("database_url")
     db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
     redis = make_redis(settings.redis_url)
@@ -52,11 +51,11 @@ def build(
         else:
             segment_members = Unwired("CUSTOMERS_ADDR")
     registrations = [registration(db, redis, keys, customers, clock=clock, segment_members=segment_members)]
-    # Stored value: customers, identity and messaging peers (see stored_value_peers).
-    sv_customers, owner_sms, peer_closers = peers_from_settings(settings, sv_customers, owner_sms)
-    closers += peer_closers
+    # Stored value's own peers: identity and messaging for the owner's SMS code.
+    owner_sms, sms_closers = owner_sms_from_settings(settings, owner_sms)
+    closers += sms_closers
     registrations.append(
-        grpc_api_stored_value.registration(db, sv_customers, owner_sms, ClaimStock(redis, keys), clock=clock)
+        grpc_api_stored_value.registration(db, customers, owner_sms, ClaimStock(redis, keys), clock=clock)
     )
     return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
 

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from coupons.domain import stored_value as rules
 from coupons.errors import StoredValueCodes as Codes
 from coupons.models import LedgerEntryRow, PointsRuleRow
+from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.stored_value import Posting, post, require_customer, require_money_role, require_staff
-from coupons.stored_value_peers import CustomerLookup
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, PermissionDenied
@@ -51,7 +51,7 @@ def set_rule(uow: UnitOfWork, actor: Actor, points_per_yuan: int) -> int:
 def earn(
     uow: UnitOfWork,
     actor: Actor,
-    customers: CustomerLookup,
+    customers: CustomerDirectory,
     customer_id: str,
     order_id: str,
     order_amount_fen: int,

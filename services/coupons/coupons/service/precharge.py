@@ -23,8 +23,9 @@ from coupons import precharge_sheet
 from coupons.domain import stored_value as rules
 from coupons.errors import StoredValueCodes as Codes
 from coupons.models import PrechargeBatchRow
+from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.stored_value import Posting, post
-from coupons.stored_value_peers import CustomerLookup, OwnerSms
+from coupons.stored_value_peers import OwnerSms
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -77,7 +78,7 @@ def _require_owner(actor: Actor) -> str:
 
 
 def upload(
-    uow: UnitOfWork, actor: Actor, customers: CustomerLookup, client_name: str, data: bytes, *, now: datetime
+    uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, client_name: str, data: bytes, *, now: datetime
 ) -> BatchView:
     """Problems come back with status "invalid" and nothing is stored: the merchant fixes the
     sheet and uploads it again."""

@@ -24,9 +24,9 @@ from coupons.errors import StoredValueCodes as Codes
 from coupons.models import LedgerEntryRow, RechargeInstalmentRow, RechargeRow, RechargeRuleRow
 from coupons.models_coupons import CouponTemplateRow
 from coupons.service import coupons_issue
+from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import ClaimStock
 from coupons.service.stored_value import Posting, _account, post, require_customer, require_money_role
-from coupons.stored_value_peers import CustomerLookup
 from crmkit.auth import Actor
 from crmkit.db import Database, UnitOfWork
 from crmkit.errors import NotFound, PermissionDenied
@@ -246,7 +246,7 @@ def release(uow: UnitOfWork, stock: ClaimStock, part: RechargeInstalmentRow, *, 
 def record_recharge(
     uow: UnitOfWork,
     actor: Actor,
-    customers: CustomerLookup,
+    customers: CustomerDirectory,
     stock: ClaimStock,
     cmd: RechargeCommand,
     *,

@@ -20,8 +20,8 @@ from coupons.domain import stored_value as rules
 from coupons.errors import StoredValueCodes as Codes
 from coupons.models import LedgerEntryRow, StoredValueAccountRow
 from coupons.service import coupons_issue
+from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import ClaimStock
-from coupons.stored_value_peers import CustomerLookup
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, PermissionDenied
@@ -46,7 +46,7 @@ def require_money_role(actor: Actor) -> str:
     return actor.staff_id
 
 
-def require_customer(customers: CustomerLookup, actor: Actor, customer_id: str) -> None:
+def require_customer(customers: CustomerDirectory, actor: Actor, customer_id: str) -> None:
     """The customers service decides whether the caller may see the customer (tenant and
     salesperson visibility); a service caller is trusted with the id it names."""
     if not customer_id:
@@ -172,7 +172,7 @@ def _checked(cmd: LedgerCommand, allowed: tuple[str, ...], sign: int) -> Posting
     )
 
 
-def credit(uow: UnitOfWork, actor: Actor, customers: CustomerLookup, cmd: LedgerCommand, *, now: datetime):
+def credit(uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, cmd: LedgerCommand, *, now: datetime):
     by = require_money_role(actor)
     posting = _checked(cmd, rules.MANUAL_CREDIT_REASONS, +1)
     require_customer(customers, actor, cmd.customer_id)
@@ -182,7 +182,7 @@ def credit(uow: UnitOfWork, actor: Actor, customers: CustomerLookup, cmd: Ledger
         return entry
 
 
-def debit(uow: UnitOfWork, actor: Actor, customers: CustomerLookup, cmd: LedgerCommand, *, now: datetime):
+def debit(uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, cmd: LedgerCommand, *, now: datetime):
     by = require_money_role(actor)
     posting = _checked(cmd, rules.MANUAL_DEBIT_REASONS, -1)
     require_customer(customers, actor, cmd.customer_id)
@@ -195,7 +195,7 @@ def debit(uow: UnitOfWork, actor: Actor, customers: CustomerLookup, cmd: LedgerC
 def bulk_top_up(
     uow: UnitOfWork,
     actor: Actor,
-    customers: CustomerLookup,
+    customers: CustomerDirectory,
     lines: list[tuple[str, int]],
     *,
     note: str,
@@ -248,7 +248,7 @@ class AccountView:
     recharges: int
 
 
-def get_account(uow: UnitOfWork, actor: Actor, customers: CustomerLookup, customer_id: str) -> AccountView:
+def get_account(uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, customer_id: str) -> AccountView:
     if not actor.is_service:
         require_staff(actor)
     require_customer(customers, actor, customer_id)
@@ -264,7 +264,7 @@ def get_account(uow: UnitOfWork, actor: Actor, customers: CustomerLookup, custom
 
 
 def list_entries(
-    uow: UnitOfWork, actor: Actor, customers: CustomerLookup, customer_id: str, kind: str, page: Page
+    uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, customer_id: str, kind: str, page: Page
 ) -> tuple[list[LedgerEntryRow], int]:
     if not actor.is_service:
         require_staff(actor)
@@ -294,7 +294,7 @@ def list_entries(
 def gift_coupons(
     uow: UnitOfWork,
     actor: Actor,
-    customers: CustomerLookup,
+    customers: CustomerDirectory,
     stock: ClaimStock,
     customer_ids: list[str],
     template_ids: list[str],

@@ -77,7 +77,7 @@ class FakeCustomers:
         key = (require_actor().tenant_id, customer_id)
         if key not in self.known:
             raise customer_not_found(customer_id)
-        return CustomerInfo(customer_id, self.known[key])
+        return CustomerInfo(customer_id, "", self.known[key])
 
 
 class FakeSegments(segments_pb2_grpc.SegmentsServiceServicer):

@@ -17,8 +17,8 @@ from coupons import grpc_api_stored_value, precharge_sheet
 from coupons.domain.templates import TemplateInput
 from coupons.models import Outbox
 from coupons.service import coupons_issue, recharge, stored_value, templates
+from coupons.service.coupons_customers import CustomerInfo, customer_not_found
 from coupons.service.coupons_stock import ClaimStock
-from coupons.stored_value_peers import CustomerInfo, customer_not_found
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import stored_value_pb2 as pb
 from crm.coupons.v1 import stored_value_pb2_grpc

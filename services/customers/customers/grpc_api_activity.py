@@ -5,28 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from crm.customers.v1 import activity_pb2 as pb
 from crm.customers.v1 import activity_pb2_grpc
 from crmkit.auth import require_actor
 from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
+from crmkit.protos import timestamp
 from customers.domain.activity import FollowupInput, LeadInput
 from customers.service import duplicates, followups, leads, visits
 from customers.service.activity_views import DuplicateView, FollowupCustomerView, FollowupView, LeadView, VisitView
 from customers.staff_directory import StaffDirectory
 
 FULL_NAME = "crm.customers.v1.ActivityService"
-
-
-def _ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def _from_ts(message, field: str) -> datetime | None:
@@ -46,9 +37,9 @@ def lead_to_proto(v: LeadView) -> pb.Lead:
         staff_id=v.staff_id or "",
         status=v.status,
         customer_id=v.customer_id or "",
-        created_at=_ts(v.created_at),
-        assigned_at=_ts(v.assigned_at),
-        last_followup_at=_ts(v.last_followup_at),
+        created_at=timestamp(v.created_at),
+        assigned_at=timestamp(v.assigned_at),
+        last_followup_at=timestamp(v.last_followup_at),
     )
 
 
@@ -60,10 +51,10 @@ def followup_to_proto(v: FollowupView) -> pb.Followup:
         staff_id=v.staff_id,
         status=v.status,
         content=v.content,
-        next_followup_at=_ts(v.next_followup_at),
+        next_followup_at=timestamp(v.next_followup_at),
         kind=v.kind,
         visit_task_id=v.visit_task_id or "",
-        created_at=_ts(v.created_at),
+        created_at=timestamp(v.created_at),
     )
 
 
@@ -76,8 +67,8 @@ def followup_customer_to_proto(v: FollowupCustomerView) -> pb.FollowupCustomer:
         eliminated=v.eliminated,
         reason=v.reason,
         status=v.status,
-        next_followup_at=_ts(v.next_followup_at),
-        last_followup_at=_ts(v.last_followup_at),
+        next_followup_at=timestamp(v.next_followup_at),
+        last_followup_at=timestamp(v.last_followup_at),
     )
 
 
@@ -97,7 +88,7 @@ def visit_to_proto(v: VisitView) -> pb.VisitTask:
         note=v.note,
         status=v.status,
         created_by_staff_id=v.created_by_staff_id,
-        checked_in_at=_ts(v.checked_in_at),
+        checked_in_at=timestamp(v.checked_in_at),
         check_in_note=v.check_in_note,
         followup_id=v.followup_id or "",
         **{k: value for k, value in optional.items() if value is not None},
@@ -115,7 +106,7 @@ def duplicate_to_proto(v: DuplicateView) -> pb.Duplicate:
         kind=v.kind,
         status=v.status,
         resolved_by_staff_id=v.resolved_by_staff_id or "",
-        created_at=_ts(v.created_at),
+        created_at=timestamp(v.created_at),
         followups_moved=v.followups_moved,
         tags_added=list(v.tags_added),
     )

@@ -7,14 +7,13 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from crm.customers.v1 import ownership_pb2 as pb
 from crm.customers.v1 import ownership_pb2_grpc
 from crmkit.auth import require_actor
 from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
+from crmkit.protos import timestamp
 from customers.domain.pool import CustomerSettings
 from customers.grpc_api import customer_to_proto, field_to_proto
 from customers.service import customer_settings, nearby, ownership, registration_qr, tags
@@ -28,14 +27,6 @@ _STATUS_TO_PROTO = {
     registration_qr.REJECTED: pb.APPLICATION_STATUS_REJECTED,
 }
 _STATUS_FROM_PROTO = {v: k for k, v in _STATUS_TO_PROTO.items()}
-
-
-def _ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def _tag(t: tags.TagView) -> pb.Tag:
@@ -53,8 +44,8 @@ def _application(a: registration_qr.ApplicationView) -> pb.RegistrationApplicati
         reject_reason=a.reject_reason,
         customer_id=a.customer_id or "",
         reviewed_by_staff_id=a.reviewed_by_staff_id or "",
-        created_at=_ts(a.created_at),
-        reviewed_at=_ts(a.reviewed_at),
+        created_at=timestamp(a.created_at),
+        reviewed_at=timestamp(a.reviewed_at),
     )
 
 
@@ -123,7 +114,11 @@ class OwnershipServicer(ownership_pb2_grpc.CustomerOwnershipServiceServicer):
             require_actor(), request.link_base, request.valid_days, secret=self.secret, now=self.clock()
         )
         return pb.RegistrationQr(
-            url=qr.url, token=qr.token, png=qr.png, salesperson_id=qr.salesperson_id, expires_at=_ts(qr.expires_at)
+            url=qr.url,
+            token=qr.token,
+            png=qr.png,
+            salesperson_id=qr.salesperson_id,
+            expires_at=timestamp(qr.expires_at),
         )
 
     def GetRegistrationForm(self, request, context):
@@ -133,7 +128,7 @@ class OwnershipServicer(ownership_pb2_grpc.CustomerOwnershipServiceServicer):
             tenant_id=form.tenant_id,
             salesperson_id=form.salesperson_id,
             fields=[field_to_proto(d) for d in form.fields],
-            expires_at=_ts(form.expires_at),
+            expires_at=timestamp(form.expires_at),
         )
 
     def ApplyForRegistration(self, request, context):
@@ -209,7 +204,7 @@ class OwnershipServicer(ownership_pb2_grpc.CustomerOwnershipServiceServicer):
                     to_staff_id=c.to_staff_id or "",
                     by_staff_id=c.by_staff_id or "",
                     reason=c.reason,
-                    created_at=_ts(c.created_at),
+                    created_at=timestamp(c.created_at),
                 )
                 for c in changes
             ]

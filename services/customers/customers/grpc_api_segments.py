@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from crm.customers.v1 import segments_pb2 as pb
 from crm.customers.v1 import segments_pb2_grpc
 from crmkit.auth import require_actor
@@ -14,6 +12,7 @@ from crmkit.db import Database, utcnow
 from crmkit.errors import InvalidInput
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
+from crmkit.protos import timestamp
 from customers.domain.segments import FieldCondition, SegmentFilter
 from customers.errors import Codes, MessageKeys
 from customers.service import segments
@@ -28,14 +27,6 @@ _OPTIONAL = (
     "min_amount_fen",
     "max_amount_fen",
 )
-
-
-def _ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def _when(msg, name: str) -> datetime | None:
@@ -75,8 +66,8 @@ def filter_to_proto(f: SegmentFilter) -> pb.SegmentFilter:
         tag_ids=list(f.tag_ids),
         levels=list(f.levels),
         region_prefixes=list(f.region_prefixes),
-        last_purchase_before=_ts(f.last_purchase_before),
-        last_purchase_after=_ts(f.last_purchase_after),
+        last_purchase_before=timestamp(f.last_purchase_before),
+        last_purchase_after=timestamp(f.last_purchase_after),
         period_from=f.period_from.isoformat() if f.period_from else "",
         period_to=f.period_to.isoformat() if f.period_to else "",
         product_ids=list(f.product_ids),
@@ -91,8 +82,8 @@ def segment_to_proto(s: SegmentView) -> pb.Segment:
         name=s.name,
         filter=filter_to_proto(s.filter),
         created_by_staff_id=s.created_by_staff_id,
-        created_at=_ts(s.created_at),
-        updated_at=_ts(s.updated_at),
+        created_at=timestamp(s.created_at),
+        updated_at=timestamp(s.updated_at),
     )
 
 
@@ -104,7 +95,7 @@ def member_to_proto(m: Member) -> pb.SegmentMember:
         owner_staff_id=m.owner_staff_id or "",
         level=m.level,
         region=m.region,
-        last_order_at=_ts(m.last_order_at),
+        last_order_at=timestamp(m.last_order_at),
     )
 
 

@@ -169,6 +169,18 @@ class DocumentIn(Schema):
     note = text(200, load_default="")
 
 
+class OrderIn(DocumentIn):
+    coupon_codes = List(
+        String(validate=Length(min=1, max=200)),
+        load_default=list,
+        validate=Length(max=10),
+        metadata={
+            "description": "Coupons to use (E4): typed codes or scanned QR payloads; any refusal refuses "
+            "the order with the reason and names the code"
+        },
+    )
+
+
 class ReasonIn(Schema):
     reason = text(200, required=True)
 
@@ -213,6 +225,13 @@ class OrderCreditOut(Schema):
     at = DateTime(allow_none=True, metadata={"description": "When it was applied to the debt"})
 
 
+class OrderCouponOut(Schema):
+    code = String()
+    coupon_id = String()
+    discount_fen = Integer()
+    pickup_product_ids = List(String(), metadata={"description": "A pickup coupon: products handed over"})
+
+
 class OrderOut(Schema):
     id = String(required=True)
     number = String(metadata={"description": "e.g. XS20261123-0001"})
@@ -223,7 +242,10 @@ class OrderOut(Schema):
     store_id = String()
     status = String(metadata={"enum": list(ORDER_STATUSES)})
     lines = List(Nested(LineOut))
-    total_fen = Integer()
+    total_fen = Integer(metadata={"description": "What is owed: goods_total_fen - discount_fen"})
+    goods_total_fen = Integer(metadata={"description": "The lines' sum"})
+    discount_fen = Integer(metadata={"description": "What the coupons took off"})
+    coupons = List(Nested(OrderCouponOut))
     debt_fen = Integer(metadata={"description": "Still owed: total less collections and returns"})
     note = String()
     reject_reason = String(allow_none=True)
@@ -273,6 +295,17 @@ def order_dict(order) -> dict:
         "status": word(ORDER_STATUSES, order.status),
         "lines": [line_dict(line) for line in order.lines],
         "total_fen": order.total.fen,
+        "goods_total_fen": order.goods_total.fen,
+        "discount_fen": order.discount.fen,
+        "coupons": [
+            {
+                "code": c.code,
+                "coupon_id": c.coupon_id,
+                "discount_fen": c.discount.fen,
+                "pickup_product_ids": list(c.pickup_product_ids),
+            }
+            for c in order.coupons
+        ],
         "debt_fen": order.debt.fen,
         "note": order.note,
         "reject_reason": order.reject_reason or None,

@@ -10,8 +10,8 @@ from crm.orders.v1 import orders_pb2 as pb
 from gateway.api.common import SECURED, page_out
 from gateway.api.order_schemas import (
     ORDER_STATUSES,
-    DocumentIn,
     IdempotencyKeyHeader,
+    OrderIn,
     OrderListOut,
     OrderOut,
     OrderQuery,
@@ -61,7 +61,7 @@ def get_last_order(customer_id):
 @staff_only
 @idempotent
 @bp.input(IdempotencyKeyHeader, location="headers", arg_name="headers")
-@bp.input(DocumentIn, arg_name="body")
+@bp.input(OrderIn, arg_name="body")
 @bp.output(OrderOut, status_code=201)
 def submit_order(headers, body):
     """Submit an order for a customer (Idempotency-Key required)
@@ -75,6 +75,7 @@ def submit_order(headers, body):
         lines=lines_pb(body["lines"]),
         note=body["note"],
         idempotency_key=headers["idempotency_key"],
+        coupon_codes=body["coupon_codes"],
     )
     return order_dict(call_orders("SubmitOrder", request))
 

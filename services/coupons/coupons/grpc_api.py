@@ -285,6 +285,7 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
             order_id=request.order_id,
             store_id=request.store_id,
             lines=tuple(Line(li.product_id, li.category_id, li.quantity, li.amount.fen) for li in request.lines),
+            customer_id=request.customer_id,
         )
         v = redemption.redeem(self.db.uow(), require_actor(), cmd, now=self.clock())
         return pb.Redemption(
@@ -295,6 +296,10 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
             redeemed_at=_time(v.redeemed_at),
             pickup_product_ids=list(v.pickup_product_ids),
         )
+
+    def ReleaseOrderCoupons(self, request, context):
+        codes = redemption.release_order(self.db.uow(), require_actor(), request.order_id, now=self.clock())
+        return pb.ReleaseOrderCouponsResponse(codes=codes)
 
     def GetTemplateStats(self, request, context):
         s = coupons_stats.template_stats(

@@ -175,6 +175,17 @@ def order_to_proto(o: OrderView) -> pb.Order:
         shipped_at=timestamp(o.shipped_at),
         credits=[credit_to_proto(c) for c in o.credits],
         credit_warnings=list(o.credit_warnings),
+        goods_total=money(o.goods_fen),
+        discount=money(o.discount_fen),
+        coupons=[
+            pb.OrderCoupon(
+                code=c.code,
+                coupon_id=c.coupon_id,
+                discount=money(c.discount_fen),
+                pickup_product_ids=list(c.pickup_product_ids),
+            )
+            for c in o.coupons
+        ],
     )
 
 

@@ -28,6 +28,8 @@ class Codes:
     RETURN_STATE_INVALID = "RETURN_STATE_INVALID"
     INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
     CREDIT_BLOCKED = "CREDIT_BLOCKED"  # over the credit limit or owing overdue debt, tenant blocks
+    # Unavailable
+    COUPONS_UNAVAILABLE = "COUPONS_UNAVAILABLE"  # an order with coupons while the coupons service is not configured
 
 
 class MessageKeys:

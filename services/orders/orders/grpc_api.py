@@ -14,15 +14,24 @@ from crmkit.paging import page_from_proto
 from orders import convert
 from orders.service import catalogue, catalogue_import, fulfilment, ordering, pricing, return_flow, returns, stock
 from orders.service import settings as order_settings
+from orders.service.coupons import CouponRedeemer, CouponsNotConfigured
 from orders.service.customers import CustomerDirectory
 
 FULL_NAME = "crm.orders.v1.OrdersService"
 
 
 class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
-    def __init__(self, db: Database, customers: CustomerDirectory, *, clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        db: Database,
+        customers: CustomerDirectory,
+        *,
+        coupons: CouponRedeemer | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.db = db
         self.customers = customers
+        self.coupons = coupons or CouponsNotConfigured()
         self.clock = clock
 
     # --- Catalogue (B1) ---
@@ -132,8 +141,11 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
             store_id=request.store_id,
             note=request.note,
             idempotency_key=request.idempotency_key,
+            coupon_codes=tuple(request.coupon_codes),
         )
-        view = ordering.submit_order(self.db.uow(), require_actor(), self.customers, cmd, now=self.clock())
+        view = ordering.submit_order(
+            self.db.uow(), require_actor(), self.customers, cmd, coupons=self.coupons, now=self.clock()
+        )
         return convert.order_to_proto(view)
 
     def ApproveOrder(self, request, context):
@@ -233,8 +245,14 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
 
 
 def registration(
-    db: Database, customers: CustomerDirectory, *, clock: Callable[[], datetime] = utcnow
+    db: Database,
+    customers: CustomerDirectory,
+    *,
+    coupons: CouponRedeemer | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> ServiceRegistration:
     return ServiceRegistration(
-        orders_pb2_grpc.add_OrdersServiceServicer_to_server, OrdersServicer(db, customers, clock=clock), FULL_NAME
+        orders_pb2_grpc.add_OrdersServiceServicer_to_server,
+        OrdersServicer(db, customers, coupons=coupons, clock=clock),
+        FULL_NAME,
     )

@@ -127,6 +127,10 @@ class OrderRow(TenantScoped, Base):
     reject_reason: Mapped[str] = mapped_column(String(200), default="")
     # Credit warnings the order was taken with (B2), comma-joined: over_limit, overdue.
     credit_warnings: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Coupons used on it (E4): total_fen is what is owed after discount_fen; `coupons` lists each
+    # redeemed coupon as {code, coupon_id, discount_fen, pickup_product_ids} (None: none used).
+    discount_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    coupons: Mapped[list | None] = mapped_column(JSON, nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

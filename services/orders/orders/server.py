@@ -16,6 +16,7 @@ from orders.filestore import FileStore
 from orders.filestore.factory import file_store_from_env
 from orders.grpc_api import registration
 from orders.models import Outbox, ProcessedEvent
+from orders.service.coupons import CouponRedeemer, GrpcCoupons
 from orders.service.customers import CustomerDirectory, GrpcCustomerDirectory
 
 SERVICE = "orders"
@@ -28,6 +29,7 @@ def build(
     settings: Settings,
     *,
     customers: CustomerDirectory | None = None,
+    coupons: CouponRedeemer | None = None,
     file_store: FileStore | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> ServiceRuntime:
@@ -41,8 +43,13 @@ def build(
         directory = GrpcCustomerDirectory(settings.peer("customers"))
         closers.append(directory.close)
         customers = directory
+    if coupons is None and "coupons" in settings.peers:
+        # Redeemed with this service's own token (the coupons service trusts orders' staff check).
+        adapter = GrpcCoupons(settings.peer("coupons"), settings.service_token)
+        closers.append(adapter.close)
+        coupons = adapter
     registrations = [
-        registration(db, customers, clock=clock),
+        registration(db, customers, coupons=coupons, clock=clock),
         grpc_receivables.registration(db, file_store, customers, clock=clock),
     ]
     # The sales ranking (B9): real Redis with REDIS_URL, crmkit's shared fakeredis in embedded mode.
@@ -59,6 +66,9 @@ def main() -> None:
     # would serve a ranking nobody updates.
     settings.require("database_url", "jwt_public_key", "redis_url")
     settings.peer("customers")
+    # Orders with coupons (E4) redeem them in the coupons service with orders' own token.
+    settings.peer("coupons")
+    settings.require("service_token")
     # FILE_STORE=local needs FILE_STORE_SIGNING_SECRET, s3 its S3_* settings: MissingSetting here.
     store = file_store_from_env(os.environ, default_root=DEFAULT_FILE_ROOT)
     serve(build(settings, file_store=store), settings)

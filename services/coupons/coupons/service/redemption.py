@@ -28,6 +28,8 @@ class RedeemCommand:
     order_id: str
     store_id: str
     lines: tuple[Line, ...]
+    # The order's customer; empty at the counter (a code's bearer redeems it).
+    customer_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,9 @@ def redeem(uow: UnitOfWork, actor: Actor, cmd: RedeemCommand, *, now: datetime) 
         template = uow.session.get(CouponTemplateRow, row.template_id)
         if row.status == REDEEMED and row.order_id == cmd.order_id:
             return _view(row, template)
+        if cmd.customer_id and row.customer_id and row.customer_id != cmd.customer_id:
+            # An electronic coupon is its holder's; a printed one (no holder) is the bearer's.
+            raise Conflict("COUPON_NOT_HOLDERS", "error.coupon_not_holders")
         used = uow.session.scalar(
             select(func.count())
             .select_from(CouponRow)
@@ -143,3 +148,34 @@ def redeem(uow: UnitOfWork, actor: Actor, cmd: RedeemCommand, *, now: datetime) 
         view = _view(row, template)
         uow.commit()
     return view
+
+
+def release_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime) -> list[str]:
+    """Compensation for an order that was never placed: its coupons go back to their holders.
+    Only the orders service may ask (it knows the order does not exist); a second call finds
+    nothing left to release."""
+    if not actor.is_service:
+        raise PermissionDenied("COUPON_SERVICE_ONLY", "error.service_only")
+    if not order_id.strip():
+        raise InvalidInput("COUPON_REDEMPTION_INVALID", fields={"order_id": "validation.required"})
+    with uow:
+        rows = uow.session.scalars(
+            select(CouponRow)
+            .where(CouponRow.tenant_id == actor.tenant_id, CouponRow.order_id == order_id, CouponRow.status == REDEEMED)
+            .with_for_update()
+        ).all()
+        for row in rows:
+            uow.publish(
+                "coupon_redemption_released",
+                actor.tenant_id,
+                {"coupon_id": row.id, "code": row.code, "template_id": row.template_id, "order_id": order_id},
+            )
+            row.status = ACTIVE
+            row.redeemed_at = None
+            row.order_id = None
+            row.store_id = None
+            row.discount_fen = 0
+            row.redeemed_by = None
+        codes = [row.code for row in rows]
+        uow.commit()
+    return codes

@@ -232,6 +232,42 @@ def test_e4_redeem_once_records_the_order_and_is_idempotent_on_order_and_code(ca
     assert [e["order_id"] for e in events(db, tenant, "coupon_redeemed")] == ["o-7"]
 
 
+def test_e4_a_coupon_held_by_another_customer_is_refused_on_their_order(caller):
+    _, coupon = _one_coupon(caller)  # held by c-1
+    request = pb.RedeemCouponRequest(code=coupon.code, order_id="o-1", customer_id="c-2", lines=[line(amount=12000)])
+    with pytest.raises(Conflict) as err:
+        caller.service("RedeemCoupon", request)
+    assert err.value.code == "COUPON_NOT_HOLDERS"
+    mine = pb.RedeemCouponRequest(code=coupon.code, order_id="o-1", customer_id="c-1", lines=[line(amount=12000)])
+    assert caller.service("RedeemCoupon", mine).discount.fen == 2000
+
+
+def test_e4_an_order_not_placed_gives_its_coupons_back_once(caller, db, tenant):
+    _, first = _one_coupon(caller)
+    _, second = _one_coupon(caller)
+    for coupon in (first, second):
+        caller.service(
+            "RedeemCoupon", pb.RedeemCouponRequest(code=coupon.code, order_id="o-gone", lines=[line(amount=12000)])
+        )
+    released = caller.service("ReleaseOrderCoupons", pb.ReleaseOrderCouponsRequest(order_id="o-gone"))
+    assert sorted(released.codes) == sorted([first.code, second.code])
+    assert caller.service("ReleaseOrderCoupons", pb.ReleaseOrderCouponsRequest(order_id="o-gone")).codes == []
+    got = caller.owner("GetCoupon", pb.GetCouponRequest(code=first.code))
+    assert (got.status, got.order_id) == ("active", "")
+    assert len(events(db, tenant, "coupon_redemption_released")) == 2
+    # Back in the holder's hands: usable on the order that is placed after all.
+    again = pb.RedeemCouponRequest(code=first.code, order_id="o-real", lines=[line(amount=12000)])
+    assert caller.service("RedeemCoupon", again).order_id == "o-real"
+
+
+def test_e4_only_a_service_releases_an_orders_coupons(caller):
+    with pytest.raises(PermissionDenied):
+        caller.owner("ReleaseOrderCoupons", pb.ReleaseOrderCouponsRequest(order_id="o-1"))
+    with pytest.raises(InvalidInput) as err:
+        caller.service("ReleaseOrderCoupons", pb.ReleaseOrderCouponsRequest(order_id=" "))
+    assert err.value.fields == {"order_id": "validation.required"}
+
+
 def test_b7_same_code_from_10_clients_at_once_succeeds_once(caller):
     _, coupon = _one_coupon(caller)
     start = threading.Barrier(10)

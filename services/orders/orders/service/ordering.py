@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from prometheus_client import Counter
 from sqlalchemy import Select, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork, new_id, row_values
-from crmkit.errors import InvalidInput, NotFound
+from crmkit.errors import DomainError, InvalidInput, NotFound
 from crmkit.paging import Page
 from orders.domain.documents import idempotency_key, resolve_store, salesperson_for_order
 from orders.domain.lines import LineRequest
@@ -25,6 +27,15 @@ from orders.errors import Codes, MessageKeys
 from orders.models import UQ_ORDER_IDEMPOTENCY, DebtReductionRow, OrderLineRow, OrderRow, ReturnRow
 from orders.models_receivables import CollectionAllocationRow, CollectionRow
 from orders.service.access import require_staff
+from orders.service.coupons import (
+    CouponLine,
+    CouponRedeemer,
+    CouponsNotConfigured,
+    CouponUse,
+    clean_codes,
+    order_id_for,
+    refusal_naming,
+)
 from orders.service.credit import check_new_order
 from orders.service.customers import CustomerDirectory, require_customer_id
 from orders.service.numbers import allocate_number
@@ -41,6 +52,11 @@ from orders.service.views import (
 )
 
 ORDER_SUBMITTED = "order_submitted"
+log = logging.getLogger(__name__)
+COUPON_RELEASE_FAILURES = Counter(
+    "crm_orders_coupon_release_failures_total",
+    "Coupons of an order that was not placed which could not be given back (see the log for the order id)",
+)
 QUERY_MAX = 50
 
 
@@ -51,6 +67,8 @@ class SubmitOrder:
     store_id: str = ""
     note: str = ""
     idempotency_key: str = ""
+    # Typed codes or scanned QR payloads of coupons to use (E4).
+    coupon_codes: tuple[str, ...] = ()
 
 
 def order_not_found(order_id: str) -> NotFound:
@@ -58,7 +76,12 @@ def order_not_found(order_id: str) -> NotFound:
 
 
 def order_event(view: OrderView) -> dict:
-    return document_event("order_id", view)
+    """total_fen is what is owed; with coupons, discount_fen is what they took off the goods."""
+    event = document_event("order_id", view)
+    if view.discount_fen:
+        event["discount_fen"] = view.discount_fen
+        event["coupon_codes"] = [c.code for c in view.coupons]
+    return event
 
 
 def lines_of(session: Session, tenant_id: str, order_ids: Sequence[str]) -> dict[str, list[OrderLineRow]]:
@@ -80,13 +103,27 @@ def _by_key(session: Session, actor: Actor, key: str) -> OrderView | None:
 
 
 def submit_order(
-    uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, cmd: SubmitOrder, *, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    customers: CustomerDirectory,
+    cmd: SubmitOrder,
+    *,
+    coupons: CouponRedeemer | None = None,
+    now: datetime,
 ) -> OrderView:
     """Order, lines and `order_submitted` in one transaction. A repeat of an idempotency key
-    returns the first order, also when the repeats race (the unique key decides)."""
+    returns the first order, also when the repeats race (the unique key decides).
+
+    Coupons (E4) are redeemed in the coupons service inside that transaction, after pricing and
+    before the credit check (credit counts what is owed after the discount). If the order is not
+    placed after all (a refused coupon, credit blocked, any error), the coupons redeemed on it
+    are given back, unless a racing repeat of the same key placed it."""
     staff_id = require_staff(actor)
     require_customer_id(cmd.customer_id)
     key = idempotency_key(cmd.idempotency_key)
+    codes = clean_codes(cmd.coupon_codes)
+    order_id = order_id_for(actor.tenant_id, key) if codes else new_id()
+    redeeming = False
     try:
         with uow:
             session = uow.session
@@ -96,9 +133,25 @@ def submit_order(
             customer = customers.get(cmd.customer_id)
             store_id = resolve_store(actor, customer.store_id, cmd.store_id)
             priced, products = check_and_price(session, actor, customer, cmd.lines, cmd.note)
-            order_total = total(line.amount_fen for line in priced)
+            goods_total = total(line.amount_fen for line in priced)
+            used: list[CouponUse] = []
+            if codes:
+                redeeming = True
+                lines = [
+                    CouponLine(
+                        line.product_id, products[line.product_id].category_id or "", line.quantity, line.amount_fen
+                    )
+                    for line in priced
+                ]
+                used = _redeem_all(
+                    coupons or CouponsNotConfigured(), actor.tenant_id, order_id, customer.id, store_id, codes, lines
+                )
+            # Two coupons on the same goods never take off more than the goods cost.
+            discount = min(goods_total, sum(u.discount_fen for u in used))
+            order_total = goods_total - discount
             warnings = check_new_order(session, actor.tenant_id, customer.id, order_total, now)
             row = OrderRow(
+                id=order_id,
                 tenant_id=actor.tenant_id,
                 # Drawn once the order is checked, priced and within credit: refusals cost none.
                 number=allocate_number(session, actor.tenant_id, ORDER_PREFIX, now),
@@ -112,6 +165,17 @@ def submit_order(
                 total_fen=order_total,
                 debt_fen=0,
                 credit_warnings=",".join(warnings),
+                discount_fen=discount,
+                coupons=[
+                    {
+                        "code": u.code,
+                        "coupon_id": u.coupon_id,
+                        "discount_fen": u.discount_fen,
+                        "pickup_product_ids": list(u.pickup_product_ids),
+                    }
+                    for u in used
+                ]
+                or None,
                 note=cmd.note.strip(),
                 reject_reason="",
                 idempotency_key=key,
@@ -150,12 +214,57 @@ def submit_order(
             return view
     except IntegrityError as exc:
         text = str(exc.orig)
-        if key and (UQ_ORDER_IDEMPOTENCY in text or "orders.tenant_id, orders.idempotency_key" in text):
+        # With coupons a racing repeat of the key also carries the same order id (primary key).
+        if key and (
+            UQ_ORDER_IDEMPOTENCY in text
+            or "orders.tenant_id, orders.idempotency_key" in text
+            or (codes and ("orders_pkey" in text or "orders.id" in text))
+        ):
             with uow:
                 first = _by_key(uow.session, actor, key)
             if first is not None:
                 return first
+        if redeeming:
+            _give_back(uow, coupons, actor.tenant_id, order_id)
         raise
+    except BaseException:
+        if redeeming:
+            _give_back(uow, coupons, actor.tenant_id, order_id)
+        raise
+
+
+def _redeem_all(
+    coupons: CouponRedeemer,
+    tenant_id: str,
+    order_id: str,
+    customer_id: str,
+    store_id: str,
+    codes: Sequence[str],
+    lines: Sequence[CouponLine],
+) -> list[CouponUse]:
+    used = []
+    for i, code in enumerate(codes):
+        try:
+            used.append(coupons.redeem(tenant_id, order_id, customer_id, store_id, code, lines))
+        except DomainError as exc:
+            raise refusal_naming(i, code, exc) from None
+    return used
+
+
+def _give_back(uow: UnitOfWork, coupons: CouponRedeemer | None, tenant_id: str, order_id: str) -> None:
+    """The order was not placed: its coupons go back. Never masks the error being raised; if the
+    coupons service cannot be reached now, the coupons stay used on an order that does not
+    exist, logged for the operator (a retry of the submit with its key finds them again)."""
+    try:
+        with uow:
+            placed = uow.session.scalar(
+                select(OrderRow.id).where(OrderRow.tenant_id == tenant_id, OrderRow.id == order_id)
+            )
+        if placed is None:
+            (coupons or CouponsNotConfigured()).release(tenant_id, order_id)
+    except Exception:
+        COUPON_RELEASE_FAILURES.inc()
+        log.exception("coupons of order %s (tenant %s) could not be given back", order_id, tenant_id)
 
 
 def get_order(uow: UnitOfWork, actor: Actor, order_id: str) -> OrderView:

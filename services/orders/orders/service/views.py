@@ -87,6 +87,14 @@ class OrderCreditView:
 
 
 @dataclass(frozen=True)
+class OrderCouponView:
+    code: str
+    coupon_id: str
+    discount_fen: int
+    pickup_product_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class OrderView:
     id: str
     number: str
@@ -108,6 +116,13 @@ class OrderView:
     credits: tuple[OrderCreditView, ...] = ()
     # Credit warnings it was taken with (B2): over_limit, overdue.
     credit_warnings: tuple[str, ...] = ()
+    # Coupons (E4): total_fen = goods_fen - discount_fen.
+    discount_fen: int = 0
+    coupons: tuple[OrderCouponView, ...] = ()
+
+    @property
+    def goods_fen(self) -> int:
+        return self.total_fen + self.discount_fen
 
 
 @dataclass(frozen=True)
@@ -192,6 +207,11 @@ def order_view(row: OrderRow, lines: list[OrderLineRow]) -> OrderView:
         approved_at=row.approved_at,
         shipped_at=row.shipped_at,
         credit_warnings=tuple(w for w in (row.credit_warnings or "").split(",") if w),
+        discount_fen=row.discount_fen or 0,
+        coupons=tuple(
+            OrderCouponView(c["code"], c["coupon_id"], int(c["discount_fen"]), tuple(c.get("pickup_product_ids", ())))
+            for c in row.coupons or ()
+        ),
     )
 
 

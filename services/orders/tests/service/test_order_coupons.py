@@ -1,0 +1,235 @@
+"""E4: an order uses coupons, redeemed in the real coupons service (its own database, Redis key
+prefix and gRPC server beside the orders server), exactly once, all rules checked, and given back
+when the order is not placed."""
+
+import threading
+import uuid
+
+import pytest
+import redis as redis_lib
+from orders_testkit import ISSUER, PUBLIC, call, line, product, staff
+
+from coupons import migrate as coupons_migrate
+from coupons import server as coupons_server
+from coupons.service.coupons_customers import CustomerInfo, customer_not_found
+from crm.common.v1 import common_pb2
+from crm.coupons.v1 import coupons_pb2, coupons_pb2_grpc
+from crm.orders.v1 import orders_pb2 as pb
+from crm.orders.v1 import orders_pb2_grpc
+from crmkit import testing
+from crmkit.auth import TokenVerifier, require_actor
+from crmkit.errors import Conflict, InvalidInput
+from crmkit.grpc_client import ServiceClient
+from crmkit.grpc_server import build_server
+from crmkit.settings import Settings
+from orders import server as orders_server
+from orders.grpc_api import FULL_NAME
+from orders.service.coupons import GrpcCoupons
+
+
+class KnownCustomers:
+    """The customers service as the coupons service sees it here: whoever the test added."""
+
+    def __init__(self):
+        self.known: set[tuple[str, str]] = set()
+
+    def get(self, customer_id: str):
+        if (require_actor().tenant_id, customer_id) not in self.known:
+            raise customer_not_found(customer_id)
+        return CustomerInfo(customer_id, "", "")
+
+
+@pytest.fixture(scope="module")
+def coupon_holders():
+    return KnownCustomers()
+
+
+@pytest.fixture(scope="module")
+def coupons_client(coupon_holders):
+    url = testing.create_database("orders_coupons_test")
+    prefix = f"orders-coupons-test-{uuid.uuid4().hex[:8]}:"
+    coupons_migrate.upgrade(coupons_migrate.MIGRATIONS, url)
+    settings = Settings(
+        service="coupons", database_url=url, redis_url=testing.REDIS_URL, redis_prefix=prefix, jwt_public_key=PUBLIC
+    )
+    rt = coupons_server.build(settings, customers=coupon_holders)
+    grpc_server, port, _ = build_server(
+        "coupons", rt.registrations, verifier=TokenVerifier(PUBLIC), port=0, host="127.0.0.1", max_workers=32
+    )
+    grpc_server.start()
+    client = ServiceClient(f"127.0.0.1:{port}", coupons_pb2_grpc.CouponsServiceStub, "crm.coupons.v1.CouponsService")
+    yield client
+    client.close()
+    grpc_server.stop(0)
+    rt.close()
+    testing.delete_redis_prefix(redis_lib.Redis.from_url(testing.REDIS_URL), prefix)
+    testing.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def orders_client(database_url, customers, coupons_client):
+    settings = Settings(
+        service="orders", database_url=database_url, jwt_public_key=PUBLIC, peers={"customers": customers.address}
+    )
+    adapter = GrpcCoupons(coupons_client.address, ISSUER.service_token("orders"))
+    rt = orders_server.build(settings, coupons=adapter)
+    grpc_server, port, _ = build_server(
+        "orders", rt.registrations, verifier=TokenVerifier(PUBLIC), port=0, host="127.0.0.1", max_workers=32
+    )
+    grpc_server.start()
+    client = ServiceClient(f"127.0.0.1:{port}", orders_pb2_grpc.OrdersServiceStub, FULL_NAME)
+    yield client
+    client.close()
+    grpc_server.stop(0)
+    rt.close()
+    adapter.close()
+
+
+@pytest.fixture
+def shop(tenant, customers, coupon_holders, orders_client, coupons_client):
+    owner = staff(tenant, "owner")
+    sales = staff(tenant, "salesperson")
+    cola = product(orders_client, owner, "Cola", wholesale=3000)  # 30 yuan
+    alice = customers.add(tenant, sales.subject_id, name="Alice")
+    bob = customers.add(tenant, sales.subject_id, name="Bob")
+    coupon_holders.known |= {(tenant, alice), (tenant, bob)}
+
+    def coupon(holder=alice, **template) -> str:
+        fields = {
+            "name": "满100减20",
+            "kind": "cash",
+            "value": common_pb2.Money(fen=2000),
+            "valid_days": 30,
+            "min_spend": common_pb2.Money(fen=10000),
+            "per_person_limit": 5,
+            **template,
+        }
+        t = call(
+            coupons_client,
+            owner,
+            "CreateTemplate",
+            coupons_pb2.CreateTemplateRequest(template=coupons_pb2.TemplateInput(**fields)),
+        )
+        sent = call(
+            coupons_client,
+            owner,
+            "SendCoupons",
+            coupons_pb2.SendCouponsRequest(template_id=t.id, customer_ids=[holder]),
+        )
+        return sent.coupons[0].code
+
+    def order(quantity, codes, customer=alice, key=""):
+        request = pb.SubmitOrderRequest(
+            customer_id=customer, lines=[line(cola.id, quantity)], coupon_codes=codes, idempotency_key=key
+        )
+        return call(orders_client, sales, "SubmitOrder", request)
+
+    def coupon_status(code):
+        return call(coupons_client, owner, "GetCoupon", coupons_pb2.GetCouponRequest(code=code))
+
+    def orders_of(customer):
+        listed = call(orders_client, owner, "ListOrders", pb.ListOrdersRequest(customer_id=customer))
+        return list(listed.orders)
+
+    class Shop:
+        pass
+
+    s = Shop()
+    s.__dict__.update(
+        coupon=coupon, order=order, coupon_status=coupon_status, orders_of=orders_of, alice=alice, bob=bob
+    )
+    return s
+
+
+def test_e4_an_order_uses_a_coupon_and_owes_the_rest(shop):
+    code = shop.coupon()
+    placed = shop.order(5, [code])  # 150 yuan of goods, 20 off
+    assert (placed.goods_total.fen, placed.discount.fen, placed.total.fen) == (15000, 2000, 13000)
+    assert [(c.code, c.discount.fen) for c in placed.coupons] == [(code, 2000)]
+    used = shop.coupon_status(code)
+    assert used.status == "redeemed" and used.order_id == placed.id
+
+
+def test_e4_below_minimum_spend_refuses_the_order_with_the_reason_and_writes_nothing(shop):
+    code = shop.coupon()
+    with pytest.raises(Conflict) as refused:
+        shop.order(3, [code])  # 90 yuan: 10 short of 100
+    assert refused.value.code == "COUPON_BELOW_MIN_SPEND"
+    assert refused.value.params["missing_yuan"] == "10.00"
+    assert refused.value.params["coupon_code"] == code and refused.value.params["field"] == "coupon_codes.0"
+    assert shop.orders_of(shop.alice) == []
+    assert shop.coupon_status(code).status == "active"
+
+
+def test_e4_the_same_code_on_a_second_order_is_refused(shop):
+    code = shop.coupon()
+    shop.order(5, [code])
+    with pytest.raises(Conflict) as refused:
+        shop.order(5, [code])
+    assert refused.value.code == "COUPON_ALREADY_REDEEMED"
+    assert len(shop.orders_of(shop.alice)) == 1
+
+
+def test_e4_a_refused_second_coupon_gives_the_first_back(shop):
+    good = shop.coupon()
+    picky = shop.coupon(min_spend=common_pb2.Money(fen=50000))
+    with pytest.raises(Conflict) as refused:
+        shop.order(5, [good, picky])
+    assert refused.value.params["field"] == "coupon_codes.1"
+    assert shop.coupon_status(good).status == "active"
+    assert shop.coupon_status(picky).status == "active"
+    assert shop.orders_of(shop.alice) == []
+
+
+def test_e4_an_unknown_or_malformed_code_names_the_field(shop):
+    with pytest.raises(InvalidInput) as bad:
+        shop.order(5, ["12345678901"])
+    assert set(bad.value.fields) == {"coupon_codes.0"}
+    with pytest.raises(InvalidInput) as blank:
+        shop.order(5, ["  "])
+    assert blank.value.fields == {"coupon_codes.0": "validation.required"}
+
+
+def test_e4_another_customers_coupon_is_refused(shop):
+    code = shop.coupon(holder=shop.bob)
+    with pytest.raises(Conflict) as refused:
+        shop.order(5, [code], customer=shop.alice)
+    assert refused.value.code == "COUPON_NOT_HOLDERS"
+    assert shop.coupon_status(code).status == "active"
+
+
+def test_e4_a_retried_submit_with_its_key_is_one_order_and_one_redemption(shop):
+    code = shop.coupon()
+    first = shop.order(5, [code], key="k-retry")
+    again = shop.order(5, [code], key="k-retry")
+    assert again.id == first.id and again.discount.fen == 2000
+    assert len(shop.orders_of(shop.alice)) == 1
+    assert shop.coupon_status(code).order_id == first.id
+
+
+def test_e4_two_coupons_never_take_off_more_than_the_goods(shop):
+    big = shop.coupon(value=common_pb2.Money(fen=10000), min_spend=common_pb2.Money(fen=0))
+    bigger = shop.coupon(value=common_pb2.Money(fen=10000), min_spend=common_pb2.Money(fen=0))
+    placed = shop.order(5, [big, bigger])  # 150 yuan of goods, 200 yuan of coupons
+    assert (placed.discount.fen, placed.total.fen) == (15000, 0)
+
+
+def test_e4_one_code_on_ten_racing_orders_is_used_by_exactly_one(shop):
+    code = shop.coupon()
+    outcomes: list[str] = []
+
+    def place(i):
+        try:
+            shop.order(5, [code], key=f"race-{i}")
+            outcomes.append("placed")
+        except Conflict as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=place, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("placed") == 1
+    assert set(outcomes) - {"placed"} == {"COUPON_ALREADY_REDEEMED"}
+    assert len(shop.orders_of(shop.alice)) == 1

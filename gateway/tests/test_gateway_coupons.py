@@ -13,6 +13,7 @@ COUPONS_PATHS = {
     ("post", "/api/v1/coupon-templates/{template_id}/send"),
     ("get", "/api/v1/coupon-templates/{template_id}/stats"),
     ("post", "/api/v1/coupon-templates/{template_id}/send-to-segment"),
+    ("get", "/api/v1/coupon-sends/{send_id}/stats"),
     ("get", "/api/v1/coupons"),
     ("get", "/api/v1/coupons/lookup"),
     ("post", "/api/v1/coupons/redeem"),

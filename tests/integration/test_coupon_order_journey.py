@@ -3,7 +3,7 @@ segment, then a salesperson's order uses a holder's coupon. The orders service r
 coupons service while placing the order: below the minimum spend the order is refused with the
 reason (in Chinese, naming the code) and nothing is written; with enough goods the order owes the
 rest; the same code typed on a second order is refused; another customer's coupon is refused; the
-statistics count the redemption."""
+statistics of the template and of the campaign (the send) count the redemption."""
 
 from __future__ import annotations
 
@@ -100,3 +100,12 @@ def test_e2_e4_e6_an_order_uses_a_coupon_sent_to_a_segment(platform, world):
     stats = ok(owner.get(f"/api/v1/coupon-templates/{tpl['id']}/stats"))
     assert (stats["issued"], stats["redeemed"], stats["redemption_rate_bp"]) == (2, 1, 5000)
     assert other.get(f"/api/v1/coupon-templates/{tpl['id']}/stats").status_code == 404
+    # Per campaign: this send issued two coupons, one of them used.
+    campaign = ok(owner.get(f"/api/v1/coupon-sends/{sent['send_id']}/stats"))
+    assert (campaign["send_key"], campaign["issued"], campaign["redeemed"], campaign["skipped"]) == (
+        "order-journey",
+        2,
+        1,
+        {},
+    )
+    assert other.get(f"/api/v1/coupon-sends/{sent['send_id']}/stats").status_code == 404

@@ -137,6 +137,13 @@ class StatsOut(Schema):
     days = List(Nested(DayStatsOut), required=True)
 
 
+class SendStatsOut(StatsOut):
+    send_id = String(required=True)
+    send_key = String(required=True)
+    segment_id = String(required=True)
+    skipped = Dict(keys=String(), values=Integer(), metadata={"description": "Members skipped, by reason"})
+
+
 class BatchIn(Schema):
     template_id = String(required=True, validate=Length(min=1, max=36))
     quantity = Integer(strict=True, required=True, validate=Range(min=1, max=100_000))

@@ -30,6 +30,7 @@ from gateway.api.coupon_schemas import (
     SegmentSendOut,
     SellIn,
     SendIn,
+    SendStatsOut,
     StatsOut,
     StatsQuery,
     TemplateIn,
@@ -228,7 +229,33 @@ def template_stats(template_id, query):
         date_from=query["date_from"].isoformat() if query["date_from"] else "",
         date_to=query["date_to"].isoformat() if query["date_to"] else "",
     )
-    s = _coupons("GetTemplateStats", request)
+    return _stats_dict(_coupons("GetTemplateStats", request))
+
+
+@bp.get("/coupon-sends/<string:send_id>/stats")
+@bp.doc(operation_id="getCouponSendStats", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(StatsQuery, location="query", arg_name="query")
+@bp.output(SendStatsOut)
+def send_stats(send_id, query):
+    """One campaign (a send to a segment): the coupons it issued, how many were redeemed, the
+    rate, per day, and the members it skipped by reason (a salesperson: own pushes only)"""
+    request = pb.GetSendStatsRequest(
+        send_id=send_id,
+        date_from=query["date_from"].isoformat() if query["date_from"] else "",
+        date_to=query["date_to"].isoformat() if query["date_to"] else "",
+    )
+    r = _coupons("GetSendStats", request)
+    return {
+        **_stats_dict(r.stats),
+        "send_id": r.send_id,
+        "send_key": r.send_key,
+        "segment_id": r.segment_id,
+        "skipped": dict(r.skipped),
+    }
+
+
+def _stats_dict(s) -> dict:
     return {
         "template_id": s.template_id,
         "issued": s.issued,

@@ -305,17 +305,29 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
         s = coupons_stats.template_stats(
             self.db.uow(), require_actor(), request.template_id, request.date_from, request.date_to, now=self.clock()
         )
-        return pb.TemplateStats(
-            template_id=s.template_id,
-            issued=s.issued,
-            claimed=s.claimed,
-            redeemed=s.redeemed,
-            redemption_rate_bp=s.redemption_rate_bp,
-            days=[
-                pb.DayStats(date=d.date.isoformat(), issued=d.issued, claimed=d.claimed, redeemed=d.redeemed)
-                for d in s.days
-            ],
+        return _stats(s)
+
+    def GetSendStats(self, request, context):
+        send, s, skipped = coupons_stats.send_stats(
+            self.db.uow(), require_actor(), request.send_id, request.date_from, request.date_to, now=self.clock()
         )
+        return pb.SendStats(
+            send_id=send.id, send_key=send.send_key, segment_id=send.segment_id, stats=_stats(s), skipped=skipped
+        )
+
+
+def _stats(s: coupons_stats.TemplateStats) -> pb.TemplateStats:
+    return pb.TemplateStats(
+        template_id=s.template_id,
+        issued=s.issued,
+        claimed=s.claimed,
+        redeemed=s.redeemed,
+        redemption_rate_bp=s.redemption_rate_bp,
+        days=[
+            pb.DayStats(date=d.date.isoformat(), issued=d.issued, claimed=d.claimed, redeemed=d.redeemed)
+            for d in s.days
+        ],
+    )
 
 
 def registration(

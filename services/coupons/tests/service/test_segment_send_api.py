@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from coupons_testkit import Caller, template
+from coupons_testkit import Caller, line, template
 from sqlalchemy import select
 
 from coupons.models import Outbox
@@ -143,3 +143,42 @@ def test_e2_segment_send_refusals(caller, client, issuer, segments, db, tenant):
         send(client, owner, made.id, "seg-other", "r-3")
     assert err.value.code == "COUPON_SEND_KEY_REUSED"
     assert coupons_of(db, made.id) == []
+
+
+def test_e6_campaign_statistics_count_what_one_send_issued_and_what_was_redeemed(
+    caller, client, issuer, segments, db, tenant
+):
+    made = caller.owner(
+        "CreateTemplate", pb.CreateTemplateRequest(template=template(total_quantity=5, per_person_limit=1))
+    )
+    segments.save(tenant, "seg-stats", members(3, owner="s-alice"))
+    segments.save(tenant, "seg-more", members(7, owner="s-alice"))
+    owner = staff(issuer, tenant, "owner")
+    first = send(client, owner, made.id, "seg-stats", "spring")
+    second = send(client, owner, made.id, "seg-more", "summer")  # m-0..2 at the limit; 2 left in stock
+    assert (second.issued, dict(second.skipped)) == (2, {"per_person_limit": 3, "sold_out": 2})
+    code = next(
+        c.code
+        for c in caller.owner("ListCoupons", pb.ListCouponsRequest(template_id=made.id)).coupons
+        if c.customer_id == "m-0"
+    )
+    caller.service("RedeemCoupon", pb.RedeemCouponRequest(code=code, order_id="o-1", lines=[line(amount=20000)]))
+
+    def stats(token, send_id):
+        return client.call("GetSendStats", pb.GetSendStatsRequest(send_id=send_id), token=token, timeout=30)
+
+    spring = stats(owner, first.send_id)
+    assert (spring.send_key, spring.segment_id, spring.stats.template_id) == ("spring", "seg-stats", made.id)
+    assert (spring.stats.issued, spring.stats.redeemed, spring.stats.redemption_rate_bp) == (3, 1, 3333)
+    assert sum(d.issued for d in spring.stats.days) == 3 and dict(spring.skipped) == {}
+    summer = stats(owner, second.send_id)
+    assert (summer.stats.issued, summer.stats.redeemed) == (2, 0)
+    assert dict(summer.skipped) == {"per_person_limit": 3, "sold_out": 2}
+    # A salesperson sees their own pushes only; another tenant sees nothing.
+    alice = staff(issuer, tenant, "salesperson", subject_id="s-alice")
+    with pytest.raises(NotFound):
+        stats(alice, first.send_id)
+    pushed = send(client, alice, made.id, "seg-stats", "alice-push")
+    assert stats(alice, pushed.send_id).stats.issued == 0
+    with pytest.raises(NotFound):
+        stats(staff(issuer, "t-other", "owner"), first.send_id)

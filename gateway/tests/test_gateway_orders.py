@@ -38,6 +38,7 @@ ORDERS_PATHS = {
     ("post", "/api/v1/orders/{order_id}/reject"),
     ("post", "/api/v1/orders/{order_id}/pick"),
     ("post", "/api/v1/orders/{order_id}/ship"),
+    ("post", "/api/v1/orders/verify"),
     ("post", "/api/v1/returns"),
     ("get", "/api/v1/returns"),
     ("get", "/api/v1/returns/{return_id}"),

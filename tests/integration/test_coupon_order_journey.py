@@ -3,7 +3,8 @@ segment, then a salesperson's order uses a holder's coupon. The orders service r
 coupons service while placing the order: below the minimum spend the order is refused with the
 reason (in Chinese, naming the code) and nothing is written; with enough goods the order owes the
 rest; the same code typed on a second order is refused; another customer's coupon is refused; the
-statistics of the template and of the campaign (the send) count the redemption."""
+statistics of the template and of the campaign (the send) count the redemption. The order is
+then collected at the store with its one-time verification code (B7), once."""
 
 from __future__ import annotations
 
@@ -95,6 +96,21 @@ def test_e2_e4_e6_an_order_uses_a_coupon_sent_to_a_segment(platform, world):
     # A malformed code names the field.
     bad = order(shop, 5, ["12"])
     assert bad.status_code == 400 and "coupon_codes.0" in bad.json()["error"]["fields"], bad.text
+
+    # B7: the customer collects the approved order at the store with its one-time code: the
+    # scanned QR hands the goods over (stock out) once; the code shown again is refused.
+    stocked = owner.put(f"/api/v1/products/{cola['id']}/stock/{store_id}", json={"quantity": 20, "reason": "期初"})
+    assert stocked.status_code == 200, stocked.text
+    ok(owner.post(f"/api/v1/orders/{placed['id']}/approve"))
+    handed = ok(owner.post("/api/v1/orders/verify", json={"code": placed["verification_qr"]}))
+    assert handed["status"] == "shipped" and handed["verified_at"]
+    shown_again = owner.post("/api/v1/orders/verify", json={"code": placed["verification_code"]})
+    assert shown_again.status_code == 409, shown_again.text
+    assert shown_again.json()["error"]["code"] == "ORDER_ALREADY_VERIFIED"
+    assert "已核销" in shown_again.json()["error"]["message"]
+    product = ok(owner.get(f"/api/v1/products/{cola['id']}"))
+    assert next(s["quantity"] for s in product["stock"] if s["store_id"] == store_id) == 15
+    assert other.post("/api/v1/orders/verify", json={"code": placed["verification_code"]}).status_code == 404
 
     # E6: the statistics count what was issued and redeemed; another tenant sees nothing.
     stats = ok(owner.get(f"/api/v1/coupon-templates/{tpl['id']}/stats"))

@@ -181,6 +181,14 @@ class OrderIn(DocumentIn):
     )
 
 
+class VerifyIn(Schema):
+    code = String(
+        required=True,
+        validate=Length(min=1, max=64),
+        metadata={"description": "The order's verification code, typed or the scanned QR payload"},
+    )
+
+
 class ReasonIn(Schema):
     reason = text(200, required=True)
 
@@ -246,6 +254,9 @@ class OrderOut(Schema):
     goods_total_fen = Integer(metadata={"description": "The lines' sum"})
     discount_fen = Integer(metadata={"description": "What the coupons took off"})
     coupons = List(Nested(OrderCouponOut))
+    verification_code = String(metadata={"description": "B7: the one-time code the customer shows to collect it"})
+    verification_qr = String(metadata={"description": "What the collection QR code carries"})
+    verified_at = DateTime(allow_none=True)
     debt_fen = Integer(metadata={"description": "Still owed: total less collections and returns"})
     note = String()
     reject_reason = String(allow_none=True)
@@ -306,6 +317,9 @@ def order_dict(order) -> dict:
             }
             for c in order.coupons
         ],
+        "verification_code": order.verification_code,
+        "verification_qr": order.verification_qr,
+        "verified_at": timestamp(order, "verified_at"),
         "debt_fen": order.debt.fen,
         "note": order.note,
         "reject_reason": order.reject_reason or None,

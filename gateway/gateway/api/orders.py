@@ -19,6 +19,7 @@ from gateway.api.order_schemas import (
     QuoteIn,
     QuotesOut,
     ReasonIn,
+    VerifyIn,
     call_orders,
     lines_pb,
     order_dict,
@@ -78,6 +79,17 @@ def submit_order(headers, body):
         coupon_codes=body["coupon_codes"],
     )
     return order_dict(call_orders("SubmitOrder", request))
+
+
+@bp.post("/orders/verify")
+@bp.doc(operation_id="verifyOrder", security=SECURED, responses=[400, *STEP_ERRORS])
+@staff_only
+@bp.input(VerifyIn, arg_name="body")
+@bp.output(OrderOut)
+def verify_order(body):
+    """Verify the code a customer shows to collect an order (B7): typed or the scanned QR
+    payload; hands the goods over (stock out), once (owner, store manager, warehouse)"""
+    return order_dict(call_orders("VerifyOrder", pb.VerifyOrderRequest(code=body["code"])))
 
 
 def _step(method: str, order_id: str) -> dict:

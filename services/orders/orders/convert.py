@@ -10,6 +10,7 @@ from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
 from orders.domain import pricing, refunds, states
 from orders.domain.catalogue import GOODS, ProductInput
+from orders.domain.documents import ORDER_QR
 from orders.domain.lines import LineRequest
 from orders.service.pricing import Quote
 from orders.service.views import (
@@ -186,6 +187,9 @@ def order_to_proto(o: OrderView) -> pb.Order:
             )
             for c in o.coupons
         ],
+        verification_code=o.verification_code,
+        verification_qr=ORDER_QR.payload(o.verification_code) if o.verification_code else "",
+        verified_at=timestamp(o.verified_at),
     )
 
 

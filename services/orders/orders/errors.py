@@ -28,6 +28,7 @@ class Codes:
     RETURN_STATE_INVALID = "RETURN_STATE_INVALID"
     INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
     CREDIT_BLOCKED = "CREDIT_BLOCKED"  # over the credit limit or owing overdue debt, tenant blocks
+    ORDER_ALREADY_VERIFIED = "ORDER_ALREADY_VERIFIED"  # B7: its code was verified before
     # Unavailable
     COUPONS_UNAVAILABLE = "COUPONS_UNAVAILABLE"  # an order with coupons while the coupons service is not configured
 
@@ -45,3 +46,4 @@ class MessageKeys:
     STATE_INVALID = "error.state_invalid"
     INSUFFICIENT_STOCK = "error.insufficient_stock"
     CREDIT_BLOCKED = "error.credit_blocked"
+    ORDER_ALREADY_VERIFIED = "error.order_already_verified"

@@ -148,6 +148,10 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
         )
         return convert.order_to_proto(view)
 
+    def VerifyOrder(self, request, context):
+        view = fulfilment.verify_order(self.db.uow(), require_actor(), request.code, now=self.clock())
+        return convert.order_to_proto(view)
+
     def ApproveOrder(self, request, context):
         return self._order_step(fulfilment.approve_order, request.id)
 

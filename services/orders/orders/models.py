@@ -110,6 +110,7 @@ class OrderRow(TenantScoped, Base):
         # A customer's orders (last order, debts oldest first) and the back office's list.
         Index("ix_orders_tenant_customer_submitted", "tenant_id", "customer_id", "submitted_at"),
         Index("ix_orders_tenant_submitted", "tenant_id", "submitted_at"),
+        UniqueConstraint("tenant_id", "verification_code", name="uq_orders_tenant_verification_code"),
     )
 
     number: Mapped[str] = mapped_column(String(20))
@@ -131,6 +132,11 @@ class OrderRow(TenantScoped, Base):
     # redeemed coupon as {code, coupon_id, discount_fen, pickup_product_ids} (None: none used).
     discount_fen: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     coupons: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    # B7: the one-time code the customer shows when collecting the goods (crmkit.onetime_codes);
+    # verified_at is set once, when a store verifies it and hands the goods over.
+    verification_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    verified_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), nullable=True)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crmkit.auth import Actor
 from crmkit.errors import InvalidInput, PermissionDenied
+from crmkit.onetime_codes import QrFormat
 from orders.errors import Codes, MessageKeys
 
 IDEMPOTENCY_KEY_MAX = 64
@@ -39,3 +40,7 @@ def idempotency_key(key: str) -> str | None:
             Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"idempotency_key": "validation.too_long"}
         )
     return key or None
+
+
+# B7: what an order's verification QR code carries (crmkit's one-time codes, like coupons').
+ORDER_QR = QrFormat("CRMORD:")

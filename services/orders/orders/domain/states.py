@@ -46,6 +46,9 @@ ORDER_TRANSITIONS = {
     "reject": Transition((SUBMITTED,), REJECTED, MANAGERS),
     "pick": Transition((APPROVED,), PICKED, HANDLERS),
     "ship": Transition((PICKED,), SHIPPED, HANDLERS),
+    # B7: the customer collects at the store with the order's code: handed over (stock out) from
+    # approved or picked, once.
+    "verify": Transition((APPROVED, PICKED), SHIPPED, HANDLERS),
 }
 
 RETURN_TRANSITIONS = {

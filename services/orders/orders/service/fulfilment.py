@@ -10,12 +10,15 @@ from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
+from crmkit.errors import Conflict, InvalidInput, NotFound
+from crmkit.onetime_codes import is_well_formed
 from orders.domain.catalogue import check_reject_reason
+from orders.domain.documents import ORDER_QR
 from orders.domain.lines import quantities_by_product
-from orders.domain.states import next_order_status
+from orders.domain.states import HANDLERS, next_order_status
 from orders.domain.stock import SHIPMENT, take_out
 from orders.domain.visibility import may_see
-from orders.errors import Codes
+from orders.errors import Codes, MessageKeys
 from orders.models import OrderRow
 from orders.service.ordering import lines_of, order_event, order_not_found
 from orders.service.performance_facts import record_order_approval
@@ -46,10 +49,14 @@ def _move(
     action: str,
     event: str,
     apply: Callable[[Session, OrderRow, list], dict | None],
+    *,
+    check_first: Callable[[OrderRow], None] | None = None,
 ) -> OrderView:
     with uow:
         session = uow.session
         row = _locked_order(session, actor, order_id)
+        if check_first is not None:
+            check_first(row)
         row.status = next_order_status(action, row.status, actor)
         lines = lines_of(session, actor.tenant_id, [row.id])[row.id]
         extra = apply(session, row, lines) or {}
@@ -89,27 +96,61 @@ def pick_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime) -
     return _move(uow, actor, order_id, "pick", ORDER_PICKED, apply)
 
 
-def ship_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime) -> OrderView:
+def _stock_out(session: Session, actor: Actor, row: OrderRow, lines: list, now: datetime) -> None:
     """Stock out of the order's store, all lines or none: one short product refuses the whole
     shipment (Conflict INSUFFICIENT_STOCK naming it) unless the tenant allows negative stock."""
+    wanted = quantities_by_product([(line.product_id, line.quantity) for line in lines])
+    allow_negative = load_settings(session, actor.tenant_id).allow_negative_stock
+    levels = lock_levels(session, actor.tenant_id, row.store_id, list(wanted), now)
+    after = {
+        pid: take_out(pid, levels[pid].quantity, quantity, allow_negative=allow_negative)
+        for pid, quantity in sorted(wanted.items())
+    }
+    move_all(session, after, levels, reason=SHIPMENT, actor_id=actor.subject_id, document_id=row.id, now=now)
+    row.shipped_at = now
 
+
+def ship_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime) -> OrderView:
     def apply(session, row, lines):
-        wanted = quantities_by_product([(line.product_id, line.quantity) for line in lines])
-        allow_negative = load_settings(session, actor.tenant_id).allow_negative_stock
-        levels = lock_levels(session, actor.tenant_id, row.store_id, list(wanted), now)
-        after = {
-            pid: take_out(pid, levels[pid].quantity, quantity, allow_negative=allow_negative)
-            for pid, quantity in sorted(wanted.items())
-        }
-        move_all(
-            session,
-            after,
-            levels,
-            reason=SHIPMENT,
-            actor_id=actor.subject_id,
-            document_id=row.id,
-            now=now,
-        )
-        row.shipped_at = now
+        _stock_out(session, actor, row, lines, now)
 
     return _move(uow, actor, order_id, "ship", ORDER_SHIPPED, apply)
+
+
+def verify_order(uow: UnitOfWork, actor: Actor, typed_or_scanned: str, *, now: datetime) -> OrderView:
+    """B7: the store verifies the code the customer shows and hands the goods over (stock out),
+    exactly once: the order row is locked and a verified order refuses a second verification.
+    An unknown code, another tenant's, or an order the caller may not see are all "not found"."""
+    code = ORDER_QR.normalize(typed_or_scanned)
+    if not code:
+        raise InvalidInput(Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"code": "validation.required"})
+    if not is_well_formed(code):
+        raise InvalidInput(
+            Codes.ORDER_INPUT_INVALID,
+            MessageKeys.INVALID_INPUT,
+            fields={"code": "validation.verification_code_invalid"},
+        )
+    with uow:
+        order_id = uow.session.scalar(
+            select(OrderRow.id).where(OrderRow.tenant_id == actor.tenant_id, OrderRow.verification_code == code)
+        )
+    if order_id is None:
+        raise NotFound(Codes.ORDER_NOT_FOUND, MessageKeys.ORDER_NOT_FOUND, params={"code": code})
+
+    def not_verified(row):
+        # Before the state check (a verified order is "already verified", not "in the wrong
+        # state"), but only to those who may verify: others learn nothing of where it stands.
+        if row.verified_at is not None and actor.has_role(*HANDLERS):
+            raise Conflict(
+                Codes.ORDER_ALREADY_VERIFIED,
+                MessageKeys.ORDER_ALREADY_VERIFIED,
+                params={"verified_at": row.verified_at.isoformat()},
+            )
+
+    def apply(session, row, lines):
+        _stock_out(session, actor, row, lines, now)
+        row.verified_at = now
+        row.verified_by = actor.staff_id
+        return {"verified": True}
+
+    return _move(uow, actor, order_id, "verify", ORDER_SHIPPED, apply, check_first=not_verified)

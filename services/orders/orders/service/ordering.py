@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork, new_id, row_values
 from crmkit.errors import DomainError, InvalidInput, NotFound
+from crmkit.onetime_codes import new_code
 from crmkit.paging import Page
 from orders.domain.documents import idempotency_key, resolve_store, salesperson_for_order
 from orders.domain.lines import LineRequest
@@ -166,6 +167,7 @@ def submit_order(
                 debt_fen=0,
                 credit_warnings=",".join(warnings),
                 discount_fen=discount,
+                verification_code=new_code(),
                 coupons=[
                     {
                         "code": u.code,

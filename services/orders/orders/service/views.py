@@ -119,6 +119,9 @@ class OrderView:
     # Coupons (E4): total_fen = goods_fen - discount_fen.
     discount_fen: int = 0
     coupons: tuple[OrderCouponView, ...] = ()
+    # B7.
+    verification_code: str = ""
+    verified_at: datetime | None = None
 
     @property
     def goods_fen(self) -> int:
@@ -212,6 +215,8 @@ def order_view(row: OrderRow, lines: list[OrderLineRow]) -> OrderView:
             OrderCouponView(c["code"], c["coupon_id"], int(c["discount_fen"]), tuple(c.get("pickup_product_ids", ())))
             for c in row.coupons or ()
         ),
+        verification_code=row.verification_code or "",
+        verified_at=row.verified_at,
     )
 
 

@@ -42,6 +42,7 @@ EXPECTED = (
         ("put", "/api/v1/customer-fields/{key}"),
         ("post", "/api/v1/customers"),
         ("get", "/api/v1/customers"),
+        ("post", "/api/v1/customers/levels"),
         ("get", "/api/v1/customers/{customer_id}"),
         ("get", "/api/v1/notifications"),
         ("post", "/api/v1/notifications/read"),

@@ -142,3 +142,14 @@ def customer_dict(customer) -> dict:
         "locked": customer.locked,
         "owned_since": timestamp(customer, "owned_since"),
     }
+
+
+class CustomerLevelsIn(Schema):
+    customer_ids = List(String(validate=Length(min=1, max=36)), required=True, validate=Length(min=1, max=500))
+    level = String(
+        required=True, validate=Length(max=20), metadata={"description": "A level code; empty removes the level"}
+    )
+
+
+class LevelsChangedOut(Schema):
+    changed = Integer(metadata={"description": "Customers whose level changed"})

@@ -15,10 +15,12 @@ from gateway.api.customer_schemas import (
     CustomerFieldOut,
     CustomerFieldsOut,
     CustomerIn,
+    CustomerLevelsIn,
     CustomerListOut,
     CustomerOut,
     CustomerQuery,
     CustomerUpdateIn,
+    LevelsChangedOut,
     customer_dict,
     field_dict,
 )
@@ -140,3 +142,14 @@ def update_customer(customer_id, body):
         if name in body:
             setattr(request, name, body[name])
     return customer_dict(call("customers", "UpdateCustomer", request))
+
+
+@bp.post("/customers/levels")
+@bp.doc(operation_id="setCustomerLevels", security=SECURED, responses=[400, 401, 403, 404, 422, 429, 503])
+@staff_only
+@bp.input(CustomerLevelsIn, arg_name="body")
+@bp.output(LevelsChangedOut)
+def set_customer_levels(body):
+    """Give many customers one member level (C11), all or none (owner, store manager)"""
+    request = pb.SetCustomerLevelsRequest(customer_ids=body["customer_ids"], level=body["level"])
+    return {"changed": call("customers", "SetCustomerLevels", request).changed}

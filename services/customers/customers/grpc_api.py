@@ -17,6 +17,7 @@ from customers.domain import fields as kinds
 from customers.domain.fields import FieldDefinition
 from customers.domain.profile import UpdateCustomer
 from customers.domain.registration import RegisterCustomer
+from customers.service import levels
 from customers.service.fields import DefineCustomerField
 from customers.service.profile import update_customer
 from customers.service.views import CustomerView
@@ -138,6 +139,12 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
             clear_location=request.clear_location,
         )
         return customer_to_proto(update_customer(self.db.uow(), require_actor(), cmd, now=self.clock()))
+
+    def SetCustomerLevels(self, request, context):
+        changed = levels.set_levels(
+            self.db.uow(), require_actor(), request.customer_ids, request.level, now=self.clock()
+        )
+        return customers_pb2.SetCustomerLevelsResponse(changed=changed)
 
 
 def registration(db: Database, *, clock: Callable[[], datetime] = utcnow) -> ServiceRegistration:

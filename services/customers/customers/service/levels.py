@@ -1,0 +1,78 @@
+"""Member levels in bulk (C11): one level for many customers at once, all or none."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork
+from crmkit.errors import InvalidInput, NotFound
+from customers.domain.registration import LEVEL_PATTERN
+from customers.domain.tags import BULK_MAX
+from customers.errors import Codes, MessageKeys
+from customers.models import CustomerChangeRow, CustomerRow
+from customers.service.profile import CUSTOMER_UPDATED
+from customers.service.registration import _snapshot
+from customers.service.tags import require_manager, tags_of
+from customers.service.views import customer_view
+
+
+def _checked(customer_ids, level: str) -> tuple[list[str], str]:
+    ids = list(dict.fromkeys(c.strip() for c in customer_ids if c.strip()))
+    level = level.strip()
+    errors = {}
+    if not ids:
+        errors["customer_ids"] = "validation.required"
+    elif len(ids) > BULK_MAX:
+        errors["customer_ids"] = "validation.too_long"
+    if level and not LEVEL_PATTERN.fullmatch(level):
+        errors["level"] = "validation.invalid"
+    if errors:
+        raise InvalidInput(Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
+    return ids, level
+
+
+def set_levels(uow: UnitOfWork, actor: Actor, customer_ids, level: str, *, now: datetime) -> int:
+    """Managers only: the level decides the level price of every later order (B1, B2). Every
+    customer must be the tenant's, else NotFound naming the first missing id and nothing changes;
+    each changed customer gets an audit row and a `customer_updated` event, like a single edit."""
+    require_manager(actor)
+    ids, level = _checked(customer_ids, level)
+    with uow:
+        session = uow.session
+        rows = {
+            row.id: row
+            for row in session.scalars(
+                select(CustomerRow)
+                .where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id.in_(ids))
+                .order_by(CustomerRow.id)
+                .with_for_update()
+            )
+        }
+        for customer_id in ids:
+            if customer_id not in rows:
+                raise NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
+        changed = [rows[c] for c in ids if (rows[c].level or "") != level]
+        tags = tags_of(session, actor.tenant_id, [row.id for row in changed])
+        for row in changed:
+            row.level = level
+            session.add(
+                CustomerChangeRow(
+                    tenant_id=actor.tenant_id,
+                    actor_kind=actor.kind,
+                    actor_id=actor.subject_id,
+                    action="updated",
+                    customer_id=row.id,
+                    after=_snapshot(customer_view(row, tags.get(row.id, ()))),
+                    created_at=now,
+                )
+            )
+            uow.publish(
+                CUSTOMER_UPDATED,
+                actor.tenant_id,
+                {"customer_id": row.id, "name": row.name, "phone": row.phone, "level": level, "region": row.region},
+            )
+        uow.commit()
+        return len(changed)

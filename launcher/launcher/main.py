@@ -18,6 +18,7 @@ from pathlib import Path
 import psycopg
 from waitress.server import create_server
 
+from crm.customers.v1 import customers_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc
 from crmkit.auth import TokenIssuer, TokenVerifier
 from crmkit.db import utcnow
@@ -55,6 +56,7 @@ class Platform:
         self.relays = []
         self.children: list[subprocess.Popen] = []
         self.sms_server = None
+        self.sms_sender = None
         self.stopping = threading.Event()
 
     def settings(self, service: str) -> Settings:
@@ -114,7 +116,9 @@ class Platform:
             registration_secret=os.environ.get("REGISTRATION_QR_SECRET")
             or local_secret(self.cfg.var_dir, "registration-qr"),
         )
-        self.runtimes["messaging"] = messaging.server.build(self.settings("messaging"), sms_sender=self._sms_sender())
+        # One sender for SendSms and the coupon holder texts (E2 E5) of the in-process bus.
+        self.sms_sender = self._sms_sender()
+        self.runtimes["messaging"] = messaging.server.build(self.settings("messaging"), sms_sender=self.sms_sender)
         self.runtimes["orders"] = orders.server.build(self.settings("orders"), file_store=self._file_store())
         self.runtimes["coupons"] = coupons.server.build(self.settings("coupons"))
 
@@ -137,8 +141,15 @@ class Platform:
                 "SERVICE_TOKEN": self.service_token,
                 "REDIS_PREFIX": self.cfg.redis_prefix,
             }
+            messaging_env = {
+                "IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}",
+                "CUSTOMERS_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['customers']}",
+            }
+            if self.sms_server:
+                # The worker texts coupon holders (E2 E5) through the same fake as the server.
+                messaging_env.update(SMS_PROVIDER="fake", ALIYUN_SMS_ENDPOINT=self.sms_server.url)
             workers = {
-                "messaging": {"IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}"},
+                "messaging": messaging_env,
                 "orders": {"REDIS_URL": self.cfg.redis_url or ""},
                 "customers": {},
                 "coupons": {},
@@ -154,8 +165,20 @@ class Platform:
                 idempotent=["ListStaff", "GetStaff"],
                 service_token=self.service_token,
             )
+            customers_client = ServiceClient(
+                f"127.0.0.1:{self.cfg.grpc_ports['customers']}",
+                customers_pb2_grpc.CustomersServiceStub,
+                "crm.customers.v1.CustomersService",
+                idempotent=["GetCustomer"],
+                service_token=self.service_token,
+            )
             handlers = {
-                **messaging_subscriptions(self.runtimes["messaging"].db, identity_client),
+                **messaging_subscriptions(
+                    self.runtimes["messaging"].db,
+                    identity_client,
+                    sms_sender=self.sms_sender,
+                    customers_client=customers_client,
+                ),
                 **orders_subscriptions(self.runtimes["orders"].db, self.redis, Keys(self.cfg.redis_prefix, "orders")),
             }
             for (source, event_type), handler in handlers.items():

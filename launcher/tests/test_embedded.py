@@ -188,3 +188,32 @@ def test_e7_embedded_recharge_writes_paid_and_bonus_entries_on_sqlite(embedded):
     ]
     account = requests.get(f"{url}/api/v1/customers/{customer['id']}/stored-value", headers=auth, timeout=10).json()
     assert account["balance_fen"] == 58_000
+
+
+def test_e2_embedded_coupon_send_texts_the_holder_through_the_fake_sms(embedded):
+    url, lines, _ = embedded
+    token = requests.post(
+        f"{url}/api/v1/auth/login/password", json={"phone": "13800000000", "password": "demo1234"}, timeout=10
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    customer = next(
+        c for c in requests.get(f"{url}/api/v1/customers", headers=auth, timeout=10).json()["customers"] if c["phone"]
+    )
+    template = {"name": "嵌入式券", "kind": "cash", "value_fen": 500, "valid_days": 30, "per_person_limit": 5}
+    tpl = requests.post(f"{url}/api/v1/coupon-templates", json=template, headers=auth, timeout=10)
+    assert tpl.status_code == 201, tpl.text
+    sent = requests.post(
+        f"{url}/api/v1/coupon-templates/{tpl.json()['id']}/send",
+        json={"customer_ids": [customer["id"]]},
+        headers={**auth, "Idempotency-Key": "embedded-coupon-send-1"},
+        timeout=10,
+    )
+    assert sent.status_code == 201, sent.text
+    (coupon,) = sent.json()["coupons"]
+    wanted = re.compile(rf"\[fake SMS\] {customer['phone']} coupon_issued .*\"code\": \"{coupon['code']}\"")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if any(wanted.search(line) for line in lines):
+            return
+        time.sleep(0.2)
+    pytest.fail("the holder was not texted:\n" + "".join(lines[-20:]))

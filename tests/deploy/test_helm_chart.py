@@ -245,7 +245,14 @@ def test_h4_peer_addresses_point_at_in_cluster_services(render):
     }
     assert addrs("crm-identity") == {"MESSAGING_ADDR": "crm-messaging:50053", "ORDERS_ADDR": "crm-orders:50054"}
     assert addrs("crm-customers") == {"IDENTITY_ADDR": "crm-identity:50051"}
-    assert addrs("crm-messaging") == addrs("crm-messaging-worker") == {"IDENTITY_ADDR": "crm-identity:50051"}
+    assert (
+        addrs("crm-messaging")
+        == addrs("crm-messaging-worker")
+        == {
+            "IDENTITY_ADDR": "crm-identity:50051",
+            "CUSTOMERS_ADDR": "crm-customers:50052",
+        }
+    )
 
 
 def test_h4_only_identity_receives_the_jwt_signing_key(render):
@@ -354,3 +361,23 @@ def test_e8_coupons_reach_customers_identity_and_messaging(render):
         "MESSAGING_ADDR": "crm-messaging:50053",
     }
     assert "SERVICE_TOKEN" in env
+
+
+@pytest.mark.parametrize("values", [(), (CI_VALUES,)], ids=["default", "ci"])
+def test_e2_messaging_worker_texts_holders_with_the_servers_sms_settings(render, values):
+    deployments = objects(render(*values), "Deployment")
+
+    def sms_env(name):
+        (container,) = pod_spec(deployments[name])["containers"]
+        return {k: v for k, v in env_of(container).items() if k.startswith(("SMS_", "ALIYUN_"))}
+
+    worker = sms_env("crm-messaging-worker")
+    assert worker == sms_env("crm-messaging")
+    assert {
+        "SMS_PROVIDER",
+        "ALIYUN_SMS_ENDPOINT",
+        "ALIYUN_ACCESS_KEY_ID",
+        "ALIYUN_ACCESS_KEY_SECRET",
+        "ALIYUN_SMS_TEMPLATE_COUPON_ISSUED",
+        "ALIYUN_SMS_TEMPLATE_COUPON_EXPIRING",
+    } <= set(worker)

@@ -6,11 +6,17 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import select
+
 from crm.common.v1 import common_pb2
+from crm.customers.v1 import customers_pb2
 from crm.identity.v1 import identity_pb2
-from crmkit.db import UnitOfWork, utcnow
+from crmkit.auth import SERVICE, Actor
+from crmkit.db import Database, UnitOfWork, utcnow
+from crmkit.errors import Conflict, InvalidInput, NotFound
 from crmkit.events import Event
 
+from .domain.coupon_notices import idempotency_key, parse_coupon_event, sms_params
 from .domain.notifications import (
     MalformedEvent,
     customer_registered_notifications,
@@ -19,7 +25,12 @@ from .domain.notifications import (
     parse_duplicate_collision,
 )
 from .domain.ownership_notifications import NEEDS_STORE_MANAGERS, ownership_notifications, parse_ownership_event
+from .errors import Codes
+from .metrics import HOLDER_NOTIFICATIONS
+from .models import ProcessedEvent
 from .service.notifications import add_notifications
+from .service.sms import SendSms, send_sms
+from .sms.port import SmsSender, is_mainland_mobile
 
 log = logging.getLogger(__name__)
 
@@ -106,3 +117,112 @@ def on_duplicate_collision(uow: UnitOfWork, event: Event, *, now: Callable[[], d
         add_notifications(uow, event.tenant_id, event.event_id, drafts, now=now())
         uow.commit()
     return len(drafts)
+
+
+# Outcomes of a coupon holder notification (the metric's `outcome` label, the handler's answer).
+SENT = "sent"
+REPLAYED = "replayed"
+NO_PHONE = "no_phone"
+REJECTED = "rejected"
+MALFORMED = "malformed"
+DUPLICATE = "duplicate"
+
+
+def holder_phone(customers, tenant_id: str, customer_id: str) -> str:
+    """The customer's phone from the customers service, asked as a service of the tenant; ""
+    when the customer has none or no longer exists. Any other failure raises (redelivery)."""
+    try:
+        customer = customers.call(
+            "GetCustomer", customers_pb2.GetCustomerRequest(id=customer_id), as_service=True, tenant_id=tenant_id
+        )
+    except NotFound:
+        return ""
+    return customer.phone.strip()
+
+
+def _handled(db: Database, event_id: str, consumer: str) -> bool:
+    with db.uow() as uow:
+        return (
+            uow.session.scalar(
+                select(ProcessedEvent.event_id).where(
+                    ProcessedEvent.event_id == event_id, ProcessedEvent.consumer == consumer
+                )
+            )
+            is not None
+        )
+
+
+def on_coupon_event(
+    db: Database,
+    event: Event,
+    *,
+    sms_sender: SmsSender,
+    customers,
+    now: Callable[[], datetime] = utcnow,
+) -> str:
+    """E2 E5: text the holder of a coupon when it is issued (`coupon_issued`) and when its
+    reminder is due (`coupon_expiring`). Returns the outcome (see the constants above).
+
+    Not one transaction, on purpose, like SendSms itself: the provider call must not hold a
+    transaction open. The text is idempotent on `<kind>:<coupon id>` (the sms_messages row), so
+    a redelivery that arrives before the event is claimed replays the first answer and texts
+    nobody twice; the event is claimed after the send, so a failure before it (customers or the
+    provider unavailable) raises and the event is redelivered. A refusal is recorded by
+    send_sms and acknowledged here: sending the same text again would be refused again."""
+    consumer = f"messaging.on_{event.type}"
+    try:
+        notice = parse_coupon_event(event.type, event.data)
+    except MalformedEvent as exc:
+        log.error("ignoring %s %s: %s", event.type, event.event_id, exc)
+        HOLDER_NOTIFICATIONS.labels(event.type, MALFORMED).inc()
+        return MALFORMED
+    if _handled(db, event.event_id, consumer):
+        HOLDER_NOTIFICATIONS.labels(notice.kind, DUPLICATE).inc()
+        return DUPLICATE
+    # Sends by staff and segments carry the customer's phone; gifts issued without one
+    # (recharge gifts, member gifts by a service) carry only the customer id.
+    phone = notice.phone
+    if not phone and notice.customer_id:
+        phone = holder_phone(customers, event.tenant_id, notice.customer_id)
+    if not phone or not is_mainland_mobile(phone):
+        log.info(
+            "coupon %s (%s): holder %s has no mainland mobile number; not texted",
+            notice.coupon_id,
+            notice.kind,
+            notice.customer_id or "-",
+        )
+        outcome = NO_PHONE
+    else:
+        outcome = _text(db, event.tenant_id, notice, phone, sms_sender, now)
+    with db.uow() as uow:
+        if uow.claim_event(event.event_id, consumer):
+            uow.commit()
+        elif outcome != SENT:
+            # A concurrent delivery of the same event finished first. (If this one made the
+            # provider call, it still reports the text it sent; the other one replayed it.)
+            outcome = DUPLICATE
+    HOLDER_NOTIFICATIONS.labels(notice.kind, outcome).inc()
+    return outcome
+
+
+def _text(db: Database, tenant_id: str, notice, phone: str, sms_sender: SmsSender, now) -> str:
+    # The coupons service asked for this text through its event; messaging sends it as a service
+    # of the coupon's tenant, exactly as a SendSms call from another service would.
+    actor = Actor(kind=SERVICE, subject_id="messaging", tenant_id=tenant_id)
+    cmd = SendSms(phone=phone, template=notice.kind, params=sms_params(notice), idempotency_key=idempotency_key(notice))
+    try:
+        result = send_sms(db, actor, cmd, sender=sms_sender, now=now)
+    except Conflict as exc:
+        if exc.code == Codes.SMS_SEND_IN_PROGRESS:
+            # Another delivery of this event is talking to the provider: try again later, when
+            # its outcome is stored and replays.
+            raise
+        # SMS_REJECTED (provider refused; the refusal is stored) or IDEMPOTENCY_KEY_REUSED (this
+        # coupon was already texted to another number): neither changes on a retry.
+        log.warning("coupon %s (%s): text refused: %s %s", notice.coupon_id, notice.kind, exc.code, exc.params)
+        return REJECTED
+    except InvalidInput as exc:
+        log.error("coupon %s (%s): text invalid: %s", notice.coupon_id, notice.kind, exc.fields)
+        return REJECTED
+    # Unavailable (the provider is down) propagates: the event is redelivered and sent then.
+    return REPLAYED if result.replayed else SENT

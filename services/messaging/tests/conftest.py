@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from messaging_testkit import ISSUER, PUBLIC_KEY, FakeIdentity
+from messaging_testkit import ISSUER, PUBLIC_KEY, FakeCustomers, FakeIdentity
 
+from crm.customers.v1 import customers_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc
 from crmkit.auth import STAFF, TokenVerifier
 from crmkit.grpc_server import ServiceRegistration, build_server
@@ -52,6 +53,36 @@ def identity_server():
 def fake_identity(identity_server):
     servicer, _ = identity_server
     servicer.staff.clear()
+    servicer.calls.clear()
+    servicer.down = False
+    return servicer
+
+
+@pytest.fixture(scope="session")
+def customers_server():
+    servicer = FakeCustomers()
+    server, port, _ = build_server(
+        "customers",
+        [
+            ServiceRegistration(
+                customers_pb2_grpc.add_CustomersServiceServicer_to_server,
+                servicer,
+                "crm.customers.v1.CustomersService",
+            )
+        ],
+        verifier=TokenVerifier(PUBLIC_KEY),
+        port=0,
+        host="127.0.0.1",
+    )
+    server.start()
+    yield servicer, f"127.0.0.1:{port}"
+    server.stop(0)
+
+
+@pytest.fixture
+def fake_customers(customers_server):
+    servicer, _ = customers_server
+    servicer.customers.clear()
     servicer.calls.clear()
     servicer.down = False
     return servicer

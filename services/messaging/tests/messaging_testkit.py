@@ -8,10 +8,11 @@ import uuid
 from pathlib import Path
 
 from crm.common.v1 import common_pb2
+from crm.customers.v1 import customers_pb2, customers_pb2_grpc
 from crm.identity.v1 import identity_pb2, identity_pb2_grpc
 from crmkit import testing
 from crmkit.auth import TokenIssuer, generate_keypair, require_actor
-from crmkit.errors import PermissionDenied, Unavailable
+from crmkit.errors import NotFound, PermissionDenied, Unavailable
 from crmkit.migrate import upgrade
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "messaging" / "migrations"
@@ -59,6 +60,35 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
             staff=matches[(page - 1) * size : page * size],
             page=common_pb2.PageInfo(page=page, page_size=size, total=len(matches)),
         )
+
+
+class FakeCustomers(customers_pb2_grpc.CustomersServiceServicer):
+    """GetCustomer as the customers service answers a service: any customer of the tenant named
+    in the call metadata; another tenant's customer is NOT_FOUND."""
+
+    def __init__(self):
+        self.customers: dict[tuple[str, str], customers_pb2.Customer] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.down = False
+        self._lock = threading.Lock()
+
+    def add_customer(self, tenant_id, customer_id, *, phone="", name="王芳"):
+        self.customers[(tenant_id, customer_id)] = customers_pb2.Customer(
+            id=customer_id, tenant_id=tenant_id, name=name, phone=phone
+        )
+
+    def GetCustomer(self, request, context):
+        actor = require_actor()
+        if not actor.is_service:
+            raise PermissionDenied()
+        with self._lock:
+            self.calls.append((actor.tenant_id, request.id))
+        if self.down:
+            raise Unavailable("CUSTOMERS_DOWN")
+        found = self.customers.get((actor.tenant_id, request.id))
+        if found is None:
+            raise NotFound("CUSTOMER_NOT_FOUND")
+        return found
 
 
 def fresh_database() -> str:

@@ -13,6 +13,10 @@ from ..sms.port import is_mainland_mobile
 # provider's template id; a key missing here is refused before we pay for a provider call.
 TEMPLATES: dict[str, frozenset[str]] = {
     "login_code": frozenset({"code"}),
+    # E2 E5: to a coupon's holder; name = the coupon template's name, valid_until = YYYY-MM-DD
+    # in China time (domain/coupon_notices.py).
+    "coupon_issued": frozenset({"name", "code", "valid_until"}),
+    "coupon_expiring": frozenset({"name", "code", "valid_until"}),
 }
 # Aliyun caps each template variable at 35 characters; longer values are refused there anyway.
 MAX_PARAM_LENGTH = 35

@@ -145,16 +145,29 @@ def _required(environ: Mapping[str, str], name: str, why: str = "") -> str:
     return value
 
 
+# Templates a deployment may lack while Aliyun reviews them (approval takes days): logins must
+# not wait for them. A text for a template without a code is refused (TemplateNotConfigured),
+# recorded and counted like any refusal, and nothing else is affected.
+OPTIONAL_TEMPLATES = ("coupon_issued", "coupon_expiring")
+
+
+def _template_variable(key: str) -> str:
+    return f"ALIYUN_SMS_TEMPLATE_{key.upper()}"
+
+
 def sender_from_env(environ: Mapping[str, str]) -> SmsSender:
     """Build the sender from settings (the composition root passes os.environ).
 
     SMS_PROVIDER=aliyun  the real service: ALIYUN_ACCESS_KEY_ID,
                          ALIYUN_ACCESS_KEY_SECRET, ALIYUN_SMS_SIGN_NAME and
                          ALIYUN_SMS_TEMPLATE_LOGIN_CODE are required;
-                         ALIYUN_SMS_ENDPOINT overrides the public endpoint.
+                         ALIYUN_SMS_TEMPLATE_COUPON_ISSUED and
+                         ALIYUN_SMS_TEMPLATE_COUPON_EXPIRING are optional (see
+                         OPTIONAL_TEMPLATES); ALIYUN_SMS_ENDPOINT overrides the
+                         public endpoint.
     SMS_PROVIDER=fake    the same adapter against the local fake server at
                          ALIYUN_SMS_ENDPOINT (required), always with the fake's
-                         test credentials; sign name and template code default to
+                         test credentials; sign name and template codes default to
                          readable values so the fake's console shows
                          "login_code" rather than a provider id.
     """
@@ -164,7 +177,14 @@ def sender_from_env(environ: Mapping[str, str]) -> SmsSender:
             access_key_id=_required(environ, "ALIYUN_ACCESS_KEY_ID"),
             access_key_secret=_required(environ, "ALIYUN_ACCESS_KEY_SECRET"),
             sign_name=_required(environ, "ALIYUN_SMS_SIGN_NAME"),
-            templates={"login_code": _required(environ, "ALIYUN_SMS_TEMPLATE_LOGIN_CODE")},
+            templates={
+                "login_code": _required(environ, "ALIYUN_SMS_TEMPLATE_LOGIN_CODE"),
+                **{
+                    key: environ[_template_variable(key)].strip()
+                    for key in OPTIONAL_TEMPLATES
+                    if environ.get(_template_variable(key), "").strip()
+                },
+            },
             endpoint=environ.get("ALIYUN_SMS_ENDPOINT", "").strip() or DEFAULT_ENDPOINT,
         )
     if provider == "fake":
@@ -177,7 +197,10 @@ def sender_from_env(environ: Mapping[str, str]) -> SmsSender:
             access_key_id=TEST_ACCESS_KEY_ID,
             access_key_secret=TEST_ACCESS_KEY_SECRET,
             sign_name=environ.get("ALIYUN_SMS_SIGN_NAME", "").strip() or "CRM测试",
-            templates={"login_code": environ.get("ALIYUN_SMS_TEMPLATE_LOGIN_CODE", "").strip() or "login_code"},
+            templates={
+                key: environ.get(_template_variable(key), "").strip() or key
+                for key in ("login_code", *OPTIONAL_TEMPLATES)
+            },
             endpoint=_required(environ, "ALIYUN_SMS_ENDPOINT", why),
         )
     raise SmsConfigError(f"SMS_PROVIDER={provider!r} is not supported (expected 'aliyun' or 'fake')")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from messaging_testkit import PUBLIC_KEY, fresh_database
 
+from crm.customers.v1 import customers_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
 from crmkit import testing
@@ -72,3 +73,23 @@ def identity(identity_server, fake_identity, service_token):
     )
     yield client
     client.close()
+
+
+@pytest.fixture
+def customers(customers_server, fake_customers, service_token):
+    _, address = customers_server
+    client = ServiceClient(
+        address,
+        customers_pb2_grpc.CustomersServiceStub,
+        "crm.customers.v1.CustomersService",
+        idempotent=["GetCustomer"],
+        service_token=service_token,
+        timeout=2.0,
+    )
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def sms_sender(sms_server):
+    return sender_from_env({"SMS_PROVIDER": "fake", "ALIYUN_SMS_ENDPOINT": sms_server.url})

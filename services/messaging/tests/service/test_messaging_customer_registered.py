@@ -131,10 +131,13 @@ def test_f4_malformed_event_is_acknowledged_without_effect(db, identity):
 
 def test_f4_subscriptions_route_customer_registered_to_the_handler(db, identity):
     tenant = ref("t")
-    routes = subscriptions(db, identity)
-    assert set(routes) == {("customers", "customer_registered"), ("customers", "duplicate_collision")} | {
-        ("customers", event_type) for event_type in OWNERSHIP_EVENTS
-    }
+    routes = subscriptions(db, identity, sms_sender=None, customers_client=None)
+    assert set(routes) == {
+        ("customers", "customer_registered"),
+        ("customers", "duplicate_collision"),
+        ("coupons", "coupon_issued"),
+        ("coupons", "coupon_expiring"),
+    } | {("customers", event_type) for event_type in OWNERSHIP_EVENTS}
     routes[("customers", "customer_registered")](registered(tenant, owner="s9"))
     assert [r[0] for r in notifications_of(db, tenant)] == ["s9"]
 

@@ -49,7 +49,7 @@ def test_c9_malformed_collision_is_dropped(db):
 
 
 def test_c9_collision_is_subscribed(db):
-    handlers = subscriptions(db, identity_client=None)
+    handlers = subscriptions(db, identity_client=None, sms_sender=None, customers_client=None)
     tenant = ref("t")
     handlers[("customers", "duplicate_collision")](collision(tenant, ["s-a", "", "s-a"]))
     assert inbox(db, tenant) == [("s-a", "duplicate_collision", "notification.duplicate_collision")]

@@ -87,5 +87,5 @@ def test_c3_malformed_event_is_acknowledged_without_notifying(db, identity):
 
 
 def test_c3_every_ownership_event_is_subscribed(db, identity):
-    handlers = subscriptions(db, identity)
+    handlers = subscriptions(db, identity, sms_sender=None, customers_client=None)
     assert {("customers", t) for t in OWNERSHIP_EVENTS} <= set(handlers)

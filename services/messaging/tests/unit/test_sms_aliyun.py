@@ -186,3 +186,28 @@ class TestSenderFromEnv:
         assert (
             sign({k: v for k, v in params.items() if k != "Signature"}, TEST_ACCESS_KEY_SECRET) == params["Signature"]
         )
+
+    def test_e2_coupon_templates_map_to_their_configured_codes(self):
+        sender = sender_from_env(
+            {
+                **self.REAL,
+                "ALIYUN_SMS_TEMPLATE_COUPON_ISSUED": "SMS_2",
+                "ALIYUN_SMS_TEMPLATE_COUPON_EXPIRING": " SMS_3 ",
+            }
+        )
+        issued = SmsMessage("13800138000", "coupon_issued", {"code": "1"}, "k")
+        expiring = SmsMessage("13800138000", "coupon_expiring", {"code": "1"}, "k")
+        assert dict(parse_qsl(sender.signed_query(issued)))["TemplateCode"] == "SMS_2"
+        assert dict(parse_qsl(sender.signed_query(expiring)))["TemplateCode"] == "SMS_3"
+
+    def test_e2_unconfigured_coupon_template_refuses_the_text_not_the_startup(self):
+        sender = sender_from_env(self.REAL)
+        with pytest.raises(SmsRejected) as err:
+            sender.signed_query(SmsMessage("13800138000", "coupon_expiring", {"code": "1"}, "k"))
+        assert err.value.code == "TemplateNotConfigured"
+        assert dict(parse_qsl(sender.signed_query(login_code())))["TemplateCode"] == "SMS_1"
+
+    def test_e2_fake_provider_names_coupon_templates_by_their_keys(self):
+        sender = sender_from_env({"SMS_PROVIDER": "fake", "ALIYUN_SMS_ENDPOINT": "http://127.0.0.1:8090"})
+        msg = SmsMessage("13800138000", "coupon_issued", {"code": "1"}, "k")
+        assert dict(parse_qsl(sender.signed_query(msg)))["TemplateCode"] == "coupon_issued"

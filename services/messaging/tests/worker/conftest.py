@@ -14,6 +14,7 @@ import pytest
 from messaging_testkit import fresh_database
 
 from crmkit import testing
+from messaging.sms.fake_server import FakeSmsServer
 
 QUEUE = "evt-customers-customer_registered--messaging.on_customer_registered"
 
@@ -68,7 +69,7 @@ class Broker:
         finally:
             conn.close()
 
-    def queue_state(self) -> tuple[int, int] | None:
+    def queue_state(self, queue: str = QUEUE) -> tuple[int, int] | None:
         """(messages ready + unacknowledged, consumers) of the worker's queue; None before it exists."""
         try:
             out = subprocess.run(
@@ -92,7 +93,7 @@ class Broker:
             return None
         for line in out.splitlines():
             parts = line.split()
-            if parts and parts[0] == QUEUE:
+            if parts and parts[0] == queue:
                 return int(parts[1]), int(parts[2])
         return None
 
@@ -125,15 +126,28 @@ def worker_db_url():
     testing.drop_database(url)
 
 
+@pytest.fixture(scope="session")
+def sms_server():
+    server = FakeSmsServer(port=0)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def worker(broker, worker_db_url, identity_server, service_token, tmp_path):
+def worker(broker, worker_db_url, identity_server, customers_server, sms_server, service_token, tmp_path):
     _, identity_addr = identity_server
+    _, customers_addr = customers_server
     env = {
         **os.environ,
         "AMQP_URL": broker.url,
         "DATABASE_URL": worker_db_url,
         "IDENTITY_ADDR": identity_addr,
+        "CUSTOMERS_ADDR": customers_addr,
         "SERVICE_TOKEN": service_token,
+        # E2 E5: coupon holders are texted through the fake Aliyun server, as the server does.
+        "SMS_PROVIDER": "fake",
+        "ALIYUN_SMS_ENDPOINT": sms_server.url,
         "LOG_LEVEL": "INFO",
     }
     proc = WorkerProcess(env, tmp_path / "worker.log")

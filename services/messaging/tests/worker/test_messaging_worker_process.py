@@ -113,3 +113,43 @@ def test_h3_worker_resumes_after_broker_restart(broker, worker, db, fake_identit
     evt = registered(ref("t"), "", "s1")
     broker.publish(evt)
     assert wait_for(lambda: recipients(db, evt.event_id) == ["s1"], timeout=30, what="notification", log=worker.log)
+
+
+def coupon_event(tenant, kind, *, phone="", customer_id=""):
+    data = {
+        "coupon_id": ref("cp"),
+        "code": "123456789012",
+        "template_id": ref("tpl"),
+        "template_name": "满50减5",
+        "customer_id": customer_id,
+        "phone": phone,
+        "valid_until": "2026-12-30T17:00:00+00:00",
+    }
+    return Event(type=kind, source="coupons", tenant_id=tenant, data=data)
+
+
+def test_e2_e5_worker_texts_coupon_holders_once(broker, worker, sms_server, fake_customers):
+    # the provider's HTTP calls and the customers lookup run from the worker's handler threads
+    tenant, customer = ref("t"), ref("c")
+    phone, looked_up = "13912340001", "13912340002"
+    sms_server.clear()
+    fake_customers.add_customer(tenant, customer, phone=looked_up)
+    wait_until_consuming(broker, worker)
+    issued = coupon_event(tenant, "coupon_issued", phone=phone)
+    broker.publish(issued)
+    broker.publish(issued)  # redelivered
+    broker.publish(coupon_event(tenant, "coupon_expiring", customer_id=customer))
+    assert wait_for(
+        lambda: len(sms_server.messages(phone=looked_up)) == 1, timeout=20, what="reminder text", log=worker.log
+    )
+    assert wait_for(lambda: len(sms_server.messages(phone=phone)) == 1, timeout=20, what="issue text", log=worker.log)
+    # both copies of the issue event were taken and acknowledged; only then count
+    wait_for(
+        lambda: broker.queue_state("evt-coupons-coupon_issued--messaging.on_coupon_issued") == (0, 1),
+        timeout=20,
+        what="the coupon_issued queue to drain",
+        log=worker.log,
+    )
+    assert [m["template_code"] for m in sms_server.messages(phone=phone)] == ["coupon_issued"]
+    assert [m["template_code"] for m in sms_server.messages(phone=looked_up)] == ["coupon_expiring"]
+    assert sms_server.messages(phone=phone)[0]["params"]["valid_until"] == "2026-12-31"

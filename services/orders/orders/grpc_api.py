@@ -13,9 +13,9 @@ from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
 from orders import convert
 from orders.service import catalogue, catalogue_import, fulfilment, ordering, pricing, return_flow, returns, stock
-from orders.service import gift_stock
 from orders.service import settings as order_settings
 from orders.service.customers import CustomerDirectory
+from orders.service.gift_stock import GiftStockCommand, hand_out_gift_stock
 
 FULL_NAME = "crm.orders.v1.OrdersService"
 
@@ -234,13 +234,13 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
 
     # --- Gift stock (E7) ---
     def HandOutGiftStock(self, request, context):
-        cmd = gift_stock.GiftStockCommand(
+        cmd = GiftStockCommand(
             idempotency_key=request.idempotency_key,
             store_id=request.store_id,
             lines=[(line.product_id, line.quantity) for line in request.lines],
             reason=request.reason,
         )
-        view = gift_stock.hand_out_gift_stock(self.db.uow(), require_actor(), cmd, now=self.clock())
+        view = hand_out_gift_stock(self.db.uow(), require_actor(), cmd, now=self.clock())
         return pb.GiftStockResult(
             handout_id=view.handout_id,
             store_id=view.store_id,

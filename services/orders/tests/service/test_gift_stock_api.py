@@ -60,9 +60,7 @@ def test_e7_gift_stock_is_deducted_once_per_key(client, db, shelf, tenant):
                 StockMovementRow.document_id,
             ).where(StockMovementRow.tenant_id == tenant, StockMovementRow.reason == "recharge_gift")
         ).all()
-    assert sorted(tuple(m) for m in moves) == sorted(
-        [(oil, -3, 7, first.handout_id), (rice, -1, 2, first.handout_id)]
-    )
+    assert sorted(tuple(m) for m in moves) == sorted([(oil, -3, 7, first.handout_id), (rice, -1, 2, first.handout_id)])
     # Another key is another hand-out.
     assert not hand_out(client, tenant, [(rice, 1)], key="recharge:r1:2").replayed
     assert level(client, owner, rice) == 1

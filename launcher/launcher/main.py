@@ -97,6 +97,7 @@ class Platform:
         import identity.server
         import messaging.server
         import orders.server
+        from coupons.orders_peer import gift_stock_from_settings
         from coupons.subscriptions import subscriptions as coupons_subscriptions
         from customers.subscriptions import subscriptions as customers_subscriptions
         from messaging.subscriptions import subscriptions as messaging_subscriptions
@@ -141,7 +142,8 @@ class Platform:
                 "messaging": {"IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}"},
                 "orders": {"REDIS_URL": self.cfg.redis_url or ""},
                 "customers": {},
-                "coupons": {},
+                # E7: the worker hands recharge gift products out through orders.
+                "coupons": {"ORDERS_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['orders']}"},
             }
             for service, extra in workers.items():
                 env = {**common, "DATABASE_URL": self.cfg.database_for(service), **extra}
@@ -163,8 +165,10 @@ class Platform:
             # orders.order_approved has two consumers; the bus runs every subscriber of an event.
             for (source, event_type), handler in customers_subscriptions(self.runtimes["customers"].db).items():
                 self.bus.subscribe(source, event_type, handler)
-            # E9: points on approved orders (a third consumer of orders.order_approved).
-            for (source, event_type), handler in coupons_subscriptions(self.runtimes["coupons"].db).items():
+            # E9: points on approved orders (a third consumer of orders.order_approved); E7: gift
+            # products of recharges, deducted from stock through the orders gRPC server.
+            gift_stock = gift_stock_from_settings(self.settings("coupons"))
+            for (source, event_type), handler in coupons_subscriptions(self.runtimes["coupons"].db, gift_stock).items():
                 self.bus.subscribe(source, event_type, handler)
         self.start_scheduled_jobs()
 

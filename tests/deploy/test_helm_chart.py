@@ -238,10 +238,11 @@ def test_h4_peer_addresses_point_at_in_cluster_services(render):
         "COUPONS_ADDR": "crm-coupons:50055",
     }
     assert addrs("crm-orders") == {"CUSTOMERS_ADDR": "crm-customers:50052"}
-    assert addrs("crm-coupons") == {
+    assert addrs("crm-coupons") == addrs("crm-coupons-worker") == {
         "CUSTOMERS_ADDR": "crm-customers:50052",
         "IDENTITY_ADDR": "crm-identity:50051",
         "MESSAGING_ADDR": "crm-messaging:50053",
+        "ORDERS_ADDR": "crm-orders:50054",
     }
     assert addrs("crm-identity") == {"MESSAGING_ADDR": "crm-messaging:50053", "ORDERS_ADDR": "crm-orders:50054"}
     assert addrs("crm-customers") == {"IDENTITY_ADDR": "crm-identity:50051"}
@@ -352,5 +353,14 @@ def test_e8_coupons_reach_customers_identity_and_messaging(render):
         "CUSTOMERS_ADDR": "crm-customers:50052",
         "IDENTITY_ADDR": "crm-identity:50051",
         "MESSAGING_ADDR": "crm-messaging:50053",
+        "ORDERS_ADDR": "crm-orders:50054",
     }
     assert "SERVICE_TOKEN" in env
+
+
+def test_e7_the_coupons_worker_reaches_orders_with_the_service_token(render):
+    (container,) = pod_spec(objects(render(), "Deployment")["crm-coupons-worker"])["containers"]
+    env = env_of(container)
+    assert env["ORDERS_ADDR"]["value"] == "crm-orders:50054"
+    assert "SERVICE_TOKEN" in env
+    assert container["command"] == ["python", "-m", "coupons.worker"]

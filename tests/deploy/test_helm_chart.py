@@ -238,12 +238,16 @@ def test_h4_peer_addresses_point_at_in_cluster_services(render):
         "COUPONS_ADDR": "crm-coupons:50055",
     }
     assert addrs("crm-orders") == {"CUSTOMERS_ADDR": "crm-customers:50052"}
-    assert addrs("crm-coupons") == addrs("crm-coupons-worker") == {
-        "CUSTOMERS_ADDR": "crm-customers:50052",
-        "IDENTITY_ADDR": "crm-identity:50051",
-        "MESSAGING_ADDR": "crm-messaging:50053",
-        "ORDERS_ADDR": "crm-orders:50054",
-    }
+    assert (
+        addrs("crm-coupons")
+        == addrs("crm-coupons-worker")
+        == {
+            "CUSTOMERS_ADDR": "crm-customers:50052",
+            "IDENTITY_ADDR": "crm-identity:50051",
+            "MESSAGING_ADDR": "crm-messaging:50053",
+            "ORDERS_ADDR": "crm-orders:50054",
+        }
+    )
     assert addrs("crm-identity") == {"MESSAGING_ADDR": "crm-messaging:50053", "ORDERS_ADDR": "crm-orders:50054"}
     assert addrs("crm-customers") == {"IDENTITY_ADDR": "crm-identity:50051"}
     assert addrs("crm-messaging") == addrs("crm-messaging-worker") == {"IDENTITY_ADDR": "crm-identity:50051"}

@@ -249,17 +249,15 @@ def test_stored_value_journey(platform, world):
     given = owner.post(f"/api/v1/customers/{carol['id']}/recharges", json={"paid_fen": 200_000})
     assert given.status_code == 201, given.text
     oil_recharge = given.json()
-    assert [(o["kind"], o["item_id"], o["quantity"]) for o in oil_recharge["gift_outcomes"]] == [
-        ("product", oil_id, 2)
-    ]
+    assert [(o["kind"], o["item_id"], o["quantity"]) for o in oil_recharge["gift_outcomes"]] == [("product", oil_id, 2)]
 
     def product_outcomes(recharge_id: str) -> list[tuple]:
         shown = owner.get(f"/api/v1/recharges/{recharge_id}")
         assert shown.status_code == 200, shown.text
         return [(o["item_id"], o["status"], o["reason"], o["status_text"]) for o in shown.json()["gift_outcomes"]]
 
-    assert eventually(lambda: product_outcomes(oil_recharge["id"])[0][1] == "handed_out", timeout=30), (
-        product_outcomes(oil_recharge["id"])
+    assert eventually(lambda: product_outcomes(oil_recharge["id"])[0][1] == "handed_out", timeout=30), product_outcomes(
+        oil_recharge["id"]
     )
     assert product_outcomes(oil_recharge["id"]) == [(oil_id, "handed_out", "", "已出库")]
     assert on_hand(oil_id) == 18
@@ -279,4 +277,3 @@ def test_stored_value_journey(platform, world):
     assert product_outcomes(short.json()["id"]) == [(rice_id, "refused", "insufficient_stock", "未出库")]
     assert on_hand(rice_id) == 1 and on_hand(oil_id) == 18
     assert balance(owner, carol["id"]) == 500_000  # the money is there whatever became of the gifts
-

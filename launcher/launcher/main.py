@@ -29,6 +29,7 @@ from crmkit.redis_client import Keys, make_redis
 from crmkit.relay import InProcessBus, OutboxRelay, PikaPublisher
 from crmkit.settings import Settings
 from launcher.config import SERVICES, LaunchConfig, local_secret, parse_args, signing_keys
+from launcher.deferred import DeferredDelivery
 
 log = logging.getLogger("launcher")
 # The scheduled jobs count days, so hourly is early enough (the CronJobs run hourly too).
@@ -166,10 +167,13 @@ class Platform:
             for (source, event_type), handler in customers_subscriptions(self.runtimes["customers"].db).items():
                 self.bus.subscribe(source, event_type, handler)
             # E9: points on approved orders (a third consumer of orders.order_approved); E7: gift
-            # products of recharges, deducted from stock through the orders gRPC server.
+            # products of recharges, deducted from stock through the orders gRPC server. The
+            # coupons service's own events are delivered after its relay's transaction (SQLite
+            # write lock, see launcher.deferred).
             gift_stock = gift_stock_from_settings(self.settings("coupons"))
+            deferred = DeferredDelivery(self.stopping)
             for (source, event_type), handler in coupons_subscriptions(self.runtimes["coupons"].db, gift_stock).items():
-                self.bus.subscribe(source, event_type, handler)
+                self.bus.subscribe(source, event_type, deferred.wrap(handler) if source == "coupons" else handler)
         self.start_scheduled_jobs()
 
     def start_scheduled_jobs(self, interval: float = JOB_INTERVAL_SECONDS) -> None:

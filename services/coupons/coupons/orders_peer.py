@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from coupons.stored_value_peers import Unwired
 from crm.orders.v1 import orders_pb2, orders_pb2_grpc
+from crmkit.errors import Unavailable
 from crmkit.grpc_client import ServiceClient
 from crmkit.settings import Settings
 
@@ -41,9 +41,19 @@ class GrpcGiftStock:
         self.client.close()
 
 
+class OrdersNotConfigured:
+    """Stands in when ORDERS_ADDR or SERVICE_TOKEN is missing: every hand-out fails as
+    Unavailable, so the event waits in its queue instead of being recorded as refused."""
+
+    def hand_out(self, tenant_id: str, idempotency_key: str, store_id: str, lines: Sequence[tuple[str, int]]) -> None:
+        raise Unavailable("PEER_NOT_CONFIGURED", "error.unavailable", params={"setting": "ORDERS_ADDR, SERVICE_TOKEN"})
+
+    def close(self) -> None:
+        pass
+
+
 def gift_stock_from_settings(settings: Settings) -> GiftStock:
-    """The orders adapter when ORDERS_ADDR and SERVICE_TOKEN are set; otherwise every hand-out
-    fails as Unavailable, so the event waits in its queue instead of being recorded as refused."""
+    """The orders adapter when ORDERS_ADDR and SERVICE_TOKEN are set, else OrdersNotConfigured."""
     if "orders" in settings.peers and settings.service_token:
         return GrpcGiftStock(settings.peer("orders"), settings.service_token)
-    return Unwired("ORDERS_ADDR, SERVICE_TOKEN")
+    return OrdersNotConfigured()

@@ -9,14 +9,13 @@ from crmkit.db import Database
 from crmkit.events import Event
 
 from .handlers import on_order_approved, on_recharge_gift_products
-from .orders_peer import GiftStock
-from .stored_value_peers import Unwired
+from .orders_peer import GiftStock, OrdersNotConfigured
 
 
 def subscriptions(db: Database, gift_stock: GiftStock | None = None) -> dict[tuple[str, str], Callable[[Event], None]]:
     """`gift_stock`: the orders service's HandOutGiftStock (coupons.orders_peer); without it,
     gift-product events fail as Unavailable and wait for a worker that has it."""
-    stock = gift_stock or Unwired("ORDERS_ADDR, SERVICE_TOKEN")
+    stock = gift_stock or OrdersNotConfigured()
 
     def order_approved(event: Event) -> None:
         on_order_approved(db.uow(), event)

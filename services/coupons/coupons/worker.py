@@ -61,7 +61,10 @@ class CouponsWorker:
 
 
 def main() -> None:
-    settings = _settings()
+    # Gift products (E7) go to orders with the service token: a worker without them would only
+    # requeue those events, so it refuses to start instead.
+    settings = _settings().require("service_token")
+    settings.peer("orders")
     configure_logging(SERVICE, settings.log_level)
     serve_metrics(settings.metrics_port)
     run_worker(CouponsWorker, settings.amqp_url)

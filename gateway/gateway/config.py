@@ -123,7 +123,7 @@ IDEMPOTENT_METHODS = {
     ],
     # Reads only: money moves are deduplicated by the service on their idempotency keys, but a
     # blind retry without one could credit twice.
-    STORED_VALUE: ["GetAccount", "ListEntries", "ListRechargeRules", "GetPointsRule", "GetPrecharge"],
+    STORED_VALUE: ["GetAccount", "ListEntries", "ListRechargeRules", "GetPointsRule", "GetPrecharge", "GetRecharge"],
 }
 
 

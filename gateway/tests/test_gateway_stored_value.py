@@ -22,6 +22,7 @@ STORED_VALUE_PATHS = {
     ("get", "/api/v1/recharge-rules"),
     ("put", "/api/v1/recharge-rules/{rule_id}/active"),
     ("post", "/api/v1/customers/{customer_id}/recharges"),
+    ("get", "/api/v1/recharges/{recharge_id}"),
     ("get", "/api/v1/points-rule"),
     ("put", "/api/v1/points-rule"),
     ("post", "/api/v1/customers/{customer_id}/points/earnings"),
@@ -116,6 +117,29 @@ class FakeStoredValue(stored_value_pb2_grpc.StoredValueServiceServicer):
             instalments=[pb.Instalment(seq=1, bonus=common_pb2.Money(fen=8000), coupon_template_ids=["t-1"])],
             entries=[entry, bonus],
             created_at="2026-11-23T00:00:00Z",
+            gift_outcomes=[
+                pb.RechargeGiftOutcome(instalment=1, kind="coupon", item_id="t-1", quantity=1, status="issued"),
+                pb.RechargeGiftOutcome(
+                    instalment=1, kind="product", item_id="p-1", quantity=2, status="refused", reason="no_store"
+                ),
+            ],
+        )
+
+    def GetRecharge(self, request, context):
+        from crm.coupons.v1 import stored_value_pb2 as pb
+        from crmkit.errors import NotFound
+
+        self._seen("GetRecharge", request)
+        if request.id != "r-1":
+            raise NotFound("RECHARGE_NOT_FOUND", "error.recharge_not_found", params={"id": request.id})
+        return pb.Recharge(
+            id="r-1",
+            customer_id="c-9",
+            gift_outcomes=[
+                pb.RechargeGiftOutcome(
+                    instalment=1, kind="product", item_id="p-1", quantity=2, status="handed_out", updated_at="t"
+                )
+            ],
         )
 
 
@@ -172,3 +196,42 @@ def test_e7_the_services_field_names_become_the_json_names(sv_app, auth):
     response = client.post("/api/v1/customers/c-9/recharges", json={"paid_fen": 13}, headers=auth)
     assert response.status_code == 400
     assert list(response.get_json()["error"]["fields"]) == ["paid_fen"]
+
+
+def test_e7_recharge_shows_each_gift_outcome_with_labels(sv_app, auth):
+    client, fake = sv_app
+    headers = {**auth, "Idempotency-Key": "k-50", "Accept-Language": "zh-CN"}
+    body = client.post("/api/v1/customers/c-9/recharges", json={"paid_fen": 50_000}, headers=headers).get_json()
+    shape = ("kind", "status", "status_text", "reason", "reason_text")
+    assert [tuple(o[k] for k in shape) for o in body["gift_outcomes"]] == [
+        ("coupon", "issued", "已发放", "", ""),
+        ("product", "refused", "未出库", "no_store", "充值时未选门店，无法扣减库存"),
+    ]
+    shown = client.get("/api/v1/recharges/r-1", headers={**auth, "Accept-Language": "en"})
+    assert shown.status_code == 200, shown.get_data(as_text=True)
+    (outcome,) = shown.get_json()["gift_outcomes"]
+    assert (outcome["item_id"], outcome["quantity"], outcome["status_text"]) == ("p-1", 2, "Taken from stock")
+    assert fake.requests[-1][0] == "GetRecharge" and fake.requests[-1][1].id == "r-1"
+    missing = client.get("/api/v1/recharges/r-404", headers=auth)
+    assert missing.status_code == 404
+
+
+def test_e7_every_gift_status_and_reason_has_a_label_in_both_languages():
+    from coupons.service import coupons_issue, recharge
+
+    statuses = {recharge.ISSUED, recharge.SKIPPED, recharge.PENDING, recharge.HANDED_OUT, recharge.REFUSED}
+    reasons = {
+        coupons_issue.TEMPLATE_MISSING,
+        coupons_issue.TEMPLATE_EXPIRED,
+        coupons_issue.SOLD_OUT_REASON,
+        coupons_issue.PER_PERSON_REASON,
+        recharge.NO_STORE,
+        recharge.INSUFFICIENT_STOCK,
+        recharge.PRODUCT_NOT_FOUND,
+        recharge.OTHER_GIFT_REFUSED,
+        recharge.ORDERS_REFUSED,
+    }
+    wanted = {f"recharge_gift.status.{s}" for s in statuses} | {f"recharge_gift.reason.{r}" for r in reasons}
+    for language in ("zh_CN", "en"):
+        table = json.loads((I18N / f"{language}.json").read_text())
+        assert not wanted - set(table), (language, wanted - set(table))

@@ -30,6 +30,7 @@ from crmkit.redis_client import Keys, make_redis
 from crmkit.relay import InProcessBus, OutboxRelay, PikaPublisher
 from crmkit.settings import Settings
 from launcher.config import SERVICES, LaunchConfig, local_secret, parse_args, signing_keys
+from launcher.deferred import DeferredDelivery
 
 log = logging.getLogger("launcher")
 # The scheduled jobs count days, so hourly is early enough (the CronJobs run hourly too).
@@ -99,6 +100,7 @@ class Platform:
         import identity.server
         import messaging.server
         import orders.server
+        from coupons.orders_peer import gift_stock_from_settings
         from coupons.subscriptions import subscriptions as coupons_subscriptions
         from customers.subscriptions import subscriptions as customers_subscriptions
         from messaging.subscriptions import subscriptions as messaging_subscriptions
@@ -152,7 +154,8 @@ class Platform:
                 "messaging": messaging_env,
                 "orders": {"REDIS_URL": self.cfg.redis_url or ""},
                 "customers": {},
-                "coupons": {},
+                # E7: the worker hands recharge gift products out through orders.
+                "coupons": {"ORDERS_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['orders']}"},
             }
             for service, extra in workers.items():
                 env = {**common, "DATABASE_URL": self.cfg.database_for(service), **extra}
@@ -186,9 +189,14 @@ class Platform:
             # orders.order_approved has two consumers; the bus runs every subscriber of an event.
             for (source, event_type), handler in customers_subscriptions(self.runtimes["customers"].db).items():
                 self.bus.subscribe(source, event_type, handler)
-            # E9: points on approved orders (a third consumer of orders.order_approved).
-            for (source, event_type), handler in coupons_subscriptions(self.runtimes["coupons"].db).items():
-                self.bus.subscribe(source, event_type, handler)
+            # E9: points on approved orders (a third consumer of orders.order_approved); E7: gift
+            # products of recharges, deducted from stock through the orders gRPC server. The
+            # coupons service's own events are delivered after its relay's transaction (SQLite
+            # write lock, see launcher.deferred).
+            gift_stock = gift_stock_from_settings(self.settings("coupons"))
+            deferred = DeferredDelivery(self.stopping)
+            for (source, event_type), handler in coupons_subscriptions(self.runtimes["coupons"].db, gift_stock).items():
+                self.bus.subscribe(source, event_type, deferred.wrap(handler) if source == "coupons" else handler)
         self.start_scheduled_jobs()
 
     def start_scheduled_jobs(self, interval: float = JOB_INTERVAL_SECONDS) -> None:

@@ -217,3 +217,37 @@ def test_e2_embedded_coupon_send_texts_the_holder_through_the_fake_sms(embedded)
             return
         time.sleep(0.2)
     pytest.fail("the holder was not texted:\n" + "".join(lines[-20:]))
+
+
+def test_e7_embedded_recharge_gift_products_leave_the_store_stock(embedded):
+    """The in-process bus runs the coupons handler, which calls the orders gRPC server."""
+    url, _, _ = embedded
+    token = requests.post(
+        f"{url}/api/v1/auth/login/password", json={"phone": "13800000000", "password": "demo1234"}, timeout=10
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    product = requests.get(f"{url}/api/v1/products", headers=auth, timeout=10).json()["products"][0]
+    (level,) = product["stock"]
+    customer = requests.get(f"{url}/api/v1/customers", headers=auth, timeout=10).json()["customers"][-1]
+    rule = {
+        "name": "充5000送货",
+        "member_type": "in_store",
+        "pay_fen": 500_000,
+        "gift_products": [{"product_id": product["id"], "quantity": 3}],
+    }
+    assert requests.post(f"{url}/api/v1/recharge-rules", json=rule, headers=auth, timeout=10).status_code == 201
+    paid = requests.post(
+        f"{url}/api/v1/customers/{customer['id']}/recharges", json={"paid_fen": 500_000}, headers=auth, timeout=10
+    )
+    assert paid.status_code == 201, paid.text
+
+    def status():
+        shown = requests.get(f"{url}/api/v1/recharges/{paid.json()['id']}", headers=auth, timeout=10).json()
+        return [o["status"] for o in shown["gift_outcomes"]]
+
+    deadline = time.monotonic() + 20
+    while status() != ["handed_out"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert status() == ["handed_out"]
+    after = requests.get(f"{url}/api/v1/products/{product['id']}", headers=auth, timeout=10).json()["stock"]
+    assert [(s["store_id"], s["quantity"]) for s in after] == [(level["store_id"], level["quantity"] - 3)]

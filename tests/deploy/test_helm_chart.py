@@ -238,11 +238,16 @@ def test_h4_peer_addresses_point_at_in_cluster_services(render):
         "COUPONS_ADDR": "crm-coupons:50055",
     }
     assert addrs("crm-orders") == {"CUSTOMERS_ADDR": "crm-customers:50052", "COUPONS_ADDR": "crm-coupons:50055"}
-    assert addrs("crm-coupons") == {
-        "CUSTOMERS_ADDR": "crm-customers:50052",
-        "IDENTITY_ADDR": "crm-identity:50051",
-        "MESSAGING_ADDR": "crm-messaging:50053",
-    }
+    assert (
+        addrs("crm-coupons")
+        == addrs("crm-coupons-worker")
+        == {
+            "CUSTOMERS_ADDR": "crm-customers:50052",
+            "IDENTITY_ADDR": "crm-identity:50051",
+            "MESSAGING_ADDR": "crm-messaging:50053",
+            "ORDERS_ADDR": "crm-orders:50054",
+        }
+    )
     assert addrs("crm-identity") == {"MESSAGING_ADDR": "crm-messaging:50053", "ORDERS_ADDR": "crm-orders:50054"}
     assert addrs("crm-customers") == {"IDENTITY_ADDR": "crm-identity:50051"}
     assert (
@@ -359,6 +364,7 @@ def test_e8_coupons_reach_customers_identity_and_messaging(render):
         "CUSTOMERS_ADDR": "crm-customers:50052",
         "IDENTITY_ADDR": "crm-identity:50051",
         "MESSAGING_ADDR": "crm-messaging:50053",
+        "ORDERS_ADDR": "crm-orders:50054",
     }
     assert "SERVICE_TOKEN" in env
 
@@ -381,3 +387,11 @@ def test_e2_messaging_worker_texts_holders_with_the_servers_sms_settings(render,
         "ALIYUN_SMS_TEMPLATE_COUPON_ISSUED",
         "ALIYUN_SMS_TEMPLATE_COUPON_EXPIRING",
     } <= set(worker)
+
+
+def test_e7_the_coupons_worker_reaches_orders_with_the_service_token(render):
+    (container,) = pod_spec(objects(render(), "Deployment")["crm-coupons-worker"])["containers"]
+    env = env_of(container)
+    assert env["ORDERS_ADDR"]["value"] == "crm-orders:50054"
+    assert "SERVICE_TOKEN" in env
+    assert container["command"] == ["python", "-m", "coupons.worker"]

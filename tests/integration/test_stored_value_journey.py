@@ -1,7 +1,9 @@
 """Stored value over HTTP (E7 E8 E9 C11), every service a real process: a recharge with "pay
 500 get 80 + a coupon" shows the right ledger entries; a corporate pre-charge sheet waits for the
 owner's SMS code (read from the fake SMS provider), a wrong code is refused, the right one
-applies every row once; balances add up; another tenant sees nothing."""
+applies every row once; balances add up; a recharge's gift products leave the store's stock in
+the orders service (through the coupons worker) and the recharge shows every gift's outcome;
+another tenant sees nothing."""
 
 from __future__ import annotations
 
@@ -81,6 +83,9 @@ def test_stored_value_journey(platform, world):
     assert recharge["rule_id"] == rule.json()["id"] and recharge["bonus_fen"] == 8_000
     assert recharge["instalments"][0]["coupon_template_ids"] == [cake_id]
     assert recharge["instalments"][0]["released_at"]
+    assert [(o["kind"], o["item_id"], o["status"]) for o in recharge["gift_outcomes"]] == [
+        ("coupon", cake_id, "issued")
+    ]
     # The gift coupon is in alice's hands at once, valid for the template's 30 days.
     held = owner.get("/api/v1/coupons", params={"customer_id": alice["id"]})
     assert held.status_code == 200, held.text
@@ -214,3 +219,61 @@ def test_stored_value_journey(platform, world):
     assert other_owner.get(f"/api/v1/customers/{alice['id']}/stored-value/entries").status_code == 404
     assert other_owner.get(f"/api/v1/precharges/{batch['id']}").status_code == 404
     assert other_owner.get("/api/v1/recharge-rules").json()["rules"] == []
+
+    # E7: a rule that gives products: the owner's store hands them out, the orders service
+    # deducts them from that store's stock (coupons worker -> HandOutGiftStock), and the recharge
+    # shows each gift's outcome; a product gift short of stock is refused and says why.
+    store_id = world["store_id"]
+    oil = owner.post("/api/v1/products", json={"name": "花生油 5L", "wholesale_price_fen": 9_900, "listed": True})
+    rice = owner.post("/api/v1/products", json={"name": "大米 10kg", "wholesale_price_fen": 5_900, "listed": True})
+    assert oil.status_code == 201 and rice.status_code == 201, (oil.text, rice.text)
+    oil_id, rice_id = oil.json()["id"], rice.json()["id"]
+    for product_id, quantity in ((oil_id, 20), (rice_id, 1)):
+        level = {"quantity": quantity, "reason": "期初"}
+        put = owner.put(f"/api/v1/products/{product_id}/stock/{store_id}", json=level)
+        assert put.status_code == 200, put.text
+
+    def on_hand(product_id: str) -> int:
+        product = owner.get(f"/api/v1/products/{product_id}").json()
+        return next((s["quantity"] for s in product["stock"] if s["store_id"] == store_id), 0)
+
+    oil_rule = {
+        "name": "充2000送油",
+        "member_type": "in_store",
+        "pay_fen": 200_000,
+        "bonus_fen": 0,
+        "gift_products": [{"product_id": oil_id, "quantity": 2}],
+    }
+    assert owner.post("/api/v1/recharge-rules", json=oil_rule).status_code == 201
+    carol = customer(owner, "好又多超市")
+    given = owner.post(f"/api/v1/customers/{carol['id']}/recharges", json={"paid_fen": 200_000})
+    assert given.status_code == 201, given.text
+    oil_recharge = given.json()
+    assert [(o["kind"], o["item_id"], o["quantity"]) for o in oil_recharge["gift_outcomes"]] == [("product", oil_id, 2)]
+
+    def product_outcomes(recharge_id: str) -> list[tuple]:
+        shown = owner.get(f"/api/v1/recharges/{recharge_id}")
+        assert shown.status_code == 200, shown.text
+        return [(o["item_id"], o["status"], o["reason"], o["status_text"]) for o in shown.json()["gift_outcomes"]]
+
+    assert eventually(lambda: product_outcomes(oil_recharge["id"])[0][1] == "handed_out", timeout=30), product_outcomes(
+        oil_recharge["id"]
+    )
+    assert product_outcomes(oil_recharge["id"]) == [(oil_id, "handed_out", "", "已出库")]
+    assert on_hand(oil_id) == 18
+    assert other_owner.get(f"/api/v1/recharges/{oil_recharge['id']}").status_code == 404
+
+    rice_rule = {
+        "name": "充3000送米",
+        "member_type": "in_store",
+        "pay_fen": 300_000,
+        "bonus_fen": 0,
+        "gift_products": [{"product_id": rice_id, "quantity": 3}],
+    }
+    assert owner.post("/api/v1/recharge-rules", json=rice_rule).status_code == 201
+    short = owner.post(f"/api/v1/customers/{carol['id']}/recharges", json={"paid_fen": 300_000})
+    assert short.status_code == 201, short.text
+    assert eventually(lambda: product_outcomes(short.json()["id"])[0][1] == "refused", timeout=30)
+    assert product_outcomes(short.json()["id"]) == [(rice_id, "refused", "insufficient_stock", "未出库")]
+    assert on_hand(rice_id) == 1 and on_hand(oil_id) == 18
+    assert balance(owner, carol["id"]) == 500_000  # the money is there whatever became of the gifts

@@ -258,7 +258,41 @@ def record_recharge(customer_id, body):
         note=body["note"],
         idempotency_key=_key(),
     )
-    r = call_stored_value("RecordRecharge", request)
+    return recharge_dict(call_stored_value("RecordRecharge", request))
+
+
+@bp.get("/recharges/<string:recharge_id>")
+@bp.doc(operation_id="getRecharge", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.output(RechargeOut)
+def get_recharge(recharge_id):
+    """One recharge with its instalments, ledger entries and what became of each gift (E7):
+    coupons issued or skipped, products handed out from the store's stock, pending or refused"""
+    return recharge_dict(call_stored_value("GetRecharge", pb.GetRechargeRequest(id=recharge_id)))
+
+
+def _outcome_dict(o: pb.RechargeGiftOutcome, language: str) -> dict:
+    return {
+        "instalment": o.instalment,
+        "kind": o.kind,
+        "item_id": o.item_id,
+        "quantity": o.quantity,
+        "status": o.status,
+        "status_text": i18n.render(
+            f"recharge_gift.status.{o.status}", {}, language=language, fallback="recharge_gift.status.other"
+        ),
+        "reason": o.reason,
+        "reason_text": i18n.render(
+            f"recharge_gift.reason.{o.reason}", {}, language=language, fallback="recharge_gift.reason.other"
+        )
+        if o.reason
+        else "",
+        "updated_at": o.updated_at,
+    }
+
+
+def recharge_dict(r: pb.Recharge) -> dict:
+    language = i18n.pick_language(http_request.headers.get("Accept-Language"))
     return {
         "id": r.id,
         "customer_id": r.customer_id,
@@ -279,6 +313,7 @@ def record_recharge(customer_id, body):
         ],
         "entries": [entry_dict(e) for e in r.entries],
         "created_at": r.created_at,
+        "gift_outcomes": [_outcome_dict(o, language) for o in r.gift_outcomes],
     }
 
 

@@ -164,6 +164,21 @@ class InstalmentOut(Schema):
     released_at = String(required=True, metadata={"description": "Empty until released"})
 
 
+class GiftOutcomeOut(Schema):
+    instalment = Integer(required=True)
+    kind = String(required=True, metadata={"description": "coupon or product"})
+    item_id = String(required=True, metadata={"description": "Coupon template id or product id"})
+    quantity = Integer(required=True)
+    status = String(
+        required=True,
+        metadata={"description": "coupon: issued or skipped; product: pending, handed_out or refused"},
+    )
+    status_text = String(required=True, metadata={"description": "The status in the caller's language"})
+    reason = String(required=True, metadata={"description": "Why it was skipped or refused; empty otherwise"})
+    reason_text = String(required=True, metadata={"description": "The reason in the caller's language"})
+    updated_at = String(required=True)
+
+
 class RechargeOut(Schema):
     id = String(required=True)
     customer_id = String(required=True)
@@ -174,6 +189,10 @@ class RechargeOut(Schema):
     instalments = List(Nested(InstalmentOut))
     entries = List(Nested(EntryOut))
     created_at = String(required=True)
+    gift_outcomes = List(
+        Nested(GiftOutcomeOut),
+        metadata={"description": "What became of each gift of the released instalments (E7)"},
+    )
 
 
 class PointsRuleIO(Schema):

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
-from coupons.models import LedgerEntryRow, RechargeInstalmentRow, RechargeRuleRow
+from coupons.models import LedgerEntryRow, RechargeGiftOutcomeRow, RechargeInstalmentRow, RechargeRuleRow
 from coupons.service import points, precharge, recharge, stored_value
 from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import ClaimStock
@@ -64,6 +64,34 @@ def rule_pb(r: RechargeRuleRow) -> pb.RechargeRule:
         ),
         active=r.active,
         created_at=_time(r.created_at),
+    )
+
+
+def outcome_pb(o: RechargeGiftOutcomeRow) -> pb.RechargeGiftOutcome:
+    return pb.RechargeGiftOutcome(
+        instalment=o.instalment,
+        kind=o.kind,
+        item_id=o.item_id,
+        quantity=o.quantity,
+        status=o.status,
+        reason=o.reason,
+        updated_at=_time(o.updated_at),
+    )
+
+
+def recharge_pb(view: recharge.RechargeView) -> pb.Recharge:
+    r = view.recharge
+    return pb.Recharge(
+        id=r.id,
+        customer_id=r.customer_id,
+        paid=_money(r.paid_fen),
+        member_type=r.member_type,
+        rule_id=r.rule_id or "",
+        bonus=_money(r.bonus_fen),
+        instalments=[instalment_pb(i) for i in view.instalments],
+        entries=[entry_pb(e) for e in view.entries],
+        created_at=_time(r.created_at),
+        gift_outcomes=[outcome_pb(o) for o in view.gift_outcomes],
     )
 
 
@@ -207,18 +235,7 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
         view = recharge.record_recharge(
             self.db.uow(), require_actor(), self.customers, self.stock, cmd, now=self.clock()
         )
-        r = view.recharge
-        return pb.Recharge(
-            id=r.id,
-            customer_id=r.customer_id,
-            paid=_money(r.paid_fen),
-            member_type=r.member_type,
-            rule_id=r.rule_id or "",
-            bonus=_money(r.bonus_fen),
-            instalments=[instalment_pb(i) for i in view.instalments],
-            entries=[entry_pb(e) for e in view.entries],
-            created_at=_time(r.created_at),
-        )
+        return recharge_pb(view)
 
     def GetPointsRule(self, request, context):
         return pb.PointsRule(points_per_yuan=points.get_rule(self.db.uow(), require_actor()))
@@ -257,6 +274,9 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
         return batch_pb(
             precharge.confirm(self.db.uow(), require_actor(), request.batch_id, request.code, now=self.clock())
         )
+
+    def GetRecharge(self, request, context):
+        return recharge_pb(recharge.get_recharge(self.db.uow(), require_actor(), self.customers, request.id))
 
 
 def registration(

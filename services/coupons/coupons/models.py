@@ -86,6 +86,9 @@ class RechargeRow(TenantScoped, Base):
     note: Mapped[str] = mapped_column(String(200), default="")
     created_by: Mapped[str] = mapped_column(String(36), default="")
     idempotency_key: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # The store the payment was taken in: gift products leave its shelf (E7). Empty when the
+    # recording staff member had no store (the product gifts are then refused as "no_store").
+    store_id: Mapped[str] = mapped_column(String(36), default="", server_default="")
 
 
 class RechargeInstalmentRow(TenantScoped, Base):
@@ -103,6 +106,27 @@ class RechargeInstalmentRow(TenantScoped, Base):
     coupon_template_ids: Mapped[str] = mapped_column(Text, default="[]")
     gift_products: Mapped[str] = mapped_column(Text, default="[]")
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class RechargeGiftOutcomeRow(TenantScoped, Base):
+    """What became of one gift of a released instalment (E7), for staff to see on the recharge:
+    a coupon template's coupons issued or skipped, a product handed out by the orders service,
+    refused, or still pending (the event waits for orders). `reason` is a code, rendered by the
+    gateway; empty when the gift went through."""
+
+    __tablename__ = "sv_recharge_gift_outcomes"
+    __table_args__ = (
+        UniqueConstraint("recharge_id", "instalment", "kind", "item_id", name="uq_sv_gift_outcomes_item"),
+    )
+
+    recharge_id: Mapped[str] = mapped_column(String(36), index=True)
+    instalment: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # coupon | product
+    item_id: Mapped[str] = mapped_column(String(36))  # coupon template id or product id
+    quantity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # issued | skipped | pending | handed_out | refused
+    reason: Mapped[str] = mapped_column(String(40), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PointsRuleRow(Base):

@@ -8,11 +8,22 @@ from collections.abc import Callable
 from crmkit.db import Database
 from crmkit.events import Event
 
-from .handlers import on_order_approved
+from .handlers import on_order_approved, on_recharge_gift_products
+from .orders_peer import GiftStock, OrdersNotConfigured
 
 
-def subscriptions(db: Database) -> dict[tuple[str, str], Callable[[Event], None]]:
+def subscriptions(db: Database, gift_stock: GiftStock | None = None) -> dict[tuple[str, str], Callable[[Event], None]]:
+    """`gift_stock`: the orders service's HandOutGiftStock (coupons.orders_peer); without it,
+    gift-product events fail as Unavailable and wait for a worker that has it."""
+    stock = gift_stock or OrdersNotConfigured()
+
     def order_approved(event: Event) -> None:
         on_order_approved(db.uow(), event)
 
-    return {("orders", "order_approved"): order_approved}
+    def recharge_gift_products(event: Event) -> None:
+        on_recharge_gift_products(db.uow(), event, stock)
+
+    return {
+        ("orders", "order_approved"): order_approved,
+        ("coupons", "recharge_gift_products"): recharge_gift_products,
+    }

@@ -16,6 +16,7 @@ from orders.service import catalogue, catalogue_import, fulfilment, ordering, pr
 from orders.service import settings as order_settings
 from orders.service.coupons import CouponRedeemer, CouponsNotConfigured
 from orders.service.customers import CustomerDirectory
+from orders.service.gift_stock import GiftStockCommand, hand_out_gift_stock
 
 FULL_NAME = "crm.orders.v1.OrdersService"
 
@@ -246,6 +247,22 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
         )
         saved = order_settings.update_order_settings(self.db.uow(), require_actor(), wanted, now=self.clock())
         return pb.OrderSettings(allow_negative_stock=saved.allow_negative_stock, credit_control=saved.credit_control)
+
+    # --- Gift stock (E7) ---
+    def HandOutGiftStock(self, request, context):
+        cmd = GiftStockCommand(
+            idempotency_key=request.idempotency_key,
+            store_id=request.store_id,
+            lines=[(line.product_id, line.quantity) for line in request.lines],
+            reason=request.reason,
+        )
+        view = hand_out_gift_stock(self.db.uow(), require_actor(), cmd, now=self.clock())
+        return pb.GiftStockResult(
+            handout_id=view.handout_id,
+            store_id=view.store_id,
+            levels=[convert.stock_to_proto(level) for level in view.levels],
+            replayed=view.replayed,
+        )
 
 
 def registration(

@@ -244,5 +244,6 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 
 
 # Receivables' tables (B4) join this metadata, so Alembic and the tests see them.
+import orders.models_gifts  # noqa: E402, F401  (gift hand-outs, E7)
 import orders.models_performance  # noqa: E402, F401  (B9-B11 tables likewise)
 from orders import models_receivables  # noqa: E402, F401

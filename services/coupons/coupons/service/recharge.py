@@ -4,10 +4,13 @@ bonus and gifts, at once or in monthly instalments (`python -m coupons.jobs rele
 The paid amount and every bonus part are separate ledger entries ("recharge" and
 "recharge_bonus", both referencing the recharge), so a statement shows what was paid and what
 was given. Gift coupons are issued to the customer in the release's own transaction (the same
-limits as a staff send, see coupons_issue.issue_to_holder). Gift products are handed over at the counter and
-their stock is deducted by the orders service: orders has no adjust-by-delta stock RPC (SetStock
-sets an absolute level, which would race with sales), so a released instalment publishes
-`recharge_gift_products` for it.
+limits as a staff send, see coupons_issue.issue_to_holder). Gift products are handed over at the
+counter of the store the recharge was taken in, and their stock is deducted by the orders service
+(HandOutGiftStock, never SetStock: an absolute level would race with sales): a released instalment
+publishes `recharge_gift_products`, and the coupons worker calls orders for it (handlers.py).
+
+Every gift's fate is a row of `sv_recharge_gift_outcomes`, shown on the recharge for staff: coupons
+issued or skipped (and why), products pending, handed out or refused (and why).
 """
 
 from __future__ import annotations
@@ -21,17 +24,44 @@ from sqlalchemy import select, update
 
 from coupons.domain import stored_value as rules
 from coupons.errors import StoredValueCodes as Codes
-from coupons.models import LedgerEntryRow, RechargeInstalmentRow, RechargeRow, RechargeRuleRow
+from coupons.models import (
+    LedgerEntryRow,
+    RechargeGiftOutcomeRow,
+    RechargeInstalmentRow,
+    RechargeRow,
+    RechargeRuleRow,
+)
 from coupons.models_coupons import CouponTemplateRow
 from coupons.service import coupons_issue
 from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import ClaimStock
-from coupons.service.stored_value import Posting, _account, post, require_customer, require_money_role
+from coupons.service.stored_value import (
+    Posting,
+    _account,
+    post,
+    require_customer,
+    require_money_role,
+    require_staff,
+)
 from crmkit.auth import Actor
 from crmkit.db import Database, UnitOfWork
 from crmkit.errors import NotFound, PermissionDenied
 
 RULE_ROLES = ("owner", "store_manager")
+
+# Gift outcomes (E7): kinds, statuses and the reasons a gift did not go through.
+GIFT_COUPON = "coupon"
+GIFT_PRODUCT = "product"
+ISSUED = "issued"
+SKIPPED = "skipped"
+PENDING = "pending"
+HANDED_OUT = "handed_out"
+REFUSED = "refused"
+NO_STORE = "no_store"  # the recharge was taken by staff without a store: no shelf to take from
+INSUFFICIENT_STOCK = "insufficient_stock"
+PRODUCT_NOT_FOUND = "product_not_found"
+OTHER_GIFT_REFUSED = "other_gift_refused"  # all or none: another product of the instalment was refused
+ORDERS_REFUSED = "orders_refused"  # any other refusal of the orders service
 
 
 @dataclass(frozen=True)
@@ -150,6 +180,7 @@ class RechargeView:
     recharge: RechargeRow
     instalments: list[RechargeInstalmentRow]
     entries: list[LedgerEntryRow]
+    gift_outcomes: list[RechargeGiftOutcomeRow]
 
 
 def _view(uow: UnitOfWork, row: RechargeRow) -> RechargeView:
@@ -163,14 +194,46 @@ def _view(uow: UnitOfWork, row: RechargeRow) -> RechargeView:
         .where(LedgerEntryRow.tenant_id == row.tenant_id, LedgerEntryRow.reference == row.id)
         .order_by(LedgerEntryRow.balance_after)
     ).all()
-    return RechargeView(row, list(instalments), list(entries))
+    outcomes = uow.session.scalars(
+        select(RechargeGiftOutcomeRow)
+        .where(RechargeGiftOutcomeRow.tenant_id == row.tenant_id, RechargeGiftOutcomeRow.recharge_id == row.id)
+        .order_by(RechargeGiftOutcomeRow.instalment, RechargeGiftOutcomeRow.kind, RechargeGiftOutcomeRow.item_id)
+    ).all()
+    return RechargeView(row, list(instalments), list(entries), list(outcomes))
+
+
+def _outcome(
+    uow: UnitOfWork,
+    part: RechargeInstalmentRow,
+    kind: str,
+    item_id: str,
+    quantity: int,
+    status: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    uow.session.add(
+        RechargeGiftOutcomeRow(
+            tenant_id=part.tenant_id,
+            recharge_id=part.recharge_id,
+            instalment=part.seq,
+            kind=kind,
+            item_id=item_id,
+            quantity=quantity,
+            status=status,
+            reason=reason,
+            updated_at=now,
+            created_at=now,
+        )
+    )
 
 
 def issue_gift_coupons(uow: UnitOfWork, stock: ClaimStock, part: RechargeInstalmentRow, *, now: datetime) -> None:
     """The instalment's gift coupons go straight into the customer's hands, in the release's
     transaction. The money is already paid, so a gift that cannot be issued (template gone or
     expired, sold out, the customer at the per-person limit) never refuses the recharge: it is
-    skipped and `recharge_gift_coupon_skipped` records which one and why, for the merchant."""
+    skipped, its outcome row says why (staff see it on the recharge) and
+    `recharge_gift_coupon_skipped` tells other services."""
     wanted = Counter(json.loads(part.coupon_template_ids))
     for template_id, count in wanted.items():
         outcome = coupons_issue.issue_to_holder(
@@ -184,6 +247,8 @@ def issue_gift_coupons(uow: UnitOfWork, stock: ClaimStock, part: RechargeInstalm
             channel=coupons_issue.RECHARGE_GIFT,
             now=now,
         )
+        status = SKIPPED if outcome.refused else ISSUED
+        _outcome(uow, part, GIFT_COUPON, template_id, count, status, outcome.refused, now)
         if outcome.refused:
             uow.publish(
                 "recharge_gift_coupon_skipped",
@@ -228,19 +293,82 @@ def release(uow: UnitOfWork, stock: ClaimStock, part: RechargeInstalmentRow, *, 
             now=now,
         )
     issue_gift_coupons(uow, stock, part, now=now)
-    products = json.loads(part.gift_products)
+    products: Counter[str] = Counter()
+    for product_id, quantity in json.loads(part.gift_products):
+        products[product_id] += quantity
     if products:
-        uow.publish(
-            "recharge_gift_products",
-            part.tenant_id,
-            {
-                "recharge_id": part.recharge_id,
-                "customer_id": part.customer_id,
-                "instalment": part.seq,
-                "products": [{"product_id": p, "quantity": q} for p, q in products],
-            },
-        )
+        store_id = uow.session.get(RechargeRow, part.recharge_id).store_id
+        for product_id, quantity in sorted(products.items()):
+            # Pending until the worker hears back from orders; refused at once without a store.
+            status, reason = (PENDING, "") if store_id else (REFUSED, NO_STORE)
+            _outcome(uow, part, GIFT_PRODUCT, product_id, quantity, status, reason, now)
+        if store_id:
+            uow.publish(
+                "recharge_gift_products",
+                part.tenant_id,
+                {
+                    "recharge_id": part.recharge_id,
+                    "customer_id": part.customer_id,
+                    "instalment": part.seq,
+                    "store_id": store_id,
+                    "products": [{"product_id": p, "quantity": q} for p, q in sorted(products.items())],
+                },
+            )
     return True
+
+
+def gift_products_idempotency_key(recharge_id: str, instalment: int) -> str:
+    """The key orders deducts an instalment's gift products under: once, however often asked."""
+    return f"recharge:{recharge_id}:{instalment}"
+
+
+def record_product_gifts(
+    uow: UnitOfWork,
+    tenant_id: str,
+    recharge_id: str,
+    instalment: int,
+    status: str,
+    reasons: dict[str, str],
+    *,
+    now: datetime,
+) -> int:
+    """Inside the caller's transaction: the instalment's pending product gifts become handed out
+    or refused (`reasons` by product id, "" when it went through). Rows no longer pending stay
+    as they are, so a redelivered answer changes nothing. The number of rows changed."""
+    rows = uow.session.scalars(
+        select(RechargeGiftOutcomeRow)
+        .where(
+            RechargeGiftOutcomeRow.tenant_id == tenant_id,
+            RechargeGiftOutcomeRow.recharge_id == recharge_id,
+            RechargeGiftOutcomeRow.instalment == instalment,
+            RechargeGiftOutcomeRow.kind == GIFT_PRODUCT,
+            RechargeGiftOutcomeRow.status == PENDING,
+        )
+        .with_for_update()
+    ).all()
+    for row in rows:
+        row.status = status
+        row.reason = reasons.get(row.item_id, "")
+        row.updated_at = now
+    return len(rows)
+
+
+def get_recharge(uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, recharge_id: str) -> RechargeView:
+    """A recharge with its instalments, ledger entries and gift outcomes, for staff who may see
+    its customer; another tenant's recharge, or one of a customer the caller may not see, is
+    not found."""
+    if not actor.is_service:
+        require_staff(actor)
+    with uow:
+        row = uow.session.get(RechargeRow, recharge_id) if recharge_id else None
+        customer_id = row.customer_id if row is not None and row.tenant_id == actor.tenant_id else None
+    if customer_id is None:
+        raise NotFound(Codes.RECHARGE_NOT_FOUND, "error.recharge_not_found", params={"id": recharge_id})
+    require_customer(customers, actor, customer_id)
+    with uow:
+        view = _view(uow, uow.session.get(RechargeRow, recharge_id))
+        uow.session.expunge_all()  # the read-only transaction's rollback must not expire them
+        return view
 
 
 def record_recharge(
@@ -292,6 +420,8 @@ def record_recharge(
             note=note,
             created_by=by,
             idempotency_key=cmd.idempotency_key or None,
+            # Gift products leave the shelf of the store the payment was taken in.
+            store_id=actor.current_store_id or (actor.store_ids[0] if actor.store_ids else ""),
             created_at=now,
         )
         session.add(row)

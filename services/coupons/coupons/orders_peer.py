@@ -1,0 +1,59 @@
+"""What the coupons worker needs from the orders service: deducting a recharge's gift products
+from stock (E7), as a port with its gRPC adapter (HandOutGiftStock with the service token)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from crm.orders.v1 import orders_pb2, orders_pb2_grpc
+from crmkit.errors import Unavailable
+from crmkit.grpc_client import ServiceClient
+from crmkit.settings import Settings
+
+
+class GiftStock(Protocol):
+    def hand_out(self, tenant_id: str, idempotency_key: str, store_id: str, lines: Sequence[tuple[str, int]]) -> None:
+        """Deducts every line or none; raises crmkit.errors (Unavailable when orders cannot answer)."""
+
+
+class GrpcGiftStock:
+    def __init__(self, address: str, service_token: str):
+        self.client = ServiceClient(
+            address,
+            orders_pb2_grpc.OrdersServiceStub,
+            "crm.orders.v1.OrdersService",
+            # Idempotent on idempotency_key, so gRPC may retry it when orders blips.
+            idempotent=["HandOutGiftStock"],
+            service_token=service_token,
+        )
+
+    def hand_out(self, tenant_id: str, idempotency_key: str, store_id: str, lines: Sequence[tuple[str, int]]) -> None:
+        request = orders_pb2.HandOutGiftStockRequest(
+            idempotency_key=idempotency_key,
+            store_id=store_id,
+            lines=[orders_pb2.GiftStockLine(product_id=p, quantity=q) for p, q in lines],
+            reason="recharge_gift",
+        )
+        self.client.call("HandOutGiftStock", request, as_service=True, tenant_id=tenant_id)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class OrdersNotConfigured:
+    """Stands in when ORDERS_ADDR or SERVICE_TOKEN is missing: every hand-out fails as
+    Unavailable, so the event waits in its queue instead of being recorded as refused."""
+
+    def hand_out(self, tenant_id: str, idempotency_key: str, store_id: str, lines: Sequence[tuple[str, int]]) -> None:
+        raise Unavailable("PEER_NOT_CONFIGURED", "error.unavailable", params={"setting": "ORDERS_ADDR, SERVICE_TOKEN"})
+
+    def close(self) -> None:
+        pass
+
+
+def gift_stock_from_settings(settings: Settings) -> GiftStock:
+    """The orders adapter when ORDERS_ADDR and SERVICE_TOKEN are set, else OrdersNotConfigured."""
+    if "orders" in settings.peers and settings.service_token:
+        return GrpcGiftStock(settings.peer("orders"), settings.service_token)
+    return OrdersNotConfigured()

@@ -43,10 +43,11 @@ def _report_p2(p2, ops: float, recorded: int, issued: int, cpu: dict[str, float]
     _row(f"{name} latency p99 (ms)", f"{p2.percentile(99) * 1000:.1f}")
     _row(f"{name} requests failed", f"{p2.failed}")
     _row(f"{name} answered sold out", f"{p2.sold_out}")
-    _row(f"{name} clients in flight (mean)", f"{p2.mean_clients:.0f}")
-    _row(f"{name} clients in flight (peak)", f"{p2.peak_clients}")
+    _row("P2 clients in flight, mean over the window", f"{p2.mean_clients:.0f}")
+    _row("P2 clients in flight, peak", f"{p2.peak_clients}")
+    _row("P2 run incl. draining the last answers (s)", f"{p2.seconds:.1f}")
     # Exactness under load: every 201 is one coupon in the service's record, and nothing more.
-    _row(f"{name} coupons recorded / 201 answers", f"{recorded} / {issued}")
+    _row("P2 coupons recorded / 201 answers", f"{recorded} / {issued}")
     print("P2 goal: ratio >= 0.20 -", "met" if p2.rate / ops >= 0.20 else "NOT met")
     print("P2 CPU per issued claim (ms), shared servers and machine include anything else running:")
     for part, seconds in cpu.items():
@@ -60,6 +61,8 @@ def main() -> None:
     print(f"bench: {clients} clients, {seconds} s per measurement, this machine: {os.cpu_count()} CPUs")
     run_p2 = os.environ.get("BENCH_P2", "1") != "0"
     p2_clients = int(os.environ.get("BENCH_P2_CLIENTS", "1000"))
+    # Other work on the machine skews every figure: say how busy it was when the run began.
+    print(f"P2: {p2_clients} clients" if run_p2 else "P2: skipped", f"- load average: {os.getloadavg()[0]:.1f}")
     tps = pgbench_tps(clients=clients, seconds=seconds)
     ops = redis_evalsha_ops(clients=p2_clients, seconds=seconds) if run_p2 else 0.0
     with tempfile.TemporaryDirectory() as tmp:

@@ -32,12 +32,14 @@ REQUEST_TIMEOUT = 60.0
 class ClaimResult(LoadResult):
     sold_out: int = 0
     peak_clients: int = 0  # the most requests in flight at once
+    window: float = 0.0  # the measurement window; `seconds` adds the drain of the last answers
+    busy_in_window: float = 0.0  # request time summed over all clients, within the window
 
     @property
     def mean_clients(self) -> float:
-        """Requests in flight on average over the run (Little's law: time spent waiting for
-        answers / wall time): how many clients were really concurrent."""
-        return sum(self.latencies) / self.seconds if self.seconds else 0.0
+        """Requests in flight on average during the window (time spent waiting for answers /
+        window): how many clients were really concurrent, not just started."""
+        return self.busy_in_window / self.window if self.window else 0.0
 
 
 def create_template(t: BenchTenant) -> dict:
@@ -131,7 +133,8 @@ async def _run(url: str, *, clients: int, seconds: float, run_digit: int) -> Cla
     stop_at = loop.time() + seconds
     latencies: list[float] = []
     counts = {OK: 0, SOLD_OUT: 0, FAILED: 0}
-    state = {"next": 0, "in_flight": 0, "peak": 0}
+    state = {"next": 0, "in_flight": 0, "peak": 0, "busy": 0.0}
+    window_start = loop.time()
 
     async def client() -> None:
         while loop.time() < stop_at:
@@ -140,19 +143,22 @@ async def _run(url: str, *, clients: int, seconds: float, run_digit: int) -> Cla
             raw = claim_request(f"{host}:{port}", path, phone_for(run_digit, n))
             state["in_flight"] += 1
             state["peak"] = max(state["peak"], state["in_flight"])
-            start = time.perf_counter()
+            start, sent = time.perf_counter(), loop.time()
             try:
                 result = outcome(*await asyncio.wait_for(_post(host, port, raw), REQUEST_TIMEOUT))
             except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
                 result = FAILED
             latencies.append(time.perf_counter() - start)
+            state["busy"] += max(0.0, min(loop.time(), stop_at) - max(sent, window_start))
             state["in_flight"] -= 1
             counts[result] += 1
 
     started = time.monotonic()
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.monotonic() - started
-    return ClaimResult(counts[OK], counts[FAILED], elapsed, latencies, counts[SOLD_OUT], state["peak"])
+    return ClaimResult(
+        counts[OK], counts[FAILED], elapsed, latencies, counts[SOLD_OUT], state["peak"], seconds, state["busy"]
+    )
 
 
 def claims(claim_url: str, *, clients: int, seconds: float, run_digit: int) -> ClaimResult:

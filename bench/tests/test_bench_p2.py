@@ -100,3 +100,4 @@ def test_concurrent_claimers_each_claim_with_a_new_phone_and_every_answer_is_cou
     assert result.failed == 0 and result.sold_out == 0
     assert len(result.latencies) == result.ok
     assert result.peak_clients == 20
+    assert 0 < result.mean_clients <= 20

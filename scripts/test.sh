@@ -19,7 +19,7 @@ run() {
 }
 
 run "unit and service tests" -q libs/crmkit/tests services/identity/tests services/customers/tests \
-  services/messaging/tests services/orders/tests services/coupons/tests gateway/tests tests/deploy launcher/tests --ignore=services/messaging/tests/worker
+  services/messaging/tests services/orders/tests services/coupons/tests gateway/tests tests/deploy launcher/tests bench/tests --ignore=services/messaging/tests/worker
 run "worker tests (real nameko processes)" -q services/messaging/tests/worker
 run "integration journeys (all services as processes)" -q tests/integration
 exit $status

@@ -1,0 +1,168 @@
+"""P2: coupon claims per second through the gateway's public claim API, with many concurrent
+clients (1,000 by default).
+
+The load generator is one asyncio event loop speaking just enough HTTP/1.1 itself: a thousand OS
+threads with `requests` would spend the two cores on the client. Each claim is a different
+person (a distinct phone number, the per-person limit is 1), so each claim opens its own
+connection and closes it (`Connection: close`), as a thousand phones would. That also keeps every
+client in play: waitress serves at most 100 connections at once and queues the rest in the
+listen backlog, so 1,000 keep-alive clients would leave 900 of them waiting for an idle timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+
+from bench.load import LoadResult
+from bench.tenant import BenchTenant
+
+# Large enough that a run never sells out: the stock check (DECR) is on every claim's path, as
+# in a real campaign, while every answer is an issued coupon.
+TOTAL_QUANTITY = 10_000_000
+REQUEST_TIMEOUT = 60.0
+
+
+@dataclass
+class ClaimResult(LoadResult):
+    sold_out: int = 0
+    peak_clients: int = 0  # the most requests in flight at once
+    window: float = 0.0  # the measurement window; `seconds` adds the drain of the last answers
+    busy_in_window: float = 0.0  # request time summed over all clients, within the window
+
+    @property
+    def mean_clients(self) -> float:
+        """Requests in flight on average during the window (time spent waiting for answers /
+        window): how many clients were really concurrent, not just started."""
+        return self.busy_in_window / self.window if self.window else 0.0
+
+
+def create_template(t: BenchTenant) -> dict:
+    """A cash coupon with a public claim link, one per phone number, made by the owner."""
+    resp = requests.post(
+        f"{t.base}/api/v1/coupon-templates",
+        headers={"Authorization": f"Bearer {t.owner_token}"},
+        timeout=10,
+        json={
+            "name": "压测领券",
+            "kind": "cash",
+            "value_fen": 500,
+            "valid_days": 30,
+            "total_quantity": TOTAL_QUANTITY,
+            "per_person_limit": 1,
+        },
+    )
+    if resp.status_code != 201:
+        raise RuntimeError(f"cannot create the bench coupon template: {resp.status_code} {resp.text}")
+    return resp.json()
+
+
+def claimed_count(t: BenchTenant, template_id: str) -> int:
+    """Coupons the coupons service recorded as claimed for the template (its stats)."""
+    resp = requests.get(
+        f"{t.base}/api/v1/coupon-templates/{template_id}/stats",
+        headers={"Authorization": f"Bearer {t.owner_token}"},
+        timeout=30,
+    )
+    resp.raise_for_status()
+    return resp.json()["claimed"]
+
+
+def phone_for(run_digit: int, n: int) -> str:
+    """The n-th distinct mainland mobile number of a run (1[3-9] and nine digits)."""
+    if not 3 <= run_digit <= 9 or not 0 <= n < 10**9:
+        raise ValueError("run_digit 3..9, n below 10**9")
+    return f"1{run_digit}{n:09d}"
+
+
+def claim_request(host: str, path: str, phone: str) -> bytes:
+    body = json.dumps({"phone": phone}).encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+def parse_head(head: bytes) -> tuple[int, int | None]:
+    """(status, Content-Length or None) of an HTTP/1.1 response head ending in a blank line."""
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        raise ValueError(f"not an HTTP status line: {lines[0]!r}")
+    length = None
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value.strip())
+    return int(parts[1]), length
+
+
+async def _post(host: str, port: int, raw: bytes) -> tuple[int, bytes]:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(raw)
+        status, length = parse_head(await reader.readuntil(b"\r\n\r\n"))
+        body = await reader.readexactly(length) if length is not None else await reader.read()
+        return status, body
+    finally:
+        writer.close()
+
+
+# Outcome of one claim for the counts.
+OK, SOLD_OUT, FAILED = "ok", "sold_out", "failed"
+
+
+def outcome(status: int, body: bytes) -> str:
+    if status == 201:
+        return OK
+    if status == 409 and b"COUPON_SOLD_OUT" in body:
+        return SOLD_OUT
+    return FAILED
+
+
+async def _run(url: str, *, clients: int, seconds: float, run_digit: int) -> ClaimResult:
+    parts = urlsplit(url)
+    host, port, path = parts.hostname, parts.port or 80, parts.path
+    loop = asyncio.get_running_loop()
+    stop_at = loop.time() + seconds
+    latencies: list[float] = []
+    counts = {OK: 0, SOLD_OUT: 0, FAILED: 0}
+    state = {"next": 0, "in_flight": 0, "peak": 0, "busy": 0.0}
+    window_start = loop.time()
+
+    async def client() -> None:
+        while loop.time() < stop_at:
+            # One event loop thread: the counter needs no lock.
+            n, state["next"] = state["next"], state["next"] + 1
+            raw = claim_request(f"{host}:{port}", path, phone_for(run_digit, n))
+            state["in_flight"] += 1
+            state["peak"] = max(state["peak"], state["in_flight"])
+            start, sent = time.perf_counter(), loop.time()
+            try:
+                result = outcome(*await asyncio.wait_for(_post(host, port, raw), REQUEST_TIMEOUT))
+            except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+                result = FAILED
+            latencies.append(time.perf_counter() - start)
+            state["busy"] += max(0.0, min(loop.time(), stop_at) - max(sent, window_start))
+            state["in_flight"] -= 1
+            counts[result] += 1
+
+    started = time.monotonic()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.monotonic() - started
+    return ClaimResult(
+        counts[OK], counts[FAILED], elapsed, latencies, counts[SOLD_OUT], state["peak"], seconds, state["busy"]
+    )
+
+
+def claims(claim_url: str, *, clients: int, seconds: float, run_digit: int) -> ClaimResult:
+    """P2: `clients` concurrent claimers, closed loop, each claim a new phone number of run
+    `run_digit` (3..9, distinct per run so no number claims twice), against the full URL of a
+    template's public claim path."""
+    return asyncio.run(_run(claim_url, clients=clients, seconds=seconds, run_digit=run_digit))

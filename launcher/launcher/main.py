@@ -201,19 +201,23 @@ class Platform:
 
     def start_scheduled_jobs(self, interval: float = JOB_INTERVAL_SECONDS) -> None:
         """What the Kubernetes CronJobs do in a cluster (`python -m customers.jobs pool-sweep`,
-        `python -m coupons.jobs remind-expiring` / `release-instalments`), here one background
-        thread running the same use cases periodically; each is safe to run again."""
+        `python -m coupons.jobs remind-expiring` / `release-instalments` / `release-unplaced`), here
+        one background thread running the same use cases periodically; each is safe to run again."""
+        from coupons.orders_peer import GrpcOrderLookup
         from coupons.service.coupons_reminders import remind_expiring
         from coupons.service.coupons_stock import ClaimStock
         from coupons.service.recharge import release_due
+        from coupons.service.redemption import release_unplaced
         from customers.service.pool_sweep import sweep_pool
 
         customers_db, coupons_db = self.runtimes["customers"].db, self.runtimes["coupons"].db
         gift_stock = ClaimStock(self.redis, Keys(self.cfg.redis_prefix, "coupons"))  # the server's counters
+        orders = GrpcOrderLookup(f"127.0.0.1:{self.cfg.grpc_ports['orders']}", self.service_token)
         jobs = {
             "pool-sweep": lambda now: sweep_pool(customers_db.uow(), now),  # C3
             "remind-expiring": lambda now: remind_expiring(coupons_db.uow, now),  # E5
             "release-instalments": lambda now: release_due(coupons_db, gift_stock, now=now),  # E7
+            "release-unplaced": lambda now: release_unplaced(coupons_db, orders, now=now),  # E4
         }
 
         def _loop():

@@ -42,7 +42,9 @@ def test_c3_embedded_platform_runs_the_scheduled_jobs_periodically(tmp_path):
     platform.stopping = threading.Event()
     # Released recharge gifts draw on the coupons claim counters (the shared fake Redis here).
     platform.redis = make_redis(None)
-    platform.cfg = SimpleNamespace(redis_prefix=f"sweeper-{tmp_path.name}:")
+    # The unplaced-orders sweep asks orders only when a coupon is due; none is here.
+    platform.cfg = SimpleNamespace(redis_prefix=f"sweeper-{tmp_path.name}:", grpc_ports={"orders": 1})
+    platform.service_token = "unused"
     try:
         platform.start_scheduled_jobs(interval=0.05)
         deadline = time.monotonic() + 10

@@ -356,6 +356,16 @@ def test_e7_release_instalments_runs_as_a_cronjob_with_the_coupons_database_and_
     assert env["REDIS_PREFIX"]["value"] == "crm:"
 
 
+def test_e4_release_unplaced_runs_as_a_cronjob_that_asks_orders_with_the_service_token(render):
+    job = objects(render(), "CronJob")["crm-coupons-release-unplaced"]
+    [container] = pod_spec(job)["containers"]
+    assert container["command"] == ["python", "-m", "coupons.jobs", "release-unplaced"]
+    env = env_of(container)
+    assert set(env) == {"LOG_LEVEL", "DATABASE_URL", "SERVICE_TOKEN", "ORDERS_ADDR"}
+    assert env["ORDERS_ADDR"]["value"] == "crm-orders:50054"
+    assert env["SERVICE_TOKEN"]["valueFrom"]["secretKeyRef"]["name"] == "crm-service-token"
+
+
 def test_e8_coupons_reach_customers_identity_and_messaging(render):
     (container,) = pod_spec(objects(render(), "Deployment")["crm-coupons"])["containers"]
     env = env_of(container)

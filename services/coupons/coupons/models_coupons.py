@@ -53,6 +53,7 @@ class CouponRow(TenantScoped, Base):
         Index("ix_coupons_tenant_template", "tenant_id", "template_id"),
         Index("ix_coupons_tenant_holder", "tenant_id", "holder"),
         Index("ix_coupons_status_valid_until", "status", "valid_until"),
+        Index("ix_coupons_order_check_due", "order_check_due_at"),
     )
 
     template_id: Mapped[str] = mapped_column(String(36))
@@ -72,6 +73,9 @@ class CouponRow(TenantScoped, Base):
     discount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     redeemed_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # E4: redeemed by the orders service on an order being placed: when the sweep asks orders
+    # whether that order exists (None once it did, or for redemptions at the counter).
+    order_check_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Physical coupons (E3): their batch and their number in it (the printing order).
     batch_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
     serial: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -1,5 +1,6 @@
-"""What the coupons worker needs from the orders service: deducting a recharge's gift products
-from stock (E7), as a port with its gRPC adapter (HandOutGiftStock with the service token)."""
+"""What coupons need from the orders service, as ports with their gRPC adapters (service token):
+the worker deducts a recharge's gift products from stock (E7, HandOutGiftStock); the sweep of
+coupons redeemed on orders asks whether such an order exists (E4, GetOrder)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from crm.orders.v1 import orders_pb2, orders_pb2_grpc
-from crmkit.errors import Unavailable
+from crmkit.errors import NotFound, Unavailable
 from crmkit.grpc_client import ServiceClient
 from crmkit.settings import Settings
 
@@ -57,3 +58,27 @@ def gift_stock_from_settings(settings: Settings) -> GiftStock:
     if "orders" in settings.peers and settings.service_token:
         return GrpcGiftStock(settings.peer("orders"), settings.service_token)
     return OrdersNotConfigured()
+
+
+class GrpcOrderLookup:
+    """`coupons.service.redemption.OrderLookup` over gRPC: GetOrder with the service token (a
+    service sees every order of the tenant it names)."""
+
+    def __init__(self, address: str, service_token: str):
+        self.client = ServiceClient(
+            address,
+            orders_pb2_grpc.OrdersServiceStub,
+            "crm.orders.v1.OrdersService",
+            idempotent=["GetOrder"],
+            service_token=service_token,
+        )
+
+    def exists(self, tenant_id: str, order_id: str) -> bool:
+        try:
+            self.client.call("GetOrder", orders_pb2.GetOrderRequest(id=order_id), as_service=True, tenant_id=tenant_id)
+        except NotFound:
+            return False
+        return True
+
+    def close(self) -> None:
+        self.client.close()

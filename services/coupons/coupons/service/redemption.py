@@ -7,7 +7,8 @@ answers the first one's result (the orders service may retry a call)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select, update
 
@@ -16,10 +17,13 @@ from coupons.models_coupons import CouponRow, CouponTemplateRow
 from coupons.service.coupons_issue import find_coupon
 from coupons.service.templates import template_of
 from crmkit.auth import Actor
-from crmkit.db import UnitOfWork
-from crmkit.errors import Conflict, InvalidInput, PermissionDenied
+from crmkit.db import Database, UnitOfWork
+from crmkit.errors import Conflict, InvalidInput, PermissionDenied, Unavailable
 
 REDEEMERS = ("owner", "store_manager", "salesperson")
+# An order is placed within seconds of its coupons being redeemed (one transaction, a gRPC
+# deadline of seconds); long after that, an order that does not exist never will.
+ORDER_CHECK_AFTER = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,9 @@ def redeem(uow: UnitOfWork, actor: Actor, cmd: RedeemCommand, *, now: datetime) 
                 store_id=store_id or None,
                 discount_fen=outcome.discount_fen,
                 redeemed_by=actor.subject_id,
+                # The orders service redeems while its order is being placed: if that order never
+                # commits (a crash in between), the sweep finds out and gives the coupon back.
+                order_check_due_at=now + ORDER_CHECK_AFTER if actor.is_service else None,
             )
         ).rowcount
         if changed != 1:
@@ -150,6 +157,29 @@ def redeem(uow: UnitOfWork, actor: Actor, cmd: RedeemCommand, *, now: datetime) 
     return view
 
 
+def _give_back(uow: UnitOfWork, tenant_id: str, order_id: str) -> list[str]:
+    """Every coupon redeemed on the order goes back to `active`, in the caller's transaction."""
+    rows = uow.session.scalars(
+        select(CouponRow)
+        .where(CouponRow.tenant_id == tenant_id, CouponRow.order_id == order_id, CouponRow.status == REDEEMED)
+        .with_for_update()
+    ).all()
+    for row in rows:
+        uow.publish(
+            "coupon_redemption_released",
+            tenant_id,
+            {"coupon_id": row.id, "code": row.code, "template_id": row.template_id, "order_id": order_id},
+        )
+        row.status = ACTIVE
+        row.redeemed_at = None
+        row.order_id = None
+        row.store_id = None
+        row.discount_fen = 0
+        row.redeemed_by = None
+        row.order_check_due_at = None
+    return [row.code for row in rows]
+
+
 def release_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime) -> list[str]:
     """Compensation for an order that was never placed: its coupons go back to their holders.
     Only the orders service may ask (it knows the order does not exist); a second call finds
@@ -159,23 +189,53 @@ def release_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime
     if not order_id.strip():
         raise InvalidInput("COUPON_REDEMPTION_INVALID", fields={"order_id": "validation.required"})
     with uow:
-        rows = uow.session.scalars(
-            select(CouponRow)
-            .where(CouponRow.tenant_id == actor.tenant_id, CouponRow.order_id == order_id, CouponRow.status == REDEEMED)
-            .with_for_update()
-        ).all()
-        for row in rows:
-            uow.publish(
-                "coupon_redemption_released",
-                actor.tenant_id,
-                {"coupon_id": row.id, "code": row.code, "template_id": row.template_id, "order_id": order_id},
-            )
-            row.status = ACTIVE
-            row.redeemed_at = None
-            row.order_id = None
-            row.store_id = None
-            row.discount_fen = 0
-            row.redeemed_by = None
-        codes = [row.code for row in rows]
+        codes = _give_back(uow, actor.tenant_id, order_id)
         uow.commit()
     return codes
+
+
+class OrderLookup(Protocol):
+    def exists(self, tenant_id: str, order_id: str) -> bool:
+        """Whether the orders service has the order; Unavailable when it cannot tell now."""
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    confirmed: int
+    released: int
+    unanswered: int
+
+
+def release_unplaced(db: Database, orders: OrderLookup, *, now: datetime, limit: int = 500) -> SweepResult:
+    """The scheduled sweep (`python -m coupons.jobs release-unplaced`): for each order the orders
+    service redeemed coupons on more than ORDER_CHECK_AFTER ago, ask orders whether it exists.
+    Placed: the check is done. Never placed (orders crashed between redeeming and committing, and
+    the submit was not retried): the coupons go back to their holders. No answer: asked again on
+    the next run. Each order in its own transaction; a rerun changes nothing."""
+    with db.uow() as uow:
+        due = uow.session.execute(
+            select(CouponRow.tenant_id, CouponRow.order_id)
+            .where(CouponRow.order_check_due_at <= now, CouponRow.status == REDEEMED)
+            .group_by(CouponRow.tenant_id, CouponRow.order_id)
+            .order_by(func.min(CouponRow.order_check_due_at))
+            .limit(limit)
+        ).all()
+    confirmed = released = unanswered = 0
+    for tenant_id, order_id in due:
+        try:
+            placed = orders.exists(tenant_id, order_id)
+        except Unavailable:
+            unanswered += 1
+            continue
+        with db.uow() as uow:
+            if placed:
+                uow.session.execute(
+                    update(CouponRow)
+                    .where(CouponRow.tenant_id == tenant_id, CouponRow.order_id == order_id)
+                    .values(order_check_due_at=None)
+                )
+                confirmed += 1
+            else:
+                released += bool(_give_back(uow, tenant_id, order_id))
+            uow.commit()
+    return SweepResult(confirmed, released, unanswered)

@@ -260,6 +260,26 @@ def test_e4_an_order_not_placed_gives_its_coupons_back_once(caller, db, tenant):
     assert caller.service("RedeemCoupon", again).order_id == "o-real"
 
 
+def test_e4_only_redemptions_by_the_orders_service_are_checked_against_orders_later(caller, db):
+    _, by_orders = _one_coupon(caller)
+    _, at_counter = _one_coupon(caller)
+    lines = [line(amount=12000)]
+    caller.service("RedeemCoupon", pb.RedeemCouponRequest(code=by_orders.code, order_id="o-s", lines=lines))
+    caller.as_role(
+        "store_manager", "RedeemCoupon", pb.RedeemCouponRequest(code=at_counter.code, order_id="MD-1", lines=lines)
+    )
+    with db.uow() as uow:
+        due = dict(
+            uow.session.execute(
+                select(CouponRow.code, CouponRow.order_check_due_at).where(
+                    CouponRow.code.in_([by_orders.code, at_counter.code])
+                )
+            ).all()
+        )
+    assert due[at_counter.code] is None
+    assert due[by_orders.code] is not None
+
+
 def test_e4_only_a_service_releases_an_orders_coupons(caller):
     with pytest.raises(PermissionDenied):
         caller.owner("ReleaseOrderCoupons", pb.ReleaseOrderCouponsRequest(order_id="o-1"))

@@ -2,8 +2,14 @@
 prefix and gRPC server beside the orders server), exactly once, all rules checked, and given back
 when the order is not placed."""
 
+import json
+import os
+import subprocess
+import sys
 import threading
 import uuid
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import redis as redis_lib
@@ -11,13 +17,16 @@ from orders_testkit import ISSUER, PUBLIC, call, line, product, staff
 
 from coupons import migrate as coupons_migrate
 from coupons import server as coupons_server
+from coupons.orders_peer import GrpcOrderLookup
 from coupons.service.coupons_customers import CustomerInfo, customer_not_found
+from coupons.service.redemption import release_unplaced
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2, coupons_pb2_grpc
 from crm.orders.v1 import orders_pb2 as pb
 from crm.orders.v1 import orders_pb2_grpc
 from crmkit import testing
 from crmkit.auth import TokenVerifier, require_actor
+from crmkit.db import utcnow
 from crmkit.errors import Conflict, InvalidInput
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
@@ -45,7 +54,8 @@ def coupon_holders():
 
 
 @pytest.fixture(scope="module")
-def coupons_client(coupon_holders):
+def coupons_service(coupon_holders):
+    """The real coupons service: its composition root on its own database, served over gRPC."""
     url = testing.create_database("orders_coupons_test")
     prefix = f"orders-coupons-test-{uuid.uuid4().hex[:8]}:"
     coupons_migrate.upgrade(coupons_migrate.MIGRATIONS, url)
@@ -58,12 +68,17 @@ def coupons_client(coupon_holders):
     )
     grpc_server.start()
     client = ServiceClient(f"127.0.0.1:{port}", coupons_pb2_grpc.CouponsServiceStub, "crm.coupons.v1.CouponsService")
-    yield client
+    yield SimpleNamespace(client=client, db=rt.db, url=url)
     client.close()
     grpc_server.stop(0)
     rt.close()
     testing.delete_redis_prefix(redis_lib.Redis.from_url(testing.REDIS_URL), prefix)
     testing.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def coupons_client(coupons_service):
+    return coupons_service.client
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +93,7 @@ def orders_client(database_url, customers, coupons_client):
     )
     grpc_server.start()
     client = ServiceClient(f"127.0.0.1:{port}", orders_pb2_grpc.OrdersServiceStub, FULL_NAME)
+    client.port = port
     yield client
     client.close()
     grpc_server.stop(0)
@@ -233,3 +249,68 @@ def test_e4_one_code_on_ten_racing_orders_is_used_by_exactly_one(shop):
     assert outcomes.count("placed") == 1
     assert set(outcomes) - {"placed"} == {"COUPON_ALREADY_REDEEMED"}
     assert len(shop.orders_of(shop.alice)) == 1
+
+
+def test_e4_the_sweep_gives_back_coupons_of_an_order_never_placed_and_keeps_placed_ones(
+    shop, orders_client, coupons_service, tenant
+):
+    placed_code, ghost_code = shop.coupon(), shop.coupon()
+    placed = shop.order(5, [placed_code])
+    # Orders crashed between redeeming and committing, and nobody retried the submit.
+    ghost = coupons_pb2.RedeemCouponRequest(
+        code=ghost_code,
+        order_id=str(uuid.uuid4()),
+        customer_id=shop.alice,
+        lines=[coupons_pb2.OrderLine(product_id="p", quantity=5, amount=common_pb2.Money(fen=15000))],
+    )
+    coupons_service.client.call(
+        "RedeemCoupon", ghost, token=ISSUER.service_token("orders"), tenant_id=tenant, timeout=30
+    )
+    lookup = GrpcOrderLookup(f"127.0.0.1:{orders_client.port}", ISSUER.service_token("coupons"))
+    try:
+        # The sweep covers every tenant: this module's other tests placed orders with coupons too.
+        soon = release_unplaced(coupons_service.db, lookup, now=utcnow() + timedelta(minutes=5))
+        assert soon.released == 0  # too early to ask
+        assert shop.coupon_status(ghost_code).status == "redeemed"
+        later = release_unplaced(coupons_service.db, lookup, now=utcnow() + timedelta(minutes=16))
+        assert (later.released, later.unanswered) == (1, 0) and later.confirmed >= 1
+        again = release_unplaced(coupons_service.db, lookup, now=utcnow() + timedelta(minutes=30))
+        assert (again.confirmed, again.released) == (0, 0)
+    finally:
+        lookup.close()
+    assert shop.coupon_status(ghost_code).status == "active"
+    kept = shop.coupon_status(placed_code)
+    assert (kept.status, kept.order_id) == ("redeemed", placed.id)
+
+
+def test_e4_the_sweep_runs_as_its_own_process_and_waits_when_orders_is_down(shop, orders_client, coupons_service):
+    code = shop.coupon()
+    shop.order(5, [code])
+    at = (utcnow() + timedelta(minutes=20)).isoformat()
+    env = {
+        **os.environ,
+        "DATABASE_URL": coupons_service.url,
+        "SERVICE_TOKEN": ISSUER.service_token("coupons"),
+        "ORDERS_ADDR": "127.0.0.1:1",  # nothing listens: no answer, nothing released
+    }
+    down = subprocess.run(
+        [sys.executable, "-m", "coupons.jobs", "release-unplaced", "--now", at],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert down.returncode == 0, down.stderr
+    assert json.loads(down.stdout)["released"] == 0 and json.loads(down.stdout)["unanswered"] >= 1
+    assert shop.coupon_status(code).status == "redeemed"
+    env["ORDERS_ADDR"] = f"127.0.0.1:{orders_client.port}"
+    up = subprocess.run(
+        [sys.executable, "-m", "coupons.jobs", "release-unplaced", "--now", at],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert up.returncode == 0, up.stderr
+    assert json.loads(up.stdout)["confirmed"] >= 1
+    assert shop.coupon_status(code).status == "redeemed"

@@ -59,12 +59,13 @@ def redis_evalsha_ops(*, clients: int, seconds: int, holders: int = 100_000, url
 
     client = redis.Redis.from_url(url)
     prefix = f"bench-p2-{uuid.uuid4().hex[:8]}:"
-    stock, held = f"{prefix}stock", f"{prefix}held"
+    stock, held, loaded = f"{prefix}stock", f"{prefix}held", f"{prefix}held-loaded"
     try:
         sha = client.script_load(RESERVE)
         # Stock that never runs out and holders already known to Redis (held 0, a limit never
         # reached): every call takes the script's full path, never the "load first" answers.
         client.set(stock, 10**15)
+        client.set(loaded, 1)
         pipe = client.pipeline(transaction=False)
         for start in range(0, holders, 5_000):
             pipe.hset(held, mapping={_bench_holder(i): 0 for i in range(start, min(holders, start + 5_000))})
@@ -76,12 +77,12 @@ def redis_evalsha_ops(*, clients: int, seconds: int, holders: int = 100_000, url
         requests_total = max(50_000, 40_000 * seconds)
         out = subprocess.run(
             ["redis-benchmark", *server, "-c", str(clients), "-n", str(requests_total)]
-            + ["-r", str(holders), "--csv", "EVALSHA", sha, "2", stock, held, "p:__rand_int__", str(10**9)],
+            + ["-r", str(holders), "--csv", "EVALSHA", sha, "3", stock, held, loaded, "p:__rand_int__", str(10**9)],
             check=True,
             capture_output=True,
             text=True,
         ).stdout
     finally:
-        client.delete(stock, held)
+        client.delete(stock, held, loaded)
         client.close()
     return parse_redis_benchmark_csv(out)

@@ -4,6 +4,7 @@ the public link; every holder gets a `coupon_issued` event."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -97,6 +98,17 @@ def _held(session, template_id: str, holder: str):
     return read
 
 
+def _all_held(session, template_id: str):
+    def read():
+        return session.execute(
+            select(CouponClaimRow.holder, func.count())
+            .where(CouponClaimRow.template_id == template_id)
+            .group_by(CouponClaimRow.holder)
+        ).all()
+
+    return read
+
+
 # Why reservations are tied to the session: the Redis counters are taken before the rows are
 # written, inside the caller's transaction; if that transaction ends without a commit (a later
 # step of a recharge fails), every counter it took must be given back.
@@ -162,6 +174,7 @@ def issue_to_holder(
     count: int = 1,
     channel: str,
     now: datetime,
+    template: CouponTemplateRow | None = None,
 ) -> IssueOutcome:
     """Issue `count` coupons of one template to one holder (a customer, or a phone number when
     there is no customer) inside the caller's unit of work, with the limits of a send: the
@@ -169,7 +182,8 @@ def issue_to_holder(
     written and the outcome names the reason; the caller decides whether that refuses its whole
     operation. Each coupon publishes `coupon_issued` in the caller's transaction."""
     session = uow.session
-    template = session.get(CouponTemplateRow, template_id) if template_id else None
+    if template is None or template.id != template_id:
+        template = session.get(CouponTemplateRow, template_id) if template_id else None
     if template is None or template.tenant_id != tenant_id:
         return IssueOutcome(template_id, [], TEMPLATE_MISSING)
     if template.valid_until is not None and now >= template.valid_until:
@@ -184,6 +198,7 @@ def issue_to_holder(
             template.per_person_limit,
             remaining=_remaining(session, template),
             held=_held(session, template.id, holder),
+            all_held=_all_held(session, template.id),
         )
         if slot in (SOLD_OUT, PER_PERSON):
             for template_id_, holder_ in taken:
@@ -277,8 +292,17 @@ def _issue(
     with uow_factory() as uow:
         views: list[CouponView] = []
         for customer_id, phone in recipients:
+            # The template as the caller loaded it: templates do not change once created.
             outcome = issue_to_holder(
-                uow, stock, template.tenant_id, template.id, customer_id, phone, channel=channel, now=now
+                uow,
+                stock,
+                template.tenant_id,
+                template.id,
+                customer_id,
+                phone,
+                channel=channel,
+                now=now,
+                template=template,
             )
             if outcome.refused == PER_PERSON_REASON:
                 raise Conflict(
@@ -329,15 +353,31 @@ def claim_coupon(uow_factory, stock: ClaimStock, claim_token: str, phone: str, *
         raise InvalidInput("COUPON_CLAIM_INVALID", fields={"phone": "validation.required"})
     if not PHONE.match(phone):
         raise InvalidInput("COUPON_CLAIM_INVALID", fields={"phone": "validation.phone_invalid"})
-    with uow_factory() as uow:
-        template = uow.session.scalar(
-            select(CouponTemplateRow).where(CouponTemplateRow.claim_token == claim_token.strip())
-        )
-        if template is None or not claim_token.strip():
-            raise NotFound(errors.TEMPLATE_NOT_FOUND, "error.coupon_template_not_found")
-        uow.session.expunge(template)
+    template = _claim_template(uow_factory, claim_token.strip())
     (view,) = _issue(uow_factory, stock, template, [("", phone)], CLAIM, now=now)
     return view
+
+
+# A claim link is hit by many people at once; its template never changes once created, so each
+# server keeps it a minute instead of reading it for every claim (P2).
+_CLAIM_TEMPLATES: dict[str, tuple[float, CouponTemplateRow]] = {}
+CLAIM_TEMPLATE_SECONDS = 60.0
+CLAIM_TEMPLATES_KEPT = 1_000
+
+
+def _claim_template(uow_factory, token: str) -> CouponTemplateRow:
+    cached = _CLAIM_TEMPLATES.get(token)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    with uow_factory() as uow:
+        template = uow.session.scalar(select(CouponTemplateRow).where(CouponTemplateRow.claim_token == token))
+        if template is None or not token:
+            raise NotFound(errors.TEMPLATE_NOT_FOUND, "error.coupon_template_not_found")
+        uow.session.expunge(template)
+    if len(_CLAIM_TEMPLATES) >= CLAIM_TEMPLATES_KEPT:
+        _CLAIM_TEMPLATES.clear()
+    _CLAIM_TEMPLATES[token] = (time.monotonic() + CLAIM_TEMPLATE_SECONDS, template)
+    return template
 
 
 def claim_page(uow_factory, claim_token: str) -> tuple[CouponTemplateRow, int]:

@@ -4,20 +4,25 @@ the database keeps the record (a coupon row and a claim slot row per coupon)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import redis as redis_lib
 
 from crmkit.redis_client import Keys
 
-# KEYS: stock (remaining, -1 = unlimited), held (hash holder -> coupons held).
+# KEYS: stock (remaining, -1 = unlimited), held (hash holder -> coupons held), holders loaded
+# (set once every holder's count from the database is in `held`: a holder missing from it then
+# holds none, so a new phone costs one call, not a database count and two more).
 # ARGV: holder, per-person limit. Returns the holder's new count (the claim slot) when reserved;
 # 0 sold out, -1 per-person limit reached, -2 stock not loaded, -3 holder not loaded.
 RESERVE = """
 local stock = redis.call('GET', KEYS[1])
 if not stock then return -2 end
 local held = redis.call('HGET', KEYS[2], ARGV[1])
-if not held then return -3 end
+if not held then
+  if redis.call('EXISTS', KEYS[3]) == 0 then return -3 end
+  held = 0
+end
 held = tonumber(held)
 if held >= tonumber(ARGV[2]) then return -1 end
 stock = tonumber(stock)
@@ -38,6 +43,16 @@ return 1
 # NX, so a concurrent loader never overwrites counters already in use.
 LOAD_STOCK = "return redis.call('SET', KEYS[1], ARGV[1], 'NX') and 1 or 0"
 LOAD_HOLDER = "return redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])"
+# Holders in chunks (ARGV: holder, count, holder, count, ...); the last chunk names the "loaded"
+# mark as KEYS[3] and sets it. NX per holder: a count already in use is newer than the database's.
+LOAD_HOLDERS = """
+for i = 1, #ARGV, 2 do redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]) end
+if KEYS[3] then redis.call('SET', KEYS[3], 1) end
+return 1
+"""
+# Holders loaded per call of LOAD_HOLDERS, and how long one loader keeps the others off.
+LOAD_CHUNK = 5_000
+LOADING_SECONDS = 60
 
 SOLD_OUT = 0
 PER_PERSON = -1
@@ -53,9 +68,10 @@ class ClaimStock:
         self._release = redis.register_script(RELEASE)
         self._load_stock = redis.register_script(LOAD_STOCK)
         self._load_holder = redis.register_script(LOAD_HOLDER)
+        self._load_holders = redis.register_script(LOAD_HOLDERS)
 
     def _keys(self, template_id: str) -> list[str]:
-        return [self.keys("stock", template_id), self.keys("held", template_id)]
+        return [self.keys("stock", template_id), self.keys("held", template_id), self.keys("held-loaded", template_id)]
 
     def reserve(
         self,
@@ -65,19 +81,39 @@ class ClaimStock:
         *,
         remaining: Callable[[], int],
         held: Callable[[], int],
+        all_held: Callable[[], Iterable[tuple[str, int]]],
     ) -> int:
         """The claim slot (1..limit) when reserved, else SOLD_OUT or PER_PERSON. `remaining`
-        (-1 unlimited) and `held` read the database when Redis has no counters yet."""
+        (-1 unlimited), `all_held` (every holder's count) and `held` (this holder's) read the
+        database when Redis has no counters yet: the first caller loads every holder, while it
+        does, the others load just their own."""
         keys = self._keys(template_id)
         for _ in range(3):
             result = int(self._reserve(keys=keys, args=[holder, per_person_limit]))
             if result == _NO_STOCK:
                 self._load_stock(keys=keys, args=[remaining()])
             elif result == _NO_HOLDER:
-                self._load_holder(keys=keys, args=[holder, held()])
+                loading = self.keys("held-loading", template_id)
+                if self.redis.set(loading, 1, nx=True, ex=LOADING_SECONDS):
+                    try:
+                        self._load_all(keys, all_held())
+                    finally:
+                        self.redis.delete(loading)
+                else:
+                    self._load_holder(keys=keys, args=[holder, held()])
             else:
                 return result
         return int(self._reserve(keys=keys, args=[holder, per_person_limit]))
+
+    def _load_all(self, keys: list[str], counts: Iterable[tuple[str, int]]) -> None:
+        chunk: list = []
+        for holder, count in counts:
+            chunk += [holder, count]
+            if len(chunk) >= 2 * LOAD_CHUNK:
+                self._load_holders(keys=keys[:2], args=chunk)
+                chunk = []
+        # The last call sets the mark: only once every holder is in.
+        self._load_holders(keys=keys, args=chunk)
 
     def release(self, template_id: str, holder: str) -> None:
         self._release(keys=self._keys(template_id), args=[holder])

@@ -202,6 +202,23 @@ def test_e2_counters_reload_from_the_database_when_redis_lost_them(caller, db, r
     assert err.value.code == "COUPON_SOLD_OUT"
 
 
+def test_e2_every_holder_is_reloaded_at_once_and_a_new_phone_then_needs_no_database_count(caller, runtime, client):
+    made = create(caller, total_quantity=10, per_person_limit=2)
+    claim = pb.ClaimCouponRequest(claim_token=made.claim_token, phone="13700000011")
+    client.call("ClaimCoupon", claim)
+    stock: ClaimStock = runtime.registrations[0].servicer.stock
+    stock.redis.delete(*stock._keys(made.id))  # Redis lost the counters
+    client.call("ClaimCoupon", pb.ClaimCouponRequest(claim_token=made.claim_token, phone="13700000012"))
+    stock_key, held_key, loaded_key = stock._keys(made.id)
+    # The first claim after the loss loaded every holder from the database and marked it.
+    assert stock.redis.exists(loaded_key) and int(stock.redis.hget(held_key, "p:13700000011")) == 1
+    client.call("ClaimCoupon", claim)  # the second of two allowed
+    with pytest.raises(Conflict) as err:
+        client.call("ClaimCoupon", claim)
+    assert err.value.code == "COUPON_PER_PERSON_LIMIT"
+    assert int(stock.redis.get(stock_key)) == 10 - 3
+
+
 def _one_coupon(caller, **overrides):
     made = create(caller, **overrides)
     sent = caller.owner("SendCoupons", pb.SendCouponsRequest(template_id=made.id, customer_ids=["c-1"]))

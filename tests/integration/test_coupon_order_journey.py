@@ -1,6 +1,6 @@
 """E2 E4 E6 over HTTP with every service a real process: a template with rules sent to a saved
-segment, then a salesperson's order uses a holder's coupon. The orders service redeems it in the
-coupons service while placing the order: below the minimum spend the order is refused with the
+segment, each holder texted their code, then a salesperson's order uses a holder's coupon. The
+orders service redeems it in the coupons service while placing the order: below the minimum spend the order is refused with the
 reason (in Chinese, naming the code) and nothing is written; with enough goods the order owes the
 rest; the same code typed on a second order is refused; another customer's coupon is refused; the
 statistics of the template and of the campaign (the send) count the redemption. The order is
@@ -8,6 +8,7 @@ then collected at the store with its one-time verification code (B7), once."""
 
 from __future__ import annotations
 
+from client import eventually
 from journey import PASSWORD, create_staff, login, phone, sign_up
 
 
@@ -22,9 +23,10 @@ def test_e2_e4_e6_an_order_uses_a_coupon_sent_to_a_segment(platform, world):
     owner = anon.as_(login(anon, signed["owner_phone"]))
     store_id = signed["head_store"]["id"]
     seller = anon.as_(login(anon, create_staff(owner, "吴业务", ["salesperson"], store_id, password=PASSWORD)["phone"]))
+    phones = {name: phone() for name in ("用券超市", "街角小店")}
     shop, corner = (
-        ok(seller.post("/api/v1/customers", json={"name": name, "phone": phone()}), 201)["id"]
-        for name in ("用券超市", "街角小店")
+        ok(seller.post("/api/v1/customers", json={"name": name, "phone": number}), 201)["id"]
+        for name, number in phones.items()
     )
     cola = ok(
         owner.post(
@@ -56,6 +58,17 @@ def test_e2_e4_e6_an_order_uses_a_coupon_sent_to_a_segment(platform, world):
     held = ok(owner.get("/api/v1/coupons", params={"customer_id": shop}))["coupons"]
     code = held[0]["code"]
     corner_code = ok(owner.get("/api/v1/coupons", params={"customer_id": corner}))["coupons"][0]["code"]
+    # Holders notified: each is texted their code once (messaging worker, coupons.coupon_issued).
+    texted = {phones["用券超市"]: code, phones["街角小店"]: corner_code}
+
+    def texts():
+        return {
+            number: [(m["template_code"], m["params"].get("code")) for m in platform.sms_server.messages(phone=number)]
+            for number in texted
+        }
+
+    wanted = {number: [("coupon_issued", c)] for number, c in texted.items()}
+    assert eventually(lambda: texts() == wanted, timeout=30), texts()
 
     def order(customer, quantity, codes):
         return seller.post(

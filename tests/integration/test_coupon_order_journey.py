@@ -1,10 +1,11 @@
 """E2 E4 E6 over HTTP with every service a real process: a template with rules sent to a saved
 segment, each holder texted their code, then a salesperson's order uses a holder's coupon. The
-orders service redeems it in the coupons service while placing the order: below the minimum spend the order is refused with the
-reason (in Chinese, naming the code) and nothing is written; with enough goods the order owes the
-rest; the same code typed on a second order is refused; another customer's coupon is refused; the
-statistics of the template and of the campaign (the send) count the redemption. The order is
-then collected at the store with its one-time verification code (B7), once."""
+orders service redeems it in the coupons service while placing the order: below the minimum
+spend the order is refused with the reason (in Chinese, naming the code) and nothing is written;
+with enough goods the order owes the rest; the same code typed on a second order is refused;
+another customer's coupon is refused; the statistics of the template and of the campaign (the
+send) count the redemption. The order is then collected at the store with its one-time
+verification code (B7), once."""
 
 from __future__ import annotations
 

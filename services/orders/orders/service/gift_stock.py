@@ -78,9 +78,9 @@ def _check(cmd: GiftStockCommand) -> tuple[str, str, dict[str, int]]:
         raise _invalid(lines="validation.too_long")
     for i, (product_id, quantity) in enumerate(cmd.lines):
         if not product_id:
-            raise _invalid(**{f"lines[{i}].product_id": "validation.required"})
+            raise _invalid(**{f"lines.{i}.product_id": "validation.required"})
         if not 0 < quantity <= MAX_QUANTITY:
-            raise _invalid(**{f"lines[{i}].quantity": "validation.invalid"})
+            raise _invalid(**{f"lines.{i}.quantity": "validation.invalid"})
     return key, reason, quantities_by_product(list(cmd.lines))
 
 

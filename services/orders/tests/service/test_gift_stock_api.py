@@ -138,8 +138,8 @@ def test_e7_gift_stock_input_names_the_field(client, shelf, tenant):
         (dict(key="k" * 121, lines=[(oil, 1)]), "idempotency_key"),
         (dict(store="", lines=[(oil, 1)]), "store_id"),
         (dict(lines=[]), "lines"),
-        (dict(lines=[(oil, 0)]), "lines[0].quantity"),
-        (dict(lines=[(oil, 1), ("", 1)]), "lines[1].product_id"),
+        (dict(lines=[(oil, 0)]), "lines.0.quantity"),
+        (dict(lines=[(oil, 1), ("", 1)]), "lines.1.product_id"),
     ]
     for kwargs, field in cases:
         with pytest.raises(InvalidInput) as err:

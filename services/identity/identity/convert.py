@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from crm.identity.v1 import identity_pb2 as pb
+from crmkit.protos import timestamp as ts
 from identity.models import Staff, Store, Tenant
 from identity.service.seats import seat_period
 from identity.service.sessions import LoginResult
-
-
-def ts(moment: datetime | None) -> Timestamp | None:
-    if moment is None:
-        return None
-    out = Timestamp()
-    out.FromDatetime(moment)
-    return out
 
 
 def tenant_pb(tenant: Tenant) -> pb.Tenant:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
+from crmkit.protos import timestamp
 from orders.domain import pricing, refunds, states
 from orders.domain.catalogue import GOODS, ProductInput
 from orders.domain.documents import ORDER_QR
@@ -64,14 +61,6 @@ METHOD_FROM_PROTO = {v: k for k, v in METHOD_TO_PROTO.items()}
 
 def money(fen: int | None) -> common_pb2.Money | None:
     return None if fen is None else common_pb2.Money(fen=fen)
-
-
-def timestamp(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
 
 
 def product_input(msg: pb.ProductInput) -> ProductInput:

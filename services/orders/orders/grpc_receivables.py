@@ -11,7 +11,8 @@ from crmkit.auth import require_actor
 from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
-from orders.convert import money, timestamp
+from crmkit.protos import timestamp
+from orders.convert import money
 from orders.domain import receivables as rules
 from orders.domain.receivables import AllocationRequest
 from orders.filestore import FileStore

@@ -223,8 +223,11 @@ def update_settings(body):
     N `pool_followup_days`, M `pool_order_days`: back to the pool after so many days without a
     follow-up or an order; K `pool_warning_days` before, the salesperson is reminded;
     L `max_customers_held`; `max_claims_per_day`; `reclaim_cooldown_days` for a previous owner.
+    `pool_level_rules` gives member levels (e.g. VIP) their own N and M; a problem in one is
+    named by its place, e.g. `pool_level_rules.0.level`.
     """
-    return settings_dict(own("UpdateCustomerSettings", pb.CustomerSettings(**body)))
+    rules = [pb.PoolLevelRule(**rule) for rule in body.pop("pool_level_rules")]
+    return settings_dict(own("UpdateCustomerSettings", pb.CustomerSettings(**body, pool_level_rules=rules)))
 
 
 # --- Registration QR (C2) ---

@@ -47,6 +47,22 @@ class ChangedOut(Schema):
     changed = Integer(metadata={"description": "Pairs added or removed"})
 
 
+class PoolLevelRuleIO(Schema):
+    level = text(
+        20, required=True, metadata={"description": "Member level code, as customers' `level` (e.g. VIP, 金卡)"}
+    )
+    followup_days = Integer(
+        load_default=0,
+        validate=Range(min=0, max=3650),
+        metadata={"description": "N for this level: days without a follow-up before the return; 0 never"},
+    )
+    order_days = Integer(
+        load_default=0,
+        validate=Range(min=0, max=3650),
+        metadata={"description": "M for this level: days without an order before the return; 0 never"},
+    )
+
+
 class SettingsIn(Schema):
     auto_approve_registrations = Boolean(load_default=False)
     pool_followup_days = Integer(load_default=0, validate=Range(min=0, max=3650))
@@ -55,6 +71,16 @@ class SettingsIn(Schema):
     max_customers_held = Integer(load_default=0, validate=Range(min=0, max=100_000))
     max_claims_per_day = Integer(load_default=0, validate=Range(min=0, max=100_000))
     reclaim_cooldown_days = Integer(load_default=0, validate=Range(min=0, max=3650))
+    pool_level_rules = List(
+        Nested(PoolLevelRuleIO),
+        load_default=list,
+        validate=Length(max=20),
+        metadata={
+            "description": "Member levels with their own N and M, in place of pool_followup_days and "
+            "pool_order_days (one per level, at most 20); other levels and customers without a level "
+            "follow the tenant's. pool_warning_days and locked customers apply to every level."
+        },
+    )
 
 
 class SettingsOut(SettingsIn):
@@ -213,7 +239,11 @@ def tag_dict(tag) -> dict:
 
 
 def settings_dict(s) -> dict:
-    return {name: getattr(s, name) for name in SettingsIn().fields}
+    out = {name: getattr(s, name) for name in SettingsIn().fields if name != "pool_level_rules"}
+    out["pool_level_rules"] = [
+        {"level": r.level, "followup_days": r.followup_days, "order_days": r.order_days} for r in s.pool_level_rules
+    ]
+    return out
 
 
 def qr_dict(qr) -> dict:

@@ -14,7 +14,7 @@ from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
 from crmkit.protos import timestamp
-from customers.domain.pool import CustomerSettings
+from customers.domain.pool import CustomerSettings, PoolLevelRule
 from customers.grpc_api import customer_to_proto, field_to_proto
 from customers.service import customer_settings, nearby, ownership, registration_qr, tags
 from customers.staff_directory import StaffDirectory
@@ -50,7 +50,9 @@ def _application(a: registration_qr.ApplicationView) -> pb.RegistrationApplicati
 
 
 def _settings(s: CustomerSettings) -> pb.CustomerSettings:
-    return pb.CustomerSettings(**asdict(s))
+    values = asdict(s)
+    values["pool_level_rules"] = [pb.PoolLevelRule(**rule) for rule in values["pool_level_rules"]]
+    return pb.CustomerSettings(**values)
 
 
 class OwnershipServicer(ownership_pb2_grpc.CustomerOwnershipServiceServicer):
@@ -104,6 +106,9 @@ class OwnershipServicer(ownership_pb2_grpc.CustomerOwnershipServiceServicer):
             max_customers_held=request.max_customers_held,
             max_claims_per_day=request.max_claims_per_day,
             reclaim_cooldown_days=request.reclaim_cooldown_days,
+            pool_level_rules=tuple(
+                PoolLevelRule(r.level, r.followup_days, r.order_days) for r in request.pool_level_rules
+            ),
         )
         saved = customer_settings.update_customer_settings(self.db.uow(), require_actor(), wanted, now=self.clock())
         return _settings(saved)

@@ -292,6 +292,9 @@ class CustomerSettingsRow(TenantScoped, Base):
     max_claims_per_day: Mapped[int] = mapped_column(Integer, default=0)
     reclaim_cooldown_days: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Per member level N and M (C3): [{"level", "followup_days", "order_days"}], at most 20;
+    # read whole with the settings, never queried into.
+    pool_level_rules: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class OwnershipChangeRow(TenantScoped, Base):

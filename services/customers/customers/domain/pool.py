@@ -4,11 +4,12 @@ and counts come in, decisions or typed errors go out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from crmkit.errors import Conflict, InvalidInput, QuotaExceeded
 from customers.domain.calendar import CHINA
+from customers.domain.registration import LEVEL_PATTERN
 from customers.errors import MessageKeys, OwnershipCodes, OwnershipMessageKeys
 
 # History actions.
@@ -24,7 +25,19 @@ NO_ORDER = "no_order"
 DAYS_MAX = 3650
 COUNT_MAX = 100_000
 REASON_MAX = 200
+# Member levels with their own pool rule; a tenant has a handful of levels.
+LEVEL_RULES_MAX = 20
 # Daily caps count claims of the merchant's calendar day (China time, no daylight saving).
+
+
+@dataclass(frozen=True)
+class PoolLevelRule:
+    """N and M of one member level (customers.level), in place of the tenant's: 0 switches that
+    measure off for the level. Levels without a rule follow the tenant's N and M."""
+
+    level: str
+    followup_days: int = 0
+    order_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -38,17 +51,34 @@ class CustomerSettings:
     max_customers_held: int = 0
     max_claims_per_day: int = 0
     reclaim_cooldown_days: int = 0
+    pool_level_rules: tuple[PoolLevelRule, ...] = ()
+
+    def pool_days(self, level: str) -> tuple[int, int]:
+        """(N, M) for a customer of this member level: its level's rule, else the tenant's."""
+        for rule in self.pool_level_rules:
+            if rule.level == level:
+                return rule.followup_days, rule.order_days
+        return self.pool_followup_days, self.pool_order_days
 
     @property
     def returns_idle(self) -> bool:
-        return bool(self.pool_followup_days or self.pool_order_days)
+        """Whether any customer may ever go back: the sweep skips tenants where none may."""
+        if self.pool_followup_days or self.pool_order_days:
+            return True
+        return any(rule.followup_days or rule.order_days for rule in self.pool_level_rules)
 
 
 _DAY_FIELDS = ("pool_followup_days", "pool_order_days", "pool_warning_days", "reclaim_cooldown_days")
 _COUNT_FIELDS = ("max_customers_held", "max_claims_per_day")
 
 
+def _shortest(*days: int) -> int:
+    return min((d for d in days if d), default=0)
+
+
 def check_settings(settings: CustomerSettings) -> CustomerSettings:
+    """Every problem at once, each named by its field (`pool_level_rules.<i>.<name>` for a
+    level's rule); returns the settings with level codes trimmed."""
     errors = {}
     for name in _DAY_FIELDS:
         if not 0 <= getattr(settings, name) <= DAYS_MAX:
@@ -57,12 +87,46 @@ def check_settings(settings: CustomerSettings) -> CustomerSettings:
         if not 0 <= getattr(settings, name) <= COUNT_MAX:
             errors[name] = "validation.invalid"
     # A warning at or after the return could never be read in time.
-    shortest = min((d for d in (settings.pool_followup_days, settings.pool_order_days) if d), default=0)
+    shortest = _shortest(settings.pool_followup_days, settings.pool_order_days)
     if settings.pool_warning_days and shortest and settings.pool_warning_days >= shortest:
         errors.setdefault("pool_warning_days", "validation.invalid")
+    rules = _check_level_rules(settings.pool_level_rules, settings.pool_warning_days, errors)
     if errors:
         raise InvalidInput(OwnershipCodes.SETTINGS_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
-    return settings
+    return replace(settings, pool_level_rules=rules)
+
+
+def _check_level_rules(
+    rules: tuple[PoolLevelRule, ...], warning_days: int, errors: dict[str, str]
+) -> tuple[PoolLevelRule, ...]:
+    if len(rules) > LEVEL_RULES_MAX:
+        errors["pool_level_rules"] = "validation.too_many"
+        return ()
+    seen: set[str] = set()
+    clean = []
+    for i, rule in enumerate(rules):
+        prefix = f"pool_level_rules.{i}"
+        level = rule.level.strip()
+        if not level:
+            errors[f"{prefix}.level"] = "validation.required"
+        elif not LEVEL_PATTERN.fullmatch(level):
+            errors[f"{prefix}.level"] = "validation.invalid"
+        elif level in seen:
+            errors[f"{prefix}.level"] = "validation.duplicate"
+        seen.add(level)
+        days_ok = True
+        for name in ("followup_days", "order_days"):
+            if not 0 <= getattr(rule, name) <= DAYS_MAX:
+                errors[f"{prefix}.{name}"] = "validation.invalid"
+                days_ok = False
+        # The tenant's warning K applies to every level: the level's earliest return must come
+        # after it, or the reminder could never be read in time.
+        shortest = _shortest(rule.followup_days, rule.order_days)
+        if days_ok and warning_days and shortest and warning_days >= shortest:
+            name = "followup_days" if rule.followup_days == shortest else "order_days"
+            errors[f"{prefix}.{name}"] = "validation.not_after_pool_warning"
+        clean.append(PoolLevelRule(level, rule.followup_days, rule.order_days))
+    return tuple(clean)
 
 
 def check_reason(reason: str, *, required: bool) -> str:
@@ -85,6 +149,8 @@ class HeldCustomer:
     last_followup_at: datetime | None
     last_order_at: datetime | None
     locked: bool = False
+    # Member level code ("" none): picks the level's pool rule.
+    level: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,13 +172,14 @@ def return_deadlines(customer: HeldCustomer, settings: CustomerSettings) -> list
     at the later of the last activity and the day the current salesperson got the customer:
     a follow-up by a previous owner does not count against the new one."""
     start = customer.owned_since or customer.created_at
+    followup_days, order_days = settings.pool_days(customer.level)
     deadlines = []
-    if settings.pool_followup_days:
+    if followup_days:
         anchor = _latest(customer.last_followup_at, start)
-        deadlines.append((anchor + timedelta(days=settings.pool_followup_days), NO_FOLLOWUP))
-    if settings.pool_order_days:
+        deadlines.append((anchor + timedelta(days=followup_days), NO_FOLLOWUP))
+    if order_days:
         anchor = _latest(customer.last_order_at, start)
-        deadlines.append((anchor + timedelta(days=settings.pool_order_days), NO_ORDER))
+        deadlines.append((anchor + timedelta(days=order_days), NO_ORDER))
     return sorted(deadlines)
 
 

@@ -11,20 +11,30 @@ from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
-from customers.domain.pool import CustomerSettings, check_settings
+from customers.domain.pool import CustomerSettings, PoolLevelRule, check_settings
 from customers.domain.visibility import scope_for
 from customers.models import CustomerSettingsRow
 from customers.service.tags import require_manager
 
 CUSTOMER_SETTINGS_CHANGED = "customer_settings_changed"
-_NAMES = [f.name for f in fields(CustomerSettings)]
+LEVEL_RULES = "pool_level_rules"
+# The plain columns; the level rules are one JSON column, read and written whole.
+_NAMES = [f.name for f in fields(CustomerSettings) if f.name != LEVEL_RULES]
+
+
+def settings_from_row(row: CustomerSettingsRow) -> CustomerSettings:
+    rules = tuple(
+        PoolLevelRule(r["level"], int(r.get("followup_days", 0)), int(r.get("order_days", 0)))
+        for r in row.pool_level_rules or ()
+    )
+    return CustomerSettings(**{name: getattr(row, name) for name in _NAMES}, pool_level_rules=rules)
 
 
 def settings_of(session: Session, tenant_id: str) -> CustomerSettings:
     row = session.scalar(select(CustomerSettingsRow).where(CustomerSettingsRow.tenant_id == tenant_id))
     if row is None:
         return CustomerSettings()
-    return CustomerSettings(**{name: getattr(row, name) for name in _NAMES})
+    return settings_from_row(row)
 
 
 def get_customer_settings(uow: UnitOfWork, actor: Actor) -> CustomerSettings:
@@ -37,7 +47,7 @@ def update_customer_settings(
     uow: UnitOfWork, actor: Actor, settings: CustomerSettings, *, now: datetime
 ) -> CustomerSettings:
     require_manager(actor)
-    check_settings(settings)
+    settings = check_settings(settings)
     for attempt in range(2):
         try:
             with uow:
@@ -49,12 +59,12 @@ def update_customer_settings(
                 if row is None:
                     row = CustomerSettingsRow(tenant_id=actor.tenant_id, created_at=now)
                     uow.session.add(row)
-                for name, value in asdict(settings).items():
+                values = asdict(settings)
+                values[LEVEL_RULES] = list(values[LEVEL_RULES])
+                for name, value in values.items():
                     setattr(row, name, value)
                 row.updated_at = now
-                uow.publish(
-                    CUSTOMER_SETTINGS_CHANGED, actor.tenant_id, {**asdict(settings), "by_staff_id": actor.staff_id}
-                )
+                uow.publish(CUSTOMER_SETTINGS_CHANGED, actor.tenant_id, {**values, "by_staff_id": actor.staff_id})
                 uow.commit()
                 return settings
         except IntegrityError:

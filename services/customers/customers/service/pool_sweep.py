@@ -13,12 +13,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, literal, null, or_, select
 
 from crmkit.db import UnitOfWork
 from customers.domain import pool
 from customers.models import CustomerRow, CustomerSettingsRow, PoolWarningRow
-from customers.service.customer_settings import settings_of
+from customers.service.customer_settings import settings_from_row, settings_of
 from customers.service.ownership import CUSTOMER_RETURNED_TO_POOL, change_owner
 
 log = logging.getLogger(__name__)
@@ -35,29 +35,42 @@ class SweepResult:
 
 
 def _tenants_with_rules(uow: UnitOfWork) -> list[str]:
+    """One settings row per tenant that saved any; whether a level's rule is on is read in
+    Python (the rules are JSON, not comparable alike on SQLite and PostgreSQL)."""
     with uow:
-        return list(
-            uow.session.scalars(
-                select(CustomerSettingsRow.tenant_id)
-                .where(or_(CustomerSettingsRow.pool_followup_days > 0, CustomerSettingsRow.pool_order_days > 0))
-                .order_by(CustomerSettingsRow.tenant_id)
-            )
-        )
+        rows = uow.session.scalars(select(CustomerSettingsRow).order_by(CustomerSettingsRow.tenant_id))
+        return [row.tenant_id for row in rows if settings_from_row(row).returns_idle]
+
+
+def _cutoff(settings: pool.CustomerSettings, measure: int, now: datetime):
+    """The latest anchor that makes a customer due (for a warning or a return) under one measure
+    (0: follow-ups, 1: orders), per member level: a constant when every level shares the
+    tenant's rule, else a CASE over customers.level. NULL where the measure is off, which no
+    comparison passes; None when it is off for everyone."""
+    warn = timedelta(days=settings.pool_warning_days)
+
+    def at(days: int):
+        return literal(now - timedelta(days=days) + warn, CustomerRow.created_at.type) if days else null()
+
+    default = (settings.pool_followup_days, settings.pool_order_days)[measure]
+    levels = {rule.level: (rule.followup_days, rule.order_days)[measure] for rule in settings.pool_level_rules}
+    if not default and not any(levels.values()):
+        return None
+    if not levels:
+        return at(default)
+    return case({level: at(days) for level, days in levels.items()}, value=CustomerRow.level, else_=at(default))
 
 
 def _candidates(settings: pool.CustomerSettings, tenant_id: str, now: datetime):
     """Held, unlocked customers that may be due for a warning or a return; the exact decision
     is the domain's. A rule's anchor is the later of its last activity and the start of
-    ownership, so "anchor <= cutoff" is "both <= cutoff" (a NULL activity counts as old)."""
+    ownership, so "anchor <= cutoff" is "both <= cutoff" (a NULL activity counts as old).
+    One query for every member level: the cutoff is per row, from constants."""
     start = func.coalesce(CustomerRow.owned_since, CustomerRow.created_at)
-    warn = timedelta(days=settings.pool_warning_days)
     conditions = []
-    for days, column in (
-        (settings.pool_followup_days, CustomerRow.last_followup_at),
-        (settings.pool_order_days, CustomerRow.last_order_at),
-    ):
-        if days:
-            cutoff = now - timedelta(days=days) + warn
+    for measure, column in enumerate((CustomerRow.last_followup_at, CustomerRow.last_order_at)):
+        cutoff = _cutoff(settings, measure, now)
+        if cutoff is not None:
             conditions.append(((column.is_(None)) | (column <= cutoff)) & (start <= cutoff))
     return (
         select(CustomerRow)
@@ -72,7 +85,9 @@ def _candidates(settings: pool.CustomerSettings, tenant_id: str, now: datetime):
 
 
 def _held(row: CustomerRow) -> pool.HeldCustomer:
-    return pool.HeldCustomer(row.created_at, row.owned_since, row.last_followup_at, row.last_order_at, row.locked)
+    return pool.HeldCustomer(
+        row.created_at, row.owned_since, row.last_followup_at, row.last_order_at, row.locked, row.level or ""
+    )
 
 
 def sweep_tenant(uow: UnitOfWork, tenant_id: str, now: datetime) -> SweepResult:

@@ -178,3 +178,28 @@ def test_e6_get_member_report_over_grpc(db, stock, sv, issuer, tenant):
     with pytest.raises(InvalidInput) as err:
         call("owner", date_from="yesterday")
     assert err.value.fields == {"date_from": "validation.invalid_date"}
+
+
+def test_e6_member_report_runs_on_sqlite_embedded_mode(tmp_path):
+    """`make run` keeps the ledger in SQLite: the China-day grouping is computed there too."""
+    from coupons_testkit import FakeCustomers
+
+    from coupons import migrate, server
+    from crmkit.redis_client import make_redis
+    from crmkit.settings import Settings
+
+    url = f"sqlite:///{tmp_path}/coupons.db"
+    migrate.upgrade(migrate.MIGRATIONS, url)
+    runtime = server.build(Settings(service="coupons", database_url=url), customers=FakeCustomers())
+    try:
+        fill(runtime.db, ClaimStock(make_redis(None), Keys("emb:", "coupons")), "t-1")
+        r = report(runtime.db, staff("t-1", "owner"))
+        assert [(d.recharges, d.recharge_paid_fen, d.recharge_bonus_fen, d.stored_value_spent_fen) for d in r.days] == [
+            (1, 50_000, 8_000, 3_000),
+            (1, 10_000, 0, 0),
+            (0, 0, 0, 0),
+        ]
+        assert [(d.points_earned, d.points_spent) for d in r.days][1] == (246, 46)
+        assert (r.balance_fen, r.accounts_with_balance, r.points_outstanding) == (66_000, 2, 200)
+    finally:
+        runtime.close()

@@ -1,9 +1,10 @@
 """The merchant's member report (E6), new-members part: customers registered per China day.
 
 One aggregate query grouped by the China day of `customers.created_at`, computed by the database
-(served by ix_customers_tenant_created). A salesperson counts the customers they registered
-themselves (registered_by_staff_id): the report is about who brought members in, which a later
-change of owner (C3 pool) does not undo.
+(served by ix_customers_tenant_created). Managers and staff who see every customer count the tenant;
+so does finance, who reads the member report's money figures beside these counts (a count names
+nobody). A salesperson counts the customers they registered themselves (registered_by_staff_id):
+the report is about who brought members in, which a later change of owner (C3 pool) does not undo.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from customers.models import CustomerRow
 
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 MAX_DAYS = 366
+# Besides those who see every customer (customers.domain.visibility): the member report's readers.
+TENANT_COUNT_ROLES = ("finance",)
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def new_customer_report(
     with uow:
         day = _china_day(c.created_at, uow.session.bind.dialect.name).label("day")
         query = select(day, func.count()).where(c.tenant_id == actor.tenant_id, c.created_at >= lo, c.created_at < hi)
-        if not scope.sees_all:
+        if not (scope.sees_all or actor.has_role(*TENANT_COUNT_ROLES)):
             query = query.where(c.registered_by_staff_id == actor.staff_id)
         if store_id:
             query = query.where(c.store_id == store_id)

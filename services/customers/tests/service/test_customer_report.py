@@ -58,6 +58,8 @@ def test_e6_a_salesperson_counts_only_own_registrations(db, tenant, people):
     assert counts(db, people[1])[1] == 1
     # The see_all_customers switch sees the tenant, as in the customer list.
     assert counts(db, staff(tenant, "salesperson", perms=("see_all_customers",)))[1] == 4
+    # Finance reads the member report: the tenant's counts.
+    assert counts(db, staff(tenant, "finance"))[1] == 4
 
 
 def test_e6_new_customers_of_another_tenant_are_not_counted(db, people):

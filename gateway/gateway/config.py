@@ -32,7 +32,7 @@ STORED_VALUE = "crm.coupons.v1.StoredValueService"
 # Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
 IDEMPOTENT_METHODS = {
     IDENTITY: ["GetMe", "GetStaff", "ListStaff", "ListStores"],
-    CUSTOMERS: ["ListCustomerFields", "GetCustomer", "ListCustomers"],
+    CUSTOMERS: ["ListCustomerFields", "GetCustomer", "ListCustomers", "GetNewCustomerReport"],
     MESSAGING: ["ListNotifications"],
     # SubmitOrder/SubmitReturn always carry the caller's Idempotency-Key (the gateway requires
     # it), and the service deduplicates on it, so a retry cannot create a second order.
@@ -123,7 +123,15 @@ IDEMPOTENT_METHODS = {
     ],
     # Reads only: money moves are deduplicated by the service on their idempotency keys, but a
     # blind retry without one could credit twice.
-    STORED_VALUE: ["GetAccount", "ListEntries", "ListRechargeRules", "GetPointsRule", "GetPrecharge", "GetRecharge"],
+    STORED_VALUE: [
+        "GetAccount",
+        "ListEntries",
+        "ListRechargeRules",
+        "GetPointsRule",
+        "GetPrecharge",
+        "GetRecharge",
+        "GetMemberReport",
+    ],
 }
 
 

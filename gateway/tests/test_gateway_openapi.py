@@ -10,6 +10,7 @@ from test_gateway_orders import ORDERS_PATHS
 from test_gateway_ownership import OWNERSHIP_PATHS, OWNERSHIP_PUBLIC
 from test_gateway_performance import PERFORMANCE_PATHS
 from test_gateway_receivables import RECEIVABLES_PATHS
+from test_gateway_reports import REPORTS_PATHS
 from test_gateway_segments import SEGMENTS_PATHS
 from test_gateway_store_network import STORE_NETWORK_PATHS
 from test_gateway_stored_value import STORED_VALUE_PATHS
@@ -24,6 +25,7 @@ EXPECTED = (
     | SEGMENTS_PATHS
     | COUPONS_PATHS
     | STORED_VALUE_PATHS
+    | REPORTS_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -139,6 +141,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Segments",
         "Coupons",
         "Stored value",
+        "Reports",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

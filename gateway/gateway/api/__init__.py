@@ -13,6 +13,7 @@ from gateway.api import (
     ownership,
     performance,
     receivables,
+    reports,
     returns,
     segments,
     staff,
@@ -42,5 +43,6 @@ BLUEPRINTS = tuple(
         segments,
         coupons,
         stored_value,
+        reports,
     )
 )

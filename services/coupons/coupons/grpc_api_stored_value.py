@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from coupons.models import LedgerEntryRow, RechargeGiftOutcomeRow, RechargeInstalmentRow, RechargeRuleRow
-from coupons.service import points, precharge, recharge, stored_value
+from coupons.service import member_report, points, precharge, recharge, stored_value
 from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import ClaimStock
 from coupons.stored_value_peers import OwnerSms
@@ -277,6 +277,30 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
 
     def GetRecharge(self, request, context):
         return recharge_pb(recharge.get_recharge(self.db.uow(), require_actor(), self.customers, request.id))
+
+    def GetMemberReport(self, request, context):
+        r = member_report.member_report(
+            self.db.uow(), require_actor(), request.date_from, request.date_to, now=self.clock()
+        )
+        return pb.MemberReport(
+            date_from=r.date_from.isoformat(),
+            date_to=r.date_to.isoformat(),
+            days=[
+                pb.MemberReportDay(
+                    date=d.date.isoformat(),
+                    recharges=d.recharges,
+                    recharge_paid_fen=d.recharge_paid_fen,
+                    recharge_bonus_fen=d.recharge_bonus_fen,
+                    stored_value_spent_fen=d.stored_value_spent_fen,
+                    points_earned=d.points_earned,
+                    points_spent=d.points_spent,
+                )
+                for d in r.days
+            ],
+            balance_fen=r.balance_fen,
+            accounts_with_balance=r.accounts_with_balance,
+            points_outstanding=r.points_outstanding,
+        )
 
 
 def registration(

@@ -17,7 +17,7 @@ from customers.domain import fields as kinds
 from customers.domain.fields import FieldDefinition
 from customers.domain.profile import UpdateCustomer
 from customers.domain.registration import RegisterCustomer
-from customers.service import levels
+from customers.service import customer_report, levels
 from customers.service.fields import DefineCustomerField
 from customers.service.profile import update_customer
 from customers.service.views import CustomerView
@@ -145,6 +145,17 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
             self.db.uow(), require_actor(), request.customer_ids, request.level, now=self.clock()
         )
         return customers_pb2.SetCustomerLevelsResponse(changed=changed)
+
+    def GetNewCustomerReport(self, request, context):
+        r = customer_report.new_customer_report(
+            self.db.uow(), require_actor(), request.date_from, request.date_to, request.store_id, now=self.clock()
+        )
+        return customers_pb2.NewCustomerReport(
+            date_from=r.date_from.isoformat(),
+            date_to=r.date_to.isoformat(),
+            days=[customers_pb2.NewCustomerDay(date=d.isoformat(), new_customers=n) for d, n in r.days],
+            total=r.total,
+        )
 
 
 def registration(db: Database, *, clock: Callable[[], datetime] = utcnow) -> ServiceRegistration:

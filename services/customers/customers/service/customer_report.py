@@ -1,0 +1,92 @@
+"""The merchant's member report (E6), new-members part: customers registered per China day.
+
+One aggregate query grouped by the China day of `customers.created_at`, computed by the database
+(served by ix_customers_tenant_created). Managers and staff who see every customer count the tenant;
+so does finance, who reads the member report's money figures beside these counts (a count names
+nobody). A salesperson counts the customers they registered themselves (registered_by_staff_id):
+the report is about who brought members in, which a later change of owner (C3 pool) does not undo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import func, literal_column, select
+
+from crmkit.auth import Actor
+from crmkit.db import UnitOfWork
+from crmkit.errors import InvalidInput
+from customers.domain.visibility import scope_for
+from customers.errors import Codes, MessageKeys
+from customers.models import CustomerRow
+
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+MAX_DAYS = 366
+# Besides those who see every customer (customers.domain.visibility): the member report's readers.
+TENANT_COUNT_ROLES = ("finance",)
+
+
+@dataclass(frozen=True)
+class NewCustomerReport:
+    date_from: date
+    date_to: date
+    days: tuple[tuple[date, int], ...]
+    total: int
+
+
+def _parse(value: str, field: str, fields: dict) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fields[field] = "validation.invalid_date"
+        return None
+
+
+def period(date_from: str, date_to: str, now: datetime) -> tuple[date, date]:
+    """Inclusive China days; default the last 30; at most 366 (as the other E6 reports)."""
+    fields: dict[str, str] = {}
+    start, end = _parse(date_from, "date_from", fields), _parse(date_to, "date_to", fields)
+    end = end or now.astimezone(CHINA).date()
+    start = start or end - timedelta(days=29)
+    if not fields and (end < start or (end - start).days >= MAX_DAYS):
+        fields["date_to"] = "validation.invalid"
+    if fields:
+        raise InvalidInput(Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=fields)
+    return start, end
+
+
+def _china_day(column, dialect: str):
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
+    # SQLite (embedded mode) stores naive UTC text: add the fixed +8 hours (China has no DST).
+    return func.strftime("%Y-%m-%d", column, literal_column("'+8 hours'"))
+
+
+def new_customer_report(
+    uow: UnitOfWork, actor: Actor, date_from: str, date_to: str, store_id: str = "", *, now: datetime
+) -> NewCustomerReport:
+    scope = scope_for(actor)
+    start, end = period(date_from, date_to, now)
+    store_id = store_id.strip()
+    if len(store_id) > 36:
+        raise InvalidInput(
+            Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"store_id": "validation.invalid"}
+        )
+    lo = datetime.combine(start, datetime.min.time(), CHINA)
+    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA)
+    c = CustomerRow
+    with uow:
+        day = _china_day(c.created_at, uow.session.bind.dialect.name).label("day")
+        query = select(day, func.count()).where(c.tenant_id == actor.tenant_id, c.created_at >= lo, c.created_at < hi)
+        if not (scope.sees_all or actor.has_role(*TENANT_COUNT_ROLES)):
+            query = query.where(c.registered_by_staff_id == actor.staff_id)
+        if store_id:
+            query = query.where(c.store_id == store_id)
+        found = {d: int(n) for d, n in uow.session.execute(query.group_by(day)).all()}
+    days = tuple(
+        (d, found.get(d.isoformat(), 0)) for d in (start + timedelta(days=i) for i in range((end - start).days + 1))
+    )
+    return NewCustomerReport(start, end, days, sum(n for _, n in days))

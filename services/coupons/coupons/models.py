@@ -23,7 +23,7 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 # --- Stored value and points (E7 E8 E9) ------------------------------------------------------
 from datetime import datetime  # noqa: E402
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text, UniqueConstraint  # noqa: E402
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint  # noqa: E402
 from sqlalchemy.orm import Mapped, mapped_column  # noqa: E402
 
 import coupons.models_coupons  # noqa: E402, F401
@@ -47,7 +47,11 @@ class LedgerEntryRow(TenantScoped, Base):
     """Immutable: written once, never updated or deleted."""
 
     __tablename__ = "sv_ledger_entries"
-    __table_args__ = (UniqueConstraint("tenant_id", "kind", "idempotency_key", name="uq_sv_ledger_idempotency"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "kind", "idempotency_key", name="uq_sv_ledger_idempotency"),
+        # The member report (E6) reads one tenant's entries of a period.
+        Index("ix_sv_ledger_tenant_created", "tenant_id", "created_at"),
+    )
 
     customer_id: Mapped[str] = mapped_column(String(36), index=True)
     kind: Mapped[str] = mapped_column(String(16))

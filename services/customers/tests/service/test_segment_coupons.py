@@ -298,3 +298,16 @@ def test_c4_every_coupon_event_is_subscribed(name, db):
     from customers.subscriptions import subscriptions
 
     assert ("coupons", name) in subscriptions(db)
+
+
+def test_c4_coupon_conditions_survive_the_grpc_filter():
+    from customers.grpc_api_segments import filter_from_proto, filter_to_proto
+
+    f = SegmentFilter(
+        coupons_unused_min=3,
+        coupon_template_ids=("tpl-a",),
+        coupon_redeemed_within_days=60,
+        no_coupon_redeemed_within_days=7,
+    )
+    assert filter_from_proto(filter_to_proto(f)) == f
+    assert filter_from_proto(filter_to_proto(SegmentFilter())) == SegmentFilter()

@@ -193,3 +193,42 @@ def test_c4_presets_list_update_and_delete(seg, auth):
     assert updated.status_code == 200 and updated.get_json()["filter"] == {"period_days": 7}
     assert http.delete("/api/v1/segments/seg-1", headers=auth).status_code == 204
     assert fake.rec.named("DeleteSegment")[0].request.id == "seg-1"
+
+
+def test_c4_coupon_conditions_travel_both_ways(seg, auth):
+    fake, http = seg
+    f = {
+        "coupons_unused_min": 2,
+        "coupon_template_ids": ["tpl-1"],
+        "coupon_redeemed_within_days": 90,
+        "no_coupon_redeemed_within_days": 30,
+    }
+    response = http.post("/api/v1/segments", json={"name": "有券不用", "filter": f}, headers=auth)
+    assert response.status_code == 201, response.get_json()
+    sent = fake.rec.named("CreateSegment")[0].request.filter
+    assert (sent.coupons_unused_min, list(sent.coupon_template_ids)) == (2, ["tpl-1"])
+    assert (sent.coupon_redeemed_within_days, sent.no_coupon_redeemed_within_days) == (90, 30)
+    assert response.get_json()["filter"] == f
+    for bad, name in (
+        ({"coupons_unused_min": 0}, "filter.coupons_unused_min"),
+        ({"coupon_redeemed_within_days": 0}, "filter.coupon_redeemed_within_days"),
+        ({"no_coupon_redeemed_within_days": 3651}, "filter.no_coupon_redeemed_within_days"),
+    ):
+        response = http.post("/api/v1/segments", json={"name": "x", "filter": bad}, headers=auth)
+        assert response.status_code == 400 and name in error_fields(response), (bad, response.get_json())
+
+
+def test_c4_coupon_condition_required_is_said_in_chinese(seg, auth):
+    fake, http = seg
+    fake.rec.fail["CreateSegment"] = InvalidInput(
+        "SEGMENT_INVALID",
+        "error.invalid_input",
+        fields={"filter.coupon_template_ids": "validation.coupon_condition_required"},
+    )
+    response = http.post(
+        "/api/v1/segments", json={"name": "x", "filter": {"coupon_template_ids": ["tpl-1"]}}, headers=auth
+    )
+    assert (response.status_code, error_fields(response)) == (
+        400,
+        {"filter.coupon_template_ids": "请同时选择针对这些券模板的优惠券条件"},
+    )

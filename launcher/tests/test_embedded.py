@@ -251,3 +251,33 @@ def test_e7_embedded_recharge_gift_products_leave_the_store_stock(embedded):
     assert status() == ["handed_out"]
     after = requests.get(f"{url}/api/v1/products/{product['id']}", headers=auth, timeout=10).json()["stock"]
     assert [(s["store_id"], s["quantity"]) for s in after] == [(level["store_id"], level["quantity"] - 3)]
+
+
+def test_c4_embedded_coupon_events_reach_the_customers_segments(embedded):
+    """The in-process bus delivers the coupons service's events to the customers handlers too
+    (directly: they write to customers.db, not to the publishing coupons.db)."""
+    url, _, _ = embedded
+    token = requests.post(
+        f"{url}/api/v1/auth/login/password", json={"phone": "13800000000", "password": "demo1234"}, timeout=10
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    customer = requests.get(f"{url}/api/v1/customers", headers=auth, timeout=10).json()["customers"][0]
+    template = {"name": "分群券", "kind": "cash", "value_fen": 300, "valid_days": 30}
+    tpl = requests.post(f"{url}/api/v1/coupon-templates", json=template, headers=auth, timeout=10).json()
+    sent = requests.post(
+        f"{url}/api/v1/coupon-templates/{tpl['id']}/send",
+        json={"customer_ids": [customer["id"]]},
+        headers=auth,
+        timeout=10,
+    )
+    assert sent.status_code == 201, sent.text
+    holds = {"filter": {"coupons_unused_min": 1, "coupon_template_ids": [tpl["id"]]}, "page_size": 100}
+
+    def members():
+        body = requests.post(f"{url}/api/v1/segments/evaluate", json=holds, headers=auth, timeout=10).json()
+        return [m["id"] for m in body["members"]]
+
+    deadline = time.monotonic() + 20
+    while members() != [customer["id"]] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert members() == [customer["id"]]

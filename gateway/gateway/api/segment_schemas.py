@@ -19,8 +19,11 @@ OPTIONAL_NUMBERS = (
     "max_order_count",
     "min_amount_fen",
     "max_amount_fen",
+    "coupons_unused_min",
+    "coupon_redeemed_within_days",
+    "no_coupon_redeemed_within_days",
 )
-LISTS = ("tag_ids", "levels", "region_prefixes", "product_ids", "brands")
+LISTS = ("tag_ids", "levels", "region_prefixes", "product_ids", "brands", "coupon_template_ids")
 
 
 def _ids(description: str) -> List:
@@ -62,6 +65,26 @@ class SegmentFilterSchema(Schema):
     max_amount_fen = Integer(metadata={"description": "Amount in the period net of refunds, at most (fen)"})
     product_ids = _ids("Bought any of these products in the period")
     brands = _ids("Bought any of these brands in the period")
+    coupons_unused_min = Integer(
+        validate=Range(min=1, max=1000, error="validation.invalid"),
+        metadata={
+            "description": "Holds at least N unused coupons: issued, not redeemed and still valid at the "
+            "evaluation time (of coupon_template_ids when given)"
+        },
+    )
+    coupon_template_ids = _ids(
+        "Narrows every coupon condition to coupons of these templates (needs one of the coupon conditions)"
+    )
+    coupon_redeemed_within_days = Integer(
+        validate=DAYS, metadata={"description": "Redeemed at least one coupon in the last N days"}
+    )
+    no_coupon_redeemed_within_days = Integer(
+        validate=DAYS,
+        metadata={
+            "description": "Redeemed no coupon in the last N days (with coupons_unused_min: holds coupons "
+            "but does not use them)"
+        },
+    )
 
 
 class SegmentIn(Schema):

@@ -79,7 +79,9 @@ def create_segment(body):
     """Save a filter under a name (shared by the tenant)
 
     Each person who evaluates it sees only the customers they may see. A condition on a field
-    the tenant has not configured is refused, naming `filter.fields.<key>`.
+    the tenant has not configured is refused, naming `filter.fields.<key>`. Coupon conditions
+    (`coupons_unused_min`, `coupon_redeemed_within_days`, `no_coupon_redeemed_within_days`,
+    narrowed by `coupon_template_ids`) follow the coupons service's events, a moment late.
     """
     req = pb.CreateSegmentRequest(name=body["name"], filter=filter_pb(body["filter"]))
     return segment_dict(_segments("CreateSegment", req))

@@ -26,6 +26,9 @@ _OPTIONAL = (
     "max_order_count",
     "min_amount_fen",
     "max_amount_fen",
+    "coupons_unused_min",
+    "coupon_redeemed_within_days",
+    "no_coupon_redeemed_within_days",
 )
 
 
@@ -56,6 +59,7 @@ def filter_from_proto(msg: pb.SegmentFilter) -> SegmentFilter:
         period_to=_day(msg.period_to, "period_to"),
         product_ids=tuple(msg.product_ids),
         brands=tuple(msg.brands),
+        coupon_template_ids=tuple(msg.coupon_template_ids),
         **{name: getattr(msg, name) if msg.HasField(name) else None for name in _OPTIONAL},
     )
 
@@ -72,6 +76,7 @@ def filter_to_proto(f: SegmentFilter) -> pb.SegmentFilter:
         period_to=f.period_to.isoformat() if f.period_to else "",
         product_ids=list(f.product_ids),
         brands=list(f.brands),
+        coupon_template_ids=list(f.coupon_template_ids),
         **{name: getattr(f, name) for name in _OPTIONAL if getattr(f, name) is not None},
     )
 

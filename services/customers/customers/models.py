@@ -159,6 +159,43 @@ class PurchaseLineRow(Base):
     amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class CustomerCouponRow(Base):
+    """Read model of coupon behaviour (C4), fed by the coupons service's events: one row per
+    coupon held by a customer (coupons claimed by phone alone are not recorded). Unused as of a
+    time T: issued by T, not redeemed by T, valid after T. Rows may be partial while events
+    arrive out of order: a redemption seen before its issue has no valid_until yet; a released
+    redemption seen before anything else has no customer yet (it matches nobody)."""
+
+    __tablename__ = "customer_coupons"
+    __table_args__ = (
+        # Covering index of the segment conditions (one customer's coupons, by redemption time),
+        # so the correlated EXISTS / count of a segment reads the index only.
+        Index(
+            "ix_customer_coupons_customer",
+            "tenant_id",
+            "customer_id",
+            "redeemed_at",
+            "valid_until",
+            "template_id",
+            "issued_at",
+        ),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    coupon_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    customer_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    template_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The order of the current redemption: a released redemption is cleared only when it is
+    # this one (a late release of an earlier redemption leaves a newer one alone).
+    redeemed_order_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The latest release seen: a redemption older than it was given back, even when its event
+    # comes after the release's.
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class Outbox(OutboxMixin, Base):
     pass
 

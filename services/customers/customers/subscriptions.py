@@ -8,14 +8,25 @@ from collections.abc import Callable
 from crmkit.db import Database
 from crmkit.events import Event
 
-from .handlers import on_order_approved, on_return_refunded
+from . import handlers
+
+# (source, type) -> handler(uow, event). The coupons events feed the coupon-behaviour read model
+# of segments (C4); they write to this service's database only.
+HANDLERS = {
+    ("orders", "order_approved"): handlers.on_order_approved,
+    ("orders", "return_refunded"): handlers.on_return_refunded,
+    ("coupons", "coupon_issued"): handlers.on_coupon_issued,
+    ("coupons", "coupon_redeemed"): handlers.on_coupon_redeemed,
+    ("coupons", "coupon_redemption_released"): handlers.on_coupon_redemption_released,
+    ("coupons", "coupon_expiring"): handlers.on_coupon_expiring,
+}
 
 
 def subscriptions(db: Database) -> dict[tuple[str, str], Callable[[Event], None]]:
-    def order_approved(event: Event) -> None:
-        on_order_approved(db.uow(), event)
+    def bound(handler):
+        def handle(event: Event) -> None:
+            handler(db.uow(), event)
 
-    def return_refunded(event: Event) -> None:
-        on_return_refunded(db.uow(), event)
+        return handle
 
-    return {("orders", "order_approved"): order_approved, ("orders", "return_refunded"): return_refunded}
+    return {key: bound(handler) for key, handler in HANDLERS.items()}

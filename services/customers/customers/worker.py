@@ -1,5 +1,6 @@
 """`python -m customers.worker`: the nameko service that feeds the orders service's approvals
-and refunds to handlers.py (the buying-behaviour read model of segments, C4).
+and refunds and the coupons service's coupon events to handlers.py (the buying- and
+coupon-behaviour read models of segments, C4).
 
 eventlet must patch the standard library before anything imports socket, select or time, so
 the patch runs first; `thread=False` keeps the locks handler threads share (database pool,
@@ -51,6 +52,22 @@ class CustomersWorker:
     @event_handler("orders", "return_refunded", requeue_on_error=True)
     def on_return_refunded(self, body):
         return consume(SERVICE, body, self._handlers()[("orders", "return_refunded")])
+
+    @event_handler("coupons", "coupon_issued", requeue_on_error=True)
+    def on_coupon_issued(self, body):
+        return consume(SERVICE, body, self._handlers()[("coupons", "coupon_issued")])
+
+    @event_handler("coupons", "coupon_redeemed", requeue_on_error=True)
+    def on_coupon_redeemed(self, body):
+        return consume(SERVICE, body, self._handlers()[("coupons", "coupon_redeemed")])
+
+    @event_handler("coupons", "coupon_redemption_released", requeue_on_error=True)
+    def on_coupon_redemption_released(self, body):
+        return consume(SERVICE, body, self._handlers()[("coupons", "coupon_redemption_released")])
+
+    @event_handler("coupons", "coupon_expiring", requeue_on_error=True)
+    def on_coupon_expiring(self, body):
+        return consume(SERVICE, body, self._handlers()[("coupons", "coupon_expiring")])
 
 
 def main() -> None:

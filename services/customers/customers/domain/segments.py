@@ -22,6 +22,7 @@ NAME_MAX = 30
 LIST_MAX = 50
 DAYS_MAX = 3650
 TEXT_MAX = 100
+COUPONS_MAX = 1000  # "holds at least N unused coupons": beyond this nobody does
 
 # Operators on tenant-configured fields, by field kind.
 EQ = "eq"  # the value is one of `values`
@@ -67,6 +68,20 @@ class SegmentFilter:
     max_amount_fen: int | None = None
     product_ids: tuple[str, ...] = ()  # bought any of them in the period
     brands: tuple[str, ...] = ()  # bought any of these brands in the period
+    # Coupon behaviour, from the coupons service's events (`customer_coupons`). Unused: issued,
+    # not redeemed and still valid as of `as_of`. The template ids narrow every coupon
+    # condition (unused and redeemed alike) to coupons of those templates.
+    coupons_unused_min: int | None = None  # holds at least N unused coupons
+    coupon_template_ids: tuple[str, ...] = ()
+    coupon_redeemed_within_days: int | None = None  # redeemed at least one in the last N days
+    no_coupon_redeemed_within_days: int | None = None  # redeemed none in the last N days
+
+    @property
+    def has_coupon_condition(self) -> bool:
+        return any(
+            v is not None
+            for v in (self.coupons_unused_min, self.coupon_redeemed_within_days, self.no_coupon_redeemed_within_days)
+        )
 
     @property
     def counts_purchases(self) -> bool:
@@ -81,6 +96,14 @@ class SegmentFilter:
             end = china_day(as_of)
             return end - timedelta(days=self.period_days - 1), end
         return self.period_from, self.period_to
+
+    def coupon_redeemed_since(self, as_of: datetime) -> datetime | None:
+        days = self.coupon_redeemed_within_days
+        return None if days is None else as_of - timedelta(days=days)
+
+    def no_coupon_redeemed_since(self, as_of: datetime) -> datetime | None:
+        days = self.no_coupon_redeemed_within_days
+        return None if days is None else as_of - timedelta(days=days)
 
     def sleeping_cutoff(self, as_of: datetime) -> datetime | None:
         return None if self.no_purchase_days is None else as_of - timedelta(days=self.no_purchase_days)
@@ -149,6 +172,13 @@ def _ids(errors: _Errors, name: str, values: Iterable[str], pattern: re.Pattern 
 
 def _days(errors: _Errors, name: str, value: int | None) -> int | None:
     if value is not None and not (1 <= value <= DAYS_MAX):
+        errors.add(name, "validation.invalid")
+    return value
+
+
+def _coupon_count(errors: _Errors, name: str, value: int | None) -> int | None:
+    # At least 0 coupons is everybody: a mistake, not a filter.
+    if value is not None and not (1 <= value <= COUPONS_MAX):
         errors.add(name, "validation.invalid")
     return value
 
@@ -229,6 +259,12 @@ def check_filter(f: SegmentFilter, definitions: Iterable[FieldDefinition]) -> Se
         max_amount_fen=f.max_amount_fen,
         product_ids=_ids(errors, "filter.product_ids", f.product_ids),
         brands=_ids(errors, "filter.brands", f.brands, re.compile(r"^.{1,40}$")),
+        coupons_unused_min=_coupon_count(errors, "filter.coupons_unused_min", f.coupons_unused_min),
+        coupon_template_ids=_ids(errors, "filter.coupon_template_ids", f.coupon_template_ids),
+        coupon_redeemed_within_days=_days(errors, "filter.coupon_redeemed_within_days", f.coupon_redeemed_within_days),
+        no_coupon_redeemed_within_days=_days(
+            errors, "filter.no_coupon_redeemed_within_days", f.no_coupon_redeemed_within_days
+        ),
     )
     for name in ("last_purchase_before", "last_purchase_after"):
         value = getattr(f, name)
@@ -244,11 +280,22 @@ def check_filter(f: SegmentFilter, definitions: Iterable[FieldDefinition]) -> Se
         errors.add("filter.min_order_count", "validation.invalid")
     if f.min_amount_fen is not None and f.max_amount_fen is not None and f.min_amount_fen > f.max_amount_fen:
         errors.add("filter.min_amount_fen", "validation.invalid")
+    if f.coupon_template_ids and not f.has_coupon_condition:
+        # Templates alone say nothing (hold them? redeemed them?): ask for the condition.
+        errors.add("filter.coupon_template_ids", "validation.coupon_condition_required")
+    within, none_within = f.coupon_redeemed_within_days, f.no_coupon_redeemed_within_days
+    if within is not None and none_within is not None and within <= none_within:
+        # "Redeemed in the last 30 days but none in the last 90" can match nobody.
+        errors.add("filter.no_coupon_redeemed_within_days", "validation.invalid")
     errors.raise_if_any()
     return checked
 
 
 # --- JSON form (stored in segments.filter; also the gateway's shape) -------------------------
+
+
+LIST_FIELDS = ("tag_ids", "levels", "region_prefixes", "product_ids", "brands", "coupon_template_ids")
+COUPON_NUMBERS = ("coupons_unused_min", "coupon_redeemed_within_days", "no_coupon_redeemed_within_days")
 
 
 def _iso(value: datetime | date | None) -> str | None:
@@ -259,7 +306,7 @@ def filter_to_json(f: SegmentFilter) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if f.fields:
         out["fields"] = [{"key": c.key, "op": c.op, "values": list(c.values)} for c in f.fields]
-    for name in ("tag_ids", "levels", "region_prefixes", "product_ids", "brands"):
+    for name in LIST_FIELDS:
         if getattr(f, name):
             out[name] = list(getattr(f, name))
     for name in ("last_purchase_before", "last_purchase_after", "period_from", "period_to"):
@@ -272,6 +319,7 @@ def filter_to_json(f: SegmentFilter) -> dict[str, Any]:
         "max_order_count",
         "min_amount_fen",
         "max_amount_fen",
+        *COUPON_NUMBERS,
     ):
         if getattr(f, name) is not None:
             out[name] = getattr(f, name)
@@ -301,6 +349,8 @@ def filter_from_json(data: Mapping[str, Any]) -> SegmentFilter:
         max_amount_fen=data.get("max_amount_fen"),
         product_ids=tuple(data.get("product_ids", ())),
         brands=tuple(data.get("brands", ())),
+        coupon_template_ids=tuple(data.get("coupon_template_ids", ())),
+        **{name: data.get(name) for name in COUPON_NUMBERS},
     )
 
 

@@ -3,7 +3,9 @@ stream of members for campaigns.
 
 A filter compiles to ONE SQL statement over customers (SQLAlchemy Core): profile conditions on
 the row, tags and products as EXISTS, the period's count and amount as an aggregate over the
-read model's days (`customer_purchase_days`, index-only), joined by customer id. The caller's
+read model's days (`customer_purchase_days`, index-only), joined by customer id; coupon
+behaviour as EXISTS / a correlated count over `customer_coupons` (one customer's coupons, on a
+covering index). The caller's
 visibility (a salesperson: own customers only) is one more condition of the same statement.
 """
 
@@ -36,7 +38,14 @@ from customers.domain.segments import (
 )
 from customers.domain.visibility import SEE_ALL_ROLES, scope_for
 from customers.errors import Codes, MessageKeys
-from customers.models import CustomerRow, CustomerTagRow, PurchaseDayRow, PurchaseLineRow, SegmentRow
+from customers.models import (
+    CustomerCouponRow,
+    CustomerRow,
+    CustomerTagRow,
+    PurchaseDayRow,
+    PurchaseLineRow,
+    SegmentRow,
+)
 from customers.service.fields import load_definitions
 
 SEGMENT_SAVED = "segment_saved"
@@ -274,6 +283,41 @@ def _purchase_bounds(f: SegmentFilter):
     return and_(*bounds)
 
 
+def _coupon_clauses(f: SegmentFilter, tenant_id: str, as_of: datetime) -> list:
+    """The coupon-behaviour conditions, each correlated to the outer customer row."""
+    c, k = CustomerRow, CustomerCouponRow
+
+    def coupons(*conditions):
+        templates = [k.template_id.in_(f.coupon_template_ids)] if f.coupon_template_ids else []
+        return (k.tenant_id == tenant_id, k.customer_id == c.id, *templates, *conditions)
+
+    def redeemed_since(since: datetime):
+        return exists().where(*coupons(k.redeemed_at >= since, k.redeemed_at <= as_of))
+
+    clauses = []
+    if f.coupons_unused_min is not None:
+        # Unused as of `as_of`: issued by then (rows known only from an expiry reminder have no
+        # issue time: issued), not redeemed by then, still valid then. A row whose issue event
+        # has not arrived yet has no valid_until and does not count until it does.
+        unused = coupons(
+            or_(k.issued_at.is_(None), k.issued_at <= as_of),
+            or_(k.redeemed_at.is_(None), k.redeemed_at > as_of),
+            k.valid_until > as_of,
+        )
+        if f.coupons_unused_min == 1:
+            clauses.append(exists().where(*unused))
+        else:
+            held = select(func.count()).where(*unused).correlate(c).scalar_subquery()
+            clauses.append(held >= f.coupons_unused_min)
+    since = f.coupon_redeemed_since(as_of)
+    if since is not None:
+        clauses.append(redeemed_since(since))
+    since = f.no_coupon_redeemed_since(as_of)
+    if since is not None:
+        clauses.append(not_(redeemed_since(since)))
+    return clauses
+
+
 def compile_filter(
     f: SegmentFilter,
     tenant_id: str,
@@ -326,6 +370,8 @@ def compile_filter(
             as_of,
         )
         stmt = stmt.where(sub.exists())
+    for clause in _coupon_clauses(f, tenant_id, as_of):
+        stmt = stmt.where(clause)
     return stmt
 
 

@@ -124,3 +124,82 @@ def test_c4_purchase_day_is_the_china_day():
 def test_c4_last_n_days_end_on_the_china_day():
     late_evening_utc = datetime.fromisoformat("2026-03-09T17:00:00+00:00")  # 01:00 on the 10th in China
     assert SegmentFilter(period_days=7).window(late_evening_utc) == (date(2026, 3, 4), date(2026, 3, 10))
+
+
+# --- coupon behaviour ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("f", "fields"),
+    [
+        (SegmentFilter(coupons_unused_min=0), {"filter.coupons_unused_min": "validation.invalid"}),
+        (SegmentFilter(coupons_unused_min=1001), {"filter.coupons_unused_min": "validation.invalid"}),
+        (SegmentFilter(coupon_redeemed_within_days=0), {"filter.coupon_redeemed_within_days": "validation.invalid"}),
+        (
+            SegmentFilter(no_coupon_redeemed_within_days=3651),
+            {"filter.no_coupon_redeemed_within_days": "validation.invalid"},
+        ),
+        (
+            SegmentFilter(coupons_unused_min=1, coupon_template_ids=("tpl 1",)),
+            {"filter.coupon_template_ids": "validation.invalid"},
+        ),
+        # Templates alone say neither "holds" nor "redeemed".
+        (
+            SegmentFilter(coupon_template_ids=("tpl-1",)),
+            {"filter.coupon_template_ids": "validation.coupon_condition_required"},
+        ),
+        # Redeemed in the last 30 days but none in the last 30 (or 90): nobody, ever.
+        (
+            SegmentFilter(coupon_redeemed_within_days=30, no_coupon_redeemed_within_days=30),
+            {"filter.no_coupon_redeemed_within_days": "validation.invalid"},
+        ),
+        (
+            SegmentFilter(coupon_redeemed_within_days=30, no_coupon_redeemed_within_days=90, levels=("",)),
+            {"filter.no_coupon_redeemed_within_days": "validation.invalid", "filter.levels": "validation.invalid"},
+        ),
+    ],
+)
+def test_c4_coupon_conditions_are_checked_and_named(f, fields):
+    assert invalid(f) == fields
+
+
+def test_c4_coupon_conditions_that_can_match_are_valid():
+    f = SegmentFilter(
+        coupons_unused_min=2,
+        coupon_template_ids=("tpl-1", "tpl-1", " tpl-2 "),
+        coupon_redeemed_within_days=90,
+        no_coupon_redeemed_within_days=30,
+    )
+    checked = check_filter(f, DEFS)
+    assert checked.coupon_template_ids == ("tpl-1", "tpl-2")
+    assert checked.has_coupon_condition
+    assert check_filter(SegmentFilter(no_coupon_redeemed_within_days=30), DEFS).has_coupon_condition
+    assert not SegmentFilter(coupon_template_ids=("tpl-1",)).has_coupon_condition
+
+
+def test_c4_coupon_conditions_round_trip_the_json_form():
+    f = SegmentFilter(
+        coupons_unused_min=1,
+        coupon_template_ids=("tpl-1",),
+        coupon_redeemed_within_days=30,
+        no_coupon_redeemed_within_days=7,
+        levels=("gold",),
+    )
+    data = filter_to_json(f)
+    assert data == {
+        "levels": ["gold"],
+        "coupon_template_ids": ["tpl-1"],
+        "coupons_unused_min": 1,
+        "coupon_redeemed_within_days": 30,
+        "no_coupon_redeemed_within_days": 7,
+    }
+    assert filter_from_json(data) == f
+    # Segments saved before coupon conditions existed read back without them.
+    assert filter_from_json({"levels": ["gold"]}) == SegmentFilter(levels=("gold",))
+
+
+def test_c4_coupon_redemption_windows_follow_as_of():
+    f = SegmentFilter(coupon_redeemed_within_days=30, no_coupon_redeemed_within_days=7)
+    assert f.coupon_redeemed_since(AS_OF) == AS_OF - timedelta(days=30)
+    assert f.no_coupon_redeemed_since(AS_OF) == AS_OF - timedelta(days=7)
+    assert SegmentFilter().coupon_redeemed_since(AS_OF) is None

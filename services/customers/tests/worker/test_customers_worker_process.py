@@ -19,19 +19,26 @@ from crmkit.db import Database
 from crmkit.events import Event
 from crmkit.testing import wait_for
 from customers import migrate
-from customers.models import CustomerRow, Outbox, ProcessedEvent, PurchaseDayRow, PurchaseLineRow
+from customers.models import (
+    CustomerCouponRow,
+    CustomerRow,
+    Outbox,
+    ProcessedEvent,
+    PurchaseDayRow,
+    PurchaseLineRow,
+)
 
 QUEUE = "evt-orders-order_approved--customers.on_order_approved"
 
 
-def consumers(vhost):
+def consumers(vhost, queue=QUEUE):
     out = subprocess.run(
         ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "consumers", "--no-table-headers"],
         capture_output=True,
         text=True,
         timeout=20,
     ).stdout
-    return next((int(p[1]) for p in (line.split() for line in out.splitlines()) if p and p[0] == QUEUE), 0)
+    return next((int(p[1]) for p in (line.split() for line in out.splitlines()) if p and p[0] == queue), 0)
 
 
 def publish(url, evt):
@@ -112,4 +119,48 @@ def test_c4_worker_records_an_order_approved_once_even_when_published_twice(env)
     with db.uow() as uow:
         assert uow.session.scalar(select(CustomerRow.last_order_at).where(CustomerRow.id == customer_id)) == approved_at
         assert uow.session.scalar(select(PurchaseLineRow.brand).where(PurchaseLineRow.tenant_id == tenant)) == "伊利"
+    assert proc.poll() is None, log()
+
+
+def test_c4_worker_records_coupon_events_once_and_in_any_order(env):
+    """The coupons service's events: a redemption delivered before its issue (and twice) ends as
+    one redeemed coupon of the customer."""
+    db, vhost, amqp_url, proc, log = env
+    tenant = f"t-{uuid.uuid4().hex[:8]}"
+    redeemed_at = datetime(2026, 11, 2, 3, 0, tzinfo=UTC)
+    queues = [f"evt-coupons-{t}--customers.on_{t}" for t in ("coupon_issued", "coupon_redeemed")]
+    wait_for(lambda: all(consumers(vhost, q) >= 1 for q in queues), timeout=30, what="the worker to consume", log=log)
+    coupon = {"coupon_id": "cp-1", "code": "ABCD1234", "template_id": "tpl-1", "customer_id": "c-1"}
+    redeemed = Event(
+        type="coupon_redeemed",
+        source="coupons",
+        tenant_id=tenant,
+        data={**coupon, "order_id": "o-1", "store_id": "st-1", "discount_fen": 500},
+        occurred_at=redeemed_at,
+    )
+    issued = Event(
+        type="coupon_issued",
+        source="coupons",
+        tenant_id=tenant,
+        data={
+            **coupon,
+            "template_name": "券",
+            "phone": "",
+            "channel": "send",
+            "valid_until": "2026-12-01T00:00:00+00:00",
+        },
+        occurred_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    for evt in (redeemed, redeemed, issued):
+        publish(amqp_url, evt)
+
+    def rows():
+        k = CustomerCouponRow
+        with db.uow() as uow:
+            return uow.session.execute(
+                select(k.customer_id, k.redeemed_at, k.valid_until).where(k.tenant_id == tenant)
+            ).all()
+
+    expected = [("c-1", redeemed_at, datetime(2026, 12, 1, tzinfo=UTC))]
+    wait_for(lambda: rows() == expected, timeout=30, what="the coupon to be recorded", log=log)
     assert proc.poll() is None, log()

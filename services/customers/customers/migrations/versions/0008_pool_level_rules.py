@@ -1,7 +1,7 @@
 """Pool rules per member level (C3): the tenant's settings gain each level's own N and M.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-24
 """
 
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-# Re-chained onto 0007 at merge (0007 is written on another branch).
-down_revision: str | None = "0006"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -50,7 +50,9 @@ def _parse(value: str, field: str, fields: dict) -> date | None:
         return None
 
 
-def _period(date_from: str, date_to: str, now: datetime) -> tuple[date, date]:
+def period(date_from: str, date_to: str, now: datetime, *, code: str = "COUPON_STATS_INVALID") -> tuple[date, date]:
+    """Inclusive China days from YYYY-MM-DD strings: default the last 30, at most 366; InvalidInput
+    (`code`) naming date_from / date_to."""
     fields: dict[str, str] = {}
     start, end = _parse(date_from, "date_from", fields), _parse(date_to, "date_to", fields)
     today = now.astimezone(CHINA).date()
@@ -59,7 +61,7 @@ def _period(date_from: str, date_to: str, now: datetime) -> tuple[date, date]:
     if not fields and (end < start or (end - start).days >= MAX_DAYS):
         fields["date_to"] = "validation.invalid"
     if fields:
-        raise InvalidInput("COUPON_STATS_INVALID", fields=fields)
+        raise InvalidInput(code, fields=fields)
     return start, end
 
 
@@ -100,7 +102,7 @@ def template_stats(
     uow: UnitOfWork, actor: Actor, template_id: str, date_from: str, date_to: str, *, now: datetime
 ) -> TemplateStats:
     require_manager(actor)
-    start, end = _period(date_from, date_to, now)
+    start, end = period(date_from, date_to, now)
     with uow:
         load_template(uow.session, actor.tenant_id, template_id)
         where = (CouponRow.tenant_id == actor.tenant_id, CouponRow.template_id == template_id)
@@ -113,7 +115,7 @@ def send_stats(
     """One campaign (a send to a segment, E2 E10): the coupons it issued, how many were used,
     and the members it skipped by reason. Managers see every send; a salesperson their own."""
     require_staff(actor)
-    start, end = _period(date_from, date_to, now)
+    start, end = period(date_from, date_to, now)
     with uow:
         send = uow.session.scalar(
             select(CouponSegmentSendRow).where(

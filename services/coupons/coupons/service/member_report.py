@@ -18,10 +18,10 @@ from sqlalchemy import case, func, literal_column, select
 from coupons.domain import stored_value as rules
 from coupons.errors import StoredValueCodes as Codes
 from coupons.models import LedgerEntryRow, StoredValueAccountRow
-from coupons.service.coupons_stats import CHINA, MAX_DAYS, _parse
+from coupons.service.coupons_stats import CHINA, period
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
-from crmkit.errors import InvalidInput, PermissionDenied
+from crmkit.errors import PermissionDenied
 
 # Money figures of the whole tenant: the roles that may write balances may read them in sum.
 REPORT_ROLES = ("owner", "store_manager", "finance")
@@ -48,20 +48,6 @@ class MemberReport:
     points_outstanding: int
 
 
-def period(date_from: str, date_to: str, now: datetime) -> tuple[date, date]:
-    """As the coupon statistics: inclusive China days, default the last 30, at most 366."""
-    fields: dict[str, str] = {}
-    start, end = _parse(date_from, "date_from", fields), _parse(date_to, "date_to", fields)
-    today = now.astimezone(CHINA).date()
-    end = end or today
-    start = start or end - timedelta(days=29)
-    if not fields and (end < start or (end - start).days >= MAX_DAYS):
-        fields["date_to"] = "validation.invalid"
-    if fields:
-        raise InvalidInput(Codes.INPUT_INVALID, "error.invalid_input", fields=fields)
-    return start, end
-
-
 def china_day(column, dialect: str):
     """The China calendar day (YYYY-MM-DD) of a UTC timestamp column, computed by the database."""
     if dialect == "postgresql":
@@ -77,7 +63,7 @@ def _sum(condition, value):
 def member_report(uow: UnitOfWork, actor: Actor, date_from: str, date_to: str, *, now: datetime) -> MemberReport:
     if not actor.is_service and (actor.staff_id is None or not actor.has_role(*REPORT_ROLES)):
         raise PermissionDenied(Codes.DENIED, "error.permission_denied")
-    start, end = period(date_from, date_to, now)
+    start, end = period(date_from, date_to, now, code=Codes.INPUT_INVALID)
     lo = datetime.combine(start, datetime.min.time(), CHINA)
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA)
     e = LedgerEntryRow

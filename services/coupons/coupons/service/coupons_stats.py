@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -16,10 +15,8 @@ from coupons.service.coupons_segment_send import ISSUED
 from coupons.service.templates import MANAGERS, load_template, require_manager, require_staff
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
-from crmkit.errors import InvalidInput, NotFound
-
-CHINA = ZoneInfo("Asia/Shanghai")
-MAX_DAYS = 366
+from crmkit.errors import NotFound
+from crmkit.periods import CHINA, report_period
 
 
 @dataclass(frozen=True)
@@ -40,29 +37,8 @@ class TemplateStats:
     days: tuple[DayStats, ...]
 
 
-def _parse(value: str, field: str, fields: dict) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fields[field] = "validation.invalid_date"
-        return None
-
-
 def period(date_from: str, date_to: str, now: datetime, *, code: str = "COUPON_STATS_INVALID") -> tuple[date, date]:
-    """Inclusive China days from YYYY-MM-DD strings: default the last 30, at most 366; InvalidInput
-    (`code`) naming date_from / date_to."""
-    fields: dict[str, str] = {}
-    start, end = _parse(date_from, "date_from", fields), _parse(date_to, "date_to", fields)
-    today = now.astimezone(CHINA).date()
-    end = end or today
-    start = start or end - timedelta(days=29)
-    if not fields and (end < start or (end - start).days >= MAX_DAYS):
-        fields["date_to"] = "validation.invalid"
-    if fields:
-        raise InvalidInput(code, fields=fields)
-    return start, end
+    return report_period(date_from, date_to, now, code=code)
 
 
 def _stats(uow: UnitOfWork, template_id: str, where: tuple, start: date, end: date) -> TemplateStats:

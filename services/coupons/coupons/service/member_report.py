@@ -18,10 +18,11 @@ from sqlalchemy import case, func, literal_column, select
 from coupons.domain import stored_value as rules
 from coupons.errors import StoredValueCodes as Codes
 from coupons.models import LedgerEntryRow, StoredValueAccountRow
-from coupons.service.coupons_stats import CHINA, period
+from coupons.service.coupons_stats import period
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import PermissionDenied
+from crmkit.periods import CHINA
 
 # Money figures of the whole tenant: the roles that may write balances may read them in sum.
 REPORT_ROLES = ("owner", "store_manager", "finance")

@@ -10,19 +10,18 @@ the report is about who brought members in, which a later change of owner (C3 po
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, literal_column, select
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput
+from crmkit.periods import CHINA, report_period
 from customers.domain.visibility import scope_for
 from customers.errors import Codes, MessageKeys
 from customers.models import CustomerRow
 
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
-MAX_DAYS = 366
 # Besides those who see every customer (customers.domain.visibility): the member report's readers.
 TENANT_COUNT_ROLES = ("finance",)
 
@@ -35,27 +34,9 @@ class NewCustomerReport:
     total: int
 
 
-def _parse(value: str, field: str, fields: dict) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fields[field] = "validation.invalid_date"
-        return None
-
-
 def period(date_from: str, date_to: str, now: datetime) -> tuple[date, date]:
     """Inclusive China days; default the last 30; at most 366 (as the other E6 reports)."""
-    fields: dict[str, str] = {}
-    start, end = _parse(date_from, "date_from", fields), _parse(date_to, "date_to", fields)
-    end = end or now.astimezone(CHINA).date()
-    start = start or end - timedelta(days=29)
-    if not fields and (end < start or (end - start).days >= MAX_DAYS):
-        fields["date_to"] = "validation.invalid"
-    if fields:
-        raise InvalidInput(Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=fields)
-    return start, end
+    return report_period(date_from, date_to, now, code=Codes.CUSTOMER_INPUT_INVALID)
 
 
 def _china_day(column, dialect: str):

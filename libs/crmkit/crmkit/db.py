@@ -29,6 +29,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -42,6 +43,13 @@ def utcnow() -> datetime:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def upsert_insert(bind, table):
+    """An INSERT that takes `.on_conflict_do_update/nothing` on both databases we run on
+    (PostgreSQL in a cluster, SQLite embedded); `bind` is a Session, Connection or Engine."""
+    dialect = (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def row_values(obj: object) -> dict[str, Any]:

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, case, func, null, or_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crmkit.db import upsert_insert
 from customers.models import CustomerCouponRow
 
 KEYS = ["tenant_id", "coupon_id"]
@@ -63,8 +63,7 @@ class CouponExpiring:
 
 
 def _insert(session: Session, values: dict):
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CustomerCouponRow).values(**values)
+    return upsert_insert(session, CustomerCouponRow).values(**values)
 
 
 def record_issued(session: Session, tenant_id: str, fact: CouponIssued) -> None:

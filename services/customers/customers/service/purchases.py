@@ -9,20 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from crmkit.db import upsert_insert
 from customers.domain.segments import Purchase
 from customers.models import CustomerRow, PurchaseDayRow, PurchaseLineRow
 
 
-def _insert(session: Session, model):
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
-
-
 def _add(session: Session, model, keys: dict, amounts: dict, replace: dict | None = None) -> None:
-    stmt = _insert(session, model).values(**keys, **amounts, **(replace or {}))
+    stmt = upsert_insert(session, model).values(**keys, **amounts, **(replace or {}))
     changes = {name: getattr(model, name) + getattr(stmt.excluded, name) for name in amounts}
     changes.update({name: getattr(stmt.excluded, name) for name in replace or {}})
     session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=changes))

@@ -17,14 +17,12 @@ import weakref
 from datetime import datetime
 
 from sqlalchemy import Engine, create_engine
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from crmkit.db import new_id
+from crmkit.db import new_id, upsert_insert
 from orders.domain.numbering import china_day, document_number
 from orders.models import CounterRow
 
-_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 # The counters' own small pool: a submission already holds a connection of the service's pool,
 # and drawing the second one from that same pool could starve when every worker thread holds one.
 _COUNTER_ENGINES: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
@@ -42,7 +40,7 @@ def allocate_number(session: Session, tenant_id: str, prefix: str, now: datetime
     day = china_day(now)
     table = CounterRow.__table__
     engine = session.get_bind()
-    stmt = _INSERT[engine.dialect.name](table).values(
+    stmt = upsert_insert(engine, table).values(
         id=new_id(), tenant_id=tenant_id, prefix=prefix, day=day, last_seq=1, created_at=now
     )
     # The first document of the day inserts the counter; every later one (and a racing first)

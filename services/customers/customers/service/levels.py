@@ -12,9 +12,8 @@ from crmkit.errors import InvalidInput, NotFound
 from customers.domain.registration import LEVEL_PATTERN
 from customers.domain.tags import BULK_MAX
 from customers.errors import Codes, MessageKeys
-from customers.models import CustomerChangeRow, CustomerRow
-from customers.service.profile import CUSTOMER_UPDATED
-from customers.service.registration import _snapshot
+from customers.models import CustomerRow
+from customers.service.profile import record_update
 from customers.service.tags import require_manager, tags_of
 from customers.service.views import customer_view
 
@@ -58,21 +57,6 @@ def set_levels(uow: UnitOfWork, actor: Actor, customer_ids, level: str, *, now: 
         tags = tags_of(session, actor.tenant_id, [row.id for row in changed])
         for row in changed:
             row.level = level
-            session.add(
-                CustomerChangeRow(
-                    tenant_id=actor.tenant_id,
-                    actor_kind=actor.kind,
-                    actor_id=actor.subject_id,
-                    action="updated",
-                    customer_id=row.id,
-                    after=_snapshot(customer_view(row, tags.get(row.id, ()))),
-                    created_at=now,
-                )
-            )
-            uow.publish(
-                CUSTOMER_UPDATED,
-                actor.tenant_id,
-                {"customer_id": row.id, "name": row.name, "phone": row.phone, "level": level, "region": row.region},
-            )
+            record_update(uow, actor, row, customer_view(row, tags.get(row.id, ())), now=now)
         uow.commit()
         return len(changed)

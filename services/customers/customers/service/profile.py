@@ -56,21 +56,26 @@ def update_customer(uow: UnitOfWork, actor: Actor, cmd: UpdateCustomer, *, now: 
         except IntegrityError:
             raise _phone_taken() from None
         view = customer_view(row, tags_of(session, actor.tenant_id, [row.id]).get(row.id, ()))
-        session.add(
-            CustomerChangeRow(
-                tenant_id=actor.tenant_id,
-                actor_kind=actor.kind,
-                actor_id=actor.subject_id,
-                action="updated",
-                customer_id=row.id,
-                after=_snapshot(view),
-                created_at=now,
-            )
-        )
-        uow.publish(
-            CUSTOMER_UPDATED,
-            actor.tenant_id,
-            {"customer_id": row.id, "name": row.name, "phone": row.phone, "level": row.level, "region": row.region},
-        )
+        record_update(uow, actor, row, view, now=now)
         uow.commit()
     return view
+
+
+def record_update(uow: UnitOfWork, actor: Actor, row: CustomerRow, view: CustomerView, *, now: datetime) -> None:
+    """A changed customer's audit row and `customer_updated`, in the changing transaction."""
+    uow.session.add(
+        CustomerChangeRow(
+            tenant_id=actor.tenant_id,
+            actor_kind=actor.kind,
+            actor_id=actor.subject_id,
+            action="updated",
+            customer_id=row.id,
+            after=_snapshot(view),
+            created_at=now,
+        )
+    )
+    uow.publish(
+        CUSTOMER_UPDATED,
+        actor.tenant_id,
+        {"customer_id": row.id, "name": row.name, "phone": row.phone, "level": row.level, "region": row.region},
+    )

@@ -203,7 +203,7 @@ class Platform:
         """What the Kubernetes CronJobs do in a cluster (`python -m customers.jobs pool-sweep`,
         `python -m coupons.jobs remind-expiring` / `release-instalments` / `release-unplaced`), here
         one background thread running the same use cases periodically; each is safe to run again."""
-        from coupons.orders_peer import GrpcOrderLookup
+        from coupons.orders_peer import GrpcOrders
         from coupons.service.coupons_reminders import remind_expiring
         from coupons.service.coupons_stock import ClaimStock
         from coupons.service.recharge import release_due
@@ -212,7 +212,7 @@ class Platform:
 
         customers_db, coupons_db = self.runtimes["customers"].db, self.runtimes["coupons"].db
         gift_stock = ClaimStock(self.redis, Keys(self.cfg.redis_prefix, "coupons"))  # the server's counters
-        orders = GrpcOrderLookup(f"127.0.0.1:{self.cfg.grpc_ports['orders']}", self.service_token)
+        orders = GrpcOrders(f"127.0.0.1:{self.cfg.grpc_ports['orders']}", self.service_token)
         jobs = {
             "pool-sweep": lambda now: sweep_pool(customers_db.uow(), now),  # C3
             "remind-expiring": lambda now: remind_expiring(coupons_db.uow, now),  # E5

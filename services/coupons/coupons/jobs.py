@@ -16,7 +16,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 
 from coupons.models import Outbox, ProcessedEvent
-from coupons.orders_peer import GrpcOrderLookup
+from coupons.orders_peer import GrpcOrders
 from coupons.service.coupons_reminders import remind_expiring
 from coupons.service.coupons_stock import ClaimStock
 from coupons.service.recharge import release_due
@@ -43,7 +43,7 @@ def _run(job: str, db: Database, settings: Settings, now: datetime) -> dict:
         return {"reminded": remind_expiring(db.uow, now)}
     if job == "release-unplaced":
         settings.require("service_token")
-        orders = GrpcOrderLookup(settings.peer("orders"), settings.service_token)
+        orders = GrpcOrders(settings.peer("orders"), settings.service_token)
         try:
             return asdict(release_unplaced(db, orders, now=now))
         finally:

@@ -18,14 +18,17 @@ class GiftStock(Protocol):
         """Deducts every line or none; raises crmkit.errors (Unavailable when orders cannot answer)."""
 
 
-class GrpcGiftStock:
+class GrpcOrders:
+    """Both ports over one channel to orders, with this service's token (a service sees every
+    order of the tenant it names)."""
+
     def __init__(self, address: str, service_token: str):
         self.client = ServiceClient(
             address,
             orders_pb2_grpc.OrdersServiceStub,
             "crm.orders.v1.OrdersService",
-            # Idempotent on idempotency_key, so gRPC may retry it when orders blips.
-            idempotent=["HandOutGiftStock"],
+            # A read, and a hand-out idempotent on its key: gRPC may retry both when orders blips.
+            idempotent=["HandOutGiftStock", "GetOrder"],
             service_token=service_token,
         )
 
@@ -37,6 +40,13 @@ class GrpcGiftStock:
             reason="recharge_gift",
         )
         self.client.call("HandOutGiftStock", request, as_service=True, tenant_id=tenant_id)
+
+    def exists(self, tenant_id: str, order_id: str) -> bool:
+        try:
+            self.client.call("GetOrder", orders_pb2.GetOrderRequest(id=order_id), as_service=True, tenant_id=tenant_id)
+        except NotFound:
+            return False
+        return True
 
     def close(self) -> None:
         self.client.close()
@@ -56,29 +66,5 @@ class OrdersNotConfigured:
 def gift_stock_from_settings(settings: Settings) -> GiftStock:
     """The orders adapter when ORDERS_ADDR and SERVICE_TOKEN are set, else OrdersNotConfigured."""
     if "orders" in settings.peers and settings.service_token:
-        return GrpcGiftStock(settings.peer("orders"), settings.service_token)
+        return GrpcOrders(settings.peer("orders"), settings.service_token)
     return OrdersNotConfigured()
-
-
-class GrpcOrderLookup:
-    """`coupons.service.redemption.OrderLookup` over gRPC: GetOrder with the service token (a
-    service sees every order of the tenant it names)."""
-
-    def __init__(self, address: str, service_token: str):
-        self.client = ServiceClient(
-            address,
-            orders_pb2_grpc.OrdersServiceStub,
-            "crm.orders.v1.OrdersService",
-            idempotent=["GetOrder"],
-            service_token=service_token,
-        )
-
-    def exists(self, tenant_id: str, order_id: str) -> bool:
-        try:
-            self.client.call("GetOrder", orders_pb2.GetOrderRequest(id=order_id), as_service=True, tenant_id=tenant_id)
-        except NotFound:
-            return False
-        return True
-
-    def close(self) -> None:
-        self.client.close()

@@ -17,7 +17,7 @@ from test_stored_value_api import FakeCustomers, FakeSms, gift_template, money
 
 from coupons import grpc_api_stored_value
 from coupons.models import Outbox
-from coupons.orders_peer import GrpcGiftStock
+from coupons.orders_peer import GrpcOrders
 from coupons.service.coupons_stock import ClaimStock
 from coupons.subscriptions import subscriptions
 from crm.coupons.v1 import stored_value_pb2 as pb
@@ -73,7 +73,7 @@ def orders(keys):
 
 @pytest.fixture(scope="module")
 def gift_stock(orders, issuer):
-    adapter = GrpcGiftStock(orders.address, issuer.service_token("coupons"))
+    adapter = GrpcOrders(orders.address, issuer.service_token("coupons"))
     yield adapter
     adapter.close()
 
@@ -257,7 +257,7 @@ def test_e7_orders_unreachable_leaves_the_gift_pending_for_a_retry(
     rule(call, owner, [(oil, 3)])
     paid = call(owner, "RecordRecharge", pb.RechargeRequest(customer_id=cid, paid=money(50_000)))
     (event,) = gift_events(db, tenant)
-    down = GrpcGiftStock(f"127.0.0.1:{free_port()}", issuer.service_token("coupons"))
+    down = GrpcOrders(f"127.0.0.1:{free_port()}", issuer.service_token("coupons"))
     try:
         with pytest.raises(Unavailable):  # the worker requeues the event
             subscriptions(db, down)[GIFT_EVENT](event)

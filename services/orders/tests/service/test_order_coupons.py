@@ -17,7 +17,7 @@ from orders_testkit import ISSUER, PUBLIC, call, line, product, staff
 
 from coupons import migrate as coupons_migrate
 from coupons import server as coupons_server
-from coupons.orders_peer import GrpcOrderLookup
+from coupons.orders_peer import GrpcOrders
 from coupons.service.coupons_customers import CustomerInfo, customer_not_found
 from coupons.service.redemption import release_unplaced
 from crm.common.v1 import common_pb2
@@ -266,7 +266,7 @@ def test_e4_the_sweep_gives_back_coupons_of_an_order_never_placed_and_keeps_plac
     coupons_service.client.call(
         "RedeemCoupon", ghost, token=ISSUER.service_token("orders"), tenant_id=tenant, timeout=30
     )
-    lookup = GrpcOrderLookup(f"127.0.0.1:{orders_client.port}", ISSUER.service_token("coupons"))
+    lookup = GrpcOrders(f"127.0.0.1:{orders_client.port}", ISSUER.service_token("coupons"))
     try:
         # The sweep covers every tenant: this module's other tests placed orders with coupons too.
         soon = release_unplaced(coupons_service.db, lookup, now=utcnow() + timedelta(minutes=5))

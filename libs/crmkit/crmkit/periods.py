@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func, literal_column
+
 from crmkit.errors import InvalidInput
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -35,3 +37,12 @@ def report_period(date_from: str, date_to: str, now: datetime, *, code: str) -> 
     if fields:
         raise InvalidInput(code, "error.invalid_input", fields=fields)
     return start, end
+
+
+def china_day_sql(column, dialect: str):
+    """The China calendar day (YYYY-MM-DD) of a UTC timestamp column, computed by the database,
+    to GROUP BY in reports."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
+    # SQLite (embedded mode) stores naive UTC text: add the fixed +8 hours (China has no DST).
+    return func.strftime("%Y-%m-%d", column, literal_column("'+8 hours'"))

@@ -37,8 +37,7 @@ class TemplateStats:
     days: tuple[DayStats, ...]
 
 
-def period(date_from: str, date_to: str, now: datetime, *, code: str = "COUPON_STATS_INVALID") -> tuple[date, date]:
-    return report_period(date_from, date_to, now, code=code)
+STATS_INVALID = "COUPON_STATS_INVALID"
 
 
 def _stats(uow: UnitOfWork, template_id: str, where: tuple, start: date, end: date) -> TemplateStats:
@@ -78,7 +77,7 @@ def template_stats(
     uow: UnitOfWork, actor: Actor, template_id: str, date_from: str, date_to: str, *, now: datetime
 ) -> TemplateStats:
     require_manager(actor)
-    start, end = period(date_from, date_to, now)
+    start, end = report_period(date_from, date_to, now, code=STATS_INVALID)
     with uow:
         load_template(uow.session, actor.tenant_id, template_id)
         where = (CouponRow.tenant_id == actor.tenant_id, CouponRow.template_id == template_id)
@@ -91,7 +90,7 @@ def send_stats(
     """One campaign (a send to a segment, E2 E10): the coupons it issued, how many were used,
     and the members it skipped by reason. Managers see every send; a salesperson their own."""
     require_staff(actor)
-    start, end = period(date_from, date_to, now)
+    start, end = report_period(date_from, date_to, now, code=STATS_INVALID)
     with uow:
         send = uow.session.scalar(
             select(CouponSegmentSendRow).where(

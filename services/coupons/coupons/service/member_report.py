@@ -13,16 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, func, select
 
 from coupons.domain import stored_value as rules
 from coupons.errors import StoredValueCodes as Codes
 from coupons.models import LedgerEntryRow, StoredValueAccountRow
-from coupons.service.coupons_stats import period
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import PermissionDenied
-from crmkit.periods import CHINA
+from crmkit.periods import CHINA, china_day_sql, report_period
 
 # Money figures of the whole tenant: the roles that may write balances may read them in sum.
 REPORT_ROLES = ("owner", "store_manager", "finance")
@@ -49,14 +48,6 @@ class MemberReport:
     points_outstanding: int
 
 
-def china_day(column, dialect: str):
-    """The China calendar day (YYYY-MM-DD) of a UTC timestamp column, computed by the database."""
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
-    # SQLite (embedded mode) stores naive UTC text: add the fixed +8 hours (China has no DST).
-    return func.strftime("%Y-%m-%d", column, literal_column("'+8 hours'"))
-
-
 def _sum(condition, value):
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
@@ -64,12 +55,12 @@ def _sum(condition, value):
 def member_report(uow: UnitOfWork, actor: Actor, date_from: str, date_to: str, *, now: datetime) -> MemberReport:
     if not actor.is_service and (actor.staff_id is None or not actor.has_role(*REPORT_ROLES)):
         raise PermissionDenied(Codes.DENIED, "error.permission_denied")
-    start, end = period(date_from, date_to, now, code=Codes.INPUT_INVALID)
+    start, end = report_period(date_from, date_to, now, code=Codes.INPUT_INVALID)
     lo = datetime.combine(start, datetime.min.time(), CHINA)
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA)
     e = LedgerEntryRow
     with uow:
-        day = china_day(e.created_at, uow.session.bind.dialect.name).label("day")
+        day = china_day_sql(e.created_at, uow.session.bind.dialect.name).label("day")
         balance, points = e.kind == rules.BALANCE, e.kind == rules.POINTS
         rows = uow.session.execute(
             select(

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput
-from crmkit.periods import CHINA, report_period
+from crmkit.periods import CHINA, china_day_sql, report_period
 from customers.domain.visibility import scope_for
 from customers.errors import Codes, MessageKeys
 from customers.models import CustomerRow
@@ -34,23 +34,11 @@ class NewCustomerReport:
     total: int
 
 
-def period(date_from: str, date_to: str, now: datetime) -> tuple[date, date]:
-    """Inclusive China days; default the last 30; at most 366 (as the other E6 reports)."""
-    return report_period(date_from, date_to, now, code=Codes.CUSTOMER_INPUT_INVALID)
-
-
-def _china_day(column, dialect: str):
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
-    # SQLite (embedded mode) stores naive UTC text: add the fixed +8 hours (China has no DST).
-    return func.strftime("%Y-%m-%d", column, literal_column("'+8 hours'"))
-
-
 def new_customer_report(
     uow: UnitOfWork, actor: Actor, date_from: str, date_to: str, store_id: str = "", *, now: datetime
 ) -> NewCustomerReport:
     scope = scope_for(actor)
-    start, end = period(date_from, date_to, now)
+    start, end = report_period(date_from, date_to, now, code=Codes.CUSTOMER_INPUT_INVALID)
     store_id = store_id.strip()
     if len(store_id) > 36:
         raise InvalidInput(
@@ -60,7 +48,7 @@ def new_customer_report(
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA)
     c = CustomerRow
     with uow:
-        day = _china_day(c.created_at, uow.session.bind.dialect.name).label("day")
+        day = china_day_sql(c.created_at, uow.session.bind.dialect.name).label("day")
         query = select(day, func.count()).where(c.tenant_id == actor.tenant_id, c.created_at >= lo, c.created_at < hi)
         if not (scope.sees_all or actor.has_role(*TENANT_COUNT_ROLES)):
             query = query.where(c.registered_by_staff_id == actor.staff_id)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, literal_column, select
+from sqlalchemy import case, func, select
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
+from crmkit.periods import china_day_sql
 from orders.domain.performance import ORDER, RETURN, day_span, invalid_field, ranking_limit, visible_stores
 from orders.models_performance import CommissionLineRow, SalesFactRow
 
@@ -42,14 +43,6 @@ class ProductRankView:
     amount_fen: int
 
 
-def _china_day(column, dialect: str):
-    """The China calendar day of a UTC timestamp column, computed by the database."""
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
-    # SQLite (embedded mode) stores naive UTC text: add the fixed +8 hours (China has no DST).
-    return func.strftime("%Y-%m-%d", column, literal_column("'+8 hours'"))
-
-
 def store_dashboard(
     uow: UnitOfWork, actor: Actor, date_from: str, date_to: str, store_id: str, *, now: datetime
 ) -> DashboardView:
@@ -57,7 +50,7 @@ def store_dashboard(
     _days, start, end = day_span(date_from, date_to)
     f = SalesFactRow
     with uow:
-        day = _china_day(f.approved_at, uow.session.bind.dialect.name).label("day")
+        day = china_day_sql(f.approved_at, uow.session.bind.dialect.name).label("day")
         query = select(
             day,
             f.store_id,

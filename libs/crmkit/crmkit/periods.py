@@ -1,16 +1,17 @@
-"""Report periods in the merchant's calendar (China time, no daylight saving): the inclusive days
-a statistics or report request asks for."""
+"""The merchant's calendar (China time): its zone, the China day of a timestamp column in SQL, and
+the inclusive days a statistics or report request asks for."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import func, literal_column
 
 from crmkit.errors import InvalidInput
 
-CHINA = ZoneInfo("Asia/Shanghai")
+# Mainland China keeps UTC+8 all year (no daylight saving since 1991): a fixed offset is exact and
+# needs no time zone database in the image.
+CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 

@@ -3,9 +3,9 @@ day, whatever UTC says."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
+from crmkit.periods import CHINA
 
 
 def china_day(moment: datetime) -> date:

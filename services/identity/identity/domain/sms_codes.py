@@ -5,15 +5,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+from crmkit.periods import CHINA
 
 CODE_LENGTH = 6
 CODE_TTL_SECONDS = 5 * 60
 RESEND_AFTER_SECONDS = 60
 DAILY_LIMIT = 10
 MAX_WRONG_TRIES = 5
-# "A day" is the merchant's day: China has one zone and no daylight saving, so a fixed offset is exact.
-CHINA = timezone(timedelta(hours=8))
 PURPOSES = ("login",)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
+
+from crmkit.periods import CHINA
 
 from .notifications import MalformedEvent
 from .sms import MAX_PARAM_LENGTH
@@ -14,9 +16,6 @@ COUPON_ISSUED = "coupon_issued"
 COUPON_EXPIRING = "coupon_expiring"
 # Event type = SMS template key = metric kind: one name per notice all the way to the provider.
 COUPON_EVENTS = (COUPON_ISSUED, COUPON_EXPIRING)
-# Mainland China keeps UTC+8 all year (no daylight saving since 1991): a fixed offset needs no
-# tz database in the image and gives the date the holder reads on their own calendar.
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 ELLIPSIS = "…"
 
 

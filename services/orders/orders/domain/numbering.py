@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from crmkit.errors import InvalidInput
+from crmkit.periods import CHINA
 from orders.errors import Codes, MessageKeys
 
-CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
 ORDER_PREFIX = "XS"  # 销售 (sale)
 RETURN_PREFIX = "TH"  # 退货 (return)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

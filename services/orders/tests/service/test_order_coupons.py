@@ -147,14 +147,9 @@ def shop(tenant, customers, coupon_holders, orders_client, coupons_client):
         listed = call(orders_client, owner, "ListOrders", pb.ListOrdersRequest(customer_id=customer))
         return list(listed.orders)
 
-    class Shop:
-        pass
-
-    s = Shop()
-    s.__dict__.update(
+    return SimpleNamespace(
         coupon=coupon, order=order, coupon_status=coupon_status, orders_of=orders_of, alice=alice, bob=bob
     )
-    return s
 
 
 def test_e4_an_order_uses_a_coupon_and_owes_the_rest(shop):

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2, coupons_pb2_grpc
+from crmkit.db import new_id
 from crmkit.errors import Conflict, InvalidInput, NotFound, Unavailable
 from crmkit.grpc_client import ServiceClient
 from orders.errors import Codes, MessageKeys
@@ -57,7 +58,7 @@ class CouponRedeemer(Protocol):
 
 def order_id_for(tenant_id: str, idempotency_key: str) -> str:
     if not idempotency_key:
-        return str(uuid.uuid4())
+        return new_id()
     return str(uuid.uuid5(ORDER_ID_NAMESPACE, f"{tenant_id}\n{idempotency_key}"))
 
 

@@ -24,13 +24,13 @@ from crmkit.auth import TokenIssuer, TokenVerifier
 from crmkit.db import utcnow
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
+from crmkit.local_broker import LocalBroker
 from crmkit.log import configure_logging
 from crmkit.migrate import upgrade
-from crmkit.redis_client import Keys, make_redis
-from crmkit.relay import InProcessBus, OutboxRelay, PikaPublisher
+from crmkit.redis_client import Keys, keep_local_redis_in, make_redis
+from crmkit.relay import OutboxRelay, PikaPublisher
 from crmkit.settings import Settings
 from launcher.config import SERVICES, LaunchConfig, local_secret, parse_args, signing_keys
-from launcher.deferred import DeferredDelivery
 
 log = logging.getLogger("launcher")
 # The scheduled jobs count days, so hourly is early enough (the CronJobs run hourly too).
@@ -50,8 +50,12 @@ class Platform:
         self.cfg = cfg
         self.private_key, self.public_key = signing_keys(cfg.var_dir)
         self.service_token = TokenIssuer(self.private_key).service_token("launcher")
+        if cfg.embedded:
+            # Idempotency keys, SMS codes and limits survive a restart, as on a real server.
+            keep_local_redis_in(cfg.var_dir / "redis.journal")
         self.redis = make_redis(cfg.redis_url)
-        self.bus = InProcessBus()
+        # Without AMQP_URL events go through durable queues in var/bus.db (ADR 0008).
+        self.broker = None if cfg.amqp_url else LocalBroker(cfg.var_dir / "bus.db")
         self.runtimes = {}
         self.servers = []
         self.relays = []
@@ -100,11 +104,6 @@ class Platform:
         import identity.server
         import messaging.server
         import orders.server
-        from coupons.orders_peer import gift_stock_from_settings
-        from coupons.subscriptions import subscriptions as coupons_subscriptions
-        from customers.subscriptions import subscriptions as customers_subscriptions
-        from messaging.subscriptions import subscriptions as messaging_subscriptions
-        from orders.subscriptions import subscriptions as orders_subscriptions
 
         for service in SERVICES:
             url = self.cfg.database_for(service)
@@ -118,7 +117,7 @@ class Platform:
             registration_secret=os.environ.get("REGISTRATION_QR_SECRET")
             or local_secret(self.cfg.var_dir, "registration-qr"),
         )
-        # One sender for SendSms and the coupon holder texts (E2 E5) of the in-process bus.
+        # One sender for SendSms and the coupon holder texts (E2 E5) of the embedded consumers.
         self.sms_sender = self._sms_sender()
         self.runtimes["messaging"] = messaging.server.build(self.settings("messaging"), sms_sender=self.sms_sender)
         self.runtimes["orders"] = orders.server.build(self.settings("orders"), file_store=self._file_store())
@@ -131,73 +130,88 @@ class Platform:
             )
             server.start()
             self.servers.append(server)
-            publisher = PikaPublisher(self.cfg.amqp_url) if self.cfg.amqp_url else self.bus
-            self.relays.append(OutboxRelay(runtime.db, publisher, poll_interval=0.2).start())
 
-        if self.cfg.amqp_url:
-            # nameko workers run on eventlet, which must never share a process with gRPC servers.
-            common = {
-                **os.environ,
-                "AMQP_URL": self.cfg.amqp_url,
-                "JWT_PUBLIC_KEY": self.public_key,
-                "SERVICE_TOKEN": self.service_token,
-                "REDIS_PREFIX": self.cfg.redis_prefix,
-            }
-            messaging_env = {
-                "IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}",
-                "CUSTOMERS_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['customers']}",
-            }
-            if self.sms_server:
-                # The worker texts coupon holders (E2 E5) through the same fake as the server.
-                messaging_env.update(SMS_PROVIDER="fake", ALIYUN_SMS_ENDPOINT=self.sms_server.url)
-            workers = {
-                "messaging": messaging_env,
-                "orders": {"REDIS_URL": self.cfg.redis_url or ""},
-                "customers": {},
-                # E7: the worker hands recharge gift products out through orders.
-                "coupons": {"ORDERS_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['orders']}"},
-            }
-            for service, extra in workers.items():
-                env = {**common, "DATABASE_URL": self.cfg.database_for(service), **extra}
-                self.children.append(subprocess.Popen([sys.executable, "-m", f"{service}.worker"], env=env))
+        if self.broker is None:
+            self.start_worker_processes()
         else:
-            identity_client = ServiceClient(
-                f"127.0.0.1:{self.cfg.grpc_ports['identity']}",
-                identity_pb2_grpc.IdentityServiceStub,
-                "crm.identity.v1.IdentityService",
-                idempotent=["ListStaff", "GetStaff"],
-                service_token=self.service_token,
-            )
-            customers_client = ServiceClient(
-                f"127.0.0.1:{self.cfg.grpc_ports['customers']}",
-                customers_pb2_grpc.CustomersServiceStub,
-                "crm.customers.v1.CustomersService",
-                idempotent=["GetCustomer"],
-                service_token=self.service_token,
-            )
-            handlers = {
-                **messaging_subscriptions(
-                    self.runtimes["messaging"].db,
-                    identity_client,
-                    sms_sender=self.sms_sender,
-                    customers_client=customers_client,
-                ),
-                **orders_subscriptions(self.runtimes["orders"].db, self.redis, Keys(self.cfg.redis_prefix, "orders")),
-            }
-            for (source, event_type), handler in handlers.items():
-                self.bus.subscribe(source, event_type, handler)
-            # orders.order_approved has two consumers; the bus runs every subscriber of an event.
-            for (source, event_type), handler in customers_subscriptions(self.runtimes["customers"].db).items():
-                self.bus.subscribe(source, event_type, handler)
-            # E9: points on approved orders (a third consumer of orders.order_approved); E7: gift
-            # products of recharges, deducted from stock through the orders gRPC server. The
-            # coupons service's own events are delivered after its relay's transaction (SQLite
-            # write lock, see launcher.deferred).
-            gift_stock = gift_stock_from_settings(self.settings("coupons"))
-            deferred = DeferredDelivery(self.stopping)
-            for (source, event_type), handler in coupons_subscriptions(self.runtimes["coupons"].db, gift_stock).items():
-                self.bus.subscribe(source, event_type, deferred.wrap(handler) if source == "coupons" else handler)
+            # Every consumer's queue is declared before any relay publishes (ADR 0008).
+            self.bind_embedded_consumers()
+            self.broker.start()
+        for runtime in self.runtimes.values():
+            publisher = self.broker or PikaPublisher(self.cfg.amqp_url)
+            self.relays.append(OutboxRelay(runtime.db, publisher, poll_interval=0.2).start())
         self.start_scheduled_jobs()
+
+    def start_worker_processes(self) -> None:
+        """Real-server mode: nameko workers run on eventlet, which must never share a process with
+        gRPC servers, so each consuming service's worker is a child process."""
+        common = {
+            **os.environ,
+            "AMQP_URL": self.cfg.amqp_url,
+            "JWT_PUBLIC_KEY": self.public_key,
+            "SERVICE_TOKEN": self.service_token,
+            "REDIS_PREFIX": self.cfg.redis_prefix,
+        }
+        messaging_env = {
+            "IDENTITY_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['identity']}",
+            "CUSTOMERS_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['customers']}",
+        }
+        if self.sms_server:
+            # The worker texts coupon holders (E2 E5) through the same fake as the server.
+            messaging_env.update(SMS_PROVIDER="fake", ALIYUN_SMS_ENDPOINT=self.sms_server.url)
+        workers = {
+            "messaging": messaging_env,
+            "orders": {"REDIS_URL": self.cfg.redis_url or ""},
+            "customers": {},
+            # E7: the worker hands recharge gift products out through orders.
+            "coupons": {"ORDERS_ADDR": f"127.0.0.1:{self.cfg.grpc_ports['orders']}"},
+        }
+        for service, extra in workers.items():
+            env = {**common, "DATABASE_URL": self.cfg.database_for(service), **extra}
+            self.children.append(subprocess.Popen([sys.executable, "-m", f"{service}.worker"], env=env))
+
+    def bind_embedded_consumers(self) -> None:
+        """Embedded mode: each consuming service's handlers get their durable queues in the local
+        broker, as its nameko worker's would in RabbitMQ."""
+        from coupons.orders_peer import gift_stock_from_settings
+        from coupons.subscriptions import subscriptions as coupons_subscriptions
+        from customers.subscriptions import subscriptions as customers_subscriptions
+        from messaging.subscriptions import subscriptions as messaging_subscriptions
+        from orders.subscriptions import subscriptions as orders_subscriptions
+
+        identity_client = ServiceClient(
+            f"127.0.0.1:{self.cfg.grpc_ports['identity']}",
+            identity_pb2_grpc.IdentityServiceStub,
+            "crm.identity.v1.IdentityService",
+            idempotent=["ListStaff", "GetStaff"],
+            service_token=self.service_token,
+        )
+        customers_client = ServiceClient(
+            f"127.0.0.1:{self.cfg.grpc_ports['customers']}",
+            customers_pb2_grpc.CustomersServiceStub,
+            "crm.customers.v1.CustomersService",
+            idempotent=["GetCustomer"],
+            service_token=self.service_token,
+        )
+        consumers = {
+            "messaging": messaging_subscriptions(
+                self.runtimes["messaging"].db,
+                identity_client,
+                sms_sender=self.sms_sender,
+                customers_client=customers_client,
+            ),
+            "orders": orders_subscriptions(
+                self.runtimes["orders"].db, self.redis, Keys(self.cfg.redis_prefix, "orders")
+            ),
+            "customers": customers_subscriptions(self.runtimes["customers"].db),
+            # E9 points on approved orders; E7 recharge gift products through the orders server.
+            "coupons": coupons_subscriptions(
+                self.runtimes["coupons"].db, gift_stock_from_settings(self.settings("coupons"))
+            ),
+        }
+        for consumer, handlers in consumers.items():
+            for (source, event_type), handler in handlers.items():
+                self.broker.bind(consumer, source, event_type, handler)
 
     def start_scheduled_jobs(self, interval: float = JOB_INTERVAL_SECONDS) -> None:
         """What the Kubernetes CronJobs do in a cluster (`python -m customers.jobs pool-sweep`,
@@ -244,6 +258,8 @@ class Platform:
             server.stop(2).wait()
         for relay in self.relays:
             relay.stop()
+        if self.broker:
+            self.broker.stop()
         for runtime in self.runtimes.values():
             runtime.close()
         if self.sms_server:

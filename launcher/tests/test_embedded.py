@@ -281,3 +281,41 @@ def test_c4_embedded_coupon_events_reach_the_customers_segments(embedded):
     while members() != [customer["id"]] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert members() == [customer["id"]]
+
+
+def _login(url, phone):
+    resp = requests.post(f"{url}/api/v1/auth/login/password", json={"phone": phone, "password": "demo1234"}, timeout=10)
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['access_token']}"}
+
+
+def test_b2_approving_an_order_keeps_the_orders_service_answering_and_feeds_the_ranking(embedded):
+    """Issue 11.1: the orders service's own order_approved handler writes to orders.db; it runs
+    after the relay's transaction, so approving never wedges the service."""
+    url, lines, _ = embedded
+    sales, owner = _login(url, "13800000003"), _login(url, "13800000000")
+    product = requests.get(f"{url}/api/v1/products", headers=sales, timeout=10).json()["products"][0]
+    customer = requests.get(f"{url}/api/v1/customers", headers=sales, timeout=10).json()["customers"][0]
+    placed = requests.post(
+        f"{url}/api/v1/orders",
+        headers={**sales, "Idempotency-Key": "approval-wedge-1"},
+        json={"customer_id": customer["id"], "lines": [{"product_id": product["id"], "quantity": 1}]},
+        timeout=10,
+    )
+    assert placed.status_code == 201, placed.text
+    order = placed.json()
+    approved = requests.post(f"{url}/api/v1/orders/{order['id']}/approve", headers=owner, timeout=10)
+    assert approved.status_code == 200, approved.text
+    month = approved.json()["submitted_at"][:7]
+
+    def ranked():
+        resp = requests.get(f"{url}/api/v1/performance/ranking", headers=sales, params={"month": month}, timeout=10)
+        assert resp.status_code == 200, resp.text + "".join(lines[-40:])
+        return resp.json()["my_rank"] > 0
+
+    deadline = time.monotonic() + 20
+    while not ranked() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ranked()
+    again = requests.get(f"{url}/api/v1/orders/{order['id']}", headers=sales, timeout=5)
+    assert again.status_code == 200 and again.json()["status"] == "approved", again.text

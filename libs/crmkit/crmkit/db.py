@@ -118,6 +118,10 @@ def normalize_url(url: str) -> str:
     return url
 
 
+# Execution option marking a reader's connections (see Database.reader).
+READ_ONLY = "crm_read_only"
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
@@ -136,7 +140,10 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         def _sqlite_begin(conn):
             # IMMEDIATE takes the write lock up front: a read-then-write transaction never
             # fails half-way with "database is locked" when two threads race (embedded mode).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A reader (Database.reader) begins DEFERRED: it reads a WAL snapshot beside the one
+            # writer instead of queueing behind it, as a PostgreSQL read does.
+            read_only = conn.get_execution_options().get(READ_ONLY)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
@@ -147,6 +154,10 @@ class Database:
         self.service = service
         self.engine = make_engine(url, pool_size=pool_size)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        readers = self.engine.execution_options(**{READ_ONLY: True})
+        if self.dialect == "postgresql":
+            readers = readers.execution_options(postgresql_readonly=True)
+        self.reader_factory = sessionmaker(readers, expire_on_commit=False)
         self.outbox_model = outbox
         self.processed_model = processed
         self._after_commit: list[Callable[[], None]] = []
@@ -162,6 +173,12 @@ class Database:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self)
 
+    def reader(self) -> UnitOfWork:
+        """A read-only unit of work: it never takes SQLite's write lock, so a read made while
+        another transaction of this process writes (a handler's, say) does not wait for it,
+        and PostgreSQL refuses any write in it."""
+        return UnitOfWork(self, read_only=True)
+
     def notify_outbox(self) -> None:
         for callback in self._after_commit:
             callback()
@@ -174,13 +191,14 @@ class UnitOfWork:
     """One transaction. Rolls back unless `commit()` was called; events added with `publish`
     are rows of the same transaction, so they exist exactly when the change does."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, *, read_only: bool = False):
         self.db = db
+        self.read_only = read_only
         self.session: Session | None = None
         self._published = False
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self.db.session_factory()
+        self.session = (self.db.reader_factory if self.read_only else self.db.session_factory)()
         self._published = False
         return self
 

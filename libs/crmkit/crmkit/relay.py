@@ -1,4 +1,5 @@
-"""Transactional outbox relay and the two publishers it can drive.
+"""Transactional outbox relay and RabbitMQ publisher (the embedded mode passes a
+crmkit.local_broker.LocalBroker instead).
 
 The relay reads unpublished outbox rows (locked with SKIP LOCKED, so several replicas can run),
 hands each to the publisher and marks it published in the same transaction. A broker outage
@@ -12,8 +13,6 @@ import json
 import logging
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Callable
 from datetime import datetime
 
 import pika
@@ -81,32 +80,6 @@ class PikaPublisher:
             pass
         self._conn = None
         self._channel = None
-
-
-Handler = Callable[[Event], None]
-
-
-class InProcessBus:
-    """The embedded mode's broker: delivers each event to the handlers subscribed to its
-    (source, type) in the relay's thread. A failing handler fails the publish, so the relay
-    retries the event later, as a broker would redeliver it."""
-
-    def __init__(self):
-        self._handlers: dict[tuple[str, str], list[Handler]] = defaultdict(list)
-
-    def subscribe(self, source: str, type: str, handler: Handler) -> None:
-        self._handlers[(source, type)].append(handler)
-
-    def publish(self, evt: Event) -> None:
-        for handler in self._handlers.get((evt.source, evt.type), ()):
-            try:
-                handler(evt)
-            except Exception as exc:
-                log.exception("in-process handler failed", extra={"event_id": evt.event_id, "type": evt.type})
-                raise PublishFailed(str(exc)) from exc
-
-    def close(self) -> None:
-        pass
 
 
 class OutboxRelay:

@@ -6,7 +6,7 @@ import pytest
 from crmkit_fixtures import Note, Outbox, ProcessedEvent
 from sqlalchemy import func, select
 
-from crmkit.relay import InProcessBus, OutboxRelay, PublishFailed
+from crmkit.relay import OutboxRelay, PublishFailed
 
 
 class FlakyPublisher:
@@ -71,19 +71,6 @@ def test_h3_failure_mid_batch_keeps_what_was_published_and_counts_the_attempt(an
     publisher.fail_after = None
     assert relay.publish_pending() == 2
     assert [e.data["i"] for e in publisher.sent] == [0, 1, 2]
-
-
-def test_h3_in_process_bus_delivers_to_subscribers(sqlite_db):
-    bus = InProcessBus()
-    got = []
-    bus.subscribe("kit", "note_written", got.append)
-    relay = OutboxRelay(sqlite_db, bus)
-    with sqlite_db.uow() as uow:
-        uow.publish("note_written", "t1", {"x": 1})
-        uow.publish("other", "t1", {})
-        uow.commit()
-    relay.drain()
-    assert [(e.type, e.data) for e in got] == [("note_written", {"x": 1})]
 
 
 def test_h3_claim_event_makes_redelivery_a_no_op(any_db):

@@ -89,7 +89,9 @@ class Ranking:
             time.sleep(0.05)
 
     def _rebuild(self, tenant_id: str, month: str, board: str, docs: str) -> None:
-        with self.db.uow() as uow:
+        # A reader: the handler that may be rebuilding holds this database's write transaction
+        # (its processed-event claim); on SQLite a second writer would wait for it forever.
+        with self.db.reader() as uow:
             f = SalesFactRow
             facts = uow.session.execute(
                 select(f.kind, f.document_id, f.salesperson_id, f.amount_fen).where(

@@ -31,6 +31,7 @@ from crmkit.redis_client import Keys, keep_local_redis_in, make_redis
 from crmkit.relay import OutboxRelay, PikaPublisher
 from crmkit.settings import Settings
 from launcher.config import SERVICES, LaunchConfig, local_secret, parse_args, signing_keys
+from launcher.preflight import check_ports, lock_var_dir
 
 log = logging.getLogger("launcher")
 # The scheduled jobs count days, so hourly is early enough (the CronJobs run hourly too).
@@ -269,6 +270,8 @@ class Platform:
 def main(argv: list[str] | None = None) -> None:
     cfg = parse_args(argv)
     configure_logging("launcher", os.environ.get("LOG_LEVEL", "WARNING"))
+    var_lock = lock_var_dir(cfg.var_dir)  # noqa: F841 - held for the life of the process
+    check_ports(cfg, fake_sms=os.environ.get("SMS_PROVIDER") != "aliyun")
     platform = Platform(cfg)
     platform.start_services()
     http = create_server(platform.gateway_app(), host=cfg.http_host, port=cfg.http_port, threads=16)

@@ -319,3 +319,32 @@ def test_b2_approving_an_order_keeps_the_orders_service_answering_and_feeds_the_
     assert ranked()
     again = requests.get(f"{url}/api/v1/orders/{order['id']}", headers=sales, timeout=5)
     assert again.status_code == 200 and again.json()["status"] == "approved", again.text
+
+
+def _second_launcher(var_dir, http_port: int) -> subprocess.CompletedProcess:
+    base = http_port - 5  # the fixture's block: five gRPC ports, HTTP, fake SMS
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AMQP_URL", "REDIS_URL")}
+    args = ["--var-dir", str(var_dir), "--port", str(http_port), "--grpc-base-port", str(base)]
+    return subprocess.run(
+        [sys.executable, "-m", "launcher", *args, "--sms-port", str(base + 6)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_h1_a_second_run_on_busy_ports_names_the_port_and_the_option(embedded, tmp_path):
+    url, _, _ = embedded
+    http_port = int(url.rsplit(":", 1)[1])
+    second = _second_launcher(tmp_path, http_port)
+    assert second.returncode != 0
+    assert f"port {http_port}" in second.stderr and "--port" in second.stderr
+    assert "Traceback" not in second.stderr, second.stderr
+
+
+def test_h1_a_second_run_on_the_same_var_folder_is_refused(embedded):
+    url, _, var_dir = embedded
+    second = _second_launcher(var_dir, int(url.rsplit(":", 1)[1]))
+    assert second.returncode != 0
+    assert "--var-dir" in second.stderr and "Traceback" not in second.stderr, second.stderr

@@ -348,3 +348,25 @@ def test_h1_a_second_run_on_the_same_var_folder_is_refused(embedded):
     second = _second_launcher(var_dir, int(url.rsplit(":", 1)[1]))
     assert second.returncode != 0
     assert "--var-dir" in second.stderr and "Traceback" not in second.stderr, second.stderr
+
+
+def test_e3_making_100000_codes_leaves_the_coupons_service_answering(embedded):
+    """Issue 11.4: the codes are written by the worker in short transactions (ADR 0009), so
+    every other coupons call goes on answering while they are written."""
+    url, _, _ = embedded
+    owner = _login(url, "13800000000")
+    template = {"name": "印刷券", "kind": "cash", "value_fen": 500, "valid_days": 30}
+    tpl = requests.post(f"{url}/api/v1/coupon-templates", json=template, headers=owner, timeout=10).json()
+    made = requests.post(
+        f"{url}/api/v1/coupon-batches", json={"template_id": tpl["id"], "quantity": 100_000}, headers=owner, timeout=10
+    )
+    assert made.status_code == 201 and made.json()["status"] == "making", made.text
+    answers, deadline = [], time.monotonic() + 120
+    while time.monotonic() < deadline:
+        created = requests.post(f"{url}/api/v1/coupon-templates", json=template, headers=owner, timeout=10)
+        batch = requests.get(f"{url}/api/v1/coupon-batches/{made.json()['id']}", headers=owner, timeout=10)
+        answers += [created.status_code, batch.status_code]
+        if batch.json().get("status") == "made":
+            break
+    assert batch.json()["status"] == "made" and batch.json()["made"] == 100_000, batch.text
+    assert set(answers) == {200, 201} and len(answers) > 4

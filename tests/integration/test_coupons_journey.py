@@ -9,6 +9,7 @@ import io
 import json
 from datetime import datetime, timedelta
 
+from client import eventually
 from journey import phone
 from openpyxl import load_workbook
 
@@ -114,7 +115,10 @@ def test_e3_physical_batch_made_exported_handed_to_a_store_and_redeemed_at_the_c
     made = owner.post("/api/v1/coupon-batches", json={"template_id": tpl["id"], "quantity": 50})
     assert made.status_code == 201, made.text
     batch = made.json()
+    assert batch["status"] == "making"
     assert sales.post("/api/v1/coupon-batches", json={"template_id": tpl["id"], "quantity": 5}).status_code == 403
+    # The coupons worker writes the codes (ADR 0009).
+    assert eventually(lambda: owner.get(f"/api/v1/coupon-batches/{batch['id']}").json()["status"] == "made")
 
     export = owner.get(f"/api/v1/coupon-batches/{batch['id']}/export")
     assert export.status_code == 200

@@ -173,8 +173,11 @@ class BatchOut(Schema):
     id = String(required=True)
     template_id = String(required=True)
     quantity = Integer(required=True)
-    status = String(required=True, metadata={"description": "made | issued"})
-    made = Integer(required=True)
+    status = String(
+        required=True,
+        metadata={"description": "making (codes being written by the worker; poll until made) | made | issued"},
+    )
+    made = Integer(required=True, metadata={"description": "codes written so far (= quantity once made)"})
     issued = Integer(required=True)
     handed_out = Integer(required=True)
     sold = Integer(required=True)

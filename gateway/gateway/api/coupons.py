@@ -404,9 +404,12 @@ def batch_dict(b: pb.CouponBatch) -> dict:
 @bp.input(BatchIn, arg_name="body")
 @bp.output(BatchOut, status_code=201)
 def make_batch(body):
-    """Make a batch of printed coupons: unique, unguessable codes with a check digit"""
+    """Make a batch of printed coupons: unique, unguessable codes with a check digit
+
+    The batch answers `making` at once; the codes are written in the background (up to 100,000
+    take a few seconds) and `GET /coupon-batches/{id}` shows `made` when they are all there."""
     request = pb.MakeBatchRequest(template_id=body["template_id"], quantity=body["quantity"])
-    return batch_dict(_coupons("MakeBatch", request, timeout=BATCH_TIMEOUT))
+    return batch_dict(_coupons("MakeBatch", request))
 
 
 @bp.get("/coupon-batches/<string:batch_id>")

@@ -24,7 +24,8 @@ def check_digit(digits: str) -> str:
 
 
 def new_code() -> str:
-    body = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    # One draw of 15 uniform digits (not 15 draws of one): the same codes, 15 times cheaper.
+    body = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     return body + check_digit(body)
 
 

@@ -4,14 +4,15 @@ event changes nothing (H3)."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlalchemy import func, select
 
 from coupons.models import RechargeGiftOutcomeRow
 from coupons.orders_peer import GiftStock
-from coupons.service import recharge
+from coupons.service import batches, recharge
 from coupons.service.points import earn_for_order
-from crmkit.db import UnitOfWork, utcnow
+from crmkit.db import Database, UnitOfWork, utcnow
 from crmkit.errors import Conflict, DomainError, NotFound, Unavailable
 from crmkit.events import Event
 
@@ -110,3 +111,18 @@ def on_recharge_gift_products(uow: UnitOfWork, event: Event, gift_stock: GiftSto
             )
         uow.commit()
     return changed > 0
+
+
+def on_coupon_batch_requested(db: Database, event: Event, *, now: datetime) -> bool:
+    """E3: write a requested batch's codes (ADR 0009). Idempotent by the batch's own state: a
+    redelivery after a crash goes on from the codes already written. True when this call
+    finished the batch."""
+    batch_id = event.data.get("batch_id")
+    if not batch_id or not event.tenant_id:
+        log.error("ignoring %s %s: batch and tenant are required", event.type, event.event_id)
+        return False
+    try:
+        return batches.fill_batch(db, event.tenant_id, str(batch_id), now=now)
+    except NotFound:
+        log.error("ignoring %s %s: no such batch", event.type, event.event_id)
+        return False

@@ -103,7 +103,9 @@ class CouponBatchRow(TenantScoped, Base):
 
     template_id: Mapped[str] = mapped_column(String(36))
     quantity: Mapped[int] = mapped_column(Integer)
-    # made | issued
+    # Codes written so far: the worker fills a batch in chunks (ADR 0009).
+    filled: Mapped[int] = mapped_column(Integer, default=0)
+    # making | made | issued
     status: Mapped[str] = mapped_column(String(10))
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_by: Mapped[str] = mapped_column(String(36))

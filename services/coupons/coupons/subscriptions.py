@@ -1,14 +1,14 @@
 """Which events the coupons service consumes and the handler each one runs; used by the nameko
-worker and by the embedded launcher's in-process bus alike."""
+worker and by the embedded launcher's local broker alike."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from crmkit.db import Database
+from crmkit.db import Database, utcnow
 from crmkit.events import Event
 
-from .handlers import on_order_approved, on_recharge_gift_products
+from .handlers import on_coupon_batch_requested, on_order_approved, on_recharge_gift_products
 from .orders_peer import GiftStock, OrdersNotConfigured
 
 
@@ -23,7 +23,11 @@ def subscriptions(db: Database, gift_stock: GiftStock | None = None) -> dict[tup
     def recharge_gift_products(event: Event) -> None:
         on_recharge_gift_products(db.uow(), event, stock)
 
+    def coupon_batch_requested(event: Event) -> None:
+        on_coupon_batch_requested(db, event, now=utcnow())
+
     return {
         ("orders", "order_approved"): order_approved,
         ("coupons", "recharge_gift_products"): recharge_gift_products,
+        ("coupons", "coupon_batch_requested"): coupon_batch_requested,
     }

@@ -1,6 +1,7 @@
 """`python -m coupons.worker`: the nameko service that feeds events to handlers.py: points earned
 on approved orders (E9) and the gift products of released recharge instalments, deducted from
-stock by the orders service (E7, its own `recharge_gift_products` event).
+stock by the orders service (E7, its own `recharge_gift_products` event); the codes of requested
+coupon batches (E3, its own `coupon_batch_requested`).
 
 eventlet must patch the standard library before anything imports socket, select or time, so
 the patch runs first; `thread=False` keeps the locks handler threads share (database pool,
@@ -58,6 +59,12 @@ class CouponsWorker:
     @event_handler("coupons", "recharge_gift_products", requeue_on_error=True)
     def on_recharge_gift_products(self, body):
         return consume(SERVICE, body, subscriptions(self.db, self.gift_stock)[("coupons", "recharge_gift_products")])
+
+    # E3: a requested batch's codes, written in short transactions; a crash half-way is requeued
+    # and goes on from the codes already written (ADR 0009).
+    @event_handler("coupons", "coupon_batch_requested", requeue_on_error=True)
+    def on_coupon_batch_requested(self, body):
+        return consume(SERVICE, body, subscriptions(self.db, self.gift_stock)[("coupons", "coupon_batch_requested")])
 
 
 def main() -> None:

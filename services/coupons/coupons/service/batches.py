@@ -1,6 +1,12 @@
 """Physical coupons (E3): make a batch of unique, unguessable codes (printable as .xlsx), issue
 it, then hand coupons out to a store or sell them to a corporate buyer; a stock ledger per batch
-(made / issued / handed out / sold / redeemed). Printed coupons are redeemed like any other."""
+(made / issued / handed out / sold / redeemed). Printed coupons are redeemed like any other.
+
+Making 100,000 codes is a long write, so it leaves the request (ADR 0009): `make_batch` records
+the batch as `making` with a `coupon_batch_requested` event; the worker's `fill_batch` writes the
+codes in short transactions of CHUNK rows, each under the batch row's lock and advancing its
+`filled` count, so a redelivered event goes on where a crashed one stopped and no transaction
+holds the database (SQLite's one write lock in the embedded mode) for more than a moment."""
 
 from __future__ import annotations
 
@@ -16,16 +22,18 @@ from coupons.domain.redemption import ACTIVE, MADE, REDEEMED, STOCKED
 from coupons.domain.templates import validity_for
 from coupons.models_coupons import CouponBatchMovementRow, CouponBatchRow, CouponRow
 from coupons.service.templates import load_template, require_manager, template_of
-from crmkit.auth import Actor
-from crmkit.db import UnitOfWork, new_id
+from crmkit.auth import STAFF, Actor
+from crmkit.db import Database, UnitOfWork, new_id
 from crmkit.errors import Conflict, InvalidInput, NotFound
 
 MAX_BATCH = 100_000
 BATCH = "batch"
+MAKING = "making"  # codes being written by the worker
+READY = "made"  # every code written: printable, not yet released
 HANDED_OUT = "handed_out"
 SOLD = "sold"
-# Inserted in chunks: one statement per chunk keeps a 100,000-code batch fast and bounded.
-CHUNK = 5_000
+# Codes written per transaction: short enough that other writers barely wait (~0.1 s on SQLite).
+CHUNK = 2_000
 
 
 @dataclass(frozen=True)
@@ -62,13 +70,22 @@ def _load(session, tenant_id: str, batch_id: str, *, lock: bool = False) -> Coup
     return row
 
 
+def _require_made(batch: CouponBatchRow) -> None:
+    if batch.status == MAKING:
+        raise Conflict(
+            "COUPON_BATCH_NOT_READY",
+            "error.coupon_batch_not_ready",
+            params={"filled": batch.filled, "quantity": batch.quantity},
+        )
+
+
 def _view(session, batch: CouponBatchRow) -> BatchView:
     moves = session.scalars(
         select(CouponBatchMovementRow)
         .where(CouponBatchMovementRow.batch_id == batch.id)
         .order_by(CouponBatchMovementRow.created_at, CouponBatchMovementRow.first_serial)
     ).all()
-    totals = {kind: sum(m.quantity for m in moves if m.kind == kind) for kind in ("made", "issued", HANDED_OUT, SOLD)}
+    totals = {kind: sum(m.quantity for m in moves if m.kind == kind) for kind in ("issued", HANDED_OUT, SOLD)}
     redeemed = session.scalar(
         select(func.count()).select_from(CouponRow).where(CouponRow.batch_id == batch.id, CouponRow.status == REDEEMED)
     )
@@ -77,7 +94,7 @@ def _view(session, batch: CouponBatchRow) -> BatchView:
         batch.template_id,
         batch.quantity,
         batch.status,
-        totals["made"],
+        batch.filled,
         totals["issued"],
         totals[HANDED_OUT],
         totals[SOLD],
@@ -121,31 +138,49 @@ def _move(uow, actor, batch, kind, quantity, first, last, now, *, store_id="", b
 
 
 def make_batch(uow: UnitOfWork, actor: Actor, template_id: str, quantity: int, *, now: datetime) -> BatchView:
+    """Record the batch as `making`; the codes are written by `fill_batch` (the worker)."""
     require_manager(actor)
     if not 1 <= quantity <= MAX_BATCH:
         raise InvalidInput("COUPON_BATCH_INVALID", fields={"quantity": "validation.invalid"})
     with uow:
         template = load_template(uow.session, actor.tenant_id, template_id)
-        valid_from, valid_until = validity_for(template_of(template), now)
         batch = CouponBatchRow(
             tenant_id=actor.tenant_id,
             template_id=template.id,
             quantity=quantity,
-            status="made",
+            filled=0,
+            status=MAKING,
             created_by=actor.staff_id,
             created_at=now,
         )
         uow.session.add(batch)
         uow.session.flush()
-        # Distinct within the batch here; the unique index on code guards against every other.
-        batch_codes: set[str] = set()
-        while len(batch_codes) < quantity:
-            batch_codes.add(codes.new_code())
+        uow.publish("coupon_batch_requested", actor.tenant_id, {"batch_id": batch.id, "quantity": quantity})
+        view = _view(uow.session, batch)
+        uow.commit()
+    return view
+
+
+def _fill_chunk(uow: UnitOfWork, tenant_id: str, batch_id: str) -> bool:
+    """Write the batch's next CHUNK codes; False once there is nothing left to write."""
+    with uow:
+        # The row lock orders two deliveries of one request: serials never repeat.
+        batch = _load(uow.session, tenant_id, batch_id, lock=True)
+        if batch.status != MAKING or batch.filled >= batch.quantity:
+            return False
+        template = load_template(uow.session, tenant_id, batch.template_id)
+        valid_from, valid_until = validity_for(template_of(template), batch.created_at)
+        count = min(CHUNK, batch.quantity - batch.filled)
+        # Distinct within the chunk here; the unique index on code guards against every other
+        # (a collision fails the chunk and the redelivery draws new codes).
+        chunk_codes: set[str] = set()
+        while len(chunk_codes) < count:
+            chunk_codes.add(codes.new_code())
         rows = [
             {
                 "id": new_id(),
-                "tenant_id": actor.tenant_id,
-                "created_at": now,
+                "tenant_id": tenant_id,
+                "created_at": batch.created_at,
                 "template_id": template.id,
                 "code": code,
                 "customer_id": "",
@@ -159,14 +194,28 @@ def make_batch(uow: UnitOfWork, actor: Actor, template_id: str, quantity: int, *
                 "batch_id": batch.id,
                 "serial": serial,
             }
-            for serial, code in enumerate(batch_codes, start=1)
+            for serial, code in enumerate(chunk_codes, start=batch.filled + 1)
         ]
-        for start in range(0, len(rows), CHUNK):
-            uow.session.execute(insert(CouponRow), rows[start : start + CHUNK])
-        _move(uow, actor, batch, "made", quantity, 1, quantity, now)
-        view = _view(uow.session, batch)
+        uow.session.execute(insert(CouponRow.__table__), rows)
+        batch.filled += count
         uow.commit()
-    return view
+        return True
+
+
+def fill_batch(db: Database, tenant_id: str, batch_id: str, *, now: datetime) -> bool:
+    """Write a `making` batch's codes in short transactions, then mark it made (ledger entry and
+    `coupon_batch_made`). Safe to run again at any point: True when this call finished it."""
+    while _fill_chunk(db.uow(), tenant_id, batch_id):
+        pass
+    with db.uow() as uow:
+        batch = _load(uow.session, tenant_id, batch_id, lock=True)
+        if batch.status != MAKING:
+            return False
+        batch.status = READY
+        maker = Actor(kind=STAFF, subject_id=batch.created_by, tenant_id=tenant_id)
+        _move(uow, maker, batch, "made", batch.quantity, 1, batch.quantity, now)
+        uow.commit()
+        return True
 
 
 def issue_batch(uow: UnitOfWork, actor: Actor, batch_id: str, *, now: datetime) -> BatchView:
@@ -174,7 +223,8 @@ def issue_batch(uow: UnitOfWork, actor: Actor, batch_id: str, *, now: datetime) 
     require_manager(actor)
     with uow:
         batch = _load(uow.session, actor.tenant_id, batch_id, lock=True)
-        if batch.status != "made":
+        _require_made(batch)
+        if batch.status != READY:
             raise Conflict("COUPON_BATCH_ALREADY_ISSUED", "error.coupon_batch_already_issued")
         uow.session.execute(
             update(CouponRow).where(CouponRow.batch_id == batch.id, CouponRow.status == MADE).values(status=STOCKED)
@@ -259,6 +309,7 @@ def export_batch(uow: UnitOfWork, actor: Actor, batch_id: str) -> bytes:
     require_manager(actor)
     with uow:
         batch = _load(uow.session, actor.tenant_id, batch_id)
+        _require_made(batch)
         rows = uow.session.execute(
             select(CouponRow.serial, CouponRow.code).where(CouponRow.batch_id == batch.id).order_by(CouponRow.serial)
         ).all()

@@ -68,6 +68,7 @@ class Cluster:
     gateway_url: str = ""
     sms_server: object = None
     extra_env: dict = field(default_factory=dict)
+    mode: str = "cluster"
 
     def start(self) -> Cluster:
         from messaging.sms.fake_server import FakeSmsServer
@@ -155,6 +156,11 @@ class Cluster:
         return subprocess.run(
             [sys.executable, "-m", f"{service}.jobs", *args], env=env, capture_output=True, text=True, timeout=120
         )
+
+    def execute(self, service: str, statement: str, params: dict) -> int:
+        """Run one SQL statement on a service's database (a test moving time, e.g. a trial's
+        end); answers the rows it changed."""
+        return testing.execute_sql(self.databases[service], statement, params)
 
     def logs(self) -> str:
         return "\n".join(p.tail() for p in self.procs.values())

@@ -13,6 +13,9 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -214,10 +217,10 @@ class Platform:
             for (source, event_type), handler in handlers.items():
                 self.broker.bind(consumer, source, event_type, handler)
 
-    def start_scheduled_jobs(self, interval: float = JOB_INTERVAL_SECONDS) -> None:
-        """What the Kubernetes CronJobs do in a cluster (`python -m customers.jobs pool-sweep`,
-        `python -m coupons.jobs remind-expiring` / `release-instalments` / `release-unplaced`), here
-        one background thread running the same use cases periodically; each is safe to run again."""
+    def scheduled_jobs(self) -> dict[str, Callable[[datetime], dict]]:
+        """What the Kubernetes CronJobs run in a cluster (`python -m customers.jobs pool-sweep`,
+        `python -m coupons.jobs remind-expiring` / `release-instalments` / `release-unplaced`): the
+        same use cases, each answering what its command prints; each is safe to run again."""
         from coupons.orders_peer import GrpcOrders
         from coupons.service.coupons_reminders import remind_expiring
         from coupons.service.coupons_stock import ClaimStock
@@ -228,12 +231,16 @@ class Platform:
         customers_db, coupons_db = self.runtimes["customers"].db, self.runtimes["coupons"].db
         gift_stock = ClaimStock(self.redis, Keys(self.cfg.redis_prefix, "coupons"))  # the server's counters
         orders = GrpcOrders(f"127.0.0.1:{self.cfg.grpc_ports['orders']}", self.service_token)
-        jobs = {
-            "pool-sweep": lambda now: sweep_pool(customers_db.uow(), now),  # C3
-            "remind-expiring": lambda now: remind_expiring(coupons_db.uow, now),  # E5
-            "release-instalments": lambda now: release_due(coupons_db, gift_stock, now=now),  # E7
-            "release-unplaced": lambda now: release_unplaced(coupons_db, orders, now=now),  # E4
+        return {
+            "pool-sweep": lambda now: vars(sweep_pool(customers_db.uow(), now)),  # C3
+            "remind-expiring": lambda now: {"reminded": remind_expiring(coupons_db.uow, now)},  # E5
+            "release-instalments": lambda now: {"released": release_due(coupons_db, gift_stock, now=now)},  # E7
+            "release-unplaced": lambda now: asdict(release_unplaced(coupons_db, orders, now=now)),  # E4
         }
+
+    def start_scheduled_jobs(self, interval: float = JOB_INTERVAL_SECONDS) -> None:
+        """The CronJobs' work in one background thread, every `interval` seconds."""
+        jobs = self.scheduled_jobs()
 
         def _loop():
             while not self.stopping.wait(interval):

@@ -1,16 +1,47 @@
+"""Every journey runs against both modes of the platform (ADR 0008): `cluster` (every service a
+process on PostgreSQL, RabbitMQ and Redis) and `embedded` (what `make run` starts: one process,
+SQLite, the local broker, the journaled Redis stand-in). A journey about one mode's machinery
+(stopping RabbitMQ) is marked `cluster_only` and runs against the cluster alone."""
+
 import pytest
 from client import Api
 from journey import PASSWORD, create_staff, login, sign_up
 
 from launcher.cluster import Cluster
 
+MODES = ("cluster", "embedded")
+# Every journey signs up and logs in its own people, all from 127.0.0.1: the per-address limit of
+# the public endpoints (20/min, checked by the gateway's own tests) would refuse the later
+# journeys' logins.
+LIMITS = {"RATE_LIMIT_PUBLIC_PER_MIN": "10000"}
 
-@pytest.fixture(scope="session")
-def platform(tmp_path_factory):
-    # Every journey signs up and logs in its own people, all from 127.0.0.1: the per-address limit
-    # of the public endpoints (20/min, checked by the gateway's own tests) would refuse the later
-    # journeys' logins.
-    plat = Cluster(workdir=tmp_path_factory.mktemp("platform"), extra_env={"RATE_LIMIT_PUBLIC_PER_MIN": "10000"})
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "cluster_only: the journey is about the cluster's own machinery")
+
+
+def pytest_collection_modifyitems(config, items):
+    deselected = [
+        item
+        for item in items
+        if item.get_closest_marker("cluster_only")
+        and getattr(item, "callspec", None)
+        and item.callspec.params.get("platform") == "embedded"
+    ]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
+
+
+@pytest.fixture(scope="session", params=MODES)
+def platform(request, tmp_path_factory):
+    if request.param == "cluster":
+        plat = Cluster(workdir=tmp_path_factory.mktemp("cluster"), extra_env=LIMITS)
+    else:
+        # Imported here: it builds every service in this process.
+        from launcher.embedded_platform import EmbeddedPlatform
+
+        plat = EmbeddedPlatform(workdir=tmp_path_factory.mktemp("embedded"), extra_env=LIMITS)
     try:
         plat.start()
         yield plat

@@ -1,5 +1,5 @@
 """The foundation journey (A1 A2 A3 C1 C2 F4 H1 H3), over HTTP only, against every service as
-its own process on PostgreSQL, RabbitMQ and Redis."""
+its own process on PostgreSQL, RabbitMQ and Redis, and against the embedded platform."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import psycopg
+import pytest
 from client import Api, eventually
 from journey import PASSWORD, about, create_staff, login, notifications, phone
 
@@ -68,8 +68,11 @@ def test_a3_token_of_an_expired_trial_seat_is_refused(platform, world):
     staff = create_staff(world["owner"], "钱业务", ["salesperson"], world["store_id"], password=PASSWORD)
     # Time is the test's: the seat's trial is moved to end two seconds from now, as if 30 days had passed.
     ends = datetime.now(UTC) + timedelta(seconds=2)
-    with psycopg.connect(platform.databases["identity"].replace("postgresql://", "postgresql://", 1)) as conn:
-        updated = conn.execute("UPDATE seats SET trial_ends_at = %s WHERE staff_id = %s", (ends, staff["id"])).rowcount
+    updated = platform.execute(
+        "identity",
+        "UPDATE seats SET trial_ends_at = :ends WHERE staff_id = :staff",
+        {"ends": ends, "staff": staff["id"]},
+    )
     assert updated == 1
     token = login(world["anon"], staff["phone"])
     sales = world["anon"].as_(token)
@@ -85,6 +88,7 @@ def _rabbit(action: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", action], check=True, capture_output=True, timeout=60)
 
 
+@pytest.mark.cluster_only
 def test_h3_broker_restart_delivers_the_notification_exactly_once(platform, world):
     sales_b, manager = world["sales_b"], world["manager"]
     _rabbit("stop_app")

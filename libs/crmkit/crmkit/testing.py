@@ -8,6 +8,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import psycopg
 
@@ -68,3 +69,26 @@ def wait_for(predicate: Callable[[], object], *, timeout: float, what: str, log:
             return value
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{log()}")
+
+
+def execute_sql(url: str, statement: str, params: dict) -> int:
+    """Run one statement (named `:params`) on a service's database, PostgreSQL or SQLite; answers
+    the rows it changed. Aware times are bound as the service stores them (UTCDateTime)."""
+    from sqlalchemy import create_engine, text
+
+    from crmkit.db import normalize_url
+
+    engine = create_engine(normalize_url(url))
+    if engine.dialect.name == "sqlite":
+        params = {
+            k: v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) else v for k, v in params.items()
+        }
+    try:
+        with engine.begin() as conn:
+            return conn.execute(text(statement), params).rowcount
+    finally:
+        engine.dispose()
+
+
+def _naive_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None)

@@ -1,0 +1,90 @@
+"""The embedded platform (what `make run` starts without server URLs) inside a test process, with
+the surface of `launcher.cluster.Cluster`, so the same journeys run against both modes: one
+process, SQLite files, the local broker and the journaled Redis stand-in, on a fresh var folder
+and free ports. `run_job` runs a scheduled job with a given time, as a CronJob run of
+`python -m <service>.jobs ... --now ISO` would (the embedded Redis is in this process, so a job
+process of its own could not share it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from waitress.server import create_server
+
+from crmkit import testing
+from launcher.cluster import free_port
+from launcher.config import SERVICES, LaunchConfig
+from launcher.main import Platform
+
+
+@dataclass
+class EmbeddedPlatform:
+    workdir: Path
+    extra_env: dict = field(default_factory=dict)
+    mode: str = "embedded"
+    gateway_url: str = ""
+    databases: dict[str, str] = field(default_factory=dict)
+
+    def start(self) -> EmbeddedPlatform:
+        # The embedded gateway reads its limits from the environment, as `make run` does.
+        os.environ.update(self.extra_env)
+        http_port = free_port()
+        self.cfg = LaunchConfig(
+            var_dir=self.workdir,
+            http_host="127.0.0.1",
+            http_port=http_port,
+            grpc_ports={s: free_port() for s in SERVICES},
+            sms_port=free_port(),
+            database_url=None,
+            amqp_url=None,
+            redis_url=None,
+            redis_prefix="crm:",
+            seed_demo=False,
+        )
+        self.platform = Platform(self.cfg)
+        self.platform.start_services()
+        self.http = create_server(self.platform.gateway_app(), host="127.0.0.1", port=http_port, threads=16)
+        self._http_thread = threading.Thread(target=self._serve, name="embedded-http", daemon=True)
+        self._http_thread.start()
+        self.gateway_url = f"http://127.0.0.1:{http_port}"
+        self.databases = {s: self.cfg.database_for(s) for s in SERVICES}
+        return self
+
+    def _serve(self) -> None:
+        try:
+            self.http.run()
+        except OSError:
+            pass  # closed by stop()
+
+    @property
+    def sms_server(self):
+        return self.platform.sms_server
+
+    def execute(self, service: str, statement: str, params: dict) -> int:
+        """Run one SQL statement on a service's database (a test moving time, e.g. a trial's
+        end); answers the rows it changed."""
+        return testing.execute_sql(self.databases[service], statement, params)
+
+    def run_job(self, service: str, job: str, *args: str) -> subprocess.CompletedProcess:
+        parser = argparse.ArgumentParser(prog=f"{service}.jobs {job}")
+        parser.add_argument("--now")
+        now = parser.parse_args(args).now
+        at = datetime.fromisoformat(now).astimezone(UTC) if now else datetime.now(UTC)
+        result = self.platform.scheduled_jobs()[job](at)
+        out = json.dumps({"job": job, "now": at.isoformat(), **result})
+        return subprocess.CompletedProcess([service, job, *args], 0, out + "\n", "")
+
+    def logs(self) -> str:
+        return "(embedded platform: its log lines are in the test's captured log output)"
+
+    def stop(self) -> None:
+        self.http.close()
+        self.platform.stop()

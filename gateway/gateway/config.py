@@ -165,6 +165,9 @@ class GatewayConfig:
     rate_limit_actor_per_min: int = 600
     # How long an Idempotency-Key and its stored response live.
     idempotency_ttl_seconds: int = 24 * 3600
+    # A key still marked "processing" after this long belongs to a request whose gateway died
+    # (no request runs longer: every service call has a shorter deadline); a retry may claim it.
+    idempotency_processing_seconds: int = 120
     # Deadline of one readiness probe of a peer; Kubernetes' probe itself times out at 2 s.
     ready_check_timeout: float = 0.5
     # Proxies in front of us that append to X-Forwarded-For (1 behind the Ingress). 0 trusts

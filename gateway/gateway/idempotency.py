@@ -5,7 +5,10 @@ The key is scoped by actor (tenant + staff, or client IP for public endpoints), 
 so two clients cannot see each other's responses by guessing keys. The first request claims the
 key with SET NX (a "processing" marker), runs, then stores (status, body) for 24 h. 4xx answers
 are stored like successes (the same body would fail the same way); 5xx answers release the key so
-the client can retry.
+the client can retry. A marker left by a gateway that died mid-request lapses after
+`idempotency_processing_seconds` (and the embedded platform, one process that just started,
+releases every such marker at once: `release_abandoned`), so a retry is never refused forever;
+the services that create money-bearing objects are idempotent on the key themselves (orders).
 """
 
 from __future__ import annotations
@@ -86,7 +89,7 @@ def idempotent(view):
         key = _storage_key(idempotency_key)
         fingerprint = _fingerprint()
         marker = json.dumps({"state": PROCESSING, "fingerprint": fingerprint})
-        if not redis.set(key, marker, nx=True, ex=cfg.idempotency_ttl_seconds):
+        if not redis.set(key, marker, nx=True, ex=cfg.idempotency_processing_seconds):
             stored = json.loads(redis.get(key) or "null")
             if stored is None:
                 # Expired or released between SET and GET: the caller may simply retry.
@@ -114,3 +117,14 @@ def idempotent(view):
         return response
 
     return wrapper
+
+
+def release_abandoned(redis, keys) -> int:
+    """Forget every "processing" marker: for a gateway that just started and is the only one
+    (the embedded platform), none of those requests is still running. Answers how many."""
+    released = 0
+    for key in redis.scan_iter(match=keys("idem", "*"), count=500):
+        stored = json.loads(redis.get(key) or "null")
+        if stored is not None and stored.get("state") == PROCESSING:
+            released += redis.delete(key)
+    return released

@@ -139,3 +139,35 @@ def test_h1_redis_down_makes_keyed_post_503_not_500(make_app, auth, fakes):
     assert keyed.status_code == 503
     assert keyed.get_json()["error"]["code"] == "SERVICE_UNAVAILABLE"
     assert fakes["identity"].rec.named("CreateStore") == []
+
+
+def test_h1_a_processing_marker_lapses_so_a_dead_gateways_key_is_not_refused_forever(make_app, auth, fakes):
+    """The marker of a request still running lives only as long as a request can: were its
+    gateway killed, a retry could claim the key after that instead of 24 h later."""
+    app = make_app(idempotency_processing_seconds=7)
+    cfg = app.extensions["gateway"]
+    release = threading.Event()
+    fakes["identity"].rec.hold["CreateStore"] = release
+    first = threading.Thread(target=lambda: post_store(app.test_client(), auth, "k-lease"))
+    first.start()
+    try:
+        deadline = time.monotonic() + 5
+        while not fakes["identity"].rec.named("CreateStore") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (marker,) = list(cfg.redis.scan_iter(match=cfg.keys("idem", "*")))
+        assert 0 < cfg.redis.ttl(marker) <= 7
+    finally:
+        release.set()
+        first.join(10)
+    assert cfg.redis.ttl(marker) > 7  # the stored answer lives the full day
+
+
+def test_h1_the_embedded_gateway_releases_markers_of_its_previous_life(make_app, auth, fakes):
+    from gateway.idempotency import release_abandoned
+
+    app = make_app()
+    cfg = app.extensions["gateway"]
+    cfg.redis.set(cfg.keys("idem", "abandoned"), '{"state": "processing", "fingerprint": "x"}')
+    done = post_store(app.test_client(), auth, "k-kept")
+    assert release_abandoned(cfg.redis, cfg.keys) == 1
+    assert post_store(app.test_client(), auth, "k-kept").get_json() == done.get_json()

@@ -254,9 +254,15 @@ class Platform:
 
     def gateway_app(self):
         from gateway.app import GatewayConfig, create_app
+        from gateway.idempotency import release_abandoned
 
         settings = self.settings("gateway")
-        return create_app(GatewayConfig.from_settings(settings, redis=self.redis))
+        config = GatewayConfig.from_settings(settings, redis=self.redis)
+        if self.cfg.embedded:
+            # This process is the only gateway: requests "processing" in the kept Redis were cut
+            # off by the last stop (a kill, say); their clients retry with the same keys.
+            release_abandoned(config.redis, config.keys)
+        return create_app(config)
 
     def stop(self) -> None:
         self.stopping.set()

@@ -21,5 +21,6 @@ run() {
 run "unit and service tests" -q libs/crmkit/tests services/identity/tests services/customers/tests \
   services/messaging/tests services/orders/tests services/coupons/tests gateway/tests tests/deploy launcher/tests bench/tests --ignore=services/messaging/tests/worker
 run "worker tests (real nameko processes)" -q services/messaging/tests/worker
-run "integration journeys (all services as processes)" -q tests/integration
+run "integration journeys (cluster and embedded)" -q tests/integration
+run "reliability (R1 broker outage, R2 kill -9, in both modes)" -q tests/reliability
 exit $status

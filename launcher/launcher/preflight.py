@@ -20,6 +20,8 @@ class PreflightFailed(SystemExit):
 
 def _in_use(host: str, port: int) -> bool:
     with socket.socket() as s:
+        # As the servers bind: a port whose last user just stopped (TIME_WAIT) is free again.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError:

@@ -1,0 +1,86 @@
+"""`make run` as its own process on a var folder that outlives it: started, killed with SIGKILL
+in the middle of work, started again on the same files (R2)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+from shop import LIMITS
+
+from launcher.cluster import free_port
+from launcher.config import SERVICES
+
+
+class LauncherProcess:
+    def __init__(self, var_dir: Path):
+        self.var_dir = var_dir
+        self.http_port, self.sms_port = free_port(), free_port()
+        # A block of consecutive free gRPC ports: the launcher numbers them from --grpc-base-port.
+        self.grpc_base = _free_block(len(SERVICES))
+        self.proc: subprocess.Popen | None = None
+        self.lines: list[str] = []
+        self.base_url = f"http://127.0.0.1:{self.http_port}"
+        self.sms_url = f"http://127.0.0.1:{self.sms_port}"
+
+    def start(self, timeout: float = 90) -> LauncherProcess:
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AMQP_URL", "REDIS_URL")}
+        env.update(LIMITS)
+        args = ["--var-dir", str(self.var_dir), "--port", str(self.http_port), "--no-demo"]
+        args += ["--grpc-base-port", str(self.grpc_base), "--sms-port", str(self.sms_port)]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "launcher", *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")), daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while not any("Stop with Ctrl-C" in line for line in self.lines):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("launcher did not start:\n" + "".join(self.lines[-40:]))
+            time.sleep(0.2)
+        return self
+
+    def kill9(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def sms_messages(self, phone: str) -> list[dict]:
+        return requests.get(f"{self.sms_url}/_fake/messages", params={"phone": phone}, timeout=5).json()
+
+
+def _free_block(size: int) -> int:
+    for _ in range(200):
+        base = free_port()
+        if base + size < 65000 and all(_port_free(base + i) for i in range(size)):
+            return base
+    raise RuntimeError("no block of free ports")
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

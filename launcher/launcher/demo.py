@@ -158,7 +158,7 @@ def seed_demo(platform, var_dir: Path) -> dict:
 
 def print_banner(base_url: str, cfg, demo: dict | None) -> None:
     mode = (
-        "embedded: SQLite under var/, in-process events, in-memory Redis, fake SMS provider"
+        "embedded: SQLite, durable event queues and a kept Redis stand-in under var/, fake SMS provider"
         if cfg.embedded
         else "real servers from DATABASE_URL / AMQP_URL / REDIS_URL"
     )

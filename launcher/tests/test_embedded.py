@@ -220,7 +220,7 @@ def test_e2_embedded_coupon_send_texts_the_holder_through_the_fake_sms(embedded)
 
 
 def test_e7_embedded_recharge_gift_products_leave_the_store_stock(embedded):
-    """The in-process bus runs the coupons handler, which calls the orders gRPC server."""
+    """The local broker runs the coupons handler, which calls the orders gRPC server."""
     url, _, _ = embedded
     token = requests.post(
         f"{url}/api/v1/auth/login/password", json={"phone": "13800000000", "password": "demo1234"}, timeout=10
@@ -254,7 +254,7 @@ def test_e7_embedded_recharge_gift_products_leave_the_store_stock(embedded):
 
 
 def test_c4_embedded_coupon_events_reach_the_customers_segments(embedded):
-    """The in-process bus delivers the coupons service's events to the customers handlers too
+    """The local broker delivers the coupons service's events to the customers handlers too
     (directly: they write to customers.db, not to the publishing coupons.db)."""
     url, _, _ = embedded
     token = requests.post(

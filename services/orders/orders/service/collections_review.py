@@ -23,7 +23,13 @@ from orders.domain.receivables import (
 )
 from orders.models import OrderRow
 from orders.models_receivables import CollectionAllocationRow, CollectionRow
-from orders.service.collections import CollectionView, collection_event, collection_not_found, views_of
+from orders.service.collections import (
+    CollectionView,
+    collection_event,
+    collection_not_found,
+    may_see_collection,
+    views_of,
+)
 
 COLLECTION_APPROVED = "collection_approved"
 COLLECTION_REJECTED = "collection_rejected"
@@ -48,7 +54,8 @@ def _review(
             .where(CollectionRow.tenant_id == actor.tenant_id, CollectionRow.id == collection_id)
             .with_for_update()
         )
-        if row is None:
+        # Finance of another store does not review this one (A1 A4): it looks missing.
+        if row is None or not may_see_collection(session, actor, row):
             raise collection_not_found(collection_id)
         require_pending(row.status)
         extra = apply(session, row)

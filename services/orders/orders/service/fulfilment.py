@@ -17,11 +17,11 @@ from orders.domain.documents import ORDER_QR
 from orders.domain.lines import quantities_by_product
 from orders.domain.states import HANDLERS, next_order_status
 from orders.domain.stock import SHIPMENT, take_out
-from orders.domain.visibility import may_see
 from orders.errors import Codes, MessageKeys
 from orders.models import OrderRow
 from orders.service.ordering import lines_of, order_event, order_not_found
 from orders.service.performance_facts import record_order_approval
+from orders.service.scoping import document_allowed
 from orders.service.settings import load_settings
 from orders.service.stock import lock_levels, move_all
 from orders.service.views import OrderView, order_view
@@ -37,7 +37,7 @@ def _locked_order(session: Session, actor: Actor, order_id: str) -> OrderRow:
     row = session.scalar(
         select(OrderRow).where(OrderRow.tenant_id == actor.tenant_id, OrderRow.id == order_id).with_for_update()
     )
-    if row is None or not may_see(actor, row.salesperson_id, row.submitted_by):
+    if row is None or not document_allowed(actor, row):
         raise order_not_found(order_id)
     return row
 

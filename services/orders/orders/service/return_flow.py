@@ -16,11 +16,11 @@ from orders.domain.lines import quantities_by_product
 from orders.domain.refunds import METHODS, Debt, settle_refund
 from orders.domain.states import DEBT_STATUSES, next_return_status
 from orders.domain.stock import RETURN_RECEIVED
-from orders.domain.visibility import may_see
 from orders.errors import Codes, MessageKeys
 from orders.models import DebtReductionRow, OrderRow, ReturnRow
 from orders.service.performance_facts import record_return_approval
 from orders.service.returns import return_event, return_lines_of, return_not_found
+from orders.service.scoping import document_allowed
 from orders.service.stock import lock_levels, move_all
 from orders.service.views import ReturnView, return_view
 
@@ -34,7 +34,7 @@ def _locked_return(session: Session, actor: Actor, return_id: str) -> ReturnRow:
     row = session.scalar(
         select(ReturnRow).where(ReturnRow.tenant_id == actor.tenant_id, ReturnRow.id == return_id).with_for_update()
     )
-    if row is None or not may_see(actor, row.salesperson_id, row.submitted_by):
+    if row is None or not document_allowed(actor, row):
         raise return_not_found(return_id)
     return row
 

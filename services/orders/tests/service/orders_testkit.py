@@ -34,6 +34,7 @@ def token_for(actor: Actor) -> str:
         roles=actor.roles,
         permissions=actor.permissions,
         store_ids=actor.store_ids,
+        current_store_id=actor.current_store_id,
         ttl=timedelta(minutes=5),
     )[0]
 

@@ -28,6 +28,7 @@ from orders.errors import Codes, MessageKeys
 from orders.models import UQ_ORDER_IDEMPOTENCY, DebtReductionRow, OrderLineRow, OrderRow, ReturnRow
 from orders.models_receivables import CollectionAllocationRow, CollectionRow
 from orders.service.access import require_staff
+from orders.service.changes import ORDER, log_change, placed_order_snapshot
 from orders.service.coupons import (
     CouponLine,
     CouponRedeemer,
@@ -211,6 +212,8 @@ def submit_order(
             ]
             # One multi-row INSERT; the ORM's unit of work would cost more than the insert itself.
             session.execute(insert(OrderLineRow), [row_values(line) for line in lines])
+            after = placed_order_snapshot(row, lines)
+            log_change(session, actor, ORDER, row, "submitted", before=None, after=after, now=now)
             view = order_view(row, lines)
             uow.publish(ORDER_SUBMITTED, actor.tenant_id, order_event(view))
             uow.commit()

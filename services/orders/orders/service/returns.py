@@ -24,6 +24,7 @@ from orders.domain.states import SUBMITTED
 from orders.errors import Codes, MessageKeys
 from orders.models import UQ_RETURN_IDEMPOTENCY, ReturnLineRow, ReturnRow
 from orders.service.access import require_staff
+from orders.service.changes import RETURN, log_change, return_snapshot
 from orders.service.customers import CustomerDirectory, require_customer_id
 from orders.service.numbers import allocate_number
 from orders.service.pricing import check_and_price
@@ -127,6 +128,18 @@ def submit_return(
                 for i, line in enumerate(priced)
             ]
             session.add_all(lines)
+            after = {
+                **return_snapshot(row),
+                "number": row.number,
+                "customer_id": row.customer_id,
+                "store_id": row.store_id,
+                "note": row.note,
+                "lines": [
+                    {"product_id": li.product_id, "quantity": li.quantity, "unit_price_fen": li.unit_price_fen}
+                    for li in lines
+                ],
+            }
+            log_change(session, actor, RETURN, row, "submitted", before=None, after=after, now=now)
             view = return_view(row, lines)
             uow.publish(RETURN_SUBMITTED, actor.tenant_id, return_event(view))
             uow.commit()

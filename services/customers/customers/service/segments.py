@@ -76,6 +76,7 @@ class Member:
     level: str
     region: str
     last_order_at: datetime | None
+    store_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,7 @@ MEMBER_COLUMNS = (
     CustomerRow.level,
     CustomerRow.region,
     CustomerRow.last_order_at,
+    CustomerRow.store_id,
 )
 
 
@@ -409,6 +411,7 @@ def _member(row) -> Member:
         level=row.level or "",
         region=row.region or "",
         last_order_at=row.last_order_at,
+        store_id=row.store_id,
     )
 
 

@@ -1,4 +1,4 @@
-"""B1 catalogue rules, B2 store/salesperson/idempotency rules, stock (scope: test_scope_rules)."""
+"""B1 catalogue rules, B2 store/salesperson/idempotency rules, stock (scope: test_document_scope_rules)."""
 
 import pytest
 

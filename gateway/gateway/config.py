@@ -32,7 +32,7 @@ STORED_VALUE = "crm.coupons.v1.StoredValueService"
 # Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
 IDEMPOTENT_METHODS = {
     IDENTITY: ["GetMe", "GetStaff", "ListStaff", "ListStores"],
-    CUSTOMERS: ["ListCustomerFields", "GetCustomer", "ListCustomers", "GetNewCustomerReport"],
+    CUSTOMERS: ["ListCustomerFields", "GetCustomer", "ListCustomers", "GetNewCustomerReport", "ListCustomerChanges"],
     MESSAGING: ["ListNotifications"],
     # SubmitOrder/SubmitReturn always carry the caller's Idempotency-Key (the gateway requires
     # it), and the service deduplicates on it, so a retry cannot create a second order.
@@ -50,6 +50,10 @@ IDEMPOTENT_METHODS = {
         "GetReturn",
         "ListReturns",
         "GetOrderSettings",
+        # A1 change logs.
+        "ListProductChanges",
+        "ListOrderChanges",
+        "ListReturnChanges",
     ],
     # FileCollection carries the caller's Idempotency-Key and the service deduplicates on it.
     RECEIVABLES: [
@@ -120,6 +124,7 @@ IDEMPOTENT_METHODS = {
         "SendCouponsToSegment",
         "GetBatch",
         "ExportBatch",
+        "ListTemplateChanges",
     ],
     # Reads only: money moves are deduplicated by the service on their idempotency keys, but a
     # blind retry without one could credit twice.

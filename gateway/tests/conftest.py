@@ -11,7 +11,7 @@ import pytest
 import redis
 from activity_fakes import FakeActivity
 from activity_fakes import registration as activity_registration
-from coupons_fakes import FakeCoupons
+from coupons_fakes import FakeCoupons, FakeStoredValue, stored_value_registration
 from coupons_fakes import registration as coupons_registration
 from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, registrations
 from orders_fakes import FakeOrders
@@ -56,6 +56,7 @@ def fakes():
         "activity": FakeActivity(),
         "ownership": FakeOwnership(),
         "coupons": FakeCoupons(),
+        "stored_value": FakeStoredValue(),
     }
 
 
@@ -69,6 +70,7 @@ def peer_addrs(keys, fakes):
         "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])],
         "identity": [stores_registration(fakes["stores"])],
         "customers": [activity_registration(fakes["activity"]), ownership_registration(fakes["ownership"])],
+        "coupons": [stored_value_registration(fakes["stored_value"])],
     }
     servers, addrs = [], {}
     for name, reg in regs.items():

@@ -3,11 +3,12 @@ with fixed, recognisable values (or the error a test sets in `rec.fail`)."""
 
 from __future__ import annotations
 
-from gateway_fakes import Recorder
+from gateway_fakes import Recorder, changes_reply
 
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2 as pb
-from crm.coupons.v1 import coupons_pb2_grpc
+from crm.coupons.v1 import coupons_pb2_grpc, stored_value_pb2_grpc
+from crm.coupons.v1 import stored_value_pb2 as svpb
 from crmkit.grpc_server import ServiceRegistration
 
 CODE = "1234567890123452"
@@ -98,9 +99,35 @@ class FakeCoupons(coupons_pb2_grpc.CouponsServiceServicer):
         self.rec.record("SellCoupons", request, context)
         return batch_pb(request.batch_id, status="issued", issued=500, sold=request.quantity)
 
+    def ListCoupons(self, request, context):
+        self.rec.record("ListCoupons", request, context)
+        held = [coupon_pb(customer_id=request.customer_id)]
+        return pb.ListCouponsResponse(coupons=held, page=common_pb2.PageInfo(page=1, page_size=10, total=1))
+
+    def ListTemplateChanges(self, request, context):
+        self.rec.record("ListTemplateChanges", request, context)
+        return changes_reply(request, "coupon_template")
+
     def ExportBatch(self, request, context):
         self.rec.record("ExportBatch", request, context)
         return pb.BatchExport(content=b"PK-xlsx", filename="coupons-b-1.xlsx")
+
+
+class FakeStoredValue(stored_value_pb2_grpc.StoredValueServiceServicer):
+    """The coupons deployable's stored-value service, as much of it as the customer record reads."""
+
+    def __init__(self):
+        self.rec = Recorder()
+
+    def GetAccount(self, request, context):
+        self.rec.record("GetAccount", request, context)
+        return svpb.Account(customer_id=request.customer_id, balance=common_pb2.Money(fen=12_345), points=88)
+
+
+def stored_value_registration(fake: FakeStoredValue) -> ServiceRegistration:
+    return ServiceRegistration(
+        stored_value_pb2_grpc.add_StoredValueServiceServicer_to_server, fake, "crm.coupons.v1.StoredValueService"
+    )
 
 
 def registration(fake: FakeCoupons) -> ServiceRegistration:

@@ -147,6 +147,37 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
         return staff
 
 
+def changes_reply(request, object_type: str) -> common_pb2.ListChangesResponse:
+    """A fixed two-entry change log of the requested object (an update, then its creation); an
+    id starting with "missing" is NOT_FOUND, as an object outside the caller's scope is."""
+    if request.object_id.startswith("missing"):
+        raise NotFound("NOT_FOUND", "error.not_found")
+    updated = common_pb2.Change(
+        id="ch-2",
+        object_type=object_type,
+        object_id=request.object_id,
+        action="updated",
+        actor_kind="staff",
+        actor_id="s-1",
+        before_json='{"price_fen": 300}',
+        after_json='{"price_fen": 350}',
+        at=CREATED,
+    )
+    created = common_pb2.Change(
+        id="ch-1",
+        object_type=object_type,
+        object_id=request.object_id,
+        action="created",
+        actor_kind="staff",
+        actor_id="s-1",
+        after_json='{"name": "可乐", "price_fen": 300}',
+        at=CREATED,
+    )
+    page = request.page
+    info = common_pb2.PageInfo(page=page.page or 1, page_size=page.page_size or 20, total=2)
+    return common_pb2.ListChangesResponse(changes=[updated, created], page=info)
+
+
 class FakeCustomers(customers_pb2_grpc.CustomersServiceServicer):
     def __init__(self):
         self.rec = Recorder()
@@ -163,6 +194,10 @@ class FakeCustomers(customers_pb2_grpc.CustomersServiceServicer):
     def DefineCustomerField(self, request, context):
         self.rec.record("DefineCustomerField", request, context)
         return request.field
+
+    def ListCustomerChanges(self, request, context):
+        self.rec.record("ListCustomerChanges", request, context)
+        return changes_reply(request, "customer")
 
     def RegisterCustomer(self, request, context):
         actor = self.rec.record("RegisterCustomer", request, context)

@@ -4,7 +4,7 @@ check both the gRPC request the gateway built and the JSON it made of the answer
 
 from __future__ import annotations
 
-from gateway_fakes import CREATED, Recorder
+from gateway_fakes import CREATED, Recorder, changes_reply
 
 from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
@@ -120,6 +120,19 @@ class FakeOrders(orders_pb2_grpc.OrdersServiceServicer):
         self.import_reply = pb.ImportCatalogueResponse(created=2, updated=1)
         self.allow_negative_stock = False
         self.credit_control = "warn"
+
+    # --- A1 change logs ---
+    def ListProductChanges(self, request, context):
+        self.rec.record("ListProductChanges", request, context)
+        return changes_reply(request, "product")
+
+    def ListOrderChanges(self, request, context):
+        self.rec.record("ListOrderChanges", request, context)
+        return changes_reply(request, "order")
+
+    def ListReturnChanges(self, request, context):
+        self.rec.record("ListReturnChanges", request, context)
+        return changes_reply(request, "return")
 
     # --- B1 catalogue ---
     def CreateCategory(self, request, context):

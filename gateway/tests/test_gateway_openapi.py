@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from test_gateway_activity import ACTIVITY_PATHS
+from test_gateway_changes_and_record import CHANGES_PATHS
 from test_gateway_coupons import COUPONS_PATHS, COUPONS_PUBLIC
 from test_gateway_orders import ORDERS_PATHS
 from test_gateway_ownership import OWNERSHIP_PATHS, OWNERSHIP_PUBLIC
@@ -26,6 +27,7 @@ EXPECTED = (
     | COUPONS_PATHS
     | STORED_VALUE_PATHS
     | REPORTS_PATHS
+    | CHANGES_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),

@@ -65,7 +65,7 @@ def test_c12_customer_list_filters_by_tag(client, fakes, auth):
     assert fakes["customers"].rec.named("ListCustomers")[0].request.tag_id == "tag-1"
 
 
-def test_c1_record_shows_trade_history_and_marks_coupons_unavailable(client, fakes, auth):
+def test_c1_record_shows_trade_history_points_balance_and_coupons_held(client, fakes, auth):
     created = client.post("/api/v1/customers", json={"name": "王记", "phone": "13800000001"}, headers=auth).get_json()
     record = client.get(f"/api/v1/customers/{created['id']}/record", headers=auth).get_json()
     assert record["customer"]["id"] == created["id"]
@@ -74,8 +74,14 @@ def test_c1_record_shows_trade_history_and_marks_coupons_unavailable(client, fak
     assert [o["id"] for o in record["trade_history"]["orders"]] == ["o-1", "o-2"]
     assert record["trade_history"]["orders"][0]["status"] == "approved"
     assert fakes["orders"].rec.named("ListOrders")[0].request.customer_id == created["id"]
-    for part in ("points", "balance", "coupons"):
-        assert record[part] == {"available": False, "reason": "service_not_deployed"}
+    assert record["points"] == {"available": True, "reason": "", "points": 88}
+    assert record["balance"] == {"available": True, "reason": "", "balance_fen": 12_345}
+    assert (record["coupons"]["available"], record["coupons"]["total"]) == (True, 1)
+    assert record["coupons"]["coupons"][0]["customer_id"] == created["id"]
+    # Asked of the coupons service with the caller's token: it applies the caller's scope.
+    (held,) = fakes["coupons"].rec.named("ListCoupons")
+    assert (held.request.customer_id, held.request.held_only, held.actor.subject_id) == (created["id"], True, "s-1")
+    assert fakes["stored_value"].rec.named("GetAccount")[0].request.customer_id == created["id"]
     # The orders service down: the record still opens, trade history marked unavailable.
     fakes["orders"].rec.fail["ListOrders"] = Unavailable()
     down = client.get(f"/api/v1/customers/{created['id']}/record", headers=auth).get_json()

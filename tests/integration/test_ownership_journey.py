@@ -187,13 +187,14 @@ def test_c2_c3_c5_c12_ownership_journey(platform):
         == 300
     )
 
-    # C1: the record shows profile, tags, owner and (real, empty) trade history; coupons absent.
+    # C1: the record shows profile, tags, owner, (real, empty) trade history and coupons held.
     record = ok(sales_b.get(f"/api/v1/customers/{customer_id}/record"))
     assert record["customer"]["owner_staff_id"] == people["b"]["id"]
     assert record["owner"] == {"id": people["b"]["id"], "name": "周业务"}
     assert [t["name"] for t in record["customer"]["tags"]] == ["重点客户"]
     assert record["trade_history"] == {"available": True, "reason": "", "orders": [], "total": 0}
-    assert record["coupons"] == {"available": False, "reason": "service_not_deployed"}
+    assert record["coupons"] == {"available": True, "reason": "", "coupons": [], "total": 0}
+    assert record["balance"] == {"available": True, "reason": "", "balance_fen": 0}
 
     # Another tenant sees nothing of it.
     other_tenant = sign_up(anon, "四号商贸")

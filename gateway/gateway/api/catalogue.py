@@ -32,6 +32,7 @@ from gateway.api.catalogue_schemas import (
     product_dict,
     product_input,
 )
+from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
 from gateway.api.common import SECURED, page_out
 from gateway.api.order_schemas import call_orders, money
 from gateway.api.uploads import SPREADSHEET_TIMEOUT, accepts_upload, problems_out, read_xlsx
@@ -198,3 +199,18 @@ def export_catalogue():
         download_name=reply.filename or "catalogue.xlsx",
         max_age=0,
     )
+
+
+@bp.get("/products/<string:product_id>/changes")
+@bp.doc(operation_id="listProductChanges", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(ChangesQuery, location="query", arg_name="query")
+@bp.output(ChangesOut)
+def list_product_changes(product_id, query):
+    """Who changed the product, what and when (A1 change log)
+
+    Newest first, paged; each entry names who (staff, service or a scheduled job), when, and the
+    changed fields before and after. Any staff member may read it, as the catalogue; the log is
+    kept after the product is archived or deleted.
+    """
+    return changes_of("orders", "ListProductChanges", product_id, query)

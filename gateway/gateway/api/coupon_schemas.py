@@ -83,6 +83,9 @@ class CouponQuery(PageQuery):
     template_id = String(load_default="", validate=Length(max=36))
     customer_id = String(load_default="", validate=Length(max=36))
     phone = String(load_default="", validate=Length(max=20))
+    held_only = Boolean(
+        load_default=False, metadata={"description": "Only coupons the holder can still use (active, not expired)"}
+    )
 
 
 class LookupQuery(Schema):

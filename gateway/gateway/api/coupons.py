@@ -12,6 +12,7 @@ from flask import g, send_file
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2 as pb
 from crmkit.errors import DomainError
+from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
 from gateway.api.common import SECURED, PageQuery, config, page_out
 from gateway.api.coupon_schemas import (
     BatchIn,
@@ -277,6 +278,7 @@ def list_coupons(query):
         template_id=query["template_id"],
         customer_id=query["customer_id"],
         phone=query["phone"],
+        held_only=query["held_only"],
         page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
     )
     reply = _coupons("ListCoupons", request)
@@ -462,3 +464,17 @@ def sell(batch_id, body):
     """Sell the next coupons in stock to a corporate buyer; they become usable"""
     request = pb.SellCouponsRequest(batch_id=batch_id, buyer=body["buyer"], quantity=body["quantity"])
     return batch_dict(_coupons("SellCoupons", request))
+
+
+@bp.get("/coupon-templates/<string:template_id>/changes")
+@bp.doc(operation_id="listCouponTemplateChanges", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(ChangesQuery, location="query", arg_name="query")
+@bp.output(ChangesOut)
+def list_template_changes(template_id, query):
+    """Who created or changed the coupon template, and when (A1 change log)
+
+    Newest first, paged; each entry names who (staff, service or a scheduled job), when, and the
+    changed fields before and after. Scoped like the template itself: one the caller may not see is 404.
+    """
+    return changes_of("coupons", "ListTemplateChanges", template_id, query)

@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 
 from crm.common.v1 import common_pb2
 from crm.customers.v1 import customers_pb2 as pb
+from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
 from gateway.api.common import SECURED, call, page_out
 from gateway.api.customer_schemas import (
     FIELD_KEY,
@@ -153,3 +154,17 @@ def set_customer_levels(body):
     """Give many customers one member level (C11), all or none (owner, store manager)"""
     request = pb.SetCustomerLevelsRequest(customer_ids=body["customer_ids"], level=body["level"])
     return {"changed": call("customers", "SetCustomerLevels", request).changed}
+
+
+@bp.get("/customers/<string:customer_id>/changes")
+@bp.doc(operation_id="listCustomerChanges", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(ChangesQuery, location="query", arg_name="query")
+@bp.output(ChangesOut)
+def list_customer_changes(customer_id, query):
+    """Who changed the customer, what and when (A1 change log)
+
+    Newest first, paged; each entry names who (staff, service or a scheduled job), when, and the
+    changed fields before and after. Scoped like the customer itself: one the caller may not see is 404.
+    """
+    return changes_of("customers", "ListCustomerChanges", customer_id, query)

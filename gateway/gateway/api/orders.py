@@ -7,6 +7,7 @@ from apiflask import APIBlueprint
 
 from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
+from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
 from gateway.api.common import SECURED, page_out
 from gateway.api.order_schemas import (
     ORDER_STATUSES,
@@ -187,3 +188,17 @@ def update_order_settings(body):
     wanted = pb.OrderSettings(allow_negative_stock=body["allow_negative_stock"], credit_control=body["credit_control"])
     reply = call_orders("UpdateOrderSettings", wanted)
     return {"allow_negative_stock": reply.allow_negative_stock, "credit_control": reply.credit_control}
+
+
+@bp.get("/orders/<string:order_id>/changes")
+@bp.doc(operation_id="listOrderChanges", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(ChangesQuery, location="query", arg_name="query")
+@bp.output(ChangesOut)
+def list_order_changes(order_id, query):
+    """Who changed the order, what and when (A1 change log)
+
+    Newest first, paged; each entry names who (staff, service or a scheduled job), when, and the
+    changed fields before and after. Scoped like the order itself: one the caller may not see is 404.
+    """
+    return changes_of("orders", "ListOrderChanges", order_id, query)

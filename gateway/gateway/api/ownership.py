@@ -11,13 +11,11 @@ from flask import Response, request
 from crm.common.v1 import common_pb2
 from crm.customers.v1 import customers_pb2 as cpb
 from crm.customers.v1 import ownership_pb2 as pb
-from crm.identity.v1 import identity_pb2 as ipb
-from crm.orders.v1 import orders_pb2 as opb
-from crmkit.errors import DomainError, PermissionDenied, Unavailable
 from crmkit.settings import env
+from gateway.api import customer_record as record
 from gateway.api.common import SECURED, call, page_out, timestamp
+from gateway.api.customer_record import CustomerRecordOut
 from gateway.api.customer_schemas import CustomerOut, customer_dict, field_dict
-from gateway.api.order_schemas import ORDER_STATUSES, fen_of, word
 from gateway.api.ownership_schemas import (
     APPLICATION_STATUSES,
     ApplicationIn,
@@ -25,7 +23,6 @@ from gateway.api.ownership_schemas import (
     ApplicationOut,
     ApplicationQuery,
     ChangedOut,
-    CustomerRecordOut,
     LockIn,
     NearbyOut,
     NearbyQuery,
@@ -58,10 +55,6 @@ bp = APIBlueprint("ownership", __name__, tag="Ownership", url_prefix="/api/v1")
 ERRORS = [400, 401, 403, 404, 409, 429, 503]
 PUBLIC_ERRORS = [400, 404, 409, 422, 429, 503]
 PUBLIC_REGISTRATION_PATH = "api/v1/public/registrations"
-# Shown for what the record cannot show yet: the coupons service (points, balance, coupons) is
-# not deployed. Never zeros: a zero balance is a fact, this is an absence.
-NOT_DEPLOYED = {"available": False, "reason": "service_not_deployed"}
-RECORD_ORDERS = 10
 
 
 def own(method: str, request_message):
@@ -133,48 +126,7 @@ def untag_customers(body):
     return {"changed": reply.changed}
 
 
-# --- The customer record (C1) ---
-
-
-def _trade_history(customer_id: str) -> dict:
-    """The customer's latest orders from the orders service; unavailable (not empty) when it
-    cannot answer or the caller may not read orders."""
-    try:
-        reply = call(
-            "orders",
-            "ListOrders",
-            opb.ListOrdersRequest(
-                customer_id=customer_id, page=common_pb2.PageRequest(page=1, page_size=RECORD_ORDERS)
-            ),
-        )
-    except Unavailable:
-        return {"available": False, "reason": "service_unavailable", "orders": [], "total": 0}
-    except PermissionDenied:
-        return {"available": False, "reason": "not_permitted", "orders": [], "total": 0}
-    orders = [
-        {
-            "id": o.id,
-            "number": o.number,
-            "status": word(ORDER_STATUSES, o.status),
-            "total_fen": fen_of(o, "total"),
-            "debt_fen": fen_of(o, "debt"),
-            "submitted_at": timestamp(o, "submitted_at"),
-        }
-        for o in reply.orders
-    ]
-    return {"available": True, "reason": "", "orders": orders, "total": reply.page.total}
-
-
-def _owner(staff_id: str | None) -> dict | None:
-    """The holding salesperson with their name from identity; the name stays None when identity
-    cannot answer or the caller may not see that staff member (the id is still shown)."""
-    if not staff_id:
-        return None
-    try:
-        staff = call("identity", "GetStaff", ipb.GetStaffRequest(id=staff_id))
-    except DomainError:
-        return {"id": staff_id, "name": None}
-    return {"id": staff_id, "name": staff.name}
+# --- The customer record (C1), composed in gateway.api.customer_record ---
 
 
 @bp.get("/customers/<string:customer_id>/record")
@@ -182,19 +134,19 @@ def _owner(staff_id: str | None) -> dict | None:
 @staff_only
 @bp.output(CustomerRecordOut)
 def get_customer_record(customer_id):
-    """The customer record: profile, tags, owner (with name) and trade history
+    """The customer record: profile, tags, owner, trade history, points, balance, coupons held
 
-    Trade history comes from the orders service (the latest 10 orders and the total count).
-    Points, balance and coupons held are marked unavailable until the coupons service exists.
+    Each part comes from the service that owns it, asked with the caller's token: trade history
+    from orders (the latest 10 orders and the total count), points, stored-value balance and the
+    coupons the customer can still use from coupons. A part whose service is down or too slow is
+    `{"available": false, "reason": "service_unavailable"}` and the rest of the record still shows.
     """
     customer = customer_dict(call("customers", "GetCustomer", cpb.GetCustomerRequest(id=customer_id)))
     return {
         "customer": customer,
-        "owner": _owner(customer["owner_staff_id"]),
-        "trade_history": _trade_history(customer_id),
-        "points": NOT_DEPLOYED,
-        "balance": NOT_DEPLOYED,
-        "coupons": NOT_DEPLOYED,
+        "owner": record.owner(customer["owner_staff_id"]),
+        "trade_history": record.trade_history(customer_id),
+        **record.member_figures(customer_id),
     }
 
 

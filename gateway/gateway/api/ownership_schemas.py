@@ -201,39 +201,6 @@ class NearbyOut(Schema):
     customers = List(Nested(NearbyItemOut))
 
 
-class Unavailable(Schema):
-    available = Boolean(required=True)
-    reason = String(metadata={"description": "Why it is not shown, e.g. service_not_deployed"})
-
-
-class OrderSummaryOut(Schema):
-    id = String()
-    number = String()
-    status = String()
-    total_fen = Integer()
-    debt_fen = Integer()
-    submitted_at = DateTime(allow_none=True)
-
-
-class TradeHistoryOut(Unavailable):
-    orders = List(Nested(OrderSummaryOut))
-    total = Integer()
-
-
-class OwnerOut(Schema):
-    id = String()
-    name = String(allow_none=True)
-
-
-class CustomerRecordOut(Schema):
-    customer = Nested(CustomerOut)
-    owner = Nested(OwnerOut, allow_none=True, metadata={"description": "Null in the public pool"})
-    trade_history = Nested(TradeHistoryOut)
-    points = Nested(Unavailable)
-    balance = Nested(Unavailable)
-    coupons = Nested(Unavailable)
-
-
 def tag_dict(tag) -> dict:
     return {"id": tag.id, "name": tag.name, "colour": tag.colour, "customer_count": tag.customer_count}
 

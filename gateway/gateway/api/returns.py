@@ -8,6 +8,7 @@ from apiflask.validators import Length
 
 from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
+from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
 from gateway.api.common import SECURED, PageOut, PageQuery, page_out, timestamp
 from gateway.api.order_schemas import (
     REFUND_METHODS,
@@ -170,3 +171,17 @@ def list_returns(query):
     )
     reply = call_orders("ListReturns", request)
     return {"returns": [return_dict(r) for r in reply.returns], "page": page_out(reply.page)}
+
+
+@bp.get("/returns/<string:return_id>/changes")
+@bp.doc(operation_id="listReturnChanges", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(ChangesQuery, location="query", arg_name="query")
+@bp.output(ChangesOut)
+def list_return_changes(return_id, query):
+    """Who changed the return, what and when (A1 change log)
+
+    Newest first, paged; each entry names who (staff, service or a scheduled job), when, and the
+    changed fields before and after. Scoped like the return itself: one the caller may not see is 404.
+    """
+    return changes_of("orders", "ListReturnChanges", return_id, query)

@@ -3,6 +3,7 @@
 from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from crmkit.changelog import ChangeLogMixin
 from crmkit.db import OutboxMixin, ProcessedEventMixin, TenantScoped
 
 
@@ -21,3 +22,7 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 class Note(TenantScoped, Base):
     __tablename__ = "notes"
     text: Mapped[str] = mapped_column(String(200))
+
+
+class NoteChange(ChangeLogMixin, TenantScoped, Base):
+    __tablename__ = "note_changes"

@@ -18,6 +18,7 @@ from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2 as pb
 from crm.coupons.v1 import coupons_pb2_grpc
 from crmkit.auth import require_actor
+from crmkit.changelog import changes_response
 from crmkit.db import Database, utcnow
 from crmkit.errors import InvalidInput
 from crmkit.grpc_server import ServiceRegistration
@@ -203,6 +204,11 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
     def GetTemplate(self, request, context):
         return template_to_proto(templates.get_template(self.db.uow(), require_actor(), request.id))
 
+    def ListTemplateChanges(self, request, context):
+        page = page_from_proto(request.page)
+        found, total = templates.list_template_changes(self.db.uow(), require_actor(), request.object_id, page)
+        return changes_response(found, total, page)
+
     def ListTemplates(self, request, context):
         page = page_from_proto(request.page)
         views, total = templates.list_templates(self.db.uow(), require_actor(), page)
@@ -271,6 +277,8 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
             template_id=request.template_id,
             customer_id=request.customer_id,
             phone=request.phone,
+            held_only=request.held_only,
+            customers=self.customers,
             page=page,
             now=self.clock(),
         )

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coupons.models import Base
+from crmkit.changelog import ChangeLogMixin
 from crmkit.db import TenantScoped, UTCDateTime
 
 UQ_COUPON_CODE = "uq_coupons_code"
@@ -156,3 +157,11 @@ class CouponSegmentSendMemberRow(TenantScoped, Base):
     # "issued" or the reason it was skipped: per_person_limit, sold_out.
     outcome: Mapped[str] = mapped_column(String(20))
     coupon_id: Mapped[str] = mapped_column(String(36), default="")
+
+
+class ChangeRow(ChangeLogMixin, TenantScoped, Base):
+    """A1 change log of coupon templates: who created or changed which template, when, and its
+    fields before and after, written in the changing transaction (coupons.service.templates)."""
+
+    __tablename__ = "change_log"
+    __table_args__ = (Index("ix_change_log_object", "tenant_id", "object_type", "object_id", "created_at"),)

@@ -9,6 +9,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.customers.v1 import customers_pb2, customers_pb2_grpc
 from crmkit.auth import require_actor
+from crmkit.changelog import changes_response
 from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
@@ -17,7 +18,7 @@ from customers.domain import fields as kinds
 from customers.domain.fields import FieldDefinition
 from customers.domain.profile import UpdateCustomer
 from customers.domain.registration import RegisterCustomer
-from customers.service import customer_report, levels
+from customers.service import changes, customer_report, levels
 from customers.service.fields import DefineCustomerField
 from customers.service.profile import update_customer
 from customers.service.views import CustomerView
@@ -156,6 +157,11 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
             days=[customers_pb2.NewCustomerDay(date=d.isoformat(), new_customers=n) for d, n in r.days],
             total=r.total,
         )
+
+    def ListCustomerChanges(self, request, context):
+        page = page_from_proto(request.page)
+        found, total = changes.list_customer_changes(self.db.uow(), require_actor(), request.object_id, page)
+        return changes_response(found, total, page)
 
 
 def registration(db: Database, *, clock: Callable[[], datetime] = utcnow) -> ServiceRegistration:

@@ -194,7 +194,9 @@ class OwnershipServicer(ownership_pb2_grpc.CustomerOwnershipServiceServicer):
 
     def SetCustomerLocked(self, request, context):
         return customer_to_proto(
-            ownership.set_customer_locked(self.db.uow(), require_actor(), request.customer_id, request.locked)
+            ownership.set_customer_locked(
+                self.db.uow(), require_actor(), request.customer_id, request.locked, now=self.clock()
+            )
         )
 
     def ListOwnershipHistory(self, request, context):

@@ -101,6 +101,7 @@ def member_to_proto(m: Member) -> pb.SegmentMember:
         level=m.level,
         region=m.region,
         last_order_at=timestamp(m.last_order_at),
+        store_id=m.store_id or "",
     )
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Boolean, Date, Float, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from crmkit.changelog import ChangeLogMixin
 from crmkit.db import OutboxMixin, ProcessedEventMixin, TenantScoped, UTCDateTime, utcnow
 
 # Named, so the use case can tell "phone taken" from any other integrity error.
@@ -94,16 +95,18 @@ class CustomerTagRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class CustomerChangeRow(TenantScoped, Base):
-    """Who changed which customer, how, and what it looked like after (A1 change log)."""
+class CustomerChangeRow(ChangeLogMixin, TenantScoped, Base):
+    """Who changed which customer, when, and its changed fields before and after (A1 change log):
+    registration (the whole record after), profile edits, levels, owner changes, locks, follow-up
+    list moves, merges. Written in the transaction of the change (customers.service.changes)."""
 
     __tablename__ = "customer_changes"
     __table_args__ = (Index("ix_customer_changes_tenant_customer", "tenant_id", "customer_id", "created_at"),)
 
-    actor_kind: Mapped[str] = mapped_column(String(20))
-    actor_id: Mapped[str] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(40))
-    customer_id: Mapped[str] = mapped_column(String(36))
+    # Only customers are logged here; the column keeps the log's shape shared with other services.
+    object_type: Mapped[str] = mapped_column(String(30), default="customer", server_default="customer")
+    object_id: Mapped[str] = mapped_column("customer_id", String(36))
+    # Every customer change has an after (there is no deletion of customers).
     after: Mapped[dict] = mapped_column(JSON)
 
 

@@ -8,11 +8,22 @@ from datetime import datetime
 from crm.orders.v1 import orders_pb2 as pb
 from crm.orders.v1 import orders_pb2_grpc
 from crmkit.auth import require_actor
+from crmkit.changelog import changes_response
 from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
 from orders import convert
-from orders.service import catalogue, catalogue_import, fulfilment, ordering, pricing, return_flow, returns, stock
+from orders.service import (
+    catalogue,
+    catalogue_import,
+    changes,
+    fulfilment,
+    ordering,
+    pricing,
+    return_flow,
+    returns,
+    stock,
+)
 from orders.service import settings as order_settings
 from orders.service.coupons import CouponRedeemer, CouponsNotConfigured
 from orders.service.customers import CustomerDirectory
@@ -235,6 +246,20 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
         )
 
     # --- Settings ---
+    def ListProductChanges(self, request, context):
+        return self._changes(changes.list_product_changes, request)
+
+    def ListOrderChanges(self, request, context):
+        return self._changes(changes.list_order_changes, request)
+
+    def ListReturnChanges(self, request, context):
+        return self._changes(changes.list_return_changes, request)
+
+    def _changes(self, use_case, request):
+        page = page_from_proto(request.page)
+        found, total = use_case(self.db.uow(), require_actor(), request.object_id, page)
+        return changes_response(found, total, page)
+
     def GetOrderSettings(self, request, context):
         current = order_settings.get_order_settings(self.db.uow(), require_actor())
         return pb.OrderSettings(

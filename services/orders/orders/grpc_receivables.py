@@ -134,6 +134,7 @@ class ReceivablesServicer(receivables_pb2_grpc.ReceivablesServiceServicer):
         term = receivables.set_credit_term(
             self.db.uow(),
             require_actor(),
+            self.customers,
             request.customer_id,
             request.days,
             limit_fen=request.credit_limit.fen if request.HasField("credit_limit") else None,

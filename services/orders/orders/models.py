@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from crmkit.changelog import ChangeLogMixin
 from crmkit.db import OutboxMixin, ProcessedEventMixin, TenantScoped, UTCDateTime, utcnow
 
 # Named, so use cases can tell these integrity errors from any other.
@@ -233,6 +234,14 @@ class OrderSettingsRow(TenantScoped, Base):
     # off | warn | block: what an order over the credit limit or with overdue debt does (B2).
     credit_control: Mapped[str] = mapped_column(String(8), default="warn", server_default="warn")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChangeRow(ChangeLogMixin, TenantScoped, Base):
+    """A1 change log of products, orders and returns: who changed what and when, one row per
+    change, written in the changing transaction (orders.service.changes)."""
+
+    __tablename__ = "change_log"
+    __table_args__ = (Index("ix_change_log_object", "tenant_id", "object_type", "object_id", "created_at"),)
 
 
 class Outbox(OutboxMixin, Base):

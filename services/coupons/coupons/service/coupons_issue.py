@@ -400,10 +400,17 @@ def list_coupons(
     template_id: str = "",
     customer_id: str = "",
     phone: str = "",
+    held_only: bool = False,
+    customers: CustomerDirectory | None = None,
     page: Page,
     now: datetime,
 ) -> tuple[list[CouponView], int]:
+    """Newest first. One customer's coupons only for those who may see that customer (asked of
+    the customers service with the caller's token, so its scope rule decides: A1 A4); `held_only`
+    keeps the coupons the holder can still use (active, not expired)."""
     require_staff(actor)
+    if customer_id and customers is not None:
+        customers.get(customer_id)
     with uow:
         where = [CouponRow.tenant_id == actor.tenant_id]
         if template_id:
@@ -412,6 +419,8 @@ def list_coupons(
             where.append(CouponRow.customer_id == customer_id)
         if phone:
             where.append(CouponRow.phone == phone)
+        if held_only:
+            where.extend((CouponRow.status == ACTIVE, CouponRow.valid_until > now))
         total = uow.session.scalar(select(func.count()).select_from(CouponRow).where(*where))
         rows = uow.session.scalars(
             select(CouponRow)

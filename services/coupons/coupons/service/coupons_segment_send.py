@@ -17,16 +17,15 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from coupons.domain.scope import segment_reach
 from coupons.models_coupons import CouponSegmentSendMemberRow, CouponSegmentSendRow
 from coupons.service.coupons_issue import SEND, _issue
 from coupons.service.coupons_stock import ClaimStock
 from coupons.service.templates import load_template, require_staff
 from crmkit.auth import Actor
-from crmkit.errors import Conflict, InvalidInput, PermissionDenied
+from crmkit.errors import Conflict, InvalidInput
 from crmkit.grpc_client import ServiceClient
 
-MANAGERS = ("owner", "store_manager")
-SALESPERSON = "salesperson"
 ISSUED = "issued"
 # The reasons a member is skipped, keyed by the refusal of the issuing rules.
 SKIP_REASONS = {"COUPON_PER_PERSON_LIMIT": "per_person_limit", "COUPON_SOLD_OUT": "sold_out"}
@@ -38,6 +37,7 @@ class SegmentMember:
     id: str
     phone: str
     owner_staff_id: str
+    store_id: str = ""
 
 
 class SegmentMembers(Protocol):
@@ -66,7 +66,7 @@ class GrpcSegmentMembers:
             tenant_id=tenant_id,
             timeout=self.timeout,
         ):
-            yield SegmentMember(m.id, m.phone, m.owner_staff_id)
+            yield SegmentMember(m.id, m.phone, m.owner_staff_id, m.store_id)
 
     def close(self) -> None:
         self.client.close()
@@ -192,15 +192,12 @@ def send_to_segment(
     *,
     now: datetime,
 ) -> SegmentSendResult:
-    """Owner and store managers reach every member; a salesperson only the members they own
-    (E10), so a segment never lets a salesperson hand coupons to a colleague's customers."""
+    """The members within the sender's reach (coupons.domain.scope): the owner every member, a
+    store manager their stores' members, a salesperson only the members they own (E10), so a
+    segment never hands coupons to customers the sender may not see."""
     require_staff(actor)
-    if actor.has_role(*MANAGERS):
-        owner = ""
-    elif actor.has_role(SALESPERSON):
-        owner = actor.staff_id
-    else:
-        raise PermissionDenied("COUPON_SENDERS_ONLY")
+    reach = segment_reach(actor)
+    owner = reach.owner_staff_id
     template_id, segment_id, send_key = _validate(template_id, segment_id, send_key)
     with uow_factory() as uow:
         template = load_template(uow.session, actor.tenant_id, template_id)
@@ -209,7 +206,7 @@ def send_to_segment(
         raise Conflict("COUPON_TEMPLATE_EXPIRED", "error.coupon_template_expired")
     send = _open_send(uow_factory, actor, template_id, segment_id, send_key, owner, now)
     for member in members.stream(actor.tenant_id, segment_id):
-        if owner and member.owner_staff_id != owner:
+        if not reach.includes(member.owner_staff_id, member.store_id):
             continue
         if _handled(uow_factory, send.id, member.id):
             continue

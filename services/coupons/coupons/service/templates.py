@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 
 from coupons import errors
 from coupons.domain.templates import TemplateInput, validate_template
-from coupons.models_coupons import CouponTemplateRow
+from coupons.models_coupons import ChangeRow, CouponTemplateRow
+from crmkit import changelog
 from crmkit.auth import Actor
+from crmkit.changelog import Change
 from crmkit.db import UnitOfWork
 from crmkit.errors import NotFound, PermissionDenied
 from crmkit.paging import Page
 
 MANAGERS = ("owner", "store_manager")
+COUPON_TEMPLATE = "coupon_template"
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,18 @@ def create_template(uow: UnitOfWork, actor: Actor, cmd: TemplateInput, *, now: d
         )
         uow.session.add(row)
         uow.session.flush()
+        changelog.record(
+            uow.session,
+            ChangeRow,
+            changelog.author(actor),
+            tenant_id=actor.tenant_id,
+            object_type=COUPON_TEMPLATE,
+            object_id=row.id,
+            action="created",
+            before=None,
+            after=asdict(template_of(row)),
+            now=now,
+        )
         uow.publish(
             "coupon_template_created",
             actor.tenant_id,
@@ -120,6 +135,15 @@ def get_template(uow: UnitOfWork, actor: Actor, template_id: str) -> TemplateVie
     require_staff(actor)
     with uow:
         return view_of(load_template(uow.session, actor.tenant_id, template_id))
+
+
+def list_template_changes(uow: UnitOfWork, actor: Actor, template_id: str, page: Page) -> tuple[list[Change], int]:
+    """A1: who created (and, once templates can change, changed) the template, newest first; read
+    by whoever may read the template."""
+    require_staff(actor)
+    with uow:
+        load_template(uow.session, actor.tenant_id, template_id)
+        return changelog.changes_of(uow.session, ChangeRow, actor.tenant_id, COUPON_TEMPLATE, template_id, page)
 
 
 def list_templates(uow: UnitOfWork, actor: Actor, page: Page) -> tuple[list[TemplateView], int]:

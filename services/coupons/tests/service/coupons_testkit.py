@@ -86,11 +86,11 @@ class FakeSegments(segments_pb2_grpc.SegmentsServiceServicer):
 
     def __init__(self):
         self.address = ""
-        self.saved: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        self.saved: dict[tuple[str, str], list[tuple]] = {}
         self.streams = 0
 
-    def save(self, tenant: str, segment_id: str, members: list[tuple[str, str, str]]) -> None:
-        """members: (customer id, phone, owning staff id)."""
+    def save(self, tenant: str, segment_id: str, members: list[tuple]) -> None:
+        """members: (customer id, phone, owning staff id[, store id: default store-1])."""
         self.saved[(tenant, segment_id)] = members
 
     def StreamSegmentMembers(self, request, context):
@@ -105,5 +105,7 @@ class FakeSegments(segments_pb2_grpc.SegmentsServiceServicer):
         if key not in self.saved:
             raise NotFound("SEGMENT_NOT_FOUND", "error.segment_not_found")
         self.streams += 1
-        for customer_id, phone, owner in self.saved[key]:
-            yield segments_pb2.SegmentMember(id=customer_id, phone=phone, owner_staff_id=owner)
+        for customer_id, phone, owner, *store in self.saved[key]:
+            yield segments_pb2.SegmentMember(
+                id=customer_id, phone=phone, owner_staff_id=owner, store_id=store[0] if store else "store-1"
+            )

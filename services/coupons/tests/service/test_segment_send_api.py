@@ -115,6 +115,30 @@ def test_e10_salesperson_pushes_only_to_own_customers_of_the_segment(caller, cli
     assert err.value.code == "COUPON_SEND_KEY_REUSED"
 
 
+def test_a4_a_store_manager_reaches_the_members_of_their_stores_only(caller, client, issuer, segments, db, tenant):
+    # Given a segment with members of the head store and of a sub-store
+    made = caller.owner("CreateTemplate", pb.CreateTemplateRequest(template=template()))
+    segments.save(
+        tenant,
+        "seg-stores",
+        [("h-1", "13800000011", "s-h", "store-head"), ("s-1", "13800000012", "s-s", "store-sub")],
+    )
+    sub_manager = issuer.issue(
+        kind="staff",
+        subject_id="s-sub-manager",
+        tenant_id=tenant,
+        roles=("store_manager",),
+        store_ids=("store-sub",),
+        ttl=timedelta(minutes=10),
+    )[0]
+    # When the sub-store's manager sends to it, then only the sub-store's member gets a coupon
+    assert send(client, sub_manager, made.id, "seg-stores", "stores-1").issued == 1
+    assert coupons_of(db, made.id) == [("s-1", "send")]
+    # while the owner reaches every member
+    assert send(client, staff(issuer, tenant, "owner"), made.id, "seg-stores", "stores-2").issued == 1
+    assert sorted(c for c, _ in coupons_of(db, made.id)) == ["h-1", "s-1"]
+
+
 def test_e2_segment_send_refusals(caller, client, issuer, segments, db, tenant):
     made = caller.owner("CreateTemplate", pb.CreateTemplateRequest(template=template()))
     segments.save(tenant, "seg-r", members(2))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
 from crmkit.errors import NotFound
-from customers.domain.visibility import scope_for
+from customers.domain.scope import scope_for
 from customers.errors import Codes, MessageKeys
 from customers.models import (
     CustomerRow,
@@ -200,11 +200,13 @@ def customer_not_found(customer_id: str) -> NotFound:
 
 
 def visible_customer(session: Session, actor: Actor, customer_id: str, *, lock: bool = False) -> CustomerRow:
-    """The tenant's customer if the actor may see it; anything else looks missing."""
+    """The tenant's customer if the actor's scope allows it (locked for update when asked);
+    NotFound otherwise, the same for another tenant's, one outside the scope (a colleague's,
+    another store's) or a missing one. Every read and write of one customer goes through here."""
     scope = scope_for(actor)
     stmt = select(CustomerRow).where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id == customer_id)
     row = session.scalar(stmt.with_for_update() if lock else stmt)
-    if row is None or not scope.allows(row.owner_staff_id):
+    if row is None or not scope.allows(row.owner_staff_id, row.store_id):
         raise customer_not_found(customer_id)
     return row
 

@@ -1,10 +1,11 @@
 """The merchant's member report (E6), new-members part: customers registered per China day.
 
 One aggregate query grouped by the China day of `customers.created_at`, computed by the database
-(served by ix_customers_tenant_created). Managers and staff who see every customer count the tenant;
-so does finance, who reads the member report's money figures beside these counts (a count names
-nobody). A salesperson counts the customers they registered themselves (registered_by_staff_id):
-the report is about who brought members in, which a later change of owner (C3 pool) does not undo.
+(served by ix_customers_tenant_created). Counted within the caller's scope (customers.domain.scope):
+the owner and the see-all switch count the tenant; store managers and finance their stores'
+customers; a salesperson the customers they registered themselves (registered_by_staff_id): the
+report is about who brought members in, which a later change of owner (C3 pool) does not undo.
+Naming a store outside the caller's stores is refused, not answered with zeros.
 """
 
 from __future__ import annotations
@@ -16,14 +17,12 @@ from sqlalchemy import func, select
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
-from crmkit.errors import InvalidInput
+from crmkit.errors import InvalidInput, PermissionDenied
 from crmkit.periods import CHINA, china_day_sql, report_period
-from customers.domain.visibility import scope_for
+from customers.domain.scope import scope_for
 from customers.errors import Codes, MessageKeys
 from customers.models import CustomerRow
-
-# Besides those who see every customer (customers.domain.visibility): the member report's readers.
-TENANT_COUNT_ROLES = ("finance",)
+from customers.service.scoping import visible
 
 
 @dataclass(frozen=True)
@@ -44,14 +43,17 @@ def new_customer_report(
         raise InvalidInput(
             Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"store_id": "validation.invalid"}
         )
+    if store_id and not scope.sees_all and store_id not in scope.store_ids:
+        raise PermissionDenied(
+            Codes.STORE_ACCESS_DENIED, MessageKeys.STORE_ACCESS_DENIED, params={"store_id": store_id}
+        )
     lo = datetime.combine(start, datetime.min.time(), CHINA)
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA)
     c = CustomerRow
     with uow:
         day = china_day_sql(c.created_at, uow.session.bind.dialect.name).label("day")
         query = select(day, func.count()).where(c.tenant_id == actor.tenant_id, c.created_at >= lo, c.created_at < hi)
-        if not (scope.sees_all or actor.has_role(*TENANT_COUNT_ROLES)):
-            query = query.where(c.registered_by_staff_id == actor.staff_id)
+        query = query.where(visible(scope, owner=c.registered_by_staff_id))
         if store_id:
             query = query.where(c.store_id == store_id)
         found = {d: int(n) for d, n in uow.session.execute(query.group_by(day)).all()}

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from customers.domain.pool import CustomerSettings, PoolLevelRule, check_settings
-from customers.domain.visibility import scope_for
+from customers.domain.scope import scope_for
 from customers.models import CustomerSettingsRow
 from customers.service.tags import require_manager
 

@@ -10,16 +10,20 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from crmkit.auth import Actor
+from crmkit.changelog import author
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, NotFound, PermissionDenied
 from crmkit.paging import Page
 from customers.domain import activity as rules
 from customers.domain import pool
+from customers.domain.scope import scope_for
 from customers.errors import Codes, MessageKeys
-from customers.models import CustomerChangeRow, CustomerRow, DuplicateRow, LeadRow
+from customers.models import CustomerRow, DuplicateRow, LeadRow
 from customers.service.activity_views import DuplicateView, Listing, duplicate_view
+from customers.service.changes import log_change
 from customers.service.leads import LEAD_RELEASED, carry_over
 from customers.service.ownership import CUSTOMER_RELEASED, change_owner
+from customers.service.scoping import visible
 
 CUSTOMERS_MERGED = "customers_merged"
 # Stored as the release reason in the owner history: the customer left its owner over a 撞单.
@@ -31,10 +35,15 @@ def _not_found(duplicate_id: str) -> NotFound:
 
 
 def _party(actor: Actor):
-    """Salespeople see the duplicates they are a side of; managers see all."""
+    """Salespeople see the duplicates they are a side of; managers those whose customer is
+    within their scope (the owner: all)."""
     me = rules.selling_staff(actor)
     if rules.is_manager(actor):
-        return None
+        scope = scope_for(actor)
+        if scope.sees_all:
+            return None
+        in_scope = select(CustomerRow.id).where(CustomerRow.tenant_id == actor.tenant_id, visible(scope))
+        return DuplicateRow.customer_id.in_(in_scope)
     return or_(DuplicateRow.customer_owner_staff_id == me, DuplicateRow.lead_staff_id == me)
 
 
@@ -99,25 +108,24 @@ def merge_duplicate(uow: UnitOfWork, actor: Actor, duplicate_id: str, *, now: da
         dup.status = rules.MERGED
         dup.resolved_by_staff_id = me
         dup.resolved_at = now
-        session.add(
-            CustomerChangeRow(
-                tenant_id=actor.tenant_id,
-                actor_kind=actor.kind,
-                actor_id=actor.subject_id,
-                action="merged",
-                customer_id=customer.id,
-                after={
-                    "lead_id": lead.id,
-                    "lead_name": lead.name,
-                    "union_id": lead.union_id or "",
-                    "company": lead.company or "",
-                    "note": lead.note or "",
-                    "followups_moved": moved,
-                    "tags_added": tags,
-                    "owner_staff_id": customer.owner_staff_id,
-                },
-                created_at=now,
-            )
+        # The lead's details join the customer's log: what it brought and who holds it now.
+        log_change(
+            session,
+            author(actor),
+            customer,
+            "merged",
+            before=None,
+            after={
+                "lead_id": lead.id,
+                "lead_name": lead.name,
+                "union_id": lead.union_id or "",
+                "company": lead.company or "",
+                "note": lead.note or "",
+                "followups_moved": moved,
+                "tags_added": tags,
+                "owner_staff_id": customer.owner_staff_id,
+            },
+            now=now,
         )
         session.flush()
         uow.publish(

@@ -9,13 +9,14 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
+from crmkit.changelog import author
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, InvalidInput, PermissionDenied
 from crmkit.paging import Page
 from customers.domain import activity as rules
-from customers.domain.visibility import scope_for
+from customers.domain.scope import scope_for
 from customers.errors import Codes, MessageKeys
-from customers.models import CustomerChangeRow, CustomerRow, FollowupRow, FollowupStateRow
+from customers.models import CustomerRow, FollowupRow, FollowupStateRow
 from customers.service.activity_views import (
     FollowupCustomerView,
     FollowupView,
@@ -25,7 +26,9 @@ from customers.service.activity_views import (
     followup_view,
     visible_customer,
 )
+from customers.service.changes import log_change
 from customers.service.leads import open_lead_for_followup, visible_lead
+from customers.service.scoping import visible
 
 FOLLOWUP_RECORDED = "followup_recorded"
 
@@ -154,14 +157,15 @@ def list_followups(uow: UnitOfWork, actor: Actor, page: Page, *, customer_id: st
 
 
 def list_followup_customers(uow: UnitOfWork, actor: Actor, page: Page, *, eliminated: bool) -> Listing:
-    """The active list: every visible customer not eliminated, the next follow-up due first
+    """The active list: every customer within the caller's scope not eliminated, the next follow-up due first
     (customers without one after, newest first). The eliminated list: the eliminated ones."""
-    scope = scope_for(actor)
     state = FollowupStateRow
     joined = and_(state.tenant_id == CustomerRow.tenant_id, state.customer_id == CustomerRow.id)
-    stmt = select(CustomerRow, state).outerjoin(state, joined).where(CustomerRow.tenant_id == actor.tenant_id)
-    if not scope.sees_all:
-        stmt = stmt.where(CustomerRow.owner_staff_id == scope.owner_staff_id)
+    stmt = (
+        select(CustomerRow, state)
+        .outerjoin(state, joined)
+        .where(CustomerRow.tenant_id == actor.tenant_id, visible(scope_for(actor)))
+    )
     if eliminated:
         stmt = stmt.where(state.eliminated.is_(True))
     else:
@@ -204,19 +208,18 @@ def move_followup_customer(
             raise Conflict(Codes.CUSTOMER_ELIMINATED, MessageKeys.CUSTOMER_ELIMINATED)
         if not eliminated and not state.eliminated:
             raise Conflict(Codes.CUSTOMER_ACTIVE, MessageKeys.CUSTOMER_ACTIVE)
+        before = {"eliminated": state.eliminated, "reason": state.reason}
         state.eliminated = eliminated
         state.reason = reason
         state.updated_at = now
-        session.add(
-            CustomerChangeRow(
-                tenant_id=actor.tenant_id,
-                actor_kind=actor.kind,
-                actor_id=actor.subject_id,
-                action="eliminated" if eliminated else "restored",
-                customer_id=customer.id,
-                after={"eliminated": eliminated, "reason": reason},
-                created_at=now,
-            )
+        log_change(
+            session,
+            author(actor),
+            customer,
+            "eliminated" if eliminated else "restored",
+            before=before,
+            after={"eliminated": eliminated, "reason": reason},
+            now=now,
         )
         session.flush()
         view = followup_customer_view(customer, state)

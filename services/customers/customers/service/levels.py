@@ -10,12 +10,14 @@ from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput, NotFound
 from customers.domain.registration import LEVEL_PATTERN
+from customers.domain.scope import scope_for
 from customers.domain.tags import BULK_MAX
 from customers.errors import Codes, MessageKeys
 from customers.models import CustomerRow
+from customers.service.changes import snapshot
 from customers.service.profile import record_update
-from customers.service.tags import require_manager, tags_of
-from customers.service.views import customer_view
+from customers.service.scoping import visible
+from customers.service.tags import require_manager
 
 
 def _checked(customer_ids, level: str) -> tuple[list[str], str]:
@@ -35,7 +37,8 @@ def _checked(customer_ids, level: str) -> tuple[list[str], str]:
 
 def set_levels(uow: UnitOfWork, actor: Actor, customer_ids, level: str, *, now: datetime) -> int:
     """Managers only: the level decides the level price of every later order (B1, B2). Every
-    customer must be the tenant's, else NotFound naming the first missing id and nothing changes;
+    customer must be the tenant's and within the manager's scope (a store manager: their
+    stores'), else NotFound naming the first missing id and nothing changes;
     each changed customer gets an audit row and a `customer_updated` event, like a single edit."""
     require_manager(actor)
     ids, level = _checked(customer_ids, level)
@@ -45,7 +48,7 @@ def set_levels(uow: UnitOfWork, actor: Actor, customer_ids, level: str, *, now: 
             row.id: row
             for row in session.scalars(
                 select(CustomerRow)
-                .where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id.in_(ids))
+                .where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id.in_(ids), visible(scope_for(actor)))
                 .order_by(CustomerRow.id)
                 .with_for_update()
             )
@@ -54,9 +57,9 @@ def set_levels(uow: UnitOfWork, actor: Actor, customer_ids, level: str, *, now: 
             if customer_id not in rows:
                 raise NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
         changed = [rows[c] for c in ids if (rows[c].level or "") != level]
-        tags = tags_of(session, actor.tenant_id, [row.id for row in changed])
         for row in changed:
+            before = snapshot(row)
             row.level = level
-            record_update(uow, actor, row, customer_view(row, tags.get(row.id, ())), now=now)
+            record_update(uow, actor, row, before, now=now)
         uow.commit()
         return len(changed)

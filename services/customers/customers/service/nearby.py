@@ -15,8 +15,9 @@ from sqlalchemy import select
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from customers.domain import geo
-from customers.domain.visibility import scope_for
+from customers.domain.scope import scope_for
 from customers.models import CustomerRow
+from customers.service.scoping import visible
 from customers.service.tags import tags_of
 from customers.service.views import CustomerView, customer_view
 
@@ -32,7 +33,7 @@ class NearbyCustomer:
 def nearby_customers(
     uow: UnitOfWork, actor: Actor, latitude: float, longitude: float, radius_m: int, limit: int = 0
 ) -> list[NearbyCustomer]:
-    """A salesperson sees own customers only; managers the whole tenant."""
+    """Only customers within the caller's scope (customers.domain.scope)."""
     search = geo.nearby_search(latitude, longitude, radius_m, limit)
     scope = scope_for(actor)
     box = geo.bounding_box(search.latitude, search.longitude, search.radius_m)
@@ -41,9 +42,8 @@ def nearby_customers(
         CustomerRow.tenant_id == actor.tenant_id,
         CustomerRow.latitude.between(box.min_lat, box.max_lat),
         CustomerRow.longitude.between(box.min_lng, box.max_lng),
+        visible(scope),
     )
-    if not scope.sees_all:
-        stmt = stmt.where(CustomerRow.owner_staff_id == scope.owner_staff_id)
     with uow:
         # Narrow rows first (id and position), whole rows only for the nearest `limit`.
         points = uow.session.execute(stmt).all()

@@ -8,18 +8,21 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, text
 
-from crmkit.auth import Actor
+from crmkit.auth import STAFF, Actor
+from crmkit.changelog import Author, author
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crmkit.paging import Page
 from customers.domain import pool
 from customers.domain.paging import search_query
 from customers.domain.registration import REGISTERING_ROLES
-from customers.domain.visibility import scope_for
+from customers.domain.scope import scope_for
 from customers.errors import Codes, MessageKeys, OwnershipCodes, OwnershipMessageKeys
 from customers.models import CustomerRow, OwnershipChangeRow
+from customers.service.changes import POOL_SWEEP, log_change
 from customers.service.customer_settings import settings_of
 from customers.service.profile import load_visible
+from customers.service.scoping import pool_visible
 from customers.service.tags import require_manager, tags_of
 from customers.service.views import CustomerPage, CustomerView, customer_view
 from customers.staff_directory import StaffDirectory, require_seller
@@ -47,14 +50,21 @@ def _not_found(customer_id: str) -> NotFound:
     return NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
 
 
-def _load_any(uow: UnitOfWork, actor: Actor, customer_id: str) -> CustomerRow:
-    """Locked, any customer of the tenant (the pool is visible to every salesperson)."""
+def _load_any(uow: UnitOfWork, actor: Actor, customer_id: str, *, claiming: bool = False) -> CustomerRow:
+    """Locked, a customer within the caller's scope or in the part of the pool they see (the
+    pool of their stores is there for every seller to claim); anything else looks missing. A
+    claimer also finds a customer of their stores' pool that a colleague has just taken, so the
+    losers of a race learn it is no longer in the pool (409) rather than that it never was."""
+    scope = scope_for(actor)
     row = uow.session.scalar(
         select(CustomerRow)
         .where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id == customer_id)
         .with_for_update()
     )
     if row is None:
+        raise _not_found(customer_id)
+    in_pool = (claiming or row.owner_staff_id is None) and scope.allows_pool(row.store_id)
+    if not (in_pool or scope.allows(row.owner_staff_id, row.store_id)):
         raise _not_found(customer_id)
     return row
 
@@ -70,10 +80,21 @@ def change_owner(
     reason: str,
     now: datetime,
 ) -> None:
-    """Inside the caller's transaction (row locked): new owner, history row, event."""
+    """Inside the caller's transaction (row locked): new owner, history and change-log rows,
+    event. No `by_staff_id`: the pool sweep returned it."""
     previous = row.owner_staff_id
     row.owner_staff_id = to_staff_id
     row.owned_since = now if to_staff_id else None
+    by = Author(STAFF, by_staff_id) if by_staff_id else POOL_SWEEP
+    log_change(
+        uow.session,
+        by,
+        row,
+        action,
+        before={"owner_staff_id": previous},
+        after={"owner_staff_id": to_staff_id},
+        now=now,
+    )
     uow.session.add(
         OwnershipChangeRow(
             tenant_id=row.tenant_id,
@@ -146,7 +167,7 @@ def claim_customer(uow: UnitOfWork, actor: Actor, customer_id: str, *, now: date
     with uow:
         session = uow.session
         _lock_claimer(uow, actor.tenant_id, staff_id)
-        row = _load_any(uow, actor, customer_id)
+        row = _load_any(uow, actor, customer_id, claiming=True)
         if row.owner_staff_id is not None:
             raise Conflict(OwnershipCodes.CUSTOMER_NOT_IN_POOL, OwnershipMessageKeys.CUSTOMER_NOT_IN_POOL)
         settings = settings_of(session, actor.tenant_id)
@@ -238,12 +259,23 @@ def transfer_customer(
         return _view(uow, row)
 
 
-def set_customer_locked(uow: UnitOfWork, actor: Actor, customer_id: str, locked: bool) -> CustomerView:
+def set_customer_locked(
+    uow: UnitOfWork, actor: Actor, customer_id: str, locked: bool, *, now: datetime
+) -> CustomerView:
     """A manager exempts a customer from the pool rules (or lifts it)."""
     manager = require_manager(actor)
     with uow:
         row = _load_any(uow, actor, customer_id)
         if row.locked != locked:
+            log_change(
+                uow.session,
+                author(actor),
+                row,
+                "locked" if locked else "unlocked",
+                before={"locked": row.locked},
+                after={"locked": locked},
+                now=now,
+            )
             row.locked = locked
             uow.publish(
                 CUSTOMER_LOCK_CHANGED,
@@ -272,10 +304,13 @@ def list_ownership_history(uow: UnitOfWork, actor: Actor, customer_id: str) -> l
 
 
 def list_pool_customers(uow: UnitOfWork, actor: Actor, page: Page, query: str = "") -> CustomerPage:
-    """Everyone of the tenant's staff sees the pool: it is there to be claimed."""
-    scope_for(actor)
+    """Every seller sees the pool of their own stores (and customers of no store): it is there
+    to be claimed. The owner and the see-all switch see the whole pool."""
+    scope = scope_for(actor)
     query = search_query(query)
-    stmt = select(CustomerRow).where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.owner_staff_id.is_(None))
+    stmt = select(CustomerRow).where(
+        CustomerRow.tenant_id == actor.tenant_id, CustomerRow.owner_staff_id.is_(None), pool_visible(scope)
+    )
     if query:
         pattern = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(

@@ -8,37 +8,31 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from crmkit.auth import Actor
+from crmkit.changelog import author
 from crmkit.db import UnitOfWork
-from crmkit.errors import NotFound
 from customers.domain.profile import Profile, UpdateCustomer, updated_profile
-from customers.domain.visibility import scope_for
-from customers.errors import Codes, MessageKeys
-from customers.models import CustomerChangeRow, CustomerRow
+from customers.models import CustomerRow
+from customers.service.activity_views import visible_customer
+from customers.service.changes import log_change, snapshot
 from customers.service.fields import load_definitions
-from customers.service.registration import _phone_taken, _snapshot
+from customers.service.registration import _phone_taken
 from customers.service.tags import tags_of
 from customers.service.views import CustomerView, customer_view
 
 CUSTOMER_UPDATED = "customer_updated"
+UPDATED = "updated"
 
 
 def load_visible(uow: UnitOfWork, actor: Actor, customer_id: str, *, lock: bool = False) -> CustomerRow:
-    """The customer row if the caller may see it (locked for update when asked); NotFound
-    otherwise, the same for another tenant's, a colleague's or a missing one."""
-    scope = scope_for(actor)
-    stmt = select(CustomerRow).where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id == customer_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = uow.session.scalar(stmt)
-    if row is None or not scope.allows(row.owner_staff_id):
-        raise NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
-    return row
+    """The customer row within the caller's scope (customers.domain.scope), else NotFound."""
+    return visible_customer(uow.session, actor, customer_id, lock=lock)
 
 
 def update_customer(uow: UnitOfWork, actor: Actor, cmd: UpdateCustomer, *, now: datetime) -> CustomerView:
     with uow:
         session = uow.session
         row = load_visible(uow, actor, cmd.customer_id, lock=True)
+        before = snapshot(row)
         current = Profile(
             row.name, row.phone, dict(row.fields or {}), row.level or "", row.region or "", row.latitude, row.longitude
         )
@@ -56,24 +50,15 @@ def update_customer(uow: UnitOfWork, actor: Actor, cmd: UpdateCustomer, *, now: 
         except IntegrityError:
             raise _phone_taken() from None
         view = customer_view(row, tags_of(session, actor.tenant_id, [row.id]).get(row.id, ()))
-        record_update(uow, actor, row, view, now=now)
+        record_update(uow, actor, row, before, now=now)
         uow.commit()
     return view
 
 
-def record_update(uow: UnitOfWork, actor: Actor, row: CustomerRow, view: CustomerView, *, now: datetime) -> None:
-    """A changed customer's audit row and `customer_updated`, in the changing transaction."""
-    uow.session.add(
-        CustomerChangeRow(
-            tenant_id=actor.tenant_id,
-            actor_kind=actor.kind,
-            actor_id=actor.subject_id,
-            action="updated",
-            customer_id=row.id,
-            after=_snapshot(view),
-            created_at=now,
-        )
-    )
+def record_update(uow: UnitOfWork, actor: Actor, row: CustomerRow, before: dict, *, now: datetime) -> None:
+    """A changed customer's change-log row (the fields that changed since `before`) and
+    `customer_updated`, in the changing transaction."""
+    log_change(uow.session, author(actor), row, UPDATED, before=before, after=snapshot(row), now=now)
     uow.publish(
         CUSTOMER_UPDATED,
         actor.tenant_id,

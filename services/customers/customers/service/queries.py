@@ -9,9 +9,10 @@ from crmkit.db import UnitOfWork
 from crmkit.errors import NotFound
 from crmkit.paging import Page
 from customers.domain.paging import search_query
-from customers.domain.visibility import scope_for
+from customers.domain.scope import scope_for
 from customers.errors import Codes, MessageKeys
 from customers.models import CustomerRow, CustomerTagRow
+from customers.service.scoping import visible
 from customers.service.tags import tags_of
 from customers.service.views import CustomerPage, CustomerView, customer_view
 
@@ -21,13 +22,14 @@ def _not_found(customer_id: str) -> NotFound:
 
 
 def get_customer(uow: UnitOfWork, actor: Actor, customer_id: str) -> CustomerView:
-    """Another tenant's customer and a colleague's customer look exactly like a missing one."""
+    """Another tenant's customer and one outside the caller's scope (a colleague's, another
+    store's) look exactly like a missing one."""
     scope = scope_for(actor)
     with uow:
         row = uow.session.scalar(
             select(CustomerRow).where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id == customer_id)
         )
-        if row is None or not scope.allows(row.owner_staff_id):
+        if row is None or not scope.allows(row.owner_staff_id, row.store_id):
             raise _not_found(customer_id)
         return customer_view(row, tags_of(uow.session, actor.tenant_id, [row.id]).get(row.id, ()))
 
@@ -37,10 +39,7 @@ def _escape_like(text: str) -> str:
 
 
 def _visible(actor: Actor, query: str, tag_id: str = "") -> Select:
-    scope = scope_for(actor)
-    stmt = select(CustomerRow).where(CustomerRow.tenant_id == actor.tenant_id)
-    if not scope.sees_all:
-        stmt = stmt.where(CustomerRow.owner_staff_id == scope.owner_staff_id)
+    stmt = select(CustomerRow).where(CustomerRow.tenant_id == actor.tenant_id, visible(scope_for(actor)))
     if query:
         pattern = _escape_like(query)
         stmt = stmt.where(

@@ -8,15 +8,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from crmkit.auth import Actor
+from crmkit.changelog import Author
 from crmkit.db import UnitOfWork
 from crmkit.errors import AlreadyExists
 from customers.domain.registration import RegisterCustomer, Registration, register
 from customers.errors import Codes, MessageKeys
-from customers.models import UQ_CUSTOMER_PHONE, CustomerChangeRow, CustomerRow, OwnershipChangeRow
+from customers.models import UQ_CUSTOMER_PHONE, CustomerRow, OwnershipChangeRow
+from customers.service.changes import log_change, snapshot
 from customers.service.fields import load_definitions
 from customers.service.views import CustomerView, customer_view
 
 CUSTOMER_REGISTERED = "customer_registered"
+REGISTERED = "registered"
 
 
 def _phone_taken() -> AlreadyExists:
@@ -80,17 +83,8 @@ def insert_customer(
             raise _phone_taken() from None
         raise
     view = customer_view(row)
-    session.add(
-        CustomerChangeRow(
-            tenant_id=tenant_id,
-            actor_kind=actor_kind,
-            actor_id=actor_id,
-            action="registered",
-            customer_id=row.id,
-            after=_snapshot(view),
-            created_at=now,
-        )
-    )
+    after = {**snapshot(row), "registered_by_staff_id": row.registered_by_staff_id}
+    log_change(session, Author(actor_kind, actor_id), row, REGISTERED, before=None, after=after, now=now)
     if reg.owner_staff_id:
         session.add(
             OwnershipChangeRow(
@@ -116,18 +110,3 @@ def insert_customer(
         },
     )
     return view
-
-
-def _snapshot(view: CustomerView) -> dict:
-    return {
-        "name": view.name,
-        "phone": view.phone,
-        "owner_staff_id": view.owner_staff_id,
-        "store_id": view.store_id,
-        "fields": view.fields,
-        "registered_by_staff_id": view.registered_by_staff_id,
-        "level": view.level,
-        "region": view.region,
-        "latitude": view.latitude,
-        "longitude": view.longitude,
-    }

@@ -19,12 +19,13 @@ from customers.domain import qr_token
 from customers.domain.fields import FieldDefinition, field_value_errors
 from customers.domain.pool import check_reason
 from customers.domain.registration import Registration, check_registrar, name_error, phone_error
-from customers.domain.visibility import scope_for
+from customers.domain.scope import scope_for
 from customers.errors import Codes, MessageKeys, OwnershipCodes, OwnershipMessageKeys
 from customers.models import CustomerRow, RegistrationApplicationRow
 from customers.service.customer_settings import settings_of
 from customers.service.fields import load_definitions
 from customers.service.registration import _phone_taken, insert_customer
+from customers.service.scoping import visible
 from customers.service.tags import MANAGING_ROLES
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -230,15 +231,18 @@ def _reviewer(actor: Actor) -> str:
 
 
 def _load_for_review(uow: UnitOfWork, actor: Actor, application_id: str) -> RegistrationApplicationRow:
-    """Managers review any application of the tenant, a salesperson those of own QR; others'
-    look missing. Locked: two reviewers cannot both decide."""
+    """Managers review the applications within their scope (the owner: all; a store manager:
+    their stores'), a salesperson those of own QR; others' look missing. Locked: two reviewers
+    cannot both decide."""
     staff_id = _reviewer(actor)
+    scope = scope_for(actor)
     row = uow.session.scalar(
         select(RegistrationApplicationRow)
         .where(RegistrationApplicationRow.tenant_id == actor.tenant_id, RegistrationApplicationRow.id == application_id)
         .with_for_update()
     )
-    if row is None or not (actor.has_role(*MANAGING_ROLES) or row.salesperson_id == staff_id):
+    reviewable = actor.has_role(*MANAGING_ROLES) and scope.allows(row.salesperson_id, row.store_id) if row else False
+    if row is None or not (reviewable or row.salesperson_id == staff_id):
         raise NotFound(
             OwnershipCodes.APPLICATION_NOT_FOUND,
             OwnershipMessageKeys.APPLICATION_NOT_FOUND,
@@ -280,13 +284,15 @@ def reject_application(
 
 
 def list_applications(uow: UnitOfWork, actor: Actor, page: Page, status: str = PENDING) -> ApplicationPage:
-    """Oldest first (the review queue); a salesperson sees those of own QR."""
+    """Oldest first (the review queue): managers those within their scope, a salesperson those of
+    own QR."""
     scope = scope_for(actor)
-    stmt = select(RegistrationApplicationRow).where(
-        RegistrationApplicationRow.tenant_id == actor.tenant_id, RegistrationApplicationRow.status == status
-    )
-    if not (scope.sees_all and (actor.is_service or actor.has_role(*MANAGING_ROLES))):
-        stmt = stmt.where(RegistrationApplicationRow.salesperson_id == actor.staff_id)
+    a = RegistrationApplicationRow
+    stmt = select(a).where(a.tenant_id == actor.tenant_id, a.status == status)
+    if actor.has_role(*MANAGING_ROLES):
+        stmt = stmt.where(visible(scope, owner=a.salesperson_id, store=a.store_id))
+    elif not actor.is_service:
+        stmt = stmt.where(a.salesperson_id == actor.staff_id)
     with uow:
         total = uow.session.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = uow.session.scalars(

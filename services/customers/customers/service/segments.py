@@ -6,7 +6,8 @@ the row, tags and products as EXISTS, the period's count and amount as an aggreg
 read model's days (`customer_purchase_days`, index-only), joined by customer id; coupon
 behaviour as EXISTS / a correlated count over `customer_coupons` (one customer's coupons, on a
 covering index). The caller's
-visibility (a salesperson: own customers only) is one more condition of the same statement.
+scope (customers.domain.scope: own customers, their stores', or all) is one more condition of
+the same statement.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from crmkit.db import UnitOfWork
 from crmkit.errors import AlreadyExists, NotFound, PermissionDenied
 from crmkit.paging import Page
 from customers.domain import fields as kinds
+from customers.domain.scope import Scope, scope_for
 from customers.domain.segments import (
     CONTAINS,
     EQ,
@@ -36,7 +38,6 @@ from customers.domain.segments import (
     filter_from_json,
     filter_to_json,
 )
-from customers.domain.visibility import SEE_ALL_ROLES, scope_for
 from customers.errors import Codes, MessageKeys
 from customers.models import (
     CustomerCouponRow,
@@ -47,7 +48,10 @@ from customers.models import (
     SegmentRow,
 )
 from customers.service.fields import load_definitions
+from customers.service.scoping import visible
 
+# A salesperson's saved filter is theirs to change; these roles may change any.
+SEGMENT_MANAGERS = ("owner", "store_manager")
 SEGMENT_SAVED = "segment_saved"
 SEGMENT_DELETED = "segment_deleted"
 STREAM_BATCH = 1000
@@ -72,6 +76,7 @@ class Member:
     level: str
     region: str
     last_order_at: datetime | None
+    store_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -166,7 +171,7 @@ def _locked(session: Session, actor: Actor, segment_id: str) -> SegmentRow:
     if row is None:
         raise _not_found(segment_id)
     # A salesperson's saved filter is theirs to change; managers may change any.
-    if row.created_by_staff_id != actor.staff_id and not actor.has_role(*SEE_ALL_ROLES):
+    if row.created_by_staff_id != actor.staff_id and not actor.has_role(*SEGMENT_MANAGERS):
         raise PermissionDenied(Codes.SEGMENT_CHANGE_DENIED, MessageKeys.PERMISSION_DENIED)
     return row
 
@@ -235,6 +240,7 @@ MEMBER_COLUMNS = (
     CustomerRow.level,
     CustomerRow.region,
     CustomerRow.last_order_at,
+    CustomerRow.store_id,
 )
 
 
@@ -321,17 +327,18 @@ def _coupon_clauses(f: SegmentFilter, tenant_id: str, as_of: datetime) -> list:
 def compile_filter(
     f: SegmentFilter,
     tenant_id: str,
-    owner_staff_id: str | None,
+    scope: Scope | None,
     as_of: datetime,
     field_kinds: Mapping[str, str] | None = None,
     columns=MEMBER_COLUMNS,
 ) -> Select:
-    """The members of `f` as one SELECT; `owner_staff_id` limits it to one salesperson's own.
-    `field_kinds` (key -> kind of the tenant's fields) decides how custom fields compare."""
+    """The members of `f` as one SELECT; `scope` (None: the whole tenant) limits it to the
+    customers the caller may see (customers.domain.scope). `field_kinds` (key -> kind of the
+    tenant's fields) decides how custom fields compare."""
     c = CustomerRow
     stmt = select(*columns).where(c.tenant_id == tenant_id)
-    if owner_staff_id is not None:
-        stmt = stmt.where(c.owner_staff_id == owner_staff_id)
+    if scope is not None and not scope.sees_all:
+        stmt = stmt.where(visible(scope))
     if f.levels:
         stmt = stmt.where(c.level.in_(f.levels))
     if f.region_prefixes:
@@ -404,6 +411,7 @@ def _member(row) -> Member:
         level=row.level or "",
         region=row.region or "",
         last_order_at=row.last_order_at,
+        store_id=row.store_id,
     )
 
 
@@ -432,7 +440,7 @@ def evaluate_segment(
             session.execute(text("SET LOCAL work_mem = '64MB'"))
         f, field_kinds = _resolve(session, actor, segment_id, filter)
         matching = compile_filter(
-            f, actor.tenant_id, scope.owner_staff_id, as_of, field_kinds, columns=(c.id, c.created_at)
+            f, actor.tenant_id, scope, as_of, field_kinds, columns=(c.id, c.created_at)
         ).subquery()
         newest_first = (matching.c.created_at.desc(), matching.c.id.desc())
         one_page = (

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import AlreadyExists, NotFound, PermissionDenied
+from customers.domain.scope import scope_for
 from customers.domain.tags import bulk_ids, clean_tag
-from customers.domain.visibility import scope_for
 from customers.errors import Codes, MessageKeys, OwnershipCodes, OwnershipMessageKeys
 from customers.models import CustomerRow, CustomerTagRow, TagRow
+from customers.service.scoping import visible
 from customers.service.views import TagRef
 
 MANAGING_ROLES = ("owner", "store_manager")
@@ -67,14 +68,18 @@ def tags_of(session: Session, tenant_id: str, customer_ids: Iterable[str]) -> di
 
 
 def list_tags(uow: UnitOfWork, actor: Actor) -> list[TagView]:
-    scope_for(actor)  # staff or a service of the tenant only
+    """Every tag of the tenant, with how many customers within the caller's scope carry it."""
+    scope = scope_for(actor)  # staff or a service of the tenant only
     with uow:
-        counts = (
-            select(CustomerTagRow.tag_id, func.count().label("n"))
-            .where(CustomerTagRow.tenant_id == actor.tenant_id)
-            .group_by(CustomerTagRow.tag_id)
-            .subquery()
+        counted = select(CustomerTagRow.tag_id, func.count().label("n")).where(
+            CustomerTagRow.tenant_id == actor.tenant_id
         )
+        if not scope.sees_all:
+            counted = counted.join(
+                CustomerRow,
+                (CustomerRow.tenant_id == CustomerTagRow.tenant_id) & (CustomerRow.id == CustomerTagRow.customer_id),
+            ).where(visible(scope))
+        counts = counted.group_by(CustomerTagRow.tag_id).subquery()
         rows = uow.session.execute(
             select(TagRow, func.coalesce(counts.c.n, 0))
             .outerjoin(counts, counts.c.tag_id == TagRow.id)
@@ -143,8 +148,8 @@ def delete_tag(uow: UnitOfWork, actor: Actor, tag_id: str) -> None:
 
 
 def _check_targets(uow: UnitOfWork, actor: Actor, tag_ids: list[str], customer_ids: list[str]) -> None:
-    """Every tag of the tenant, every customer visible to the caller; else NotFound naming the
-    first missing id (a colleague's customer looks missing, as everywhere)."""
+    """Every tag of the tenant, every customer within the caller's scope; else NotFound naming the
+    first missing id (a colleague's or another store's customer looks missing, as everywhere)."""
     session = uow.session
     found_tags = set(
         session.scalars(select(TagRow.id).where(TagRow.tenant_id == actor.tenant_id, TagRow.id.in_(tag_ids)))
@@ -152,13 +157,12 @@ def _check_targets(uow: UnitOfWork, actor: Actor, tag_ids: list[str], customer_i
     for tag_id in tag_ids:
         if tag_id not in found_tags:
             raise _tag_not_found(tag_id)
-    scope = scope_for(actor)
-    stmt = select(CustomerRow.id).where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id.in_(customer_ids))
-    if not scope.sees_all:
-        stmt = stmt.where(CustomerRow.owner_staff_id == scope.owner_staff_id)
-    visible = set(session.scalars(stmt))
+    stmt = select(CustomerRow.id).where(
+        CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id.in_(customer_ids), visible(scope_for(actor))
+    )
+    in_scope = set(session.scalars(stmt))
     for customer_id in customer_ids:
-        if customer_id not in visible:
+        if customer_id not in in_scope:
             raise NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
 
 

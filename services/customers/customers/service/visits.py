@@ -9,14 +9,18 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from crmkit.auth import Actor
+from crmkit.changelog import author
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crmkit.paging import Page
 from customers.domain import activity as rules
+from customers.domain.scope import scope_for
 from customers.errors import Codes, MessageKeys
 from customers.models import CustomerRow, VisitTaskRow
 from customers.service.activity_views import Listing, VisitView, visible_customer, visit_view
+from customers.service.changes import log_change, snapshot
 from customers.service.followups import add_customer_followup, publish_followup
+from customers.service.scoping import visible
 from customers.staff_directory import StaffDirectory, require_seller
 
 VISIT_CHECKED_IN = "visit_checked_in"
@@ -70,7 +74,9 @@ def schedule_visit(
 
 
 def _tasks(actor: Actor, staff: str):
-    return (
+    """A salesperson's own planned visits; a manager reading a salesperson's day sees the visits
+    to customers within the manager's scope only."""
+    stmt = (
         select(VisitTaskRow, CustomerRow)
         .join(
             CustomerRow,
@@ -82,6 +88,7 @@ def _tasks(actor: Actor, staff: str):
             VisitTaskRow.status == rules.PLANNED,
         )
     )
+    return stmt if staff == actor.staff_id else stmt.where(visible(scope_for(actor)))
 
 
 def list_visits(
@@ -151,7 +158,9 @@ def check_in(
         if customer.latitude is None or customer.longitude is None:
             # The first check-in on site pins a shop whose location was unknown, so the next
             # route (and the map) can place it.
+            before = snapshot(customer)
             customer.latitude, customer.longitude = latitude, longitude
+            log_change(session, author(actor), customer, "located", before=before, after=snapshot(customer), now=now)
         row = add_customer_followup(
             session, actor, customer, followup, now=now, kind=rules.VISIT, visit_task_id=task.id
         )

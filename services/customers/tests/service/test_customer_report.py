@@ -6,7 +6,7 @@ import pytest
 from customer_testkit import phone, staff, token_for
 
 from crm.customers.v1 import customers_pb2 as pb
-from crmkit.errors import InvalidInput
+from crmkit.errors import InvalidInput, PermissionDenied
 from customers import service
 from customers.domain.registration import RegisterCustomer
 from customers.service.customer_report import new_customer_report
@@ -44,13 +44,25 @@ def counts(db, actor, store_id="", date_from="2026-03-01", date_to="2026-03-03")
 
 
 def test_e6_new_customers_are_counted_per_china_day(db, tenant, people):
-    assert counts(db, people[2]) == ([("2026-03-01", 2), ("2026-03-02", 1), ("2026-03-03", 1)], 4)
-    assert counts(db, staff(tenant, "owner")) == counts(db, people[2])
+    assert counts(db, staff(tenant, "owner")) == ([("2026-03-01", 2), ("2026-03-02", 1), ("2026-03-03", 1)], 4)
 
 
 def test_e6_new_customers_of_one_store(db, tenant, people):
-    assert counts(db, people[2], "store-2") == ([("2026-03-01", 1), ("2026-03-02", 0), ("2026-03-03", 0)], 1)
-    assert counts(db, people[2], "store-1")[1] == 3
+    owner = staff(tenant, "owner")
+    assert counts(db, owner, "store-2") == ([("2026-03-01", 1), ("2026-03-02", 0), ("2026-03-03", 0)], 1)
+    assert counts(db, owner, "store-1")[1] == 3
+
+
+def test_a4_store_manager_counts_the_new_customers_of_their_stores_only(db, tenant, people):
+    # Given store-1's manager (store-2's seller registered one customer there)
+    manager = people[2]
+    # When they read the report, then store-1's three count, store-2's does not
+    assert counts(db, manager) == ([("2026-03-01", 1), ("2026-03-02", 1), ("2026-03-03", 1)], 3)
+    assert counts(db, manager, "store-1")[1] == 3
+    # and naming store-2 is refused rather than answered with zeros
+    with pytest.raises(PermissionDenied) as err:
+        counts(db, manager, "store-2")
+    assert err.value.code == "STORE_ACCESS_DENIED"
 
 
 def test_e6_a_salesperson_counts_only_own_registrations(db, tenant, people):
@@ -58,8 +70,9 @@ def test_e6_a_salesperson_counts_only_own_registrations(db, tenant, people):
     assert counts(db, people[1])[1] == 1
     # The see_all_customers switch sees the tenant, as in the customer list.
     assert counts(db, staff(tenant, "salesperson", perms=("see_all_customers",)))[1] == 4
-    # Finance reads the member report: the tenant's counts.
-    assert counts(db, staff(tenant, "finance"))[1] == 4
+    # Finance reads the member report of their stores (A1 data scope).
+    assert counts(db, staff(tenant, "finance", stores=("store-1",)))[1] == 3
+    assert counts(db, staff(tenant, "finance", stores=("store-1", "store-2")))[1] == 4
 
 
 def test_e6_new_customers_of_another_tenant_are_not_counted(db, people):

@@ -201,8 +201,8 @@ def test_c3_transfer_to_someone_identity_does_not_know_is_refused(db, tenant):
 def test_c3_lock_is_for_managers(db, tenant):
     c = register(db, staff(tenant, "salesperson"), 1)
     with pytest.raises(PermissionDenied):
-        ownership.set_customer_locked(db.uow(), staff(tenant, "salesperson"), c.id, True)
-    assert ownership.set_customer_locked(db.uow(), staff(tenant, "owner"), c.id, True).locked is True
+        ownership.set_customer_locked(db.uow(), staff(tenant, "salesperson"), c.id, True, now=NOW)
+    assert ownership.set_customer_locked(db.uow(), staff(tenant, "owner"), c.id, True, now=NOW).locked is True
 
 
 def test_c3_another_tenant_can_neither_claim_nor_see(db, tenant):

@@ -82,7 +82,7 @@ def test_c3_warning_uses_the_levels_deadline_once_and_rerun_changes_nothing(db, 
     plain = register(db, seller, 1)
     vip = register(db, seller, 2, level="VIP")
     locked = register(db, seller, 3, level="VIP")
-    ownership.set_customer_locked(db.uow(), staff(tenant, "owner"), locked.id, True)
+    ownership.set_customer_locked(db.uow(), staff(tenant, "owner"), locked.id, True, now=NOW)
 
     assert sweep_tenant(db.uow(), tenant, NOW + timedelta(days=27)).warned == 1
     [first] = events(db, tenant, "pool_return_warning")

@@ -42,7 +42,7 @@ def test_c3_idle_customer_returns_after_n_days_and_is_warned_once_before(db, ten
     busy = register(db, seller, 2)
     locked = register(db, seller, 3)
     touch(db, busy.id, last_followup_at=NOW + timedelta(days=20))
-    ownership.set_customer_locked(db.uow(), staff(tenant, "owner"), locked.id, True)
+    ownership.set_customer_locked(db.uow(), staff(tenant, "owner"), locked.id, True, now=NOW)
 
     # Day 26: nothing due yet.
     assert sweep_tenant(db.uow(), tenant, NOW + timedelta(days=26)).warned == 0

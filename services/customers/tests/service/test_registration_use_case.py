@@ -112,7 +112,7 @@ def test_a1_registration_is_written_to_the_change_log(db, tenant):
     with db.uow() as uow:
         change = uow.session.scalars(select(CustomerChangeRow).where(CustomerChangeRow.tenant_id == tenant)).one()
         uow.session.expunge(change)  # keep its loaded values after the unit of work closes
-    assert (change.actor_kind, change.actor_id, change.action, change.customer_id) == (
+    assert (change.actor_kind, change.actor_id, change.action, change.object_id) == (
         "staff",
         seller.staff_id,
         "registered",

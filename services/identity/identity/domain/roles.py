@@ -13,7 +13,7 @@ WAREHOUSE = "warehouse"  # picks, ships, receives returns
 ROLES = (OWNER, STORE_MANAGER, SALESPERSON, FINANCE, WAREHOUSE)
 
 CHANGE_PRICE = "change_price"  # may change the price while taking an order (B2)
-SEE_ALL_CUSTOMERS = "see_all_customers"  # sees customers beyond their own (C3)
+SEE_ALL_CUSTOMERS = "see_all_customers"  # "see all": every store's customers and their documents (A1)
 APPROVE_COLLECTIONS = "approve_collections"  # may approve collections (B4)
 
 SWITCHES = (CHANGE_PRICE, SEE_ALL_CUSTOMERS, APPROVE_COLLECTIONS)

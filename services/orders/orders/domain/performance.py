@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from crmkit.errors import InvalidInput, PermissionDenied
 from orders.domain.money import MAX_FEN
 from orders.domain.numbering import CHINA
+from orders.domain.scope import scope_for
 
 INPUT_INVALID = "PERFORMANCE_INPUT_INVALID"
 DENIED = "PERFORMANCE_DENIED"
@@ -130,17 +131,28 @@ def whose(actor, staff_id: str) -> str:
 
 
 def visible_stores(actor, store_id: str) -> tuple[str, ...] | None:
-    """Stores a dashboard may show: None = every store (owner, no filter). A store manager sees
-    only their stores; naming another one is refused rather than silently empty. A service
-    (identity composing the head store's view of its sub-stores, A4) acts for the whole tenant
-    named in its call; which stores a person may see was decided by the caller."""
+    """Stores a dashboard may show: None = every store (the owner or the see-all switch, no
+    filter). A store manager sees the stores of their scope: the current store, else all theirs
+    (A4); naming another one is refused rather than silently empty. A service (identity
+    composing the head store's view of its sub-stores, A4) acts for the whole tenant named in its
+    call; which stores a person may see was decided by the caller."""
     if actor.is_service:
         return (store_id,) if store_id else None
     require_manager(actor)
-    if actor.has_role("owner"):
+    scope = scope_for(actor)
+    if scope.sees_all:
         return (store_id,) if store_id else None
     if store_id:
-        if store_id not in actor.store_ids:
+        if store_id not in scope.store_ids:
             raise PermissionDenied("STORE_ACCESS_DENIED", "error.store_access_denied")
         return (store_id,)
-    return tuple(actor.store_ids)
+    return tuple(sorted(scope.store_ids))
+
+
+def figure_stores(actor, staff_id: str) -> tuple[str, ...] | None:
+    """Whose sales a salesperson's figures count: all of their own (None); a store manager
+    reading a colleague's, only those made in the manager's stores (A1 A4 scope)."""
+    if staff_id == actor.staff_id:
+        return None
+    scope = scope_for(actor)
+    return None if scope.sees_all else tuple(sorted(scope.store_ids))

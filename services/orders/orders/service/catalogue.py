@@ -25,6 +25,7 @@ from orders.models import (
     StockRow,
 )
 from orders.service.access import CATALOGUE_ROLES, require_reader, require_role
+from orders.service.changes import PRODUCT, log_change, product_snapshot
 from orders.service.views import (
     CategoryView,
     CustomerPriceView,
@@ -36,6 +37,16 @@ from orders.service.views import (
 )
 
 QUERY_MAX = 60
+# Actions of the product change log (A1).
+CREATED, UPDATED, LISTED, UNLISTED, ARCHIVED, DELETED = (
+    "created",
+    "updated",
+    "listed",
+    "unlisted",
+    "archived",
+    "deleted",
+)
+CUSTOMER_PRICE_SET = "customer_price_set"
 
 
 def product_not_found(product_id: str) -> NotFound:
@@ -134,6 +145,7 @@ def create_product(uow: UnitOfWork, actor: Actor, cmd: ProductInput, *, now: dat
         row = ProductRow(tenant_id=actor.tenant_id, created_at=now, archived=False)
         apply_fields(row, fields, now)
         save_product(uow.session, row)
+        log_change(uow.session, actor, PRODUCT, row, CREATED, before=None, after=product_snapshot(row), now=now)
         uow.commit()
         return product_view(row)
 
@@ -157,8 +169,10 @@ def update_product(uow: UnitOfWork, actor: Actor, product_id: str, cmd: ProductI
         check_category_exists(uow.session, actor.tenant_id, fields.category_id, "product.category_id")
         if _barcode_used(uow.session, actor.tenant_id, fields.barcode, except_id=row.id):
             raise barcode_taken()
+        before = product_snapshot(row)
         apply_fields(row, fields, now)
         save_product(uow.session, row)
+        log_change(uow.session, actor, PRODUCT, row, UPDATED, before=before, after=product_snapshot(row), now=now)
         uow.commit()
         return product_view(row, stock_of(uow.session, actor.tenant_id, [row.id]).get(row.id, []))
 
@@ -167,8 +181,11 @@ def set_product_listed(uow: UnitOfWork, actor: Actor, product_id: str, listed: b
     require_role(actor, CATALOGUE_ROLES, Codes.CATALOGUE_DENIED)
     with uow:
         row = _live_product(uow.session, actor.tenant_id, product_id, lock=True)
+        before = product_snapshot(row)
         row.listed = listed
         row.updated_at = now
+        action = LISTED if listed else UNLISTED
+        log_change(uow.session, actor, PRODUCT, row, action, before=before, after=product_snapshot(row), now=now)
         uow.commit()
         return product_view(row, stock_of(uow.session, actor.tenant_id, [row.id]).get(row.id, []))
 
@@ -187,11 +204,15 @@ def delete_product(uow: UnitOfWork, actor: Actor, product_id: str, *, now: datet
                 )
             )
         )
+        before = product_snapshot(row)
         if used:
             row.archived = True
             row.listed = False
             row.updated_at = now
+            log_change(session, actor, PRODUCT, row, ARCHIVED, before=before, after=product_snapshot(row), now=now)
         else:
+            # The product goes; its log stays and says who deleted it.
+            log_change(session, actor, PRODUCT, row, DELETED, before=before, after=None, now=now)
             for model in (StockRow, CustomerPriceRow):
                 for dependent in session.scalars(
                     select(model).where(model.tenant_id == actor.tenant_id, model.product_id == row.id)
@@ -276,7 +297,7 @@ def set_customer_price(
     if fields:
         raise _invalid(fields)
     with uow:
-        _live_product(uow.session, actor.tenant_id, product_id)
+        product = _live_product(uow.session, actor.tenant_id, product_id)
         # Lock the row: two managers setting one price at once leave one row, the last price.
         row = uow.session.scalar(
             select(CustomerPriceRow)
@@ -292,6 +313,18 @@ def set_customer_price(
                 tenant_id=actor.tenant_id, customer_id=customer_id, product_id=product_id, created_at=now
             )
             uow.session.add(row)
+        # The product's log names the customer in the field: one product, many agreed prices.
+        field = f"customer_price.{customer_id}"
+        log_change(
+            uow.session,
+            actor,
+            PRODUCT,
+            product,
+            CUSTOMER_PRICE_SET,
+            before={field: row.price_fen},
+            after={field: price_fen},
+            now=now,
+        )
         row.price_fen = price_fen
         row.updated_at = now
         uow.commit()

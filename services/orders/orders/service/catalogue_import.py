@@ -23,6 +23,11 @@ from orders.errors import Codes
 from orders.models import CategoryRow, ProductRow
 from orders.service.access import CATALOGUE_ROLES, require_role
 from orders.service.catalogue import apply_fields, save_product
+from orders.service.changes import PRODUCT, log_change, product_snapshot
+
+# The product change log's action for a row of an imported sheet (A1); without a before it
+# created the product.
+IMPORTED = "imported"
 
 # Sheet column of each product field, for problems found by our rules rather than the reader.
 # Problems found by the domain checks are reported under the sheet's own (Chinese) column
@@ -138,6 +143,7 @@ def import_catalogue(uow: UnitOfWork, actor: Actor, data: bytes, *, dry_run: boo
             is_new = row is None
             if is_new:
                 row = ProductRow(tenant_id=actor.tenant_id, created_at=now, archived=False)
+            before = None if is_new else product_snapshot(row)
             apply_fields(row, fields, now)
             try:
                 save_product(session, row)
@@ -145,6 +151,9 @@ def import_catalogue(uow: UnitOfWork, actor: Actor, data: bytes, *, dry_run: boo
                 # Taken by a concurrent writer since we looked: report the row, keep the others.
                 result.problems.append(Problem(sp.row, COLUMNS["barcode"], "validation.taken"))
                 continue
+            log_change(session, actor, PRODUCT, row, IMPORTED, before=before, after=product_snapshot(row), now=now)
+            # Written now, outside the next row's savepoint, which may roll back on its own.
+            session.flush()
             if is_new:
                 result.created += 1
             else:

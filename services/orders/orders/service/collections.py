@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,8 +25,8 @@ from orders.domain.receivables import (
     check_filing,
     may_file_for,
 )
+from orders.domain.scope import collection_scope_for
 from orders.domain.states import DEBT_STATUSES
-from orders.domain.visibility import sees_all_documents
 from orders.errors import MessageKeys
 from orders.models import OrderRow
 from orders.models_receivables import (
@@ -39,6 +39,7 @@ from orders.service.access import require_staff
 from orders.service.customers import require_customer_id
 from orders.service.numbers import allocate_number
 from orders.service.receivables import ListPage, pending_by_order
+from orders.service.scoping import collection_visible, document_allowed
 
 COLLECTION_FILED = "collection_filed"
 
@@ -84,8 +85,14 @@ def collection_not_found(collection_id: str) -> NotFound:
     return NotFound(ReceivableCodes.NOT_FOUND, ReceivableKeys.COLLECTION_NOT_FOUND, params={"id": collection_id})
 
 
-def may_see_collection(actor: Actor, row: CollectionRow) -> bool:
-    return sees_all_documents(actor) or actor.staff_id in (row.salesperson_id, row.filed_by)
+def may_see_collection(session: Session, actor: Actor, row: CollectionRow) -> bool:
+    """Within the caller's scope: what they filed or was filed on their sales, or (store roles
+    and approvers) a collection paying an order of their stores."""
+    scope = collection_scope_for(actor)
+    if scope.allows(None, row.salesperson_id, row.filed_by):
+        return True
+    found = session.scalar(select(CollectionRow.id).where(CollectionRow.id == row.id, collection_visible(scope)))
+    return found is not None
 
 
 def collection_event(view: CollectionView) -> dict:
@@ -151,7 +158,7 @@ def _by_key(uow: UnitOfWork, actor: Actor, key: str) -> CollectionView | None:
         )
         if row is None:
             return None
-        if not may_see_collection(actor, row):
+        if not may_see_collection(uow.session, actor, row):
             raise collection_not_found(row.id)
         return views_of(uow.session, [row])[0]
 
@@ -170,7 +177,13 @@ def _locked_orders(session: Session, actor: Actor, cmd: FileCollection) -> dict[
     fields = {}
     for i, a in enumerate(cmd.allocations):
         order = orders.get(a.order_id)
-        if order is None or order.customer_id != cmd.customer_id or order.status not in DEBT_STATUSES:
+        # An order outside the caller's scope is named like a missing one (A1 A4).
+        if (
+            order is None
+            or not document_allowed(actor, order)
+            or order.customer_id != cmd.customer_id
+            or order.status not in DEBT_STATUSES
+        ):
             fields[f"allocations.{i}.order_id"] = "validation.invalid"
         elif not may_file_for(actor, order.salesperson_id):
             raise PermissionDenied(
@@ -271,7 +284,7 @@ def get_collection(uow: UnitOfWork, actor: Actor, collection_id: str) -> Collect
         row = uow.session.scalar(
             select(CollectionRow).where(CollectionRow.tenant_id == actor.tenant_id, CollectionRow.id == collection_id)
         )
-        if row is None or not may_see_collection(actor, row):
+        if row is None or not may_see_collection(uow.session, actor, row):
             raise collection_not_found(collection_id)
         return views_of(uow.session, [row])[0]
 
@@ -279,10 +292,10 @@ def get_collection(uow: UnitOfWork, actor: Actor, collection_id: str) -> Collect
 def list_collections(
     uow: UnitOfWork, actor: Actor, page: Page, *, statuses: Sequence[str] = (), customer_id: str = ""
 ) -> ListPage:
-    """Newest first. A salesperson sees what they filed and what was filed on their orders."""
-    stmt = select(CollectionRow).where(CollectionRow.tenant_id == actor.tenant_id)
-    if not sees_all_documents(actor):
-        stmt = stmt.where(or_(CollectionRow.salesperson_id == actor.staff_id, CollectionRow.filed_by == actor.staff_id))
+    """Newest first, within the caller's scope: a salesperson sees what they filed and what was
+    filed on their orders; store roles also the collections paying their stores' orders."""
+    scope = collection_scope_for(actor)
+    stmt = select(CollectionRow).where(CollectionRow.tenant_id == actor.tenant_id, collection_visible(scope))
     if statuses:
         stmt = stmt.where(CollectionRow.status.in_(statuses))
     if customer_id:

@@ -83,7 +83,7 @@ def _proof_of(uow: UnitOfWork, actor: Actor, collection_id: str, key: str) -> tu
         row = session.scalar(
             select(CollectionRow).where(CollectionRow.tenant_id == actor.tenant_id, CollectionRow.id == collection_id)
         )
-        if row is None or not may_see_collection(actor, row):
+        if row is None or not may_see_collection(session, actor, row):
             raise collection_not_found(collection_id)
         proof = session.scalar(
             select(CollectionProofRow).where(

@@ -23,7 +23,14 @@ from orders.domain.receivables import (
 )
 from orders.models import OrderRow
 from orders.models_receivables import CollectionAllocationRow, CollectionRow
-from orders.service.collections import CollectionView, collection_event, collection_not_found, views_of
+from orders.service.changes import ORDER, log_change
+from orders.service.collections import (
+    CollectionView,
+    collection_event,
+    collection_not_found,
+    may_see_collection,
+    views_of,
+)
 
 COLLECTION_APPROVED = "collection_approved"
 COLLECTION_REJECTED = "collection_rejected"
@@ -48,7 +55,8 @@ def _review(
             .where(CollectionRow.tenant_id == actor.tenant_id, CollectionRow.id == collection_id)
             .with_for_update()
         )
-        if row is None:
+        # Finance of another store does not review this one (A1 A4): it looks missing.
+        if row is None or not may_see_collection(session, actor, row):
             raise collection_not_found(collection_id)
         require_pending(row.status)
         extra = apply(session, row)
@@ -82,8 +90,21 @@ def approve_collection(uow: UnitOfWork, actor: Actor, collection_id: str, *, now
             [(a.order_id, a.order_number, a.amount_fen) for a in allocations],
             {oid: o.debt_fen for oid, o in orders.items()},
         )
+        debts_before = {oid: o.debt_fen for oid, o in orders.items()}
         for a in allocations:
             orders[a.order_id].debt_fen -= a.amount_fen
+        # Each order's own log says what took its debt down (A1).
+        for oid, o in orders.items():
+            log_change(
+                session,
+                actor,
+                ORDER,
+                o,
+                "collection_approved",
+                before={"debt_fen": debts_before[oid]},
+                after={"debt_fen": o.debt_fen},
+                now=now,
+            )
         row.status = APPROVED
         return {"debts_after": {oid: o.debt_fen for oid, o in orders.items()}}
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from orders.domain import credit
-from orders.domain.receivables import TERM_ROLES, due_at
+from orders.domain.receivables import due_at
 from orders.domain.states import DEBT_STATUSES, SUBMITTED
 from orders.models import OrderRow
 from orders.models_receivables import CreditTermRow
@@ -82,12 +82,11 @@ def _queue_customer(session: Session, tenant_id: str, customer_id: str) -> None:
 def get_customer_credit(
     uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, customer_id: str, *, now: datetime
 ) -> CustomerCredit:
-    """For whoever may take an order for the customer, and for those who set credit terms (finance
-    sees no customers in the customers service, so they are not looked up for them)."""
+    """For whoever may see the customer in the customers service (its scope rule: a salesperson
+    their own, store roles their stores', A1 A4); anyone else gets NOT_FOUND."""
     require_staff(actor)
     require_customer_id(customer_id)
-    if not actor.has_role(*TERM_ROLES):
-        customers.get(customer_id)
+    customers.get(customer_id)
     with uow:
         days, pos = load_position(uow.session, actor.tenant_id, customer_id, now)
         return CustomerCredit(customer_id, days, load_settings(uow.session, actor.tenant_id).credit_control, pos)

@@ -17,11 +17,12 @@ from orders.domain.documents import ORDER_QR
 from orders.domain.lines import quantities_by_product
 from orders.domain.states import HANDLERS, next_order_status
 from orders.domain.stock import SHIPMENT, take_out
-from orders.domain.visibility import may_see
 from orders.errors import Codes, MessageKeys
 from orders.models import OrderRow
+from orders.service.changes import ORDER, log_change, order_snapshot
 from orders.service.ordering import lines_of, order_event, order_not_found
 from orders.service.performance_facts import record_order_approval
+from orders.service.scoping import document_allowed
 from orders.service.settings import load_settings
 from orders.service.stock import lock_levels, move_all
 from orders.service.views import OrderView, order_view
@@ -30,6 +31,8 @@ ORDER_APPROVED = "order_approved"
 ORDER_REJECTED = "order_rejected"
 ORDER_PICKED = "order_picked"
 ORDER_SHIPPED = "order_shipped"
+# How each step reads in the order's change log (A1).
+LOGGED_AS = {"approve": "approved", "reject": "rejected", "pick": "picked", "ship": "shipped", "verify": "verified"}
 
 
 def _locked_order(session: Session, actor: Actor, order_id: str) -> OrderRow:
@@ -37,7 +40,7 @@ def _locked_order(session: Session, actor: Actor, order_id: str) -> OrderRow:
     row = session.scalar(
         select(OrderRow).where(OrderRow.tenant_id == actor.tenant_id, OrderRow.id == order_id).with_for_update()
     )
-    if row is None or not may_see(actor, row.salesperson_id, row.submitted_by):
+    if row is None or not document_allowed(actor, row):
         raise order_not_found(order_id)
     return row
 
@@ -50,6 +53,7 @@ def _move(
     event: str,
     apply: Callable[[Session, OrderRow, list], dict | None],
     *,
+    now: datetime,
     check_first: Callable[[OrderRow], None] | None = None,
 ) -> OrderView:
     with uow:
@@ -57,9 +61,11 @@ def _move(
         row = _locked_order(session, actor, order_id)
         if check_first is not None:
             check_first(row)
+        before = order_snapshot(row)
         row.status = next_order_status(action, row.status, actor)
         lines = lines_of(session, actor.tenant_id, [row.id])[row.id]
         extra = apply(session, row, lines) or {}
+        log_change(session, actor, ORDER, row, LOGGED_AS[action], before=before, after=order_snapshot(row), now=now)
         view = order_view(row, lines)
         data = {**order_event(view), **extra}
         if row.reject_reason:
@@ -77,7 +83,7 @@ def approve_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime
         # Sales and commission count at approval, in this transaction (ADR 0003, decision 4).
         return record_order_approval(session, row, lines, now)
 
-    return _move(uow, actor, order_id, "approve", ORDER_APPROVED, apply)
+    return _move(uow, actor, order_id, "approve", ORDER_APPROVED, apply, now=now)
 
 
 def reject_order(uow: UnitOfWork, actor: Actor, order_id: str, reason: str, *, now: datetime) -> OrderView:
@@ -86,14 +92,14 @@ def reject_order(uow: UnitOfWork, actor: Actor, order_id: str, reason: str, *, n
     def apply(_session, row, _lines):
         row.reject_reason = reason
 
-    return _move(uow, actor, order_id, "reject", ORDER_REJECTED, apply)
+    return _move(uow, actor, order_id, "reject", ORDER_REJECTED, apply, now=now)
 
 
 def pick_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime) -> OrderView:
     def apply(_session, row, _lines):
         row.picked_at = now
 
-    return _move(uow, actor, order_id, "pick", ORDER_PICKED, apply)
+    return _move(uow, actor, order_id, "pick", ORDER_PICKED, apply, now=now)
 
 
 def _stock_out(session: Session, actor: Actor, row: OrderRow, lines: list, now: datetime) -> None:
@@ -114,7 +120,7 @@ def ship_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime) -
     def apply(session, row, lines):
         _stock_out(session, actor, row, lines, now)
 
-    return _move(uow, actor, order_id, "ship", ORDER_SHIPPED, apply)
+    return _move(uow, actor, order_id, "ship", ORDER_SHIPPED, apply, now=now)
 
 
 def verify_order(uow: UnitOfWork, actor: Actor, typed_or_scanned: str, *, now: datetime) -> OrderView:
@@ -153,4 +159,4 @@ def verify_order(uow: UnitOfWork, actor: Actor, typed_or_scanned: str, *, now: d
         row.verified_by = actor.staff_id
         return {"verified": True}
 
-    return _move(uow, actor, order_id, "verify", ORDER_SHIPPED, apply, check_first=not_verified)
+    return _move(uow, actor, order_id, "verify", ORDER_SHIPPED, apply, now=now, check_first=not_verified)

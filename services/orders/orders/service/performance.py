@@ -20,6 +20,7 @@ from orders.domain.performance import (
     RULE_NOT_FOUND,
     check_target_amount,
     completion_bp,
+    figure_stores,
     invalid_field,
     is_manager,
     parse_month,
@@ -169,8 +170,11 @@ def delete_rule(uow: UnitOfWork, actor: Actor, rule_id: str) -> None:
 
 def get_performance(uow: UnitOfWork, actor: Actor, month: str, staff_id: str, *, now: datetime) -> PerformanceView:
     staff_id = whose(actor, staff_id)
+    stores = figure_stores(actor, staff_id)
     month = parse_month(month, now)
     tenant = actor.tenant_id
+    fact_stores = () if stores is None else (SalesFactRow.store_id.in_(stores),)
+    line_stores = () if stores is None else (CommissionLineRow.store_id.in_(stores),)
     with uow:
         s = uow.session
         sales, returns, orders = s.execute(
@@ -179,7 +183,10 @@ def get_performance(uow: UnitOfWork, actor: Actor, month: str, staff_id: str, *,
                 func.coalesce(func.sum(case((SalesFactRow.kind == RETURN, -SalesFactRow.amount_fen), else_=0)), 0),
                 func.count(case((SalesFactRow.kind == ORDER, 1))),
             ).where(
-                SalesFactRow.tenant_id == tenant, SalesFactRow.month == month, SalesFactRow.salesperson_id == staff_id
+                SalesFactRow.tenant_id == tenant,
+                SalesFactRow.month == month,
+                SalesFactRow.salesperson_id == staff_id,
+                *fact_stores,
             )
         ).one()
         commission = s.scalar(
@@ -187,6 +194,7 @@ def get_performance(uow: UnitOfWork, actor: Actor, month: str, staff_id: str, *,
                 CommissionLineRow.tenant_id == tenant,
                 CommissionLineRow.salesperson_id == staff_id,
                 CommissionLineRow.month == month,
+                *line_stores,
             )
         )
         target = s.scalar(
@@ -205,11 +213,13 @@ def list_commission_details(
     uow: UnitOfWork, actor: Actor, month: str, staff_id: str, page: Page, *, now: datetime
 ) -> CommissionPage:
     staff_id = whose(actor, staff_id)
+    stores = figure_stores(actor, staff_id)
     month = parse_month(month, now)
     where = (
         CommissionLineRow.tenant_id == actor.tenant_id,
         CommissionLineRow.salesperson_id == staff_id,
         CommissionLineRow.month == month,
+        *(() if stores is None else (CommissionLineRow.store_id.in_(stores),)),
     )
     with uow:
         s = uow.session

@@ -22,12 +22,13 @@ from orders.domain.receivables import (
     require_term_setter,
     term_state,
 )
+from orders.domain.scope import scope_for
 from orders.domain.states import DEBT_STATUSES
-from orders.domain.visibility import sees_all_documents
 from orders.errors import Codes, MessageKeys
 from orders.models import OrderRow
 from orders.models_receivables import CollectionAllocationRow, CollectionRow, CreditTermRow
-from orders.service.customers import require_customer_id
+from orders.service.customers import CustomerDirectory, require_customer_id
+from orders.service.scoping import visible
 
 CREDIT_TERM_SET = "credit_term_set"
 QUERY_MAX = 50
@@ -96,10 +97,9 @@ def _debt_orders(actor: Actor):
     stmt = select(OrderRow).where(
         OrderRow.tenant_id == actor.tenant_id, OrderRow.status.in_(DEBT_STATUSES), OrderRow.debt_fen > 0
     )
-    if not sees_all_documents(actor):
-        # A salesperson's debtors are the customers of the orders they sold.
-        stmt = stmt.where(OrderRow.salesperson_id == actor.staff_id)
-    return stmt
+    # A salesperson's debtors are the customers of the orders they sold; a store's, those of
+    # the store's orders (A1 A4 scope).
+    return stmt.where(visible(scope_for(actor), OrderRow.store_id, OrderRow.salesperson_id))
 
 
 @dataclass(frozen=True)
@@ -110,15 +110,22 @@ class CreditTermView:
 
 
 def set_credit_term(
-    uow: UnitOfWork, actor: Actor, customer_id: str, days: int, *, limit_fen: int | None = None, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    customers: CustomerDirectory,
+    customer_id: str,
+    days: int,
+    *,
+    limit_fen: int | None = None,
+    now: datetime,
 ) -> CreditTermView:
-    """Term and credit limit together, as finance edits them. The customer is not looked up:
-    finance sets terms but the customers service shows finance no customers; an id that names
-    nobody simply matches no order."""
+    """Term and credit limit together, as finance edits them, for a customer the caller may see
+    in the customers service (a store's finance: their stores' customers); else NOT_FOUND."""
     staff_id = require_term_setter(actor)
     require_customer_id(customer_id)
     days = check_term_days(days)
     limit_fen = credit.check_limit(limit_fen)
+    customers.get(customer_id)
     with uow:
         session = uow.session
         row = session.scalar(

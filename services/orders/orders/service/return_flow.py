@@ -16,11 +16,12 @@ from orders.domain.lines import quantities_by_product
 from orders.domain.refunds import METHODS, Debt, settle_refund
 from orders.domain.states import DEBT_STATUSES, next_return_status
 from orders.domain.stock import RETURN_RECEIVED
-from orders.domain.visibility import may_see
 from orders.errors import Codes, MessageKeys
 from orders.models import DebtReductionRow, OrderRow, ReturnRow
+from orders.service.changes import ORDER, RETURN, log_change, return_snapshot
 from orders.service.performance_facts import record_return_approval
 from orders.service.returns import return_event, return_lines_of, return_not_found
+from orders.service.scoping import document_allowed
 from orders.service.stock import lock_levels, move_all
 from orders.service.views import ReturnView, return_view
 
@@ -28,13 +29,15 @@ RETURN_APPROVED = "return_approved"
 RETURN_REJECTED = "return_rejected"
 RETURN_RECEIVED_EVENT = "return_received"
 RETURN_REFUNDED = "return_refunded"
+# How each step reads in the return's change log (A1).
+LOGGED_AS = {"approve": "approved", "reject": "rejected", "receive": "received", "refund": "refunded"}
 
 
 def _locked_return(session: Session, actor: Actor, return_id: str) -> ReturnRow:
     row = session.scalar(
         select(ReturnRow).where(ReturnRow.tenant_id == actor.tenant_id, ReturnRow.id == return_id).with_for_update()
     )
-    if row is None or not may_see(actor, row.salesperson_id, row.submitted_by):
+    if row is None or not document_allowed(actor, row):
         raise return_not_found(return_id)
     return row
 
@@ -46,13 +49,17 @@ def _move(
     action: str,
     event: str,
     apply: Callable[[Session, ReturnRow, list], dict | None],
+    *,
+    now: datetime,
 ) -> ReturnView:
     with uow:
         session = uow.session
         row = _locked_return(session, actor, return_id)
+        before = return_snapshot(row)
         row.status = next_return_status(action, row.status, actor)
         lines = return_lines_of(session, actor.tenant_id, [row.id])[row.id]
         extra = apply(session, row, lines) or {}
+        log_change(session, actor, RETURN, row, LOGGED_AS[action], before=before, after=return_snapshot(row), now=now)
         view = return_view(row, lines)
         uow.publish(event, actor.tenant_id, {**return_event(view), **extra})
         uow.commit()
@@ -64,7 +71,7 @@ def approve_return(uow: UnitOfWork, actor: Actor, return_id: str, *, now: dateti
         # Returns net out of performance at approval, in this transaction (ADR 0003, decision 4).
         return record_return_approval(session, row, lines, now)
 
-    return _move(uow, actor, return_id, "approve", RETURN_APPROVED, apply)
+    return _move(uow, actor, return_id, "approve", RETURN_APPROVED, apply, now=now)
 
 
 def reject_return(uow: UnitOfWork, actor: Actor, return_id: str, reason: str, *, now: datetime) -> ReturnView:
@@ -74,7 +81,7 @@ def reject_return(uow: UnitOfWork, actor: Actor, return_id: str, reason: str, *,
         row.reject_reason = reason
         return {"reason": reason}
 
-    return _move(uow, actor, return_id, "reject", RETURN_REJECTED, apply)
+    return _move(uow, actor, return_id, "reject", RETURN_REJECTED, apply, now=now)
 
 
 def receive_return(uow: UnitOfWork, actor: Actor, return_id: str, *, now: datetime) -> ReturnView:
@@ -95,7 +102,7 @@ def receive_return(uow: UnitOfWork, actor: Actor, return_id: str, *, now: dateti
         )
         row.received_at = now
 
-    return _move(uow, actor, return_id, "receive", RETURN_RECEIVED_EVENT, apply)
+    return _move(uow, actor, return_id, "receive", RETURN_RECEIVED_EVENT, apply, now=now)
 
 
 def refund_return(uow: UnitOfWork, actor: Actor, return_id: str, method: str, *, now: datetime) -> ReturnView:
@@ -124,7 +131,20 @@ def refund_return(uow: UnitOfWork, actor: Actor, return_id: str, method: str, *,
         settlement = settle_refund(row.total_fen, method, [Debt(o.id, o.debt_fen) for o in debtors])
         by_id = {o.id: o for o in debtors}
         for order_id, amount in settlement.reductions:
-            by_id[order_id].debt_fen -= amount
+            order = by_id[order_id]
+            debt_before = {"debt_fen": order.debt_fen}
+            order.debt_fen -= amount
+            # The order's own log says what took its debt down (A1).
+            log_change(
+                session,
+                actor,
+                ORDER,
+                order,
+                "return_refunded",
+                before=debt_before,
+                after={"debt_fen": order.debt_fen},
+                now=now,
+            )
             session.add(
                 DebtReductionRow(
                     tenant_id=actor.tenant_id, return_id=row.id, order_id=order_id, amount_fen=amount, created_at=now
@@ -143,4 +163,4 @@ def refund_return(uow: UnitOfWork, actor: Actor, return_id: str, method: str, *,
             "reductions": [{"order_id": oid, "amount_fen": amount} for oid, amount in settlement.reductions],
         }
 
-    return _move(uow, actor, return_id, "refund", RETURN_REFUNDED, apply)
+    return _move(uow, actor, return_id, "refund", RETURN_REFUNDED, apply, now=now)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,14 +19,16 @@ from orders.domain.documents import idempotency_key, resolve_store
 from orders.domain.lines import LineRequest
 from orders.domain.money import total
 from orders.domain.numbering import RETURN_PREFIX
+from orders.domain.scope import scope_for
 from orders.domain.states import SUBMITTED
-from orders.domain.visibility import may_see, sees_all_documents
 from orders.errors import Codes, MessageKeys
 from orders.models import UQ_RETURN_IDEMPOTENCY, ReturnLineRow, ReturnRow
 from orders.service.access import require_staff
+from orders.service.changes import RETURN, log_change, return_snapshot
 from orders.service.customers import CustomerDirectory, require_customer_id
 from orders.service.numbers import allocate_number
 from orders.service.pricing import check_and_price
+from orders.service.scoping import document_allowed, return_visible
 from orders.service.views import DocumentPage, ReturnView, document_event, group_lines, return_view
 
 RETURN_SUBMITTED = "return_submitted"
@@ -64,7 +66,7 @@ def _by_key(uow: UnitOfWork, actor: Actor, key: str) -> ReturnView | None:
         )
         if row is None:
             return None
-        if not may_see(actor, row.salesperson_id, row.submitted_by):
+        if not document_allowed(actor, row):
             raise return_not_found(row.id)
         return return_view_of(uow.session, row)
 
@@ -126,6 +128,18 @@ def submit_return(
                 for i, line in enumerate(priced)
             ]
             session.add_all(lines)
+            after = {
+                **return_snapshot(row),
+                "number": row.number,
+                "customer_id": row.customer_id,
+                "store_id": row.store_id,
+                "note": row.note,
+                "lines": [
+                    {"product_id": li.product_id, "quantity": li.quantity, "unit_price_fen": li.unit_price_fen}
+                    for li in lines
+                ],
+            }
+            log_change(session, actor, RETURN, row, "submitted", before=None, after=after, now=now)
             view = return_view(row, lines)
             uow.publish(RETURN_SUBMITTED, actor.tenant_id, return_event(view))
             uow.commit()
@@ -144,7 +158,7 @@ def get_return(uow: UnitOfWork, actor: Actor, return_id: str) -> ReturnView:
         row = uow.session.scalar(
             select(ReturnRow).where(ReturnRow.tenant_id == actor.tenant_id, ReturnRow.id == return_id)
         )
-        if row is None or not may_see(actor, row.salesperson_id, row.submitted_by):
+        if row is None or not document_allowed(actor, row):
             raise return_not_found(return_id)
         return return_view_of(uow.session, row)
 
@@ -152,9 +166,7 @@ def get_return(uow: UnitOfWork, actor: Actor, return_id: str) -> ReturnView:
 def list_returns(
     uow: UnitOfWork, actor: Actor, page: Page, *, statuses: tuple[str, ...] = (), customer_id: str = ""
 ) -> DocumentPage:
-    stmt = select(ReturnRow).where(ReturnRow.tenant_id == actor.tenant_id)
-    if not sees_all_documents(actor):
-        stmt = stmt.where(or_(ReturnRow.salesperson_id == actor.staff_id, ReturnRow.submitted_by == actor.staff_id))
+    stmt = select(ReturnRow).where(ReturnRow.tenant_id == actor.tenant_id, return_visible(scope_for(actor)))
     if statuses:
         stmt = stmt.where(ReturnRow.status.in_(statuses))
     if customer_id:

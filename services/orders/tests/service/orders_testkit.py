@@ -34,6 +34,7 @@ def token_for(actor: Actor) -> str:
         roles=actor.roles,
         permissions=actor.permissions,
         store_ids=actor.store_ids,
+        current_store_id=actor.current_store_id,
         ttl=timedelta(minutes=5),
     )[0]
 
@@ -66,14 +67,16 @@ def line(product_id, quantity=1, source=pb.PRICE_SOURCE_UNSPECIFIED, price=None)
 
 class FakeCustomers(customers_pb2_grpc.CustomersServiceServicer):
     """A stand-in for the customers service at the edge of this service's tests: answers
-    GetCustomer from a dict and hides a colleague's customer from a salesperson, like the real
-    one (the real one is used in the integration journeys)."""
+    GetCustomer from a dict within the caller's scope, as the real one's contract says (the
+    owner and see_all_customers: all; store roles: their current store's, else their stores';
+    anyone: their own), and NOT_FOUND otherwise. The real one is used in the integration
+    journeys."""
 
     def __init__(self):
         self.customers: dict[tuple[str, str], customers_pb2.Customer] = {}
         self.lock = threading.Lock()
 
-    def add(self, tenant, owner_staff_id="", *, name=None, level="", store_id="", phone="") -> str:
+    def add(self, tenant, owner_staff_id="", *, name=None, level="", store_id="store-1", phone="") -> str:
         cid = f"c-{uuid.uuid4().hex[:10]}"
         with self.lock:
             self.customers[(tenant, cid)] = customers_pb2.Customer(
@@ -90,7 +93,15 @@ class FakeCustomers(customers_pb2_grpc.CustomersServiceServicer):
     def GetCustomer(self, request, context):
         actor = require_actor()
         customer = self.customers.get((actor.tenant_id, request.id))
-        sees_all = actor.has_role("owner", "store_manager") or actor.can("see_all_customers")
-        if customer is None or not (sees_all or customer.owner_staff_id == actor.staff_id):
+        if customer is None or not self.visible(actor, customer):
             raise NotFound("CUSTOMER_NOT_FOUND", "error.customer_not_found")
         return customer
+
+    @staticmethod
+    def visible(actor, customer) -> bool:
+        if actor.is_service or actor.has_role("owner") or actor.can("see_all_customers"):
+            return True
+        if customer.owner_staff_id and customer.owner_staff_id == actor.staff_id:
+            return True
+        stores = (actor.current_store_id,) if actor.current_store_id else actor.store_ids
+        return actor.has_role("store_manager", "finance", "warehouse") and customer.store_id in stores

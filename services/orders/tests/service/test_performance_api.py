@@ -160,3 +160,24 @@ def test_b9_composition_root_serves_the_performance_service(runtime, monkeypatch
     with pytest.raises(MissingSetting) as err:
         server.main()
     assert err.value.name == "REDIS_URL"
+
+
+def test_a4_a_store_manager_reads_a_salespersons_figures_of_their_own_stores_only(client, perf, customers, tenant):
+    # Given a salesperson of two stores who sold 1000 in the head store and 300 in the sub-store
+    owner = staff(tenant, "owner")
+    seller = staff(tenant, "salesperson", stores=("store-head", "store-sub"))
+    cola = product(client, owner, "Cola", wholesale=100)
+    sell(client, owner, seller, customers.add(tenant, seller.staff_id, store_id="store-head"), (cola.id, 10))
+    sell(client, owner, seller, customers.add(tenant, seller.staff_id, store_id="store-sub"), (cola.id, 3))
+    asked = ppb.GetPerformanceRequest(staff_id=seller.staff_id)
+    # When each store's manager and the owner read them, then each sees their stores' share
+    sub_manager = staff(tenant, "store_manager", stores=("store-sub",))
+    assert call(perf, sub_manager, "GetPerformance", asked).sales.fen == 300
+    assert call(perf, staff(tenant, "store_manager", stores=("store-head",)), "GetPerformance", asked).sales.fen == 1000
+    assert call(perf, owner, "GetPerformance", asked).sales.fen == 1300
+    # and the salesperson their own, everywhere
+    assert call(perf, seller, "GetPerformance", ppb.GetPerformanceRequest()).sales.fen == 1300
+    details = call(
+        perf, sub_manager, "ListCommissionDetails", ppb.ListCommissionDetailsRequest(staff_id=seller.staff_id)
+    )
+    assert [d.amount.fen for d in details.details] == [300]

@@ -159,8 +159,10 @@ def test_b4_only_approved_orders_of_that_customer_and_own_orders(stack, customer
     with pytest.raises(InvalidInput) as err:
         call(stack.receivables, seller, "FileCollection", file_request(customer, [(other_order.id, 100)]))
     assert err.value.fields == {"allocations.0.order_id": "validation.invalid"}
-    with pytest.raises(PermissionDenied):
+    # A colleague's order is outside a salesperson's scope (A1): named like a missing one.
+    with pytest.raises(InvalidInput) as err:
         call(stack.receivables, colleague, "FileCollection", file_request(someone_else, [(other_order.id, 100)]))
+    assert err.value.fields == {"allocations.0.order_id": "validation.invalid"}
     # A manager files for any salesperson's customer.
     manager = staff(tenant, "store_manager")
     filed = call(stack.receivables, manager, "FileCollection", file_request(someone_else, [(other_order.id, 100)]))

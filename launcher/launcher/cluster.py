@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,6 +158,17 @@ class Cluster:
         return subprocess.run(
             [sys.executable, "-m", f"{service}.jobs", *args], env=env, capture_output=True, text=True, timeout=120
         )
+
+    @contextmanager
+    def stopped(self, service: str) -> Iterator[None]:
+        """The service's server process down for the block, then started again and ready."""
+        proc = self.procs[service]
+        proc.stop()
+        try:
+            yield
+        finally:
+            proc.start()
+            self.wait_ready()
 
     def execute(self, service: str, statement: str, params: dict) -> int:
         """Run one SQL statement on a service's database (a test moving time, e.g. a trial's

@@ -13,10 +13,14 @@ import json
 import os
 import subprocess
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import requests
 from waitress.server import create_server
 
 from crmkit import testing
@@ -81,6 +85,25 @@ class EmbeddedPlatform:
         result = self.platform.scheduled_jobs()[job](at)
         out = json.dumps({"job": job, "now": at.isoformat(), **result})
         return subprocess.CompletedProcess([service, job, *args], 0, out + "\n", "")
+
+    @contextmanager
+    def stopped(self, service: str) -> Iterator[None]:
+        """The service's gRPC server down for the block (its peers see it unreachable)."""
+        self.platform.stop_server(service)
+        try:
+            yield
+        finally:
+            self.platform.start_server(service)
+            self.wait_ready()
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        """Until the gateway's readiness probe reaches every peer again (gRPC channels that saw a
+        peer go away reconnect with a back-off)."""
+        deadline = time.monotonic() + timeout
+        while requests.get(f"{self.gateway_url}/readyz", timeout=2).status_code != 200:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the embedded platform is not ready")
+            time.sleep(0.2)
 
     def logs(self) -> str:
         return "(embedded platform: its log lines are in the test's captured log output)"

@@ -61,7 +61,7 @@ class Platform:
         # Without AMQP_URL events go through durable queues in var/bus.db (ADR 0008).
         self.broker = None if cfg.amqp_url else LocalBroker(cfg.var_dir / "bus.db")
         self.runtimes = {}
-        self.servers = []
+        self.servers: dict = {}  # service -> its gRPC server
         self.relays = []
         self.children: list[subprocess.Popen] = []
         self.sms_server = None
@@ -127,13 +127,8 @@ class Platform:
         self.runtimes["orders"] = orders.server.build(self.settings("orders"), file_store=self._file_store())
         self.runtimes["coupons"] = coupons.server.build(self.settings("coupons"))
 
-        verifier = TokenVerifier(self.public_key)
-        for service, runtime in self.runtimes.items():
-            server, _, _ = build_server(
-                service, runtime.registrations, verifier=verifier, port=self.cfg.grpc_ports[service], host="127.0.0.1"
-            )
-            server.start()
-            self.servers.append(server)
+        for service in self.runtimes:
+            self.start_server(service)
 
         if self.broker is None:
             self.start_worker_processes()
@@ -145,6 +140,18 @@ class Platform:
             publisher = self.broker or PikaPublisher(self.cfg.amqp_url)
             self.relays.append(OutboxRelay(runtime.db, publisher, poll_interval=0.2).start())
         self.start_scheduled_jobs()
+
+    def start_server(self, service: str) -> None:
+        """The service's gRPC server on its port (again, after `stop_server`)."""
+        runtime = self.runtimes[service]
+        verifier = TokenVerifier(self.public_key)
+        port = self.cfg.grpc_ports[service]
+        server, _, _ = build_server(service, runtime.registrations, verifier=verifier, port=port, host="127.0.0.1")
+        server.start()
+        self.servers[service] = server
+
+    def stop_server(self, service: str) -> None:
+        self.servers.pop(service).stop(0).wait()
 
     def start_worker_processes(self) -> None:
         """Real-server mode: nameko workers run on eventlet, which must never share a process with
@@ -268,7 +275,7 @@ class Platform:
         self.stopping.set()
         for child in self.children:
             child.terminate()
-        for server in self.servers:
+        for server in self.servers.values():
             server.stop(2).wait()
         for relay in self.relays:
             relay.stop()

@@ -134,15 +134,10 @@ def test_a1_a4_c1_each_store_sees_its_own_and_changes_are_logged(platform, world
     assert record["coupons"]["coupons"][0]["template_id"] == tpl["id"]
 
     # With the coupons service stopped, the record still opens and says so for those parts only.
-    coupons = platform.procs["coupons"]
-    coupons.stop()
-    try:
+    with platform.stopped("coupons"):
         down = ok(head.manager.get(f"/api/v1/customers/{customer_id}/record"))
         assert down["customer"]["id"] == customer_id and down["trade_history"]["total"] == 1
         for part in ("points", "balance", "coupons"):
             assert (down[part]["available"], down[part]["reason"]) == (False, "service_unavailable")
-    finally:
-        coupons.start()
-        platform.wait_ready()
     back = ok(head.manager.get(f"/api/v1/customers/{customer_id}/record"))
     assert back["balance"]["balance_fen"] == 5000

@@ -10,7 +10,7 @@
 A head store's manager sees the head store's customers, not its sub-stores': A4's "sees each
 sub-store's business figures" is the figures screen identity composes (ADR 0004, decision 6);
 to work with a sub-store's customers a manager is made a member of it and switches to it
-(ADR 0008). The public pool is the exception: every seller sees the unowned customers of their
+(ADR 0010). The public pool is the exception: every seller sees the unowned customers of their
 own stores, since the pool is there to be claimed.
 
 Anything outside the scope is NOT_FOUND, for reads and writes alike.

@@ -45,7 +45,7 @@ TWO_STORES = ("head", "sub")
         (staff("store_manager", stores=TWO_STORES), "colleague", "sub", True),
         (staff("store_manager", stores=TWO_STORES, current="head"), "colleague", "sub", False),
         (staff("store_manager", stores=TWO_STORES, current="sub"), "colleague", "sub", True),
-        # A head store's manager does not see a sub-store's customers (ADR 0008).
+        # A head store's manager does not see a sub-store's customers (ADR 0010).
         (staff("store_manager", stores=("head",)), "colleague", "sub", False),
         # A store manager who belongs to no store sees only their own.
         (staff("store_manager", stores=()), "colleague", "head", False),

@@ -11,7 +11,7 @@ from the token alone. The same rule as the customers service's (each service own
 
 A head store's manager does not see a sub-store's documents; the head store reads each
 sub-store's figures through identity's composition of the store dashboard (ADR 0004, decision
-6; ADR 0008). Anything outside the scope is NOT_FOUND, for reads and writes alike.
+6; ADR 0010). Anything outside the scope is NOT_FOUND, for reads and writes alike.
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ def test_a4_sub_store_manager_does_not_see_head_store_orders(stack, chain):
 
 
 def test_a4_head_store_manager_does_not_see_sub_store_orders_returns_or_collections(stack, chain):
-    # The head store reads a sub-store's figures through identity, not its documents (ADR 0008).
+    # The head store reads a sub-store's figures through identity, not its documents (ADR 0010).
     head_manager = chain.head.manager
     assert order_ids(stack, head_manager) == {chain.head.order.id}
     assert return_ids(stack, head_manager) == set()

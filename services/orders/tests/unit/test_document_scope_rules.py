@@ -39,7 +39,7 @@ BOTH = ("head", "sub")
         (staff("finance", stores=("sub",)), "head", "other", "other", False),
         (staff("warehouse"), "head", "other", "other", True),
         (staff("warehouse", stores=("sub",)), "head", "other", "other", False),
-        # A head store's manager does not see a sub-store's documents (ADR 0008).
+        # A head store's manager does not see a sub-store's documents (ADR 0010).
         (staff("store_manager", stores=("head",)), "sub", "other", "other", False),
         # A4: the current store narrows a member of two stores.
         (staff("store_manager", stores=BOTH), "sub", "other", "other", True),

@@ -63,7 +63,10 @@ class RevokedSessions:
         cutoff = self._clock()
         if keys:
             ttl = math.ceil(token_ttl.total_seconds()) + leeway_seconds + 1
-            self._revoke(keys=keys, args=[f"{cutoff:.6f}", ttl])
+            try:
+                self._revoke(keys=keys, args=[f"{cutoff:.6f}", ttl])
+            except redis.RedisError:
+                raise store_unavailable() from None
         return cutoff
 
     def cutoff(self, session_id: str) -> float | None:

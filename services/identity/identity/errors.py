@@ -12,6 +12,8 @@ class Codes:
     CODE_EXPIRED = "CODE_EXPIRED"  # no live code: expired, used, or voided by too many wrong tries
     REFRESH_TOKEN_INVALID = "REFRESH_TOKEN_INVALID"  # unknown, expired or revoked refresh token
     REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"  # a rotated token came back: session revoked
+    CHOICE_TICKET_INVALID = "CHOICE_TICKET_INVALID"  # expired, forged or spent: log in again
+    SIGNUP_TOO_FREQUENT = "SIGNUP_TOO_FREQUENT"  # sign-ups per source or phone; params: retry_after
     TENANT_NOT_FOUND = "TENANT_NOT_FOUND"
     STORE_NOT_FOUND = "STORE_NOT_FOUND"
     STAFF_NOT_FOUND = "STAFF_NOT_FOUND"
@@ -34,6 +36,8 @@ class Keys:
     CODE_EXPIRED = "error.code_expired"
     REFRESH_TOKEN_INVALID = "error.refresh_token_invalid"
     REFRESH_TOKEN_REUSED = "error.refresh_token_reused"
+    CHOICE_TICKET_INVALID = "error.choice_ticket_invalid"
+    SIGNUP_TOO_FREQUENT = "error.signup_too_frequent"
     TENANT_NOT_FOUND = "error.tenant_not_found"
     STORE_NOT_FOUND = "error.store_not_found"
     STAFF_NOT_FOUND = "error.staff_not_found"

@@ -25,7 +25,17 @@ def main() -> None:
     serve_metrics(settings.metrics_port)
     log.info("gateway serving HTTP on port %s", port)
     try:
-        waitress_serve(app, host="0.0.0.0", port=port, threads=env_int("HTTP_THREADS", 16), ident="crm-gateway")
+        waitress_serve(
+            app,
+            host="0.0.0.0",
+            port=port,
+            threads=env_int("HTTP_THREADS", 16),
+            ident="crm-gateway",
+            # waitress 3 drops X-Forwarded-For unless it trusts the proxy itself; the app decides
+            # whom to believe (TRUSTED_PROXY_HOPS / TRUSTED_PROXIES, gateway.proxies), and reads
+            # the header only then. Dropped here, every client behind the Ingress was one address.
+            clear_untrusted_proxy_headers=False,
+        )
     finally:
         config.close()
 

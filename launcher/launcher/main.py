@@ -28,6 +28,7 @@ from crmkit.log import configure_logging
 from crmkit.migrate import upgrade
 from crmkit.redis_client import Keys, make_redis
 from crmkit.relay import InProcessBus, OutboxRelay, PikaPublisher
+from crmkit.revocation import RevokedSessions
 from crmkit.settings import Settings
 from launcher.config import SERVICES, LaunchConfig, local_secret, parse_args, signing_keys
 from launcher.deferred import DeferredDelivery
@@ -124,7 +125,8 @@ class Platform:
         self.runtimes["orders"] = orders.server.build(self.settings("orders"), file_store=self._file_store())
         self.runtimes["coupons"] = coupons.server.build(self.settings("coupons"))
 
-        verifier = TokenVerifier(self.public_key)
+        # Revoked sessions (logout, refresh reuse, a switch taken away) are refused by every server.
+        verifier = TokenVerifier(self.public_key, revoked=RevokedSessions(self.redis, self.cfg.redis_prefix))
         for service, runtime in self.runtimes.items():
             server, _, _ = build_server(
                 service, runtime.registrations, verifier=verifier, port=self.cfg.grpc_ports[service], host="127.0.0.1"

@@ -1,6 +1,6 @@
 import pytest
 from client import Api
-from journey import PASSWORD, create_staff, login, sign_up
+from journey import PASSWORD, create_staff, login, sign_up, use_platform
 
 from launcher.cluster import Cluster
 
@@ -13,6 +13,7 @@ def platform(tmp_path_factory):
     plat = Cluster(workdir=tmp_path_factory.mktemp("platform"), extra_env={"RATE_LIMIT_PUBLIC_PER_MIN": "10000"})
     try:
         plat.start()
+        use_platform(plat)
         yield plat
     finally:
         plat.stop()

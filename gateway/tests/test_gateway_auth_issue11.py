@@ -7,10 +7,12 @@ from __future__ import annotations
 import ipaddress
 from datetime import timedelta
 
+import pytest
 import redis
 
 from crmkit.errors import InvalidInput
 from crmkit.revocation import RevokedSessions
+from gateway.config import proxy_networks
 from gateway.proxies import TrustedProxyFix
 
 TWO_MERCHANTS = "13800000009"
@@ -137,3 +139,13 @@ def test_r6_revocation_store_down_is_503_not_500(make_app, token, fakes):
     refused = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token(session_id='s')}"})
     assert refused.status_code == 503 and refused.get_json()["error"]["code"] == "SERVICE_UNAVAILABLE"
     assert fakes["identity"].rec.named("GetMe") == []
+
+
+def test_i11_trusted_proxies_setting_is_read_as_networks_and_a_bad_entry_stops_startup():
+    assert proxy_networks("10.244.0.0/16, 192.168.1.5") == (
+        ipaddress.ip_network("10.244.0.0/16"),
+        ipaddress.ip_network("192.168.1.5/32"),
+    )
+    assert proxy_networks("") == ()
+    with pytest.raises(ValueError, match="ingress"):
+        proxy_networks("10.0.0.0/8, ingress")

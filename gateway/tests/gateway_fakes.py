@@ -168,6 +168,12 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
             page=common_pb2.PageInfo(page=request.page.page, page_size=request.page.page_size, total=1),
         )
 
+    def SetStaffActive(self, request, context):
+        actor = self.rec.record("SetStaffActive", request, context)
+        staff = staff_pb(request.staff_id, actor.tenant_id)
+        staff.active = request.active
+        return staff
+
     def SetStaffPermissions(self, request, context):
         actor = self.rec.record("SetStaffPermissions", request, context)
         staff = staff_pb(request.staff_id, actor.tenant_id)

@@ -149,3 +149,12 @@ def test_i11_trusted_proxies_setting_is_read_as_networks_and_a_bad_entry_stops_s
     assert proxy_networks("") == ()
     with pytest.raises(ValueError, match="ingress"):
         proxy_networks("10.0.0.0/8, ingress")
+
+
+def test_i11_switching_an_account_off_goes_to_identity_with_the_owners_token(client, fakes, auth):
+    answer = client.put("/api/v1/staff/s-9/active", json={"active": False}, headers=auth)
+    assert answer.status_code == 200 and answer.get_json()["active"] is False
+    (call,) = fakes["identity"].rec.named("SetStaffActive")
+    assert (call.request.staff_id, call.request.active, call.actor.subject_id) == ("s-9", False, "s-1")
+    bad = client.put("/api/v1/staff/s-9/active", json={"active": "maybe"}, headers=auth)
+    assert bad.status_code == 400 and "active" in bad.get_json()["error"]["fields"]

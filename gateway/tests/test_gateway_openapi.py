@@ -41,6 +41,7 @@ EXPECTED = (
         ("post", "/api/v1/staff"),
         ("get", "/api/v1/staff/{staff_id}"),
         ("put", "/api/v1/staff/{staff_id}/permissions"),
+        ("put", "/api/v1/staff/{staff_id}/active"),
         ("get", "/api/v1/customer-fields"),
         ("put", "/api/v1/customer-fields/{key}"),
         ("post", "/api/v1/customers"),

@@ -202,6 +202,22 @@ def test_r6_a_switch_turned_off_takes_effect_at_once(shop, customers_grpc):
     assert again.status_code == 403 and again.json()["error"]["code"] == "PRICE_CHANGE_NOT_ALLOWED", again.text
 
 
+def test_r6_an_account_switched_off_is_out_at_once(shop, customers_grpc):
+    anon, owner = shop["anon"], shop["owner"]
+    leaver = create_staff(owner, "离职业务", ["salesperson"], shop["tenant"]["head_store"]["id"], password=PASSWORD)
+    pair = log_in(anon, leaver["phone"])
+    # When the owner switches the account off
+    resp = owner.put(f"/api/v1/staff/{leaver['id']}/active", json={"active": False})
+    assert resp.status_code == 200 and resp.json()["active"] is False, resp.text
+    # Then its token is refused at once, its refresh token is dead and it cannot log in
+    refused(anon.as_(pair["access_token"]), "TOKEN_REVOKED")
+    assert grpc_error(customers_grpc, pair["access_token"]) == "TOKEN_REVOKED"
+    again = anon.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert again.status_code == 401 and again.json()["error"]["code"] == "REFRESH_TOKEN_INVALID"
+    login = anon.post(LOGIN_PATH, json={"phone": leaver["phone"], "password": PASSWORD})
+    assert login.status_code == 403 and login.json()["error"]["code"] == "STAFF_INACTIVE"
+
+
 def test_i11_a_stranger_cannot_sign_up_with_a_salespersons_phone(shop):
     anon, seller = shop["anon"], shop["seller"]
     stranger = {"X-Forwarded-For": client_address()}

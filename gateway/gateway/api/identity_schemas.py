@@ -253,5 +253,9 @@ class StaffListOut(Schema):
     page = Nested(PageOut)
 
 
+class ActiveIn(Schema):
+    active = Boolean(required=True, metadata={"description": "false switches the account off, true on again"})
+
+
 class PermissionsIn(Schema):
     permissions = List(String(validate=PERMISSION), required=True, validate=Length(max=len(PERMISSIONS)))

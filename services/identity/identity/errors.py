@@ -19,6 +19,7 @@ class Codes:
     STAFF_NOT_FOUND = "STAFF_NOT_FOUND"
     STAFF_PHONE_TAKEN = "STAFF_PHONE_TAKEN"  # phones are unique among one tenant's staff
     NOT_ALLOWED = "NOT_ALLOWED"  # the caller's role may not do this
+    OWNER_ALWAYS_ACTIVE = "OWNER_ALWAYS_ACTIVE"  # the owner's account cannot be switched off
     NO_SEAT = "NO_SEAT"  # seat payment for someone who is not a salesperson
     PAYMENT_REFERENCE_REUSED = "PAYMENT_REFERENCE_REUSED"  # same reference, different staff
 
@@ -43,6 +44,7 @@ class Keys:
     STAFF_NOT_FOUND = "error.staff_not_found"
     STAFF_PHONE_TAKEN = "error.staff_phone_taken"
     NOT_ALLOWED = "error.permission_denied"
+    OWNER_ALWAYS_ACTIVE = "error.owner_always_active"
     NO_SEAT = "error.no_seat"
     PAYMENT_REFERENCE_REUSED = "error.payment_reference_reused"
 

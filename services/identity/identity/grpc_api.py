@@ -14,7 +14,7 @@ from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
 from identity import convert
 from identity.domain.throttling import source_key
-from identity.service import commands, login, seats, sessions, staff, tenant_choice, tenants
+from identity.service import commands, login, seats, sessions, staff, staff_status, tenant_choice, tenants
 from identity.service.ports import LoginPorts
 
 FULL_NAME = "crm.identity.v1.IdentityService"
@@ -132,6 +132,13 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         now = self.clock()
         cmd = commands.SetStaffPermissions(staff_id=request.staff_id, permissions=tuple(request.permissions))
         changed = staff.set_staff_permissions(self.db.uow(), require_actor(), cmd, now=now, revoked=self.ports.revoked)
+        return convert.staff_pb(changed, now=now)
+
+    def SetStaffActive(self, request, context):
+        now = self.clock()
+        cmd = commands.SetStaffActive(staff_id=request.staff_id, active=request.active)
+        uow, revoked = self.db.uow(), self.ports.revoked
+        changed = staff_status.set_staff_active(uow, require_actor(), cmd, now=now, revoked=revoked)
         return convert.staff_pb(changed, now=now)
 
     def RecordSeatPayment(self, request, context):

@@ -48,6 +48,12 @@ class SetStaffPermissions:
 
 
 @dataclass(frozen=True)
+class SetStaffActive:
+    staff_id: str
+    active: bool
+
+
+@dataclass(frozen=True)
 class RecordSeatPayment:
     staff_id: str
     months: int

@@ -91,11 +91,17 @@ def issue_tokens(
 
 
 def _revoke_session(uow: UnitOfWork, session_id: str, now: datetime) -> None:
-    uow.session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.session_id == session_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    end_sessions(uow, [session_id], now=now)
+
+
+def end_sessions(uow: UnitOfWork, session_ids: list[str], *, now: datetime) -> None:
+    """Their refresh tokens stop working (logout, reuse, an account switched off)."""
+    if session_ids:
+        uow.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.session_id.in_(session_ids), RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
 
 
 def commit_revoking(uow: UnitOfWork, revoked: RevokedSessions, session_ids: Iterable[str]) -> None:

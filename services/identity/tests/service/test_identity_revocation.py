@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import pytest
 from identity_testkit import PASSWORD, PUBLIC, SOURCE, add_staff, grpc_login, grpc_signup, now, signup, staff_actor
+from sqlalchemy import select
 
 from crm.identity.v1 import identity_pb2 as pb
 from crmkit.auth import TokenVerifier
-from crmkit.errors import Unauthenticated, Unavailable
-from identity.service import commands, login, sessions, staff
+from crmkit.errors import Conflict, PermissionDenied, Unauthenticated, Unavailable
+from identity.models import AuditLog
+from identity.service import commands, login, sessions, staff, staff_status
 
 SELLER_PHONE = "13900000001"
 
@@ -126,3 +128,43 @@ def test_r6_identity_grpc_port_refuses_a_token_after_logout(grpc_app):
     with pytest.raises(Unauthenticated) as err:
         client.call("GetMe", pb.GetMeRequest(), token=pair.access_token)
     assert err.value.code == "TOKEN_REVOKED"
+
+
+def set_active(app, owner, member, active):
+    cmd = commands.SetStaffActive(staff_id=member.id, active=active)
+    return staff_status.set_staff_active(app.db.uow(), staff_actor(owner), cmd, now=now(), revoked=app.ports.revoked)
+
+
+def test_r6_an_account_switched_off_ends_its_sessions_at_once(app, verifier, seller):
+    owner, member = seller
+    pair = log_in(app)
+    # When the owner switches the salesperson's account off
+    assert set_active(app, owner, member, False).active is False
+    # Then the access token is refused, the refresh token is dead, and login is refused
+    assert_revoked(verifier, pair.access_token)
+    with pytest.raises(Unauthenticated) as err:
+        refresh(app, pair.refresh_token)
+    assert err.value.code == "REFRESH_TOKEN_INVALID"
+    with pytest.raises(PermissionDenied) as err:
+        log_in(app)
+    assert err.value.code == "STAFF_INACTIVE"
+    # And switched on again, the person logs in afresh; the change log has both steps
+    set_active(app, owner, member, True)
+    assert verifier.verify(log_in(app).access_token).staff_id == member.id
+    assert audit_actions(app, member.id)[-2:] == ["staff.deactivated", "staff.activated"]
+
+
+def test_r6_only_the_owner_switches_accounts_and_never_their_own(app, seller):
+    owner, member = seller
+    with pytest.raises(PermissionDenied):
+        set_active(app, member, owner, False)
+    with pytest.raises(Conflict) as err:
+        set_active(app, owner, owner, False)
+    assert err.value.code == "OWNER_ALWAYS_ACTIVE"
+    assert log_in(app, phone="13800000001").staff.active
+
+
+def audit_actions(app, staff_id: str) -> list[str]:
+    with app.db.uow() as uow:
+        query = select(AuditLog.action).where(AuditLog.object_id == staff_id).order_by(AuditLog.created_at)
+        return list(uow.session.scalars(query))

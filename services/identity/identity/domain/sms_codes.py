@@ -40,6 +40,13 @@ def is_well_formed(code: str) -> bool:
     return len(code) == CODE_LENGTH and code.isascii() and code.isdigit()
 
 
+def code_problem(code: str) -> str | None:
+    """The i18n key of what is wrong with a typed code's shape, or None."""
+    if not code:
+        return "validation.required"
+    return None if is_well_formed(code) else "validation.invalid"
+
+
 def day_key(now: datetime) -> str:
     return now.astimezone(CHINA).strftime("%Y%m%d")
 

@@ -116,17 +116,11 @@ def _is_active_staff(uow: UnitOfWork, phone: str) -> bool:
         )
 
 
-def code_problem(code: str) -> str | None:
-    if not code:
-        return "validation.required"
-    return None if sms_codes.is_well_formed(code) else "validation.invalid"
-
-
 def login_with_sms_code(
     uow: UnitOfWork, ports: LoginPorts, cmd: commands.LoginWithSmsCode, *, now: datetime, source: str
 ) -> LoginOutcome:
     phone, code, tenant_id = clean_text(cmd.phone), clean_text(cmd.code), clean_text(cmd.tenant_id)
-    raise_if_any({"phone": phone_problem(phone), "code": code_problem(code)})
+    raise_if_any({"phone": phone_problem(phone), "code": sms_codes.code_problem(code)})
     # Never slowed by wrong passwords: the way in for an owner whose phone is under attack.
     outcome = ports.codes.check(phone, sms_codes.LOGIN, code)
     if outcome == CODE_GONE:

@@ -22,7 +22,6 @@ from identity.errors import Codes, Keys
 from identity.models import Staff, Store, Tenant
 from identity.service import commands
 from identity.service.common import acting_staff, audit, detached, head_store_id, not_allowed, staff_snapshot
-from identity.service.login import code_problem
 from identity.service.ports import LoginPorts
 from identity.service.staff import new_staff, staff_event
 from identity.sms_store import CODE_GONE, CODE_WRONG
@@ -54,7 +53,7 @@ def create_tenant(
             "owner_phone": phone_problem(phone),
             "owner_password": password_problem(cmd.owner_password or ""),
             "head_store_name": name_problem(store_name),
-            "sms_code": code_problem(code),
+            "sms_code": sms_codes.code_problem(code),
         }
     )
     _within_signup_limits(ports, phone, source)

@@ -72,7 +72,7 @@ def main() -> None:
         cluster = Cluster(workdir=Path(tmp), extra_env=limits)
         try:
             cluster.start()
-            tenant = set_up(cluster.gateway_url)
+            tenant = set_up(cluster.gateway_url, cluster.sms_server)
             figures.registrations(tenant, clients=clients, seconds=2, run_digit=1)  # warm-up
             p0 = figures.registrations(tenant, clients=clients, seconds=seconds, run_digit=2)
             figures.orders(tenant, clients=clients, seconds=2)  # warm-up

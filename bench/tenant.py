@@ -3,6 +3,7 @@ and a small stocked catalogue."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -36,7 +37,20 @@ def _login(base: str, phone: str) -> str:
     return _ok(requests.post(f"{base}/api/v1/auth/login/password", json=body, timeout=10))["access_token"]
 
 
-def set_up(base: str, *, products: int = 5, customers: int = 50) -> BenchTenant:
+def _signup_code(base: str, phone: str, sms_server) -> str:
+    """Sign-up proves the owner's phone (issue 11): the code is read from the cluster's fake SMS
+    provider, as the owner would read it on the phone."""
+    body = {"phone": phone, "purpose": "signup"}
+    _ok(requests.post(f"{base}/api/v1/auth/sms-codes", json=body, timeout=10))
+    deadline = time.monotonic() + 10
+    while not (texts := sms_server.messages(phone=phone)):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no sign-up code reached {phone}")
+        time.sleep(0.1)
+    return texts[-1]["params"]["code"]
+
+
+def set_up(base: str, sms_server, *, products: int = 5, customers: int = 50) -> BenchTenant:
     owner_phone = _phone("137")
     created = _ok(
         requests.post(
@@ -48,6 +62,7 @@ def set_up(base: str, *, products: int = 5, customers: int = 50) -> BenchTenant:
                 "owner_phone": owner_phone,
                 "owner_password": PASSWORD,
                 "head_store_name": "总店",
+                "sms_code": _signup_code(base, owner_phone, sms_server),
             },
         )
     )

@@ -7,12 +7,12 @@ import logging
 import redis
 from apiflask import APIFlask
 from flask import g, request
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway import docs_assets, errors, ops
 from gateway.api import BLUEPRINTS
 from gateway.auth import BEARER_SCHEME, authenticate, client_ip
 from gateway.config import GatewayConfig
+from gateway.proxies import TrustedProxyFix
 from gateway.ratelimit import PUBLIC, RateLimiter
 
 __all__ = ["GatewayConfig", "create_app"]
@@ -65,8 +65,7 @@ def create_app(config: GatewayConfig) -> APIFlask:
     app.json.ensure_ascii = False
     if config.trusted_proxy_hops:
         # Behind the Ingress: take the client IP from X-Forwarded-For, trusting only our proxies.
-        hops = config.trusted_proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+        app.wsgi_app = TrustedProxyFix(app.wsgi_app, config.trusted_proxy_hops, config.trusted_proxies)
     app.extensions["gateway"] = config
     limiter = RateLimiter(config.redis, config.keys)
     api_blueprints = {bp.name for bp in BLUEPRINTS}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipaddress
+from dataclasses import dataclass, field
 
 import redis
 
@@ -14,7 +15,8 @@ from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2
 from crmkit.auth import TokenVerifier
 from crmkit.grpc_client import ServiceClient
 from crmkit.redis_client import Keys, make_redis
-from crmkit.settings import Settings, env_int
+from crmkit.revocation import RevokedSessions
+from crmkit.settings import Settings, env, env_int
 
 IDENTITY = "crm.identity.v1.IdentityService"
 CUSTOMERS = "crm.customers.v1.CustomersService"
@@ -178,6 +180,10 @@ class GatewayConfig:
     # Proxies in front of us that append to X-Forwarded-For (1 behind the Ingress). 0 trusts
     # none: a client could otherwise pick any IP and escape the per-IP limits.
     trusted_proxy_hops: int = 0
+    # Where those proxies are (TRUSTED_PROXIES, CIDRs): X-Forwarded-For is read only on requests
+    # coming from one of them, so a pod that reaches the gateway past the Ingress cannot pick its
+    # address. Empty: the hop count alone decides (any peer is taken for a proxy).
+    trusted_proxies: tuple = field(default_factory=tuple)
 
     @property
     def peers(self) -> dict[str, ServiceClient]:
@@ -199,10 +205,19 @@ class GatewayConfig:
         rate_limit_actor_per_min: int | None = None,
     ) -> GatewayConfig:
         """Clients from IDENTITY_ADDR / CUSTOMERS_ADDR / MESSAGING_ADDR / ORDERS_ADDR / COUPONS_ADDR; a missing one
-        stops startup."""
-        settings.require("jwt_public_key")
+        stops startup. SERVICE_TOKEN is required: with it the gateway calls identity's public
+        methods (login, SMS codes, sign-up) on the person's behalf and names their address, which
+        identity's per-source limits count (issue 11); without it every person would share the
+        gateway's own address."""
+        settings.require("jwt_public_key", "service_token")
+        store = redis if redis is not None else make_redis(settings.redis_url)
         return cls(
-            identity=client(settings.peer("identity"), identity_pb2_grpc.IdentityServiceStub, IDENTITY),
+            identity=client(
+                settings.peer("identity"),
+                identity_pb2_grpc.IdentityServiceStub,
+                IDENTITY,
+                service_token=settings.service_token,
+            ),
             customers=client(settings.peer("customers"), customers_pb2_grpc.CustomersServiceStub, CUSTOMERS),
             messaging=client(settings.peer("messaging"), messaging_pb2_grpc.MessagingServiceStub, MESSAGING),
             orders=client(settings.peer("orders"), orders_pb2_grpc.OrdersServiceStub, ORDERS),
@@ -210,12 +225,15 @@ class GatewayConfig:
             performance=client(settings.peer("orders"), performance_pb2_grpc.PerformanceServiceStub, PERFORMANCE),
             activity=client(settings.peer("customers"), activity_pb2_grpc.ActivityServiceStub, ACTIVITY),
             ownership=client(settings.peer("customers"), ownership_pb2_grpc.CustomerOwnershipServiceStub, OWNERSHIP),
-            redis=redis if redis is not None else make_redis(settings.redis_url),
+            redis=store,
             keys=Keys(settings.redis_prefix, "gateway"),
-            verifier=TokenVerifier(settings.jwt_public_key),
+            # Revoked sessions (logout, refresh reuse, a switch taken away) are refused here too,
+            # before any gRPC call (issue 11).
+            verifier=TokenVerifier(settings.jwt_public_key, revoked=RevokedSessions(store, settings.redis_prefix)),
             rate_limit_public_per_min=rate_limit_public_per_min or env_int("RATE_LIMIT_PUBLIC_PER_MIN", 20),
             rate_limit_actor_per_min=rate_limit_actor_per_min or env_int("RATE_LIMIT_ACTOR_PER_MIN", 600),
             trusted_proxy_hops=env_int("TRUSTED_PROXY_HOPS", 0),
+            trusted_proxies=proxy_networks(env("TRUSTED_PROXIES", "")),
             stores=client(settings.peer("identity"), stores_pb2_grpc.StoresServiceStub, STORES),
             segments=client(settings.peer("customers"), segments_pb2_grpc.SegmentsServiceStub, SEGMENTS),
             coupons=client(settings.peer("coupons"), coupons_pb2_grpc.CouponsServiceStub, COUPONS),
@@ -235,5 +253,26 @@ class GatewayConfig:
         self.stored_value.close()
 
 
-def client(address: str, stub_class, full_name: str, *, timeout: float = 5.0) -> ServiceClient:
-    return ServiceClient(address, stub_class, full_name, idempotent=IDEMPOTENT_METHODS[full_name], timeout=timeout)
+def client(
+    address: str, stub_class, full_name: str, *, timeout: float = 5.0, service_token: str | None = None
+) -> ServiceClient:
+    return ServiceClient(
+        address,
+        stub_class,
+        full_name,
+        idempotent=IDEMPOTENT_METHODS[full_name],
+        timeout=timeout,
+        service_token=service_token,
+    )
+
+
+def proxy_networks(text: str) -> tuple:
+    """'10.0.0.0/8, 192.168.1.5' -> networks; a bad entry stops startup naming it."""
+    networks = []
+    for part in (p.strip() for p in text.split(",")):
+        if part:
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"TRUSTED_PROXIES: {part!r} is not an address or CIDR") from None
+    return tuple(networks)

@@ -13,6 +13,11 @@ from gateway.app import create_app
 from gateway.config import GatewayConfig
 
 log = logging.getLogger("gateway")
+# How every gateway is served (this process, and `make run`'s embedded one): waitress 3 drops
+# X-Forwarded-For unless it trusts the proxy itself; the app decides whom to believe
+# (TRUSTED_PROXY_HOPS / TRUSTED_PROXIES, gateway.proxies) and reads the header only then. Dropped
+# here, every client behind the Ingress was one address.
+WAITRESS_OPTIONS = {"ident": "crm-gateway", "clear_untrusted_proxy_headers": False}
 
 
 def main() -> None:
@@ -25,7 +30,13 @@ def main() -> None:
     serve_metrics(settings.metrics_port)
     log.info("gateway serving HTTP on port %s", port)
     try:
-        waitress_serve(app, host="0.0.0.0", port=port, threads=env_int("HTTP_THREADS", 16), ident="crm-gateway")
+        waitress_serve(
+            app,
+            host="0.0.0.0",
+            port=port,
+            threads=env_int("HTTP_THREADS", 16),
+            **WAITRESS_OPTIONS,
+        )
     finally:
         config.close()
 

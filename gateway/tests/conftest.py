@@ -110,7 +110,12 @@ def make_app(keys, peer_addrs, redis_client):
     def make(peers: dict | None = None, **overrides):
         prefix = f"gwtest-{uuid.uuid4().hex[:10]}:"
         settings = Settings(
-            service="gateway", redis_prefix=prefix, jwt_public_key=keys[1], peers={**peer_addrs, **(peers or {})}
+            service="gateway",
+            redis_prefix=prefix,
+            jwt_public_key=keys[1],
+            # The gateway calls identity's public methods as itself, naming the client's address.
+            service_token=TokenIssuer(keys[0]).service_token("gateway"),
+            peers={**peer_addrs, **(peers or {})},
         )
         config = GatewayConfig.from_settings(settings, redis=redis_client)
         for name, value in overrides.items():

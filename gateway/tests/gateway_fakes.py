@@ -19,6 +19,7 @@ from crm.identity.v1 import identity_pb2 as ipb
 from crm.identity.v1 import identity_pb2_grpc
 from crm.messaging.v1 import messaging_pb2 as mpb
 from crm.messaging.v1 import messaging_pb2_grpc
+from crmkit import context as ctx
 from crmkit.auth import require_actor
 from crmkit.errors import NotFound, Unauthenticated
 from crmkit.grpc_server import ServiceRegistration
@@ -33,6 +34,8 @@ class Call:
     request: object
     metadata: dict
     actor: object
+    # Whom the service's interceptor takes the caller to be serving (per-source limits).
+    client_address: str | None = None
 
 
 @dataclass
@@ -46,7 +49,9 @@ class Recorder:
     def record(self, method: str, request, context, *, staff: bool = True):
         actor = require_actor() if staff else None
         with self.lock:
-            self.calls.append(Call(method, request, dict(context.invocation_metadata()), actor))
+            self.calls.append(
+                Call(method, request, dict(context.invocation_metadata()), actor, ctx.client_address.get())
+            )
         if method in self.hold:
             self.hold[method].wait(timeout=10)
         if method in self.fail:
@@ -74,9 +79,26 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
     def __init__(self):
         self.rec = Recorder()
 
+    # A phone that is staff of two merchants: its logins answer with a choice (issue 11).
+    TWO_MERCHANTS_PHONE = "13800000009"
+
     def _pair(self):
         return ipb.TokenPair(
             access_token="access.jwt", access_expires_at=CREATED, refresh_token="refresh-1", staff=staff_pb()
+        )
+
+    def _login(self, phone: str) -> ipb.LoginResponse:
+        if phone != self.TWO_MERCHANTS_PHONE:
+            return ipb.LoginResponse(tokens=self._pair())
+        return ipb.LoginResponse(
+            choice=ipb.TenantChoice(
+                ticket="ticket-1",
+                expires_at=CREATED,
+                tenants=[
+                    ipb.TenantOption(tenant_id="t-1", tenant_name="茶行", staff_name="王店长", roles=["owner"]),
+                    ipb.TenantOption(tenant_id="t-2", tenant_name="面馆", staff_name="王", roles=["salesperson"]),
+                ],
+            )
         )
 
     def CreateTenant(self, request, context):
@@ -92,7 +114,7 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
         self.rec.record("LoginWithPassword", request, context, staff=False)
         if request.password != PASSWORD:
             raise Unauthenticated("INVALID_CREDENTIALS", "error.invalid_credentials")
-        return self._pair()
+        return self._login(request.phone)
 
     def RequestSmsCode(self, request, context):
         self.rec.record("RequestSmsCode", request, context, staff=False)
@@ -100,6 +122,12 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
 
     def LoginWithSmsCode(self, request, context):
         self.rec.record("LoginWithSmsCode", request, context, staff=False)
+        return self._login(request.phone)
+
+    def ChooseTenant(self, request, context):
+        self.rec.record("ChooseTenant", request, context, staff=False)
+        if request.ticket != "ticket-1":
+            raise Unauthenticated("CHOICE_TICKET_INVALID", "error.choice_ticket_invalid")
         return self._pair()
 
     def RefreshToken(self, request, context):
@@ -139,6 +167,12 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
             staff=[staff_pb("s-1", actor.tenant_id)],
             page=common_pb2.PageInfo(page=request.page.page, page_size=request.page.page_size, total=1),
         )
+
+    def SetStaffActive(self, request, context):
+        actor = self.rec.record("SetStaffActive", request, context)
+        staff = staff_pb(request.staff_id, actor.tenant_id)
+        staff.active = request.active
+        return staff
 
     def SetStaffPermissions(self, request, context):
         actor = self.rec.record("SetStaffPermissions", request, context)

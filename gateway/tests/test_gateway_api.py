@@ -9,12 +9,14 @@ def test_h1_password_login_returns_token_pair(client, fakes):
 
     assert response.status_code == 200
     body = response.get_json()
+    assert body["outcome"] == "logged_in" and body["choice"] is None
     assert body["access_token"] == "access.jwt" and body["refresh_token"] == "refresh-1"
     assert body["access_expires_at"] == "2026-01-01T00:00:00+00:00"
     assert body["staff"]["roles"] == ["owner"] and body["staff"]["seat"] is None
     (call,) = fakes["identity"].rec.named("LoginWithPassword")
     assert (call.request.phone, call.request.password, call.request.tenant_id) == ("13800000001", "secret123", "")
-    assert "authorization" not in call.metadata
+    # The gateway calls as itself (a service token), naming the client's address (issue 11).
+    assert call.metadata["x-client-ip"] == "127.0.0.1"
 
 
 def test_h1_sms_code_login_refresh_and_logout(client, fakes, auth):

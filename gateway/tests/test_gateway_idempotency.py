@@ -111,6 +111,7 @@ def test_h1_public_sign_up_is_idempotent_per_client_ip(client, fakes):
         "owner_phone": "13800000001",
         "owner_password": "secret123",
         "head_store_name": "总店",
+        "sms_code": "123456",
     }
 
     first = client.post("/api/v1/tenants", json=body, headers={"Idempotency-Key": "signup-1"})

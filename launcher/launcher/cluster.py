@@ -71,11 +71,14 @@ class Cluster:
     sms_server: object = None
     extra_env: dict = field(default_factory=dict)
     mode: str = "cluster"
+    private_key: str = ""
 
     def start(self) -> Cluster:
         from messaging.sms.fake_server import FakeSmsServer
 
-        private_key, public_key = generate_keypair()
+        # The key is kept for journeys that mint a token the platform trusts (an expired one, R6).
+        self.private_key, public_key = generate_keypair()
+        private_key = self.private_key
         issuer = TokenIssuer(private_key)
         self.databases = {s: testing.create_database(f"it_{s}") for s in SERVICES}
         self.vhost, self.amqp_url = testing.create_vhost("it")
@@ -123,12 +126,17 @@ class Cluster:
                 self.procs[f"{service}-worker"] = Proc(
                     f"{service}-worker", [py, "-m", f"{service}.worker"], env, self.workdir / f"{service}-worker.log"
                 )
-        self.procs["gateway"] = Proc(
-            "gateway",
-            [py, "-m", "gateway.serve"],
-            {**base, "PORT": str(ports["gateway"])},
-            self.workdir / "gateway.log",
-        )
+        gateway_env = {
+            **base,
+            "PORT": str(ports["gateway"]),
+            # identity believes the client addresses the gateway names under its own token.
+            "SERVICE_TOKEN": issuer.service_token("gateway"),
+            # Journeys stand in for the Ingress: an X-Forwarded-For sent from this machine is a
+            # client's address (per-address limits, issue 11); without one, 127.0.0.1 it is.
+            "TRUSTED_PROXY_HOPS": "1",
+            "TRUSTED_PROXIES": "127.0.0.1/32",
+        }
+        self.procs["gateway"] = Proc("gateway", [py, "-m", "gateway.serve"], gateway_env, self.workdir / "gateway.log")
         for proc in self.procs.values():
             proc.start()
         self.gateway_url = f"http://127.0.0.1:{ports['gateway']}"
@@ -158,6 +166,9 @@ class Cluster:
         return subprocess.run(
             [sys.executable, "-m", f"{service}.jobs", *args], env=env, capture_output=True, text=True, timeout=120
         )
+
+    def grpc_address(self, service: str) -> str:
+        return f"127.0.0.1:{self.procs[service].env['GRPC_PORT']}"
 
     @contextmanager
     def stopped(self, service: str) -> Iterator[None]:

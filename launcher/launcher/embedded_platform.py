@@ -24,6 +24,7 @@ import requests
 from waitress.server import create_server
 
 from crmkit import testing
+from gateway.serve import WAITRESS_OPTIONS
 from launcher.cluster import free_port
 from launcher.config import SERVICES, LaunchConfig
 from launcher.main import Platform
@@ -55,7 +56,8 @@ class EmbeddedPlatform:
         )
         self.platform = Platform(self.cfg)
         self.platform.start_services()
-        self.http = create_server(self.platform.gateway_app(), host="127.0.0.1", port=http_port, threads=16)
+        app = self.platform.gateway_app()
+        self.http = create_server(app, host="127.0.0.1", port=http_port, threads=16, **WAITRESS_OPTIONS)
         self._http_thread = threading.Thread(target=self._serve, name="embedded-http", daemon=True)
         self._http_thread.start()
         self.gateway_url = f"http://127.0.0.1:{http_port}"
@@ -71,6 +73,14 @@ class EmbeddedPlatform:
     @property
     def sms_server(self):
         return self.platform.sms_server
+
+    @property
+    def private_key(self) -> str:
+        """The token signing key (tests forge expired tokens with it, as the cluster's)."""
+        return self.platform.private_key
+
+    def grpc_address(self, service: str) -> str:
+        return f"127.0.0.1:{self.cfg.grpc_ports[service]}"
 
     def execute(self, service: str, statement: str, params: dict) -> int:
         """Run one SQL statement on a service's database (a test moving time, e.g. a trial's

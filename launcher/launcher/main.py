@@ -32,7 +32,9 @@ from crmkit.log import configure_logging
 from crmkit.migrate import upgrade
 from crmkit.redis_client import Keys, keep_local_redis_in, make_redis
 from crmkit.relay import OutboxRelay, PikaPublisher
+from crmkit.revocation import RevokedSessions
 from crmkit.settings import Settings
+from gateway.serve import WAITRESS_OPTIONS
 from launcher.config import SERVICES, LaunchConfig, local_secret, parse_args, signing_keys
 from launcher.preflight import check_ports, lock_var_dir
 
@@ -144,7 +146,8 @@ class Platform:
     def start_server(self, service: str) -> None:
         """The service's gRPC server on its port (again, after `stop_server`)."""
         runtime = self.runtimes[service]
-        verifier = TokenVerifier(self.public_key)
+        # Revoked sessions (logout, refresh reuse, a switch taken away) are refused by every server.
+        verifier = TokenVerifier(self.public_key, revoked=RevokedSessions(self.redis, self.cfg.redis_prefix))
         port = self.cfg.grpc_ports[service]
         server, _, _ = build_server(service, runtime.registrations, verifier=verifier, port=port, host="127.0.0.1")
         server.start()
@@ -294,7 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     check_ports(cfg, fake_sms=os.environ.get("SMS_PROVIDER") != "aliyun")
     platform = Platform(cfg)
     platform.start_services()
-    http = create_server(platform.gateway_app(), host=cfg.http_host, port=cfg.http_port, threads=16)
+    http = create_server(platform.gateway_app(), host=cfg.http_host, port=cfg.http_port, threads=16, **WAITRESS_OPTIONS)
     base_url = f"http://{cfg.http_host}:{http.effective_port}"
 
     from launcher.demo import print_banner, seed_demo

@@ -115,6 +115,20 @@ def test_a2_sms_code_printed_on_the_console_logs_in(embedded):
     assert resp.status_code == 200, resp.text
 
 
+def test_r6_logout_ends_the_access_token_in_embedded_mode(embedded):
+    # The in-process servers and the gateway share the stand-in Redis that identity revokes in.
+    url, _, _ = embedded
+    login = requests.post(
+        f"{url}/api/v1/auth/login/password", json={"phone": "13800000002", "password": "demo1234"}, timeout=10
+    ).json()
+    mine = {"Authorization": f"Bearer {login['access_token']}"}
+    assert requests.get(f"{url}/api/v1/customers", headers=mine, timeout=10).status_code == 200
+    out = requests.post(f"{url}/api/v1/auth/logout", json={"refresh_token": login["refresh_token"]}, headers=mine)
+    assert out.status_code == 204, out.text
+    resp = requests.get(f"{url}/api/v1/customers", headers=mine, timeout=10)
+    assert resp.status_code == 401 and resp.json()["error"]["code"] == "TOKEN_REVOKED", resp.text
+
+
 def test_f4_registering_in_embedded_mode_notifies_the_store_manager(embedded):
     url, _, _ = embedded
 

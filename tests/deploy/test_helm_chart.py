@@ -154,6 +154,25 @@ def test_h4_worker_enabled_in_values_adds_worker_deployment(render):
     assert workers == {f"crm-{s}-worker" for s in SERVICES}
 
 
+@pytest.mark.parametrize("values", [(), (CI_VALUES,)])
+def test_r6_every_token_verifier_reads_the_revoked_sessions_in_one_redis(render, values):
+    """Issue 11: each server and the gateway checks revoked sessions in Redis (a server without
+    REDIS_URL refuses to start), under the prefix identity writes them with; the gateway calls
+    identity with its service token to pass on the client's address."""
+    deployments = objects(render(*values), "Deployment")
+    verifiers = [f"crm-{s}" for s in SERVICES] + ["crm-gateway"]
+    prefixes = set()
+    for name in verifiers:
+        (container,) = pod_spec(deployments[name])["containers"]
+        env = env_of(container)
+        assert {"REDIS_URL", "REDIS_PREFIX", "JWT_PUBLIC_KEY", "SERVICE_TOKEN"} <= set(env), name
+        assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"]["name"] == DEFAULTS["secrets"]["redis"]["name"]
+        prefixes.add(env["REDIS_PREFIX"]["value"])
+    assert len(prefixes) == 1
+    (gateway,) = pod_spec(deployments["crm-gateway"])["containers"]
+    assert {"TRUSTED_PROXY_HOPS", "TRUSTED_PROXIES"} <= set(env_of(gateway))
+
+
 def test_h4_database_url_comes_from_each_services_own_secret(render):
     docs = render()
     for service in SERVICES:

@@ -5,7 +5,7 @@ SQLite, the local broker, the journaled Redis stand-in). A journey about one mod
 
 import pytest
 from client import Api
-from journey import PASSWORD, create_staff, login, sign_up
+from journey import PASSWORD, create_staff, login, sign_up, use_platform
 
 from launcher.cluster import Cluster
 
@@ -13,7 +13,9 @@ MODES = ("cluster", "embedded")
 # Every journey signs up and logs in its own people, all from 127.0.0.1: the per-address limit of
 # the public endpoints (20/min, checked by the gateway's own tests) would refuse the later
 # journeys' logins.
-LIMITS = {"RATE_LIMIT_PUBLIC_PER_MIN": "10000"}
+# Journeys act as several addresses (X-Forwarded-For from this machine, believed as from the
+# Ingress) so each merchant's sign-up counts against its own per-address limits.
+LIMITS = {"RATE_LIMIT_PUBLIC_PER_MIN": "10000", "TRUSTED_PROXY_HOPS": "1", "TRUSTED_PROXIES": "127.0.0.1/32"}
 
 
 def pytest_configure(config):
@@ -44,6 +46,7 @@ def platform(request, tmp_path_factory):
         plat = EmbeddedPlatform(workdir=tmp_path_factory.mktemp("embedded"), extra_env=LIMITS)
     try:
         plat.start()
+        use_platform(plat)
         yield plat
     finally:
         plat.stop()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from journey import PASSWORD, create_staff, phone
+from journey import PASSWORD, client_address, create_staff, phone, signup_code
 
 
 def assert_error(resp, status: int, field: str | None = None, code: str | None = None) -> dict:
@@ -25,19 +25,27 @@ def assert_error(resp, status: int, field: str | None = None, code: str | None =
         ({"owner_password": "short"}, "owner_password"),
         ({"tenant_name": ""}, "tenant_name"),
         ({"tenant_name": "x" * 51}, "tenant_name"),
+        ({"sms_code": "000000"}, "sms_code"),
+        ({"sms_code": None}, "sms_code"),
     ],
 )
 def test_h1_a1_bad_sign_up_names_the_field_and_creates_nothing(world, body, field):
     anon = world["anon"]
+    number = phone()
+    # Each case its own address: sign-ups are limited per address in identity too.
+    source = {"X-Forwarded-For": client_address()}
     good = {
         "tenant_name": "坏输入商贸",
         "owner_name": "老板",
-        "owner_phone": phone(),
+        "owner_phone": number,
         "owner_password": PASSWORD,
         "head_store_name": "总店",
+        "sms_code": signup_code(anon, number, headers=source),
     }
-    sent = {**good, **body}
-    assert_error(anon.post("/api/v1/tenants", json=sent), 400, field)
+    sent = {k: v for k, v in {**good, **body}.items() if v is not None}
+    if sent.get("sms_code") == "000000" and good["sms_code"] == "000000":
+        sent["sms_code"] = "000001"  # wrong, whatever the real code is
+    assert_error(anon.post("/api/v1/tenants", json=sent, headers=source), 400, field)
     # Nothing was written: the owner cannot log in.
     if field != "owner_phone":
         resp = anon.post("/api/v1/auth/login/password", json={"phone": sent["owner_phone"], "password": PASSWORD})

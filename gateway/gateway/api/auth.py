@@ -1,12 +1,19 @@
-"""Login (password or SMS code), token refresh, logout and the caller's own profile."""
+"""Login (password or SMS code, then a choice of merchant when the phone has several), token
+refresh, logout and the caller's own profile.
+
+The public calls go to identity under the gateway's service token with the client's address
+(`call_public`): identity limits guessing per phone and address, not per phone alone (issue 11).
+"""
 
 from __future__ import annotations
 
 from apiflask import APIBlueprint
 
 from crm.identity.v1 import identity_pb2 as pb
-from gateway.api.common import SECURED, call
+from gateway.api.common import SECURED, call, call_public
 from gateway.api.identity_schemas import (
+    ChooseTenantIn,
+    LoginOut,
     PasswordLoginIn,
     RefreshTokenIn,
     SmsCodeIn,
@@ -14,6 +21,7 @@ from gateway.api.identity_schemas import (
     SmsLoginIn,
     StaffOut,
     TokenPairOut,
+    login_dict,
     staff_dict,
     token_pair_dict,
 )
@@ -28,17 +36,21 @@ AUTH_ERRORS = [400, 401, 403, 429, 503]
 @bp.doc(operation_id="loginWithPassword", responses=AUTH_ERRORS)
 @public_limit
 @bp.input(PasswordLoginIn, arg_name="body")
-@bp.output(TokenPairOut)
+@bp.output(LoginOut)
 def login_with_password(body):
     """Log in with phone and password
 
-    Returns a short-lived access token (send it as `Authorization: Bearer <token>`) and a
-    refresh token. `tenant_id` is needed only when the phone belongs to staff of several tenants.
+    `outcome: logged_in`: a short-lived access token (send it as `Authorization: Bearer <token>`)
+    and a refresh token. `outcome: choose_tenant`: the phone is staff of several merchants that
+    this password opens; `choice.tenants` lists them (name, the person's roles there) and
+    `choice.ticket` picks one with `POST /auth/login/choose`. Ten wrong passwords for a phone
+    from one address lock that address out of it for 15 minutes (429 `TOO_MANY_ATTEMPTS`);
+    other addresses, and SMS-code login, are not affected.
     """
     request = pb.LoginWithPasswordRequest(
         phone=body["phone"], password=body["password"], tenant_id=body.get("tenant_id", "")
     )
-    return token_pair_dict(call("identity", "LoginWithPassword", request))
+    return login_dict(call_public("identity", "LoginWithPassword", request))
 
 
 @bp.post("/auth/sms-codes")
@@ -47,11 +59,14 @@ def login_with_password(body):
 @bp.input(SmsCodeIn, arg_name="body")
 @bp.output(SmsCodeOut, status_code=202)
 def request_sms_code(body):
-    """Send a login code by SMS
+    """Send a login or sign-up code by SMS
 
-    The 6-digit code is valid 5 minutes; one send a minute and 10 a day per phone.
+    The 6-digit code is valid 5 minutes; one send a minute per purpose and 10 a day per phone.
+    `purpose: login` codes reach staff only; `signup` codes reach any phone (the owner of a
+    merchant signing up proves it with `POST /tenants`). The answer is the same either way.
     """
-    reply = call("identity", "RequestSmsCode", pb.RequestSmsCodeRequest(phone=body["phone"], purpose=body["purpose"]))
+    request = pb.RequestSmsCodeRequest(phone=body["phone"], purpose=body["purpose"])
+    reply = call_public("identity", "RequestSmsCode", request)
     return {"expires_in_seconds": reply.expires_in_seconds, "resend_after_seconds": reply.resend_after_seconds}
 
 
@@ -59,11 +74,31 @@ def request_sms_code(body):
 @bp.doc(operation_id="loginWithSmsCode", responses=AUTH_ERRORS)
 @public_limit
 @bp.input(SmsLoginIn, arg_name="body")
-@bp.output(TokenPairOut)
+@bp.output(LoginOut)
 def login_with_sms_code(body):
-    """Log in with phone and SMS code"""
+    """Log in with phone and SMS code
+
+    Answers like the password login: tokens, or the merchants to pick from. The code is used up
+    either way; the choice ticket carries the proof to `POST /auth/login/choose`.
+    """
     request = pb.LoginWithSmsCodeRequest(phone=body["phone"], code=body["code"], tenant_id=body.get("tenant_id", ""))
-    return token_pair_dict(call("identity", "LoginWithSmsCode", request))
+    return login_dict(call_public("identity", "LoginWithSmsCode", request))
+
+
+@bp.post("/auth/login/choose")
+@bp.doc(operation_id="chooseTenant", responses=AUTH_ERRORS)
+@public_limit
+@bp.input(ChooseTenantIn, arg_name="body")
+@bp.output(TokenPairOut)
+def choose_tenant(body):
+    """Finish a login by picking the merchant
+
+    `ticket` is the login answer's `choice.ticket` (5 minutes, one login); `tenant_id` one of
+    its `choice.tenants`. A merchant not offered is 400 naming `tenant_id`; an expired or used
+    ticket is 401 `CHOICE_TICKET_INVALID` (log in again).
+    """
+    request = pb.ChooseTenantRequest(ticket=body["ticket"], tenant_id=body["tenant_id"])
+    return token_pair_dict(call_public("identity", "ChooseTenant", request))
 
 
 @bp.post("/auth/refresh")
@@ -77,7 +112,7 @@ def refresh_token(body):
     The old refresh token stops working; presenting a rotated one again ends the whole session.
     """
     return token_pair_dict(
-        call("identity", "RefreshToken", pb.RefreshTokenRequest(refresh_token=body["refresh_token"]))
+        call_public("identity", "RefreshToken", pb.RefreshTokenRequest(refresh_token=body["refresh_token"]))
     )
 
 
@@ -87,7 +122,10 @@ def refresh_token(body):
 @bp.input(RefreshTokenIn, arg_name="body")
 @bp.output({}, status_code=204)
 def logout(body):
-    """Log out: revoke the refresh token's session"""
+    """Log out: end the refresh token's session
+
+    Its access tokens stop working at once, at the gateway and at every service.
+    """
     call("identity", "Logout", pb.LogoutRequest(refresh_token=body["refresh_token"]))
     return ""
 

@@ -9,7 +9,7 @@ from apiflask.fields import Boolean, DateTime, Integer, String
 from apiflask.validators import Length, Range, Regexp
 from flask import current_app, g
 
-from gateway.auth import BEARER_SCHEME
+from gateway.auth import BEARER_SCHEME, client_ip
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -25,6 +25,13 @@ def config():
 def call(peer: str, method: str, request):
     """One gRPC call on behalf of the caller: their bearer token travels with it (if any)."""
     return getattr(config(), peer).call(method, request, token=g.get("token"))
+
+
+def call_public(peer: str, method: str, request):
+    """A public call (login, SMS codes, sign-up, refresh) made by the gateway on behalf of the
+    person at client_ip(): under the gateway's service token, so the service believes the address
+    it is given and counts its own per-source limits on it (identity, issue 11)."""
+    return getattr(config(), peer).call(method, request, as_service=True, client_address=client_ip())
 
 
 def timestamp(message, field: str):

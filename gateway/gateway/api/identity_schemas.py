@@ -55,6 +55,38 @@ class TokenPairOut(Schema):
     staff = Nested(StaffOut)
 
 
+class TenantOptionOut(Schema):
+    tenant_id = String(required=True)
+    tenant_name = String(required=True)
+    staff_name = String(metadata={"description": "The person's name in that merchant"})
+    roles = List(String(), metadata={"description": "The person's roles in that merchant"})
+
+
+class TenantChoiceOut(Schema):
+    ticket = String(
+        required=True,
+        metadata={"description": "Send it with the picked tenant_id to POST /api/v1/auth/login/choose"},
+    )
+    expires_at = DateTime(metadata={"description": "The ticket is good for 5 minutes and one login"})
+    tenants = List(Nested(TenantOptionOut))
+
+
+LOGGED_IN, CHOOSE_TENANT = "logged_in", "choose_tenant"
+
+
+class LoginOut(TokenPairOut):
+    """Tokens, or (the phone is staff of several merchants) the merchants to pick from."""
+
+    outcome = String(
+        required=True,
+        validate=OneOf([LOGGED_IN, CHOOSE_TENANT]),
+        metadata={"description": "`logged_in`: the token fields are set; `choose_tenant`: `choice` is"},
+    )
+    access_token = String()
+    refresh_token = String()
+    choice = Nested(TenantChoiceOut, allow_none=True)
+
+
 def seat_dict(seat) -> dict:
     return {
         "trial_ends_at": timestamp(seat, "trial_ends_at"),
@@ -104,6 +136,30 @@ def token_pair_dict(pair) -> dict:
     }
 
 
+def tenant_option_dict(option) -> dict:
+    return {
+        "tenant_id": option.tenant_id,
+        "tenant_name": option.tenant_name,
+        "staff_name": option.staff_name,
+        "roles": list(option.roles),
+    }
+
+
+def login_dict(reply) -> dict:
+    """identity's LoginResponse: the token pair, or the choice of merchants."""
+    if reply.WhichOneof("outcome") == "tokens":
+        return {"outcome": LOGGED_IN, **token_pair_dict(reply.tokens), "choice": None}
+    choice = reply.choice
+    return {
+        "outcome": CHOOSE_TENANT,
+        "choice": {
+            "ticket": choice.ticket,
+            "expires_at": timestamp(choice, "expires_at"),
+            "tenants": [tenant_option_dict(t) for t in choice.tenants],
+        },
+    }
+
+
 # ---- inputs -------------------------------------------------------------------------------------
 
 
@@ -111,13 +167,20 @@ class PasswordLoginIn(Schema):
     phone = String(required=True, validate=PHONE)
     password = text(128, required=True)
     tenant_id = String(
-        validate=Length(max=64), metadata={"description": "Only when the phone is staff of several tenants"}
+        validate=Length(max=64), metadata={"description": "Optional: log in to this merchant only, with no choice"}
     )
+
+
+SMS_CODE = {"description": "The 6-digit code sent by POST /api/v1/auth/sms-codes"}
 
 
 class SmsCodeIn(Schema):
     phone = String(required=True, validate=PHONE)
-    purpose = String(load_default="login", validate=OneOf(["login"], error="validation.invalid_choice"))
+    purpose = String(
+        load_default="login",
+        validate=OneOf(["login", "signup"], error="validation.invalid_choice"),
+        metadata={"description": "`login` (sent to staff only) or `signup` (to the phone of a merchant signing up)"},
+    )
 
 
 class SmsCodeOut(Schema):
@@ -127,8 +190,15 @@ class SmsCodeOut(Schema):
 
 class SmsLoginIn(Schema):
     phone = String(required=True, validate=PHONE)
-    code = text(6, required=True, min_len=6)
-    tenant_id = String(validate=Length(max=64))
+    code = text(6, required=True, min_len=6, metadata=SMS_CODE)
+    tenant_id = String(
+        validate=Length(max=64), metadata={"description": "Optional: log in to this merchant only, with no choice"}
+    )
+
+
+class ChooseTenantIn(Schema):
+    ticket = text(2048, required=True, metadata={"description": "`choice.ticket` of the login answer"})
+    tenant_id = text(64, required=True, metadata={"description": "One of `choice.tenants[].tenant_id`"})
 
 
 class RefreshTokenIn(Schema):
@@ -141,6 +211,12 @@ class TenantIn(Schema):
     owner_phone = String(required=True, validate=PHONE)
     owner_password = text(128, required=True, min_len=8)
     head_store_name = text(64, required=True)
+    sms_code = text(
+        6,
+        required=True,
+        min_len=6,
+        metadata={"description": "The code sent to owner_phone by POST /api/v1/auth/sms-codes with purpose `signup`"},
+    )
 
 
 class TenantCreatedOut(Schema):
@@ -175,6 +251,10 @@ class StaffQuery(PageQuery):
 class StaffListOut(Schema):
     staff = List(Nested(StaffOut))
     page = Nested(PageOut)
+
+
+class ActiveIn(Schema):
+    active = Boolean(required=True, metadata={"description": "false switches the account off, true on again"})
 
 
 class PermissionsIn(Schema):

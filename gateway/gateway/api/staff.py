@@ -7,7 +7,15 @@ from apiflask import APIBlueprint
 from crm.common.v1 import common_pb2
 from crm.identity.v1 import identity_pb2 as pb
 from gateway.api.common import SECURED, call, page_out
-from gateway.api.identity_schemas import PermissionsIn, StaffIn, StaffListOut, StaffOut, StaffQuery, staff_dict
+from gateway.api.identity_schemas import (
+    ActiveIn,
+    PermissionsIn,
+    StaffIn,
+    StaffListOut,
+    StaffOut,
+    StaffQuery,
+    staff_dict,
+)
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 
@@ -71,6 +79,24 @@ def set_staff_permissions(staff_id, body):
     """Set a staff member's permission switches
 
     The list is the full set after the change (e.g. `["change_price"]`; `[]` switches all off).
+    A switch taken away takes effect at once: the person's older access tokens are refused
+    (401 `TOKEN_REVOKED`) and the refresh their app then makes carries the new switches.
     """
     request = pb.SetStaffPermissionsRequest(staff_id=staff_id, permissions=body["permissions"])
     return staff_dict(call("identity", "SetStaffPermissions", request))
+
+
+@bp.put("/staff/<string:staff_id>/active")
+@bp.doc(operation_id="setStaffActive", security=SECURED, responses=[400, 401, 403, 404, 409, 429, 503])
+@staff_only
+@bp.input(ActiveIn, arg_name="body")
+@bp.output(StaffOut)
+def set_staff_active(staff_id, body):
+    """Switch a staff member's account off or on (owner only)
+
+    Off takes effect at once: every session of the account ends (its tokens are refused, its
+    refresh tokens too) and it cannot log in (403 `STAFF_INACTIVE`). The owner's own account
+    cannot be switched off (409 `OWNER_ALWAYS_ACTIVE`).
+    """
+    request = pb.SetStaffActiveRequest(staff_id=staff_id, active=body["active"])
+    return staff_dict(call("identity", "SetStaffActive", request))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 
 from crm.identity.v1 import identity_pb2 as pb
-from gateway.api.common import call
+from gateway.api.common import call_public
 from gateway.api.identity_schemas import TenantCreatedOut, TenantIn, staff_dict, store_dict, tenant_dict
 from gateway.idempotency import idempotent
 from gateway.ratelimit import public_limit
@@ -22,10 +22,14 @@ bp = APIBlueprint("tenants", __name__, tag="Tenants", url_prefix="/api/v1")
 def create_tenant(body):
     """Sign a merchant up
 
-    Creates the tenant, its head store and its owner account; then log in as the owner.
-    Send an `Idempotency-Key` header so a retried sign-up cannot create a second tenant.
+    First ask for a code for the owner's phone (`POST /auth/sms-codes` with `purpose: signup`),
+    then send it here as `sms_code`: the owner proves the phone, so nobody can sign up with
+    somebody else's. A wrong or expired code is 400 naming `sms_code` (`INVALID_CODE` /
+    `CODE_EXPIRED`) and creates nothing; the fifth wrong code voids it. Creates the tenant, its
+    head store and its owner account; then log in as the owner. Send an `Idempotency-Key`
+    header so a retried sign-up cannot create a second tenant.
     """
-    reply = call("identity", "CreateTenant", pb.CreateTenantRequest(**body))
+    reply = call_public("identity", "CreateTenant", pb.CreateTenantRequest(**body))
     return {
         "tenant": tenant_dict(reply.tenant),
         "head_store": store_dict(reply.head_store),

@@ -6,6 +6,7 @@ public key and verifies tokens itself, so no call to identity sits on the hot pa
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crmkit.errors import PermissionDenied, Unauthenticated
+from crmkit.revocation import RevokedSessions
 
 ISSUER = "crm-identity"
 AUDIENCE = "crm"
@@ -87,10 +89,20 @@ def require_actor() -> Actor:
     return actor
 
 
+def token_revoked() -> Unauthenticated:
+    return Unauthenticated("TOKEN_REVOKED", "error.token_revoked")
+
+
 class TokenVerifier:
-    def __init__(self, public_key_pem: str, *, leeway_seconds: int = 5):
+    """Checks signature, audience, issuer, expiry and the seat end; with `revoked` (every server
+    process and the gateway: crmkit.runtime, the launcher, gateway.config), also whether the
+    token's session was revoked since it was issued (logout, refresh-token reuse, a switch taken
+    away), at the cost of one Redis GET per staff token."""
+
+    def __init__(self, public_key_pem: str, *, leeway_seconds: int = 5, revoked: RevokedSessions | None = None):
         self._key = serialization.load_pem_public_key(public_key_pem.encode())
         self._leeway = leeway_seconds
+        self.revoked = revoked
 
     def verify(self, token: str, *, now: datetime | None = None) -> Actor:
         try:
@@ -111,6 +123,9 @@ class TokenVerifier:
         # The seat's end travels in the token, so an expired trial is refused at once everywhere (A3).
         if seat_until is not None and (now or datetime.now(UTC)) >= seat_until:
             raise PermissionDenied("SEAT_EXPIRED", "error.seat_expired")
+        session_id = claims.get("sid")
+        if session_id and self.revoked is not None and self.revoked.is_revoked(session_id, float(claims["iat"])):
+            raise token_revoked()
         return Actor(
             kind=claims["kind"],
             subject_id=claims["sub"],
@@ -119,7 +134,7 @@ class TokenVerifier:
             permissions=frozenset(claims.get("perms", ())),
             store_ids=tuple(claims.get("stores", ())),
             seat_until=seat_until,
-            session_id=claims.get("sid"),
+            session_id=session_id,
             current_store_id=claims.get("store"),
         )
 
@@ -154,7 +169,10 @@ class TokenIssuer:
             "roles": sorted(roles),
             "perms": sorted(permissions),
             "stores": list(store_ids),
-            "iat": int(now.timestamp()),
+            # Milliseconds (RFC 7519 allows a fractional NumericDate), rounded down, never later
+            # than the truth: a session revoked at t must refuse the token issued just before t
+            # and accept the one a refresh issues after it in the same second (crmkit.revocation).
+            "iat": math.floor(now.timestamp() * 1000) / 1000,
             "exp": int(expires.timestamp()),
             "jti": uuid.uuid4().hex,
         }

@@ -66,13 +66,16 @@ class ServiceClient:
         )
         self.stub = stub_class(self.channel)
 
-    def _metadata_and_budget(self, timeout, token, tenant_id, as_service):
+    def _metadata_and_budget(self, timeout, token, tenant_id, as_service, client_address=None):
         bearer = self.service_token if as_service else (token or ctx.access_token.get())
         metadata = [("x-request-id", ctx.request_id.get() or ctx.new_request_id())]
         if bearer:
             metadata.append(("authorization", f"Bearer {bearer}"))
         if tenant_id:
             metadata.append(("x-tenant-id", tenant_id))
+        if client_address:
+            # Believed by the callee only with a service token (crmkit.grpc_server).
+            metadata.append((ctx.CLIENT_ADDRESS_HEADER, client_address))
         budget = timeout or self.timeout
         caller_deadline = ctx.deadline.get()
         if caller_deadline is not None:
@@ -88,8 +91,11 @@ class ServiceClient:
         token: str | None = None,
         tenant_id: str | None = None,
         as_service: bool = False,
+        client_address: str | None = None,
     ):
-        metadata, budget = self._metadata_and_budget(timeout, token, tenant_id, as_service)
+        """`client_address`: the end client's address, sent when calling as a service on their
+        behalf (the gateway's public login and sign-up calls), for the callee's per-source limits."""
+        metadata, budget = self._metadata_and_budget(timeout, token, tenant_id, as_service, client_address)
         try:
             return getattr(self.stub, method)(request, timeout=budget, metadata=metadata)
         except grpc.RpcError as exc:

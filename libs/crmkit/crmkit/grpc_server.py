@@ -16,7 +16,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from crmkit import context as ctx
-from crmkit.auth import AuthFailure, TokenVerifier, current_actor
+from crmkit.auth import Actor, AuthFailure, TokenVerifier, current_actor
 from crmkit.errors import DomainError
 from crmkit.grpc_errors import to_status
 from crmkit.metrics import GRPC_LATENCY, GRPC_REQUESTS
@@ -71,13 +71,24 @@ class ContextInterceptor(grpc.ServerInterceptor):
                     actor = actor.for_tenant(md["x-tenant-id"])
             except DomainError as err:
                 actor = AuthFailure(err)
+        tokens.append(ctx.client_address.set(self._client_address(md, actor, grpc_context)))
         tokens.append(current_actor.set(actor))
         return tokens
+
+    @staticmethod
+    def _client_address(md: dict, actor, grpc_context) -> str:
+        """Only a caller holding a service token may say whom it calls for: anyone else could
+        name a new address per request and escape identity's per-source limits."""
+        vouched = md.get(ctx.CLIENT_ADDRESS_HEADER)
+        if vouched and isinstance(actor, Actor) and actor.is_service:
+            return vouched
+        return ctx.peer_host(grpc_context.peer())
 
     @staticmethod
     def _exit(tokens: list) -> None:
         actor_token = tokens.pop()
         current_actor.reset(actor_token)
+        ctx.client_address.reset(tokens.pop())
         ctx.access_token.reset(tokens.pop())
         ctx.deadline.reset(tokens.pop())
         ctx.request_id.reset(tokens.pop())

@@ -15,7 +15,9 @@ from crmkit.db import Database
 from crmkit.grpc_server import ServiceRegistration, build_server, run_until_signalled
 from crmkit.log import configure_logging
 from crmkit.metrics import serve_metrics
+from crmkit.redis_client import make_redis
 from crmkit.relay import OutboxRelay, PikaPublisher
+from crmkit.revocation import RevokedSessions
 from crmkit.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,8 +41,11 @@ class ServiceRuntime:
 
 
 def verifier_from(settings: Settings) -> TokenVerifier:
-    settings.require("jwt_public_key")
-    return TokenVerifier(settings.jwt_public_key)
+    """A server process's verifier, revocations included: REDIS_URL is required, since an
+    in-process stand-in would never see the sessions identity revokes (ADR 0011)."""
+    settings.require("jwt_public_key", "redis_url")
+    revoked = RevokedSessions(make_redis(settings.redis_url), settings.redis_prefix)
+    return TokenVerifier(settings.jwt_public_key, revoked=revoked)
 
 
 def serve(runtime: ServiceRuntime, settings: Settings) -> None:

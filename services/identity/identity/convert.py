@@ -9,6 +9,7 @@ from crmkit.protos import timestamp as ts
 from identity.models import Staff, Store, Tenant
 from identity.service.seats import seat_period
 from identity.service.sessions import LoginResult
+from identity.service.tenant_choice import LoginOutcome
 
 
 def tenant_pb(tenant: Tenant) -> pb.Tenant:
@@ -61,4 +62,22 @@ def token_pair_pb(result: LoginResult, *, now: datetime) -> pb.TokenPair:
         refresh_token=result.refresh_token,
         refresh_expires_at=ts(result.refresh_expires_at),
         staff=staff_pb(result.staff, now=now),
+    )
+
+
+def login_response_pb(outcome: LoginOutcome, *, now: datetime) -> pb.LoginResponse:
+    if outcome.tokens is not None:
+        return pb.LoginResponse(tokens=token_pair_pb(outcome.tokens, now=now))
+    choice = outcome.choice
+    return pb.LoginResponse(
+        choice=pb.TenantChoice(
+            ticket=choice.ticket,
+            expires_at=ts(choice.expires_at),
+            tenants=[
+                pb.TenantOption(
+                    tenant_id=o.tenant_id, tenant_name=o.tenant_name, staff_name=o.staff_name, roles=list(o.roles)
+                )
+                for o in choice.options
+            ],
+        )
     )

@@ -12,11 +12,14 @@ class Codes:
     CODE_EXPIRED = "CODE_EXPIRED"  # no live code: expired, used, or voided by too many wrong tries
     REFRESH_TOKEN_INVALID = "REFRESH_TOKEN_INVALID"  # unknown, expired or revoked refresh token
     REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"  # a rotated token came back: session revoked
+    CHOICE_TICKET_INVALID = "CHOICE_TICKET_INVALID"  # expired, forged or spent: log in again
+    SIGNUP_TOO_FREQUENT = "SIGNUP_TOO_FREQUENT"  # sign-ups per source or phone; params: retry_after
     TENANT_NOT_FOUND = "TENANT_NOT_FOUND"
     STORE_NOT_FOUND = "STORE_NOT_FOUND"
     STAFF_NOT_FOUND = "STAFF_NOT_FOUND"
     STAFF_PHONE_TAKEN = "STAFF_PHONE_TAKEN"  # phones are unique among one tenant's staff
     NOT_ALLOWED = "NOT_ALLOWED"  # the caller's role may not do this
+    OWNER_ALWAYS_ACTIVE = "OWNER_ALWAYS_ACTIVE"  # the owner's account cannot be switched off
     NO_SEAT = "NO_SEAT"  # seat payment for someone who is not a salesperson
     PAYMENT_REFERENCE_REUSED = "PAYMENT_REFERENCE_REUSED"  # same reference, different staff
 
@@ -34,11 +37,14 @@ class Keys:
     CODE_EXPIRED = "error.code_expired"
     REFRESH_TOKEN_INVALID = "error.refresh_token_invalid"
     REFRESH_TOKEN_REUSED = "error.refresh_token_reused"
+    CHOICE_TICKET_INVALID = "error.choice_ticket_invalid"
+    SIGNUP_TOO_FREQUENT = "error.signup_too_frequent"
     TENANT_NOT_FOUND = "error.tenant_not_found"
     STORE_NOT_FOUND = "error.store_not_found"
     STAFF_NOT_FOUND = "error.staff_not_found"
     STAFF_PHONE_TAKEN = "error.staff_phone_taken"
     NOT_ALLOWED = "error.permission_denied"
+    OWNER_ALWAYS_ACTIVE = "error.owner_always_active"
     NO_SEAT = "error.no_seat"
     PAYMENT_REFERENCE_REUSED = "error.payment_reference_reused"
 

@@ -7,12 +7,15 @@ from datetime import UTC, datetime
 
 from crm.identity.v1 import identity_pb2 as pb
 from crm.identity.v1 import identity_pb2_grpc
+from crmkit import context as ctx
 from crmkit.auth import require_actor
 from crmkit.db import Database
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
 from identity import convert
-from identity.service import commands, login, seats, sessions, staff, tenants
+from identity.domain.throttling import source_key
+from identity.service import commands, login, seats, sessions, staff, staff_status, tenant_choice, tenants
+from identity.service.ports import LoginPorts
 
 FULL_NAME = "crm.identity.v1.IdentityService"
 
@@ -21,8 +24,13 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def caller_source() -> str:
+    """The person's address for per-source limits (set by crmkit's interceptor)."""
+    return source_key(ctx.client_address.get())
+
+
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
-    def __init__(self, db: Database, ports: login.LoginPorts, *, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, db: Database, ports: LoginPorts, *, clock: Callable[[], datetime] = utc_now):
         self.db = db
         self.ports = ports
         self.clock = clock
@@ -37,8 +45,9 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             owner_phone=request.owner_phone,
             owner_password=request.owner_password,
             head_store_name=request.head_store_name,
+            sms_code=request.sms_code,
         )
-        new = tenants.create_tenant(self.db.uow(), cmd, now=now)
+        new = tenants.create_tenant(self.db.uow(), self.ports, cmd, now=now, source=caller_source())
         return pb.CreateTenantResponse(
             tenant=convert.tenant_pb(new.tenant),
             head_store=convert.store_pb(new.head_store),
@@ -48,11 +57,12 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def LoginWithPassword(self, request, context):
         now = self.clock()
         cmd = commands.LoginWithPassword(phone=request.phone, password=request.password, tenant_id=request.tenant_id)
-        return convert.token_pair_pb(login.login_with_password(self.db.uow(), self.ports, cmd, now=now), now=now)
+        outcome = login.login_with_password(self.db.uow(), self.ports, cmd, now=now, source=caller_source())
+        return convert.login_response_pb(outcome, now=now)
 
     def RequestSmsCode(self, request, context):
         cmd = commands.RequestSmsCode(phone=request.phone, purpose=request.purpose)
-        sent = login.request_sms_code(self.db.uow(), self.ports, cmd, now=self.clock())
+        sent = login.request_sms_code(self.db.uow(), self.ports, cmd, now=self.clock(), source=caller_source())
         return pb.RequestSmsCodeResponse(
             expires_in_seconds=sent.expires_in_seconds, resend_after_seconds=sent.resend_after_seconds
         )
@@ -60,15 +70,21 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def LoginWithSmsCode(self, request, context):
         now = self.clock()
         cmd = commands.LoginWithSmsCode(phone=request.phone, code=request.code, tenant_id=request.tenant_id)
-        return convert.token_pair_pb(login.login_with_sms_code(self.db.uow(), self.ports, cmd, now=now), now=now)
+        outcome = login.login_with_sms_code(self.db.uow(), self.ports, cmd, now=now, source=caller_source())
+        return convert.login_response_pb(outcome, now=now)
+
+    def ChooseTenant(self, request, context):
+        now = self.clock()
+        cmd = commands.ChooseTenant(ticket=request.ticket, tenant_id=request.tenant_id)
+        return convert.token_pair_pb(tenant_choice.choose_tenant(self.db.uow(), self.ports, cmd, now=now), now=now)
 
     def RefreshToken(self, request, context):
         now = self.clock()
-        result = sessions.refresh(self.db.uow(), self.ports.issuer, request.refresh_token, now=now)
+        result = sessions.refresh(self.db.uow(), self.ports.issuer, self.ports.revoked, request.refresh_token, now=now)
         return convert.token_pair_pb(result, now=now)
 
     def Logout(self, request, context):
-        sessions.logout(self.db.uow(), request.refresh_token, now=self.clock())
+        sessions.logout(self.db.uow(), self.ports.revoked, request.refresh_token, now=self.clock())
         return pb.LogoutResponse()
 
     # Calls with a staff or service token.
@@ -115,7 +131,15 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     def SetStaffPermissions(self, request, context):
         now = self.clock()
         cmd = commands.SetStaffPermissions(staff_id=request.staff_id, permissions=tuple(request.permissions))
-        return convert.staff_pb(staff.set_staff_permissions(self.db.uow(), require_actor(), cmd, now=now), now=now)
+        changed = staff.set_staff_permissions(self.db.uow(), require_actor(), cmd, now=now, revoked=self.ports.revoked)
+        return convert.staff_pb(changed, now=now)
+
+    def SetStaffActive(self, request, context):
+        now = self.clock()
+        cmd = commands.SetStaffActive(staff_id=request.staff_id, active=request.active)
+        uow, revoked = self.db.uow(), self.ports.revoked
+        changed = staff_status.set_staff_active(uow, require_actor(), cmd, now=now, revoked=revoked)
+        return convert.staff_pb(changed, now=now)
 
     def RecordSeatPayment(self, request, context):
         now = self.clock()

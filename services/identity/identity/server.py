@@ -10,16 +10,20 @@ from cryptography.hazmat.primitives import serialization
 from crmkit.auth import TokenIssuer
 from crmkit.db import Database
 from crmkit.redis_client import Keys, make_redis
+from crmkit.revocation import RevokedSessions
 from crmkit.runtime import ServiceRuntime, serve
-from crmkit.settings import Settings
+from crmkit.settings import Settings, env_int
+from identity.choice_tickets import ChoiceTickets
+from identity.domain.throttling import Limit, Limits
 from identity.grpc_api import IdentityServicer, registration
 from identity.grpc_api_stores import StoresServicer
 from identity.grpc_api_stores import registration as stores_registration
 from identity.models import Outbox, ProcessedEvent
-from identity.service.login import LoginPorts
+from identity.service.ports import LoginPorts
 from identity.sms import CodeSender, MessagingCodeSender
-from identity.sms_store import PasswordAttempts, SmsCodeStore
+from identity.sms_store import SmsCodeStore
 from identity.takings import OrdersTakings, TakingsSource
+from identity.throttle import PasswordAttempts, WindowCounters
 
 SERVICE = "identity"
 DEFAULT_GRPC_PORT = 50051
@@ -31,6 +35,7 @@ def build(
     redis: redis_lib.Redis | None = None,
     code_sender: CodeSender | None = None,
     takings: TakingsSource | None = None,
+    limits: Limits | None = None,
 ) -> ServiceRuntime:
     # identity alone signs tokens: it cannot start without the private key.
     settings.require("jwt_private_key", "database_url")
@@ -49,17 +54,33 @@ def build(
         closers.append(orders.close)
         takings = orders
     keys = Keys(settings.redis_prefix, SERVICE)
+    limits = limits or limits_from_env()
     ports = LoginPorts(
         issuer=TokenIssuer(settings.jwt_private_key),
-        attempts=PasswordAttempts(redis, keys),
+        attempts=PasswordAttempts(redis, keys, limits),
         codes=SmsCodeStore(redis, keys),
         sender=code_sender,
+        counters=WindowCounters(redis, keys),
+        tickets=ChoiceTickets(settings.jwt_private_key, redis, keys),
+        # Read by every verifier (crmkit.runtime, the gateway) under the same prefix.
+        revoked=RevokedSessions(redis, settings.redis_prefix),
+        limits=limits,
     )
     registrations = [
         registration(IdentityServicer(db, ports)),
         stores_registration(StoresServicer(db, ports.issuer, takings)),
     ]
     return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
+
+
+def limits_from_env() -> Limits:
+    """The per-source limits may be raised where many people share one address (a carrier NAT)."""
+    default = Limits()
+    hour = 3600
+    return Limits(
+        sms_codes_per_source=Limit(env_int("SMS_CODES_PER_SOURCE_PER_HOUR", default.sms_codes_per_source.count), hour),
+        signups_per_source=Limit(env_int("SIGNUPS_PER_SOURCE_PER_HOUR", default.signups_per_source.count), hour),
+    )
 
 
 def public_key_of(private_key_pem: str) -> str:

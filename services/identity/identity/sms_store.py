@@ -1,4 +1,4 @@
-"""SMS login codes and password attempt counters in Redis (A2).
+"""SMS codes in Redis (A2; sign-up codes, issue 11).
 
 Each check-and-change is one Lua script, so two requests racing for the same phone can never
 both pass a limit or both use one code: Redis runs a script without interleaving other commands.
@@ -31,25 +31,19 @@ redis.call('EXPIRE', KEYS[3], ARGV[2])
 return {1, 0}
 """
 
-# KEYS: code.  ARGV: hash of the presented code, max wrong tries, consume (1/0).
-# Returns 1 right code; 0 no live code; -1 wrong code (the 5th wrong one also voids the code).
+# KEYS: code.  ARGV: hash of the presented code, max wrong tries.
+# Returns 1 right code (now used up); 0 no live code; -1 wrong code (the 5th wrong one also voids
+# the code).
 _CHECK = """
 local stored = redis.call('HGET', KEYS[1], 'hash')
 if not stored then return 0 end
 if stored == ARGV[1] then
-  if ARGV[3] == '1' then redis.call('DEL', KEYS[1]) end
+  redis.call('DEL', KEYS[1])
   return 1
 end
 local wrong = redis.call('HINCRBY', KEYS[1], 'wrong', 1)
 if wrong >= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) end
 return -1
-"""
-
-# KEYS: counter.  ARGV: window seconds.  A fixed window that starts with the first failure.
-_COUNT_FAILURE = """
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return n
 """
 
 ISSUED = "issued"
@@ -73,12 +67,14 @@ class SmsCodeStore:
         self._issue = client.register_script(_ISSUE)
         self._check = client.register_script(_CHECK)
 
-    def issue(self, phone: str, code_hash: str, *, now: datetime) -> IssueResult:
+    def issue(self, phone: str, purpose: str, code_hash: str, *, now: datetime) -> IssueResult:
+        """Each purpose has its own code and cooldown, so asking for a sign-up code does not void a
+        login code; the daily limit counts every code sent to the phone (SMS bombing)."""
         status, seconds = self._issue(
             keys=[
-                self._keys("sms", "cooldown", phone),
+                self._keys("sms", "cooldown", purpose, phone),
                 self._keys("sms", "day", sms_codes.day_key(now), phone),
-                self._keys("sms", "code", phone),
+                self._keys("sms", "code", purpose, phone),
             ],
             args=[
                 code_hash,
@@ -95,41 +91,14 @@ class SmsCodeStore:
             return IssueResult(DAILY_LIMIT, int(seconds))
         return IssueResult(ISSUED)
 
-    def check(self, phone: str, code: str, *, consume: bool) -> str:
-        """consume=False checks without using the code up (the caller still has to pick a
-        tenant); a wrong code counts as a wrong try either way."""
+    def check(self, phone: str, purpose: str, code: str) -> str:
+        """A right code is used up at once (a person with several tenants then picks one with a
+        choice ticket, not with the code again); a wrong one counts as a wrong try, and the
+        MAX_WRONG_TRIES-th voids the code."""
         result = int(
             self._check(
-                keys=[self._keys("sms", "code", phone)],
-                args=[sms_codes.hash_code(phone, code), sms_codes.MAX_WRONG_TRIES, "1" if consume else "0"],
+                keys=[self._keys("sms", "code", purpose, phone)],
+                args=[sms_codes.hash_code(phone, code), sms_codes.MAX_WRONG_TRIES],
             )
         )
         return {1: CODE_OK, 0: CODE_GONE}.get(result, CODE_WRONG)
-
-
-class PasswordAttempts:
-    """At most `limit` wrong passwords per phone per window, counted across tenants, since
-    a guesser targets a phone, not a tenant."""
-
-    def __init__(self, client: redis.Redis, keys: Keys, *, limit: int = 10, window_seconds: int = 15 * 60):
-        self._client = client
-        self._keys = keys
-        self.limit = limit
-        self.window_seconds = window_seconds
-        self._count = client.register_script(_COUNT_FAILURE)
-
-    def _key(self, phone: str) -> str:
-        return self._keys("pwd", "fail", phone)
-
-    def blocked(self, phone: str) -> int:
-        """Seconds until the phone may try again, or 0."""
-        failures = int(self._client.get(self._key(phone)) or 0)
-        if failures < self.limit:
-            return 0
-        return max(1, int(self._client.ttl(self._key(phone))))
-
-    def record_failure(self, phone: str) -> int:
-        return int(self._count(keys=[self._key(phone)], args=[self.window_seconds]))
-
-    def reset(self, phone: str) -> None:
-        self._client.delete(self._key(phone))

@@ -50,6 +50,13 @@ def effective_permissions(roles: Iterable[str], switches: Iterable[str]) -> froz
     return frozenset(switches)
 
 
+def switches_taken_away(roles: Iterable[str], before: Iterable[str], after: Iterable[str]) -> frozenset[str]:
+    """Switches the person's tokens carry now and must stop carrying (issue 11, R6): their live
+    access tokens are then revoked. Gained switches wait for the next refresh, as before."""
+    roles = list(roles)
+    return effective_permissions(roles, before) - effective_permissions(roles, after)
+
+
 def occupies_seat(roles: Iterable[str]) -> bool:
     return SALESPERSON in set(roles)
 

@@ -1,4 +1,5 @@
-"""Rules of SMS login codes (A2). Storage and atomicity live in identity.sms_store (Redis)."""
+"""Rules of SMS codes: login (A2) and sign-up (issue 11). Storage and atomicity live in
+identity.sms_store (Redis)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ CODE_TTL_SECONDS = 5 * 60
 RESEND_AFTER_SECONDS = 60
 DAILY_LIMIT = 10
 MAX_WRONG_TRIES = 5
-PURPOSES = ("login",)
+LOGIN = "login"
+# Proves the phone of a merchant signing up (issue 11): sent to any phone, known or not.
+SIGNUP = "signup"
+PURPOSES = (LOGIN, SIGNUP)
 
 
 def generate_code() -> str:
@@ -34,6 +38,13 @@ def codes_match(stored_hash: str, phone: str, code: str) -> bool:
 
 def is_well_formed(code: str) -> bool:
     return len(code) == CODE_LENGTH and code.isascii() and code.isdigit()
+
+
+def code_problem(code: str) -> str | None:
+    """The i18n key of what is wrong with a typed code's shape, or None."""
+    if not code:
+        return "validation.required"
+    return None if is_well_formed(code) else "validation.invalid"
 
 
 def day_key(now: datetime) -> str:

@@ -14,6 +14,8 @@ class CreateTenant:
     owner_phone: str
     owner_password: str
     head_store_name: str = ""
+    # The code sent to owner_phone for purpose "signup": the owner proves the phone (issue 11).
+    sms_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,12 @@ class SetStaffPermissions:
 
 
 @dataclass(frozen=True)
+class SetStaffActive:
+    staff_id: str
+    active: bool
+
+
+@dataclass(frozen=True)
 class RecordSeatPayment:
     staff_id: str
     months: int
@@ -71,3 +79,9 @@ class LoginWithSmsCode:
     phone: str
     code: str
     tenant_id: str = ""
+
+
+@dataclass(frozen=True)
+class ChooseTenant:
+    ticket: str
+    tenant_id: str

@@ -1,4 +1,9 @@
-"""Login by password and by SMS code (A2). Both end in sessions.issue_tokens."""
+"""Login by password and by SMS code (A2), and the SMS codes themselves (login and sign-up).
+
+Both logins end in identity.service.tenant_choice: tokens, or the merchants to pick from.
+`source` is the caller's address as crmkit's interceptor gives it (vouched for by the gateway),
+reduced to one source per address by identity.domain.throttling.source_key.
+"""
 
 from __future__ import annotations
 
@@ -9,30 +14,19 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from crmkit.auth import TokenIssuer
 from crmkit.db import UnitOfWork
-from crmkit.errors import DomainError, InvalidInput, QuotaExceeded, Unauthenticated
+from crmkit.errors import DomainError, QuotaExceeded, Unauthenticated
 from identity.domain import sms_codes
 from identity.domain.validation import clean_text, phone_problem, raise_if_any
 from identity.errors import Codes, Keys
 from identity.models import Staff
 from identity.passwords import verify_password
 from identity.service import commands
-from identity.service.sessions import LoginResult, ensure_may_log_in, issue_tokens
-from identity.sms import CodeSender
-from identity.sms_store import CODE_GONE, CODE_WRONG, DAILY_LIMIT, TOO_SOON, PasswordAttempts, SmsCodeStore
+from identity.service.ports import LoginPorts
+from identity.service.tenant_choice import LoginOutcome, log_in_one_of
+from identity.sms_store import CODE_GONE, CODE_WRONG, DAILY_LIMIT, TOO_SOON
 
 log = logging.getLogger(__name__)
-
-TENANT_REQUIRED = "validation.tenant_required"
-
-
-@dataclass(frozen=True)
-class LoginPorts:
-    issuer: TokenIssuer
-    attempts: PasswordAttempts
-    codes: SmsCodeStore
-    sender: CodeSender
 
 
 @dataclass(frozen=True)
@@ -45,8 +39,8 @@ def _invalid_credentials() -> Unauthenticated:
     return Unauthenticated(Codes.INVALID_CREDENTIALS, Keys.INVALID_CREDENTIALS)
 
 
-def _tenant_required() -> InvalidInput:
-    return InvalidInput(fields={"tenant_id": TENANT_REQUIRED})
+def _too_many_attempts(retry_after: int) -> QuotaExceeded:
+    return QuotaExceeded(Codes.TOO_MANY_ATTEMPTS, Keys.TOO_MANY_ATTEMPTS, params={"retry_after": retry_after})
 
 
 def _staff_with_phone(uow: UnitOfWork, phone: str, tenant_id: str) -> list[Staff]:
@@ -56,98 +50,86 @@ def _staff_with_phone(uow: UnitOfWork, phone: str, tenant_id: str) -> list[Staff
     return list(uow.session.scalars(query.order_by(Staff.created_at)))
 
 
-def _pick_one(accounts: list[Staff], tenant_id: str) -> Staff:
-    """One person may work for several tenants. Active accounts win over switched-off ones;
-    if several active ones remain, the client must say which tenant."""
-    active = [a for a in accounts if a.active]
-    pool = active or accounts
-    if len(pool) > 1 and not tenant_id:
-        raise _tenant_required()
-    return pool[0]
-
-
 def login_with_password(
-    uow: UnitOfWork, ports: LoginPorts, cmd: commands.LoginWithPassword, *, now: datetime
-) -> LoginResult:
+    uow: UnitOfWork, ports: LoginPorts, cmd: commands.LoginWithPassword, *, now: datetime, source: str
+) -> LoginOutcome:
     phone, tenant_id = clean_text(cmd.phone), clean_text(cmd.tenant_id)
     raise_if_any({"phone": phone_problem(phone), "password": None if cmd.password else "validation.required"})
-    retry_after = ports.attempts.blocked(phone)
-    if retry_after:
-        raise QuotaExceeded(Codes.TOO_MANY_ATTEMPTS, Keys.TOO_MANY_ATTEMPTS, params={"retry_after": retry_after})
+    # Per (phone, source): a stranger's guesses lock out only the stranger (issue 11).
+    verdict = ports.attempts.attempt(phone, source)
+    if not verdict.allowed:
+        raise _too_many_attempts(verdict.retry_after)
     with uow:
         accounts = _staff_with_phone(uow, phone, tenant_id)
         if not accounts:
             verify_password(None, cmd.password)  # same cost as a wrong password: no phone probing
-        # The password is checked before asking for a tenant, so "which tenant?" is only ever
-        # asked of someone who already proved they know the password.
+        # The password is checked before any merchant is named, so the list of merchants is only
+        # ever shown to someone who knows the password of each account listed.
         matched = [a for a in accounts if verify_password(a.password_hash, cmd.password)]
         if not matched:
-            ports.attempts.record_failure(phone)
             raise _invalid_credentials()
-        staff = _pick_one(matched, tenant_id)
-        ports.attempts.reset(phone)
-        ensure_may_log_in(staff, now)
-        result = issue_tokens(uow, ports.issuer, staff, session_id=None, now=now)
-        uow.commit()
-        return result
+        ports.attempts.succeeded(phone, source, counted=True)
+        return log_in_one_of(uow, ports, matched, now=now)
 
 
-def request_sms_code(uow: UnitOfWork, ports: LoginPorts, cmd: commands.RequestSmsCode, *, now: datetime) -> SmsCodeSent:
+def request_sms_code(
+    uow: UnitOfWork, ports: LoginPorts, cmd: commands.RequestSmsCode, *, now: datetime, source: str
+) -> SmsCodeSent:
     phone = clean_text(cmd.phone)
-    purpose = clean_text(cmd.purpose) or "login"
+    purpose = clean_text(cmd.purpose) or sms_codes.LOGIN
     raise_if_any(
         {
             "phone": phone_problem(phone),
             "purpose": None if purpose in sms_codes.PURPOSES else "validation.invalid_choice",
         }
     )
+    # Per source inside the service: a caller reaching the gRPC port directly cannot skip the
+    # gateway's per-address limit. Per phone: the cooldown and daily limit below.
+    wait = ports.counters.hit("sms", source, ports.limits.sms_codes_per_source)
+    if wait:
+        raise QuotaExceeded(Codes.SMS_TOO_FREQUENT, Keys.SMS_TOO_FREQUENT, params={"retry_after": wait})
     code = sms_codes.generate_code()
     # Limits and the stored code apply to every well-formed phone, known or not, so neither the
     # answer nor a later wrong-code reply tells whether the phone belongs to anyone.
-    issued = ports.codes.issue(phone, sms_codes.hash_code(phone, code), now=now)
+    issued = ports.codes.issue(phone, purpose, sms_codes.hash_code(phone, code), now=now)
     if issued.status == TOO_SOON:
         raise QuotaExceeded(Codes.SMS_TOO_FREQUENT, Keys.SMS_TOO_FREQUENT, params={"retry_after": issued.retry_after})
     if issued.status == DAILY_LIMIT:
         raise QuotaExceeded(Codes.SMS_DAILY_LIMIT, Keys.SMS_DAILY_LIMIT, params={"retry_after": issued.retry_after})
-    with uow:
-        known = uow.session.scalar(select(Staff.id).where(Staff.phone == phone, Staff.active.is_(True)).limit(1))
-    if known:
+    if purpose == sms_codes.SIGNUP or _is_active_staff(uow, phone):
+        # Sign-up codes go to any phone (a new merchant is nobody's staff yet); login codes only
+        # to staff. The answer is the same either way.
         try:
-            ports.sender.send_login_code(phone, code, f"login_code:{phone}:{uuid.uuid4().hex}")
+            ports.sender.send_login_code(phone, code, f"{purpose}_code:{phone}:{uuid.uuid4().hex}")
         except DomainError:
             # Failing the call only for known phones would tell callers which phones exist; the
             # user asks again after the cooldown, and the error rate shows in logs and metrics.
-            log.exception("sending a login code failed")
+            log.exception("sending an SMS code failed")
     return SmsCodeSent(sms_codes.CODE_TTL_SECONDS, sms_codes.RESEND_AFTER_SECONDS)
 
 
+def _is_active_staff(uow: UnitOfWork, phone: str) -> bool:
+    with uow:
+        return (
+            uow.session.scalar(select(Staff.id).where(Staff.phone == phone, Staff.active.is_(True)).limit(1))
+            is not None
+        )
+
+
 def login_with_sms_code(
-    uow: UnitOfWork, ports: LoginPorts, cmd: commands.LoginWithSmsCode, *, now: datetime
-) -> LoginResult:
+    uow: UnitOfWork, ports: LoginPorts, cmd: commands.LoginWithSmsCode, *, now: datetime, source: str
+) -> LoginOutcome:
     phone, code, tenant_id = clean_text(cmd.phone), clean_text(cmd.code), clean_text(cmd.tenant_id)
-    raise_if_any(
-        {
-            "phone": phone_problem(phone),
-            "code": "validation.required"
-            if not code
-            else (None if sms_codes.is_well_formed(code) else "validation.invalid"),
-        }
-    )
+    raise_if_any({"phone": phone_problem(phone), "code": sms_codes.code_problem(code)})
+    # Never slowed by wrong passwords: the way in for an owner whose phone is under attack.
+    outcome = ports.codes.check(phone, sms_codes.LOGIN, code)
+    if outcome == CODE_GONE:
+        raise Unauthenticated(Codes.CODE_EXPIRED, Keys.CODE_EXPIRED)
+    if outcome == CODE_WRONG:
+        raise Unauthenticated(Codes.INVALID_CODE, Keys.INVALID_CODE)
     with uow:
         accounts = _staff_with_phone(uow, phone, tenant_id)
-        active = [a for a in accounts if a.active]
-        ambiguous = len(active or accounts) > 1 and not tenant_id
-        # When the tenant is still to be chosen the right code is not used up, so the user picks
-        # a tenant and sends the same code again instead of waiting for a new one.
-        outcome = ports.codes.check(phone, code, consume=not ambiguous)
-        if outcome == CODE_GONE:
-            raise Unauthenticated(Codes.CODE_EXPIRED, Keys.CODE_EXPIRED)
-        if outcome == CODE_WRONG:
-            raise Unauthenticated(Codes.INVALID_CODE, Keys.INVALID_CODE)
         if not accounts:
             raise _invalid_credentials()
-        staff = _pick_one(accounts, tenant_id)
-        ensure_may_log_in(staff, now)
-        result = issue_tokens(uow, ports.issuer, staff, session_id=None, now=now)
-        uow.commit()
-        return result
+        ports.attempts.succeeded(phone, source, counted=False)
+        return log_in_one_of(uow, ports, accounts, now=now)

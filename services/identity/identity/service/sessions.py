@@ -1,11 +1,15 @@
 """Sessions: access token plus rotating refresh tokens; refresh and logout (A2).
 
 A session is a family of refresh tokens. Each refresh uses one up and issues the next; a used one
-coming back means a copy leaked, so the whole family is revoked (RFC 6819 5.2.2.3).
+coming back means a copy leaked, so the whole family is revoked (RFC 6819 5.2.2.3). Ending a
+session (logout, reuse) also refuses its access tokens at once, everywhere: the session is
+written to crmkit's revoked-session store, which every verifier reads (issue 11, ADR 0011).
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,7 +17,8 @@ from sqlalchemy import select, update
 
 from crmkit.auth import STAFF, TokenIssuer
 from crmkit.db import UnitOfWork, new_id
-from crmkit.errors import PermissionDenied, Unauthenticated
+from crmkit.errors import PermissionDenied, Unauthenticated, Unavailable
+from crmkit.revocation import RevokedSessions
 from identity.domain import roles as rules
 from identity.domain import sessions
 from identity.errors import Codes, Keys
@@ -21,6 +26,8 @@ from identity.models import RefreshToken, Staff
 from identity.service.common import load_staff
 from identity.service.current_store import current_store_of
 from identity.service.seats import seat_period
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -84,18 +91,63 @@ def issue_tokens(
 
 
 def _revoke_session(uow: UnitOfWork, session_id: str, now: datetime) -> None:
-    uow.session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.session_id == session_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
+    end_sessions(uow, [session_id], now=now)
+
+
+def end_sessions(uow: UnitOfWork, session_ids: list[str], *, now: datetime) -> None:
+    """Their refresh tokens stop working (logout, reuse, an account switched off)."""
+    if session_ids:
+        uow.session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.session_id.in_(session_ids), RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+
+def commit_revoking(uow: UnitOfWork, revoked: RevokedSessions, session_ids: Iterable[str]) -> None:
+    """Commits a change that ends or narrows these sessions and refuses their access tokens.
+
+    Written to Redis before the commit too: if Redis cannot take it, nothing is committed and
+    the caller can simply try again (a retry after a half-done change would find nothing left to
+    change and revoke nothing). Written again after the commit, because the cutoff is taken when
+    it is written: only then does it follow every token issued from the state before the change
+    (a refresh that read the old switches while this transaction ran)."""
+    ids = list(dict.fromkeys(session_ids))
+    if ids:
+        revoked.revoke(ids, token_ttl=sessions.ACCESS_TTL)
+    uow.commit()
+    if ids:
+        try:
+            revoked.revoke(ids, token_ttl=sessions.ACCESS_TTL)
+        except Unavailable:
+            # The first write stands; only tokens issued while the transaction ran escape it.
+            log.warning("second revocation write failed for %d session(s)", len(ids))
+
+
+def live_sessions_of(uow: UnitOfWork, tenant_id: str, staff_id: str, *, now: datetime) -> list[str]:
+    """Sessions that may still hold an access token: not revoked, and a refresh token that was
+    still valid one access-token lifetime ago (a session whose last refresh token expired
+    earlier has no live access token left)."""
+    rows = uow.session.scalars(
+        select(RefreshToken.session_id)
+        .where(
+            RefreshToken.tenant_id == tenant_id,
+            RefreshToken.staff_id == staff_id,
+            RefreshToken.revoked_at.is_(None),
+            RefreshToken.expires_at > now - sessions.ACCESS_TTL,
+        )
+        .distinct()
     )
+    return list(rows)
 
 
 def _invalid() -> Unauthenticated:
     return Unauthenticated(Codes.REFRESH_TOKEN_INVALID, Keys.REFRESH_TOKEN_INVALID)
 
 
-def refresh(uow: UnitOfWork, issuer: TokenIssuer, token: str, *, now: datetime) -> LoginResult:
+def refresh(
+    uow: UnitOfWork, issuer: TokenIssuer, revoked: RevokedSessions, token: str, *, now: datetime
+) -> LoginResult:
     if not token:
         raise _invalid()
     with uow:
@@ -111,8 +163,9 @@ def refresh(uow: UnitOfWork, issuer: TokenIssuer, token: str, *, now: datetime) 
         )
         if state == sessions.REUSED:
             _revoke_session(uow, row.session_id, now)
-            # The revocation must stick even though the call fails.
-            uow.commit()
+            # The revocation must stick even though the call fails, and whoever holds the
+            # session's access tokens (the thief, or the owner) is refused at once.
+            commit_revoking(uow, revoked, [row.session_id])
             raise Unauthenticated(Codes.REFRESH_TOKEN_REUSED, Keys.REFRESH_TOKEN_REUSED)
         if state != sessions.USABLE:
             raise _invalid()
@@ -124,9 +177,10 @@ def refresh(uow: UnitOfWork, issuer: TokenIssuer, token: str, *, now: datetime) 
         return result
 
 
-def logout(uow: UnitOfWork, token: str, *, now: datetime) -> None:
-    """Revokes the token's whole session. Idempotent: an unknown or revoked token is not an error,
-    so a client can always log out cleanly."""
+def logout(uow: UnitOfWork, revoked: RevokedSessions, token: str, *, now: datetime) -> None:
+    """Revokes the token's whole session, its access tokens included. Idempotent: an unknown
+    or revoked token is not an error, so a client can always log out cleanly; a known one is
+    written to the revoked-session store again, so a retry after a Redis failure completes."""
     if not token:
         return
     with uow:
@@ -135,4 +189,4 @@ def logout(uow: UnitOfWork, token: str, *, now: datetime) -> None:
         )
         if row is not None:
             _revoke_session(uow, row.session_id, now)
-            uow.commit()
+            commit_revoking(uow, revoked, [row.session_id])

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork, new_id
 from crmkit.errors import AlreadyExists, InvalidInput, PermissionDenied
+from crmkit.revocation import RevokedSessions
 from identity.domain import roles as rules
 from identity.domain import seats
 from identity.domain.validation import clean_text, name_problem, password_problem, phone_problem, raise_if_any
@@ -27,6 +28,7 @@ from identity.service.common import (
     staff_snapshot,
     tenant_store_ids,
 )
+from identity.service.sessions import commit_revoking, live_sessions_of
 
 
 def phone_taken() -> AlreadyExists:
@@ -190,7 +192,12 @@ def list_staff(uow: UnitOfWork, actor: Actor, query: commands.ListStaff) -> tupl
         return detached(uow, (list(rows), int(total or 0)))
 
 
-def set_staff_permissions(uow: UnitOfWork, actor: Actor, cmd: commands.SetStaffPermissions, *, now: datetime) -> Staff:
+def set_staff_permissions(
+    uow: UnitOfWork, actor: Actor, cmd: commands.SetStaffPermissions, *, now: datetime, revoked: RevokedSessions
+) -> Staff:
+    """A switch taken away takes effect at once: the person's live sessions are revoked, so their
+    next request with an older token is refused (401 TOKEN_REVOKED) and the refresh it makes
+    gets a token without the switch (R6, ADR 0011). A switch given arrives at the next refresh."""
     switches, problem = rules.switches_problem(cmd.permissions)
     raise_if_any({"permissions": problem})
     with uow:
@@ -225,5 +232,7 @@ def set_staff_permissions(uow: UnitOfWork, actor: Actor, cmd: commands.SetStaffP
             actor.tenant_id,
             {"staff_id": staff.id, "before": before, "after": after, "changed_by": actor.subject_id},
         )
-        uow.commit()
+        narrowed = rules.switches_taken_away(staff.roles, before, after)
+        sessions = live_sessions_of(uow, actor.tenant_id, staff.id, now=now) if narrowed else []
+        commit_revoking(uow, revoked, sessions)
         return staff

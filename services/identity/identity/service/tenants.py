@@ -1,4 +1,9 @@
-"""Tenant sign-up and stores (A1, A4)."""
+"""Tenant sign-up and stores (A1, A4).
+
+Sign-up proves the owner's phone with an SMS code of purpose "signup" (issue 11): before, anyone
+could sign up with a salesperson's phone and turn that salesperson's SMS login into "this phone
+belongs to several merchants".
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,17 @@ from sqlalchemy import select
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork, new_id
-from crmkit.errors import InvalidInput
+from crmkit.errors import InvalidInput, QuotaExceeded
 from identity.domain import roles as rules
+from identity.domain import sms_codes
 from identity.domain.validation import clean_text, name_problem, password_problem, phone_problem, raise_if_any
+from identity.errors import Codes, Keys
 from identity.models import Staff, Store, Tenant
 from identity.service import commands
 from identity.service.common import acting_staff, audit, detached, head_store_id, not_allowed, staff_snapshot
+from identity.service.ports import LoginPorts
 from identity.service.staff import new_staff, staff_event
+from identity.sms_store import CODE_GONE, CODE_WRONG
 
 DEFAULT_HEAD_STORE_NAME = "总店"  # "head store": what a merchant calls it when they give no name
 
@@ -27,12 +36,16 @@ class NewTenant:
     owner: Staff
 
 
-def create_tenant(uow: UnitOfWork, cmd: commands.CreateTenant, *, now: datetime) -> NewTenant:
-    """Public sign-up: the tenant, its head store and its owner, all or nothing."""
+def create_tenant(
+    uow: UnitOfWork, ports: LoginPorts, cmd: commands.CreateTenant, *, now: datetime, source: str
+) -> NewTenant:
+    """Public sign-up: the tenant, its head store and its owner, all or nothing, once the owner
+    proved the phone. Bad input never uses the code up, so the person fixes it and sends again."""
     tenant_name = clean_text(cmd.tenant_name)
     owner_name = clean_text(cmd.owner_name)
     phone = clean_text(cmd.owner_phone)
     store_name = clean_text(cmd.head_store_name) or DEFAULT_HEAD_STORE_NAME
+    code = clean_text(cmd.sms_code)
     raise_if_any(
         {
             "tenant_name": name_problem(tenant_name),
@@ -40,8 +53,11 @@ def create_tenant(uow: UnitOfWork, cmd: commands.CreateTenant, *, now: datetime)
             "owner_phone": phone_problem(phone),
             "owner_password": password_problem(cmd.owner_password or ""),
             "head_store_name": name_problem(store_name),
+            "sms_code": sms_codes.code_problem(code),
         }
     )
+    _within_signup_limits(ports, phone, source)
+    _prove_phone(ports, phone, code)
     with uow:
         tenant_id = new_id()
         tenant = Tenant(id=tenant_id, tenant_id=tenant_id, name=tenant_name, created_at=now)
@@ -79,7 +95,28 @@ def create_tenant(uow: UnitOfWork, cmd: commands.CreateTenant, *, now: datetime)
         )
         uow.publish("staff_created", tenant_id, staff_event(owner))
         uow.commit()
-        return NewTenant(tenant=tenant, head_store=store, owner=owner)
+    # The owner just proved the phone from here: this source may log in even under attack.
+    ports.attempts.succeeded(phone, source, counted=False)
+    return NewTenant(tenant=tenant, head_store=store, owner=owner)
+
+
+def _within_signup_limits(ports: LoginPorts, phone: str, source: str) -> None:
+    """Inside the service, so calling gRPC directly cannot skip the gateway's per-address limit."""
+    wait = ports.counters.hit("signup", source, ports.limits.signups_per_source) or ports.counters.hit(
+        "signup-phone", phone, ports.limits.signups_per_phone
+    )
+    if wait:
+        raise QuotaExceeded(Codes.SIGNUP_TOO_FREQUENT, Keys.SIGNUP_TOO_FREQUENT, params={"retry_after": wait})
+
+
+def _prove_phone(ports: LoginPorts, phone: str, code: str) -> None:
+    """Uses the code up before anything is written: two sign-ups racing with one code cannot
+    both pass. The 5th wrong code voids it (then CODE_EXPIRED: ask for a new one)."""
+    outcome = ports.codes.check(phone, sms_codes.SIGNUP, code)
+    if outcome == CODE_WRONG:
+        raise InvalidInput(Codes.INVALID_CODE, Keys.INVALID_CODE, fields={"sms_code": "validation.sms_code_wrong"})
+    if outcome == CODE_GONE:
+        raise InvalidInput(Codes.CODE_EXPIRED, Keys.CODE_EXPIRED, fields={"sms_code": "validation.sms_code_expired"})
 
 
 def create_store(uow: UnitOfWork, actor: Actor, cmd: commands.CreateStore, *, now: datetime) -> Store:

@@ -58,7 +58,8 @@ def grpc_app(app):
             registration(IdentityServicer(app.db, app.ports)),
             stores_registration(StoresServicer(app.db, app.ports.issuer, app.takings)),
         ],
-        verifier=TokenVerifier(PUBLIC),
+        # As every server process: revoked sessions are refused here too (issue 11).
+        verifier=TokenVerifier(PUBLIC, revoked=app.ports.revoked),
         port=0,
         host="127.0.0.1",
     )

@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from crm.identity.v1 import identity_pb2 as ipb
 from crmkit.auth import SERVICE, STAFF, Actor, TokenIssuer, generate_keypair
 from crmkit.db import Database
-from identity.service import commands, staff, tenants
-from identity.service.login import LoginPorts
+from identity.service import commands, login, staff, tenants
+from identity.service.ports import LoginPorts
 from identity.sms import RecordingCodeSender
 
 PRIVATE, PUBLIC = generate_keypair()
 PASSWORD = "secret123"
+# The address the tests' callers come from (per-source limits, issue 11).
+SOURCE = "198.51.100.7"
 
 
 @dataclass
@@ -29,12 +32,51 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def signup(app: App, *, phone: str = "13800000001", at: datetime | None = None, name: str = "Tea House"):
-    return tenants.create_tenant(
-        app.db.uow(),
-        commands.CreateTenant(tenant_name=name, owner_name="Boss", owner_phone=phone, owner_password=PASSWORD),
-        now=at or now(),
+def sent_code(app: App, phone: str, purpose: str = "login", *, source: str = SOURCE) -> str:
+    """Asks for a code as a client would and reads it from the recording sender. The cooldown
+    is lifted first, as if a minute had passed since any earlier code."""
+    app.redis.delete(f"{app.prefix}identity:sms:cooldown:{purpose}:{phone}")
+    cmd = commands.RequestSmsCode(phone=phone, purpose=purpose)
+    login.request_sms_code(app.db.uow(), app.ports, cmd, now=now(), source=source)
+    return app.sender.last_code(phone)
+
+
+def signup(
+    app: App,
+    *,
+    phone: str = "13800000001",
+    at: datetime | None = None,
+    name: str = "Tea House",
+    source: str = SOURCE,
+):
+    """Signs a merchant up the way the API does: a sign-up code to the owner's phone first."""
+    code = sent_code(app, phone, "signup", source=source)
+    cmd = commands.CreateTenant(
+        tenant_name=name, owner_name="Boss", owner_phone=phone, owner_password=PASSWORD, sms_code=code
     )
+    return tenants.create_tenant(app.db.uow(), app.ports, cmd, now=at or now(), source=source)
+
+
+def grpc_signup(grpc_app, *, phone: str = "13800000001", name: str = "Tea House", owner_name: str = "Boss"):
+    """Sign-up over gRPC: a sign-up code requested, read from the recording sender, sent back."""
+    app, client = grpc_app
+    app.redis.delete(f"{app.prefix}identity:sms:cooldown:signup:{phone}")
+    client.call("RequestSmsCode", ipb.RequestSmsCodeRequest(phone=phone, purpose="signup"))
+    request = ipb.CreateTenantRequest(
+        tenant_name=name,
+        owner_name=owner_name,
+        owner_phone=phone,
+        owner_password=PASSWORD,
+        sms_code=app.sender.last_code(phone),
+    )
+    return client.call("CreateTenant", request)
+
+
+def grpc_login(client, *, phone: str = "13800000001", password: str = PASSWORD):
+    """Password login over gRPC of a phone with one account: its token pair."""
+    reply = client.call("LoginWithPassword", ipb.LoginWithPasswordRequest(phone=phone, password=password))
+    assert reply.WhichOneof("outcome") == "tokens", reply
+    return reply.tokens
 
 
 def staff_actor(member) -> Actor:

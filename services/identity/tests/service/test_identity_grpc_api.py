@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from identity_testkit import PASSWORD, service_token
+from identity_testkit import PASSWORD, grpc_login, grpc_signup, service_token
 from sqlalchemy import func, select
 
 from crm.common.v1 import common_pb2
@@ -14,20 +14,17 @@ from identity.models import Staff, Tenant
 OWNER_PHONE = "13800000001"
 
 
-def create_tenant(client, phone=OWNER_PHONE, name="Tea House"):
-    return client.call(
-        "CreateTenant",
-        pb.CreateTenantRequest(tenant_name=name, owner_name="Boss", owner_phone=phone, owner_password=PASSWORD),
-    )
+def create_tenant(grpc_app, phone=OWNER_PHONE, name="Tea House"):
+    return grpc_signup(grpc_app, phone=phone, name=name)
 
 
 def login(client, phone=OWNER_PHONE, password=PASSWORD):
-    return client.call("LoginWithPassword", pb.LoginWithPasswordRequest(phone=phone, password=password))
+    return grpc_login(client, phone=phone, password=password)
 
 
 def test_a1_owner_creates_tenant_logs_in_and_creates_a_salesperson(grpc_app):
     _, client = grpc_app
-    signup = create_tenant(client)
+    signup = create_tenant(grpc_app)
     assert signup.head_store.is_head and list(signup.owner.roles) == ["owner"]
     pair = login(client)
     me = client.call("GetMe", pb.GetMeRequest(), token=pair.access_token)
@@ -56,7 +53,11 @@ def test_a1_bad_signup_names_the_fields_and_writes_nothing(grpc_app):
             "CreateTenant",
             pb.CreateTenantRequest(tenant_name="Tea", owner_name="Boss", owner_phone="123", owner_password="short"),
         )
-    assert err.value.fields == {"owner_phone": "validation.phone_invalid", "owner_password": "validation.too_short"}
+    assert err.value.fields == {
+        "owner_phone": "validation.phone_invalid",
+        "owner_password": "validation.too_short",
+        "sms_code": "validation.required",
+    }
     with app.db.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Tenant)) == 0
         assert uow.session.scalar(select(func.count()).select_from(Staff)) == 0
@@ -64,8 +65,8 @@ def test_a1_bad_signup_names_the_fields_and_writes_nothing(grpc_app):
 
 def test_a1_another_tenants_staff_id_is_not_found(grpc_app):
     _, client = grpc_app
-    create_tenant(client)
-    other = create_tenant(client, phone="13800000002", name="Other")
+    create_tenant(grpc_app)
+    other = create_tenant(grpc_app, phone="13800000002", name="Other")
     token = login(client).access_token
     with pytest.raises(NotFound) as err:
         client.call("GetStaff", pb.GetStaffRequest(id=other.owner.id), token=token)
@@ -74,20 +75,20 @@ def test_a1_another_tenants_staff_id_is_not_found(grpc_app):
 
 def test_a2_sms_login_over_grpc(grpc_app):
     app, client = grpc_app
-    signup = create_tenant(client)
+    signup = create_tenant(grpc_app)
     sent = client.call("RequestSmsCode", pb.RequestSmsCodeRequest(phone=OWNER_PHONE, purpose="login"))
     assert sent.expires_in_seconds == 300
     with pytest.raises(QuotaExceeded) as err:
         client.call("RequestSmsCode", pb.RequestSmsCodeRequest(phone=OWNER_PHONE))
     assert err.value.code == "SMS_TOO_FREQUENT" and "retry_after" in err.value.params
     code = app.sender.last_code(OWNER_PHONE)
-    pair = client.call("LoginWithSmsCode", pb.LoginWithSmsCodeRequest(phone=OWNER_PHONE, code=code))
-    assert pair.staff.id == signup.owner.id
+    reply = client.call("LoginWithSmsCode", pb.LoginWithSmsCodeRequest(phone=OWNER_PHONE, code=code))
+    assert reply.tokens.staff.id == signup.owner.id
 
 
 def test_a2_refresh_reuse_and_logout_over_grpc(grpc_app):
     _, client = grpc_app
-    create_tenant(client)
+    create_tenant(grpc_app)
     first = login(client)
     second = client.call("RefreshToken", pb.RefreshTokenRequest(refresh_token=first.refresh_token))
     with pytest.raises(Unauthenticated) as err:
@@ -103,20 +104,20 @@ def test_a2_refresh_reuse_and_logout_over_grpc(grpc_app):
 
 def test_a2_public_calls_ignore_a_stale_token(grpc_app):
     _, client = grpc_app
-    create_tenant(client)
-    pair = client.call(
+    create_tenant(grpc_app)
+    reply = client.call(
         "LoginWithPassword",
         pb.LoginWithPasswordRequest(phone=OWNER_PHONE, password=PASSWORD),
         token="expired.junk.token",
     )
-    assert pair.access_token
+    assert reply.tokens.access_token
     with pytest.raises(Unauthenticated):
         client.call("GetMe", pb.GetMeRequest(), token="expired.junk.token")
 
 
 def test_a3_billing_service_pays_a_seat_and_staff_cannot(grpc_app):
     _, client = grpc_app
-    signup = create_tenant(client)
+    signup = create_tenant(grpc_app)
     owner_token = login(client).access_token
     seller = client.call(
         "CreateStaff",
@@ -137,7 +138,7 @@ def test_a3_billing_service_pays_a_seat_and_staff_cannot(grpc_app):
 
 def test_a1_messaging_lists_a_stores_managers_with_its_service_token(grpc_app):
     _, client = grpc_app
-    signup = create_tenant(client)
+    signup = create_tenant(grpc_app)
     owner_token = login(client).access_token
     manager = client.call(
         "CreateStaff",

@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from identity_testkit import PASSWORD, add_staff, now, service_actor, signup, staff_actor
+from identity_testkit import PASSWORD, SOURCE, add_staff, now, service_actor, signup, staff_actor
 from sqlalchemy import func, select
 
 from crmkit.errors import Conflict, InvalidInput, PermissionDenied, Unauthenticated
@@ -18,11 +18,11 @@ SELLER_PHONE = "13900000001"
 
 def password_login(app, phone="13800000001", at=None):
     cmd = commands.LoginWithPassword(phone=phone, password=PASSWORD)
-    return login.login_with_password(app.db.uow(), app.ports, cmd, now=at or now())
+    return login.login_with_password(app.db.uow(), app.ports, cmd, now=at or now(), source=SOURCE).tokens
 
 
 def refresh(app, token, at=None):
-    return sessions.refresh(app.db.uow(), app.ports.issuer, token, now=at or now())
+    return sessions.refresh(app.db.uow(), app.ports.issuer, app.ports.revoked, token, now=at or now())
 
 
 def pay(app, tenant_id, staff_id, reference="pay-1", months=1, at=None, actor=None):
@@ -65,12 +65,12 @@ def test_a2_logout_revokes_the_session_and_only_it(app):
     signup(app)
     phone_session = password_login(app)
     pc_session = password_login(app)
-    sessions.logout(app.db.uow(), phone_session.refresh_token, now=now())
+    sessions.logout(app.db.uow(), app.ports.revoked, phone_session.refresh_token, now=now())
     with pytest.raises(Unauthenticated) as err:
         refresh(app, phone_session.refresh_token)
     assert err.value.code == "REFRESH_TOKEN_INVALID"
     assert refresh(app, pc_session.refresh_token).refresh_token
-    sessions.logout(app.db.uow(), phone_session.refresh_token, now=now())  # again: no error
+    sessions.logout(app.db.uow(), app.ports.revoked, phone_session.refresh_token, now=now())  # again: no error
 
 
 def test_a2_two_concurrent_refreshes_with_one_token_exactly_one_succeeds(app):

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from identity_testkit import add_staff, now, service_actor, signup, staff_actor
+from identity_testkit import SOURCE, add_staff, now, service_actor, signup, staff_actor
 from sqlalchemy import func, select
 
 from crmkit.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
@@ -49,12 +49,13 @@ def test_a1_signup_with_bad_input_names_every_field_and_writes_nothing(app):
         tenant_name="", owner_name="x" * 51, owner_phone="12800000000", owner_password="abcdefgh"
     )
     with pytest.raises(InvalidInput) as err:
-        tenants.create_tenant(app.db.uow(), cmd, now=now())
+        tenants.create_tenant(app.db.uow(), app.ports, cmd, now=now(), source=SOURCE)
     assert err.value.fields == {
         "tenant_name": "validation.required",
         "owner_name": "validation.too_long",
         "owner_phone": "validation.phone_invalid",
         "owner_password": "validation.password_too_weak",
+        "sms_code": "validation.required",
     }
     assert [count(app, m) for m in (Tenant, Store, Staff, Outbox)] == [0, 0, 0, 0]
 
@@ -144,7 +145,7 @@ def test_a1_owner_sets_permission_switches_with_audit_and_event(app):
     owner = signup(app).owner
     seller = add_staff(app, owner, phone="13900000001", permissions=("see_all_customers",))
     cmd = commands.SetStaffPermissions(staff_id=seller.id, permissions=("change_price", "see_all_customers"))
-    updated = staff.set_staff_permissions(app.db.uow(), staff_actor(owner), cmd, now=now())
+    updated = staff.set_staff_permissions(app.db.uow(), staff_actor(owner), cmd, now=now(), revoked=app.ports.revoked)
     assert updated.permissions == ["change_price", "see_all_customers"]
     (entry,) = [e for e in audit_entries(app) if e.action == "staff.permissions_changed"]
     assert json.loads(entry.before) == {"permissions": ["see_all_customers"]}
@@ -158,10 +159,10 @@ def test_a1_only_the_owner_sets_switches_and_names_must_be_known(app):
     seller = add_staff(app, owner, phone="13900000002")
     cmd = commands.SetStaffPermissions(staff_id=seller.id, permissions=("change_price",))
     with pytest.raises(PermissionDenied):
-        staff.set_staff_permissions(app.db.uow(), staff_actor(manager), cmd, now=now())
+        staff.set_staff_permissions(app.db.uow(), staff_actor(manager), cmd, now=now(), revoked=app.ports.revoked)
     bad = commands.SetStaffPermissions(staff_id=seller.id, permissions=("change_price", "delete_everything"))
     with pytest.raises(InvalidInput) as err:
-        staff.set_staff_permissions(app.db.uow(), staff_actor(owner), bad, now=now())
+        staff.set_staff_permissions(app.db.uow(), staff_actor(owner), bad, now=now(), revoked=app.ports.revoked)
     assert err.value.fields == {"permissions": "validation.invalid_choice"}
     assert count(app, AuditLog) == 3  # the three creations, no permission change
 
@@ -173,7 +174,7 @@ def test_a1_another_tenants_staff_is_not_found(app):
         staff.get_staff(app.db.uow(), staff_actor(owner), stranger.id)
     cmd = commands.SetStaffPermissions(staff_id=stranger.id, permissions=("change_price",))
     with pytest.raises(NotFound):
-        staff.set_staff_permissions(app.db.uow(), staff_actor(owner), cmd, now=now())
+        staff.set_staff_permissions(app.db.uow(), staff_actor(owner), cmd, now=now(), revoked=app.ports.revoked)
 
 
 def test_a1_list_staff_filters_by_role_and_store_and_pages(app):

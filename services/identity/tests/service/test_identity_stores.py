@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from identity_testkit import PASSWORD, PUBLIC, add_staff, now, signup, staff_actor
+from identity_testkit import PASSWORD, PUBLIC, SOURCE, add_staff, now, signup, staff_actor
 from sqlalchemy import select
 
 from crmkit.auth import TokenVerifier
@@ -168,9 +168,8 @@ def test_a4_staff_of_one_sub_store_cannot_manage_another(app, shop):
 
 
 def log_in(app, phone):
-    pair = login.login_with_password(
-        app.db.uow(), app.ports, commands.LoginWithPassword(phone=phone, password=PASSWORD), now=now()
-    )
+    cmd = commands.LoginWithPassword(phone=phone, password=PASSWORD)
+    pair = login.login_with_password(app.db.uow(), app.ports, cmd, now=now(), source=SOURCE).tokens
     return pair, TokenVerifier(PUBLIC).verify(pair.access_token)
 
 
@@ -185,7 +184,7 @@ def test_a4_switching_store_is_kept_by_the_session_and_remembered(app, shop):
     assert (switched_actor.current_store_id, switched_actor.session_id) == (shop["c"], actor.session_id)
     assert switched.store.id == shop["c"]
     # Refreshing keeps the chosen store; a new login opens the store entered last.
-    refreshed = sessions.refresh(app.db.uow(), app.ports.issuer, pair.refresh_token, now=now())
+    refreshed = sessions.refresh(app.db.uow(), app.ports.issuer, app.ports.revoked, pair.refresh_token, now=now())
     assert TokenVerifier(PUBLIC).verify(refreshed.access_token).current_store_id == shop["c"]
     _, again = log_in(app, both.phone)
     assert again.current_store_id == shop["c"] and again.session_id != actor.session_id

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from identity_testkit import PASSWORD, PUBLIC
+from identity_testkit import PUBLIC, grpc_login, grpc_signup
 
 from crm.identity.v1 import identity_pb2 as ipb
 from crm.identity.v1 import stores_pb2 as pb
@@ -14,13 +14,8 @@ from identity.takings import DailyTakings
 
 def test_a4_apply_review_switch_and_figures_over_grpc(grpc_app):
     app, client = grpc_app
-    signup = client.call(
-        "CreateTenant",
-        ipb.CreateTenantRequest(
-            tenant_name="茶行", owner_name="老板", owner_phone="13800000001", owner_password=PASSWORD
-        ),
-    )
-    owner = client.call("LoginWithPassword", ipb.LoginWithPasswordRequest(phone="13800000001", password=PASSWORD))
+    signup = grpc_signup(grpc_app, name="茶行", owner_name="老板")
+    owner = grpc_login(client)
     token = owner.access_token
     applied = client.stores.call(
         "ApplyForSubStore",
@@ -58,7 +53,7 @@ def test_a4_apply_review_switch_and_figures_over_grpc(grpc_app):
         ipb.CreateStaffRequest(name="小王", phone="13900000001", password="pass1234", roles=["salesperson"]),
         token=token,
     )
-    seller = client.call("LoginWithPassword", ipb.LoginWithPasswordRequest(phone="13900000001", password="pass1234"))
+    seller = grpc_login(client, phone="13900000001", password="pass1234")
     with pytest.raises(PermissionDenied):
         client.stores.call("SwitchStore", pb.SwitchStoreRequest(store_id=approved.store_id), token=seller.access_token)
     with pytest.raises(PermissionDenied):

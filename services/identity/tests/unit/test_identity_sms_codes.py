@@ -1,4 +1,5 @@
-"""A2: SMS code rules and the Redis scripts that enforce them (fakeredis runs the same Lua)."""
+"""A2 and issue 11: SMS code rules and the Redis scripts that enforce them (fakeredis runs the
+same Lua)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from identity.sms_store import (
     DAILY_LIMIT,
     ISSUED,
     TOO_SOON,
-    PasswordAttempts,
     SmsCodeStore,
 )
 
@@ -35,8 +35,15 @@ def store(redis):
     return SmsCodeStore(redis, Keys("t:", "identity"))
 
 
-def issue(store, code="123456", phone=PHONE):
-    return store.issue(phone, sms_codes.hash_code(phone, code), now=NOW)
+LOGIN, SIGNUP = sms_codes.LOGIN, sms_codes.SIGNUP
+
+
+def issue(store, code="123456", phone=PHONE, purpose=LOGIN):
+    return store.issue(phone, purpose, sms_codes.hash_code(phone, code), now=NOW)
+
+
+def check(store, code, phone=PHONE, purpose=LOGIN):
+    return store.check(phone, purpose, code)
 
 
 def test_a2_codes_are_six_random_digits():
@@ -63,7 +70,7 @@ def test_a2_the_day_is_chinas_day():
 
 def test_a2_code_lives_five_minutes(store, redis):
     assert issue(store).status == ISSUED
-    ttl = redis.ttl("t:identity:sms:code:" + PHONE)
+    ttl = redis.ttl("t:identity:sms:code:login:" + PHONE)
     assert 290 < ttl <= 300
 
 
@@ -71,53 +78,55 @@ def test_a2_second_send_within_a_minute_is_refused(store):
     issue(store)
     result = issue(store, "654321")
     assert result.status == TOO_SOON and 0 < result.retry_after <= 60
-    assert store.check(PHONE, "123456", consume=True) == CODE_OK  # the first code is untouched
+    assert check(store, "123456") == CODE_OK  # the first code is untouched
 
 
 def test_a2_eleventh_send_of_the_day_is_refused(store, redis):
     for _ in range(10):
         assert issue(store).status == ISSUED
-        redis.delete("t:identity:sms:cooldown:" + PHONE)
+        redis.delete("t:identity:sms:cooldown:login:" + PHONE)
     result = issue(store)
     assert result.status == DAILY_LIMIT and result.retry_after == 30 * 60
 
 
 def test_a2_new_code_replaces_the_old_one_and_resets_wrong_tries(store, redis):
     issue(store, "111111")
-    store.check(PHONE, "000000", consume=True)
-    redis.delete("t:identity:sms:cooldown:" + PHONE)
+    check(store, "000000")
+    redis.delete("t:identity:sms:cooldown:login:" + PHONE)
     issue(store, "222222")
-    assert store.check(PHONE, "111111", consume=True) == CODE_WRONG
-    assert store.check(PHONE, "222222", consume=True) == CODE_OK
+    assert check(store, "111111") == CODE_WRONG
+    assert check(store, "222222") == CODE_OK
 
 
 def test_a2_code_is_used_once(store):
     issue(store)
-    assert store.check(PHONE, "123456", consume=True) == CODE_OK
-    assert store.check(PHONE, "123456", consume=True) == CODE_GONE
+    assert check(store, "123456") == CODE_OK
+    assert check(store, "123456") == CODE_GONE
 
 
-def test_a2_check_without_consuming_keeps_the_code(store):
-    issue(store)
-    assert store.check(PHONE, "123456", consume=False) == CODE_OK
-    assert store.check(PHONE, "123456", consume=True) == CODE_OK
+def test_i11_signup_and_login_codes_are_apart(store, redis):
+    # Given a login code and then a sign-up code for one phone (each purpose its own cooldown)
+    assert issue(store, "111111").status == ISSUED
+    assert issue(store, "222222", purpose=SIGNUP).status == ISSUED
+    # Then neither code opens the other's door, and asking for one did not void the other
+    assert check(store, "222222") == CODE_WRONG
+    assert check(store, "111111", purpose=SIGNUP) == CODE_WRONG
+    assert check(store, "111111") == CODE_OK
+    assert check(store, "222222", purpose=SIGNUP) == CODE_OK
+
+
+def test_i11_the_daily_limit_counts_every_purpose(store, redis):
+    for i in range(10):
+        purpose = (LOGIN, SIGNUP)[i % 2]
+        assert issue(store, purpose=purpose).status == ISSUED
+        redis.delete(f"t:identity:sms:cooldown:{purpose}:{PHONE}")
+    assert issue(store, purpose=SIGNUP).status == DAILY_LIMIT
 
 
 def test_a2_fifth_wrong_try_voids_the_code(store):
     issue(store)
-    assert [store.check(PHONE, "000000", consume=True) for _ in range(5)] == [CODE_WRONG] * 5
-    assert store.check(PHONE, "123456", consume=True) == CODE_GONE
-
-
-def test_a2_password_attempts_block_after_the_limit(redis):
-    attempts = PasswordAttempts(redis, Keys("t:", "identity"), limit=3, window_seconds=900)
-    for _ in range(2):
-        attempts.record_failure(PHONE)
-    assert attempts.blocked(PHONE) == 0
-    attempts.record_failure(PHONE)
-    assert 0 < attempts.blocked(PHONE) <= 900
-    attempts.reset(PHONE)
-    assert attempts.blocked(PHONE) == 0
+    assert [check(store, "000000") for _ in range(5)] == [CODE_WRONG] * 5
+    assert check(store, "123456") == CODE_GONE
 
 
 def test_a2_passwords_are_argon2_hashed():

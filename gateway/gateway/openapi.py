@@ -1,0 +1,179 @@
+"""What the OpenAPI document says, and the input checks that follow from it.
+
+Two things APIFlask leaves to us:
+
+- Schema names. A schema met first inside another one is registered by apispec's marshmallow
+  plugin; APIFlask, registering it again as a view's own schema, used to add a second copy
+  (`StoreOut1`) with a warning. `GatewayAPI` reuses the name the plugin already gave. Two
+  classes with one name in different areas (`LineIn` of orders and of coupons) are named after
+  their area (`OrderLineIn`, `CouponLineIn`).
+- Integer ranges (issue 11). Every integer a client sends ends in a protobuf integer field, and
+  protobuf refuses a value that does not fit with a ValueError, i.e. a 500 after the input was
+  "valid". So every Integer field of every schema the views use is bounded by its proto type
+  once, here. The type is read from the proto descriptors the gateway loaded, by field name:
+  `*_fen` is money (`Money.fen`, int64); a name that is int64 (or uint32) in every message that
+  has it takes that type; any other name, or one whose type differs between messages, is int32,
+  the narrowest (a value that fits it fits every proto integer). A field can name its type
+  itself (`metadata={"format": "int64"}`). A narrower Range of the field's own is kept; the
+  document states the resulting `minimum`/`maximum` and the `format`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import defaultdict
+from functools import cache
+
+from apiflask import APIFlask, Schema
+from apispec.ext.marshmallow.common import make_schema_key, resolve_schema_instance
+from google.protobuf.descriptor import FieldDescriptor
+from marshmallow import fields as ma
+from marshmallow.validate import Range
+
+# The integer types of our protos, and their ranges.
+PROTO_INTEGERS = {
+    "int32": (-(2**31), 2**31 - 1),
+    "uint32": (0, 2**32 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+}
+DEFAULT_INTEGER = "int32"
+_TYPE_NAMES = {
+    FieldDescriptor.TYPE_INT32: "int32",
+    FieldDescriptor.TYPE_SINT32: "int32",
+    FieldDescriptor.TYPE_SFIXED32: "int32",
+    FieldDescriptor.TYPE_UINT32: "uint32",
+    FieldDescriptor.TYPE_FIXED32: "uint32",
+    FieldDescriptor.TYPE_INT64: "int64",
+    FieldDescriptor.TYPE_SINT64: "int64",
+    FieldDescriptor.TYPE_SFIXED64: "int64",
+}
+
+
+class _ProtoRange(Range):
+    """The proto type's range; a class of its own so bounding a shared field twice is a no-op."""
+
+
+class GatewayAPI(APIFlask):
+    def _register_schema_and_get_ref(self, spec, registered_schema_classes, schema_obj):
+        plugin = getattr(self, "_ma_plugin", None)
+        if plugin is not None and plugin.converter is not None and not isinstance(schema_obj, type | dict):
+            name = plugin.converter.refs.get(make_schema_key(resolve_schema_instance(schema_obj)))
+            if name is not None:
+                registered_schema_classes[id(type(schema_obj))] = name
+                return {"$ref": f"#/components/schemas/{name}"}
+        return super()._register_schema_and_get_ref(spec, registered_schema_classes, schema_obj)
+
+
+def _area(cls: type) -> str:
+    module = cls.__module__.rsplit(".", 1)[-1].removesuffix("_schemas")
+    return "".join(part.capitalize() for part in module.split("_"))
+
+
+def _all_schema_classes() -> list[type]:
+    found, todo = [], [Schema]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return found
+
+
+def schema_name(schema) -> str:
+    """The component name of a schema: its class name, prefixed by its area when another schema
+    class of the gateway has the same name."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    namesakes = {c for c in _all_schema_classes() if c.__name__ == cls.__name__ and c.__module__.startswith("gateway")}
+    name = f"{_area(cls)}{cls.__name__}" if len(namesakes) > 1 else cls.__name__
+    if getattr(schema, "partial", False):
+        name += "Update"
+    return name
+
+
+@cache
+def proto_integer_types() -> dict[str, frozenset[str]]:
+    """Field name -> its integer types over every message of the crm protos loaded."""
+    found: dict[str, set[str]] = defaultdict(set)
+
+    def walk(message) -> None:
+        for field in message.fields:
+            if field.type in _TYPE_NAMES:
+                found[field.name].add(_TYPE_NAMES[field.type])
+        for nested in message.nested_types:
+            walk(nested)
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("crm.") and name.endswith("_pb2"):
+            for message in module.DESCRIPTOR.message_types_by_name.values():
+                walk(message)
+    return {name: frozenset(types) for name, types in found.items()}
+
+
+def proto_type(name: str | None, field: ma.Integer) -> str:
+    """The proto integer type a field's values go to (see the module's docstring)."""
+    wanted = field.metadata.get("format")
+    if wanted is None:
+        types = proto_integer_types().get(name or "", frozenset())
+        if (name or "").endswith("_fen"):
+            wanted = "int64"
+        elif len(types) == 1:
+            (wanted,) = types
+        else:
+            wanted = DEFAULT_INTEGER
+    if wanted not in PROTO_INTEGERS:
+        raise ValueError(f"integer format {wanted!r} of {name} is none of {sorted(PROTO_INTEGERS)}")
+    return wanted
+
+
+def _bound(field: ma.Field, seen: set[int], name: str | None = None) -> None:
+    if id(field) in seen:
+        return
+    seen.add(id(field))
+    name = field.name or name
+    if isinstance(field, ma.Integer) and not any(isinstance(v, _ProtoRange) for v in field.validators):
+        kind = proto_type(name, field)
+        low, high = PROTO_INTEGERS[kind]
+        field.validators.append(_ProtoRange(min=low, max=high))
+        field.metadata["format"] = kind
+    if isinstance(field, ma.Nested):
+        _bound_schema(field.schema, seen)
+    for part in ("inner", "key_field", "value_field"):  # List(Integer()), Dict(values=Integer())
+        inner = getattr(field, part, None)
+        if isinstance(inner, ma.Field):
+            _bound(inner, seen, name)
+
+
+def _bound_schema(schema, seen: set[int]) -> None:
+    if not hasattr(schema, "fields"):
+        return  # a plain dict schema ({}): nothing declared
+    for field in schema.fields.values():
+        _bound(field, seen)
+
+
+def _view_schemas(view) -> list:
+    spec = getattr(view, "_spec", None) or {}
+    schemas = [spec.get("body")] + [s for s, _location in spec.get("args") or ()]
+    schemas.append(spec.get("response", {}).get("schema"))
+    return [s for s in schemas if s is not None]
+
+
+def bound_integers(app: APIFlask) -> None:
+    """Give every Integer of every schema a view reads or answers its proto type's range."""
+    seen: set[int] = set()
+    for view in app.view_functions.values():
+        for schema in _view_schemas(view):
+            _bound_schema(schema, seen)
+
+
+def duplicate_schema_names(document: dict) -> dict[str, list[str]]:
+    """Component names that differ only by APIFlask's numeric suffix (`StoreOut`, `StoreOut1`)."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for name in document.get("components", {}).get("schemas", {}):
+        groups[re.sub(r"\d+$", "", name)].append(name)
+    return {base: names for base, names in groups.items() if len(names) > 1}
+
+
+def install(app: GatewayAPI) -> None:
+    """After the blueprints are registered: names and integer ranges for the document."""
+    app.schema_name_resolver = schema_name
+    bound_integers(app)

@@ -8,7 +8,7 @@ import redis
 from flask import g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway import docs_assets, errors, json_text, openapi, ops
+from gateway import docs_assets, errors, openapi, ops, text_input
 from gateway.api import BLUEPRINTS
 from gateway.auth import BEARER_SCHEME, authenticate, client_ip
 from gateway.config import GatewayConfig
@@ -94,7 +94,7 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
             log.warning("rate limiter unavailable; request let through", exc_info=True)
 
     # After the guard: a request refused for its rate is refused whatever its body holds.
-    json_text.install(app)
+    text_input.install(app)
 
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)

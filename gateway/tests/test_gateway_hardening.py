@@ -31,16 +31,34 @@ def error_of(response) -> dict:
         ('{"name": "张三", "phone": "13900000000", "fields": {"shop": "\\udc00a"}}', "fields.shop"),
         ('{"name": "张三", "phone": "13900000000", "fields": {"\\ud800": "a"}}', "fields"),
         ('"\\ud800"', "_schema"),
+        ('{"name": "张\\u0000三", "phone": "13900000000"}', "name"),
     ],
 )
-def test_h1_lone_surrogate_is_a_400_naming_the_field(client, fakes, auth, raw, field):
+def test_h1_lone_surrogate_or_nul_is_a_400_naming_the_field(client, fakes, auth, raw, field):
     response = post_raw(client, "/api/v1/customers", raw, auth)
 
     assert response.status_code == 400, response.get_data(as_text=True)
     error = error_of(response)
     assert error["code"] == "INVALID_INPUT"
-    assert error["fields"] == {field: "含有无效字符（孤立的 UTF-16 代理项）"}
+    assert error["fields"] == {field: "含有无效字符（NUL 字符或孤立的 UTF-16 代理项）"}
     assert fakes["customers"].rec.named("RegisterCustomer") == []
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/returns?customer_id=%00", "customer_id"),
+        ("/api/v1/customers/c%001", "customer_id"),
+        ("/api/v1/customers?q=a%00b", "q"),
+    ],
+)
+def test_h1_nul_in_a_query_or_path_is_a_400_naming_the_parameter(client, fakes, auth, path, field):
+    # PostgreSQL refuses NUL in text: it reached the services and answered 500 before issue 11
+    response = client.get(path, headers=auth)
+
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert list(error_of(response)["fields"]) == [field]
+    assert fakes["customers"].rec.calls == [] and fakes["orders"].rec.calls == []
 
 
 def test_h1_lone_surrogate_message_follows_accept_language(client, auth):

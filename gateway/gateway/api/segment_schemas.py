@@ -13,7 +13,7 @@ from gateway.api.common import PageOut, PageQuery, Timestamped, text, timestamp
 
 OPS = ("eq", "contains", "gte", "lte")
 DAYS = Range(min=1, max=3650, error="validation.invalid")
-COUNT = Range(min=0, error="validation.invalid")
+COUNT = Range(min=0, max=1_000_000, error="validation.invalid")  # as the customers service
 OPTIONAL_NUMBERS = (
     "no_purchase_days",
     "period_days",

@@ -192,6 +192,22 @@ def test_c4_unknown_field_and_bad_values_are_named(db, tenant):
     assert segments.list_segments(db.uow(), owner) == []
 
 
+@pytest.mark.parametrize("name", ["min_order_count", "max_order_count"])
+def test_h1_c4_order_count_past_what_the_read_model_holds_is_named_not_a_500(db, tenant, name):
+    # Given a count the proto's int64 carries but the read model's int4 sum cannot compare with
+    # (found by the R3 fuzzer: PostgreSQL's "integer out of range", a 500)
+    owner = staff(tenant, "owner")
+    register(db, owner)
+    f = SegmentFilter(**{name: 302_242_989_350})
+
+    # When it is evaluated, Then it is refused naming the field
+    with pytest.raises(InvalidInput) as err:
+        segments.evaluate_segment(db.uow(), owner, Page(), filter=f, as_of=NOW)
+    assert err.value.fields == {f"filter.{name}": "validation.invalid"}
+    # And the largest count allowed runs on PostgreSQL
+    assert ids(db, owner, SegmentFilter(**{name: 1_000_000})) is not None
+
+
 def test_c4_saved_segments_crud_and_who_may_change_them(db, tenant):
     owner, seller, colleague = staff(tenant, "owner"), staff(tenant, "salesperson"), staff(tenant, "salesperson")
     saved = segments.create_segment(db.uow(), seller, SaveSegment("沉睡会员", sleeping_members(30)), now=NOW)

@@ -88,6 +88,8 @@ def get_customer_credit(
     require_customer_id(customer_id)
     if not actor.has_role(*TERM_ROLES):
         customers.get(customer_id)
+    else:
+        customers.require_in_tenant(actor.tenant_id, customer_id)
     with uow:
         days, pos = load_position(uow.session, actor.tenant_id, customer_id, now)
         return CustomerCredit(customer_id, days, load_settings(uow.session, actor.tenant_id).credit_control, pos)

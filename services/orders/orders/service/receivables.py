@@ -27,7 +27,7 @@ from orders.domain.visibility import sees_all_documents
 from orders.errors import Codes, MessageKeys
 from orders.models import OrderRow
 from orders.models_receivables import CollectionAllocationRow, CollectionRow, CreditTermRow
-from orders.service.customers import require_customer_id
+from orders.service.customers import CustomerDirectory, require_customer_id
 
 CREDIT_TERM_SET = "credit_term_set"
 QUERY_MAX = 50
@@ -110,15 +110,23 @@ class CreditTermView:
 
 
 def set_credit_term(
-    uow: UnitOfWork, actor: Actor, customer_id: str, days: int, *, limit_fen: int | None = None, now: datetime
+    uow: UnitOfWork,
+    actor: Actor,
+    customers: CustomerDirectory,
+    customer_id: str,
+    days: int,
+    *,
+    limit_fen: int | None = None,
+    now: datetime,
 ) -> CreditTermView:
-    """Term and credit limit together, as finance edits them. The customer is not looked up:
-    finance sets terms but the customers service shows finance no customers; an id that names
-    nobody simply matches no order."""
+    """Term and credit limit together, as finance edits them. Finance sees no customers in the
+    customers service, so only the customer's existence in the tenant is asked (as this
+    service): another tenant's id is NotFound, and no term is written for nobody (R4)."""
     staff_id = require_term_setter(actor)
     require_customer_id(customer_id)
     days = check_term_days(days)
     limit_fen = credit.check_limit(limit_fen)
+    customers.require_in_tenant(actor.tenant_id, customer_id)
     with uow:
         session = uow.session
         row = session.scalar(
@@ -189,10 +197,14 @@ def list_debtors(
     return ListPage(debtors[page.offset : page.offset + page.page_size], len(debtors))
 
 
-def list_debt_orders(uow: UnitOfWork, actor: Actor, customer_id: str, page: Page, *, now: datetime) -> ListPage:
+def list_debt_orders(
+    uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, customer_id: str, page: Page, *, now: datetime
+) -> ListPage:
     """The customer's orders with debt, oldest first, with what pending collections claim: the
-    page a salesperson files a collection from (B5, from an order's customer)."""
+    page a salesperson files a collection from (B5, from an order's customer). Another tenant's
+    customer is NotFound, not an empty page (R4)."""
     require_customer_id(customer_id)
+    customers.require_in_tenant(actor.tenant_id, customer_id)
     stmt = _debt_orders(actor).where(OrderRow.customer_id == customer_id)
     with uow:
         session = uow.session

@@ -90,7 +90,7 @@ class FakeCustomers(customers_pb2_grpc.CustomersServiceServicer):
     def GetCustomer(self, request, context):
         actor = require_actor()
         customer = self.customers.get((actor.tenant_id, request.id))
-        sees_all = actor.has_role("owner", "store_manager") or actor.can("see_all_customers")
+        sees_all = actor.is_service or actor.has_role("owner", "store_manager") or actor.can("see_all_customers")
         if customer is None or not (sees_all or customer.owner_staff_id == actor.staff_id):
             raise NotFound("CUSTOMER_NOT_FOUND", "error.customer_not_found")
         return customer

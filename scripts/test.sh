@@ -22,4 +22,5 @@ run "unit and service tests" -q libs/crmkit/tests services/identity/tests servic
   services/messaging/tests services/orders/tests services/coupons/tests gateway/tests tests/deploy launcher/tests bench/tests --ignore=services/messaging/tests/worker
 run "worker tests (real nameko processes)" -q services/messaging/tests/worker
 run "integration journeys (all services as processes)" -q tests/integration
+run "reliability: every operation fuzzed, cross-tenant matrix (all services as processes)" -q tests/reliability
 exit $status

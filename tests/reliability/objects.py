@@ -11,15 +11,20 @@ from __future__ import annotations
 import io
 import uuid
 
+from openpyxl import Workbook
 from people import Tenant, ok, phone
 from PIL import Image
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # (path fragment, parameter) -> kind, checked before the parameter alone.
 SHARED_NAMES = {
     ("/commission-rules/", "rule_id"): "commission_rule",
     ("/recharge-rules/", "rule_id"): "recharge_rule",
     ("/coupon-batches/", "batch_id"): "coupon_batch",
+    ("/precharges/", "batch_id"): "precharge",
     ("/stores/applications/", "application_id"): "store_application",
+    ("/registration-applications/", "application_id"): "registration_application",
     ("/collections/", "key"): "proof_key",
 }
 KIND_OF_PARAMETER = {
@@ -36,6 +41,8 @@ KIND_OF_PARAMETER = {
     "segment_id": "segment",
     "task_id": "visit",
     "recharge_id": "recharge",
+    "send_id": "coupon_send",
+    "duplicate_id": "duplicate",
 }
 
 
@@ -50,6 +57,33 @@ def png_bytes() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
     return out.getvalue()
+
+
+def precharge_sheet(customer_phone: str) -> bytes:
+    book = Workbook()
+    for row in (["手机号", "金额", "备注"], [customer_phone, "100", "员工福利"]):
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def registration_application(tenant: Tenant) -> str:
+    """A customer scans a salesperson's QR (C2) and fills the form: an application to review."""
+    seller = tenant.apis["salesperson"]
+    qr = ok(seller.get("/api/v1/registration-qr"))
+    form = {"name": "扫码客户", "phone": phone(), "fields": {}}
+    ok(seller.as_(None).post(f"/api/v1/public/registrations/{qr['token']}", json=form), 201)
+    [application] = ok(tenant.owner.get("/api/v1/registration-applications"))["applications"]
+    return application["id"]
+
+
+def duplicate(tenant: Tenant, customer_phone: str) -> str:
+    """A lead with an existing customer's phone, converted (C9): a duplicate pair to review."""
+    owner = tenant.owner
+    lead = ok(owner.post("/api/v1/leads", json={"name": "重复线索", "phone": customer_phone}), 201)["lead"]
+    ok(owner.post(f"/api/v1/leads/{lead['id']}/claim"))
+    return ok(owner.post(f"/api/v1/leads/{lead['id']}/convert", json={}))["duplicate"]["id"]
 
 
 def make_objects(tenant: Tenant) -> dict[str, str]:
@@ -100,7 +134,15 @@ def make_objects(tenant: Tenant) -> dict[str, str]:
     made["lead"] = ok(owner.post("/api/v1/leads", json={"name": "线索", "phone": phone()}), 201)["lead"]["id"]
     segment = {"name": "一月买过", "filter": {"period_from": "2026-01-01", "period_to": "2026-01-31"}}
     made["segment"] = ok(owner.post("/api/v1/segments", json=segment), 201)["id"]
+    send = {"segment_id": made["segment"], "send_key": uuid.uuid4().hex}
+    sent = owner.post(f"/api/v1/coupon-templates/{made['coupon_template']}/send-to-segment", json=send)
+    made["coupon_send"] = ok(sent)["send_id"]
+    sheet = {"file": ("precharge.xlsx", precharge_sheet(customer["phone"]), XLSX)}
+    precharge = owner.request("POST", "/api/v1/precharges", params={"client_name": "中国银行"}, files=sheet)
+    made["precharge"] = ok(precharge, 201)["id"]
     made["visit"] = ok(owner.post("/api/v1/visits", json={"customer_id": customer["id"]}), 201)["id"]
+    made["registration_application"] = registration_application(tenant)
+    made["duplicate"] = duplicate(tenant, customer["phone"])
     application = {"store_name": "分店", "contact_name": "王经理", "phone": phone(), "address": "中山路 8 号"}
     made["store_application"] = ok(owner.post("/api/v1/stores/applications", json=application), 201)["id"]
     return made

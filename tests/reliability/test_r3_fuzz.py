@@ -1,5 +1,6 @@
 """R3: every operation of the OpenAPI document, fuzzed (schemathesis on Hypothesis) anonymously
-and with each role's token, against the real system as processes: no answer is a 5xx.
+and with each role's token, against the real system as processes: no answer is a 5xx (and the
+anonymous requests, sent with `Accept-Language: en`, are refused in English).
 
 Each generated request (valid and invalid, per the document) is sent once as each role and once
 without a token. Half of the cases of an operation with path ids aim at real objects of the
@@ -29,6 +30,7 @@ EXAMPLES = int(os.environ.get("R3_EXAMPLES", "6"))
 # Operations that end the caller's own session: sent with a fresh login each time, so the
 # fuzzing people stay logged in for the operations after them.
 SESSION_ENDING = {"logout"}
+CHINESE = re.compile("[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +49,12 @@ def real_path_ids(operation, objects: dict[str, str]) -> dict[str, str] | None:
     if not names or not all(kinds.get(n) in objects for n in names):
         return None
     return {name: objects[kinds[name]] for name in names}
+
+
+def in_english(response) -> bool:
+    """The error's words (message and field messages; field names are the client's own)."""
+    error = response.json()["error"]
+    return not any(CHINESE.search(text) for text in (error["message"], *error["fields"].values()))
 
 
 def describe(platform, case, response, who: str) -> str:
@@ -79,11 +87,16 @@ def test_r3_no_operation_answers_5xx_to_anyone(platform, anon, fuzz_tenant, fuzz
             headers = {"Idempotency-Key": uuid.uuid4().hex}
             if token:
                 headers["Authorization"] = f"Bearer {token}"
+            else:
+                # Anonymous asks in English: every refusal (401 TOKEN_MISSING above all) must be.
+                headers["Accept-Language"] = "en"
             response = case.call(base_url=platform.gateway_url, headers=headers, timeout=30)
             requests_made += 1
             FIGURES[f"R3 answers {response.status_code // 100}xx"] += 1
             if response.status_code >= 500:
                 failures.append(describe(platform, case, response, who))
+            elif not token and response.status_code >= 400 and not in_english(response):
+                failures.append(f"not in English: {describe(platform, case, response, who)}")
 
     for operation in operations:
         ids = real_path_ids(operation, fuzz_objects)

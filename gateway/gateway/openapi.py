@@ -16,6 +16,10 @@ Two things APIFlask leaves to us:
   the narrowest (a value that fits it fits every proto integer). A field can name its type
   itself (`metadata={"format": "int64"}`). A narrower Range of the field's own is kept; the
   document states the resulting `minimum`/`maximum` and the `format`.
+- Time ranges, by the same walk: every date and time a client sends lies in 1900–2999. A
+  protobuf Timestamp holds years 1–9999, but a time near either end overflows once moved to
+  UTC (`0001-01-01T00:00+14:00`) or once a service counts days back from it: a 500 again.
+  No business time of a CRM lies outside those years; the field's description says so.
 """
 
 from __future__ import annotations
@@ -23,13 +27,15 @@ from __future__ import annotations
 import re
 import sys
 from collections import defaultdict
+from datetime import UTC, date, datetime
 from functools import cache
 
 from apiflask import APIFlask, Schema
 from apispec.ext.marshmallow.common import make_schema_key, resolve_schema_instance
 from google.protobuf.descriptor import FieldDescriptor
+from marshmallow import ValidationError
 from marshmallow import fields as ma
-from marshmallow.validate import Range
+from marshmallow.validate import Range, Validator
 
 # The integer types of our protos, and their ranges.
 PROTO_INTEGERS = {
@@ -52,6 +58,31 @@ _TYPE_NAMES = {
 
 class _ProtoRange(Range):
     """The proto type's range; a class of its own so bounding a shared field twice is a no-op."""
+
+
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+TIME_RANGE = "1900-01-01 to 2999-12-31"
+
+
+class _TimeRange(Validator):
+    """A date, or a time (naive ones read as UTC), within EARLIEST..LATEST (in UTC)."""
+
+    error = "validation.time_out_of_range"
+
+    def __call__(self, value):
+        if isinstance(value, datetime):
+            aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+            try:
+                day = aware.astimezone(UTC).date()
+            except OverflowError:
+                raise ValidationError(self.error) from None
+        elif isinstance(value, date):
+            day = value
+        else:
+            return value
+        if not EARLIEST <= day <= LATEST:
+            raise ValidationError(self.error)
+        return value
 
 
 class GatewayAPI(APIFlask):
@@ -135,6 +166,10 @@ def _bound(field: ma.Field, seen: set[int], name: str | None = None) -> None:
         low, high = PROTO_INTEGERS[kind]
         field.validators.append(_ProtoRange(min=low, max=high))
         field.metadata["format"] = kind
+    if isinstance(field, ma.DateTime | ma.Date) and not any(isinstance(v, _TimeRange) for v in field.validators):
+        field.validators.append(_TimeRange())
+        described = field.metadata.get("description")
+        field.metadata["description"] = f"{described} ({TIME_RANGE})" if described else TIME_RANGE
     if isinstance(field, ma.Nested):
         _bound_schema(field.schema, seen)
     for part in ("inner", "key_field", "value_field"):  # List(Integer()), Dict(values=Integer())
@@ -157,8 +192,9 @@ def _view_schemas(view) -> list:
     return [s for s in schemas if s is not None]
 
 
-def bound_integers(app: APIFlask) -> None:
-    """Give every Integer of every schema a view reads or answers its proto type's range."""
+def bound_fields(app: APIFlask) -> None:
+    """Give every Integer of every schema a view reads or answers its proto type's range, and
+    every date and time the business range of years."""
     seen: set[int] = set()
     for view in app.view_functions.values():
         for schema in _view_schemas(view):
@@ -174,6 +210,6 @@ def duplicate_schema_names(document: dict) -> dict[str, list[str]]:
 
 
 def install(app: GatewayAPI) -> None:
-    """After the blueprints are registered: names and integer ranges for the document."""
+    """After the blueprints are registered: names, integer and time ranges for the document."""
     app.schema_name_resolver = schema_name
-    bound_integers(app)
+    bound_fields(app)

@@ -1,5 +1,6 @@
 """Every string a request carries must be text the services can store: no NUL, no lone UTF-16
-surrogate. Refused here, once, for every JSON body, query string, path and form (issue 11).
+surrogate. Refused here, once, for every JSON body, query string and path (issue 11). Uploads
+(multipart) carry files, not text, and are not parsed here: their size limit is the view's.
 
 JSON lets a string escape half of a surrogate pair on its own ("\\ud800"); Python decodes it
 into a str that cannot be encoded as UTF-8, so protobuf (every string crosses gRPC as UTF-8)
@@ -58,7 +59,7 @@ def _json_body() -> str | None:
 
 
 def _parameters() -> str | None:
-    for source in (request.view_args or {}, request.args, request.form if not request.is_json else {}):
+    for source in (request.view_args or {}, request.args):
         items = source.items(multi=True) if hasattr(source, "getlist") else source.items()
         for name, value in items:
             if _NOT_TEXT.search(name):

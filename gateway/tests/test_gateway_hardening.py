@@ -178,3 +178,46 @@ def test_h1_token_missing_follows_accept_language(client, language):
         "request_id": None,
     }
     assert error_of(client.get("/api/v1/customers"))["message"] == "缺少登录凭证，请先登录"
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "0001-01-01T00:00:00+14:00",  # year 0 in UTC: overflowed in the gateway
+        "9999-12-31T23:59:59-14:00",  # year 10000 in UTC
+        "0001-01-01T00:00:00",  # naive: read as local time, overflowed too
+        "1899-12-31T23:59:59+00:00",
+        "3000-01-01T00:00:00+00:00",
+    ],
+)
+def test_h1_time_outside_the_business_years_is_a_400_naming_the_field(client, fakes, auth, when):
+    body = {"name": "券", "kind": "cash", "value_fen": 100, "valid_from": when, "valid_until": "2026-12-31T00:00:00Z"}
+
+    response = client.post("/api/v1/coupon-templates", json=body, headers=auth)
+
+    assert response.status_code == 400, response.get_json()
+    assert error_of(response)["fields"] == {"valid_from": "超出范围：应在 1900-01-01 至 2999-12-31 之间"}
+    assert fakes["coupons"].rec.named("CreateTemplate") == []
+
+
+def test_h1_times_at_the_ends_of_the_business_years_are_accepted(client, fakes, auth):
+    body = {
+        "name": "券",
+        "kind": "cash",
+        "value_fen": 100,
+        "valid_from": "1900-01-01T00:00:00+00:00",
+        "valid_until": "2999-12-31T23:59:59+00:00",
+    }
+
+    response = client.post("/api/v1/coupon-templates", json=body, headers=auth)
+
+    assert response.status_code == 201, response.get_json()
+    sent = fakes["coupons"].rec.named("CreateTemplate")[0].request.template
+    assert (sent.valid_from[:4], sent.valid_until[:4]) == ("1900", "2999")
+
+
+def test_h1_query_dates_are_bounded_too(client, auth):
+    response = client.get("/api/v1/dashboard/stores?date_from=0001-01-01&date_to=0001-01-02", headers=auth)
+
+    assert response.status_code == 400
+    assert set(error_of(response)["fields"]) == {"date_from", "date_to"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 
 import pytest
@@ -60,6 +61,7 @@ def in_english(response) -> bool:
 def describe(platform, case, response, who: str) -> str:
     """What was sent, what came back, and what the processes logged about it (the cause)."""
     request_id = response.headers.get("X-Request-Id", "")
+    time.sleep(0.5)  # a service logs its error as it answers: let the line reach the file
     cause = [
         line[-1500:]
         for p in platform.procs.values()

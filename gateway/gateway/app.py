@@ -8,7 +8,7 @@ import redis
 from flask import g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from gateway import docs_assets, errors, openapi, ops, text_input
+from gateway import docs_assets, errors, openapi, ops, ranges, text_input
 from gateway.api import BLUEPRINTS
 from gateway.auth import BEARER_SCHEME, authenticate, client_ip
 from gateway.config import GatewayConfig
@@ -99,4 +99,5 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     openapi.install(app)
+    ranges.install(app)
     return app

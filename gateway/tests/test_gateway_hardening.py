@@ -9,7 +9,8 @@ import warnings
 import pytest
 from test_gateway_openapi import operations, resolve
 
-from gateway.openapi import PROTO_INTEGERS, duplicate_schema_names, proto_integer_types
+from gateway.openapi import duplicate_schema_names
+from gateway.ranges import PROTO_INTEGERS, proto_integer_types
 
 CUSTOMER = {"name": "张三", "phone": "13900000000"}
 

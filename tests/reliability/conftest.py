@@ -53,13 +53,13 @@ def document(platform) -> dict:
 
 
 @pytest.fixture(scope="session")
-def tenant_a(anon):
-    return tenant_with_every_role(anon, "甲商贸")
+def tenant_a(platform, anon):
+    return tenant_with_every_role(anon, platform.sms_server, "甲商贸")
 
 
 @pytest.fixture(scope="session")
-def tenant_b(anon):
-    return tenant_with_every_role(anon, "乙商贸")
+def tenant_b(platform, anon):
+    return tenant_with_every_role(anon, platform.sms_server, "乙商贸")
 
 
 def pytest_terminal_summary(terminalreporter):

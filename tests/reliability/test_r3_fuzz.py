@@ -35,8 +35,8 @@ CHINESE = re.compile("[\u4e00-\u9fff]")
 
 
 @pytest.fixture(scope="module")
-def fuzz_tenant(anon):
-    return tenant_with_every_role(anon, "模糊测试商贸")
+def fuzz_tenant(platform, anon):
+    return tenant_with_every_role(anon, platform.sms_server, "模糊测试商贸")
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 
 import redis
-from apiflask import APIFlask
 from flask import g, request
 
-from gateway import docs_assets, errors, ops
+from gateway import docs_assets, errors, openapi, ops, ranges, text_input
 from gateway.api import BLUEPRINTS
 from gateway.auth import BEARER_SCHEME, authenticate, client_ip
 from gateway.config import GatewayConfig
@@ -49,8 +48,8 @@ header: a repeat with the same key and body returns the first response.
 """
 
 
-def create_app(config: GatewayConfig) -> APIFlask:
-    app = APIFlask(__name__, title="CRM API", version="v1", spec_path="/openapi.json", docs_path="/docs")
+def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
+    app = openapi.GatewayAPI(__name__, title="CRM API", version="v1", spec_path="/openapi.json", docs_path="/docs")
     app.config.update(
         VALIDATION_ERROR_STATUS_CODE=400,
         VALIDATION_ERROR_DESCRIPTION="Invalid input (code INVALID_INPUT, fields named)",
@@ -93,6 +92,11 @@ def create_app(config: GatewayConfig) -> APIFlask:
             # Fail open: limits protect the services, they are not worth refusing every request.
             log.warning("rate limiter unavailable; request let through", exc_info=True)
 
+    # After the guard: a request refused for its rate is refused whatever its body holds.
+    text_input.install(app)
+
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
+    openapi.install(app)
+    ranges.install(app)
     return app

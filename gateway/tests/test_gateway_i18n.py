@@ -47,6 +47,8 @@ def test_h1_render_fills_params_and_falls_back_never_to_the_raw_key():
         ("", "zh_CN"),
         ("en", "en"),
         ("en-US,en;q=0.9", "en"),
+        ("en_US", "en"),
+        ("zh_CN", "zh_CN"),
         ("zh-CN,zh;q=0.9,en;q=0.8", "zh_CN"),
         ("fr-FR, en;q=0.5", "en"),
         ("en;q=0.2, zh-TW;q=0.8", "zh_CN"),

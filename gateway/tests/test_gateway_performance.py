@@ -45,6 +45,17 @@ def test_b9_sales_target_is_set_in_fen_for_a_checked_month(client, fakes, auth):
     assert len(fakes["performance"].rec.named("SetSalesTarget")) == 1
 
 
+def test_r4_b9_target_for_staff_the_caller_cannot_find_is_404_and_not_written(client, fakes, auth):
+    # Given a staff id identity does not know in the caller's tenant (another tenant's)
+    fakes["identity"].rec.fail["GetStaff"] = NotFound("STAFF_NOT_FOUND", "error.staff_not_found")
+
+    response = client.put("/api/v1/sales-targets/s-other/2026-03", json={"amount_fen": 1}, headers=auth)
+
+    assert (response.status_code, response.get_json()["error"]["code"]) == (404, "STAFF_NOT_FOUND")
+    assert fakes["identity"].rec.named("GetStaff")[0].request.id == "s-other"
+    assert fakes["performance"].rec.named("SetSalesTarget") == []
+
+
 def test_b9_sales_targets_are_listed_for_the_month(client, fakes, auth):
     response = client.get("/api/v1/sales-targets?month=2026-01", headers=auth)
 

@@ -38,6 +38,7 @@ def ts(value: datetime) -> Timestamp:
 class FakeSegments(segments_pb2_grpc.SegmentsServiceServicer):
     def __init__(self):
         self.rec = Recorder()
+        self.listed = None  # segments ListSegments answers; a sleeping-members one by default
 
     def _segment(self, name, f):
         return pb.Segment(
@@ -62,7 +63,8 @@ class FakeSegments(segments_pb2_grpc.SegmentsServiceServicer):
 
     def ListSegments(self, request, context):
         self.rec.record("ListSegments", request, context)
-        return pb.ListSegmentsResponse(segments=[self._segment("沉睡", pb.SegmentFilter(no_purchase_days=30))])
+        listed = self.listed or [self._segment("沉睡", pb.SegmentFilter(no_purchase_days=30))]
+        return pb.ListSegmentsResponse(segments=listed)
 
     def ListSegmentPresets(self, request, context):
         self.rec.record("ListSegmentPresets", request, context)
@@ -99,6 +101,7 @@ def seg(make_app, fake_segments):
     fake, addr = fake_segments
     fake.rec.calls.clear()
     fake.rec.fail.clear()
+    fake.listed = None
     return fake, make_app(segments=client(addr, segments_pb2_grpc.SegmentsServiceStub, SEGMENTS)).test_client()
 
 
@@ -232,3 +235,34 @@ def test_c4_coupon_condition_required_is_said_in_chinese(seg, auth):
         400,
         {"filter.coupon_template_ids": "请同时选择针对这些券模板的优惠券条件"},
     )
+
+
+def test_h1_c4_segment_with_a_period_is_answered_and_listed(seg, auth):
+    # Given a filter with a period in days (saved, then answered with a 500 before issue 11)
+    fake, http = seg
+    period = {"period_from": "2026-01-01", "period_to": "2026-01-31", "min_order_count": 1}
+
+    created = http.post("/api/v1/segments", json={"name": "一月买过", "filter": period}, headers=auth)
+
+    assert created.status_code == 201, created.get_json()
+    assert created.get_json()["filter"] == period
+    sent = fake.rec.named("CreateSegment")[0].request.filter
+    assert (sent.period_from, sent.period_to) == ("2026-01-01", "2026-01-31")
+    # And the tenant's list, which holds it, is answered too
+    fake.listed = [fake._segment("一月买过", sent)]
+    listed = http.get("/api/v1/segments", headers=auth)
+    assert listed.status_code == 200, listed.get_json()
+    assert listed.get_json()["segments"][0]["filter"] == period
+
+
+def test_h1_c4_a_stored_day_that_does_not_parse_does_not_fail_the_list(seg, auth):
+    fake, http = seg
+    fake.listed = [
+        fake._segment("坏日期", pb.SegmentFilter(period_from="2026-13-45", min_order_count=1)),
+        fake._segment("好的", pb.SegmentFilter(period_days=7)),
+    ]
+
+    listed = http.get("/api/v1/segments", headers=auth)
+
+    assert listed.status_code == 200, listed.get_json()
+    assert [s["filter"] for s in listed.get_json()["segments"]] == [{"min_order_count": 1}, {"period_days": 7}]

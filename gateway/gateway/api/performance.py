@@ -9,6 +9,7 @@ import re
 from apiflask import APIBlueprint
 
 from crm.common.v1 import common_pb2
+from crm.identity.v1 import identity_pb2
 from crm.orders.v1 import performance_pb2 as pb
 from gateway.api.common import SECURED, call, page_out
 from gateway.api.order_schemas import money
@@ -67,6 +68,9 @@ def set_sales_target(staff_id, month, body):
     # A path segment has no schema: check the month here so a typo is a 400 naming `month`.
     if not re.fullmatch(MONTH_PATTERN, month):
         raise ApiError(400, "INVALID_INPUT", "error.invalid_input", fields={"month": "validation.invalid_month"})
+    # Orders keeps targets by staff id and knows no staff: identity answers whether this one is
+    # the caller's to see (another tenant's is 404, R4), before a target is written for it.
+    call("identity", "GetStaff", identity_pb2.GetStaffRequest(id=staff_id))
     request = pb.SetSalesTargetRequest(staff_id=staff_id, month=month, amount=money(body["amount_fen"]))
     return target_dict(_performance("SetSalesTarget", request))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from apiflask import Schema
 from apiflask.fields import AwareDateTime, Date, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
@@ -11,7 +13,7 @@ from gateway.api.common import PageOut, PageQuery, Timestamped, text, timestamp
 
 OPS = ("eq", "contains", "gte", "lte")
 DAYS = Range(min=1, max=3650, error="validation.invalid")
-COUNT = Range(min=0, error="validation.invalid")
+COUNT = Range(min=0, max=1_000_000, error="validation.invalid")  # as the customers service
 OPTIONAL_NUMBERS = (
     "no_purchase_days",
     "period_days",
@@ -171,9 +173,20 @@ def filter_dict(msg: pb.SegmentFilter) -> dict:
         if msg.HasField(name):
             out[name] = timestamp(msg, name)
     for name in ("period_from", "period_to"):
-        if getattr(msg, name):
-            out[name] = getattr(msg, name)
+        day = _day(getattr(msg, name))
+        if day is not None:
+            out[name] = day
     return out
+
+
+def _day(text: str) -> date | None:
+    # The schema's Date field formats a date, not a string (a string here once made every
+    # list of the tenant's segments a 500, issue 11). A day the service wrote that does not
+    # parse is left out rather than failing the whole answer.
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 def segment_dict(s: pb.Segment) -> dict:

@@ -55,7 +55,8 @@ def pick_language(accept_language: str | None) -> str:
                 quality = float(rest.strip()[2:])
             except ValueError:
                 quality = 0.0
-        ranked.append((-quality, position, tag.strip().lower()))
+        # "en_US" is how WeChat and Java name a locale; the header's own form is "en-US".
+        ranked.append((-quality, position, tag.strip().lower().replace("_", "-")))
     for neg_quality, _, tag in sorted(ranked):
         if neg_quality >= 0:
             continue

@@ -47,6 +47,7 @@ class Codes:
     SEGMENT_NAME_TAKEN = "SEGMENT_NAME_TAKEN"  # AlreadyExists: the tenant has a segment of that name
     SEGMENT_CHANGE_DENIED = "SEGMENT_CHANGE_DENIED"  # PermissionDenied: neither its creator nor a manager
     SEGMENT_STREAM_DENIED = "SEGMENT_STREAM_DENIED"  # PermissionDenied: streaming is for services
+    SEGMENT_UNREADABLE = "SEGMENT_UNREADABLE"  # Conflict: its stored filter no longer reads; save anew or delete
 
 
 class MessageKeys:
@@ -68,6 +69,7 @@ class MessageKeys:
     DUPLICATE_IS_COLLISION = "error.duplicate_is_collision"
     SEGMENT_NOT_FOUND = "error.segment_not_found"
     SEGMENT_NAME_TAKEN = "error.segment_name_taken"
+    SEGMENT_UNREADABLE = "error.segment_unreadable"
 
 
 class OwnershipCodes:

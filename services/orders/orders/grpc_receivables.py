@@ -124,7 +124,7 @@ class ReceivablesServicer(receivables_pb2_grpc.ReceivablesServiceServicer):
     def ListDebtOrders(self, request, context):
         page = page_from_proto(request.page)
         result = receivables.list_debt_orders(
-            self.db.uow(), require_actor(), request.customer_id, page, now=self.clock()
+            self.db.uow(), require_actor(), self.customers, request.customer_id, page, now=self.clock()
         )
         return pb.ListDebtOrdersResponse(
             orders=[debt_order_to_proto(o) for o in result.items], page=page.info(result.total)

@@ -40,7 +40,7 @@ def build(
     db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
     closers = []
     if customers is None:
-        directory = GrpcCustomerDirectory(settings.peer("customers"))
+        directory = GrpcCustomerDirectory(settings.peer("customers"), settings.service_token)
         closers.append(directory.close)
         customers = directory
     if coupons is None and "coupons" in settings.peers:

@@ -23,6 +23,9 @@ LIST_MAX = 50
 DAYS_MAX = 3650
 TEXT_MAX = 100
 COUPONS_MAX = 1000  # "holds at least N unused coupons": beyond this nobody does
+# Orders of one customer in one period. Beyond this nobody counts, and the proto's int64 would
+# otherwise reach the read model's int4 sum and fail there (issue 11).
+ORDER_COUNT_MAX = 1_000_000
 
 # Operators on tenant-configured fields, by field kind.
 EQ = "eq"  # the value is one of `values`
@@ -183,8 +186,8 @@ def _coupon_count(errors: _Errors, name: str, value: int | None) -> int | None:
     return value
 
 
-def _non_negative(errors: _Errors, name: str, value: int | None) -> int | None:
-    if value is not None and value < 0:
+def _order_count(errors: _Errors, name: str, value: int | None) -> int | None:
+    if value is not None and not (0 <= value <= ORDER_COUNT_MAX):
         errors.add(name, "validation.invalid")
     return value
 
@@ -253,8 +256,8 @@ def check_filter(f: SegmentFilter, definitions: Iterable[FieldDefinition]) -> Se
         period_days=_days(errors, "filter.period_days", f.period_days),
         period_from=f.period_from,
         period_to=f.period_to,
-        min_order_count=_non_negative(errors, "filter.min_order_count", f.min_order_count),
-        max_order_count=_non_negative(errors, "filter.max_order_count", f.max_order_count),
+        min_order_count=_order_count(errors, "filter.min_order_count", f.min_order_count),
+        max_order_count=_order_count(errors, "filter.max_order_count", f.max_order_count),
         min_amount_fen=f.min_amount_fen,
         max_amount_fen=f.max_amount_fen,
         product_ids=_ids(errors, "filter.product_ids", f.product_ids),

@@ -12,6 +12,7 @@ the same statement.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
-from crmkit.errors import AlreadyExists, NotFound, PermissionDenied
+from crmkit.errors import AlreadyExists, Conflict, NotFound, PermissionDenied
 from crmkit.paging import Page
 from customers.domain import fields as kinds
 from customers.domain.scope import Scope, scope_for
@@ -49,6 +50,8 @@ from customers.models import (
 )
 from customers.service.fields import load_definitions
 from customers.service.scoping import visible
+
+log = logging.getLogger(__name__)
 
 # A salesperson's saved filter is theirs to change; these roles may change any.
 SEGMENT_MANAGERS = ("owner", "store_manager")
@@ -101,11 +104,22 @@ def _name_taken() -> AlreadyExists:
     return AlreadyExists(Codes.SEGMENT_NAME_TAKEN, MessageKeys.SEGMENT_NAME_TAKEN, fields={"name": "validation.taken"})
 
 
+def _stored_filter(row: SegmentRow) -> SegmentFilter:
+    """A saved filter was checked before it was stored, so it reads back; one that does not (a
+    row from an older release, a hand edit) is a Conflict naming the segment, to be saved anew
+    or deleted, never a failure of every read of the tenant's segments (issue 11)."""
+    try:
+        return filter_from_json(row.filter or {})
+    except (KeyError, TypeError, ValueError, AttributeError):
+        log.error("segment %s has a stored filter that does not read", row.id, exc_info=True)
+        raise Conflict(Codes.SEGMENT_UNREADABLE, MessageKeys.SEGMENT_UNREADABLE, params={"id": row.id}) from None
+
+
 def _view(row: SegmentRow) -> SegmentView:
     return SegmentView(
         id=row.id,
         name=row.name,
-        filter=filter_from_json(row.filter or {}),
+        filter=_stored_filter(row),
         created_by_staff_id=row.created_by_staff_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -212,7 +226,16 @@ def list_segments(uow: UnitOfWork, actor: Actor) -> list[SegmentView]:
         rows = uow.session.scalars(
             select(SegmentRow).where(SegmentRow.tenant_id == actor.tenant_id).order_by(SegmentRow.name)
         ).all()
-        return [_view(r) for r in rows]
+        return [view for view in map(_readable_view, rows) if view is not None]
+
+
+def _readable_view(row: SegmentRow) -> SegmentView | None:
+    # One segment that does not read must not hide the others: it is left out of the list
+    # (logged), and answered as SEGMENT_UNREADABLE when asked for by id.
+    try:
+        return _view(row)
+    except Conflict:
+        return None
 
 
 def get_segment(uow: UnitOfWork, actor: Actor, segment_id: str) -> SegmentView:
@@ -398,7 +421,7 @@ def _resolve(
         )
         if row is None:
             raise _not_found(segment_id)
-        f = filter_from_json(row.filter or {})
+        f = _stored_filter(row)
     return _with_kinds(session, actor.tenant_id, f or SegmentFilter())
 
 

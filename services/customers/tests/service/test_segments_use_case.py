@@ -9,7 +9,7 @@ from customer_testkit import NOW, phone, staff
 from sqlalchemy import select, update
 
 from crmkit.auth import SERVICE, Actor
-from crmkit.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
+from crmkit.errors import AlreadyExists, Conflict, InvalidInput, NotFound, PermissionDenied
 from crmkit.events import Event
 from crmkit.paging import Page
 from customers import service
@@ -17,7 +17,7 @@ from customers.domain.fields import CHOICE, NUMBER
 from customers.domain.registration import RegisterCustomer
 from customers.domain.segments import FieldCondition, SegmentFilter, sleeping_members
 from customers.handlers import on_order_approved, on_return_refunded
-from customers.models import CustomerRow, CustomerTagRow, PurchaseDayRow
+from customers.models import CustomerRow, CustomerTagRow, PurchaseDayRow, SegmentRow
 from customers.service import segments
 from customers.service.fields import DefineCustomerField
 from customers.service.segments import SaveSegment
@@ -190,6 +190,46 @@ def test_c4_unknown_field_and_bad_values_are_named(db, tenant):
         segments.create_segment(db.uow(), owner, SaveSegment(" ", SegmentFilter()), now=NOW)
     assert err.value.fields == {"name": "validation.required"}
     assert segments.list_segments(db.uow(), owner) == []
+
+
+@pytest.mark.parametrize("name", ["min_order_count", "max_order_count"])
+def test_h1_c4_order_count_past_what_the_read_model_holds_is_named_not_a_500(db, tenant, name):
+    # Given a count the proto's int64 carries but the read model's int4 sum cannot compare with
+    # (found by the R3 fuzzer: PostgreSQL's "integer out of range", a 500)
+    owner = staff(tenant, "owner")
+    register(db, owner)
+    f = SegmentFilter(**{name: 302_242_989_350})
+
+    # When it is evaluated, Then it is refused naming the field
+    with pytest.raises(InvalidInput) as err:
+        segments.evaluate_segment(db.uow(), owner, Page(), filter=f, as_of=NOW)
+    assert err.value.fields == {f"filter.{name}": "validation.invalid"}
+    # And the largest count allowed runs on PostgreSQL
+    assert ids(db, owner, SegmentFilter(**{name: 1_000_000})) is not None
+
+
+def test_h1_c4_a_segment_whose_filter_does_not_read_hides_no_other_and_can_be_mended(db, tenant):
+    # Given two saved segments, one of whose stored filter no longer reads (an older release's)
+    owner = staff(tenant, "owner")
+    good = segments.create_segment(db.uow(), owner, SaveSegment("好的", SegmentFilter(no_purchase_days=30)), now=NOW)
+    bad = segments.create_segment(db.uow(), owner, SaveSegment("坏的", SegmentFilter(period_days=7)), now=NOW)
+    with db.uow() as uow:
+        uow.session.execute(
+            update(SegmentRow).where(SegmentRow.id == bad.id).values(filter={"period_from": "not a day"})
+        )
+        uow.commit()
+
+    # Then the list still answers, with the readable one
+    assert [s.id for s in segments.list_segments(db.uow(), owner)] == [good.id]
+    # And the unreadable one, asked for by id, is a Conflict naming it, never a crash
+    with pytest.raises(Conflict) as err:
+        segments.get_segment(db.uow(), owner, bad.id)
+    assert (err.value.code, err.value.params) == ("SEGMENT_UNREADABLE", {"id": bad.id})
+    with pytest.raises(Conflict):
+        segments.evaluate_segment(db.uow(), owner, Page(), segment_id=bad.id, as_of=NOW)
+    # And it can be saved anew
+    mended = segments.update_segment(db.uow(), owner, bad.id, SaveSegment("坏的", SegmentFilter()), now=NOW)
+    assert segments.get_segment(db.uow(), owner, mended.id).filter == SegmentFilter()
 
 
 def test_c4_saved_segments_crud_and_who_may_change_them(db, tenant):

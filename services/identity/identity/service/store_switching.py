@@ -65,6 +65,13 @@ def _ensure_switchable(uow: UnitOfWork, staff: Staff, store_id: str) -> list[str
     return switchable
 
 
+def _ensure_in_tenant(uow: UnitOfWork, staff: Staff, store_id: str) -> None:
+    """Undoing a pin or a visit is idempotent for the tenant's own stores, but another tenant's
+    store is NotFound like everywhere else (R4): it must not answer as if it were known."""
+    if uow.session.scalar(select(Store.id).where(Store.tenant_id == staff.tenant_id, Store.id == store_id)) is None:
+        raise NotFound(Codes.STORE_NOT_FOUND, Keys.STORE_NOT_FOUND)
+
+
 def _lock_person(uow: UnitOfWork, staff: Staff) -> None:
     """One switch or pin at a time per person: two sessions entering the same store for the
     first time would otherwise both insert its history row and one would fail on the key."""
@@ -175,6 +182,7 @@ def unpin_store(uow: UnitOfWork, actor: Actor, store_id: str) -> Switcher:
     store_id = _required(store_id)
     with uow:
         staff = acting_staff(uow, actor)
+        _ensure_in_tenant(uow, staff, store_id)
         uow.session.execute(
             delete(StorePin).where(
                 StorePin.tenant_id == staff.tenant_id, StorePin.staff_id == staff.id, StorePin.store_id == store_id
@@ -192,6 +200,7 @@ def forget_recent_stores(uow: UnitOfWork, actor: Actor, store_id: str = "") -> S
         staff = acting_staff(uow, actor)
         query = delete(RecentStore).where(RecentStore.tenant_id == staff.tenant_id, RecentStore.staff_id == staff.id)
         if store_id:
+            _ensure_in_tenant(uow, staff, store_id)
             query = query.where(RecentStore.store_id == store_id)
         uow.session.execute(query)
         result = _switcher(uow, staff, actor.session_id)

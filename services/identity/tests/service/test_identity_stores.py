@@ -225,6 +225,20 @@ def test_a4_pins_come_first_and_history_is_newest_first_without_duplicates(app, 
         store_switching.pin_store(app.db.uow(), staff_actor(shop["seller_c"]), shop["b"], now=t)
 
 
+def test_r4_a4_unpinning_or_forgetting_another_tenants_store_is_not_found(app, shop):
+    # Given another tenant's store (found by the R4 matrix: answered 200 with the caller's list)
+    _, actor = log_in(app, shop["owner"].phone)
+    other = signup(app, phone="13700000002", name="Other")
+
+    # When the owner unpins it or forgets it, Then it is NotFound like everywhere else
+    with pytest.raises(NotFound):
+        store_switching.unpin_store(app.db.uow(), actor, other.head_store.id)
+    with pytest.raises(NotFound):
+        store_switching.forget_recent_stores(app.db.uow(), actor, other.head_store.id)
+    # And undoing what was never done is still idempotent for the tenant's own stores
+    assert store_switching.unpin_store(app.db.uow(), actor, shop["b"]).stores
+
+
 def test_a4_head_store_sees_every_sub_stores_figures_a_sub_store_only_its_own(app, shop):
     app.takings.days = [
         DailyTakings("2026-11-02", shop["b"], 2, 30_000, 5_000),

@@ -32,6 +32,11 @@ class CustomerDirectory(Protocol):
     def get(self, customer_id: str) -> CustomerInfo:
         """The customer as the current caller may see them; NotFound otherwise."""
 
+    def require_in_tenant(self, tenant_id: str, customer_id: str) -> None:
+        """NotFound unless the customer exists in the tenant, whoever is calling: for callers
+        the customers service shows no customers (finance) whose answers still must not treat
+        another tenant's id as known (R4)."""
+
 
 def customer_not_found(customer_id: str) -> NotFound:
     return NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
@@ -45,12 +50,13 @@ def require_customer_id(customer_id: str) -> None:
 
 
 class GrpcCustomerDirectory:
-    def __init__(self, address: str):
+    def __init__(self, address: str, service_token: str | None = None):
         self.client = ServiceClient(
             address,
             customers_pb2_grpc.CustomersServiceStub,
             FULL_NAME,
             idempotent=["GetCustomer", "ListCustomers"],
+            service_token=service_token,
         )
 
     def get(self, customer_id: str) -> CustomerInfo:
@@ -68,6 +74,14 @@ class GrpcCustomerDirectory:
             # Absent in older customers builds: an empty level simply has no level price.
             level=getattr(c, "level", ""),
         )
+
+    def require_in_tenant(self, tenant_id: str, customer_id: str) -> None:
+        try:
+            # As this service, scoped to the caller's tenant: existence, not the caller's view.
+            request = customers_pb2.GetCustomerRequest(id=customer_id)
+            self.client.call("GetCustomer", request, as_service=True, tenant_id=tenant_id)
+        except NotFound:
+            raise customer_not_found(customer_id) from None
 
     def close(self) -> None:
         self.client.close()

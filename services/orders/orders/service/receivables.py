@@ -196,10 +196,14 @@ def list_debtors(
     return ListPage(debtors[page.offset : page.offset + page.page_size], len(debtors))
 
 
-def list_debt_orders(uow: UnitOfWork, actor: Actor, customer_id: str, page: Page, *, now: datetime) -> ListPage:
+def list_debt_orders(
+    uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, customer_id: str, page: Page, *, now: datetime
+) -> ListPage:
     """The customer's orders with debt, oldest first, with what pending collections claim: the
-    page a salesperson files a collection from (B5, from an order's customer)."""
+    page a salesperson files a collection from (B5, from an order's customer). Another tenant's
+    customer is NotFound, not an empty page (R4)."""
     require_customer_id(customer_id)
+    customers.require_in_tenant(actor.tenant_id, customer_id)
     stmt = _debt_orders(actor).where(OrderRow.customer_id == customer_id)
     with uow:
         session = uow.session

@@ -5,7 +5,7 @@ tenant (random ids), so tests cannot see each other's rows."""
 import uuid
 
 import pytest
-from orders_testkit import PUBLIC, FakeCustomers
+from orders_testkit import ISSUER, PUBLIC, FakeCustomers
 
 from crm.customers.v1 import customers_pb2_grpc
 from crm.orders.v1 import orders_pb2_grpc
@@ -47,7 +47,11 @@ def customers():
 def runtime(database_url, customers):
     """The service's own composition root, as `python -m orders.server` builds it."""
     settings = Settings(
-        service="orders", database_url=database_url, jwt_public_key=PUBLIC, peers={"customers": customers.address}
+        service="orders",
+        database_url=database_url,
+        jwt_public_key=PUBLIC,
+        peers={"customers": customers.address},
+        service_token=ISSUER.service_token("orders"),
     )
     rt = server.build(settings)
     yield rt

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orders_testkit import PUBLIC, call, line, product
+from orders_testkit import ISSUER, PUBLIC, call, line, product
 from PIL import Image
 
 from crm.common.v1 import common_pb2
@@ -59,7 +59,11 @@ def receivables_stack(customers, files: Path):
         clock = Clock()
         store = LocalFileStore(files, signing_secret="test-secret")
         settings = Settings(
-            service="orders", database_url=url, jwt_public_key=PUBLIC, peers={"customers": customers.address}
+            service="orders",
+            database_url=url,
+            jwt_public_key=PUBLIC,
+            peers={"customers": customers.address},
+            service_token=ISSUER.service_token("orders"),
         )
         runtime = server.build(settings, file_store=store, clock=clock)
         grpc_server, port, _ = build_server(

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 from orders_testkit import call, staff
 from receivables_testkit import START, approved_order, debt_orders, file_request, png_bytes, receivables_stack
+from sqlalchemy import select
 
 from crm.orders.v1 import receivables_pb2 as pb
 from crmkit.errors import InvalidInput, NotFound, PermissionDenied
+from orders.models_receivables import CreditTermRow
 
 
 @pytest.fixture(scope="module")
@@ -208,3 +210,29 @@ def test_b4_a_proof_larger_than_grpc_default_4mb_goes_through(stack, shop):
     data = buf.getvalue()
     assert 4 * 1024 * 1024 < len(data) <= 5 * 1024 * 1024
     assert upload(stack, seller, data).size == len(data)
+
+
+@pytest.mark.parametrize("role", ["owner", "finance"])
+def test_r4_b4_another_tenants_customer_is_not_found_and_no_term_is_written(stack, customers, shop, tenant, role):
+    # Given a customer of another tenant (found by the R4 matrix: a 200 with zeros, and a term
+    # written in the caller's tenant for a customer it does not have)
+    owner, seller, customer = shop
+    theirs = customers.add(f"other-{tenant}", "s-x")
+    me = staff(tenant, role)
+    term = pb.SetCreditTermRequest(customer_id=theirs, days=30)
+
+    # Then every receivables answer about them is NotFound
+    for method, request in (
+        ("SetCreditTerm", term),
+        ("ListDebtOrders", pb.ListDebtOrdersRequest(customer_id=theirs)),
+        ("GetCustomerCredit", pb.GetCustomerCreditRequest(customer_id=theirs)),
+    ):
+        with pytest.raises(NotFound):
+            call(stack.receivables, me, method, request)
+    # And nothing was written in the caller's tenant for that id
+    with stack.db.uow() as uow:
+        written = uow.session.scalars(select(CreditTermRow).where(CreditTermRow.customer_id == theirs)).all()
+    assert written == []
+    # While the tenant's own customer is still answered for finance, who sees no customers
+    own = call(stack.receivables, me, "SetCreditTerm", pb.SetCreditTermRequest(customer_id=customer, days=7))
+    assert own.days == 7

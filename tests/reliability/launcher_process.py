@@ -63,8 +63,21 @@ class LauncherProcess:
                 self.proc.kill()
                 self.proc.wait(5)
 
-    def sms_messages(self, phone: str) -> list[dict]:
-        return requests.get(f"{self.sms_url}/_fake/messages", params={"phone": phone}, timeout=5).json()
+    @property
+    def sms_server(self) -> FakeSmsInbox:
+        return FakeSmsInbox(self.sms_url)
+
+
+class FakeSmsInbox:
+    """The launcher's fake SMS provider read over its test endpoint, as FakeSmsServer is read
+    in-process: `messages(phone=...)`."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def messages(self, phone: str | None = None) -> list[dict]:
+        params = {"phone": phone} if phone else {}
+        return requests.get(f"{self.url}/_fake/messages", params=params, timeout=5).json()
 
 
 def _free_block(size: int) -> int:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import requests
+from people import PASSWORD, Api, phone, sign_up
 
-PASSWORD = "secret123"
 CHINA = timezone(timedelta(hours=8))
 # A load of one salesperson's orders from one address is far above a person's rate (the limits
 # themselves are checked by the gateway's tests).
@@ -24,10 +24,6 @@ LIMITS = {"RATE_LIMIT_PUBLIC_PER_MIN": "100000", "RATE_LIMIT_ACTOR_PER_MIN": "10
 # Answers a client retries: the platform is restarting or a peer is down.
 RETRY_STATUSES = {502, 503, 504}
 RETRY_CODES = {"IDEMPOTENCY_IN_PROGRESS"}
-
-
-def phone() -> str:
-    return "13" + str(uuid.uuid4().int)[:9]
 
 
 class Client:
@@ -85,10 +81,9 @@ def login(base_url: str, phone_number: str) -> str:
     return _ok(Client(base_url).call("POST", "/api/v1/auth/login/password", json=body))["access_token"]
 
 
-def open_shop(base_url: str, sign_up: Callable[[Client], dict], *, customers: int = 10, products: int = 3) -> Shop:
-    """`sign_up(anonymous_client) -> {"owner_phone", "head_store": {...}}`: the platform's sign-up."""
-    anon = Client(base_url)
-    tenant = sign_up(anon)
+def open_shop(base_url: str, sms_server, *, customers: int = 10, products: int = 3) -> Shop:
+    """A new merchant (signed up with the code `sms_server`, the fake provider, received)."""
+    tenant = sign_up(Api(base_url), sms_server, "压测商贸")
     owner = Client(base_url, login(base_url, tenant["owner_phone"]))
     store_id = tenant["head_store"]["id"]
     seller_phone = phone()
@@ -228,30 +223,3 @@ def check_every_approval_handled_once(shop: Shop, orders: list[dict], *, timeout
     while ranked() != total and time.monotonic() < deadline:
         time.sleep(1)
     assert ranked() == total
-
-
-def sign_up(read_sms: Callable[[str], list[dict]]) -> Callable[[Client], dict]:
-    """The platform's public sign-up of a new merchant (A1); `read_sms(phone)` reads the fake SMS
-    provider's messages to that phone."""
-
-    def _sign_up(anon: Client) -> dict:
-        owner_phone = phone()
-        # Issue 11.6: the owner proves the phone with a sign-up code first.
-        asked = anon.call("POST", "/api/v1/auth/sms-codes", json={"phone": owner_phone, "purpose": "signup"})
-        assert asked.status_code == 202, asked.text
-        deadline = time.monotonic() + 10
-        while not (texts := read_sms(owner_phone)) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert texts, f"no sign-up code reached {owner_phone}"
-        body = {
-            "tenant_name": f"压测商贸{owner_phone[-4:]}",
-            "owner_name": "老板",
-            "owner_phone": owner_phone,
-            "owner_password": PASSWORD,
-            "head_store_name": "总店",
-            "sms_code": texts[-1]["params"]["code"],
-        }
-        tenant = _ok(anon.call("POST", "/api/v1/tenants", json=body, key=uuid.uuid4().hex), 201)
-        return {**tenant, "owner_phone": owner_phone}
-
-    return _sign_up

@@ -9,17 +9,12 @@ import subprocess
 import threading
 import uuid
 
-import pytest
 from shop import (
-    LIMITS,
     check_every_approval_handled_once,
     check_nothing_lost_doubled_or_half_written,
     open_shop,
     place_and_approve,
-    sign_up,
 )
-
-from launcher.cluster import Cluster
 
 ORDERS = 1_000
 OUTAGE_SECONDS = 5
@@ -29,17 +24,8 @@ def _rabbit(action: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", action], check=True, capture_output=True, timeout=120)
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    plat = Cluster(workdir=tmp_path, extra_env=LIMITS)
-    try:
-        yield plat.start()
-    finally:
-        plat.stop()
-
-
-def test_r1_a_broker_outage_during_1000_orders_delays_events_and_handles_each_once(cluster):
-    shop = open_shop(cluster.gateway_url, sign_up(lambda p: cluster.sms_server.messages(phone=p)), customers=20)
+def test_r1_a_broker_outage_during_1000_orders_delays_events_and_handles_each_once(platform):
+    shop = open_shop(platform.gateway_url, platform.sms_server, customers=20)
     outage_over = threading.Event()
 
     def outage() -> None:

@@ -9,18 +9,13 @@ from __future__ import annotations
 import threading
 import uuid
 
-import pytest
 from launcher_process import LauncherProcess
 from shop import (
-    LIMITS,
     check_every_approval_handled_once,
     check_nothing_lost_doubled_or_half_written,
     open_shop,
     place_and_approve,
-    sign_up,
 )
-
-from launcher.cluster import Cluster
 
 ORDERS = 120
 
@@ -42,16 +37,16 @@ def _kill_when(count: int, kill) -> tuple:
 
 
 def test_r2_the_embedded_platform_killed_mid_stream_loses_and_doubles_nothing(tmp_path):
-    platform = LauncherProcess(tmp_path / "var").start()
+    embedded = LauncherProcess(tmp_path / "var").start()
     try:
-        shop = open_shop(platform.base_url, sign_up(platform.sms_messages))
+        shop = open_shop(embedded.base_url, embedded.sms_server)
         template = {"name": "重启券", "kind": "cash", "value_fen": 500, "valid_days": 30}
         first = shop.owner.call("POST", "/api/v1/coupon-templates", json=template, key="template-before-kill")
         assert first.status_code == 201, first.text
 
         def restart():
-            platform.kill9()
-            platform.start()
+            embedded.kill9()
+            embedded.start()
 
         on_each, fired = _kill_when(ORDERS // 3, restart)
         keys = _keys("embedded")
@@ -65,24 +60,15 @@ def test_r2_the_embedded_platform_killed_mid_stream_loses_and_doubles_nothing(tm
         assert again.status_code == 201 and again.json() == first.json()
         assert again.headers.get("Idempotent-Replayed") == "true"
     finally:
-        platform.stop()
+        embedded.stop()
 
 
-@pytest.fixture
-def cluster(tmp_path):
-    plat = Cluster(workdir=tmp_path, extra_env=LIMITS)
-    try:
-        yield plat.start()
-    finally:
-        plat.stop()
-
-
-def test_r2_a_cluster_whose_orders_server_and_coupons_worker_are_killed_loses_and_doubles_nothing(cluster):
-    shop = open_shop(cluster.gateway_url, sign_up(lambda p: cluster.sms_server.messages(phone=p)))
+def test_r2_a_cluster_whose_orders_server_and_coupons_worker_are_killed_loses_and_doubles_nothing(platform):
+    shop = open_shop(platform.gateway_url, platform.sms_server)
 
     def kill_and_restart():
         for name in ("orders", "coupons-worker"):
-            proc = cluster.procs[name]
+            proc = platform.procs[name]
             proc.popen.kill()
             proc.popen.wait(10)
             proc.log.close()

@@ -220,6 +220,6 @@ def check_every_approval_handled_once(shop: Shop, orders: list[dict], *, timeout
         body = _ok(shop.sales.call("GET", "/api/v1/performance/ranking", params={"month": month}))
         return next((e["net_sales_fen"] for e in body["entries"] if e["staff_id"] == shop.sales_id), 0)
 
-    while ranked() != total and time.monotonic() < deadline:
+    while (counted := ranked()) != total and time.monotonic() < deadline:
         time.sleep(1)
-    assert ranked() == total
+    assert counted == total, f"the ranking counts {counted} fen of {total} ({len(orders)} orders)"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -77,18 +78,53 @@ def consume(service: str, body: dict | str | bytes, handler: Callable[[Event], A
     return result
 
 
-def run_worker(service_cls: type, amqp_url: str, *, max_workers: int = 10) -> None:
-    """`python -m <service>.worker`: run one nameko service until SIGTERM/SIGINT."""
+# Pauses before a worker whose container died starts it again: growing, and back to the first
+# once a container has run a while (a broker restart, not a crash loop).
+RESTART_PAUSES = (1.0, 2.0, 5.0, 10.0, 30.0)
+HEALTHY_AFTER_SECONDS = 60.0
+
+
+def _service_runner(service_cls: type, amqp_url: str, max_workers: int):
     from nameko.runners import ServiceRunner
 
     runner = ServiceRunner({"AMQP_URI": amqp_url, "max_workers": max_workers, "serializer": "json"})
     runner.add_service(service_cls)
+    return runner
+
+
+def run_worker(
+    service_cls: type, amqp_url: str, *, max_workers: int = 10, make_runner=_service_runner, clock=time.monotonic
+) -> None:
+    """`python -m <service>.worker`: run one nameko service until SIGTERM/SIGINT.
+
+    nameko kills its container when acknowledging a message fails (the broker went away while a
+    handler ran) and `wait` then raises; the worker would exit and events would wait for a
+    supervisor to start it again. Instead the container is started again here after a pause; the
+    unacknowledged message is redelivered and changes nothing twice (handlers are idempotent)."""
+    stopping = False
+    current = None
 
     def _stop(signum, _frame):
+        nonlocal stopping
         log.info("signal %s: stopping worker", signum)
-        eventlet.spawn_n(runner.stop)
+        stopping = True
+        if current is not None:
+            eventlet.spawn_n(current.stop)
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    runner.start()
-    runner.wait()
+    failures = 0
+    while not stopping:
+        current = make_runner(service_cls, amqp_url, max_workers)
+        started = clock()
+        current.start()
+        try:
+            current.wait()
+            return
+        except Exception:
+            if stopping:
+                return
+            failures = 0 if clock() - started > HEALTHY_AFTER_SECONDS else failures + 1
+            pause = RESTART_PAUSES[min(failures, len(RESTART_PAUSES) - 1)]
+            log.exception("worker container died; starting it again in %.0f s", pause)
+            eventlet.sleep(pause)

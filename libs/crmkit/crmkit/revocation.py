@@ -8,7 +8,7 @@ refused, tokens the session issues after it (a refresh after a switch was taken 
 key lives as long as the newest access token it can concern, so the store stays as small as the
 number of sessions revoked in the last 15 minutes.
 
-Checking costs one GET per verified staff token; see docs/adr/0008 for the measured cost and why
+Checking costs one GET per verified staff token; see docs/adr/0011 for the measured cost and why
 a Redis that cannot answer refuses the token rather than letting it through.
 """
 

@@ -7,9 +7,25 @@ PIP    := $(PY) -m pip
 # Our own packages, installed editable into the one development virtualenv.
 PACKAGES := libs/crmkit services/identity services/customers services/messaging services/orders services/coupons gateway launcher
 
-.PHONY: install proto run test test-unit test-service test-integration test-worker lint bench helm-lint clean
+.PHONY: install web proto run test test-unit test-service test-integration test-worker lint bench helm-lint clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed web
+
+# The web apps (web/): npm packages from the committed lock, the API's TypeScript types from the
+# gateway's OpenAPI document, a type check and the two builds. Built files are not committed.
+WEB_SOURCES := $(shell find web/src web/admin web/m -type f 2>/dev/null) web/vite.config.ts web/tsconfig.json
+GATEWAY_SOURCES := $(shell find gateway/gateway -name '*.py' 2>/dev/null)
+
+web: web/dist/.built
+
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/dist/.built: web/node_modules/.installed $(VENV)/.installed $(WEB_SOURCES) $(GATEWAY_SOURCES)
+	$(PY) -m gateway.openapi_export web/openapi.json
+	cd web && npm run --silent build
+	touch $@
 
 $(VENV)/.installed: requirements.txt $(foreach p,$(PACKAGES),$(p)/pyproject.toml)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,9 +54,10 @@ lint: install
 
 bench: install
 	$(PY) -m bench
+	$(PY) -m bench.web
 
 helm-lint: install
 	VENV=$(VENV) bash scripts/helm-lint.sh
 
 clean:
-	rm -rf $(VENV) gen build var .tools
+	rm -rf $(VENV) gen build var .tools web/node_modules web/dist

@@ -22,5 +22,6 @@ run "unit and service tests" -q libs/crmkit/tests services/identity/tests servic
   services/messaging/tests services/orders/tests services/coupons/tests gateway/tests tests/deploy launcher/tests bench/tests --ignore=services/messaging/tests/worker
 run "worker tests (real nameko processes)" -q services/messaging/tests/worker
 run "integration journeys (cluster and embedded)" -q tests/integration
+run "browser journeys (web apps in Chromium against make run)" -q tests/browser
 run "reliability: R1 broker outage, R2 kill -9 (both modes), R3 fuzzing, R4 cross-tenant matrix" -q tests/reliability
 exit $status

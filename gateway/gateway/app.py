@@ -7,7 +7,7 @@ import logging
 import redis
 from flask import g, request
 
-from gateway import docs_assets, errors, openapi, ops, ranges, text_input
+from gateway import docs_assets, errors, openapi, ops, ranges, text_input, web_apps
 from gateway.api import BLUEPRINTS
 from gateway.auth import BEARER_SCHEME, authenticate, client_ip
 from gateway.config import GatewayConfig
@@ -71,6 +71,7 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
 
     ops.install(app)
     docs_assets.install(app)
+    web_apps.install(app)
     errors.install(app)
 
     @app.before_request

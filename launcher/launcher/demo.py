@@ -183,6 +183,8 @@ def print_banner(base_url: str, cfg, demo: dict | None) -> None:
     lines = [
         "",
         f"CRM platform is running ({mode})",
+        f"  Admin (PC)        {base_url}/admin/",
+        f"  Mobile app (H5)   {base_url}/m/     (open at phone size, or on a phone on this network)",
         f"  API        {base_url}/api/v1",
         f"  API docs   {base_url}/docs   (OpenAPI: {base_url}/openapi.json)",
         f"  Health     {base_url}/readyz   Metrics: {base_url}/metrics",

@@ -9,13 +9,15 @@ from __future__ import annotations
 import threading
 import uuid
 
-from launcher_process import LauncherProcess
 from shop import (
+    LIMITS,
     check_every_approval_handled_once,
     check_nothing_lost_doubled_or_half_written,
     open_shop,
     place_and_approve,
 )
+
+from launcher.process import LauncherProcess
 
 ORDERS = 120
 
@@ -37,7 +39,7 @@ def _kill_when(count: int, kill) -> tuple:
 
 
 def test_r2_the_embedded_platform_killed_mid_stream_loses_and_doubles_nothing(tmp_path):
-    embedded = LauncherProcess(tmp_path / "var").start()
+    embedded = LauncherProcess(tmp_path / "var", env=LIMITS).start()
     try:
         shop = open_shop(embedded.base_url, embedded.sms_server)
         template = {"name": "重启券", "kind": "cash", "value_fen": 500, "valid_days": 30}

@@ -1,5 +1,6 @@
-"""`make run` as its own process on a var folder that outlives it: started, killed with SIGKILL
-in the middle of work, started again on the same files (R2)."""
+"""`make run` as its own process, for tests that need the platform exactly as a user starts it: the
+browser journeys (H6, with the demo tenant) and the kill -9 checks (R2: started, killed in the
+middle of work, started again on the same var folder)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ import time
 from pathlib import Path
 
 import requests
-from shop import LIMITS
 
 from launcher.cluster import free_port
 from launcher.config import SERVICES
 
 
 class LauncherProcess:
-    def __init__(self, var_dir: Path):
+    def __init__(self, var_dir: Path, *, demo: bool = False, env: dict | None = None):
         self.var_dir = var_dir
+        self.demo = demo
+        self.extra_env = env or {}
         self.http_port, self.sms_port = free_port(), free_port()
         # A block of consecutive free gRPC ports: the launcher numbers them from --grpc-base-port.
         self.grpc_base = _free_block(len(SERVICES))
@@ -31,8 +33,10 @@ class LauncherProcess:
 
     def start(self, timeout: float = 90) -> LauncherProcess:
         env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AMQP_URL", "REDIS_URL")}
-        env.update(LIMITS)
-        args = ["--var-dir", str(self.var_dir), "--port", str(self.http_port), "--no-demo"]
+        env.update(self.extra_env)
+        args = ["--var-dir", str(self.var_dir), "--port", str(self.http_port)]
+        if not self.demo:
+            args.append("--no-demo")
         args += ["--grpc-base-port", str(self.grpc_base), "--sms-port", str(self.sms_port)]
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "launcher", *args],

@@ -1,0 +1,72 @@
+"""H6 shell, in a real browser: logging in to each app (password, SMS code), where the person
+lands, the refresh that must not land on 404, the 404 page itself, the API's message shown."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from conftest import shot, sms_code
+
+OWNER, SALES, PASSWORD = "13800000000", "13800000002", "demo1234"
+
+
+def test_h6_the_owner_logs_in_to_the_admin_and_a_refresh_keeps_the_page(platform, desktop):
+    page = desktop
+    page.goto(f"{platform.base_url}/admin/customers")
+    expect(page).to_have_url(re.compile(r"/admin/login\?redirect=/customers"))
+    shot(page, "admin-login")
+    page.get_by_role("textbox", name="手机号").fill(OWNER)
+    page.get_by_role("textbox", name="密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+
+    # Back where the owner was going, with every demo customer of the tenant.
+    expect(page).to_have_url(re.compile(r"/admin/customers$"))
+    rows = page.locator("[data-test=customers] .el-table__body tr")
+    expect(rows).to_have_count(5)
+    shot(page, "admin-customers")
+    page.reload()
+    expect(rows).to_have_count(5)
+
+    page.get_by_role("menuitem", name="首页").click()
+    expect(page.get_by_text("王老板，欢迎回来")).to_be_visible()
+    shot(page, "admin-home")
+    page.goto(f"{platform.base_url}/admin/no-such-page")
+    expect(page.get_by_text("页面不存在", exact=True)).to_be_visible()
+
+
+def test_h6_a_wrong_password_shows_the_apis_own_message(platform, desktop):
+    page = desktop
+    page.goto(f"{platform.base_url}/admin/login")
+    page.get_by_role("textbox", name="手机号").fill("13800000001")
+    page.get_by_role("textbox", name="密码").fill("not-the-password")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_contain_text("手机号或密码")
+
+
+def test_h6_the_salesperson_logs_in_to_the_mobile_app_with_an_sms_code(platform, phone):
+    page = phone
+    page.goto(f"{platform.base_url}/m/")
+    expect(page).to_have_url(re.compile(r"/m/login"))
+    page.get_by_role("tab", name="验证码登录").click()
+    page.get_by_role("textbox", name="手机号").fill("123")
+    page.get_by_role("button", name="获取验证码").click()
+    # Checked before asking the API, shown on the field it is about.
+    expect(page.get_by_text("请输入 11 位手机号")).to_be_visible()
+    page.get_by_role("textbox", name="手机号").fill(SALES)
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.get_by_role("button", name=re.compile(r"\d+ 秒后重发"))).to_be_visible()
+    page.get_by_role("textbox", name="验证码").fill(sms_code(platform, SALES))
+    page.get_by_role("button", name="登录").click()
+
+    expect(page.get_by_text("张业务，您好")).to_be_visible()
+    shot(page, "m-home")
+    page.get_by_text("客户", exact=True).first.click()
+    # A salesperson sees their own customers only: three of the tenant's five.
+    expect(page.locator("[data-test=customer]")).to_have_count(3)
+    shot(page, "m-customers")
+    page.reload()
+    expect(page.locator("[data-test=customer]")).to_have_count(3)
+    page.goto(f"{platform.base_url}/m/nowhere")
+    expect(page.get_by_text("页面不存在", exact=True)).to_be_visible()

@@ -1,0 +1,37 @@
+// The mobile app's routes. Every staff member has the same pages (what a page shows is scoped by
+// the services); the catch-all 404 comes last.
+import { createRouter, createWebHistory } from "vue-router";
+
+import { useSession } from "./session";
+
+export const router = createRouter({
+  history: createWebHistory("/m/"),
+  routes: [
+    { path: "/login", name: "login", component: () => import("./views/LoginView.vue"), meta: { public: true } },
+    {
+      path: "/",
+      component: () => import("./views/TabsLayout.vue"),
+      children: [
+        { path: "", name: "home", component: () => import("./views/HomeView.vue") },
+        { path: "customers", name: "customers", component: () => import("./views/CustomersView.vue") },
+        { path: "me", name: "me", component: () => import("./views/MeView.vue") },
+      ],
+    },
+    { path: "/:rest(.*)*", name: "not-found", component: () => import("@/shared/components/NotFound.vue") },
+  ],
+});
+
+router.beforeEach(async (to) => {
+  const session = useSession();
+  if (to.meta.public) return true;
+  if (!session.loggedIn) return { name: "login", query: { redirect: to.fullPath } };
+  if (!session.me) {
+    try {
+      await session.loadMe();
+    } catch {
+      session.forget();
+      return { name: "login", query: { redirect: to.fullPath } };
+    }
+  }
+  return true;
+});

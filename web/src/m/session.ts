@@ -1,0 +1,3 @@
+import { defineSession } from "@/shared/session";
+
+export const useSession = defineSession("m");

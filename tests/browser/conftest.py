@@ -125,3 +125,21 @@ def sms_code(platform: LauncherProcess, phone_number: str) -> str:
     messages = requests.get(f"{platform.sms_url}/_fake/messages", params={"phone": phone_number}, timeout=5).json()
     assert messages, f"no SMS reached {phone_number}"
     return messages[-1]["params"]["code"]
+
+
+def api_token(platform: LauncherProcess, phone_number: str, password: str = "demo1234") -> str:
+    resp = requests.post(
+        f"{platform.base_url}/api/v1/auth/login/password",
+        json={"phone": phone_number, "password": password},
+        timeout=10,
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.json()["access_token"]
+
+
+def mobile_login(page: Page, platform: LauncherProcess, phone_number: str, password: str = "demo1234") -> None:
+    page.goto(f"{platform.base_url}/m/login")
+    page.get_by_role("textbox", name="手机号").fill(phone_number)
+    page.get_by_role("textbox", name="密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("您好").wait_for()

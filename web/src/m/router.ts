@@ -17,6 +17,10 @@ export const router = createRouter({
         { path: "me", name: "me", component: () => import("./views/MeView.vue") },
       ],
     },
+    { path: "/orders/new", name: "new-order", component: () => import("./views/NewOrderView.vue") },
+    { path: "/orders", name: "orders", component: () => import("./views/OrdersView.vue") },
+    { path: "/orders/:id", name: "order", component: () => import("./views/OrderView.vue") },
+    { path: "/customers/new", name: "new-customer", component: () => import("./views/NewCustomerView.vue") },
     { path: "/:rest(.*)*", name: "not-found", component: () => import("@/shared/components/NotFound.vue") },
   ],
 });

@@ -1,5 +1,6 @@
-// The admin's pages. `roles` / `permission` decide which menu entries and routes a person gets
-// (the services check again on every call: hiding is for clarity, not for safety).
+// The admin's pages. A page with `roles` or `permission` is for people holding one of those roles
+// or that switch (the owner holds every switch); the services check again on every call: hiding
+// is for clarity, not for safety.
 import type { RouteComponent } from "vue-router";
 
 export interface Page {
@@ -20,10 +21,38 @@ export const PAGES: Page[] = [
     title: "admin.menu.customers",
     component: () => import("./views/CustomersView.vue"),
   },
+  {
+    path: "orders",
+    name: "orders",
+    title: "admin.menu.orders",
+    roles: ["store_manager", "finance", "warehouse"],
+    component: () => import("./views/OrdersView.vue"),
+  },
+  {
+    path: "collections",
+    name: "collections",
+    title: "admin.menu.collections",
+    roles: ["store_manager", "finance"],
+    permission: "approve_collections",
+    component: () => import("./views/CollectionsView.vue"),
+  },
+  {
+    path: "catalogue",
+    name: "catalogue",
+    title: "admin.menu.catalogue",
+    roles: ["store_manager", "warehouse"],
+    component: () => import("./views/CatalogueView.vue"),
+  },
+  {
+    path: "staff",
+    name: "staff",
+    title: "admin.menu.staff",
+    roles: ["store_manager"],
+    component: () => import("./views/StaffView.vue"),
+  },
 ];
 
 export function allowed(page: Page, roles: string[], permissions: string[]): boolean {
-  if (roles.includes("owner")) return true;
-  if (page.roles && !page.roles.some((r) => roles.includes(r))) return false;
-  return !page.permission || permissions.includes(page.permission);
+  if (roles.includes("owner") || (!page.roles && !page.permission)) return true;
+  return (page.roles ?? []).some((r) => roles.includes(r)) || (!!page.permission && permissions.includes(page.permission));
 }

@@ -20,6 +20,8 @@ export const router = createRouter({
     { path: "/orders/new", name: "new-order", component: () => import("./views/NewOrderView.vue") },
     { path: "/orders", name: "orders", component: () => import("./views/OrdersView.vue") },
     { path: "/orders/:id", name: "order", component: () => import("./views/OrderView.vue") },
+    { path: "/collect", name: "collect", component: () => import("./views/CollectView.vue") },
+    { path: "/performance", name: "performance", component: () => import("./views/PerformanceView.vue") },
     { path: "/customers/new", name: "new-customer", component: () => import("./views/NewCustomerView.vue") },
     { path: "/:rest(.*)*", name: "not-found", component: () => import("@/shared/components/NotFound.vue") },
   ],

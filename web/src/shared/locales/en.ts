@@ -44,6 +44,7 @@ const en: typeof zh = {
     finance: "Finance",
     warehouse: "Warehouse",
   },
+  switches: { change_price: "Change prices", see_all_customers: "See all customers", approve_collections: "Approve collections" },
   customers: {
     title: "Customers",
     name: "Name",

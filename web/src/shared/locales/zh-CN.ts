@@ -43,6 +43,7 @@ export default {
     finance: "财务",
     warehouse: "仓管",
   },
+  switches: { change_price: "改价", see_all_customers: "查看全部客户", approve_collections: "审核收款" },
   customers: {
     title: "客户",
     name: "客户名称",

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from sqlalchemy.exc import OperationalError
 
 from crmkit import context as ctx
 from crmkit.auth import Actor, AuthFailure, TokenVerifier, current_actor
-from crmkit.errors import DomainError
+from crmkit.errors import DomainError, Unavailable
 from crmkit.grpc_errors import to_status
 from crmkit.metrics import GRPC_LATENCY, GRPC_REQUESTS
 
@@ -111,6 +112,13 @@ class ContextInterceptor(grpc.ServerInterceptor):
                 if type(exc).__name__ == "_AbortionError" or isinstance(exc, grpc.RpcError):
                     code = grpc_context.code() or grpc.StatusCode.UNKNOWN
                     raise
+                if isinstance(exc, OperationalError):
+                    # The database refused or dropped the connection (restarting, out of
+                    # connections, locked): the caller may retry, as with a peer that is down.
+                    log.warning("database unavailable in %s: %s", method, exc.orig or exc)
+                    err = Unavailable("SERVICE_UNAVAILABLE", "error.service_unavailable")
+                    code = err.grpc_status
+                    self._fail(grpc_context, err)
                 code = grpc.StatusCode.INTERNAL
                 log.exception("unhandled error in %s", method)
                 grpc_context.abort(grpc.StatusCode.INTERNAL, "internal error")

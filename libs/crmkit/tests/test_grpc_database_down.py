@@ -11,7 +11,6 @@ from crmkit.errors import Unavailable
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import ServiceRegistration, build_server
 
-
 FULL_NAME = "crm.messaging.v1.MessagingService"
 
 

@@ -1,13 +1,16 @@
 """H6 shell, in a real browser: logging in to each app (password, SMS code), where the person
-lands, the refresh that must not land on 404, the 404 page itself, the API's message shown."""
+lands, the refresh that must not land on 404, the 404 page itself, the API's message shown; the store
+switcher with pins (A4) and the inbox badge (F4)."""
 
 from __future__ import annotations
 
 import re
+import uuid
 
+import requests
 from playwright.sync_api import expect
 
-from conftest import shot, sms_code
+from conftest import api_token, shot, sms_code
 
 OWNER, SALES, PASSWORD = "13800000000", "13800000002", "demo1234"
 
@@ -74,3 +77,57 @@ def test_h6_the_salesperson_logs_in_to_the_mobile_app_with_an_sms_code(platform,
     expect(page.locator("[data-test=customer]")).to_have_count(3)
     page.goto(f"{platform.base_url}/m/nowhere")
     expect(page.get_by_text("页面不存在", exact=True)).to_be_visible()
+
+
+def test_h6_a4_the_owner_switches_store_and_pins_one(platform, desktop):
+    token = api_token(platform, OWNER)
+    name = f"西湖分店{uuid.uuid4().hex[:4]}"
+    made = requests.post(
+        f"{platform.base_url}/api/v1/stores",
+        json={"name": name},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex},
+        timeout=10,
+    )
+    assert made.status_code == 201, made.text
+    page = desktop
+    page.goto(f"{platform.base_url}/admin/login")
+    page.get_by_role("textbox", name="手机号").fill(OWNER)
+    page.get_by_role("textbox", name="密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    switcher = page.locator("[data-test=store-switcher]")
+    expect(switcher).to_contain_text("当前门店")
+    switcher.click()
+    item = page.get_by_role("menuitem", name=re.compile(name))
+    item.get_by_role("button", name="置顶").click()
+    expect(page.get_by_role("menuitem", name=re.compile(name)).get_by_role("button", name="取消置顶")).to_be_visible()
+    page.get_by_role("menuitem", name=re.compile(name)).locator(".store-name").click()
+    expect(switcher).to_contain_text(name)
+    page.reload()
+    expect(switcher).to_contain_text(name)
+
+
+def test_h6_f4_a_registration_reaches_the_managers_inbox_badge(platform, desktop):
+    sales = api_token(platform, SALES)
+    made = requests.post(
+        f"{platform.base_url}/api/v1/customers",
+        json={
+            "name": f"通知测试{uuid.uuid4().hex[:4]}",
+            "phone": "139" + str(uuid.uuid4().int)[:8],
+            "fields": {"shop_type": "超市"},
+        },
+        headers={"Authorization": f"Bearer {sales}", "Idempotency-Key": uuid.uuid4().hex},
+        timeout=10,
+    )
+    assert made.status_code == 201, made.text
+    page = desktop
+    page.goto(f"{platform.base_url}/admin/login")
+    page.get_by_role("textbox", name="手机号").fill("13800000001")
+    page.get_by_role("textbox", name="密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    badge = page.locator("[data-test=inbox-badge] sup")
+    expect(badge).to_be_visible()
+    page.get_by_role("button", name="消息").click()
+    notices = page.locator("[data-test=notice]")
+    expect(notices.first).to_be_visible()
+    page.get_by_role("button", name="全部已读").click()
+    expect(badge).to_be_hidden()

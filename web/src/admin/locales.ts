@@ -2,6 +2,7 @@ export const zh = {
   admin: {
     required: "必填",
     saved: "已保存",
+    shell: { store: "当前门店", pin: "置顶", unpin: "取消置顶", recent: "最近使用", inbox: "消息", readAll: "全部已读" },
     menu: { home: "首页", customers: "客户", orders: "订单", collections: "收款审核", catalogue: "商品", staff: "员工" },
     home: {
       welcome: "{name}，欢迎回来",
@@ -96,6 +97,7 @@ export const en: typeof zh = {
   admin: {
     required: "Required",
     saved: "Saved",
+    shell: { store: "Store", pin: "Pin", unpin: "Unpin", recent: "Recent", inbox: "Inbox", readAll: "Mark all read" },
     menu: {
       home: "Home",
       customers: "Customers",

@@ -11,7 +11,8 @@ export const zh = {
       performance: "业绩",
       inbox: "消息",
     },
-    me: { roles: "角色", phone: "手机号", switchLanguage: "切换语言" },
+    me: { roles: "角色", phone: "手机号", switchLanguage: "切换语言", store: "当前门店" },
+    inbox: { readAll: "全部已读" },
     order: {
       title: "开单",
       customer: "客户",
@@ -99,7 +100,8 @@ export const en: typeof zh = {
       performance: "Performance",
       inbox: "Inbox",
     },
-    me: { roles: "Roles", phone: "Phone", switchLanguage: "Language" },
+    me: { roles: "Roles", phone: "Phone", switchLanguage: "Language", store: "Store" },
+    inbox: { readAll: "Mark all read" },
     order: {
       title: "New order",
       customer: "Customer",

@@ -14,6 +14,7 @@ export const router = createRouter({
       children: [
         { path: "", name: "home", component: () => import("./views/HomeView.vue") },
         { path: "customers", name: "customers", component: () => import("./views/CustomersView.vue") },
+        { path: "inbox", name: "inbox", component: () => import("./views/InboxView.vue") },
         { path: "me", name: "me", component: () => import("./views/MeView.vue") },
       ],
     },

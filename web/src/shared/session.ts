@@ -82,6 +82,12 @@ export function defineSession(app: "admin" | "m") {
         this.keep(data);
         return this.access;
       },
+      /** A4: work in another of my stores; the new access token carries it (the refresh token stays). */
+      async switchStore(storeId: string): Promise<void> {
+        const switched = await call(api.POST("/api/v1/stores/{store_id}/switch", { params: { path: { store_id: storeId } } }));
+        this.access = switched.access_token;
+        localStorage.setItem(key, JSON.stringify({ access: this.access, refresh: this.refresh }));
+      },
       async logout(): Promise<void> {
         if (this.refresh) {
           // Ends the session everywhere at once (revoked in every service, ADR 0011).

@@ -1,0 +1,37 @@
+// The store switcher (A4) both apps show: my stores with the current one and pins first, and the
+// recently used ones; pinning is remembered by the server.
+import { ref } from "vue";
+
+import { api, call } from "@/api/client";
+import type { components } from "@/api/schema";
+
+type Switcher = components["schemas"]["SwitcherOut"];
+
+export function useStoreSwitcher(onError: (e: Error) => void) {
+  const switcher = ref<Switcher | null>(null);
+
+  async function load() {
+    try {
+      switcher.value = await call(api.GET("/api/v1/stores/switcher"));
+    } catch (err) {
+      onError(err as Error);
+    }
+  }
+
+  async function pin(storeId: string, pinned: boolean) {
+    const path = { params: { path: { store_id: storeId } } };
+    try {
+      await call(pinned ? api.PUT("/api/v1/stores/{store_id}/pin", path) : api.DELETE("/api/v1/stores/{store_id}/pin", path));
+      await load();
+    } catch (err) {
+      onError(err as Error);
+    }
+  }
+
+  function currentName(): string {
+    const current = switcher.value?.stores?.find((s) => s.current) ?? switcher.value?.stores?.[0];
+    return current?.store?.name ?? "";
+  }
+
+  return { switcher, load, pin, currentName };
+}

@@ -24,6 +24,8 @@ export const router = createRouter({
     { path: "/collect", name: "collect", component: () => import("./views/CollectView.vue") },
     { path: "/performance", name: "performance", component: () => import("./views/PerformanceView.vue") },
     { path: "/customers/new", name: "new-customer", component: () => import("./views/NewCustomerView.vue") },
+    { path: "/customers/:id", name: "customer", component: () => import("./views/CustomerView.vue") },
+    { path: "/verify", name: "verify", component: () => import("./views/VerifyView.vue") },
     { path: "/:rest(.*)*", name: "not-found", component: () => import("@/shared/components/NotFound.vue") },
   ],
 });

@@ -7,6 +7,8 @@ export const zh = {
     home: {
       welcome: "{name}，欢迎回来",
       takingsToday: "今日营业额",
+      takings: "营业额",
+      takings14: "近 14 天营业额",
       ordersToday: "今日订单",
       collectionsToday: "今日回款",
       ranking: "本月业务员排行",
@@ -109,6 +111,8 @@ export const en: typeof zh = {
     home: {
       welcome: "Welcome back, {name}",
       takingsToday: "Takings today",
+      takings: "Takings",
+      takings14: "Takings, last 14 days",
       ordersToday: "Orders today",
       collectionsToday: "Collections today",
       ranking: "This month's ranking",

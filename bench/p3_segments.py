@@ -4,7 +4,7 @@ On a database of its own (customers migrations applied), loads BENCH_P3_CUSTOMER
 (default 1,000,000) spread over BENCH_P3_TENANTS tenants (default 10, i.e. 100,000 each) and
 BENCH_P3_LINES order-line rows of the buying-behaviour read model (default 10,000,000; about
 four lines per order: 3 orders, so 3,000,000 purchase days), all with generate_series in the server.
-Then times, through the use case (customers.service.segments.evaluate_segment: count + first
+Then times, through the use case (customers.service.segment_members.evaluate_segment: count + first
 page), the segment "sleeping members (no purchase in 30 days) who spent more than X in the
 last 365 days" over one tenant, BENCH_P3_RUNS times (default 30), p50/p95 (goal p95 < 300 ms);
 and a "near me" bounding box (nearest 20 within ~2 km) over that tenant's customers.
@@ -30,7 +30,7 @@ from crmkit.paging import Page
 from customers import migrate
 from customers.domain.segments import SegmentFilter
 from customers.models import CustomerRow, Outbox, ProcessedEvent, PurchaseDayRow, PurchaseLineRow
-from customers.service.segments import evaluate_segment
+from customers.service.segment_members import evaluate_segment
 
 GOAL_P95 = 0.300
 LINES_PER_ORDER = 4

@@ -12,7 +12,7 @@ import pytest
 from bench import claims
 from bench.baselines import parse_redis_benchmark_csv
 from bench.cpu import parse_proc_stat
-from coupons.service.coupons_issue import PHONE
+from coupons.service.coupons_claims import PHONE
 
 REDIS_7 = (
     '"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms",'

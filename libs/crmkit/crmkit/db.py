@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from crmkit.context import current_request_id
-from crmkit.events import Event
+from crmkit.events import Event, Outgoing
 
 
 def utcnow() -> datetime:
@@ -217,14 +217,17 @@ class UnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
 
-    def publish(self, type: str, tenant_id: str, data: dict[str, Any], *, event_id: str | None = None) -> Event:
+    def publish(self, event: Outgoing, tenant_id: str) -> Event:
+        """Write `event` (built by this service's events.py) to the outbox of this transaction."""
+        if not isinstance(event, Outgoing) or event.source != self.db.service:
+            # Only the service's own catalogue lists what it may put on the wire.
+            raise TypeError(f"{self.db.service} publishes only events built by its events.py, not {event!r}")
         evt = Event(
-            type=type,
+            type=event.type,
             source=self.db.service,
             tenant_id=tenant_id,
-            data=data,
+            data=event.data,
             request_id=current_request_id(),
-            **({"event_id": event_id} if event_id else {}),
         )
         self.session.add(
             self.db.outbox_model(

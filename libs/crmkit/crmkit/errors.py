@@ -2,13 +2,30 @@
 
 A use case raises one of these with a stable `code` (clients switch on it) and a `message_key`
 (an i18n key the gateway renders in Chinese). Field problems travel as {field: i18n key}.
+Each service spells its codes once, in its `errors.py`, as an `ErrorCodeEnum` whose members
+carry their message key: `raise NotFound(ErrorCode.ORDER_NOT_FOUND, params=...)`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
 
 import grpc
+
+
+class ErrorCodeEnum(StrEnum):
+    """Base of a service's one enumeration of error codes. A member is its wire code (the value
+    clients switch on, ErrorInfo.reason) and knows the i18n key of its message, declared side
+    by side so the two cannot drift apart: `ORDER_NOT_FOUND = "ORDER_NOT_FOUND", "error.order_not_found"`."""
+
+    message_key: str
+
+    def __new__(cls, code: str, message_key: str) -> ErrorCodeEnum:
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.message_key = message_key
+        return member
 
 
 class DomainError(Exception):
@@ -24,8 +41,10 @@ class DomainError(Exception):
         fields: Mapping[str, str] | None = None,
         params: Mapping[str, str] | None = None,
     ):
-        self.code = code or self.default_code
-        self.message_key = message_key or self.default_message_key
+        # A code of a service's ErrorCodeEnum brings its own key; a plain str leaves the state as
+        # every peer and the gateway see it after the wire (crmkit.grpc_errors).
+        self.code = str(code) if code else self.default_code
+        self.message_key = message_key or getattr(code, "message_key", None) or self.default_message_key
         self.fields = dict(fields or {})
         self.params = {k: str(v) for k, v in (params or {}).items()}
         super().__init__(f"{self.code}: {self.message_key} {self.fields or ''}".strip())

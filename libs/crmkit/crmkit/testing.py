@@ -1,16 +1,23 @@
 """Helpers for tests that need real servers: a fresh PostgreSQL database, a fresh RabbitMQ
-vhost, a Redis key prefix. Each creates only what it will drop again."""
+vhost, a Redis key prefix, a peer service as its own process. Each creates only what it will
+drop again."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
+import grpc
 import psycopg
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 RABBIT_URL_BASE = os.environ.get("TEST_AMQP_BASE", "amqp://guest:guest@127.0.0.1:5672")
@@ -92,3 +99,49 @@ def execute_sql(url: str, statement: str, params: dict) -> int:
 
 def _naive_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def service_process(service: str, env: Mapping[str, str], log_path: Path, *, timeout: float = 60) -> Iterator[str]:
+    """Another service as a peer in one service's tests, run as a cluster runs it and met only
+    through its proto: `python -m <service>.migrate`, then `python -m <service>.server` on a free
+    port with `env` (DATABASE_URL, JWT_PUBLIC_KEY, ...), until it answers gRPC health. Yields its
+    address; stops it afterwards. Nothing of the peer is imported (issue 12, item 4)."""
+    port = free_port()
+    full = {**os.environ, "PYTHONUNBUFFERED": "1", **env, "GRPC_PORT": str(port)}
+    subprocess.run([sys.executable, "-m", f"{service}.migrate"], env=full, check=True, capture_output=True, timeout=120)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", f"{service}.server"], env=full, stdout=log, stderr=log)
+    address = f"127.0.0.1:{port}"
+    try:
+        wait_for(
+            lambda: proc.poll() is not None or _serving(address),
+            timeout=timeout,
+            what=f"{service} serving on {address}",
+            log=lambda: log_path.read_text(errors="replace")[-4000:],
+        )
+        if proc.poll() is not None:
+            raise AssertionError(f"{service} exited early\n{log_path.read_text(errors='replace')[-4000:]}")
+        yield address
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def _serving(address: str) -> bool:
+    with grpc.insecure_channel(address) as channel:
+        try:
+            answer = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=1)
+        except grpc.RpcError:
+            return False
+    return answer.status == health_pb2.HealthCheckResponse.SERVING

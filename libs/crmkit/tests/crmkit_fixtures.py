@@ -5,6 +5,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crmkit.changelog import ChangeLogMixin
 from crmkit.db import OutboxMixin, ProcessedEventMixin, TenantScoped
+from crmkit.events import EventCatalogue
 
 
 class Base(DeclarativeBase):
@@ -26,3 +27,12 @@ class Note(TenantScoped, Base):
 
 class NoteChange(ChangeLogMixin, TenantScoped, Base):
     __tablename__ = "note_changes"
+
+
+# What the throwaway service publishes, as a real service's events.py lists it.
+EVENTS = EventCatalogue("kit")
+
+
+@EVENTS.publishes("note_written")
+def note_written(**data) -> dict:
+    return data

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from crmkit_fixtures import Note
+from crmkit_fixtures import Note, note_written
 from sqlalchemy import func, select
 
 from crmkit.events import Event
@@ -55,7 +55,7 @@ def test_h3_handler_may_write_to_the_database_whose_relay_published_the_event(sq
     broker.start()
     relay = OutboxRelay(sqlite_db, broker, poll_interval=0.05).start()
     with sqlite_db.uow() as uow:
-        uow.publish("note_written", "t1", {"x": 1})
+        uow.publish(note_written(x=1), "t1")
         uow.commit()
 
     def seen():

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from crmkit_fixtures import Note, Outbox, ProcessedEvent
+from crmkit_fixtures import Note, Outbox, ProcessedEvent, note_written
 from sqlalchemy import func, select
 
 from crmkit.relay import OutboxRelay, PublishFailed
@@ -27,11 +27,11 @@ class FlakyPublisher:
 def test_h3_event_exists_only_when_the_change_commits(any_db):
     with any_db.uow() as uow:
         uow.session.add(Note(tenant_id="t1", text="kept"))
-        uow.publish("note_written", "t1", {"text": "kept"})
+        uow.publish(note_written(text="kept"), "t1")
         uow.commit()
     with any_db.uow() as uow:
         uow.session.add(Note(tenant_id="t1", text="dropped"))
-        uow.publish("note_written", "t1", {"text": "dropped"})
+        uow.publish(note_written(text="dropped"), "t1")
         # no commit: leaving the block rolls back both the row and its event
     with any_db.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Note)) == 1
@@ -43,7 +43,7 @@ def test_h3_broker_outage_delays_events_and_loses_none(any_db):
     relay = OutboxRelay(any_db, publisher)
     with any_db.uow() as uow:
         for i in range(3):
-            uow.publish("note_written", "t1", {"i": i})
+            uow.publish(note_written(i=i), "t1")
         uow.commit()
     publisher.down = True
     with pytest.raises(PublishFailed):
@@ -60,7 +60,7 @@ def test_h3_failure_mid_batch_keeps_what_was_published_and_counts_the_attempt(an
     relay = OutboxRelay(any_db, publisher)
     with any_db.uow() as uow:
         for i in range(3):
-            uow.publish("note_written", "t1", {"i": i})
+            uow.publish(note_written(i=i), "t1")
         uow.commit()
     publisher.fail_after = 1
     with pytest.raises(PublishFailed):

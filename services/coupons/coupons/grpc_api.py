@@ -10,7 +10,17 @@ import redis as redis_lib
 from coupons.domain import codes
 from coupons.domain.redemption import Line
 from coupons.domain.templates import TemplateInput
-from coupons.service import batches, coupons_issue, coupons_segment_send, coupons_stats, redemption, templates
+from coupons.errors import ErrorCode
+from coupons.service import (
+    batches,
+    coupons_claims,
+    coupons_issue,
+    coupons_lookup,
+    coupons_segment_send,
+    coupons_stats,
+    redemption,
+    templates,
+)
 from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_segment_send import SegmentMembers
 from coupons.service.coupons_stock import ClaimStock
@@ -51,7 +61,7 @@ def template_input(t: pb.TemplateInput) -> TemplateInput:
     valid_from = _parse_time(t.valid_from, "valid_from", fields)
     valid_until = _parse_time(t.valid_until, "valid_until", fields)
     if fields:
-        raise InvalidInput("COUPON_TEMPLATE_INVALID", fields=fields)
+        raise InvalidInput(ErrorCode.COUPON_TEMPLATE_INVALID, fields=fields)
     return TemplateInput(
         name=t.name,
         kind=t.kind,
@@ -249,12 +259,14 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
 
     def ClaimCoupon(self, request, context):
         # Public: the unguessable claim token is the only credential (the gateway rate-limits it).
-        view = coupons_issue.claim_coupon(self.db.uow, self.stock, request.claim_token, request.phone, now=self.clock())
+        view = coupons_claims.claim_coupon(
+            self.db.uow, self.stock, request.claim_token, request.phone, now=self.clock()
+        )
         return coupon_to_proto(view)
 
     def GetClaimPage(self, request, context):
         # Public like ClaimCoupon: only what a printed poster would show.
-        t, remaining = coupons_issue.claim_page(self.db.uow, request.claim_token)
+        t, remaining = coupons_claims.claim_page(self.db.uow, request.claim_token)
         return pb.ClaimPage(
             name=t.name,
             kind=t.kind,
@@ -271,7 +283,7 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
 
     def ListCoupons(self, request, context):
         page = page_from_proto(request.page)
-        views, total = coupons_issue.list_coupons(
+        views, total = coupons_lookup.list_coupons(
             self.db.uow(),
             require_actor(),
             template_id=request.template_id,
@@ -285,7 +297,9 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
         return pb.ListCouponsResponse(coupons=[coupon_to_proto(v) for v in views], page=page.info(total))
 
     def GetCoupon(self, request, context):
-        return coupon_to_proto(coupons_issue.get_coupon(self.db.uow(), require_actor(), request.code, now=self.clock()))
+        return coupon_to_proto(
+            coupons_lookup.get_coupon(self.db.uow(), require_actor(), request.code, now=self.clock())
+        )
 
     def RedeemCoupon(self, request, context):
         cmd = redemption.RedeemCommand(

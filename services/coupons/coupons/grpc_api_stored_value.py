@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from coupons.models import LedgerEntryRow, RechargeGiftOutcomeRow, RechargeInstalmentRow, RechargeRuleRow
-from coupons.service import member_report, points, precharge, recharge, stored_value
+from coupons.service import member_report, points, precharge, recharge, recharge_rules, stored_value
 from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import ClaimStock
 from coupons.stored_value_peers import OwnerSms
@@ -205,7 +205,7 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
         return pb.GiftCouponsResponse(customers=n)
 
     def CreateRechargeRule(self, request, context):
-        cmd = recharge.RuleInput(
+        cmd = recharge_rules.RuleInput(
             name=request.name,
             member_type=request.member_type,
             pay_fen=request.pay.fen,
@@ -215,14 +215,14 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
             instalments=request.instalments,
             first_recharge_only=request.first_recharge_only,
         )
-        return rule_pb(recharge.create_rule(self.db.uow(), require_actor(), cmd, now=self.clock()))
+        return rule_pb(recharge_rules.create_rule(self.db.uow(), require_actor(), cmd, now=self.clock()))
 
     def ListRechargeRules(self, request, context):
-        found = recharge.list_rules(self.db.uow(), require_actor(), request.member_type)
+        found = recharge_rules.list_rules(self.db.uow(), require_actor(), request.member_type)
         return pb.ListRechargeRulesResponse(rules=[rule_pb(r) for r in found])
 
     def SetRechargeRuleActive(self, request, context):
-        return rule_pb(recharge.set_rule_active(self.db.uow(), require_actor(), request.id, request.active))
+        return rule_pb(recharge_rules.set_rule_active(self.db.uow(), require_actor(), request.id, request.active))
 
     def RecordRecharge(self, request, context):
         cmd = recharge.RechargeCommand(

@@ -8,9 +8,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from coupons import events
 from coupons.models import RechargeGiftOutcomeRow
 from coupons.orders_peer import GiftStock
-from coupons.service import batches, recharge
+from coupons.service import batches, recharge_gifts
 from coupons.service.points import earn_for_order
 from crmkit.db import Database, UnitOfWork, utcnow
 from crmkit.errors import Conflict, DomainError, NotFound, Unavailable
@@ -48,12 +49,12 @@ def _refusal_reasons(err: DomainError, product_ids: list[str]) -> dict[str, str]
     (orders hands out all or none)."""
     named = str(err.params.get("product_id") or err.params.get("id") or "")
     if isinstance(err, Conflict) and err.code == "INSUFFICIENT_STOCK":
-        reason = recharge.INSUFFICIENT_STOCK
+        reason = recharge_gifts.INSUFFICIENT_STOCK
     elif isinstance(err, NotFound) and err.code == "PRODUCT_NOT_FOUND":
-        reason = recharge.PRODUCT_NOT_FOUND
+        reason = recharge_gifts.PRODUCT_NOT_FOUND
     else:
-        return dict.fromkeys(product_ids, recharge.ORDERS_REFUSED)
-    return {pid: reason if pid == named else recharge.OTHER_GIFT_REFUSED for pid in product_ids}
+        return dict.fromkeys(product_ids, recharge_gifts.ORDERS_REFUSED)
+    return {pid: reason if pid == named else recharge_gifts.OTHER_GIFT_REFUSED for pid in product_ids}
 
 
 def on_recharge_gift_products(uow: UnitOfWork, event: Event, gift_stock: GiftStock) -> bool:
@@ -81,34 +82,31 @@ def on_recharge_gift_products(uow: UnitOfWork, event: Event, gift_stock: GiftSto
                 RechargeGiftOutcomeRow.tenant_id == event.tenant_id,
                 RechargeGiftOutcomeRow.recharge_id == recharge_id,
                 RechargeGiftOutcomeRow.instalment == instalment,
-                RechargeGiftOutcomeRow.kind == recharge.GIFT_PRODUCT,
-                RechargeGiftOutcomeRow.status == recharge.PENDING,
+                RechargeGiftOutcomeRow.kind == recharge_gifts.GIFT_PRODUCT,
+                RechargeGiftOutcomeRow.status == recharge_gifts.PENDING,
             )
         )
     if not pending:
         return False  # already recorded (a redelivery)
-    key = recharge.gift_products_idempotency_key(recharge_id, instalment)
+    key = recharge_gifts.gift_products_idempotency_key(recharge_id, instalment)
     # Outside any transaction: a slow orders call must not hold a database connection or lock.
     try:
         gift_stock.hand_out(event.tenant_id, key, store_id, lines)
-        status, reasons = recharge.HANDED_OUT, {}
+        status, reasons = recharge_gifts.HANDED_OUT, {}
     except Unavailable:
         raise
     except DomainError as err:
         log.warning("orders refused gift products of recharge %s/%s: %s", recharge_id, instalment, err.code)
-        status, reasons = recharge.REFUSED, _refusal_reasons(err, [p for p, _ in lines])
+        status, reasons = recharge_gifts.REFUSED, _refusal_reasons(err, [p for p, _ in lines])
     with uow:
         if not uow.claim_event(event.event_id, GIFT_PRODUCTS_CONSUMER):
             return False
-        changed = recharge.record_product_gifts(
+        changed = recharge_gifts.record_product_gifts(
             uow, event.tenant_id, recharge_id, instalment, status, reasons, now=utcnow()
         )
-        if status == recharge.REFUSED and changed:
-            uow.publish(
-                "recharge_gift_products_refused",
-                event.tenant_id,
-                {"recharge_id": recharge_id, "instalment": instalment, "store_id": store_id, "reasons": reasons},
-            )
+        if status == recharge_gifts.REFUSED and changed:
+            refused = events.recharge_gift_products_refused(recharge_id, instalment, store_id, reasons)
+            uow.publish(refused, event.tenant_id)
         uow.commit()
     return changed > 0
 

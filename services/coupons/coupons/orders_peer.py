@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from coupons.errors import ErrorCode
 from crm.orders.v1 import orders_pb2, orders_pb2_grpc
 from crmkit.errors import NotFound, Unavailable
 from crmkit.grpc_client import ServiceClient
@@ -57,7 +58,7 @@ class OrdersNotConfigured:
     Unavailable, so the event waits in its queue instead of being recorded as refused."""
 
     def hand_out(self, tenant_id: str, idempotency_key: str, store_id: str, lines: Sequence[tuple[str, int]]) -> None:
-        raise Unavailable("PEER_NOT_CONFIGURED", "error.unavailable", params={"setting": "ORDERS_ADDR, SERVICE_TOKEN"})
+        raise Unavailable(ErrorCode.PEER_NOT_CONFIGURED, params={"setting": "ORDERS_ADDR, SERVICE_TOKEN"})
 
     def close(self) -> None:
         pass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from coupons.errors import ErrorCode
 from crm.identity.v1 import identity_pb2, identity_pb2_grpc
 from crm.messaging.v1 import messaging_pb2, messaging_pb2_grpc
 from crmkit.errors import Unavailable
@@ -74,7 +75,7 @@ class Unwired:
 
     def __getattr__(self, name: str):
         def fail(*args, **kwargs):
-            raise Unavailable("PEER_NOT_CONFIGURED", "error.unavailable", params={"setting": self.setting})
+            raise Unavailable(ErrorCode.PEER_NOT_CONFIGURED, params={"setting": self.setting})
 
         return fail
 

@@ -13,7 +13,7 @@ from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
 from crmkit.protos import timestamp
 from customers.domain.activity import FollowupInput, LeadInput
-from customers.service import duplicates, followups, leads, visits
+from customers.service import duplicates, followups, lead_conversion, leads, visits
 from customers.service.activity_views import DuplicateView, FollowupCustomerView, FollowupView, LeadView, VisitView
 from customers.staff_directory import StaffDirectory
 
@@ -164,7 +164,7 @@ class ActivityServicer(activity_pb2_grpc.ActivityServiceServicer):
         return lead_to_proto(leads.release_lead(self.db.uow(), require_actor(), request.lead_id, reason=request.reason))
 
     def ConvertLead(self, request, context):
-        result = leads.convert_lead(
+        result = lead_conversion.convert_lead(
             self.db.uow(), require_actor(), request.lead_id, dict(request.fields), now=self.clock()
         )
         return pb.ConvertLeadResponse(

@@ -14,9 +14,10 @@ from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
 from crmkit.protos import timestamp
 from customers.domain.segments import FieldCondition, SegmentFilter
-from customers.errors import Codes, MessageKeys
-from customers.service import segments
-from customers.service.segments import Member, SaveSegment, SegmentView
+from customers.errors import ErrorCode
+from customers.service import segment_members, segments
+from customers.service.segment_members import Member
+from customers.service.segments import SaveSegment, SegmentView
 
 FULL_NAME = "crm.customers.v1.SegmentsService"
 _OPTIONAL = (
@@ -42,9 +43,7 @@ def _day(text: str, name: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(
-            Codes.SEGMENT_INVALID, MessageKeys.INVALID_INPUT, fields={f"filter.{name}": "validation.invalid_date"}
-        ) from None
+        raise InvalidInput(ErrorCode.SEGMENT_INVALID, fields={f"filter.{name}": "validation.invalid_date"}) from None
 
 
 def filter_from_proto(msg: pb.SegmentFilter) -> SegmentFilter:
@@ -149,7 +148,7 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
     def EvaluateSegment(self, request, context):
         actor = require_actor()
         page = page_from_proto(request.page)
-        result = segments.evaluate_segment(
+        result = segment_members.evaluate_segment(
             self.db.uow(),
             actor,
             page,
@@ -162,7 +161,7 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
         )
 
     def StreamSegmentMembers(self, request, context):
-        members = segments.stream_segment_members(
+        members = segment_members.stream_segment_members(
             self.db.uow(),
             require_actor(),
             segment_id=request.segment_id,

@@ -9,7 +9,7 @@ from crm.identity.v1 import identity_pb2, identity_pb2_grpc
 from crmkit.errors import InvalidInput, NotFound, Unavailable
 from crmkit.grpc_client import ServiceClient
 from customers.domain.registration import REGISTERING_ROLES
-from customers.errors import MessageKeys, OwnershipCodes
+from customers.errors import ErrorCode
 
 IDENTITY = "crm.identity.v1.IdentityService"
 
@@ -19,13 +19,13 @@ class StaffDirectory(Protocol):
         """An active staff member of the tenant in a selling or managing role."""
 
 
-def require_seller(staff: StaffDirectory | None, tenant_id: str, staff_id: str, *, field: str, code: str) -> None:
+def require_seller(staff: StaffDirectory | None, tenant_id: str, staff_id: str, *, field: str, code: ErrorCode) -> None:
     """The named colleague must be an active seller or manager of the tenant; without a
     directory (identity not configured) nothing is handed to anyone unchecked."""
     if staff is None:
-        raise Unavailable(OwnershipCodes.STAFF_DIRECTORY_UNAVAILABLE, "error.unavailable")
+        raise Unavailable(ErrorCode.STAFF_DIRECTORY_UNAVAILABLE)
     if not staff.may_hold_customers(tenant_id, staff_id):
-        raise InvalidInput(code, MessageKeys.INVALID_INPUT, fields={field: "validation.invalid"})
+        raise InvalidInput(code, fields={field: "validation.invalid"})
 
 
 class IdentityStaffDirectory:

@@ -22,15 +22,14 @@ from cryptography.hazmat.primitives import serialization
 from crmkit.auth import ALGORITHM, ISSUER
 from crmkit.errors import Unauthenticated
 from crmkit.redis_client import Keys
-from identity.errors import Codes
-from identity.errors import Keys as MessageKeys
+from identity.errors import ErrorCode
 
 AUDIENCE = "crm-identity-choice"
 TICKET_TTL = timedelta(minutes=5)
 
 
 def ticket_invalid() -> Unauthenticated:
-    return Unauthenticated(Codes.CHOICE_TICKET_INVALID, MessageKeys.CHOICE_TICKET_INVALID)
+    return Unauthenticated(ErrorCode.CHOICE_TICKET_INVALID)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from .domain.notifications import (
     parse_duplicate_collision,
 )
 from .domain.ownership_notifications import NEEDS_STORE_MANAGERS, ownership_notifications, parse_ownership_event
-from .errors import Codes
+from .errors import ErrorCode
 from .metrics import HOLDER_NOTIFICATIONS
 from .models import ProcessedEvent
 from .service.notifications import add_notifications
@@ -213,7 +213,7 @@ def _text(db: Database, tenant_id: str, notice, phone: str, sms_sender: SmsSende
     try:
         result = send_sms(db, actor, cmd, sender=sms_sender, now=now)
     except Conflict as exc:
-        if exc.code == Codes.SMS_SEND_IN_PROGRESS:
+        if exc.code == ErrorCode.SMS_SEND_IN_PROGRESS:
             # Another delivery of this event is talking to the provider: try again later, when
             # its outcome is stored and replays.
             raise

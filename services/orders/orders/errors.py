@@ -1,49 +1,62 @@
-"""Error codes of the orders service: clients switch on these, people read the message key."""
+"""Every error code of the orders service, with the i18n key of its message.
+
+Clients switch on the code (ErrorInfo.reason; values never change), people read the message the
+gateway renders from the key. `raise NotFound(ErrorCode.ORDER_NOT_FOUND)` brings the key along.
+"""
+
+from crmkit.errors import ErrorCodeEnum
+
+INVALID_INPUT = "error.invalid_input"
+PERMISSION_DENIED = "error.permission_denied"
+STATE_INVALID = "error.state_invalid"
+UNAVAILABLE = "error.unavailable"
 
 
-class Codes:
+class ErrorCode(ErrorCodeEnum):
     # InvalidInput
-    CATALOGUE_INPUT_INVALID = "CATALOGUE_INPUT_INVALID"  # category, product, stock or price fields
-    ORDER_INPUT_INVALID = "ORDER_INPUT_INVALID"  # lines, store, reason of an order or return
-    LIST_INPUT_INVALID = "LIST_INPUT_INVALID"  # filters of a list (dates, query)
+    CATALOGUE_INPUT_INVALID = "CATALOGUE_INPUT_INVALID", INVALID_INPUT  # category, product, stock or price fields
+    ORDER_INPUT_INVALID = "ORDER_INPUT_INVALID", INVALID_INPUT  # lines, store, reason of an order or return
+    LIST_INPUT_INVALID = "LIST_INPUT_INVALID", INVALID_INPUT  # filters of a list (dates, query)
     # NotFound: missing, another tenant's, or not visible to this caller
-    CATEGORY_NOT_FOUND = "CATEGORY_NOT_FOUND"
-    PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND"
-    CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND"
-    ORDER_NOT_FOUND = "ORDER_NOT_FOUND"
-    RETURN_NOT_FOUND = "RETURN_NOT_FOUND"
+    CATEGORY_NOT_FOUND = "CATEGORY_NOT_FOUND", "error.category_not_found"
+    PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND", "error.product_not_found"
+    CUSTOMER_NOT_FOUND = "CUSTOMER_NOT_FOUND", "error.customer_not_found"
+    ORDER_NOT_FOUND = "ORDER_NOT_FOUND", "error.order_not_found"
+    RETURN_NOT_FOUND = "RETURN_NOT_FOUND", "error.return_not_found"
     # AlreadyExists
-    BARCODE_TAKEN = "PRODUCT_BARCODE_TAKEN"
+    PRODUCT_BARCODE_TAKEN = "PRODUCT_BARCODE_TAKEN", "error.product_barcode_taken"
     # PermissionDenied
-    CATALOGUE_DENIED = "CATALOGUE_MANAGE_DENIED"  # catalogue and customer prices: owner, store manager
-    STOCK_DENIED = "STOCK_MANAGE_DENIED"  # stock: owner, store manager, warehouse
-    PRICE_CHANGE_NOT_ALLOWED = "PRICE_CHANGE_NOT_ALLOWED"  # a typed price without "change_price"
-    ORDER_ACTION_DENIED = "ORDER_ACTION_DENIED"  # a back-office step by the wrong role
-    RETURN_ACTION_DENIED = "RETURN_ACTION_DENIED"
-    SUBMIT_DENIED = "ORDER_SUBMIT_DENIED"  # caller is not staff
-    STORE_ACCESS_DENIED = "STORE_ACCESS_DENIED"  # a store that is not the caller's or the customer's
-    SETTINGS_DENIED = "ORDER_SETTINGS_DENIED"  # only the owner changes tenant order settings
+    CATALOGUE_MANAGE_DENIED = "CATALOGUE_MANAGE_DENIED", PERMISSION_DENIED  # catalogue, customer prices: managers
+    STOCK_MANAGE_DENIED = "STOCK_MANAGE_DENIED", PERMISSION_DENIED  # stock: owner, store manager, warehouse
+    PRICE_CHANGE_NOT_ALLOWED = "PRICE_CHANGE_NOT_ALLOWED", "error.price_change_not_allowed"  # without change_price
+    ORDER_ACTION_DENIED = "ORDER_ACTION_DENIED", PERMISSION_DENIED  # a back-office step by the wrong role
+    RETURN_ACTION_DENIED = "RETURN_ACTION_DENIED", PERMISSION_DENIED
+    ORDER_SUBMIT_DENIED = "ORDER_SUBMIT_DENIED", PERMISSION_DENIED  # the caller is not staff
+    # A store that is not the caller's or the customer's (documents, B10 dashboards).
+    STORE_ACCESS_DENIED = "STORE_ACCESS_DENIED", "error.store_access_denied"
+    ORDER_SETTINGS_DENIED = "ORDER_SETTINGS_DENIED", PERMISSION_DENIED  # only the owner changes order settings
     # Conflict
-    ORDER_STATE_INVALID = "ORDER_STATE_INVALID"
-    RETURN_STATE_INVALID = "RETURN_STATE_INVALID"
-    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK"
-    CREDIT_BLOCKED = "CREDIT_BLOCKED"  # over the credit limit or owing overdue debt, tenant blocks
-    ORDER_ALREADY_VERIFIED = "ORDER_ALREADY_VERIFIED"  # B7: its code was verified before
+    ORDER_STATE_INVALID = "ORDER_STATE_INVALID", STATE_INVALID
+    RETURN_STATE_INVALID = "RETURN_STATE_INVALID", STATE_INVALID
+    INSUFFICIENT_STOCK = "INSUFFICIENT_STOCK", "error.insufficient_stock"
+    CREDIT_BLOCKED = "CREDIT_BLOCKED", "error.credit_blocked"  # over the limit or owing overdue debt, tenant blocks
+    ORDER_ALREADY_VERIFIED = "ORDER_ALREADY_VERIFIED", "error.order_already_verified"  # B7: verified before
     # Unavailable
-    COUPONS_UNAVAILABLE = "COUPONS_UNAVAILABLE"  # an order with coupons while the coupons service is not configured
-
-
-class MessageKeys:
-    INVALID_INPUT = "error.invalid_input"
-    NOT_FOUND = "error.not_found"
-    CUSTOMER_NOT_FOUND = "error.customer_not_found"
-    PRODUCT_NOT_FOUND = "error.product_not_found"
-    ORDER_NOT_FOUND = "error.order_not_found"
-    RETURN_NOT_FOUND = "error.return_not_found"
-    BARCODE_TAKEN = "error.product_barcode_taken"
-    PERMISSION_DENIED = "error.permission_denied"
-    PRICE_CHANGE_NOT_ALLOWED = "error.price_change_not_allowed"
-    STATE_INVALID = "error.state_invalid"
-    INSUFFICIENT_STOCK = "error.insufficient_stock"
-    CREDIT_BLOCKED = "error.credit_blocked"
-    ORDER_ALREADY_VERIFIED = "error.order_already_verified"
+    # An order with coupons while the coupons service is not configured.
+    COUPONS_UNAVAILABLE = "COUPONS_UNAVAILABLE", "error.service_unavailable"
+    RANKING_REBUILDING = "RANKING_REBUILDING", UNAVAILABLE  # another request rebuilds the month's ranking (B9)
+    FILE_STORE_NOT_CONFIGURED = "FILE_STORE_NOT_CONFIGURED", UNAVAILABLE  # collection proofs need a file store
+    FILE_STORE_UNAVAILABLE = "FILE_STORE_UNAVAILABLE", UNAVAILABLE
+    # Receivables (B4)
+    COLLECTION_INPUT_INVALID = "COLLECTION_INPUT_INVALID", INVALID_INPUT
+    COLLECTION_NOT_FOUND = "COLLECTION_NOT_FOUND", "error.collection_not_found"
+    PROOF_NOT_FOUND = "PROOF_NOT_FOUND", "error.proof_not_found"
+    COLLECTION_ACTION_DENIED = "COLLECTION_ACTION_DENIED", PERMISSION_DENIED
+    CREDIT_TERM_DENIED = "CREDIT_TERM_DENIED", PERMISSION_DENIED
+    COLLECTION_STATE_INVALID = "COLLECTION_STATE_INVALID", STATE_INVALID
+    COLLECTION_EXCEEDS_DEBT = "COLLECTION_EXCEEDS_DEBT", "error.collection_exceeds_debt"
+    # Performance and commission (B9, B11)
+    PERFORMANCE_INPUT_INVALID = "PERFORMANCE_INPUT_INVALID", INVALID_INPUT
+    PERFORMANCE_DENIED = "PERFORMANCE_DENIED", PERMISSION_DENIED
+    COMMISSION_RULE_NOT_FOUND = "COMMISSION_RULE_NOT_FOUND", "error.not_found"
+    COMMISSION_RULE_EXISTS = "COMMISSION_RULE_EXISTS", "error.already_exists"

@@ -18,6 +18,7 @@ from orders.service import (
     catalogue_import,
     changes,
     fulfilment,
+    order_lookup,
     ordering,
     pricing,
     return_flow,
@@ -143,7 +144,7 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
         return pb.QuotePricesResponse(quotes=[convert.quote_to_proto(q) for q in quotes])
 
     def GetLastOrder(self, request, context):
-        view = ordering.get_last_order(self.db.uow(), require_actor(), self.customers, request.customer_id)
+        view = order_lookup.get_last_order(self.db.uow(), require_actor(), self.customers, request.customer_id)
         return convert.order_to_proto(view)
 
     def SubmitOrder(self, request, context):
@@ -181,19 +182,19 @@ class OrdersServicer(orders_pb2_grpc.OrdersServiceServicer):
         return convert.order_to_proto(use_case(self.db.uow(), require_actor(), order_id, now=self.clock()))
 
     def GetOrder(self, request, context):
-        return convert.order_to_proto(ordering.get_order(self.db.uow(), require_actor(), request.id))
+        return convert.order_to_proto(order_lookup.get_order(self.db.uow(), require_actor(), request.id))
 
     def ListOrders(self, request, context):
         actor = require_actor()
         page = page_from_proto(request.page)
-        flt = ordering.OrderFilter(
+        flt = order_lookup.OrderFilter(
             statuses=tuple(convert.ORDER_STATUS_FROM_PROTO.get(s, "") for s in request.statuses),
             customer_id=request.customer_id,
             date_from=request.date_from,
             date_to=request.date_to,
             query=request.query,
         )
-        result = ordering.list_orders(self.db.uow(), actor, page, flt)
+        result = order_lookup.list_orders(self.db.uow(), actor, page, flt)
         return pb.ListOrdersResponse(
             orders=[convert.order_to_proto(o) for o in result.items], page=page.info(result.total)
         )

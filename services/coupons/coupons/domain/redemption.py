@@ -7,22 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from coupons.domain.templates import CASH, DISCOUNT, PICKUP, TemplateInput
+from coupons.errors import ErrorCode
 
 ACTIVE = "active"
 REDEEMED = "redeemed"
 # Physical coupons (E3) before they reach a store or a buyer: printed, not yet usable.
 MADE = "made"
 STOCKED = "stocked"
-
-# Refusal reasons (the error code the client switches on).
-NOT_ACTIVE = "COUPON_ALREADY_REDEEMED"
-NOT_RELEASED = "COUPON_NOT_RELEASED"
-NOT_YET_VALID = "COUPON_NOT_YET_VALID"
-EXPIRED = "COUPON_EXPIRED"
-BELOW_MIN_SPEND = "COUPON_BELOW_MIN_SPEND"
-WRONG_STORE = "COUPON_STORE_NOT_ALLOWED"
-NO_ELIGIBLE_ITEMS = "COUPON_NO_ELIGIBLE_ITEMS"
-PER_ORDER_LIMIT = "COUPON_PER_ORDER_LIMIT"
 
 
 @dataclass(frozen=True)
@@ -35,7 +26,7 @@ class Line:
 
 @dataclass(frozen=True)
 class Refusal:
-    code: str
+    code: ErrorCode  # what the client switches on
     # e.g. {"missing": "2000"} for a minimum spend not reached (fen).
     params: dict
 
@@ -69,23 +60,26 @@ def decide(
 ) -> Decision | Refusal:
     """`used_on_order`: coupons of this template already redeemed on the same order."""
     if status in (MADE, STOCKED):
-        return Refusal(NOT_RELEASED, {})
+        return Refusal(ErrorCode.COUPON_NOT_RELEASED, {})
     if status != ACTIVE:
-        return Refusal(NOT_ACTIVE, {})
+        return Refusal(ErrorCode.COUPON_ALREADY_REDEEMED, {})
     if now < valid_from:
-        return Refusal(NOT_YET_VALID, {"valid_from": valid_from.isoformat()})
+        return Refusal(ErrorCode.COUPON_NOT_YET_VALID, {"valid_from": valid_from.isoformat()})
     if now >= valid_until:
-        return Refusal(EXPIRED, {"valid_until": valid_until.isoformat()})
+        return Refusal(ErrorCode.COUPON_EXPIRED, {"valid_until": valid_until.isoformat()})
     if t.store_ids and store_id not in t.store_ids:
-        return Refusal(WRONG_STORE, {})
+        return Refusal(ErrorCode.COUPON_STORE_NOT_ALLOWED, {})
     if used_on_order >= t.per_order_limit:
-        return Refusal(PER_ORDER_LIMIT, {"limit": str(t.per_order_limit)})
+        return Refusal(ErrorCode.COUPON_PER_ORDER_LIMIT, {"limit": str(t.per_order_limit)})
     spend = eligible_amount(t, lines)
     restricted = bool(t.product_ids or t.category_ids)
     if restricted and spend <= 0:
-        return Refusal(NO_ELIGIBLE_ITEMS, {})
+        return Refusal(ErrorCode.COUPON_NO_ELIGIBLE_ITEMS, {})
     if spend < t.min_spend_fen:
-        return Refusal(BELOW_MIN_SPEND, {"min_spend": str(t.min_spend_fen), "missing": str(t.min_spend_fen - spend)})
+        return Refusal(
+            ErrorCode.COUPON_BELOW_MIN_SPEND,
+            {"min_spend": str(t.min_spend_fen), "missing": str(t.min_spend_fen - spend)},
+        )
     if t.kind == CASH:
         # Never more than what the eligible goods cost: a coupon does not pay out change.
         return Decision(min(t.value_fen, spend), ())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coupons.errors import ErrorCode
 from crmkit.auth import Actor
 from crmkit.errors import PermissionDenied
 
@@ -37,7 +38,7 @@ class Reach:
 
 def segment_reach(actor: Actor) -> Reach:
     if actor.staff_id is None:
-        raise PermissionDenied("COUPON_SENDERS_ONLY")
+        raise PermissionDenied(ErrorCode.COUPON_SENDERS_ONLY)
     if actor.has_role("owner") or actor.can(SEE_ALL_CUSTOMERS):
         return Reach(None, staff_id=actor.staff_id)
     if actor.has_role("store_manager"):
@@ -45,4 +46,4 @@ def segment_reach(actor: Actor) -> Reach:
         return Reach(frozenset(stores), staff_id=actor.staff_id)
     if actor.has_role("salesperson"):
         return Reach(None, owner_staff_id=actor.staff_id, staff_id=actor.staff_id)
-    raise PermissionDenied("COUPON_SENDERS_ONLY")
+    raise PermissionDenied(ErrorCode.COUPON_SENDERS_ONLY)

@@ -7,7 +7,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import datetime
 
-from coupons.errors import StoredValueCodes as Codes
+from coupons.errors import ErrorCode
 from crmkit.errors import Conflict, InvalidInput
 
 BALANCE = "balance"
@@ -38,7 +38,7 @@ MAX_INSTALMENTS = 24
 
 
 def invalid(**fields: str) -> InvalidInput:
-    return InvalidInput(Codes.INPUT_INVALID, "error.invalid_input", fields=fields)
+    return InvalidInput(ErrorCode.STORED_VALUE_INPUT_INVALID, fields=fields)
 
 
 def check_amount(amount: int, field: str = "amount") -> None:
@@ -66,7 +66,7 @@ def apply(balance: int, delta: int) -> int:
     """The balance after a change; a debit larger than the balance is refused whole."""
     after = balance + delta
     if after < 0:
-        raise Conflict(Codes.INSUFFICIENT_BALANCE, "error.insufficient_balance", params={"balance": str(balance)})
+        raise Conflict(ErrorCode.INSUFFICIENT_BALANCE, params={"balance": str(balance)})
     return after
 
 
@@ -107,7 +107,7 @@ def check_rule(rule: Rule, name: str) -> None:
     if rule.bonus_fen == 0 and not rule.coupon_template_ids and not rule.gift_products:
         fields["bonus"] = "validation.required"
     if fields:
-        raise InvalidInput(Codes.INPUT_INVALID, "error.invalid_input", fields=fields)
+        raise InvalidInput(ErrorCode.STORED_VALUE_INPUT_INVALID, fields=fields)
 
 
 def best_rule(rules: list[Rule], member_type: str, paid_fen: int, *, first_recharge: bool) -> Rule | None:

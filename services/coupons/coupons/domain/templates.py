@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from coupons.errors import ErrorCode
 from crmkit.errors import InvalidInput
 
 CASH = "cash"
@@ -104,7 +105,7 @@ def validate_template(t: TemplateInput) -> TemplateInput:
     if not 0 <= t.remind_days_before <= 365:
         fields["remind_days_before"] = "validation.invalid"
     if fields:
-        raise InvalidInput("COUPON_TEMPLATE_INVALID", fields=fields)
+        raise InvalidInput(ErrorCode.COUPON_TEMPLATE_INVALID, fields=fields)
     return replace(
         t,
         name=name,

@@ -17,9 +17,11 @@ from datetime import datetime
 from openpyxl import Workbook
 from sqlalchemy import func, insert, select, update
 
+from coupons import events
 from coupons.domain import codes
 from coupons.domain.redemption import ACTIVE, MADE, REDEEMED, STOCKED
 from coupons.domain.templates import validity_for
+from coupons.errors import ErrorCode
 from coupons.models_coupons import CouponBatchMovementRow, CouponBatchRow, CouponRow
 from coupons.service.templates import load_template, require_manager, template_of
 from crmkit.auth import STAFF, Actor
@@ -32,6 +34,13 @@ MAKING = "making"  # codes being written by the worker
 READY = "made"  # every code written: printable, not yet released
 HANDED_OUT = "handed_out"
 SOLD = "sold"
+# Each movement of a batch's codes, and the event that tells it.
+MOVED = {
+    "made": events.coupon_batch_made,
+    "issued": events.coupon_batch_issued,
+    HANDED_OUT: events.coupon_batch_handed_out,
+    SOLD: events.coupon_batch_sold,
+}
 # Codes written per transaction: short enough that other writers barely wait (~0.1 s on SQLite).
 CHUNK = 2_000
 
@@ -66,15 +75,14 @@ def _load(session, tenant_id: str, batch_id: str, *, lock: bool = False) -> Coup
     query = select(CouponBatchRow).where(CouponBatchRow.tenant_id == tenant_id, CouponBatchRow.id == batch_id)
     row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
-        raise NotFound("COUPON_BATCH_NOT_FOUND", "error.coupon_batch_not_found")
+        raise NotFound(ErrorCode.COUPON_BATCH_NOT_FOUND)
     return row
 
 
 def _require_made(batch: CouponBatchRow) -> None:
     if batch.status == MAKING:
         raise Conflict(
-            "COUPON_BATCH_NOT_READY",
-            "error.coupon_batch_not_ready",
+            ErrorCode.COUPON_BATCH_NOT_READY,
             params={"filled": batch.filled, "quantity": batch.quantity},
         )
 
@@ -122,26 +130,15 @@ def _move(uow, actor, batch, kind, quantity, first, last, now, *, store_id="", b
             created_at=now,
         )
     )
-    uow.publish(
-        f"coupon_batch_{kind}",
-        actor.tenant_id,
-        {
-            "batch_id": batch.id,
-            "template_id": batch.template_id,
-            "quantity": quantity,
-            "store_id": store_id,
-            "buyer": buyer,
-            "first_serial": first,
-            "last_serial": last,
-        },
-    )
+    moved = MOVED[kind](batch, quantity, first, last, store_id=store_id, buyer=buyer)
+    uow.publish(moved, actor.tenant_id)
 
 
 def make_batch(uow: UnitOfWork, actor: Actor, template_id: str, quantity: int, *, now: datetime) -> BatchView:
     """Record the batch as `making`; the codes are written by `fill_batch` (the worker)."""
     require_manager(actor)
     if not 1 <= quantity <= MAX_BATCH:
-        raise InvalidInput("COUPON_BATCH_INVALID", fields={"quantity": "validation.invalid"})
+        raise InvalidInput(ErrorCode.COUPON_BATCH_INVALID, fields={"quantity": "validation.invalid"})
     with uow:
         template = load_template(uow.session, actor.tenant_id, template_id)
         batch = CouponBatchRow(
@@ -155,7 +152,7 @@ def make_batch(uow: UnitOfWork, actor: Actor, template_id: str, quantity: int, *
         )
         uow.session.add(batch)
         uow.session.flush()
-        uow.publish("coupon_batch_requested", actor.tenant_id, {"batch_id": batch.id, "quantity": quantity})
+        uow.publish(events.coupon_batch_requested(batch.id, quantity), actor.tenant_id)
         view = _view(uow.session, batch)
         uow.commit()
     return view
@@ -225,7 +222,7 @@ def issue_batch(uow: UnitOfWork, actor: Actor, batch_id: str, *, now: datetime) 
         batch = _load(uow.session, actor.tenant_id, batch_id, lock=True)
         _require_made(batch)
         if batch.status != READY:
-            raise Conflict("COUPON_BATCH_ALREADY_ISSUED", "error.coupon_batch_already_issued")
+            raise Conflict(ErrorCode.COUPON_BATCH_ALREADY_ISSUED)
         uow.session.execute(
             update(CouponRow).where(CouponRow.batch_id == batch.id, CouponRow.status == MADE).values(status=STOCKED)
         )
@@ -252,12 +249,12 @@ def _release(
     elif len(buyer) > 60:
         fields["buyer"] = "validation.too_long"
     if fields:
-        raise InvalidInput("COUPON_BATCH_INVALID", fields=fields)
+        raise InvalidInput(ErrorCode.COUPON_BATCH_INVALID, fields=fields)
     with uow:
         # The batch row lock serialises hand-outs and sales of one batch: no coupon goes twice.
         batch = _load(uow.session, actor.tenant_id, batch_id, lock=True)
         if batch.status != "issued":
-            raise Conflict("COUPON_BATCH_NOT_ISSUED", "error.coupon_batch_not_issued")
+            raise Conflict(ErrorCode.COUPON_BATCH_NOT_ISSUED)
         first = uow.session.scalar(
             select(func.min(CouponRow.serial)).where(CouponRow.batch_id == batch.id, CouponRow.status == STOCKED)
         )
@@ -267,7 +264,7 @@ def _release(
             .where(CouponRow.batch_id == batch.id, CouponRow.status == STOCKED)
         )
         if first is None or in_stock < quantity:
-            raise Conflict("COUPON_BATCH_OUT_OF_STOCK", "error.coupon_batch_out_of_stock", params={"left": in_stock})
+            raise Conflict(ErrorCode.COUPON_BATCH_OUT_OF_STOCK, params={"left": in_stock})
         last = first + quantity - 1
         template = load_template(uow.session, actor.tenant_id, batch.template_id)
         valid_from, valid_until = validity_for(template_of(template), now)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from coupons.errors import ErrorCode
 from crm.common.v1 import common_pb2
 from crm.customers.v1 import customers_pb2, customers_pb2_grpc
 from crmkit.errors import NotFound
@@ -32,7 +33,7 @@ class CustomerDirectory(Protocol):
 
 
 def customer_not_found(customer_id: str) -> NotFound:
-    return NotFound("CUSTOMER_NOT_FOUND", "error.customer_not_found", params={"id": customer_id})
+    return NotFound(ErrorCode.CUSTOMER_NOT_FOUND, params={"id": customer_id})
 
 
 class GrpcCustomerDirectory:

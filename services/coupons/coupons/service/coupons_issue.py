@@ -1,10 +1,10 @@
-"""Use cases of electronic coupons (E2): staff send to named customers, customers claim through
-the public link; every holder gets a `coupon_issued` event."""
+"""Issuing electronic coupons (E2): one template's coupons to holders within its stock and
+per-person limit (claim counters in Redis, the database the record), for staff sends here, the
+public claim link (coupons_claims.py), recharge gifts and member gifts; every holder gets a
+`coupon_issued` event."""
 
 from __future__ import annotations
 
-import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,10 +12,11 @@ from datetime import datetime
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
-from coupons import errors
+from coupons import events
 from coupons.domain import codes
 from coupons.domain.redemption import ACTIVE
 from coupons.domain.templates import validity_for
+from coupons.errors import ErrorCode
 from coupons.models_coupons import CouponClaimRow, CouponRow, CouponTemplateRow
 from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import PER_PERSON, SOLD_OUT, ClaimStock
@@ -23,9 +24,7 @@ from coupons.service.templates import load_template, require_staff, template_of
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from crmkit.paging import Page
 
-PHONE = re.compile(r"^1[3-9]\d{9}$")
 SEND = "send"
 CLAIM = "claim"
 RECHARGE_GIFT = "recharge"  # E7: a recharge rule's gift
@@ -248,32 +247,19 @@ def issue_to_holder(
         _untrack(session, taken, stock)
         return IssueOutcome(template.id, [], PER_PERSON_REASON)
     for row in rows:
-        uow.publish(
-            "coupon_issued",
-            template.tenant_id,
-            {
-                "coupon_id": row.id,
-                "code": row.code,
-                "template_id": template.id,
-                "template_name": template.name,
-                "customer_id": customer_id,
-                "phone": phone,
-                "channel": channel,
-                "valid_until": valid_until.isoformat(),
-            },
-        )
+        uow.publish(events.coupon_issued(row, template, customer_id, phone, channel, valid_until), template.tenant_id)
     return IssueOutcome(template.id, [coupon_view(r) for r in rows])
 
 
 def refusal(outcome: IssueOutcome, customer_id: str = "") -> Exception:
     """The error a staff operation answers with when a coupon could not be issued."""
     if outcome.refused == TEMPLATE_MISSING:
-        return NotFound(errors.TEMPLATE_NOT_FOUND, "error.coupon_template_not_found")
+        return NotFound(ErrorCode.COUPON_TEMPLATE_NOT_FOUND)
     if outcome.refused == TEMPLATE_EXPIRED:
-        return Conflict("COUPON_TEMPLATE_EXPIRED", "error.coupon_template_expired")
+        return Conflict(ErrorCode.COUPON_TEMPLATE_EXPIRED)
     if outcome.refused == SOLD_OUT_REASON:
-        return Conflict("COUPON_SOLD_OUT", "error.coupon_sold_out")
-    return Conflict("COUPON_PER_PERSON_LIMIT", "error.coupon_per_person_limit", params={"customer_id": customer_id})
+        return Conflict(ErrorCode.COUPON_SOLD_OUT)
+    return Conflict(ErrorCode.COUPON_PER_PERSON_LIMIT, params={"customer_id": customer_id})
 
 
 def _issue(
@@ -306,8 +292,7 @@ def _issue(
             )
             if outcome.refused == PER_PERSON_REASON:
                 raise Conflict(
-                    "COUPON_PER_PERSON_LIMIT",
-                    "error.coupon_per_person_limit",
+                    ErrorCode.COUPON_PER_PERSON_LIMIT,
                     params={"limit": str(template.per_person_limit), "customer_id": customer_id},
                 )
             if outcome.refused:
@@ -332,119 +317,15 @@ def send_coupons(
     """Staff hand one coupon to each named customer they may see (the same limits as a claim)."""
     require_staff(actor)
     if not actor.has_role(*SENDERS):
-        raise PermissionDenied("COUPON_SENDERS_ONLY")
+        raise PermissionDenied(ErrorCode.COUPON_SENDERS_ONLY)
     ids = list(dict.fromkeys(c.strip() for c in customer_ids if c.strip()))
     if not ids:
-        raise InvalidInput("COUPON_SEND_INVALID", fields={"customer_ids": "validation.required"})
+        raise InvalidInput(ErrorCode.COUPON_SEND_INVALID, fields={"customer_ids": "validation.required"})
     if len(ids) > MAX_RECIPIENTS or any(len(c) > 36 for c in ids):
-        raise InvalidInput("COUPON_SEND_INVALID", fields={"customer_ids": "validation.invalid"})
+        raise InvalidInput(ErrorCode.COUPON_SEND_INVALID, fields={"customer_ids": "validation.invalid"})
     with uow_factory() as uow:
         template = load_template(uow.session, actor.tenant_id, template_id)
         uow.session.expunge(template)
     # Before any reservation: an unknown (or another tenant's) customer refuses the whole send.
     recipients = [(c.id, c.phone) for c in (customers.get(customer_id) for customer_id in ids)]
     return _issue(uow_factory, stock, template, recipients, SEND, now=now)
-
-
-def claim_coupon(uow_factory, stock: ClaimStock, claim_token: str, phone: str, *, now: datetime) -> CouponView:
-    """A customer claims one coupon through the public link; the phone number is the holder."""
-    phone = phone.strip()
-    if not phone:
-        raise InvalidInput("COUPON_CLAIM_INVALID", fields={"phone": "validation.required"})
-    if not PHONE.match(phone):
-        raise InvalidInput("COUPON_CLAIM_INVALID", fields={"phone": "validation.phone_invalid"})
-    template = _claim_template(uow_factory, claim_token.strip())
-    (view,) = _issue(uow_factory, stock, template, [("", phone)], CLAIM, now=now)
-    return view
-
-
-# A claim link is hit by many people at once; its template never changes once created, so each
-# server keeps it a minute instead of reading it for every claim (P2).
-_CLAIM_TEMPLATES: dict[str, tuple[float, CouponTemplateRow]] = {}
-CLAIM_TEMPLATE_SECONDS = 60.0
-CLAIM_TEMPLATES_KEPT = 1_000
-
-
-def _claim_template(uow_factory, token: str) -> CouponTemplateRow:
-    cached = _CLAIM_TEMPLATES.get(token)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    with uow_factory() as uow:
-        template = uow.session.scalar(select(CouponTemplateRow).where(CouponTemplateRow.claim_token == token))
-        if template is None or not token:
-            raise NotFound(errors.TEMPLATE_NOT_FOUND, "error.coupon_template_not_found")
-        uow.session.expunge(template)
-    if len(_CLAIM_TEMPLATES) >= CLAIM_TEMPLATES_KEPT:
-        _CLAIM_TEMPLATES.clear()
-    _CLAIM_TEMPLATES[token] = (time.monotonic() + CLAIM_TEMPLATE_SECONDS, template)
-    return template
-
-
-def claim_page(uow_factory, claim_token: str) -> tuple[CouponTemplateRow, int]:
-    """The template behind a claim link and how many are left (-1 unlimited), for its page."""
-    with uow_factory() as uow:
-        template = uow.session.scalar(
-            select(CouponTemplateRow).where(CouponTemplateRow.claim_token == claim_token.strip())
-        )
-        if template is None or not claim_token.strip():
-            raise NotFound(errors.TEMPLATE_NOT_FOUND, "error.coupon_template_not_found")
-        uow.session.expunge(template)
-    with uow_factory() as uow:
-        return template, _remaining(uow.session, template)()
-
-
-def list_coupons(
-    uow: UnitOfWork,
-    actor: Actor,
-    *,
-    template_id: str = "",
-    customer_id: str = "",
-    phone: str = "",
-    held_only: bool = False,
-    customers: CustomerDirectory | None = None,
-    page: Page,
-    now: datetime,
-) -> tuple[list[CouponView], int]:
-    """Newest first. One customer's coupons only for those who may see that customer (asked of
-    the customers service with the caller's token, so its scope rule decides: A1 A4); `held_only`
-    keeps the coupons the holder can still use (active, not expired)."""
-    require_staff(actor)
-    if customer_id and customers is not None:
-        customers.get(customer_id)
-    with uow:
-        where = [CouponRow.tenant_id == actor.tenant_id]
-        if template_id:
-            where.append(CouponRow.template_id == template_id)
-        if customer_id:
-            where.append(CouponRow.customer_id == customer_id)
-        if phone:
-            where.append(CouponRow.phone == phone)
-        if held_only:
-            where.extend((CouponRow.status == ACTIVE, CouponRow.valid_until > now))
-        total = uow.session.scalar(select(func.count()).select_from(CouponRow).where(*where))
-        rows = uow.session.scalars(
-            select(CouponRow)
-            .where(*where)
-            .order_by(CouponRow.created_at.desc(), CouponRow.id)
-            .offset(page.offset)
-            .limit(page.page_size)
-        ).all()
-        return [coupon_view(r, now) for r in rows], total
-
-
-def find_coupon(session, tenant_id: str, typed_or_scanned: str) -> CouponRow:
-    code = codes.normalize(typed_or_scanned)
-    if not code:
-        raise InvalidInput("COUPON_CODE_INVALID", fields={"code": "validation.required"})
-    if not codes.is_well_formed(code):
-        raise InvalidInput("COUPON_CODE_INVALID", fields={"code": "validation.coupon_code_invalid"})
-    row = session.scalar(select(CouponRow).where(CouponRow.tenant_id == tenant_id, CouponRow.code == code))
-    if row is None:
-        raise NotFound(errors.COUPON_NOT_FOUND, "error.coupon_not_found")
-    return row
-
-
-def get_coupon(uow: UnitOfWork, actor: Actor, typed_or_scanned: str, *, now: datetime) -> CouponView:
-    require_staff(actor)
-    with uow:
-        return coupon_view(find_coupon(uow.session, actor.tenant_id, typed_or_scanned), now)

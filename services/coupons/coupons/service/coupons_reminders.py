@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from coupons import events
 from coupons.domain.redemption import ACTIVE
 from coupons.models_coupons import CouponRow, CouponTemplateRow
 
@@ -54,18 +55,6 @@ def remind_expiring(uow_factory, now: datetime) -> int:
                 ).rowcount
                 if changed != 1:
                     continue
-                uow.publish(
-                    "coupon_expiring",
-                    coupon.tenant_id,
-                    {
-                        "coupon_id": coupon.id,
-                        "code": coupon.code,
-                        "template_id": coupon.template_id,
-                        "template_name": name,
-                        "customer_id": coupon.customer_id,
-                        "phone": coupon.phone,
-                        "valid_until": coupon.valid_until.isoformat(),
-                    },
-                )
+                uow.publish(events.coupon_expiring(coupon, name), coupon.tenant_id)
                 reminded += 1
             uow.commit()

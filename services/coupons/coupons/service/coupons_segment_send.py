@@ -17,7 +17,9 @@ from typing import Protocol
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from coupons import events
 from coupons.domain.scope import segment_reach
+from coupons.errors import ErrorCode
 from coupons.models_coupons import CouponSegmentSendMemberRow, CouponSegmentSendRow
 from coupons.service.coupons_issue import SEND, _issue
 from coupons.service.coupons_stock import ClaimStock
@@ -28,7 +30,7 @@ from crmkit.grpc_client import ServiceClient
 
 ISSUED = "issued"
 # The reasons a member is skipped, keyed by the refusal of the issuing rules.
-SKIP_REASONS = {"COUPON_PER_PERSON_LIMIT": "per_person_limit", "COUPON_SOLD_OUT": "sold_out"}
+SKIP_REASONS = {ErrorCode.COUPON_PER_PERSON_LIMIT: "per_person_limit", ErrorCode.COUPON_SOLD_OUT: "sold_out"}
 SEGMENTS_FULL_NAME = "crm.customers.v1.SegmentsService"
 
 
@@ -96,7 +98,7 @@ def _validate(template_id: str, segment_id: str, send_key: str) -> tuple[str, st
         elif len(value) > limit:
             fields[name] = "validation.too_long"
     if fields:
-        raise InvalidInput("COUPON_SEGMENT_SEND_INVALID", fields=fields)
+        raise InvalidInput(ErrorCode.COUPON_SEGMENT_SEND_INVALID, fields=fields)
     return template_id, segment_id, send_key
 
 
@@ -131,7 +133,7 @@ def _open_send(uow_factory, actor: Actor, template_id: str, segment_id: str, sen
                 uow.session.rollback()
                 row = find(uow)
         if (row.template_id, row.segment_id, row.owner_staff_id) != (template_id, segment_id, owner):
-            raise Conflict("COUPON_SEND_KEY_REUSED", "error.coupon_send_key_reused")
+            raise Conflict(ErrorCode.COUPON_SEND_KEY_REUSED)
         uow.session.expunge(row)
     return row
 
@@ -203,7 +205,7 @@ def send_to_segment(
         template = load_template(uow.session, actor.tenant_id, template_id)
         uow.session.expunge(template)
     if template.valid_until is not None and now >= template.valid_until:
-        raise Conflict("COUPON_TEMPLATE_EXPIRED", "error.coupon_template_expired")
+        raise Conflict(ErrorCode.COUPON_TEMPLATE_EXPIRED)
     send = _open_send(uow_factory, actor, template_id, segment_id, send_key, owner, now)
     for member in members.stream(actor.tenant_id, segment_id):
         if not reach.includes(member.owner_staff_id, member.store_id):
@@ -238,10 +240,7 @@ def send_to_segment(
         row = uow.session.get(CouponSegmentSendRow, send.id)
         if row.finished_at is None:
             row.finished_at = now
-            uow.publish(
-                "coupon_segment_sent",
-                actor.tenant_id,
-                {"send_id": send.id, "template_id": template_id, "segment_id": segment_id, "sent_by": actor.staff_id},
-            )
+            sent = events.coupon_segment_sent(send.id, template_id, segment_id, actor.staff_id)
+            uow.publish(sent, actor.tenant_id)
         uow.commit()
     return _result(uow_factory, send)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from coupons.domain.redemption import ACTIVE, REDEEMED
+from coupons.errors import ErrorCode
 from coupons.models_coupons import CouponRow, CouponSegmentSendMemberRow, CouponSegmentSendRow
 from coupons.service.coupons_issue import CLAIM
 from coupons.service.coupons_segment_send import ISSUED
@@ -35,9 +36,6 @@ class TemplateStats:
     redeemed: int
     redemption_rate_bp: int
     days: tuple[DayStats, ...]
-
-
-STATS_INVALID = "COUPON_STATS_INVALID"
 
 
 def _stats(uow: UnitOfWork, template_id: str, where: tuple, start: date, end: date) -> TemplateStats:
@@ -77,7 +75,7 @@ def template_stats(
     uow: UnitOfWork, actor: Actor, template_id: str, date_from: str, date_to: str, *, now: datetime
 ) -> TemplateStats:
     require_manager(actor)
-    start, end = report_period(date_from, date_to, now, code=STATS_INVALID)
+    start, end = report_period(date_from, date_to, now, code=ErrorCode.COUPON_STATS_INVALID)
     with uow:
         load_template(uow.session, actor.tenant_id, template_id)
         where = (CouponRow.tenant_id == actor.tenant_id, CouponRow.template_id == template_id)
@@ -90,7 +88,7 @@ def send_stats(
     """One campaign (a send to a segment, E2 E10): the coupons it issued, how many were used,
     and the members it skipped by reason. Managers see every send; a salesperson their own."""
     require_staff(actor)
-    start, end = report_period(date_from, date_to, now, code=STATS_INVALID)
+    start, end = report_period(date_from, date_to, now, code=ErrorCode.COUPON_STATS_INVALID)
     with uow:
         send = uow.session.scalar(
             select(CouponSegmentSendRow).where(
@@ -98,7 +96,7 @@ def send_stats(
             )
         )
         if send is None or not (actor.has_role(*MANAGERS) or send.created_by == actor.staff_id):
-            raise NotFound("COUPON_SEND_NOT_FOUND", "error.coupon_send_not_found")
+            raise NotFound(ErrorCode.COUPON_SEND_NOT_FOUND)
         members = CouponSegmentSendMemberRow
         sent_coupons = select(members.coupon_id).where(
             members.tenant_id == actor.tenant_id, members.send_id == send.id, members.outcome == ISSUED

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func, select
 
 from coupons.domain import stored_value as rules
-from coupons.errors import StoredValueCodes as Codes
+from coupons.errors import ErrorCode
 from coupons.models import LedgerEntryRow, StoredValueAccountRow
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
@@ -54,8 +54,8 @@ def _sum(condition, value):
 
 def member_report(uow: UnitOfWork, actor: Actor, date_from: str, date_to: str, *, now: datetime) -> MemberReport:
     if not actor.is_service and (actor.staff_id is None or not actor.has_role(*REPORT_ROLES)):
-        raise PermissionDenied(Codes.DENIED, "error.permission_denied")
-    start, end = report_period(date_from, date_to, now, code=Codes.INPUT_INVALID)
+        raise PermissionDenied(ErrorCode.STORED_VALUE_DENIED)
+    start, end = report_period(date_from, date_to, now, code=ErrorCode.STORED_VALUE_INPUT_INVALID)
     lo = datetime.combine(start, datetime.min.time(), CHINA)
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA)
     e = LedgerEntryRow

@@ -12,8 +12,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from coupons import events
 from coupons.domain import stored_value as rules
-from coupons.errors import StoredValueCodes as Codes
+from coupons.errors import ErrorCode
 from coupons.models import LedgerEntryRow, PointsRuleRow
 from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.stored_value import Posting, post, require_customer, require_money_role, require_staff
@@ -34,7 +35,7 @@ def get_rule(uow: UnitOfWork, actor: Actor) -> int:
 
 def set_rule(uow: UnitOfWork, actor: Actor, points_per_yuan: int) -> int:
     if actor.staff_id is None or not actor.has_role("owner"):
-        raise PermissionDenied(Codes.DENIED, "error.permission_denied")
+        raise PermissionDenied(ErrorCode.STORED_VALUE_DENIED)
     if not 0 <= points_per_yuan <= MAX_POINTS_PER_YUAN:
         raise rules.invalid(points_per_yuan="validation.invalid")
     with uow:
@@ -43,7 +44,7 @@ def set_rule(uow: UnitOfWork, actor: Actor, points_per_yuan: int) -> int:
             uow.session.add(PointsRuleRow(tenant_id=actor.tenant_id, points_per_yuan=points_per_yuan))
         else:
             row.points_per_yuan = points_per_yuan
-        uow.publish("points_rule_changed", actor.tenant_id, {"points_per_yuan": points_per_yuan})
+        uow.publish(events.points_rule_changed(points_per_yuan), actor.tenant_id)
         uow.commit()
     return points_per_yuan
 
@@ -68,7 +69,7 @@ def earn(
     with uow:
         entry = earn_for_order(uow, actor.tenant_id, customer_id, order_id, order_amount_fen, by=by, now=now)
         if entry is None:
-            raise Conflict(Codes.NO_POINTS, "error.no_points_rule")
+            raise Conflict(ErrorCode.POINTS_RULE_MISSING)
         uow.commit()
         return entry
 

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import update
 
-from coupons import precharge_sheet
+from coupons import events, precharge_sheet
 from coupons.domain import stored_value as rules
-from coupons.errors import StoredValueCodes as Codes
+from coupons.errors import ErrorCode
 from coupons.models import PrechargeBatchRow
 from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.stored_value import Posting, post
@@ -73,7 +73,7 @@ def _hash(batch_id: str, code: str) -> str:
 
 def _require_owner(actor: Actor) -> str:
     if actor.staff_id is None or not actor.has_role("owner"):
-        raise PermissionDenied(Codes.DENIED, "error.permission_denied")
+        raise PermissionDenied(ErrorCode.STORED_VALUE_DENIED)
     return actor.staff_id
 
 
@@ -83,7 +83,7 @@ def upload(
     """Problems come back with status "invalid" and nothing is stored: the merchant fixes the
     sheet and uploads it again."""
     if actor.staff_id is None or not actor.has_role(*UPLOAD_ROLES):
-        raise PermissionDenied(Codes.DENIED, "error.permission_denied")
+        raise PermissionDenied(ErrorCode.STORED_VALUE_DENIED)
     client_name = client_name.strip()
     if not client_name:
         raise rules.invalid(client_name="validation.required")
@@ -126,11 +126,7 @@ def upload(
         )
         uow.session.add(row)
         uow.session.flush()
-        uow.publish(
-            "precharge_uploaded",
-            actor.tenant_id,
-            {"batch_id": row.id, "client_name": client_name, "rows": len(checked), "total_fen": row.total_fen},
-        )
+        uow.publish(events.precharge_uploaded(row.id, client_name, len(checked), row.total_fen), actor.tenant_id)
         uow.commit()
         return _view(row)
 
@@ -139,13 +135,13 @@ def _load(uow: UnitOfWork, actor: Actor, batch_id: str, *, lock: bool = False) -
     """lock: held until commit, so concurrent confirmations count wrong tries one by one."""
     row = uow.session.get(PrechargeBatchRow, batch_id, with_for_update=lock) if batch_id else None
     if row is None or row.tenant_id != actor.tenant_id:
-        raise NotFound(Codes.BATCH_NOT_FOUND, "error.precharge_not_found", params={"id": batch_id})
+        raise NotFound(ErrorCode.PRECHARGE_NOT_FOUND, params={"id": batch_id})
     return row
 
 
 def get(uow: UnitOfWork, actor: Actor, batch_id: str) -> BatchView:
     if actor.staff_id is None or not actor.has_role(*UPLOAD_ROLES):
-        raise PermissionDenied(Codes.DENIED, "error.permission_denied")
+        raise PermissionDenied(ErrorCode.STORED_VALUE_DENIED)
     with uow:
         return _view(_load(uow, actor, batch_id))
 
@@ -163,7 +159,7 @@ def request_code(uow: UnitOfWork, actor: Actor, sms: OwnerSms, batch_id: str, *,
     with uow:
         row = _load(uow, actor, batch_id, lock=True)
         if row.status != PENDING:
-            raise Conflict(Codes.BATCH_STATE_INVALID, "error.precharge_not_pending")
+            raise Conflict(ErrorCode.PRECHARGE_STATE_INVALID)
         row.code_hash = _hash(row.id, code)
         row.code_expires_at = expires
         row.wrong_tries = 0
@@ -181,9 +177,9 @@ def confirm(uow: UnitOfWork, actor: Actor, batch_id: str, code: str, *, now: dat
     with uow:
         row = _load(uow, actor, batch_id, lock=True)
         if row.status != PENDING:
-            raise Conflict(Codes.BATCH_STATE_INVALID, "error.precharge_not_pending")
+            raise Conflict(ErrorCode.PRECHARGE_STATE_INVALID)
         if not row.code_hash or row.code_expires_at is None or row.code_expires_at <= now:
-            raise Conflict(Codes.CODE_MISSING, "error.precharge_code_missing")
+            raise Conflict(ErrorCode.PRECHARGE_CODE_MISSING)
         if not hmac.compare_digest(row.code_hash, _hash(row.id, code)):
             # Counted in its own commit: the refusal must not roll the count back.
             tries = row.wrong_tries + 1
@@ -192,7 +188,7 @@ def confirm(uow: UnitOfWork, actor: Actor, batch_id: str, code: str, *, now: dat
                 values["code_hash"] = ""  # voided: a guesser gets five tries per code sent
             uow.session.execute(update(PrechargeBatchRow).where(PrechargeBatchRow.id == row.id).values(**values))
             uow.commit()
-            raise InvalidInput(Codes.CODE_WRONG, "error.sms_code_wrong", fields={"code": "validation.invalid"})
+            raise InvalidInput(ErrorCode.PRECHARGE_CODE_WRONG, fields={"code": "validation.invalid"})
         applied = uow.session.execute(
             update(PrechargeBatchRow)
             .where(PrechargeBatchRow.id == row.id, PrechargeBatchRow.status == PENDING)
@@ -200,7 +196,7 @@ def confirm(uow: UnitOfWork, actor: Actor, batch_id: str, code: str, *, now: dat
             .execution_options(synchronize_session=False)
         ).rowcount
         if applied != 1:
-            raise Conflict(Codes.BATCH_STATE_INVALID, "error.precharge_not_pending")
+            raise Conflict(ErrorCode.PRECHARGE_STATE_INVALID)
         for r in json.loads(row.rows):
             post(
                 uow,
@@ -217,11 +213,7 @@ def confirm(uow: UnitOfWork, actor: Actor, batch_id: str, code: str, *, now: dat
                 by=owner,
                 now=now,
             )
-        uow.publish(
-            "precharge_applied",
-            actor.tenant_id,
-            {"batch_id": row.id, "client_name": row.client_name, "total_fen": row.total_fen, "by": owner},
-        )
+        uow.publish(events.precharge_applied(row.id, row.client_name, row.total_fen, owner), actor.tenant_id)
         uow.commit()
         row.status, row.applied_at = APPLIED, now
         return _view(row)

@@ -1,5 +1,6 @@
-"""Recharge rules and recharges (E7): staff record a payment; the best matching rule adds its
-bonus and gifts, at once or in monthly instalments (`python -m coupons.jobs release-instalments`).
+"""Recharges (E7): staff record a payment; the best matching rule (recharge_rules.py) adds its
+bonus and gifts (recharge_gifts.py), at once or in monthly instalments
+(`python -m coupons.jobs release-instalments`).
 
 The paid amount and every bonus part are separate ledger entries ("recharge" and
 "recharge_bonus", both referencing the recharge), so a statement shows what was paid and what
@@ -16,14 +17,14 @@ issued or skipped (and why), products pending, handed out or refused (and why).
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 
+from coupons import events
 from coupons.domain import stored_value as rules
-from coupons.errors import StoredValueCodes as Codes
+from coupons.errors import ErrorCode
 from coupons.models import (
     LedgerEntryRow,
     RechargeGiftOutcomeRow,
@@ -31,10 +32,10 @@ from coupons.models import (
     RechargeRow,
     RechargeRuleRow,
 )
-from coupons.models_coupons import CouponTemplateRow
-from coupons.service import coupons_issue
 from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import ClaimStock
+from coupons.service.recharge_gifts import hand_over_gift_products, issue_gift_coupons
+from coupons.service.recharge_rules import rule_of
 from coupons.service.stored_value import (
     Posting,
     _account,
@@ -45,125 +46,7 @@ from coupons.service.stored_value import (
 )
 from crmkit.auth import Actor
 from crmkit.db import Database, UnitOfWork
-from crmkit.errors import NotFound, PermissionDenied
-
-RULE_ROLES = ("owner", "store_manager")
-
-# Gift outcomes (E7): kinds, statuses and the reasons a gift did not go through.
-GIFT_COUPON = "coupon"
-GIFT_PRODUCT = "product"
-ISSUED = "issued"
-SKIPPED = "skipped"
-PENDING = "pending"
-HANDED_OUT = "handed_out"
-REFUSED = "refused"
-NO_STORE = "no_store"  # the recharge was taken by staff without a store: no shelf to take from
-INSUFFICIENT_STOCK = "insufficient_stock"
-PRODUCT_NOT_FOUND = "product_not_found"
-OTHER_GIFT_REFUSED = "other_gift_refused"  # all or none: another product of the instalment was refused
-ORDERS_REFUSED = "orders_refused"  # any other refusal of the orders service
-
-
-@dataclass(frozen=True)
-class RuleInput:
-    name: str
-    member_type: str
-    pay_fen: int
-    bonus_fen: int
-    coupon_template_ids: tuple[str, ...] = ()
-    gift_products: tuple[tuple[str, int], ...] = ()
-    instalments: int = 1
-    first_recharge_only: bool = False
-
-
-def _rule(row: RechargeRuleRow) -> rules.Rule:
-    return rules.Rule(
-        id=row.id,
-        member_type=row.member_type,
-        pay_fen=row.pay_fen,
-        bonus_fen=row.bonus_fen,
-        coupon_template_ids=tuple(json.loads(row.coupon_template_ids)),
-        gift_products=tuple((p, q) for p, q in json.loads(row.gift_products)),
-        instalments=row.instalments,
-        first_recharge_only=row.first_recharge_only,
-    )
-
-
-def _require_rule_role(actor: Actor) -> None:
-    if actor.staff_id is None or not actor.has_role(*RULE_ROLES):
-        raise PermissionDenied(Codes.DENIED, "error.permission_denied")
-
-
-def create_rule(uow: UnitOfWork, actor: Actor, cmd: RuleInput, *, now: datetime) -> RechargeRuleRow:
-    _require_rule_role(actor)
-    rule = rules.Rule(
-        "",
-        cmd.member_type,
-        cmd.pay_fen,
-        cmd.bonus_fen,
-        tuple(cmd.coupon_template_ids),
-        tuple(cmd.gift_products),
-        cmd.instalments or 1,
-        cmd.first_recharge_only,
-    )
-    rules.check_rule(rule, cmd.name)
-    with uow:
-        # Gift coupons are issued from these templates at every recharge: they must be the
-        # tenant's own (a later deletion or expiry is recorded per recharge, see README).
-        wanted = set(rule.coupon_template_ids)
-        found = set(
-            uow.session.scalars(
-                select(CouponTemplateRow.id).where(
-                    CouponTemplateRow.tenant_id == actor.tenant_id, CouponTemplateRow.id.in_(wanted)
-                )
-            )
-        )
-        if wanted - found:
-            raise rules.invalid(coupon_template_ids="validation.invalid")
-        row = RechargeRuleRow(
-            tenant_id=actor.tenant_id,
-            name=cmd.name.strip(),
-            member_type=rule.member_type,
-            pay_fen=rule.pay_fen,
-            bonus_fen=rule.bonus_fen,
-            coupon_template_ids=json.dumps(list(rule.coupon_template_ids)),
-            gift_products=json.dumps([list(p) for p in rule.gift_products]),
-            instalments=rule.instalments,
-            first_recharge_only=rule.first_recharge_only,
-            active=True,
-            created_at=now,
-        )
-        uow.session.add(row)
-        uow.session.flush()
-        uow.publish("recharge_rule_created", actor.tenant_id, {"rule_id": row.id, "member_type": row.member_type})
-        uow.commit()
-        return row
-
-
-def list_rules(uow: UnitOfWork, actor: Actor, member_type: str = "") -> list[RechargeRuleRow]:
-    if actor.staff_id is None:
-        raise PermissionDenied(Codes.DENIED, "error.permission_denied")
-    if member_type and member_type not in rules.MEMBER_TYPES:
-        raise rules.invalid(member_type="validation.invalid_choice")
-    with uow:
-        query = select(RechargeRuleRow).where(RechargeRuleRow.tenant_id == actor.tenant_id)
-        if member_type:
-            query = query.where(RechargeRuleRow.member_type == member_type)
-        found = list(uow.session.scalars(query.order_by(RechargeRuleRow.pay_fen, RechargeRuleRow.id)))
-        uow.session.expunge_all()  # the read-only transaction's rollback must not expire them
-        return found
-
-
-def set_rule_active(uow: UnitOfWork, actor: Actor, rule_id: str, active: bool) -> RechargeRuleRow:
-    _require_rule_role(actor)
-    with uow:
-        row = uow.session.get(RechargeRuleRow, rule_id) if rule_id else None
-        if row is None or row.tenant_id != actor.tenant_id:
-            raise NotFound(Codes.RULE_NOT_FOUND, "error.recharge_rule_not_found", params={"id": rule_id})
-        row.active = active
-        uow.publish("recharge_rule_changed", actor.tenant_id, {"rule_id": row.id, "active": active})
-        uow.commit()
-        return row
+from crmkit.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -202,68 +85,6 @@ def _view(uow: UnitOfWork, row: RechargeRow) -> RechargeView:
     return RechargeView(row, list(instalments), list(entries), list(outcomes))
 
 
-def _outcome(
-    uow: UnitOfWork,
-    part: RechargeInstalmentRow,
-    kind: str,
-    item_id: str,
-    quantity: int,
-    status: str,
-    reason: str,
-    now: datetime,
-) -> None:
-    uow.session.add(
-        RechargeGiftOutcomeRow(
-            tenant_id=part.tenant_id,
-            recharge_id=part.recharge_id,
-            instalment=part.seq,
-            kind=kind,
-            item_id=item_id,
-            quantity=quantity,
-            status=status,
-            reason=reason,
-            updated_at=now,
-            created_at=now,
-        )
-    )
-
-
-def issue_gift_coupons(uow: UnitOfWork, stock: ClaimStock, part: RechargeInstalmentRow, *, now: datetime) -> None:
-    """The instalment's gift coupons go straight into the customer's hands, in the release's
-    transaction. The money is already paid, so a gift that cannot be issued (template gone or
-    expired, sold out, the customer at the per-person limit) never refuses the recharge: it is
-    skipped, its outcome row says why (staff see it on the recharge) and
-    `recharge_gift_coupon_skipped` tells other services."""
-    wanted = Counter(json.loads(part.coupon_template_ids))
-    for template_id, count in wanted.items():
-        outcome = coupons_issue.issue_to_holder(
-            uow,
-            stock,
-            part.tenant_id,
-            template_id,
-            part.customer_id,
-            "",
-            count=count,
-            channel=coupons_issue.RECHARGE_GIFT,
-            now=now,
-        )
-        status = SKIPPED if outcome.refused else ISSUED
-        _outcome(uow, part, GIFT_COUPON, template_id, count, status, outcome.refused, now)
-        if outcome.refused:
-            uow.publish(
-                "recharge_gift_coupon_skipped",
-                part.tenant_id,
-                {
-                    "recharge_id": part.recharge_id,
-                    "customer_id": part.customer_id,
-                    "instalment": part.seq,
-                    "template_id": template_id,
-                    "count": count,
-                    "reason": outcome.refused,
-                },
-            )
-
-
 def release(uow: UnitOfWork, stock: ClaimStock, part: RechargeInstalmentRow, *, now: datetime) -> bool:
     """Inside the caller's transaction. The conditional UPDATE is the once-only guard: of two
     jobs racing for one instalment, one sees rowcount 1 and writes the gifts."""
@@ -293,64 +114,8 @@ def release(uow: UnitOfWork, stock: ClaimStock, part: RechargeInstalmentRow, *, 
             now=now,
         )
     issue_gift_coupons(uow, stock, part, now=now)
-    products: Counter[str] = Counter()
-    for product_id, quantity in json.loads(part.gift_products):
-        products[product_id] += quantity
-    if products:
-        store_id = uow.session.get(RechargeRow, part.recharge_id).store_id
-        for product_id, quantity in sorted(products.items()):
-            # Pending until the worker hears back from orders; refused at once without a store.
-            status, reason = (PENDING, "") if store_id else (REFUSED, NO_STORE)
-            _outcome(uow, part, GIFT_PRODUCT, product_id, quantity, status, reason, now)
-        if store_id:
-            uow.publish(
-                "recharge_gift_products",
-                part.tenant_id,
-                {
-                    "recharge_id": part.recharge_id,
-                    "customer_id": part.customer_id,
-                    "instalment": part.seq,
-                    "store_id": store_id,
-                    "products": [{"product_id": p, "quantity": q} for p, q in sorted(products.items())],
-                },
-            )
+    hand_over_gift_products(uow, part, now=now)
     return True
-
-
-def gift_products_idempotency_key(recharge_id: str, instalment: int) -> str:
-    """The key orders deducts an instalment's gift products under: once, however often asked."""
-    return f"recharge:{recharge_id}:{instalment}"
-
-
-def record_product_gifts(
-    uow: UnitOfWork,
-    tenant_id: str,
-    recharge_id: str,
-    instalment: int,
-    status: str,
-    reasons: dict[str, str],
-    *,
-    now: datetime,
-) -> int:
-    """Inside the caller's transaction: the instalment's pending product gifts become handed out
-    or refused (`reasons` by product id, "" when it went through). Rows no longer pending stay
-    as they are, so a redelivered answer changes nothing. The number of rows changed."""
-    rows = uow.session.scalars(
-        select(RechargeGiftOutcomeRow)
-        .where(
-            RechargeGiftOutcomeRow.tenant_id == tenant_id,
-            RechargeGiftOutcomeRow.recharge_id == recharge_id,
-            RechargeGiftOutcomeRow.instalment == instalment,
-            RechargeGiftOutcomeRow.kind == GIFT_PRODUCT,
-            RechargeGiftOutcomeRow.status == PENDING,
-        )
-        .with_for_update()
-    ).all()
-    for row in rows:
-        row.status = status
-        row.reason = reasons.get(row.item_id, "")
-        row.updated_at = now
-    return len(rows)
 
 
 def get_recharge(uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, recharge_id: str) -> RechargeView:
@@ -363,7 +128,7 @@ def get_recharge(uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, re
         row = uow.session.get(RechargeRow, recharge_id) if recharge_id else None
         customer_id = row.customer_id if row is not None and row.tenant_id == actor.tenant_id else None
     if customer_id is None:
-        raise NotFound(Codes.RECHARGE_NOT_FOUND, "error.recharge_not_found", params={"id": recharge_id})
+        raise NotFound(ErrorCode.RECHARGE_NOT_FOUND, params={"id": recharge_id})
     require_customer(customers, actor, customer_id)
     with uow:
         view = _view(uow, uow.session.get(RechargeRow, recharge_id))
@@ -408,7 +173,7 @@ def record_recharge(
             select(RechargeRuleRow).where(RechargeRuleRow.tenant_id == actor.tenant_id, RechargeRuleRow.active)
         ).all()
         rule = rules.best_rule(
-            [_rule(r) for r in active], member_type, cmd.paid_fen, first_recharge=account.recharges == 0
+            [rule_of(r) for r in active], member_type, cmd.paid_fen, first_recharge=account.recharges == 0
         )
         row = RechargeRow(
             tenant_id=actor.tenant_id,
@@ -452,18 +217,7 @@ def record_recharge(
         session.flush()
         if parts:
             release(uow, stock, parts[0], now=now)
-        uow.publish(
-            "recharge_recorded",
-            actor.tenant_id,
-            {
-                "recharge_id": row.id,
-                "customer_id": row.customer_id,
-                "paid_fen": row.paid_fen,
-                "bonus_fen": row.bonus_fen,
-                "rule_id": row.rule_id or "",
-                "member_type": member_type,
-            },
-        )
+        uow.publish(events.recharge_recorded(row, member_type), actor.tenant_id)
         view = _view(uow, row)
         uow.commit()
         return view

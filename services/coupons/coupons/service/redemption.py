@@ -12,9 +12,11 @@ from typing import Protocol
 
 from sqlalchemy import func, select, update
 
+from coupons import events
 from coupons.domain.redemption import ACTIVE, REDEEMED, Decision, Line, Refusal, decide
+from coupons.errors import ErrorCode
 from coupons.models_coupons import CouponRow, CouponTemplateRow
-from coupons.service.coupons_issue import find_coupon
+from coupons.service.coupons_lookup import find_coupon
 from coupons.service.templates import template_of
 from crmkit.auth import Actor
 from crmkit.db import Database, UnitOfWork
@@ -62,7 +64,7 @@ def _validate(cmd: RedeemCommand) -> None:
         if line.amount_fen < 0:
             fields[f"lines.{i}.amount"] = "validation.invalid"
     if fields:
-        raise InvalidInput("COUPON_REDEMPTION_INVALID", fields=fields)
+        raise InvalidInput(ErrorCode.COUPON_REDEMPTION_INVALID, fields=fields)
 
 
 def _view(row: CouponRow, template: CouponTemplateRow) -> RedemptionView:
@@ -79,7 +81,7 @@ def _view(row: CouponRow, template: CouponTemplateRow) -> RedemptionView:
 def redeem(uow: UnitOfWork, actor: Actor, cmd: RedeemCommand, *, now: datetime) -> RedemptionView:
     """The orders service (service token) or counter staff redeem a coupon on an order."""
     if not actor.is_service and not actor.has_role(*REDEEMERS):
-        raise PermissionDenied("COUPON_REDEEMERS_ONLY")
+        raise PermissionDenied(ErrorCode.COUPON_REDEEMERS_ONLY)
     _validate(cmd)
     store_id = cmd.store_id or actor.current_store_id or ""
     with uow:
@@ -91,7 +93,7 @@ def redeem(uow: UnitOfWork, actor: Actor, cmd: RedeemCommand, *, now: datetime) 
             return _view(row, template)
         if cmd.customer_id and row.customer_id and row.customer_id != cmd.customer_id:
             # An electronic coupon is its holder's; a printed one (no holder) is the bearer's.
-            raise Conflict("COUPON_NOT_HOLDERS", "error.coupon_not_holders")
+            raise Conflict(ErrorCode.COUPON_NOT_HOLDERS)
         used = uow.session.scalar(
             select(func.count())
             .select_from(CouponRow)
@@ -118,7 +120,7 @@ def redeem(uow: UnitOfWork, actor: Actor, cmd: RedeemCommand, *, now: datetime) 
                 # The gateway's message shows yuan; the fen values stay for programs.
                 params["missing_yuan"] = f"{int(params['missing']) / 100:.2f}"
                 params["min_spend_yuan"] = f"{int(params['min_spend']) / 100:.2f}"
-            raise Conflict(outcome.code, f"error.{outcome.code.lower()}", params=params)
+            raise Conflict(outcome.code, params=params)
         assert isinstance(outcome, Decision)
         changed = uow.session.execute(
             update(CouponRow)
@@ -136,20 +138,8 @@ def redeem(uow: UnitOfWork, actor: Actor, cmd: RedeemCommand, *, now: datetime) 
             )
         ).rowcount
         if changed != 1:
-            raise Conflict("COUPON_ALREADY_REDEEMED", "error.coupon_already_redeemed")
-        uow.publish(
-            "coupon_redeemed",
-            actor.tenant_id,
-            {
-                "coupon_id": row.id,
-                "code": row.code,
-                "template_id": row.template_id,
-                "customer_id": row.customer_id,
-                "order_id": cmd.order_id,
-                "store_id": store_id,
-                "discount_fen": outcome.discount_fen,
-            },
-        )
+            raise Conflict(ErrorCode.COUPON_ALREADY_REDEEMED)
+        uow.publish(events.coupon_redeemed(row, cmd.order_id, store_id, outcome.discount_fen), actor.tenant_id)
         uow.session.expire(row)
         row = uow.session.get(CouponRow, row.id)
         view = _view(row, template)
@@ -165,11 +155,7 @@ def _give_back(uow: UnitOfWork, tenant_id: str, order_id: str) -> list[str]:
         .with_for_update()
     ).all()
     for row in rows:
-        uow.publish(
-            "coupon_redemption_released",
-            tenant_id,
-            {"coupon_id": row.id, "code": row.code, "template_id": row.template_id, "order_id": order_id},
-        )
+        uow.publish(events.coupon_redemption_released(row, order_id), tenant_id)
         row.status = ACTIVE
         row.redeemed_at = None
         row.order_id = None
@@ -185,9 +171,9 @@ def release_order(uow: UnitOfWork, actor: Actor, order_id: str, *, now: datetime
     Only the orders service may ask (it knows the order does not exist); a second call finds
     nothing left to release."""
     if not actor.is_service:
-        raise PermissionDenied("COUPON_SERVICE_ONLY", "error.service_only")
+        raise PermissionDenied(ErrorCode.COUPON_SERVICE_ONLY)
     if not order_id.strip():
-        raise InvalidInput("COUPON_REDEMPTION_INVALID", fields={"order_id": "validation.required"})
+        raise InvalidInput(ErrorCode.COUPON_REDEMPTION_INVALID, fields={"order_id": "validation.required"})
     with uow:
         codes = _give_back(uow, actor.tenant_id, order_id)
         uow.commit()

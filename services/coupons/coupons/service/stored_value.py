@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from coupons import events
 from coupons.domain import stored_value as rules
-from coupons.errors import StoredValueCodes as Codes
+from coupons.errors import ErrorCode
 from coupons.models import LedgerEntryRow, StoredValueAccountRow
 from coupons.service import coupons_issue
 from coupons.service.coupons_customers import CustomerDirectory
@@ -28,12 +29,11 @@ from crmkit.errors import Conflict, PermissionDenied
 from crmkit.paging import Page
 
 MONEY_ROLES = ("owner", "store_manager", "finance")
-ENTRY_POSTED = "stored_value_entry_posted"
 
 
 def require_staff(actor: Actor) -> str:
     if actor.staff_id is None:
-        raise PermissionDenied(Codes.DENIED, "error.permission_denied")
+        raise PermissionDenied(ErrorCode.STORED_VALUE_DENIED)
     return actor.staff_id
 
 
@@ -42,7 +42,7 @@ def require_money_role(actor: Actor) -> str:
     if actor.is_service:
         return ""
     if actor.staff_id is None or not actor.has_role(*MONEY_ROLES):
-        raise PermissionDenied(Codes.DENIED, "error.permission_denied")
+        raise PermissionDenied(ErrorCode.STORED_VALUE_DENIED)
     return actor.staff_id
 
 
@@ -103,7 +103,7 @@ def post(uow: UnitOfWork, tenant_id: str, posting: Posting, *, by: str, now: dat
         )
         if earlier is not None:
             if (earlier.customer_id, earlier.amount) != (posting.customer_id, posting.amount):
-                raise Conflict(Codes.IDEMPOTENCY_MISMATCH, "error.idempotency_key_reused")
+                raise Conflict(ErrorCode.IDEMPOTENCY_KEY_REUSED)
             return earlier
     if posting.kind == rules.BALANCE:
         account.balance_fen = after = rules.apply(account.balance_fen, posting.amount)
@@ -124,19 +124,7 @@ def post(uow: UnitOfWork, tenant_id: str, posting: Posting, *, by: str, now: dat
     )
     session.add(entry)
     session.flush()
-    uow.publish(
-        ENTRY_POSTED,
-        tenant_id,
-        {
-            "entry_id": entry.id,
-            "customer_id": entry.customer_id,
-            "kind": entry.kind,
-            "amount": entry.amount,
-            "balance_after": after,
-            "reason": entry.reason,
-            "reference": entry.reference,
-        },
-    )
+    uow.publish(events.stored_value_entry_posted(entry, after), tenant_id)
     return entry
 
 
@@ -307,7 +295,7 @@ def gift_coupons(
     operation with the reason and nothing is issued."""
     require_staff(actor)
     if not actor.has_role("owner", "store_manager", "salesperson"):
-        raise PermissionDenied(Codes.DENIED, "error.permission_denied")
+        raise PermissionDenied(ErrorCode.STORED_VALUE_DENIED)
     if not customer_ids:
         raise rules.invalid(customer_ids="validation.required")
     if not template_ids or any(not t for t in template_ids):

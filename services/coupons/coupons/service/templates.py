@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from coupons import errors
+from coupons import events
 from coupons.domain.templates import TemplateInput, validate_template
+from coupons.errors import ErrorCode
 from coupons.models_coupons import ChangeRow, CouponTemplateRow
 from crmkit import changelog
 from crmkit.auth import Actor
@@ -32,13 +33,13 @@ class TemplateView:
 
 def require_staff(actor: Actor) -> None:
     if actor.is_service or actor.staff_id is None:
-        raise PermissionDenied("STAFF_ONLY")
+        raise PermissionDenied(ErrorCode.STAFF_ONLY)
 
 
 def require_manager(actor: Actor) -> None:
     require_staff(actor)
     if not actor.has_role(*MANAGERS):
-        raise PermissionDenied("COUPON_MANAGERS_ONLY")
+        raise PermissionDenied(ErrorCode.COUPON_MANAGERS_ONLY)
 
 
 def template_of(row: CouponTemplateRow) -> TemplateInput:
@@ -74,7 +75,7 @@ def load_template(session, tenant_id: str, template_id: str) -> CouponTemplateRo
         select(CouponTemplateRow).where(CouponTemplateRow.tenant_id == tenant_id, CouponTemplateRow.id == template_id)
     )
     if row is None:
-        raise NotFound(errors.TEMPLATE_NOT_FOUND, "error.coupon_template_not_found")
+        raise NotFound(ErrorCode.COUPON_TEMPLATE_NOT_FOUND)
     return row
 
 
@@ -121,11 +122,7 @@ def create_template(uow: UnitOfWork, actor: Actor, cmd: TemplateInput, *, now: d
             after=asdict(template_of(row)),
             now=now,
         )
-        uow.publish(
-            "coupon_template_created",
-            actor.tenant_id,
-            {"template_id": row.id, "name": t.name, "kind": t.kind, "total_quantity": t.total_quantity},
-        )
+        uow.publish(events.coupon_template_created(row.id, t.name, t.kind, t.total_quantity), actor.tenant_id)
         view = view_of(row)
         uow.commit()
     return view

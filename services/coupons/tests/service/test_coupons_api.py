@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from coupons.models import Outbox
 from coupons.models_coupons import CouponClaimRow, CouponRow
-from coupons.service import coupons_issue
+from coupons.service import coupons_claims
 from coupons.service.coupons_reminders import remind_expiring
 from coupons.service.coupons_stock import ClaimStock
 from crm.coupons.v1 import coupons_pb2 as pb
@@ -168,7 +168,7 @@ def test_e2_1000_concurrent_claims_of_stock_100_issue_exactly_100(caller, db, ru
         if i < 50:
             start.wait()
         try:
-            return coupons_issue.claim_coupon(db.uow, stock, made.claim_token, phones[i % 300], now=now).code
+            return coupons_claims.claim_coupon(db.uow, stock, made.claim_token, phones[i % 300], now=now).code
         except Conflict as err:
             return err.code
 

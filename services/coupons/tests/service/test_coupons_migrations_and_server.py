@@ -49,7 +49,7 @@ def test_e2_e4_embedded_mode_claims_and_redeems_on_sqlite_and_fakeredis(tmp_path
 
     from coupons.domain.redemption import Line
     from coupons.domain.templates import TemplateInput
-    from coupons.service import coupons_issue, redemption, templates
+    from coupons.service import coupons_claims, redemption, templates
     from coupons.service.coupons_stock import ClaimStock
     from crmkit.auth import STAFF, Actor
     from crmkit.errors import Conflict
@@ -68,9 +68,9 @@ def test_e2_e4_embedded_mode_claims_and_redeems_on_sqlite_and_fakeredis(tmp_path
             now=now,
         )
         stock = ClaimStock(make_redis(None), Keys("emb:", "coupons"))
-        got = coupons_issue.claim_coupon(runtime.db.uow, stock, made.claim_token, "13900000001", now=now)
+        got = coupons_claims.claim_coupon(runtime.db.uow, stock, made.claim_token, "13900000001", now=now)
         with pytest.raises(Conflict) as err:
-            coupons_issue.claim_coupon(runtime.db.uow, stock, made.claim_token, "13900000002", now=now)
+            coupons_claims.claim_coupon(runtime.db.uow, stock, made.claim_token, "13900000002", now=now)
         assert err.value.code == "COUPON_SOLD_OUT"
         cmd = redemption.RedeemCommand(got.code, "o-1", "", (Line("p", "c", 1, 800),))
         assert redemption.redeem(runtime.db.uow(), owner, cmd, now=now).discount_fen == 500

@@ -10,7 +10,7 @@ import pytest
 import redis as redis_lib
 
 from coupons import grpc_api_stored_value
-from coupons.service import member_report, points, recharge, stored_value
+from coupons.service import member_report, points, recharge, recharge_rules, stored_value
 from coupons.service.coupons_customers import CustomerInfo
 from coupons.service.coupons_stock import ClaimStock
 from crm.coupons.v1 import stored_value_pb2 as pb
@@ -54,7 +54,9 @@ def fill(db, stock, tenant) -> tuple[str, str]:
     01:30 on 2 March, earns 246 points on an order and spends 46 of them at noon."""
     owner, lookup = staff(tenant, "owner"), AnyCustomer()
     a, b = str(uuid.uuid4()), str(uuid.uuid4())
-    recharge.create_rule(db.uow(), owner, recharge.RuleInput("充500送80", "in_store", 50_000, 8_000), now=MAR1_MORNING)
+    recharge_rules.create_rule(
+        db.uow(), owner, recharge_rules.RuleInput("充500送80", "in_store", 50_000, 8_000), now=MAR1_MORNING
+    )
     recharge.record_recharge(db.uow(), owner, lookup, stock, recharge.RechargeCommand(a, 50_000), now=MAR1_MORNING)
     stored_value.debit(
         db.uow(), owner, lookup, stored_value.LedgerCommand(a, "balance", 3_000, "spend"), now=MAR1_EVENING

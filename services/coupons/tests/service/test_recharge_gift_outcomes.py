@@ -1,5 +1,5 @@
 """E7: a recharge's gift products leave the recharge store's shelf through the real orders
-service (its own gRPC server and PostgreSQL database, started here), driven by the coupons
+service (its own process, gRPC server and PostgreSQL database, started here), driven by the coupons
 handler of `recharge_gift_products` as the worker runs it (subscriptions()); every gift's fate,
 coupons and products alike, is recorded on the recharge and shown by GetRecharge."""
 
@@ -30,7 +30,6 @@ from crmkit.events import Event
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
 from crmkit.redis_client import Keys
-from crmkit.settings import Settings
 
 STORE = "store-1"
 
@@ -45,29 +44,31 @@ GIFT_EVENT = ("coupons", "recharge_gift_products")
 
 
 @pytest.fixture(scope="module")
-def orders(keys):
-    """The real orders service: its composition root, migrations and gRPC server."""
-    from orders import migrate as orders_migrate
-    from orders import server as orders_server
-
+def orders(keys, issuer, tmp_path_factory):
+    """The real orders service as `python -m orders.server` runs it, on its own database; met
+    only through its proto, as the coupons worker meets it."""
     url = testing.create_database("coupons_orders_test")
+    prefix = f"coupons-orders-test-{uuid.uuid4().hex[:8]}:"
+    files = tmp_path_factory.mktemp("orders")
+    env = {
+        "DATABASE_URL": url,
+        "REDIS_URL": testing.REDIS_URL,
+        "REDIS_PREFIX": prefix,
+        "JWT_PUBLIC_KEY": keys[1],
+        "SERVICE_TOKEN": issuer.service_token("orders"),
+        # HandOutGiftStock never asks customers or coupons; the clients only dial on a first call.
+        "CUSTOMERS_ADDR": "127.0.0.1:9",
+        "COUPONS_ADDR": "127.0.0.1:9",
+        "FILE_STORE_ROOT": str(files / "files"),
+        "FILE_STORE_SIGNING_SECRET": uuid.uuid4().hex,
+    }
     try:
-        orders_migrate.upgrade(orders_migrate.MIGRATIONS, url)
-        # HandOutGiftStock never asks customers; the client only dials on a first call.
-        settings = Settings(
-            service="orders", database_url=url, jwt_public_key=keys[1], peers={"customers": "127.0.0.1:9"}
-        )
-        runtime = orders_server.build(settings)
-        grpc_server, port, _ = build_server(
-            "orders", runtime.registrations, verifier=TokenVerifier(keys[1]), port=0, host="127.0.0.1"
-        )
-        grpc_server.start()
-        client = ServiceClient(f"127.0.0.1:{port}", orders_pb2_grpc.OrdersServiceStub, "crm.orders.v1.OrdersService")
-        yield client
-        client.close()
-        grpc_server.stop(0)
-        runtime.close()
+        with testing.service_process("orders", env, files / "orders.log") as address:
+            client = ServiceClient(address, orders_pb2_grpc.OrdersServiceStub, "crm.orders.v1.OrdersService")
+            yield client
+            client.close()
     finally:
+        testing.delete_redis_prefix(redis_lib.Redis.from_url(testing.REDIS_URL), prefix)
         testing.drop_database(url)
 
 

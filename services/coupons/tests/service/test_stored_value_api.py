@@ -16,7 +16,7 @@ from sqlalchemy import select
 from coupons import grpc_api_stored_value, precharge_sheet
 from coupons.domain.templates import TemplateInput
 from coupons.models import Outbox
-from coupons.service import coupons_issue, recharge, stored_value, templates
+from coupons.service import coupons_lookup, recharge, recharge_rules, stored_value, templates
 from coupons.service.coupons_customers import CustomerInfo, customer_not_found
 from coupons.service.coupons_stock import ClaimStock
 from crm.common.v1 import common_pb2
@@ -188,7 +188,7 @@ def gift_template(db, tenant, **overrides) -> str:
 
 
 def held(db, tenant, customer_id):
-    return coupons_issue.list_coupons(
+    return coupons_lookup.list_coupons(
         db.uow(), actor(tenant, "owner"), customer_id=customer_id, page=_page(), now=datetime.now(UTC)
     )[0]
 
@@ -451,8 +451,11 @@ def test_e7_concurrent_first_recharges_get_the_first_recharge_bonus_once(db, ten
     cid = str(uuid.uuid4())
     lookup = _Fixed(cid, "13600000002")
     now = datetime.now(UTC)
-    recharge.create_rule(
-        db.uow(), owner, recharge.RuleInput("首充10送10", "in_store", 1_000, 1_000, first_recharge_only=True), now=now
+    recharge_rules.create_rule(
+        db.uow(),
+        owner,
+        recharge_rules.RuleInput("首充10送10", "in_store", 1_000, 1_000, first_recharge_only=True),
+        now=now,
     )
 
     def pay(_):
@@ -556,7 +559,7 @@ def test_e7_gift_coupons_of_a_transaction_that_never_commits_go_back_to_stock(db
         )
     assert [
         c.customer_id
-        for c in coupons_issue.list_coupons(db.uow(), actor(tenant, "owner"), template_id=last, page=_page(), now=now)[
+        for c in coupons_lookup.list_coupons(db.uow(), actor(tenant, "owner"), template_id=last, page=_page(), now=now)[
             0
         ]
     ] == ["c-next"]

@@ -12,13 +12,7 @@ from hypothesis import strategies as st
 from coupons.domain import codes
 from coupons.domain.redemption import (
     ACTIVE,
-    BELOW_MIN_SPEND,
-    EXPIRED,
-    NOT_ACTIVE,
-    NOT_YET_VALID,
-    PER_ORDER_LIMIT,
     REDEEMED,
-    WRONG_STORE,
     Decision,
     Line,
     Refusal,
@@ -26,6 +20,7 @@ from coupons.domain.redemption import (
     eligible_amount,
 )
 from coupons.domain.templates import TemplateInput, validate_template, validity_for
+from coupons.errors import ErrorCode
 from crmkit.errors import InvalidInput
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
@@ -96,19 +91,19 @@ def _decide(t, lines, *, status=ACTIVE, store="s-1", used=0, now=NOW):
 def test_e4_refusals_name_their_reason():
     t = cash(min_spend_fen=10000, store_ids=("s-1",))
     lines = [Line("p", "c", 1, 20000)]
-    assert _decide(t, lines, status=REDEEMED).code == NOT_ACTIVE
-    assert _decide(t, lines, now=NOW - timedelta(days=2)).code == NOT_YET_VALID
-    assert _decide(t, lines, now=NOW + timedelta(days=1)).code == EXPIRED
-    assert _decide(t, lines, store="s-2").code == WRONG_STORE
-    assert _decide(t, lines, used=1).code == PER_ORDER_LIMIT
+    assert _decide(t, lines, status=REDEEMED).code == ErrorCode.COUPON_ALREADY_REDEEMED
+    assert _decide(t, lines, now=NOW - timedelta(days=2)).code == ErrorCode.COUPON_NOT_YET_VALID
+    assert _decide(t, lines, now=NOW + timedelta(days=1)).code == ErrorCode.COUPON_EXPIRED
+    assert _decide(t, lines, store="s-2").code == ErrorCode.COUPON_STORE_NOT_ALLOWED
+    assert _decide(t, lines, used=1).code == ErrorCode.COUPON_PER_ORDER_LIMIT
     below = _decide(t, [Line("p", "c", 1, 7000)])
-    assert below == Refusal(BELOW_MIN_SPEND, {"min_spend": "10000", "missing": "3000"})
+    assert below == Refusal(ErrorCode.COUPON_BELOW_MIN_SPEND, {"min_spend": "10000", "missing": "3000"})
 
 
 def test_e4_category_restriction_counts_only_those_lines():
     t = cash(category_ids=("cake",), min_spend_fen=5000)
     lines = [Line("p1", "cake", 1, 4000), Line("p2", "bread", 1, 9000)]
-    assert _decide(t, lines).code == BELOW_MIN_SPEND
+    assert _decide(t, lines).code == ErrorCode.COUPON_BELOW_MIN_SPEND
     assert _decide(t, [*lines, Line("p3", "cake", 1, 1000)]) == Decision(2000, ())
 
 
@@ -159,8 +154,12 @@ def test_e4_property_a_coupon_never_takes_off_more_than_the_eligible_spend(t, li
         assert 0 <= outcome.discount_fen <= spend
         assert spend >= t.min_spend_fen and used < t.per_order_limit
     else:
-        assert outcome.code in {BELOW_MIN_SPEND, PER_ORDER_LIMIT, "COUPON_NO_ELIGIBLE_ITEMS"}
-        if outcome.code == BELOW_MIN_SPEND:
+        assert outcome.code in {
+            ErrorCode.COUPON_BELOW_MIN_SPEND,
+            ErrorCode.COUPON_PER_ORDER_LIMIT,
+            "COUPON_NO_ELIGIBLE_ITEMS",
+        }
+        if outcome.code == ErrorCode.COUPON_BELOW_MIN_SPEND:
             assert int(outcome.params["missing"]) == t.min_spend_fen - spend > 0
 
 
@@ -176,7 +175,7 @@ def test_e4_property_more_spend_on_eligible_lines_never_turns_a_yes_into_a_no(t,
 
 @given(template_st, lines_st)
 def test_e4_property_a_used_coupon_is_always_refused(t, lines):
-    assert _decide(t, lines, status=REDEEMED).code == NOT_ACTIVE
+    assert _decide(t, lines, status=REDEEMED).code == ErrorCode.COUPON_ALREADY_REDEEMED
 
 
 def test_e3_a_batch_of_100000_codes_has_no_duplicates_and_neighbours_share_nothing():

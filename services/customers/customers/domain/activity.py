@@ -13,7 +13,7 @@ from crmkit.auth import Actor
 from crmkit.errors import InvalidInput, PermissionDenied
 from customers.domain.calendar import china_day
 from customers.domain.registration import PHONE_PATTERN
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 
 MANAGER_ROLES = ("owner", "store_manager")
 SELLING_ROLES = ("salesperson", "store_manager", "owner")
@@ -49,12 +49,12 @@ MERGEABLE, COLLISION = "mergeable", "collision"
 RELEASED = "released"
 
 
-def invalid(code: str, fields: dict[str, str]) -> InvalidInput:
-    return InvalidInput(code, MessageKeys.INVALID_INPUT, fields=fields)
+def invalid(code: ErrorCode, fields: dict[str, str]) -> InvalidInput:
+    return InvalidInput(code, fields=fields)
 
 
-def denied(code: str) -> PermissionDenied:
-    return PermissionDenied(code, MessageKeys.PERMISSION_DENIED)
+def denied(code: ErrorCode) -> PermissionDenied:
+    return PermissionDenied(code)
 
 
 def is_manager(actor: Actor) -> bool:
@@ -65,7 +65,7 @@ def selling_staff(actor: Actor) -> str:
     """The calling staff member's id; only staff in a selling or managing role work leads,
     follow-ups and visits."""
     if actor.staff_id is None or not actor.has_role(*SELLING_ROLES):
-        raise denied(Codes.ACTIVITY_DENIED)
+        raise denied(ErrorCode.ACTIVITY_DENIED)
     return actor.staff_id
 
 
@@ -116,7 +116,7 @@ def lead_problems(lead: LeadInput) -> tuple[LeadInput, dict[str, str]]:
 def check_lead(lead: LeadInput) -> LeadInput:
     clean, errors = lead_problems(lead)
     if errors:
-        raise invalid(Codes.LEAD_INPUT_INVALID, errors)
+        raise invalid(ErrorCode.LEAD_INPUT_INVALID, errors)
     return clean
 
 
@@ -155,7 +155,7 @@ def check_followup(f: FollowupInput, *, now: datetime) -> FollowupInput:
         # "Next time" in the past would put the customer on top of everybody's list forever.
         errors["next_followup_at"] = "validation.not_in_future"
     if errors:
-        raise invalid(Codes.FOLLOWUP_INPUT_INVALID, errors)
+        raise invalid(ErrorCode.FOLLOWUP_INPUT_INVALID, errors)
     return FollowupInput(status, content, f.next_followup_at)
 
 
@@ -167,9 +167,9 @@ def may_follow_customer(actor: Actor, owner_staff_id: str | None) -> bool:
 def check_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise invalid(Codes.FOLLOWUP_INPUT_INVALID, {"reason": "validation.required"})
+        raise invalid(ErrorCode.FOLLOWUP_INPUT_INVALID, {"reason": "validation.required"})
     if len(reason) > REASON_MAX:
-        raise invalid(Codes.FOLLOWUP_INPUT_INVALID, {"reason": "validation.too_long"})
+        raise invalid(ErrorCode.FOLLOWUP_INPUT_INVALID, {"reason": "validation.too_long"})
     return reason
 
 
@@ -186,7 +186,7 @@ def parse_day(text: str, *, now: datetime, field: str = "day") -> date:
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise invalid(Codes.VISIT_INPUT_INVALID, {field: "validation.invalid_date"}) from None
+        raise invalid(ErrorCode.VISIT_INPUT_INVALID, {field: "validation.invalid_date"}) from None
 
 
 def visit_staff(actor: Actor, requested: str) -> str:
@@ -196,7 +196,7 @@ def visit_staff(actor: Actor, requested: str) -> str:
     if not requested or requested == me:
         return me
     if not is_manager(actor):
-        raise denied(Codes.VISIT_ASSIGN_DENIED)
+        raise denied(ErrorCode.VISIT_ASSIGN_DENIED)
     return requested
 
 
@@ -210,7 +210,7 @@ def check_position(latitude: float, longitude: float) -> None:
         # (0, 0) is what a client sends when it has no fix; nobody visits the Gulf of Guinea.
         errors["latitude"] = "validation.required"
     if errors:
-        raise invalid(Codes.VISIT_INPUT_INVALID, errors)
+        raise invalid(ErrorCode.VISIT_INPUT_INVALID, errors)
 
 
 EARTH_RADIUS_M = 6_371_000.0

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from crmkit.errors import InvalidInput
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 
 TEXT = "text"
 NUMBER = "number"
@@ -63,7 +63,7 @@ def define_field(
     if options_error:
         errors["field.options"] = options_error
     if errors:
-        raise InvalidInput(Codes.FIELD_DEFINITION_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
+        raise InvalidInput(ErrorCode.FIELD_DEFINITION_INVALID, fields=errors)
     return FieldDefinition(key, label, kind, required, options if kind == CHOICE else (), position)
 
 

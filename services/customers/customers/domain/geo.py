@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from crmkit.errors import InvalidInput
-from customers.errors import MessageKeys, OwnershipCodes
+from customers.errors import ErrorCode
 
 EARTH_RADIUS_M = 6_371_008.8
 METRES_PER_DEGREE_LAT = math.pi * EARTH_RADIUS_M / 180
@@ -47,7 +47,7 @@ def nearby_search(latitude: float, longitude: float, radius_m: int, limit: int) 
     if not 1 <= limit <= LIMIT_MAX:
         errors["limit"] = "validation.invalid"
     if errors:
-        raise InvalidInput(OwnershipCodes.OWNERSHIP_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
+        raise InvalidInput(ErrorCode.OWNERSHIP_INPUT_INVALID, fields=errors)
     return NearbySearch(latitude, longitude, radius_m, limit)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crmkit.errors import InvalidInput
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 
 QUERY_MAX = 50
 
@@ -11,5 +11,5 @@ QUERY_MAX = 50
 def search_query(query: str) -> str:
     query = query.strip()
     if len(query) > QUERY_MAX:
-        raise InvalidInput(Codes.PAGE_INVALID, MessageKeys.INVALID_INPUT, fields={"query": "validation.too_long"})
+        raise InvalidInput(ErrorCode.PAGE_INVALID, fields={"query": "validation.too_long"})
     return query

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from crmkit.errors import Conflict, InvalidInput, QuotaExceeded
 from customers.domain.calendar import CHINA
 from customers.domain.registration import LEVEL_PATTERN
-from customers.errors import MessageKeys, OwnershipCodes, OwnershipMessageKeys
+from customers.errors import ErrorCode
 
 # History actions.
 REGISTERED = "registered"
@@ -92,7 +92,7 @@ def check_settings(settings: CustomerSettings) -> CustomerSettings:
         errors.setdefault("pool_warning_days", "validation.invalid")
     rules = _check_level_rules(settings.pool_level_rules, settings.pool_warning_days, errors)
     if errors:
-        raise InvalidInput(OwnershipCodes.SETTINGS_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
+        raise InvalidInput(ErrorCode.CUSTOMER_SETTINGS_INVALID, fields=errors)
     return replace(settings, pool_level_rules=rules)
 
 
@@ -137,7 +137,7 @@ def check_reason(reason: str, *, required: bool) -> str:
         problem = "validation.too_long"
     else:
         return reason
-    raise InvalidInput(OwnershipCodes.OWNERSHIP_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"reason": problem})
+    raise InvalidInput(ErrorCode.OWNERSHIP_INPUT_INVALID, fields={"reason": problem})
 
 
 @dataclass(frozen=True)
@@ -216,19 +216,16 @@ def check_claim(
         until = last_left_by_claimer_at + timedelta(days=settings.reclaim_cooldown_days)
         if now < until:
             raise Conflict(
-                OwnershipCodes.RECLAIM_COOLDOWN,
-                OwnershipMessageKeys.RECLAIM_COOLDOWN,
+                ErrorCode.CUSTOMER_RECLAIM_COOLDOWN,
                 params={"until": until.isoformat()},
             )
     if settings.max_customers_held and held >= settings.max_customers_held:
         raise QuotaExceeded(
-            OwnershipCodes.HOLD_LIMIT_REACHED,
-            OwnershipMessageKeys.HOLD_LIMIT_REACHED,
+            ErrorCode.CUSTOMER_HOLD_LIMIT_REACHED,
             params={"limit": settings.max_customers_held},
         )
     if settings.max_claims_per_day and claimed_today >= settings.max_claims_per_day:
         raise QuotaExceeded(
-            OwnershipCodes.DAILY_CLAIM_LIMIT_REACHED,
-            OwnershipMessageKeys.DAILY_CLAIM_LIMIT_REACHED,
+            ErrorCode.CUSTOMER_DAILY_CLAIM_LIMIT_REACHED,
             params={"limit": settings.max_claims_per_day},
         )

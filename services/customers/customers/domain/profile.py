@@ -10,7 +10,7 @@ from crmkit.errors import InvalidInput
 from customers.domain.fields import FieldDefinition, field_value_errors
 from customers.domain.geo import location_errors
 from customers.domain.registration import LEVEL_PATTERN, REGION_PATTERN, name_error, phone_error
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 
 
 def region_error(region: str) -> str | None:
@@ -73,5 +73,5 @@ def updated_profile(current: Profile, cmd: UpdateCustomer, definitions: Iterable
     clean, field_errors = field_value_errors(definitions, merged)
     errors.update(field_errors)
     if errors:
-        raise InvalidInput(Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
+        raise InvalidInput(ErrorCode.CUSTOMER_INPUT_INVALID, fields=errors)
     return Profile(name, phone, clean, level, region, latitude, longitude)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from crmkit.errors import InvalidInput
-from customers.errors import OwnershipCodes, OwnershipMessageKeys
+from customers.errors import ErrorCode
 
 DOMAIN = b"crm-reg-v1."
 VALID_DAYS_DEFAULT = 30
@@ -47,9 +47,7 @@ def _mac(secret: bytes, body: str) -> bytes:
 def valid_days(requested: int) -> int:
     days = requested or VALID_DAYS_DEFAULT
     if not 1 <= days <= VALID_DAYS_MAX:
-        raise InvalidInput(
-            OwnershipCodes.OWNERSHIP_INPUT_INVALID, "error.invalid_input", fields={"valid_days": "validation.invalid"}
-        )
+        raise InvalidInput(ErrorCode.OWNERSHIP_INPUT_INVALID, fields={"valid_days": "validation.invalid"})
     return days
 
 
@@ -66,8 +64,7 @@ def sign(secret: bytes, grant: RegistrationGrant) -> str:
 
 def _invalid() -> InvalidInput:
     return InvalidInput(
-        OwnershipCodes.REGISTRATION_TOKEN_INVALID,
-        OwnershipMessageKeys.REGISTRATION_TOKEN_INVALID,
+        ErrorCode.REGISTRATION_TOKEN_INVALID,
         fields={"token": "validation.invalid"},
     )
 

@@ -11,7 +11,7 @@ from crmkit.auth import Actor
 from crmkit.errors import InvalidInput, PermissionDenied
 from customers.domain.fields import FieldDefinition, field_value_errors
 from customers.domain.geo import location_errors
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 
 OWNER = "owner"
 STORE_MANAGER = "store_manager"
@@ -62,7 +62,7 @@ class Registration:
 def check_registrar(actor: Actor) -> str:
     """The registering staff id; only staff in a selling or managing role may register."""
     if actor.staff_id is None or not actor.has_role(*REGISTERING_ROLES):
-        raise PermissionDenied(Codes.REGISTER_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.CUSTOMER_REGISTER_DENIED)
     return actor.staff_id
 
 
@@ -71,7 +71,7 @@ def resolve_owner(actor: Actor, requested: str) -> str:
     if not requested or requested == actor.staff_id:
         return actor.staff_id
     if not actor.has_role(*ASSIGNING_ROLES):
-        raise PermissionDenied(Codes.OWNER_ASSIGN_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.CUSTOMER_OWNER_ASSIGN_DENIED)
     return requested
 
 
@@ -83,12 +83,10 @@ def resolve_store(actor: Actor, requested: str) -> str | None:
             return actor.store_ids[0]
         if actor.has_role(OWNER):
             return None
-        raise InvalidInput(
-            Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"store_id": "validation.required"}
-        )
+        raise InvalidInput(ErrorCode.CUSTOMER_INPUT_INVALID, fields={"store_id": "validation.required"})
     if requested in actor.store_ids or actor.has_role(OWNER):
         return requested
-    raise PermissionDenied(Codes.STORE_ACCESS_DENIED, MessageKeys.STORE_ACCESS_DENIED, params={"store_id": requested})
+    raise PermissionDenied(ErrorCode.STORE_ACCESS_DENIED, params={"store_id": requested})
 
 
 def name_error(name: str) -> str | None:
@@ -125,5 +123,5 @@ def register(actor: Actor, cmd: RegisterCustomer, definitions: Iterable[FieldDef
     clean, field_errors = field_value_errors(definitions, cmd.fields)
     errors.update(field_errors)
     if errors:
-        raise InvalidInput(Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
+        raise InvalidInput(ErrorCode.CUSTOMER_INPUT_INVALID, fields=errors)
     return Registration(name, phone, clean, owner, store, registrar, level, region, cmd.latitude, cmd.longitude)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from crmkit.auth import Actor
 from crmkit.errors import PermissionDenied
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 
 SEE_ALL_CUSTOMERS = "see_all_customers"
 OWNER = "owner"
@@ -69,7 +69,7 @@ def scope_for(actor: Actor) -> Scope:
         return Scope(ALL)
     if actor.staff_id is None:
         # Customers and visitors have their own, public API; they never list the CRM.
-        raise PermissionDenied(Codes.CUSTOMERS_ACCESS_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.CUSTOMERS_ACCESS_DENIED)
     stores = working_stores(actor)
     if actor.has_role(OWNER) or actor.can(SEE_ALL_CUSTOMERS):
         return Scope(ALL, stores, actor.staff_id)

@@ -16,7 +16,7 @@ from crmkit.errors import InvalidInput
 from customers.domain import fields as kinds
 from customers.domain.calendar import china_day
 from customers.domain.fields import FieldDefinition
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 
 NAME_MAX = 30
 LIST_MAX = 50
@@ -149,7 +149,7 @@ class _Errors:
 
     def raise_if_any(self) -> None:
         if self.fields:
-            raise InvalidInput(Codes.SEGMENT_INVALID, MessageKeys.INVALID_INPUT, fields=self.fields)
+            raise InvalidInput(ErrorCode.SEGMENT_INVALID, fields=self.fields)
 
 
 def check_name(name: str) -> str:
@@ -160,7 +160,7 @@ def check_name(name: str) -> str:
         key = "validation.too_long"
     else:
         return name
-    raise InvalidInput(Codes.SEGMENT_INVALID, MessageKeys.INVALID_INPUT, fields={"name": key})
+    raise InvalidInput(ErrorCode.SEGMENT_INVALID, fields={"name": key})
 
 
 def _ids(errors: _Errors, name: str, values: Iterable[str], pattern: re.Pattern = _ID) -> tuple[str, ...]:

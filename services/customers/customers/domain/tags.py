@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from crmkit.errors import InvalidInput
-from customers.errors import MessageKeys, OwnershipCodes
+from customers.errors import ErrorCode
 
 TAG_NAME_MAX = 20
 COLOUR = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -24,7 +24,7 @@ def clean_tag(name: str, colour: str) -> tuple[str, str]:
     if colour and not COLOUR.fullmatch(colour):
         errors["colour"] = "validation.invalid"
     if errors:
-        raise InvalidInput(OwnershipCodes.TAG_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
+        raise InvalidInput(ErrorCode.TAG_INPUT_INVALID, fields=errors)
     return name, colour.upper()
 
 
@@ -42,5 +42,5 @@ def bulk_ids(tag_ids, customer_ids) -> tuple[list[str], list[str]]:
     elif len(customers) > BULK_MAX:
         errors["customer_ids"] = "validation.too_long"
     if errors:
-        raise InvalidInput(OwnershipCodes.TAG_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
+        raise InvalidInput(ErrorCode.TAG_INPUT_INVALID, fields=errors)
     return tags, customers

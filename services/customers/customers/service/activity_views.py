@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from crmkit.auth import Actor
 from crmkit.errors import NotFound
 from customers.domain.scope import scope_for
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 from customers.models import (
     CustomerRow,
     DuplicateRow,
@@ -196,7 +196,7 @@ class Listing:
 
 
 def customer_not_found(customer_id: str) -> NotFound:
-    return NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
+    return NotFound(ErrorCode.CUSTOMER_NOT_FOUND, params={"id": customer_id})
 
 
 def visible_customer(session: Session, actor: Actor, customer_id: str, *, lock: bool = False) -> CustomerRow:

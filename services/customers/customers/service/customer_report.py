@@ -20,7 +20,7 @@ from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput, PermissionDenied
 from crmkit.periods import CHINA, china_day_sql, report_period
 from customers.domain.scope import scope_for
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 from customers.models import CustomerRow
 from customers.service.scoping import visible
 
@@ -37,16 +37,12 @@ def new_customer_report(
     uow: UnitOfWork, actor: Actor, date_from: str, date_to: str, store_id: str = "", *, now: datetime
 ) -> NewCustomerReport:
     scope = scope_for(actor)
-    start, end = report_period(date_from, date_to, now, code=Codes.CUSTOMER_INPUT_INVALID)
+    start, end = report_period(date_from, date_to, now, code=ErrorCode.CUSTOMER_INPUT_INVALID)
     store_id = store_id.strip()
     if len(store_id) > 36:
-        raise InvalidInput(
-            Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"store_id": "validation.invalid"}
-        )
+        raise InvalidInput(ErrorCode.CUSTOMER_INPUT_INVALID, fields={"store_id": "validation.invalid"})
     if store_id and not scope.sees_all and store_id not in scope.store_ids:
-        raise PermissionDenied(
-            Codes.STORE_ACCESS_DENIED, MessageKeys.STORE_ACCESS_DENIED, params={"store_id": store_id}
-        )
+        raise PermissionDenied(ErrorCode.STORE_ACCESS_DENIED, params={"store_id": store_id})
     lo = datetime.combine(start, datetime.min.time(), CHINA)
     hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), CHINA)
     c = CustomerRow

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
+from customers import events
 from customers.domain.pool import CustomerSettings, PoolLevelRule, check_settings
 from customers.domain.scope import scope_for
 from customers.models import CustomerSettingsRow
 from customers.service.tags import require_manager
 
-CUSTOMER_SETTINGS_CHANGED = "customer_settings_changed"
 LEVEL_RULES = "pool_level_rules"
 # The plain columns; the level rules are one JSON column, read and written whole.
 _NAMES = [f.name for f in fields(CustomerSettings) if f.name != LEVEL_RULES]
@@ -64,7 +64,7 @@ def update_customer_settings(
                 for name, value in values.items():
                     setattr(row, name, value)
                 row.updated_at = now
-                uow.publish(CUSTOMER_SETTINGS_CHANGED, actor.tenant_id, {**values, "by_staff_id": actor.staff_id})
+                uow.publish(events.customer_settings_changed(values, actor.staff_id), actor.tenant_id)
                 uow.commit()
                 return settings
         except IntegrityError:

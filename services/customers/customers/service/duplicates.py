@@ -14,24 +14,24 @@ from crmkit.changelog import author
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, NotFound, PermissionDenied
 from crmkit.paging import Page
+from customers import events
 from customers.domain import activity as rules
 from customers.domain import pool
 from customers.domain.scope import scope_for
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 from customers.models import CustomerRow, DuplicateRow, LeadRow
 from customers.service.activity_views import DuplicateView, Listing, duplicate_view
 from customers.service.changes import log_change
-from customers.service.leads import LEAD_RELEASED, carry_over
-from customers.service.ownership import CUSTOMER_RELEASED, change_owner
+from customers.service.lead_conversion import carry_over
+from customers.service.ownership import change_owner
 from customers.service.scoping import visible
 
-CUSTOMERS_MERGED = "customers_merged"
 # Stored as the release reason in the owner history: the customer left its owner over a 撞单.
 DUPLICATE_RELEASE_REASON = "duplicate"
 
 
 def _not_found(duplicate_id: str) -> NotFound:
-    return NotFound(Codes.DUPLICATE_NOT_FOUND, MessageKeys.DUPLICATE_NOT_FOUND, params={"id": duplicate_id})
+    return NotFound(ErrorCode.DUPLICATE_NOT_FOUND, params={"id": duplicate_id})
 
 
 def _party(actor: Actor):
@@ -69,7 +69,7 @@ def _load(session, actor: Actor, duplicate_id: str):
     if row is None:
         raise _not_found(duplicate_id)
     if row.status != rules.OPEN:
-        raise Conflict(Codes.DUPLICATE_RESOLVED, MessageKeys.DUPLICATE_RESOLVED)
+        raise Conflict(ErrorCode.DUPLICATE_RESOLVED)
     # Lock both sides in a fixed order (customer, then lead) so a concurrent release or claim
     # either happens before the merge decision or waits for it.
     customer = session.scalar(
@@ -81,7 +81,7 @@ def _load(session, actor: Actor, duplicate_id: str):
         select(LeadRow).where(LeadRow.tenant_id == actor.tenant_id, LeadRow.id == row.lead_id).with_for_update()
     )
     if customer is None or lead is None or lead.status != rules.OPEN:
-        raise Conflict(Codes.DUPLICATE_RESOLVED, MessageKeys.DUPLICATE_RESOLVED)
+        raise Conflict(ErrorCode.DUPLICATE_RESOLVED)
     # Owners may have changed since the duplicate was found: decide on today's owners.
     row.customer_owner_staff_id = customer.owner_staff_id
     row.lead_staff_id = lead.staff_id
@@ -98,7 +98,7 @@ def merge_duplicate(uow: UnitOfWork, actor: Actor, duplicate_id: str, *, now: da
         session = uow.session
         dup, customer, lead = _load(session, actor, duplicate_id)
         if dup.kind == rules.COLLISION:
-            raise Conflict(Codes.DUPLICATE_IS_COLLISION, MessageKeys.DUPLICATE_IS_COLLISION)
+            raise Conflict(ErrorCode.DUPLICATE_IS_COLLISION)
         if customer.owner_staff_id is None and lead.staff_id is not None:
             customer.owner_staff_id = lead.staff_id
             customer.owned_since = now
@@ -128,19 +128,7 @@ def merge_duplicate(uow: UnitOfWork, actor: Actor, duplicate_id: str, *, now: da
             now=now,
         )
         session.flush()
-        uow.publish(
-            CUSTOMERS_MERGED,
-            actor.tenant_id,
-            {
-                "duplicate_id": dup.id,
-                "customer_id": customer.id,
-                "lead_id": lead.id,
-                "owner_staff_id": customer.owner_staff_id or "",
-                "merged_by_staff_id": me,
-                "followups_moved": moved,
-                "tags_added": tags,
-            },
-        )
+        uow.publish(events.customers_merged(dup.id, customer, lead.id, me, moved, tags), actor.tenant_id)
         view = duplicate_view(dup, followups_moved=moved, tags_added=tags)
         uow.commit()
     return view
@@ -160,7 +148,7 @@ def release_duplicate(uow: UnitOfWork, actor: Actor, duplicate_id: str, *, now: 
                 uow,
                 customer,
                 action=pool.RELEASED,
-                event=CUSTOMER_RELEASED,
+                event=events.customer_released,
                 to_staff_id=None,
                 by_staff_id=me,
                 reason=DUPLICATE_RELEASE_REASON,
@@ -169,11 +157,7 @@ def release_duplicate(uow: UnitOfWork, actor: Actor, duplicate_id: str, *, now: 
             dup.customer_owner_staff_id = None
             dup.kind = rules.MERGEABLE
         elif lead.staff_id == me:
-            uow.publish(
-                LEAD_RELEASED,
-                actor.tenant_id,
-                {"lead_id": lead.id, "staff_id": me, "released_by_staff_id": me, "reason": "duplicate"},
-            )
+            uow.publish(events.lead_released(lead.id, me, me, DUPLICATE_RELEASE_REASON), actor.tenant_id)
             lead.staff_id = None
             lead.assigned_at = None
             dup.lead_staff_id = None
@@ -182,7 +166,7 @@ def release_duplicate(uow: UnitOfWork, actor: Actor, duplicate_id: str, *, now: 
             dup.resolved_at = now
         else:
             # Releasing is the salesperson's own decision about their own customer or lead.
-            raise PermissionDenied(Codes.DUPLICATE_RESOLVE_DENIED, MessageKeys.PERMISSION_DENIED)
+            raise PermissionDenied(ErrorCode.DUPLICATE_RESOLVE_DENIED)
         session.flush()
         view = duplicate_view(dup)
         uow.commit()

@@ -14,7 +14,7 @@ from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import PermissionDenied
 from customers.domain.fields import FieldDefinition, define_field
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 from customers.models import CustomerFieldRow
 from customers.service.views import field_definition
 
@@ -34,7 +34,7 @@ class DefineCustomerField:
 
 def define_customer_field(uow: UnitOfWork, actor: Actor, cmd: DefineCustomerField, *, now: datetime) -> FieldDefinition:
     if actor.staff_id is None or not actor.has_role(*DEFINING_ROLES):
-        raise PermissionDenied(Codes.FIELD_DEFINE_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.FIELD_DEFINE_DENIED)
     definition = define_field(
         key=cmd.key,
         label=cmd.label,

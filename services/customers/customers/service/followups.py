@@ -13,9 +13,10 @@ from crmkit.changelog import author
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, InvalidInput, PermissionDenied
 from crmkit.paging import Page
+from customers import events
 from customers.domain import activity as rules
 from customers.domain.scope import scope_for
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 from customers.models import CustomerRow, FollowupRow, FollowupStateRow
 from customers.service.activity_views import (
     FollowupCustomerView,
@@ -29,8 +30,6 @@ from customers.service.activity_views import (
 from customers.service.changes import log_change
 from customers.service.leads import open_lead_for_followup, visible_lead
 from customers.service.scoping import visible
-
-FOLLOWUP_RECORDED = "followup_recorded"
 
 
 def add_customer_followup(
@@ -70,27 +69,14 @@ def add_customer_followup(
 
 
 def publish_followup(uow: UnitOfWork, actor: Actor, row: FollowupRow) -> None:
-    uow.publish(
-        FOLLOWUP_RECORDED,
-        actor.tenant_id,
-        {
-            "followup_id": row.id,
-            "customer_id": row.customer_id or "",
-            "lead_id": row.lead_id or "",
-            "staff_id": row.staff_id,
-            "status": row.status,
-            "kind": row.kind,
-            "next_followup_at": row.next_followup_at.isoformat() if row.next_followup_at else "",
-        },
-    )
+    uow.publish(events.followup_recorded(row), actor.tenant_id)
 
 
 def _one_subject(customer_id: str, lead_id: str) -> tuple[str, str]:
     customer_id, lead_id = customer_id.strip(), lead_id.strip()
     if bool(customer_id) == bool(lead_id):
         raise InvalidInput(
-            Codes.FOLLOWUP_INPUT_INVALID,
-            MessageKeys.INVALID_INPUT,
+            ErrorCode.FOLLOWUP_INPUT_INVALID,
             fields={"customer_id": "validation.one_of_required"},
         )
     return customer_id, lead_id
@@ -109,10 +95,10 @@ def record_followup(
         if customer_id:
             customer = visible_customer(session, actor, customer_id, lock=True)
             if not rules.may_follow_customer(actor, customer.owner_staff_id):
-                raise PermissionDenied(Codes.CUSTOMER_FOLLOW_DENIED, MessageKeys.PERMISSION_DENIED)
+                raise PermissionDenied(ErrorCode.CUSTOMER_FOLLOW_DENIED)
             state = followup_state(session, actor.tenant_id, customer.id)
             if state is not None and state.eliminated:
-                raise Conflict(Codes.CUSTOMER_ELIMINATED, MessageKeys.CUSTOMER_ELIMINATED)
+                raise Conflict(ErrorCode.CUSTOMER_ELIMINATED)
             row = add_customer_followup(session, actor, customer, f, now=now)
         else:
             lead = open_lead_for_followup(session, actor, lead_id)
@@ -197,7 +183,7 @@ def move_followup_customer(
         session = uow.session
         customer = visible_customer(session, actor, customer_id, lock=True)
         if not rules.may_follow_customer(actor, customer.owner_staff_id):
-            raise PermissionDenied(Codes.CUSTOMER_FOLLOW_DENIED, MessageKeys.PERMISSION_DENIED)
+            raise PermissionDenied(ErrorCode.CUSTOMER_FOLLOW_DENIED)
         state = followup_state(session, actor.tenant_id, customer.id)
         if state is None:
             state = FollowupStateRow(
@@ -205,9 +191,9 @@ def move_followup_customer(
             )
             session.add(state)
         if eliminated and state.eliminated:
-            raise Conflict(Codes.CUSTOMER_ELIMINATED, MessageKeys.CUSTOMER_ELIMINATED)
+            raise Conflict(ErrorCode.CUSTOMER_ELIMINATED)
         if not eliminated and not state.eliminated:
-            raise Conflict(Codes.CUSTOMER_ACTIVE, MessageKeys.CUSTOMER_ACTIVE)
+            raise Conflict(ErrorCode.CUSTOMER_ACTIVE)
         before = {"eliminated": state.eliminated, "reason": state.reason}
         state.eliminated = eliminated
         state.reason = reason

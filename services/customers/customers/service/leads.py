@@ -1,5 +1,5 @@
 """The lead pool (线索池, C7): entry and spreadsheet import with dedupe on phone / WeChat
-unionID, assign, claim, release, and conversion into a customer (or a duplicate, C9)."""
+unionID, assign, claim, release. Conversion into a customer is lead_conversion.py."""
 
 from __future__ import annotations
 
@@ -14,31 +14,19 @@ from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crmkit.paging import Page
+from customers import events
 from customers.domain import activity as rules
-from customers.domain.registration import RegisterCustomer
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 from customers.leads_sheet import SheetProblem, read_leads
 from customers.models import (
-    CustomerRow,
-    CustomerTagRow,
-    DuplicateRow,
-    FollowupRow,
-    FollowupStateRow,
     LeadRow,
-    TagRow,
 )
-from customers.service.activity_views import DuplicateView, LeadView, Listing, duplicate_view, lead_view
-from customers.service.registration import add_customer
+from customers.service.activity_views import LeadView, Listing, lead_view
 from customers.staff_directory import StaffDirectory, require_seller
-
-LEAD_ASSIGNED = "lead_assigned"
-LEAD_RELEASED = "lead_released"
-LEAD_CONVERTED = "lead_converted"
-DUPLICATE_COLLISION = "duplicate_collision"
 
 
 def _not_found(lead_id: str) -> NotFound:
-    return NotFound(Codes.LEAD_NOT_FOUND, MessageKeys.LEAD_NOT_FOUND, params={"id": lead_id})
+    return NotFound(ErrorCode.LEAD_NOT_FOUND, params={"id": lead_id})
 
 
 def visible_lead(session: Session, actor: Actor, lead_id: str, *, lock: bool = False) -> LeadRow:
@@ -54,16 +42,17 @@ def visible_lead(session: Session, actor: Actor, lead_id: str, *, lock: bool = F
     return row
 
 
-def _open(row: LeadRow) -> LeadRow:
+def still_open(row: LeadRow) -> LeadRow:
+    """The lead, unless it was converted or merged already (LEAD_CLOSED)."""
     if row.status != rules.OPEN:
-        raise Conflict(Codes.LEAD_CLOSED, MessageKeys.LEAD_CLOSED)
+        raise Conflict(ErrorCode.LEAD_CLOSED)
     return row
 
 
 def open_lead_for_followup(session: Session, actor: Actor, lead_id: str) -> LeadRow:
-    lead = _open(visible_lead(session, actor, lead_id, lock=True))
+    lead = still_open(visible_lead(session, actor, lead_id, lock=True))
     if not rules.may_follow_lead(actor, lead.staff_id):
-        raise PermissionDenied(Codes.LEAD_FOLLOW_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.LEAD_FOLLOW_DENIED)
     return lead
 
 
@@ -123,20 +112,11 @@ class _LeadTaken(Exception):
 
 
 def _lead_taken() -> InvalidInput:
-    return InvalidInput(Codes.LEAD_TAKEN, MessageKeys.INVALID_INPUT, fields={"union_id": "validation.another_lead"})
+    return InvalidInput(ErrorCode.LEAD_TAKEN, fields={"union_id": "validation.another_lead"})
 
 
 def _publish_assigned(uow: UnitOfWork, actor: Actor, row: LeadRow) -> None:
-    uow.publish(
-        LEAD_ASSIGNED,
-        actor.tenant_id,
-        {
-            "lead_id": row.id,
-            "name": row.name,
-            "staff_id": row.staff_id,
-            "assigned_by_staff_id": actor.staff_id or "",
-        },
-    )
+    uow.publish(events.lead_assigned(row, actor.staff_id), actor.tenant_id)
 
 
 @dataclass(frozen=True)
@@ -187,7 +167,7 @@ def import_leads(uow: UnitOfWork, actor: Actor, xlsx: bytes, *, dry_run: bool, n
     everything, dedupe included, and writes nothing."""
     rules.selling_staff(actor)
     if not rules.is_manager(actor):
-        raise PermissionDenied(Codes.LEAD_IMPORT_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.LEAD_IMPORT_DENIED)
     sheet = read_leads(xlsx)
     problems = list(sheet.problems)
     created = merged = 0
@@ -219,7 +199,7 @@ def list_leads(uow: UnitOfWork, actor: Actor, page: Page, *, scope: str) -> List
     me = rules.selling_staff(actor)
     scope = scope.strip() or "mine"
     if scope not in rules.LEAD_SCOPES:
-        raise InvalidInput(Codes.PAGE_INVALID, MessageKeys.INVALID_INPUT, fields={"scope": "validation.invalid_choice"})
+        raise InvalidInput(ErrorCode.PAGE_INVALID, fields={"scope": "validation.invalid_choice"})
     stmt = select(LeadRow).where(LeadRow.tenant_id == actor.tenant_id)
     order = (LeadRow.created_at.desc(), LeadRow.id)
     if scope == "pool":
@@ -228,7 +208,7 @@ def list_leads(uow: UnitOfWork, actor: Actor, page: Page, *, scope: str) -> List
     elif scope == "mine":
         stmt = stmt.where(LeadRow.staff_id == me)
     elif not rules.is_manager(actor):
-        raise PermissionDenied(Codes.LEADS_ALL_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.LEADS_ALL_DENIED)
     with uow:
         total = uow.session.scalar(select(func.count()).select_from(stmt.subquery()))
         rows = uow.session.scalars(stmt.order_by(*order).offset(page.offset).limit(page.page_size)).all()
@@ -245,9 +225,9 @@ def _take(uow: UnitOfWork, actor: Actor, lead_id: str, staff_id: str, *, now: da
         row = session.scalar(select(LeadRow).where(LeadRow.tenant_id == actor.tenant_id, LeadRow.id == lead_id))
         if row is None:
             raise _not_found(lead_id)
-        _open(row)
+        still_open(row)
         if row.staff_id is not None:
-            raise Conflict(Codes.LEAD_ALREADY_ASSIGNED, MessageKeys.LEAD_ALREADY_ASSIGNED)
+            raise Conflict(ErrorCode.LEAD_ALREADY_ASSIGNED)
         taken = session.execute(
             update(LeadRow)
             .where(
@@ -260,7 +240,7 @@ def _take(uow: UnitOfWork, actor: Actor, lead_id: str, staff_id: str, *, now: da
             .execution_options(synchronize_session=False)
         ).rowcount
         if taken != 1:
-            raise Conflict(Codes.LEAD_ALREADY_ASSIGNED, MessageKeys.LEAD_ALREADY_ASSIGNED)
+            raise Conflict(ErrorCode.LEAD_ALREADY_ASSIGNED)
         session.refresh(row)
         _publish_assigned(uow, actor, row)
         view = lead_view(row)
@@ -274,14 +254,12 @@ def assign_lead(
     """Managers hand a pool lead to a seller identity knows (asked before the transaction)."""
     rules.selling_staff(actor)
     if not rules.is_manager(actor):
-        raise PermissionDenied(Codes.LEAD_ASSIGN_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.LEAD_ASSIGN_DENIED)
     staff_id = staff_id.strip()
     if not staff_id:
-        raise InvalidInput(
-            Codes.LEAD_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"staff_id": "validation.required"}
-        )
+        raise InvalidInput(ErrorCode.LEAD_INPUT_INVALID, fields={"staff_id": "validation.required"})
     if staff_id != actor.staff_id:
-        require_seller(staff, actor.tenant_id, staff_id, field="staff_id", code=Codes.LEAD_INPUT_INVALID)
+        require_seller(staff, actor.tenant_id, staff_id, field="staff_id", code=ErrorCode.LEAD_INPUT_INVALID)
     return _take(uow, actor, lead_id, staff_id, now=now)
 
 
@@ -290,16 +268,7 @@ def claim_lead(uow: UnitOfWork, actor: Actor, lead_id: str, *, now: datetime) ->
 
 
 def _release(uow: UnitOfWork, actor: Actor, row: LeadRow, reason: str) -> None:
-    uow.publish(
-        LEAD_RELEASED,
-        actor.tenant_id,
-        {
-            "lead_id": row.id,
-            "staff_id": row.staff_id or "",
-            "released_by_staff_id": actor.staff_id or "",
-            "reason": reason,
-        },
-    )
+    uow.publish(events.lead_released(row.id, row.staff_id, actor.staff_id, reason), actor.tenant_id)
     row.staff_id = None
     row.assigned_at = None
 
@@ -309,163 +278,13 @@ def release_lead(uow: UnitOfWork, actor: Actor, lead_id: str, *, reason: str = "
     rules.selling_staff(actor)
     reason = reason.strip()[: rules.REASON_MAX]
     with uow:
-        row = _open(visible_lead(uow.session, actor, lead_id, lock=True))
+        row = still_open(visible_lead(uow.session, actor, lead_id, lock=True))
         if row.staff_id is None:
-            raise Conflict(Codes.LEAD_NOT_ASSIGNED, MessageKeys.LEAD_NOT_ASSIGNED)
+            raise Conflict(ErrorCode.LEAD_NOT_ASSIGNED)
         if not rules.may_release_lead(actor, row.staff_id):
-            raise PermissionDenied(Codes.LEAD_FOLLOW_DENIED, MessageKeys.PERMISSION_DENIED)
+            raise PermissionDenied(ErrorCode.LEAD_FOLLOW_DENIED)
         _release(uow, actor, row, reason)
         uow.session.flush()
         view = lead_view(row)
         uow.commit()
     return view
-
-
-def apply_tags(session: Session, tenant_id: str, customer_id: str, names, *, now: datetime) -> list[str]:
-    """The lead's tag names on the customer (customer_tags), creating a tenant tag the first
-    time a name is seen; tags the customer already has are left alone. Returns names added."""
-    added = []
-    for name in names:
-        tag = session.scalar(select(TagRow).where(TagRow.tenant_id == tenant_id, TagRow.name == name))
-        if tag is None:
-            tag = TagRow(tenant_id=tenant_id, name=name, colour="", created_at=now)
-            session.add(tag)
-            session.flush()
-        if session.get(CustomerTagRow, (tenant_id, customer_id, tag.id)) is None:
-            session.add(CustomerTagRow(tenant_id=tenant_id, customer_id=customer_id, tag_id=tag.id, created_at=now))
-            added.append(name)
-    session.flush()
-    return added
-
-
-def carry_over(session: Session, lead: LeadRow, customer: CustomerRow, *, now: datetime) -> tuple[int, list[str]]:
-    """The lead's follow-ups and tags move onto the customer; its latest follow-up status and
-    next time become the customer's. Returns (follow-ups moved, tags added)."""
-    moved = session.execute(
-        update(FollowupRow)
-        .where(FollowupRow.tenant_id == lead.tenant_id, FollowupRow.lead_id == lead.id)
-        .values(customer_id=customer.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    latest = session.scalar(
-        select(FollowupRow)
-        .where(FollowupRow.tenant_id == lead.tenant_id, FollowupRow.lead_id == lead.id)
-        .order_by(FollowupRow.created_at.desc(), FollowupRow.id.desc())
-        .limit(1)
-    )
-    if lead.last_followup_at and (
-        customer.last_followup_at is None or customer.last_followup_at < lead.last_followup_at
-    ):
-        customer.last_followup_at = lead.last_followup_at
-    if latest is not None:
-        state = session.get(FollowupStateRow, (lead.tenant_id, customer.id))
-        if state is None:
-            state = FollowupStateRow(tenant_id=lead.tenant_id, customer_id=customer.id, eliminated=False, reason="")
-            session.add(state)
-        if not state.updated_at or state.updated_at <= latest.created_at or not state.status:
-            state.status = latest.status
-            state.next_followup_at = latest.next_followup_at
-            state.updated_at = now
-    tags = apply_tags(session, lead.tenant_id, customer.id, lead.tags or [], now=now)
-    return moved, tags
-
-
-@dataclass(frozen=True)
-class ConvertResult:
-    lead: LeadView
-    customer_id: str | None
-    duplicate: DuplicateView | None
-
-
-def convert_lead(
-    uow: UnitOfWork, actor: Actor, lead_id: str, fields: dict[str, str], *, now: datetime
-) -> ConvertResult:
-    """置为客户: the lead becomes a customer of its salesperson through the registration use
-    case, its follow-ups and tags carried over. When a customer already has the phone, a
-    duplicate is opened instead (C9): mergeable, or a collision both salespeople are told of."""
-    rules.selling_staff(actor)
-    with uow:
-        session = uow.session
-        lead = _open(visible_lead(session, actor, lead_id, lock=True))
-        if lead.staff_id is None:
-            raise Conflict(Codes.LEAD_NOT_ASSIGNED, MessageKeys.LEAD_NOT_ASSIGNED)
-        if lead.staff_id != actor.staff_id and not rules.is_manager(actor):
-            raise PermissionDenied(Codes.LEAD_FOLLOW_DENIED, MessageKeys.PERMISSION_DENIED)
-        if not lead.phone:
-            raise InvalidInput(
-                Codes.LEAD_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"phone": "validation.required"}
-            )
-        existing = session.scalar(
-            select(CustomerRow).where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.phone == lead.phone)
-        )
-        if existing is not None:
-            duplicate = _open_duplicate(uow, actor, lead, existing, now=now)
-            result = ConvertResult(lead_view(lead), None, duplicate)
-            uow.commit()
-            return result
-        cmd = RegisterCustomer(name=lead.name, phone=lead.phone, fields=fields, owner_staff_id=lead.staff_id)
-        customer_view = add_customer(uow, actor, cmd, now=now)
-        customer = session.get(CustomerRow, customer_view.id)
-        customer.owned_since = now
-        moved, tags = carry_over(session, lead, customer, now=now)
-        lead.status = rules.CONVERTED
-        lead.customer_id = customer.id
-        session.flush()
-        uow.publish(
-            LEAD_CONVERTED,
-            actor.tenant_id,
-            {
-                "lead_id": lead.id,
-                "customer_id": customer.id,
-                "staff_id": lead.staff_id,
-                "followups_carried": moved,
-                "tags": tags,
-            },
-        )
-        result = ConvertResult(lead_view(lead), customer.id, None)
-        uow.commit()
-    return result
-
-
-def _open_duplicate(uow: UnitOfWork, actor: Actor, lead: LeadRow, customer: CustomerRow, *, now: datetime):
-    session = uow.session
-    found = session.scalar(
-        select(DuplicateRow).where(
-            DuplicateRow.tenant_id == actor.tenant_id,
-            DuplicateRow.lead_id == lead.id,
-            DuplicateRow.customer_id == customer.id,
-            DuplicateRow.status == rules.OPEN,
-        )
-    )
-    if found is not None:
-        # Converting again changes nothing and alerts nobody twice.
-        return duplicate_view(found)
-    kind = rules.duplicate_kind(customer.owner_staff_id, lead.staff_id)
-    row = DuplicateRow(
-        tenant_id=actor.tenant_id,
-        phone=lead.phone,
-        customer_id=customer.id,
-        lead_id=lead.id,
-        customer_owner_staff_id=customer.owner_staff_id,
-        lead_staff_id=lead.staff_id,
-        kind=kind,
-        status=rules.OPEN,
-        created_at=now,
-    )
-    session.add(row)
-    session.flush()
-    if kind == rules.COLLISION:
-        uow.publish(
-            DUPLICATE_COLLISION,
-            actor.tenant_id,
-            {
-                "duplicate_id": row.id,
-                "phone": row.phone,
-                "customer_id": customer.id,
-                "customer_name": customer.name,
-                "lead_id": lead.id,
-                "lead_name": lead.name,
-                "staff_ids": [customer.owner_staff_id, lead.staff_id],
-            },
-        )
-    return duplicate_view(row)

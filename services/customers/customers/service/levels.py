@@ -12,7 +12,7 @@ from crmkit.errors import InvalidInput, NotFound
 from customers.domain.registration import LEVEL_PATTERN
 from customers.domain.scope import scope_for
 from customers.domain.tags import BULK_MAX
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 from customers.models import CustomerRow
 from customers.service.changes import snapshot
 from customers.service.profile import record_update
@@ -31,7 +31,7 @@ def _checked(customer_ids, level: str) -> tuple[list[str], str]:
     if level and not LEVEL_PATTERN.fullmatch(level):
         errors["level"] = "validation.invalid"
     if errors:
-        raise InvalidInput(Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
+        raise InvalidInput(ErrorCode.CUSTOMER_INPUT_INVALID, fields=errors)
     return ids, level
 
 
@@ -55,7 +55,7 @@ def set_levels(uow: UnitOfWork, actor: Actor, customer_ids, level: str, *, now: 
         }
         for customer_id in ids:
             if customer_id not in rows:
-                raise NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
+                raise NotFound(ErrorCode.CUSTOMER_NOT_FOUND, params={"id": customer_id})
         changed = [rows[c] for c in ids if (rows[c].level or "") != level]
         for row in changed:
             before = snapshot(row)

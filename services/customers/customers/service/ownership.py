@@ -13,11 +13,12 @@ from crmkit.changelog import Author, author
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crmkit.paging import Page
+from customers import events
 from customers.domain import pool
 from customers.domain.paging import search_query
 from customers.domain.registration import REGISTERING_ROLES
 from customers.domain.scope import scope_for
-from customers.errors import Codes, MessageKeys, OwnershipCodes, OwnershipMessageKeys
+from customers.errors import ErrorCode
 from customers.models import CustomerRow, OwnershipChangeRow
 from customers.service.changes import POOL_SWEEP, log_change
 from customers.service.customer_settings import settings_of
@@ -26,12 +27,6 @@ from customers.service.scoping import pool_visible
 from customers.service.tags import require_manager, tags_of
 from customers.service.views import CustomerPage, CustomerView, customer_view
 from customers.staff_directory import StaffDirectory, require_seller
-
-CUSTOMER_RELEASED = "customer_released"
-CUSTOMER_CLAIMED = "customer_claimed"
-CUSTOMER_TRANSFERRED = "customer_transferred"
-CUSTOMER_RETURNED_TO_POOL = "customer_returned_to_pool"
-CUSTOMER_LOCK_CHANGED = "customer_lock_changed"
 
 
 @dataclass(frozen=True)
@@ -47,7 +42,7 @@ class OwnershipChange:
 
 
 def _not_found(customer_id: str) -> NotFound:
-    return NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
+    return NotFound(ErrorCode.CUSTOMER_NOT_FOUND, params={"id": customer_id})
 
 
 def _load_any(uow: UnitOfWork, actor: Actor, customer_id: str, *, claiming: bool = False) -> CustomerRow:
@@ -74,7 +69,7 @@ def change_owner(
     row: CustomerRow,
     *,
     action: str,
-    event: str,
+    event: events.OwnerChanged,
     to_staff_id: str | None,
     by_staff_id: str | None,
     reason: str,
@@ -107,19 +102,7 @@ def change_owner(
             created_at=now,
         )
     )
-    uow.publish(
-        event,
-        row.tenant_id,
-        {
-            "customer_id": row.id,
-            "name": row.name,
-            "store_id": row.store_id or "",
-            "from_staff_id": previous or "",
-            "to_staff_id": to_staff_id or "",
-            "by_staff_id": by_staff_id or "",
-            "reason": reason,
-        },
-    )
+    uow.publish(event(row, previous, to_staff_id, by_staff_id, reason), row.tenant_id)
 
 
 def _view(uow: UnitOfWork, row: CustomerRow) -> CustomerView:
@@ -132,14 +115,14 @@ def release_customer(uow: UnitOfWork, actor: Actor, customer_id: str, reason: st
     with uow:
         row = load_visible(uow, actor, customer_id, lock=True)
         if row.owner_staff_id is None:
-            raise Conflict(OwnershipCodes.CUSTOMER_ALREADY_IN_POOL, OwnershipMessageKeys.CUSTOMER_ALREADY_IN_POOL)
+            raise Conflict(ErrorCode.CUSTOMER_ALREADY_IN_POOL)
         if actor.is_service:
-            raise PermissionDenied(OwnershipCodes.NOT_YOUR_CUSTOMER, MessageKeys.PERMISSION_DENIED)
+            raise PermissionDenied(ErrorCode.CUSTOMER_NOT_YOURS)
         change_owner(
             uow,
             row,
             action=pool.RELEASED,
-            event=CUSTOMER_RELEASED,
+            event=events.customer_released,
             to_staff_id=None,
             by_staff_id=actor.staff_id,
             reason=reason,
@@ -162,14 +145,14 @@ def claim_customer(uow: UnitOfWork, actor: Actor, customer_id: str, *, now: date
     """Take a customer from the pool. The customer row is locked: of concurrent claimers the
     first gets it and the others find it held (CUSTOMER_NOT_IN_POOL)."""
     if actor.staff_id is None or not actor.has_role(*REGISTERING_ROLES):
-        raise PermissionDenied(Codes.REGISTER_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.CUSTOMER_REGISTER_DENIED)
     staff_id = actor.staff_id
     with uow:
         session = uow.session
         _lock_claimer(uow, actor.tenant_id, staff_id)
         row = _load_any(uow, actor, customer_id, claiming=True)
         if row.owner_staff_id is not None:
-            raise Conflict(OwnershipCodes.CUSTOMER_NOT_IN_POOL, OwnershipMessageKeys.CUSTOMER_NOT_IN_POOL)
+            raise Conflict(ErrorCode.CUSTOMER_NOT_IN_POOL)
         settings = settings_of(session, actor.tenant_id)
         held = session.scalar(
             select(func.count())
@@ -202,7 +185,7 @@ def claim_customer(uow: UnitOfWork, actor: Actor, customer_id: str, *, now: date
             uow,
             row,
             action=pool.CLAIMED,
-            event=CUSTOMER_CLAIMED,
+            event=events.customer_claimed,
             to_staff_id=staff_id,
             by_staff_id=staff_id,
             reason="",
@@ -229,27 +212,23 @@ def transfer_customer(
     reason = pool.check_reason(reason, required=False)
     if not to_staff_id or len(to_staff_id) > 36:
         raise InvalidInput(
-            OwnershipCodes.OWNERSHIP_INPUT_INVALID,
-            MessageKeys.INVALID_INPUT,
+            ErrorCode.OWNERSHIP_INPUT_INVALID,
             fields={"to_staff_id": "validation.required" if not to_staff_id else "validation.too_long"},
         )
-    require_seller(
-        staff, actor.tenant_id, to_staff_id, field="to_staff_id", code=OwnershipCodes.OWNERSHIP_INPUT_INVALID
-    )
+    require_seller(staff, actor.tenant_id, to_staff_id, field="to_staff_id", code=ErrorCode.OWNERSHIP_INPUT_INVALID)
     with uow:
         row = _load_any(uow, actor, customer_id)
         if row.owner_staff_id == to_staff_id:
             # Already theirs: nothing to hand over.
             raise InvalidInput(
-                OwnershipCodes.OWNERSHIP_INPUT_INVALID,
-                MessageKeys.INVALID_INPUT,
+                ErrorCode.OWNERSHIP_INPUT_INVALID,
                 fields={"to_staff_id": "validation.invalid"},
             )
         change_owner(
             uow,
             row,
             action=pool.TRANSFERRED,
-            event=CUSTOMER_TRANSFERRED,
+            event=events.customer_transferred,
             to_staff_id=to_staff_id,
             by_staff_id=manager,
             reason=reason,
@@ -277,11 +256,7 @@ def set_customer_locked(
                 now=now,
             )
             row.locked = locked
-            uow.publish(
-                CUSTOMER_LOCK_CHANGED,
-                actor.tenant_id,
-                {"customer_id": row.id, "locked": locked, "by_staff_id": manager},
-            )
+            uow.publish(events.customer_lock_changed(row.id, locked, manager), actor.tenant_id)
         uow.commit()
         return _view(uow, row)
 

@@ -16,14 +16,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, func, literal, null, or_, select
 
 from crmkit.db import UnitOfWork
+from customers import events
 from customers.domain import pool
 from customers.models import CustomerRow, CustomerSettingsRow, PoolWarningRow
 from customers.service.customer_settings import settings_from_row, settings_of
-from customers.service.ownership import CUSTOMER_RETURNED_TO_POOL, change_owner
+from customers.service.ownership import change_owner
 
 log = logging.getLogger(__name__)
 
-POOL_RETURN_WARNING = "pool_return_warning"
 BATCH = 500
 
 
@@ -115,7 +115,7 @@ def sweep_tenant(uow: UnitOfWork, tenant_id: str, now: datetime) -> SweepResult:
                         uow,
                         row,
                         action=pool.RETURNED,
-                        event=CUSTOMER_RETURNED_TO_POOL,
+                        event=events.customer_returned_to_pool,
                         to_staff_id=None,
                         by_staff_id=None,
                         reason=decision.returns,
@@ -134,18 +134,7 @@ def _warn_once(uow: UnitOfWork, row: CustomerRow, decision: pool.PoolDecision, n
     uow.session.add(
         PoolWarningRow(tenant_id=row.tenant_id, customer_id=row.id, due_at=decision.warn_due_at, created_at=now)
     )
-    uow.publish(
-        POOL_RETURN_WARNING,
-        row.tenant_id,
-        {
-            "customer_id": row.id,
-            "name": row.name,
-            "store_id": row.store_id or "",
-            "owner_staff_id": row.owner_staff_id or "",
-            "due_at": decision.warn_due_at.isoformat(),
-            "rule": decision.warn_rule,
-        },
-    )
+    uow.publish(events.pool_return_warning(row, decision.warn_due_at, decision.warn_rule), row.tenant_id)
     return True
 
 

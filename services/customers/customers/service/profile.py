@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from crmkit.auth import Actor
 from crmkit.changelog import author
 from crmkit.db import UnitOfWork
+from customers import events
 from customers.domain.profile import Profile, UpdateCustomer, updated_profile
 from customers.models import CustomerRow
 from customers.service.activity_views import visible_customer
@@ -19,7 +20,6 @@ from customers.service.registration import _phone_taken
 from customers.service.tags import tags_of
 from customers.service.views import CustomerView, customer_view
 
-CUSTOMER_UPDATED = "customer_updated"
 UPDATED = "updated"
 
 
@@ -59,8 +59,4 @@ def record_update(uow: UnitOfWork, actor: Actor, row: CustomerRow, before: dict,
     """A changed customer's change-log row (the fields that changed since `before`) and
     `customer_updated`, in the changing transaction."""
     log_change(uow.session, author(actor), row, UPDATED, before=before, after=snapshot(row), now=now)
-    uow.publish(
-        CUSTOMER_UPDATED,
-        actor.tenant_id,
-        {"customer_id": row.id, "name": row.name, "phone": row.phone, "level": row.level, "region": row.region},
-    )
+    uow.publish(events.customer_updated(row), actor.tenant_id)

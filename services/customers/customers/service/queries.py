@@ -10,7 +10,7 @@ from crmkit.errors import NotFound
 from crmkit.paging import Page
 from customers.domain.paging import search_query
 from customers.domain.scope import scope_for
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 from customers.models import CustomerRow, CustomerTagRow
 from customers.service.scoping import visible
 from customers.service.tags import tags_of
@@ -18,7 +18,7 @@ from customers.service.views import CustomerPage, CustomerView, customer_view
 
 
 def _not_found(customer_id: str) -> NotFound:
-    return NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
+    return NotFound(ErrorCode.CUSTOMER_NOT_FOUND, params={"id": customer_id})
 
 
 def get_customer(uow: UnitOfWork, actor: Actor, customer_id: str) -> CustomerView:

@@ -11,21 +11,19 @@ from crmkit.auth import Actor
 from crmkit.changelog import Author
 from crmkit.db import UnitOfWork
 from crmkit.errors import AlreadyExists
+from customers import events
 from customers.domain.registration import RegisterCustomer, Registration, register
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 from customers.models import UQ_CUSTOMER_PHONE, CustomerRow, OwnershipChangeRow
 from customers.service.changes import log_change, snapshot
 from customers.service.fields import load_definitions
 from customers.service.views import CustomerView, customer_view
 
-CUSTOMER_REGISTERED = "customer_registered"
 REGISTERED = "registered"
 
 
 def _phone_taken() -> AlreadyExists:
-    return AlreadyExists(
-        Codes.CUSTOMER_PHONE_TAKEN, MessageKeys.CUSTOMER_PHONE_TAKEN, fields={"phone": "validation.phone_taken"}
-    )
+    return AlreadyExists(ErrorCode.CUSTOMER_PHONE_TAKEN, fields={"phone": "validation.phone_taken"})
 
 
 def register_customer(uow: UnitOfWork, actor: Actor, cmd: RegisterCustomer, *, now: datetime) -> CustomerView:
@@ -97,16 +95,5 @@ def insert_customer(
                 created_at=now,
             )
         )
-    uow.publish(
-        CUSTOMER_REGISTERED,
-        tenant_id,
-        {
-            "customer_id": view.id,
-            "name": view.name,
-            "phone": view.phone,
-            "owner_staff_id": view.owner_staff_id,
-            "store_id": view.store_id,
-            "registered_by_staff_id": view.registered_by_staff_id,
-        },
-    )
+    uow.publish(events.customer_registered(view), tenant_id)
     return view

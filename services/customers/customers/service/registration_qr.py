@@ -15,12 +15,13 @@ from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unavailable
 from crmkit.paging import Page
+from customers import events
 from customers.domain import qr_token
 from customers.domain.fields import FieldDefinition, field_value_errors
 from customers.domain.pool import check_reason
 from customers.domain.registration import Registration, check_registrar, name_error, phone_error
 from customers.domain.scope import scope_for
-from customers.errors import Codes, MessageKeys, OwnershipCodes, OwnershipMessageKeys
+from customers.errors import ErrorCode
 from customers.models import CustomerRow, RegistrationApplicationRow
 from customers.service.customer_settings import settings_of
 from customers.service.fields import load_definitions
@@ -29,9 +30,6 @@ from customers.service.scoping import visible
 from customers.service.tags import MANAGING_ROLES
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
-REGISTRATION_APPLIED = "registration_applied"
-REGISTRATION_APPROVED = "registration_approved"
-REGISTRATION_REJECTED = "registration_rejected"
 LINK_BASE_MAX = 300
 
 
@@ -93,9 +91,7 @@ def _view(row: RegistrationApplicationRow) -> ApplicationView:
 
 def _require_secret(secret: bytes | None) -> bytes:
     if not secret:
-        raise Unavailable(
-            OwnershipCodes.REGISTRATION_QR_NOT_CONFIGURED, OwnershipMessageKeys.REGISTRATION_QR_NOT_CONFIGURED
-        )
+        raise Unavailable(ErrorCode.REGISTRATION_QR_NOT_CONFIGURED)
     return secret
 
 
@@ -116,8 +112,7 @@ def issue_registration_qr(
     link_base = link_base.strip()
     if not link_base.startswith(("https://", "http://")) or len(link_base) > LINK_BASE_MAX:
         raise InvalidInput(
-            OwnershipCodes.OWNERSHIP_INPUT_INVALID,
-            MessageKeys.INVALID_INPUT,
+            ErrorCode.OWNERSHIP_INPUT_INVALID,
             fields={"link_base": "validation.invalid"},
         )
     store = actor.store_ids[0] if actor.store_ids else None
@@ -152,7 +147,7 @@ def apply_for_registration(
         clean, field_errors = field_value_errors(load_definitions(session, tenant), fields)
         errors.update(field_errors)
         if errors:
-            raise InvalidInput(Codes.CUSTOMER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
+            raise InvalidInput(ErrorCode.CUSTOMER_INPUT_INVALID, fields=errors)
         if session.scalar(select(CustomerRow.id).where(CustomerRow.tenant_id == tenant, CustomerRow.phone == phone)):
             raise _phone_taken()
         if session.scalar(
@@ -162,7 +157,7 @@ def apply_for_registration(
                 RegistrationApplicationRow.status == PENDING,
             )
         ):
-            raise Conflict(OwnershipCodes.APPLICATION_PENDING, OwnershipMessageKeys.APPLICATION_PENDING)
+            raise Conflict(ErrorCode.REGISTRATION_APPLICATION_PENDING)
         row = RegistrationApplicationRow(
             tenant_id=tenant,
             salesperson_id=grant.salesperson_id,
@@ -177,17 +172,7 @@ def apply_for_registration(
         session.add(row)
         session.flush()
         auto = settings_of(session, tenant).auto_approve_registrations
-        uow.publish(
-            REGISTRATION_APPLIED,
-            tenant,
-            {
-                "application_id": row.id,
-                "salesperson_id": row.salesperson_id,
-                "store_id": row.store_id or "",
-                "name": row.name,
-                "auto_approved": auto,
-            },
-        )
+        uow.publish(events.registration_applied(row, auto_approved=auto), tenant)
         if auto:
             _approve(uow, row, reviewer=None, now=now)
         uow.commit()
@@ -212,21 +197,12 @@ def _approve(uow: UnitOfWork, row: RegistrationApplicationRow, *, reviewer: str 
         now=now,
     )
     row.status, row.customer_id, row.reviewed_by_staff_id, row.reviewed_at = APPROVED, customer.id, reviewer, now
-    uow.publish(
-        REGISTRATION_APPROVED,
-        row.tenant_id,
-        {
-            "application_id": row.id,
-            "customer_id": customer.id,
-            "salesperson_id": row.salesperson_id,
-            "reviewed_by_staff_id": reviewer or "",
-        },
-    )
+    uow.publish(events.registration_approved(row, customer.id, reviewer), row.tenant_id)
 
 
 def _reviewer(actor: Actor) -> str:
     if actor.staff_id is None:
-        raise PermissionDenied(Codes.CUSTOMERS_ACCESS_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.CUSTOMERS_ACCESS_DENIED)
     return actor.staff_id
 
 
@@ -244,12 +220,11 @@ def _load_for_review(uow: UnitOfWork, actor: Actor, application_id: str) -> Regi
     reviewable = actor.has_role(*MANAGING_ROLES) and scope.allows(row.salesperson_id, row.store_id) if row else False
     if row is None or not (reviewable or row.salesperson_id == staff_id):
         raise NotFound(
-            OwnershipCodes.APPLICATION_NOT_FOUND,
-            OwnershipMessageKeys.APPLICATION_NOT_FOUND,
+            ErrorCode.REGISTRATION_APPLICATION_NOT_FOUND,
             params={"id": application_id},
         )
     if row.status != PENDING:
-        raise Conflict(OwnershipCodes.APPLICATION_ALREADY_REVIEWED, OwnershipMessageKeys.APPLICATION_ALREADY_REVIEWED)
+        raise Conflict(ErrorCode.REGISTRATION_APPLICATION_REVIEWED)
     return row
 
 
@@ -269,16 +244,7 @@ def reject_application(
     with uow:
         row = _load_for_review(uow, actor, application_id)
         row.status, row.reject_reason, row.reviewed_by_staff_id, row.reviewed_at = REJECTED, reason, actor.staff_id, now
-        uow.publish(
-            REGISTRATION_REJECTED,
-            actor.tenant_id,
-            {
-                "application_id": row.id,
-                "salesperson_id": row.salesperson_id,
-                "reviewed_by_staff_id": actor.staff_id,
-                "reason": reason,
-            },
-        )
+        uow.publish(events.registration_rejected(row, actor.staff_id, reason), actor.tenant_id)
         uow.commit()
         return _view(row)
 

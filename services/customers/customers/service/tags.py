@@ -13,17 +13,15 @@ from sqlalchemy.orm import Session
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import AlreadyExists, NotFound, PermissionDenied
+from customers import events
 from customers.domain.scope import scope_for
 from customers.domain.tags import bulk_ids, clean_tag
-from customers.errors import Codes, MessageKeys, OwnershipCodes, OwnershipMessageKeys
+from customers.errors import ErrorCode
 from customers.models import CustomerRow, CustomerTagRow, TagRow
 from customers.service.scoping import visible
 from customers.service.views import TagRef
 
 MANAGING_ROLES = ("owner", "store_manager")
-CUSTOMERS_TAGGED = "customers_tagged"
-CUSTOMERS_UNTAGGED = "customers_untagged"
-TAG_DELETED = "tag_deleted"
 
 
 @dataclass(frozen=True)
@@ -36,18 +34,16 @@ class TagView:
 
 def require_manager(actor: Actor) -> str:
     if actor.staff_id is None or not actor.has_role(*MANAGING_ROLES):
-        raise PermissionDenied(OwnershipCodes.MANAGERS_ONLY, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.CUSTOMER_MANAGERS_ONLY)
     return actor.staff_id
 
 
 def _tag_not_found(tag_id: str) -> NotFound:
-    return NotFound(OwnershipCodes.TAG_NOT_FOUND, OwnershipMessageKeys.TAG_NOT_FOUND, params={"id": tag_id})
+    return NotFound(ErrorCode.TAG_NOT_FOUND, params={"id": tag_id})
 
 
 def _name_taken() -> AlreadyExists:
-    return AlreadyExists(
-        OwnershipCodes.TAG_NAME_TAKEN, OwnershipMessageKeys.TAG_NAME_TAKEN, fields={"name": "validation.tag_name_taken"}
-    )
+    return AlreadyExists(ErrorCode.TAG_NAME_TAKEN, fields={"name": "validation.tag_name_taken"})
 
 
 def tags_of(session: Session, tenant_id: str, customer_ids: Iterable[str]) -> dict[str, tuple[TagRef, ...]]:
@@ -143,7 +139,7 @@ def delete_tag(uow: UnitOfWork, actor: Actor, tag_id: str) -> None:
         )
         uow.session.delete(row)
         # Segments (C4) filtering on this tag learn it is gone.
-        uow.publish(TAG_DELETED, actor.tenant_id, {"tag_id": tag_id, "name": row.name})
+        uow.publish(events.tag_deleted(tag_id, row.name), actor.tenant_id)
         uow.commit()
 
 
@@ -163,7 +159,7 @@ def _check_targets(uow: UnitOfWork, actor: Actor, tag_ids: list[str], customer_i
     in_scope = set(session.scalars(stmt))
     for customer_id in customer_ids:
         if customer_id not in in_scope:
-            raise NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
+            raise NotFound(ErrorCode.CUSTOMER_NOT_FOUND, params={"id": customer_id})
 
 
 def tag_customers(uow: UnitOfWork, actor: Actor, tag_ids, customer_ids, *, now: datetime) -> int:
@@ -186,11 +182,8 @@ def tag_customers(uow: UnitOfWork, actor: Actor, tag_ids, customer_ids, *, now: 
                 CustomerTagRow(tenant_id=actor.tenant_id, customer_id=customer_id, tag_id=tag_id, created_at=now)
             )
         if added:
-            uow.publish(
-                CUSTOMERS_TAGGED,
-                actor.tenant_id,
-                {"tag_ids": tags, "customer_ids": sorted({c for c, _ in added}), "by_staff_id": actor.staff_id or ""},
-            )
+            tagged = sorted({c for c, _ in added})
+            uow.publish(events.customers_tagged(tags, tagged, actor.staff_id or ""), actor.tenant_id)
         uow.commit()
         return len(added)
 
@@ -207,10 +200,6 @@ def untag_customers(uow: UnitOfWork, actor: Actor, tag_ids, customer_ids) -> int
             )
         )
         if result.rowcount:
-            uow.publish(
-                CUSTOMERS_UNTAGGED,
-                actor.tenant_id,
-                {"tag_ids": tags, "customer_ids": customers, "by_staff_id": actor.staff_id or ""},
-            )
+            uow.publish(events.customers_untagged(tags, customers, actor.staff_id or ""), actor.tenant_id)
         uow.commit()
         return int(result.rowcount)

@@ -13,9 +13,10 @@ from crmkit.changelog import author
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crmkit.paging import Page
+from customers import events
 from customers.domain import activity as rules
 from customers.domain.scope import scope_for
-from customers.errors import Codes, MessageKeys
+from customers.errors import ErrorCode
 from customers.models import CustomerRow, VisitTaskRow
 from customers.service.activity_views import Listing, VisitView, visible_customer, visit_view
 from customers.service.changes import log_change, snapshot
@@ -23,7 +24,6 @@ from customers.service.followups import add_customer_followup, publish_followup
 from customers.service.scoping import visible
 from customers.staff_directory import StaffDirectory, require_seller
 
-VISIT_CHECKED_IN = "visit_checked_in"
 CHECK_IN_CONTENT = "到店拜访"  # stored when the salesperson writes no note: the visit itself is the content
 
 
@@ -49,9 +49,9 @@ def schedule_visit(
     if len(note) > rules.VISIT_NOTE_MAX:
         errors["note"] = "validation.too_long"
     if errors:
-        raise InvalidInput(Codes.VISIT_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=errors)
+        raise InvalidInput(ErrorCode.VISIT_INPUT_INVALID, fields=errors)
     if staff != actor.staff_id:
-        require_seller(directory, actor.tenant_id, staff, field="staff_id", code=Codes.VISIT_INPUT_INVALID)
+        require_seller(directory, actor.tenant_id, staff, field="staff_id", code=ErrorCode.VISIT_INPUT_INVALID)
     with uow:
         session = uow.session
         customer = visible_customer(session, actor, customer_id)
@@ -103,9 +103,7 @@ def list_visits(
     elif which == rules.OVERDUE:
         stmt = _tasks(actor, staff).where(VisitTaskRow.day < on)
     else:
-        raise InvalidInput(
-            Codes.VISIT_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"which": "validation.invalid_choice"}
-        )
+        raise InvalidInput(ErrorCode.VISIT_INPUT_INVALID, fields={"which": "validation.invalid_choice"})
     with uow:
         session = uow.session
         total = session.scalar(select(func.count()).select_from(stmt.subquery()))
@@ -144,12 +142,12 @@ def check_in(
             .with_for_update()
         )
         if task is None or (task.staff_id != me and not rules.is_manager(actor)):
-            raise NotFound(Codes.VISIT_NOT_FOUND, MessageKeys.VISIT_NOT_FOUND, params={"id": task_id})
+            raise NotFound(ErrorCode.VISIT_NOT_FOUND, params={"id": task_id})
         if task.staff_id != me:
             # A manager may read a colleague's schedule but cannot be on site in their place.
-            raise PermissionDenied(Codes.VISIT_ASSIGN_DENIED, MessageKeys.PERMISSION_DENIED)
+            raise PermissionDenied(ErrorCode.VISIT_ASSIGN_DENIED)
         if task.status != rules.PLANNED:
-            raise Conflict(Codes.VISIT_ALREADY_DONE, MessageKeys.VISIT_ALREADY_DONE)
+            raise Conflict(ErrorCode.VISIT_ALREADY_DONE)
         customer = session.scalar(
             select(CustomerRow)
             .where(CustomerRow.tenant_id == actor.tenant_id, CustomerRow.id == task.customer_id)
@@ -172,18 +170,7 @@ def check_in(
         task.followup_id = row.id
         session.flush()
         publish_followup(uow, actor, row)
-        uow.publish(
-            VISIT_CHECKED_IN,
-            actor.tenant_id,
-            {
-                "task_id": task.id,
-                "customer_id": customer.id,
-                "staff_id": me,
-                "followup_id": row.id,
-                "latitude": latitude,
-                "longitude": longitude,
-            },
-        )
+        uow.publish(events.visit_checked_in(task.id, customer.id, me, row.id, latitude, longitude), actor.tenant_id)
         view = visit_view(task, customer)
         uow.commit()
     return view

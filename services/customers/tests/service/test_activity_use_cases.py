@@ -18,7 +18,7 @@ from customers import service
 from customers.domain.activity import FollowupInput, LeadInput
 from customers.domain.registration import RegisterCustomer
 from customers.models import CustomerRow, CustomerTagRow, Outbox, TagRow
-from customers.service import duplicates, followups, leads, visits
+from customers.service import duplicates, followups, lead_conversion, leads, visits
 
 PAGE = Page(1, 50)
 TODAY = "2026-01-05"  # NOW is 16:00 in China
@@ -206,7 +206,7 @@ def test_c7_convert_registers_the_customer_and_carries_followups_and_tags(db, te
     seller = staff(tenant, "salesperson")
     lead = new_lead(db, seller, 1, tags=("大客户", "零售")).lead
     follow(db, seller, lead_id=lead.id, minutes=5, nxt=later(60 * 24))
-    result = leads.convert_lead(db.uow(), seller, lead.id, {}, now=later(10))
+    result = lead_conversion.convert_lead(db.uow(), seller, lead.id, {}, now=later(10))
     assert result.duplicate is None and result.lead.status == "converted"
     customer = service.get_customer(db.uow(), seller, result.customer_id)
     assert (customer.name, customer.phone, customer.owner_staff_id) == ("线索", phone(1), seller.staff_id)
@@ -222,7 +222,7 @@ def test_c7_convert_registers_the_customer_and_carries_followups_and_tags(db, te
     assert events(db, tenant, "lead_converted")[0]["customer_id"] == customer.id
     assert events(db, tenant, "customer_registered")[0]["owner_staff_id"] == seller.staff_id
     with pytest.raises(Conflict):
-        leads.convert_lead(db.uow(), seller, lead.id, {}, now=later(11))
+        lead_conversion.convert_lead(db.uow(), seller, lead.id, {}, now=later(11))
     with pytest.raises(Conflict) as err:
         follow(db, seller, lead_id=lead.id)  # converted: follow the customer now
     assert err.value.code == "LEAD_CLOSED"
@@ -237,10 +237,10 @@ def test_c7_convert_checks_customer_fields_and_writes_nothing_on_error(db, tenan
     seller = staff(tenant, "salesperson")
     lead = new_lead(db, seller, 1).lead
     with pytest.raises(InvalidInput) as err:
-        leads.convert_lead(db.uow(), seller, lead.id, {}, now=NOW)
+        lead_conversion.convert_lead(db.uow(), seller, lead.id, {}, now=NOW)
     assert err.value.fields == {"fields.shop": "validation.required"}
     assert leads.get_lead(db.uow(), seller, lead.id).status == "open"
-    assert leads.convert_lead(db.uow(), seller, lead.id, {"shop": "超市"}, now=NOW).customer_id
+    assert lead_conversion.convert_lead(db.uow(), seller, lead.id, {"shop": "超市"}, now=NOW).customer_id
 
 
 # --- C8 follow-ups ---
@@ -386,7 +386,7 @@ def test_c9_same_owner_duplicate_is_merged_keeping_followups_and_tags(db, tenant
     follow(db, seller, customer_id=customer.id, minutes=1)
     lead = new_lead(db, seller, 1, name="王芳(展会)", tags=("展会",)).lead
     follow(db, seller, lead_id=lead.id, minutes=2, status="negotiating")
-    result = leads.convert_lead(db.uow(), seller, lead.id, {}, now=later(3))
+    result = lead_conversion.convert_lead(db.uow(), seller, lead.id, {}, now=later(3))
     assert result.customer_id is None and result.duplicate.kind == "mergeable"
     assert events(db, tenant, "duplicate_collision") == []
     merged = duplicates.merge_duplicate(db.uow(), seller, result.duplicate.id, now=later(4))
@@ -409,7 +409,7 @@ def test_c9_unowned_customer_merges_and_becomes_the_leads_salespersons(db, tenan
         uow.session.get(CustomerRow, customer.id).owner_staff_id = None
         uow.commit()
     lead = new_lead(db, seller, 1).lead
-    dup = leads.convert_lead(db.uow(), seller, lead.id, {}, now=NOW).duplicate
+    dup = lead_conversion.convert_lead(db.uow(), seller, lead.id, {}, now=NOW).duplicate
     assert dup.kind == "mergeable"
     duplicates.merge_duplicate(db.uow(), seller, dup.id, now=later(1))
     row = customer_row(db, tenant, customer.id)
@@ -420,9 +420,9 @@ def test_c9_collision_alerts_both_and_the_owner_releases_then_merge(db, tenant):
     a, b = staff(tenant, "salesperson"), staff(tenant, "salesperson")
     customer = register(db, a, 1)
     lead = new_lead(db, b, 1).lead
-    dup = leads.convert_lead(db.uow(), b, lead.id, {}, now=NOW).duplicate
+    dup = lead_conversion.convert_lead(db.uow(), b, lead.id, {}, now=NOW).duplicate
     assert (dup.kind, dup.customer_owner_staff_id, dup.lead_staff_id) == ("collision", a.staff_id, b.staff_id)
-    again = leads.convert_lead(db.uow(), b, lead.id, {}, now=NOW).duplicate
+    again = lead_conversion.convert_lead(db.uow(), b, lead.id, {}, now=NOW).duplicate
     assert again.id == dup.id
     alerts = events(db, tenant, "duplicate_collision")
     assert len(alerts) == 1 and alerts[0]["staff_ids"] == [a.staff_id, b.staff_id]
@@ -445,7 +445,7 @@ def test_c9_the_leads_salesperson_releases_the_lead_instead(db, tenant):
     a, b = staff(tenant, "salesperson"), staff(tenant, "salesperson")
     customer = register(db, a, 1)
     lead = new_lead(db, b, 1).lead
-    dup = leads.convert_lead(db.uow(), b, lead.id, {}, now=NOW).duplicate
+    dup = lead_conversion.convert_lead(db.uow(), b, lead.id, {}, now=NOW).duplicate
     released = duplicates.release_duplicate(db.uow(), b, dup.id, now=later(1))
     assert (released.status, released.lead_staff_id) == ("released", None)
     assert leads.get_lead(db.uow(), a, lead.id).staff_id is None  # back in the pool
@@ -458,7 +458,7 @@ def test_c9_other_tenant_sees_no_leads_or_duplicates(db, tenant):
     seller = staff(tenant, "salesperson")
     register(db, seller, 1)
     lead = new_lead(db, staff(tenant, "salesperson"), 1).lead
-    dup = leads.convert_lead(db.uow(), staff(tenant, "owner"), lead.id, {}, now=NOW).duplicate
+    dup = lead_conversion.convert_lead(db.uow(), staff(tenant, "owner"), lead.id, {}, now=NOW).duplicate
     stranger = staff("t-elsewhere", "owner")
     with pytest.raises(NotFound):
         leads.get_lead(db.uow(), stranger, lead.id)

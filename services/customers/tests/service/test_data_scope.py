@@ -17,7 +17,7 @@ from customers import service
 from customers.domain.activity import FollowupInput
 from customers.domain.profile import UpdateCustomer
 from customers.domain.segments import SegmentFilter
-from customers.service import ownership, segments, tags
+from customers.service import ownership, segment_members, tags
 from customers.service.customer_report import new_customer_report
 from customers.service.followups import list_followup_customers, record_followup
 from customers.service.levels import set_levels
@@ -143,7 +143,9 @@ def test_a4_sellers_see_and_claim_only_their_stores_pool(db, chain):
 def test_a4_nearby_segments_followups_and_tag_counts_keep_to_the_scope(db, chain):
     near = nearby_customers(db.uow(), chain.sub_manager, *SHOP, 500)
     assert [n.customer.id for n in near] == [chain.sub_customer.id]
-    members = segments.evaluate_segment(db.uow(), chain.sub_manager, Page(1, 100), filter=SegmentFilter(), as_of=NOW)
+    members = segment_members.evaluate_segment(
+        db.uow(), chain.sub_manager, Page(1, 100), filter=SegmentFilter(), as_of=NOW
+    )
     assert {m.id for m in members.members} == {chain.sub_customer.id, chain.sub_pool.id}
     active = list_followup_customers(db.uow(), chain.sub_manager, page_of(), eliminated=False)
     assert {c.customer_id for c in active.items} == {chain.sub_customer.id, chain.sub_pool.id}

@@ -21,7 +21,7 @@ from customers.handlers import (
     on_coupon_redemption_released,
 )
 from customers.models import CustomerCouponRow
-from customers.service import segments
+from customers.service import segment_members, segments
 
 DAY = timedelta(days=1)
 
@@ -77,7 +77,9 @@ def give(db, tenant, customer_id, **kw) -> str:
 
 
 def ids(db, actor, f, *, as_of=NOW):
-    return {m.id for m in segments.evaluate_segment(db.uow(), actor, Page(1, 100), filter=f, as_of=as_of).members}
+    return {
+        m.id for m in segment_members.evaluate_segment(db.uow(), actor, Page(1, 100), filter=f, as_of=as_of).members
+    }
 
 
 def row(db, tenant, coupon_id):
@@ -257,7 +259,9 @@ def test_c4_coupon_segment_is_saved_and_streamed(db, tenant):
     )
     assert segments.get_segment(db.uow(), owner, saved.id).filter == SegmentFilter(coupons_unused_min=1)
     svc = Actor(kind=SERVICE, subject_id="coupons", tenant_id=tenant)
-    assert [m.id for m in segments.stream_segment_members(db.uow(), svc, segment_id=saved.id, as_of=NOW)] == [holder.id]
+    assert [m.id for m in segment_members.stream_segment_members(db.uow(), svc, segment_id=saved.id, as_of=NOW)] == [
+        holder.id
+    ]
 
 
 def test_c4_coupon_read_model_and_conditions_run_on_sqlite(tmp_path):

@@ -18,7 +18,7 @@ from customers.domain.registration import RegisterCustomer
 from customers.domain.segments import FieldCondition, SegmentFilter, sleeping_members
 from customers.handlers import on_order_approved, on_return_refunded
 from customers.models import CustomerRow, CustomerTagRow, PurchaseDayRow, SegmentRow
-from customers.service import segments
+from customers.service import segment_members, segments
 from customers.service.fields import DefineCustomerField
 from customers.service.segments import SaveSegment
 
@@ -56,7 +56,7 @@ def order(db, tenant, customer_id, total, *, days_ago, lines=(), event_id=None):
 
 
 def ids(db, actor, f=None, *, segment_id="", as_of=NOW, page=Page(1, 100)):
-    result = segments.evaluate_segment(db.uow(), actor, page, segment_id=segment_id, filter=f, as_of=as_of)
+    result = segment_members.evaluate_segment(db.uow(), actor, page, segment_id=segment_id, filter=f, as_of=as_of)
     assert result.total == len(result.members) or page.page_size < result.total
     return {m.id for m in result.members}
 
@@ -184,7 +184,7 @@ def test_c4_unknown_field_and_bad_values_are_named(db, tenant):
         "filter.min_order_count": "validation.invalid",
     }
     with pytest.raises(InvalidInput) as err:
-        segments.evaluate_segment(db.uow(), owner, Page(), filter=bad, as_of=NOW)
+        segment_members.evaluate_segment(db.uow(), owner, Page(), filter=bad, as_of=NOW)
     assert "filter.fields.nope" in err.value.fields
     with pytest.raises(InvalidInput) as err:
         segments.create_segment(db.uow(), owner, SaveSegment(" ", SegmentFilter()), now=NOW)
@@ -202,7 +202,7 @@ def test_h1_c4_order_count_past_what_the_read_model_holds_is_named_not_a_500(db,
 
     # When it is evaluated, Then it is refused naming the field
     with pytest.raises(InvalidInput) as err:
-        segments.evaluate_segment(db.uow(), owner, Page(), filter=f, as_of=NOW)
+        segment_members.evaluate_segment(db.uow(), owner, Page(), filter=f, as_of=NOW)
     assert err.value.fields == {f"filter.{name}": "validation.invalid"}
     # And the largest count allowed runs on PostgreSQL
     assert ids(db, owner, SegmentFilter(**{name: 1_000_000})) is not None
@@ -226,7 +226,7 @@ def test_h1_c4_a_segment_whose_filter_does_not_read_hides_no_other_and_can_be_me
         segments.get_segment(db.uow(), owner, bad.id)
     assert (err.value.code, err.value.params) == ("SEGMENT_UNREADABLE", {"id": bad.id})
     with pytest.raises(Conflict):
-        segments.evaluate_segment(db.uow(), owner, Page(), segment_id=bad.id, as_of=NOW)
+        segment_members.evaluate_segment(db.uow(), owner, Page(), segment_id=bad.id, as_of=NOW)
     # And it can be saved anew
     mended = segments.update_segment(db.uow(), owner, bad.id, SaveSegment("坏的", SegmentFilter()), now=NOW)
     assert segments.get_segment(db.uow(), owner, mended.id).filter == SegmentFilter()
@@ -249,7 +249,7 @@ def test_c4_saved_segments_crud_and_who_may_change_them(db, tenant):
     with pytest.raises(NotFound):
         segments.get_segment(db.uow(), other_tenant, saved.id)
     with pytest.raises(NotFound):
-        segments.evaluate_segment(db.uow(), other_tenant, Page(), segment_id=saved.id, as_of=NOW)
+        segment_members.evaluate_segment(db.uow(), other_tenant, Page(), segment_id=saved.id, as_of=NOW)
     segments.delete_segment(db.uow(), seller, saved.id, now=NOW)
     with pytest.raises(NotFound):
         segments.get_segment(db.uow(), owner, saved.id)
@@ -269,25 +269,27 @@ def test_c4_salesperson_evaluates_own_customers_manager_all(db, tenant):
 def test_c4_member_list_is_paginated_with_the_full_count(db, tenant):
     owner = staff(tenant, "owner")
     made = [register(db, owner, days_ago=100 - i) for i in range(5)]
-    first = segments.evaluate_segment(db.uow(), owner, Page(1, 2), filter=sleeping_members(30), as_of=NOW)
-    third = segments.evaluate_segment(db.uow(), owner, Page(3, 2), filter=sleeping_members(30), as_of=NOW)
+    first = segment_members.evaluate_segment(db.uow(), owner, Page(1, 2), filter=sleeping_members(30), as_of=NOW)
+    third = segment_members.evaluate_segment(db.uow(), owner, Page(3, 2), filter=sleeping_members(30), as_of=NOW)
     assert first.total == third.total == 5
     # Newest customers first.
     assert [m.id for m in first.members] == [made[4].id, made[3].id]
     assert [m.id for m in third.members] == [made[0].id]
-    beyond = segments.evaluate_segment(db.uow(), owner, Page(9, 2), filter=sleeping_members(30), as_of=NOW)
+    beyond = segment_members.evaluate_segment(db.uow(), owner, Page(9, 2), filter=sleeping_members(30), as_of=NOW)
     assert (beyond.members, beyond.total) == ([], 5)
 
 
 def test_c4_stream_is_for_services_and_yields_every_member(db, tenant, monkeypatch):
     owner = staff(tenant, "owner")
     made = {register(db, owner).id for _ in range(5)}
-    monkeypatch.setattr(segments, "STREAM_BATCH", 2)
-    streamed = list(segments.stream_segment_members(db.uow(), svc(tenant), filter=sleeping_members(30), as_of=NOW))
+    monkeypatch.setattr(segment_members, "STREAM_BATCH", 2)
+    streamed = list(
+        segment_members.stream_segment_members(db.uow(), svc(tenant), filter=sleeping_members(30), as_of=NOW)
+    )
     assert {m.id for m in streamed} == made
     assert [m.id for m in streamed] == sorted(made)
     with pytest.raises(PermissionDenied):
-        list(segments.stream_segment_members(db.uow(), owner, filter=SegmentFilter(), as_of=NOW))
+        list(segment_members.stream_segment_members(db.uow(), owner, filter=SegmentFilter(), as_of=NOW))
 
 
 def test_c4_read_model_and_segments_run_on_sqlite(tmp_path):

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from crmkit.errors import Conflict
 from identity.domain.roles import OWNER, STORE_MANAGER
 from identity.domain.validation import name_problem, phone_problem
+from identity.errors import ErrorCode
 
 PENDING = "pending"  # waiting for the head store's review
 APPROVED = "approved"  # the sub-store was opened
@@ -22,8 +23,6 @@ ADDRESS_MAX = 200
 REASON_MAX = 200
 # The mini-program shows the last few stores entered; ten fit one screen.
 RECENT_LIMIT = 10
-
-APPLICATION_DECIDED = "APPLICATION_DECIDED"
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ def text_problem(value: str, max_len: int) -> str | None:
 def ensure_pending(status: str) -> None:
     """An application is decided once: approving twice would open two stores."""
     if status != PENDING:
-        raise Conflict(APPLICATION_DECIDED, "error.store_application_decided", params={"status": status})
+        raise Conflict(ErrorCode.APPLICATION_DECIDED, params={"status": status})
 
 
 def may_review(roles: Iterable[str], store_ids: Iterable[str], head_store_id: str) -> bool:

@@ -10,16 +10,16 @@ from sqlalchemy import select
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import NotFound, PermissionDenied
-from identity.errors import Codes, Keys
+from identity.errors import ErrorCode
 from identity.models import AuditLog, Staff, Store
 
 
 def not_allowed() -> PermissionDenied:
-    return PermissionDenied(Codes.NOT_ALLOWED, Keys.NOT_ALLOWED)
+    return PermissionDenied(ErrorCode.NOT_ALLOWED)
 
 
 def staff_not_found() -> NotFound:
-    return NotFound(Codes.STAFF_NOT_FOUND, Keys.STAFF_NOT_FOUND)
+    return NotFound(ErrorCode.STAFF_NOT_FOUND)
 
 
 def load_staff(uow: UnitOfWork, tenant_id: str, staff_id: str, *, for_update: bool = False) -> Staff:

@@ -18,7 +18,7 @@ from crmkit.db import UnitOfWork
 from crmkit.errors import DomainError, QuotaExceeded, Unauthenticated
 from identity.domain import sms_codes
 from identity.domain.validation import clean_text, phone_problem, raise_if_any
-from identity.errors import Codes, Keys
+from identity.errors import ErrorCode
 from identity.models import Staff
 from identity.passwords import verify_password
 from identity.service import commands
@@ -36,11 +36,11 @@ class SmsCodeSent:
 
 
 def _invalid_credentials() -> Unauthenticated:
-    return Unauthenticated(Codes.INVALID_CREDENTIALS, Keys.INVALID_CREDENTIALS)
+    return Unauthenticated(ErrorCode.INVALID_CREDENTIALS)
 
 
 def _too_many_attempts(retry_after: int) -> QuotaExceeded:
-    return QuotaExceeded(Codes.TOO_MANY_ATTEMPTS, Keys.TOO_MANY_ATTEMPTS, params={"retry_after": retry_after})
+    return QuotaExceeded(ErrorCode.TOO_MANY_ATTEMPTS, params={"retry_after": retry_after})
 
 
 def _staff_with_phone(uow: UnitOfWork, phone: str, tenant_id: str) -> list[Staff]:
@@ -87,15 +87,15 @@ def request_sms_code(
     # gateway's per-address limit. Per phone: the cooldown and daily limit below.
     wait = ports.counters.hit("sms", source, ports.limits.sms_codes_per_source)
     if wait:
-        raise QuotaExceeded(Codes.SMS_TOO_FREQUENT, Keys.SMS_TOO_FREQUENT, params={"retry_after": wait})
+        raise QuotaExceeded(ErrorCode.SMS_TOO_FREQUENT, params={"retry_after": wait})
     code = sms_codes.generate_code()
     # Limits and the stored code apply to every well-formed phone, known or not, so neither the
     # answer nor a later wrong-code reply tells whether the phone belongs to anyone.
     issued = ports.codes.issue(phone, purpose, sms_codes.hash_code(phone, code), now=now)
     if issued.status == TOO_SOON:
-        raise QuotaExceeded(Codes.SMS_TOO_FREQUENT, Keys.SMS_TOO_FREQUENT, params={"retry_after": issued.retry_after})
+        raise QuotaExceeded(ErrorCode.SMS_TOO_FREQUENT, params={"retry_after": issued.retry_after})
     if issued.status == DAILY_LIMIT:
-        raise QuotaExceeded(Codes.SMS_DAILY_LIMIT, Keys.SMS_DAILY_LIMIT, params={"retry_after": issued.retry_after})
+        raise QuotaExceeded(ErrorCode.SMS_DAILY_LIMIT, params={"retry_after": issued.retry_after})
     if purpose == sms_codes.SIGNUP or _is_active_staff(uow, phone):
         # Sign-up codes go to any phone (a new merchant is nobody's staff yet); login codes only
         # to staff. The answer is the same either way.
@@ -124,9 +124,9 @@ def login_with_sms_code(
     # Never slowed by wrong passwords: the way in for an owner whose phone is under attack.
     outcome = ports.codes.check(phone, sms_codes.LOGIN, code)
     if outcome == CODE_GONE:
-        raise Unauthenticated(Codes.CODE_EXPIRED, Keys.CODE_EXPIRED)
+        raise Unauthenticated(ErrorCode.CODE_EXPIRED)
     if outcome == CODE_WRONG:
-        raise Unauthenticated(Codes.INVALID_CODE, Keys.INVALID_CODE)
+        raise Unauthenticated(ErrorCode.INVALID_CODE)
     with uow:
         accounts = _staff_with_phone(uow, phone, tenant_id)
         if not accounts:

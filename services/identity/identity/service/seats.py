@@ -9,9 +9,10 @@ from sqlalchemy import select
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict, InvalidInput
+from identity import events
 from identity.domain import seats
 from identity.domain.validation import clean_text, raise_if_any
-from identity.errors import Codes, Keys
+from identity.errors import ErrorCode
 from identity.models import Seat, SeatPayment
 from identity.service import commands
 from identity.service.common import detached, load_staff, not_allowed
@@ -41,7 +42,7 @@ def record_seat_payment(uow: UnitOfWork, actor: Actor, cmd: commands.RecordSeatP
             select(Seat).where(Seat.tenant_id == actor.tenant_id, Seat.staff_id == staff.id).with_for_update()
         )
         if seat is None:
-            raise Conflict(Codes.NO_SEAT, Keys.NO_SEAT)
+            raise Conflict(ErrorCode.NO_SEAT)
         earlier = uow.session.scalar(
             select(SeatPayment).where(
                 SeatPayment.tenant_id == actor.tenant_id, SeatPayment.payment_reference == reference
@@ -50,8 +51,7 @@ def record_seat_payment(uow: UnitOfWork, actor: Actor, cmd: commands.RecordSeatP
         if earlier is not None:
             if earlier.staff_id != staff.id:
                 raise InvalidInput(
-                    Codes.PAYMENT_REFERENCE_REUSED,
-                    Keys.PAYMENT_REFERENCE_REUSED,
+                    ErrorCode.PAYMENT_REFERENCE_REUSED,
                     fields={"payment_reference": "validation.invalid"},
                 )
             return detached(uow, seat)
@@ -69,16 +69,15 @@ def record_seat_payment(uow: UnitOfWork, actor: Actor, cmd: commands.RecordSeatP
             )
         )
         uow.publish(
-            "seat_paid",
+            events.seat_paid(
+                staff.id,
+                cmd.months,
+                cmd.amount_fen,
+                reference,
+                paid_until=period.paid_until,
+                valid_until=period.valid_until,
+            ),
             actor.tenant_id,
-            {
-                "staff_id": staff.id,
-                "months": cmd.months,
-                "amount_fen": cmd.amount_fen,
-                "payment_reference": reference,
-                "paid_until": period.paid_until.isoformat(),
-                "valid_until": period.valid_until.isoformat(),
-            },
         )
         uow.commit()
         return seat

@@ -21,7 +21,7 @@ from crmkit.errors import PermissionDenied, Unauthenticated, Unavailable
 from crmkit.revocation import RevokedSessions
 from identity.domain import roles as rules
 from identity.domain import sessions
-from identity.errors import Codes, Keys
+from identity.errors import ErrorCode
 from identity.models import RefreshToken, Staff
 from identity.service.common import load_staff
 from identity.service.current_store import current_store_of
@@ -43,9 +43,9 @@ def ensure_may_log_in(staff: Staff, now: datetime) -> None:
     """Checked at every login and refresh: the access token lives 15 minutes, so a switched-off
     account or a lapsed seat is locked out within that (A3)."""
     if not staff.active:
-        raise PermissionDenied(Codes.STAFF_INACTIVE, Keys.STAFF_INACTIVE)
+        raise PermissionDenied(ErrorCode.STAFF_INACTIVE)
     if staff.seat is not None and not seat_period(staff.seat).is_valid_at(now):
-        raise PermissionDenied(Codes.SEAT_EXPIRED, Keys.SEAT_EXPIRED)
+        raise PermissionDenied(ErrorCode.SEAT_EXPIRED)
 
 
 def access_token(
@@ -142,7 +142,7 @@ def live_sessions_of(uow: UnitOfWork, tenant_id: str, staff_id: str, *, now: dat
 
 
 def _invalid() -> Unauthenticated:
-    return Unauthenticated(Codes.REFRESH_TOKEN_INVALID, Keys.REFRESH_TOKEN_INVALID)
+    return Unauthenticated(ErrorCode.REFRESH_TOKEN_INVALID)
 
 
 def refresh(
@@ -166,7 +166,7 @@ def refresh(
             # The revocation must stick even though the call fails, and whoever holds the
             # session's access tokens (the thief, or the owner) is refused at once.
             commit_revoking(uow, revoked, [row.session_id])
-            raise Unauthenticated(Codes.REFRESH_TOKEN_REUSED, Keys.REFRESH_TOKEN_REUSED)
+            raise Unauthenticated(ErrorCode.REFRESH_TOKEN_REUSED)
         if state != sessions.USABLE:
             raise _invalid()
         staff = load_staff(uow, row.tenant_id, row.staff_id)

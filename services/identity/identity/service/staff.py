@@ -11,10 +11,11 @@ from crmkit.auth import Actor
 from crmkit.db import UnitOfWork, new_id
 from crmkit.errors import AlreadyExists, InvalidInput, PermissionDenied
 from crmkit.revocation import RevokedSessions
+from identity import events
 from identity.domain import roles as rules
 from identity.domain import seats
 from identity.domain.validation import clean_text, name_problem, password_problem, phone_problem, raise_if_any
-from identity.errors import Codes, Keys
+from identity.errors import ErrorCode
 from identity.models import Seat, Staff, StaffPermission, StaffRole, StaffStore
 from identity.passwords import hash_password
 from identity.service import commands
@@ -32,7 +33,7 @@ from identity.service.sessions import commit_revoking, live_sessions_of
 
 
 def phone_taken() -> AlreadyExists:
-    return AlreadyExists(Codes.STAFF_PHONE_TAKEN, Keys.STAFF_PHONE_TAKEN, fields={"phone": "validation.invalid"})
+    return AlreadyExists(ErrorCode.STAFF_PHONE_TAKEN, fields={"phone": "validation.invalid"})
 
 
 def new_staff(
@@ -125,23 +126,9 @@ def create_staff(uow: UnitOfWork, actor: Actor, cmd: commands.CreateStaff, *, no
             after=staff_snapshot(staff),
             now=now,
         )
-        uow.publish("staff_created", actor.tenant_id, staff_event(staff))
+        uow.publish(events.staff_created(staff), actor.tenant_id)
         uow.commit()
         return staff
-
-
-def staff_event(staff: Staff) -> dict:
-    # No phone or password in events: consumers that need contact details ask identity.
-    data = {
-        "staff_id": staff.id,
-        "name": staff.name,
-        "roles": staff.roles,
-        "permissions": staff.permissions,
-        "store_ids": staff.store_ids,
-    }
-    if staff.seat is not None:
-        data["trial_ends_at"] = staff.seat.trial_ends_at.isoformat()
-    return data
 
 
 def get_me(uow: UnitOfWork, actor: Actor) -> Staff:
@@ -203,7 +190,7 @@ def set_staff_permissions(
     with uow:
         editor = acting_staff(uow, actor)
         if rules.OWNER not in editor.roles:
-            raise PermissionDenied(Codes.NOT_ALLOWED, Keys.NOT_ALLOWED)
+            raise PermissionDenied(ErrorCode.NOT_ALLOWED)
         # Lock the row: two owners editing at once must not both compute "before" from one state.
         staff = load_staff(uow, actor.tenant_id, cmd.staff_id, for_update=True)
         before = staff.permissions
@@ -227,11 +214,7 @@ def set_staff_permissions(
             after={"permissions": after},
             now=now,
         )
-        uow.publish(
-            "staff_permissions_changed",
-            actor.tenant_id,
-            {"staff_id": staff.id, "before": before, "after": after, "changed_by": actor.subject_id},
-        )
+        uow.publish(events.staff_permissions_changed(staff.id, before, after, actor.subject_id), actor.tenant_id)
         narrowed = rules.switches_taken_away(staff.roles, before, after)
         sessions = live_sessions_of(uow, actor.tenant_id, staff.id, now=now) if narrowed else []
         commit_revoking(uow, revoked, sessions)

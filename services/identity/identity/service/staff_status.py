@@ -14,8 +14,9 @@ from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import Conflict
 from crmkit.revocation import RevokedSessions
+from identity import events
 from identity.domain import roles as rules
-from identity.errors import Codes, Keys
+from identity.errors import ErrorCode
 from identity.models import Staff
 from identity.service import commands
 from identity.service.common import acting_staff, audit, detached, load_staff, not_allowed
@@ -33,7 +34,7 @@ def set_staff_active(
         if staff.active == cmd.active:
             return detached(uow, staff)
         if not cmd.active and rules.OWNER in staff.roles:
-            raise Conflict(Codes.OWNER_ALWAYS_ACTIVE, Keys.OWNER_ALWAYS_ACTIVE)
+            raise Conflict(ErrorCode.OWNER_ALWAYS_ACTIVE)
         staff.active = cmd.active
         audit(
             uow,
@@ -47,11 +48,7 @@ def set_staff_active(
             after={"active": cmd.active},
             now=now,
         )
-        uow.publish(
-            "staff_active_changed",
-            actor.tenant_id,
-            {"staff_id": staff.id, "active": cmd.active, "changed_by": actor.subject_id},
-        )
+        uow.publish(events.staff_active_changed(staff.id, cmd.active, actor.subject_id), actor.tenant_id)
         sessions = [] if cmd.active else live_sessions_of(uow, actor.tenant_id, staff.id, now=now)
         end_sessions(uow, sessions, now=now)
         commit_revoking(uow, revoked, sessions)

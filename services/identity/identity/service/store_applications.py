@@ -12,9 +12,10 @@ from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import AlreadyExists, InvalidInput, NotFound
 from crmkit.paging import Page
+from identity import events
 from identity.domain import stores as rules
 from identity.domain.validation import clean_text, raise_if_any
-from identity.errors import StoreCodes, StoreKeys
+from identity.errors import ErrorCode
 from identity.models import Store, StoreApplication
 from identity.service.common import acting_staff, audit, detached, head_store_id, not_allowed
 
@@ -34,25 +35,7 @@ class ListApplications:
 
 
 def _not_found() -> NotFound:
-    return NotFound(StoreCodes.APPLICATION_NOT_FOUND, StoreKeys.APPLICATION_NOT_FOUND)
-
-
-def _event(row: StoreApplication) -> dict:
-    # No phone in events (as with staff): consumers that need it ask identity.
-    data = {
-        "application_id": row.id,
-        "parent_store_id": row.parent_store_id,
-        "store_name": row.store_name,
-        "status": row.status,
-        "applied_by": row.applied_by,
-    }
-    if row.reviewed_by:
-        data["reviewed_by"] = row.reviewed_by
-    if row.store_id:
-        data["store_id"] = row.store_id
-    if row.reject_reason:
-        data["reject_reason"] = row.reject_reason
-    return data
+    return NotFound(ErrorCode.STORE_APPLICATION_NOT_FOUND)
 
 
 def _snapshot(row: StoreApplication) -> dict:
@@ -87,8 +70,7 @@ def apply_for_sub_store(uow: UnitOfWork, actor: Actor, cmd: ApplyForSubStore, *,
         )
         if taken:
             raise AlreadyExists(
-                StoreCodes.APPLICATION_DUPLICATE,
-                StoreKeys.APPLICATION_DUPLICATE,
+                ErrorCode.STORE_APPLICATION_DUPLICATE,
                 fields={"store_name": "validation.taken"},
             )
         row = StoreApplication(
@@ -104,7 +86,7 @@ def apply_for_sub_store(uow: UnitOfWork, actor: Actor, cmd: ApplyForSubStore, *,
         )
         uow.session.add(row)
         uow.session.flush()
-        uow.publish("sub_store_applied", actor.tenant_id, _event(row))
+        uow.publish(events.sub_store_applied(row), actor.tenant_id)
         uow.commit()
         return detached(uow, row)
 
@@ -179,7 +161,7 @@ def approve_application(uow: UnitOfWork, actor: Actor, application_id: str, *, n
         row.status, row.store_id = rules.APPROVED, store.id
         row.reviewed_by, row.reviewed_at = reviewer.id, now
         _record(uow, actor, row, "store_application.approved", before, now)
-        uow.publish("sub_store_approved", actor.tenant_id, _event(row))
+        uow.publish(events.sub_store_approved(row), actor.tenant_id)
         uow.commit()
         return detached(uow, row)
 
@@ -197,7 +179,7 @@ def reject_application(
         row.status, row.reject_reason = rules.REJECTED, reason
         row.reviewed_by, row.reviewed_at = reviewer.id, now
         _record(uow, actor, row, "store_application.rejected", before, now)
-        uow.publish("sub_store_rejected", actor.tenant_id, _event(row))
+        uow.publish(events.sub_store_rejected(row), actor.tenant_id)
         uow.commit()
         return detached(uow, row)
 

@@ -12,7 +12,7 @@ from crmkit.auth import Actor, TokenIssuer
 from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput, NotFound, PermissionDenied
 from identity.domain import stores as rules
-from identity.errors import Codes, Keys, StoreCodes, StoreKeys
+from identity.errors import ErrorCode
 from identity.models import RecentStore, SessionStore, Staff, Store, StorePin
 from identity.service.common import acting_staff, detached, not_allowed
 from identity.service.current_store import current_store_of, switchable_stores
@@ -60,8 +60,8 @@ def _ensure_switchable(uow: UnitOfWork, staff: Staff, store_id: str) -> list[str
     if store_id not in switchable:
         exists = uow.session.scalar(select(Store.id).where(Store.tenant_id == staff.tenant_id, Store.id == store_id))
         if exists is None:
-            raise NotFound(Codes.STORE_NOT_FOUND, Keys.STORE_NOT_FOUND)
-        raise PermissionDenied(StoreCodes.STORE_NOT_SWITCHABLE, StoreKeys.STORE_NOT_SWITCHABLE)
+            raise NotFound(ErrorCode.STORE_NOT_FOUND)
+        raise PermissionDenied(ErrorCode.STORE_NOT_SWITCHABLE)
     return switchable
 
 
@@ -69,7 +69,7 @@ def _ensure_in_tenant(uow: UnitOfWork, staff: Staff, store_id: str) -> None:
     """Undoing a pin or a visit is idempotent for the tenant's own stores, but another tenant's
     store is NotFound like everywhere else (R4): it must not answer as if it were known."""
     if uow.session.scalar(select(Store.id).where(Store.tenant_id == staff.tenant_id, Store.id == store_id)) is None:
-        raise NotFound(Codes.STORE_NOT_FOUND, Keys.STORE_NOT_FOUND)
+        raise NotFound(ErrorCode.STORE_NOT_FOUND)
 
 
 def _lock_person(uow: UnitOfWork, staff: Staff) -> None:

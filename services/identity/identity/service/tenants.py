@@ -15,15 +15,16 @@ from sqlalchemy import select
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork, new_id
 from crmkit.errors import InvalidInput, QuotaExceeded
+from identity import events
 from identity.domain import roles as rules
 from identity.domain import sms_codes
 from identity.domain.validation import clean_text, name_problem, password_problem, phone_problem, raise_if_any
-from identity.errors import Codes, Keys
+from identity.errors import ErrorCode
 from identity.models import Staff, Store, Tenant
 from identity.service import commands
 from identity.service.common import acting_staff, audit, detached, head_store_id, not_allowed, staff_snapshot
 from identity.service.ports import LoginPorts
-from identity.service.staff import new_staff, staff_event
+from identity.service.staff import new_staff
 from identity.sms_store import CODE_GONE, CODE_WRONG
 
 DEFAULT_HEAD_STORE_NAME = "总店"  # "head store": what a merchant calls it when they give no name
@@ -88,12 +89,8 @@ def create_tenant(
             after=staff_snapshot(owner),
             now=now,
         )
-        uow.publish(
-            "tenant_created",
-            tenant_id,
-            {"tenant_id": tenant_id, "name": tenant_name, "head_store_id": store.id, "owner_staff_id": owner.id},
-        )
-        uow.publish("staff_created", tenant_id, staff_event(owner))
+        uow.publish(events.tenant_created(tenant_id, tenant_name, store.id, owner.id), tenant_id)
+        uow.publish(events.staff_created(owner), tenant_id)
         uow.commit()
     # The owner just proved the phone from here: this source may log in even under attack.
     ports.attempts.succeeded(phone, source, counted=False)
@@ -106,7 +103,7 @@ def _within_signup_limits(ports: LoginPorts, phone: str, source: str) -> None:
         "signup-phone", phone, ports.limits.signups_per_phone
     )
     if wait:
-        raise QuotaExceeded(Codes.SIGNUP_TOO_FREQUENT, Keys.SIGNUP_TOO_FREQUENT, params={"retry_after": wait})
+        raise QuotaExceeded(ErrorCode.SIGNUP_TOO_FREQUENT, params={"retry_after": wait})
 
 
 def _prove_phone(ports: LoginPorts, phone: str, code: str) -> None:
@@ -114,9 +111,9 @@ def _prove_phone(ports: LoginPorts, phone: str, code: str) -> None:
     both pass. The 5th wrong code voids it (then CODE_EXPIRED: ask for a new one)."""
     outcome = ports.codes.check(phone, sms_codes.SIGNUP, code)
     if outcome == CODE_WRONG:
-        raise InvalidInput(Codes.INVALID_CODE, Keys.INVALID_CODE, fields={"sms_code": "validation.sms_code_wrong"})
+        raise InvalidInput(ErrorCode.INVALID_CODE, fields={"sms_code": "validation.sms_code_wrong"})
     if outcome == CODE_GONE:
-        raise InvalidInput(Codes.CODE_EXPIRED, Keys.CODE_EXPIRED, fields={"sms_code": "validation.sms_code_expired"})
+        raise InvalidInput(ErrorCode.CODE_EXPIRED, fields={"sms_code": "validation.sms_code_expired"})
 
 
 def create_store(uow: UnitOfWork, actor: Actor, cmd: commands.CreateStore, *, now: datetime) -> Store:

@@ -19,7 +19,7 @@ from crmkit.errors import InvalidInput, NotFound, PermissionDenied
 from crmkit.paging import page_of
 
 from ..domain.notifications import NotificationDraft
-from ..errors import Codes
+from ..errors import ErrorCode
 from ..models import Notification
 
 
@@ -45,7 +45,7 @@ class NotificationPage:
 
 def _staff_id(actor: Actor) -> str:
     if actor.staff_id is None:
-        raise PermissionDenied(Codes.STAFF_ONLY, "error.staff_only")
+        raise PermissionDenied(ErrorCode.STAFF_ONLY)
     return actor.staff_id
 
 
@@ -137,7 +137,7 @@ def mark_notifications_read(
             )
             missing = sorted(wanted - found)
             if missing:
-                raise NotFound(Codes.NOTIFICATION_NOT_FOUND, "error.notification_not_found", params={"id": missing[0]})
+                raise NotFound(ErrorCode.NOTIFICATION_NOT_FOUND, params={"id": missing[0]})
             where.append(Notification.id.in_(wanted))
         # read_at keeps the first time it was read
         uow.session.execute(update(Notification).where(*where).values(read_at=now()))

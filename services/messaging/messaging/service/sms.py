@@ -23,7 +23,7 @@ from crmkit.db import Database, utcnow
 from crmkit.errors import Conflict, PermissionDenied, Unavailable
 
 from ..domain.sms import validate_send
-from ..errors import Codes
+from ..errors import ErrorCode
 from ..models import SMS_FAILED, SMS_PENDING, SMS_SENT, SmsMessage
 from ..sms.port import SmsMessage as OutgoingSms
 from ..sms.port import SmsRejected, SmsSender, SmsUnavailable
@@ -52,14 +52,14 @@ class SmsResult:
 
 
 def _rejected(provider_code: str) -> Conflict:
-    return Conflict(Codes.SMS_REJECTED, "error.sms_rejected", params={"provider_code": provider_code})
+    return Conflict(ErrorCode.SMS_REJECTED, params={"provider_code": provider_code})
 
 
 def send_sms(
     db: Database, actor: Actor, cmd: SendSms, *, sender: SmsSender, now: Callable[[], datetime] = utcnow
 ) -> SmsResult:
     if not actor.is_service:
-        raise PermissionDenied(Codes.SERVICE_ONLY, "error.service_only")
+        raise PermissionDenied(ErrorCode.SERVICE_ONLY)
     params = dict(cmd.params)
     validate_send(cmd.phone, cmd.template, params, cmd.idempotency_key)
     params_json = json.dumps(params, ensure_ascii=False, sort_keys=True)
@@ -82,7 +82,7 @@ def send_sms(
         # in fact have sent it: a rare second text beats a login code that never arrives.
         log.warning("SMS provider unavailable: %s", exc)
         _release(db, cmd.idempotency_key)
-        raise Unavailable(Codes.SMS_PROVIDER_UNAVAILABLE, "error.sms_provider_unavailable") from None
+        raise Unavailable(ErrorCode.SMS_PROVIDER_UNAVAILABLE) from None
     except BaseException:
         _release(db, cmd.idempotency_key)
         raise
@@ -127,16 +127,16 @@ def _claim_key(db: Database, tenant_id: str, cmd: SendSms, params_json: str, now
                 uow.commit()
             except IntegrityError:
                 # a concurrent request inserted the same key between our read and our insert
-                raise Conflict(Codes.SMS_SEND_IN_PROGRESS, "error.sms_send_in_progress") from None
+                raise Conflict(ErrorCode.SMS_SEND_IN_PROGRESS) from None
             return None
         if (row.tenant_id, row.phone, row.template, row.params) != (tenant_id, cmd.phone, cmd.template, params_json):
             # Replaying the first answer for a different message would report a text as sent
             # that never was; another tenant's key must not reveal anything either.
-            raise Conflict(Codes.IDEMPOTENCY_KEY_REUSED, "error.idempotency_key_reused")
+            raise Conflict(ErrorCode.IDEMPOTENCY_KEY_REUSED)
         if row.status != SMS_PENDING:
             return _Outcome(row.status, row.provider, row.provider_message_id, row.error_code)
         if now - row.attempted_at < STALE_PENDING:
-            raise Conflict(Codes.SMS_SEND_IN_PROGRESS, "error.sms_send_in_progress")
+            raise Conflict(ErrorCode.SMS_SEND_IN_PROGRESS)
         row.attempted_at = now
         uow.commit()
         return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from crmkit.errors import InvalidInput
 from orders.domain.money import is_valid_price
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 
 GOODS = "goods"
 KINDS = (GOODS, "reservation", "takeaway", "in_store", "stored_value")
@@ -50,7 +50,7 @@ class ProductFields:
 
 
 def _invalid(fields: Mapping[str, str]) -> InvalidInput:
-    return InvalidInput(Codes.CATALOGUE_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=fields)
+    return InvalidInput(ErrorCode.CATALOGUE_INPUT_INVALID, fields=fields)
 
 
 def _text(fields: dict[str, str], name: str, value: str, maximum: int, *, required: bool = False) -> str:
@@ -123,9 +123,9 @@ def check_stock_take(quantity: int, reason: str) -> str:
     return reason
 
 
-def check_reject_reason(reason: str, code: str) -> str:
+def check_reject_reason(reason: str, code: ErrorCode) -> str:
     fields: dict[str, str] = {}
     reason = _text(fields, "reason", reason, REASON_MAX, required=True)
     if fields:
-        raise InvalidInput(code, MessageKeys.INVALID_INPUT, fields=fields)
+        raise InvalidInput(code, fields=fields)
     return reason

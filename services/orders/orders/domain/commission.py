@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from crmkit.errors import InvalidInput
 from orders.domain.money import MAX_FEN
+from orders.errors import ErrorCode
 
 PRODUCT = "product"
 BRAND = "brand"
@@ -20,9 +21,6 @@ FIXED_PER_UNIT = "fixed_per_unit"
 KINDS = (PERCENT, FIXED_PER_UNIT)
 MAX_RATE_BP = 10_000  # 100%: more than the whole line is never a commission
 MAX_TARGET_LENGTH = 40  # brand names are String(40); product ids String(36)
-
-INPUT_INVALID = "PERFORMANCE_INPUT_INVALID"
-INVALID_INPUT_KEY = "error.invalid_input"
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ def check_rule(rule: RuleInput) -> RuleInput:
     elif rule.kind == FIXED_PER_UNIT and not 0 <= rule.amount_per_unit_fen <= MAX_FEN:
         fields["amount_per_unit_fen"] = "validation.invalid"
     if fields:
-        raise InvalidInput(INPUT_INVALID, INVALID_INPUT_KEY, fields=fields)
+        raise InvalidInput(ErrorCode.PERFORMANCE_INPUT_INVALID, fields=fields)
     if rule.kind == PERCENT:
         return RuleInput(rule.scope, target, rule.kind, rate_bp=rule.rate_bp)
     return RuleInput(rule.scope, target, rule.kind, amount_per_unit_fen=rule.amount_per_unit_fen)

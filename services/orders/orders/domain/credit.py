@@ -14,7 +14,7 @@ from datetime import datetime
 from crmkit.errors import Conflict, InvalidInput
 from orders.domain.money import yuan
 from orders.domain.numbering import CHINA
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 
 OFF, WARN, BLOCK = "off", "warn", "block"
 CONTROL_MODES = (OFF, WARN, BLOCK)
@@ -78,8 +78,7 @@ def check_order(mode: str, pos: CreditPosition, order_total_fen: int) -> tuple[s
     found = warnings_for(pos, order_total_fen)
     if found and mode == BLOCK:
         raise Conflict(
-            Codes.CREDIT_BLOCKED,
-            MessageKeys.CREDIT_BLOCKED,
+            ErrorCode.CREDIT_BLOCKED,
             params={
                 "reasons": ",".join(found),
                 "limit": yuan(pos.limit_fen) if pos.limit_fen is not None else "-",
@@ -93,15 +92,11 @@ def check_order(mode: str, pos: CreditPosition, order_total_fen: int) -> tuple[s
 
 def check_mode(mode: str) -> str:
     if mode not in CONTROL_MODES:
-        raise InvalidInput(
-            Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"credit_control": "validation.invalid_choice"}
-        )
+        raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields={"credit_control": "validation.invalid_choice"})
     return mode
 
 
 def check_limit(limit_fen: int | None) -> int | None:
     if limit_fen is not None and not 0 <= limit_fen <= MAX_LIMIT_FEN:
-        raise InvalidInput(
-            Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"credit_limit_fen": "validation.invalid"}
-        )
+        raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields={"credit_limit_fen": "validation.invalid"})
     return limit_fen

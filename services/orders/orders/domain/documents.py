@@ -5,7 +5,7 @@ from __future__ import annotations
 from crmkit.auth import Actor
 from crmkit.errors import InvalidInput, PermissionDenied
 from crmkit.onetime_codes import QrFormat
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 
 IDEMPOTENCY_KEY_MAX = 64
 
@@ -23,12 +23,10 @@ def resolve_store(actor: Actor, customer_store_id: str, requested: str) -> str:
     if requested:
         if actor.has_role("owner") or requested in actor.store_ids or requested == customer_store_id:
             return requested
-        raise PermissionDenied(Codes.STORE_ACCESS_DENIED, MessageKeys.PERMISSION_DENIED, params={"store_id": requested})
+        raise PermissionDenied(ErrorCode.STORE_ACCESS_DENIED, params={"store_id": requested})
     store = customer_store_id or (actor.store_ids[0] if actor.store_ids else "")
     if not store:
-        raise InvalidInput(
-            Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"store_id": "validation.required"}
-        )
+        raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields={"store_id": "validation.required"})
     return store
 
 
@@ -36,9 +34,7 @@ def idempotency_key(key: str) -> str | None:
     """None when the client sent none: such a submission is simply never deduplicated."""
     key = key.strip()
     if len(key) > IDEMPOTENCY_KEY_MAX:
-        raise InvalidInput(
-            Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"idempotency_key": "validation.too_long"}
-        )
+        raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields={"idempotency_key": "validation.too_long"})
     return key or None
 
 

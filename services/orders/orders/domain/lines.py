@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from crmkit.errors import InvalidInput
 from orders.domain.money import MAX_QUANTITY, line_amount
 from orders.domain.pricing import ChosenPrice, PriceOptions, choose_price
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 
 MAX_LINES = 200
 NOTE_MAX = 200
@@ -43,7 +43,7 @@ class PricedLine:
 
 
 def _invalid(fields: dict[str, str]) -> InvalidInput:
-    return InvalidInput(Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=fields)
+    return InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields=fields)
 
 
 def check_lines(lines: Sequence[LineRequest], products: Mapping[str, Orderable], note: str = "") -> None:

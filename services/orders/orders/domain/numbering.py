@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from crmkit.errors import InvalidInput
 from crmkit.periods import CHINA
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 
 ORDER_PREFIX = "XS"  # 销售 (sale)
 RETURN_PREFIX = "TH"  # 退货 (return)
@@ -35,9 +35,7 @@ def _parse(text: str, field: str) -> date:
             raise ValueError(text)
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(
-            Codes.LIST_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={field: "validation.invalid_date"}
-        ) from None
+        raise InvalidInput(ErrorCode.LIST_INPUT_INVALID, fields={field: "validation.invalid_date"}) from None
 
 
 def day_range(date_from: str, date_to: str) -> tuple[datetime | None, datetime | None]:
@@ -45,9 +43,7 @@ def day_range(date_from: str, date_to: str) -> tuple[datetime | None, datetime |
     start = _parse(date_from, "date_from") if date_from else None
     end = _parse(date_to, "date_to") if date_to else None
     if start and end and end < start:
-        raise InvalidInput(
-            Codes.LIST_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"date_to": "validation.invalid"}
-        )
+        raise InvalidInput(ErrorCode.LIST_INPUT_INVALID, fields={"date_to": "validation.invalid"})
 
     def utc(day: date) -> datetime:
         return datetime.combine(day, time.min, CHINA).astimezone(UTC)

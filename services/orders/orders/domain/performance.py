@@ -10,13 +10,7 @@ from crmkit.errors import InvalidInput, PermissionDenied
 from orders.domain.money import MAX_FEN
 from orders.domain.numbering import CHINA
 from orders.domain.scope import scope_for
-
-INPUT_INVALID = "PERFORMANCE_INPUT_INVALID"
-DENIED = "PERFORMANCE_DENIED"
-RULE_NOT_FOUND = "COMMISSION_RULE_NOT_FOUND"
-RULE_EXISTS = "COMMISSION_RULE_EXISTS"
-INVALID_INPUT_KEY = "error.invalid_input"
-DENIED_KEY = "error.permission_denied"
+from orders.errors import ErrorCode
 
 MANAGER_ROLES = ("owner", "store_manager")
 MAX_DASHBOARD_DAYS = 92  # a quarter: one query, one screen
@@ -30,7 +24,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def invalid_field(field: str, key: str) -> InvalidInput:
-    return InvalidInput(INPUT_INVALID, INVALID_INPUT_KEY, fields={field: key})
+    return InvalidInput(ErrorCode.PERFORMANCE_INPUT_INVALID, fields={field: key})
 
 
 def china_time(moment: datetime) -> datetime:
@@ -111,13 +105,13 @@ def is_manager(actor) -> bool:
 
 def require_manager(actor) -> str:
     if not is_manager(actor):
-        raise PermissionDenied(DENIED, DENIED_KEY)
+        raise PermissionDenied(ErrorCode.PERFORMANCE_DENIED)
     return actor.staff_id
 
 
 def require_staff(actor) -> str:
     if actor.staff_id is None:
-        raise PermissionDenied(DENIED, DENIED_KEY)
+        raise PermissionDenied(ErrorCode.PERFORMANCE_DENIED)
     return actor.staff_id
 
 
@@ -144,7 +138,7 @@ def visible_stores(actor, store_id: str) -> tuple[str, ...] | None:
         return (store_id,) if store_id else None
     if store_id:
         if store_id not in scope.store_ids:
-            raise PermissionDenied("STORE_ACCESS_DENIED", "error.store_access_denied")
+            raise PermissionDenied(ErrorCode.STORE_ACCESS_DENIED)
         return (store_id,)
     return tuple(sorted(scope.store_ids))
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from crmkit.errors import InvalidInput, PermissionDenied
 from orders.domain.money import is_valid_price
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 
 LAST = "last"
 CUSTOMER = "customer"
@@ -63,15 +63,12 @@ def choose_price(options: PriceOptions, source: str | None, manual_price_fen: in
         return ChosenPrice(*options.default())
     if source == MANUAL:
         if manual_price_fen is None or not is_valid_price(manual_price_fen):
-            raise InvalidInput(
-                Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={f"{field}.price": "validation.invalid"}
-            )
+            raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields={f"{field}.price": "validation.invalid"})
         return ChosenPrice(MANUAL, manual_price_fen)
     price = options.price_of(source)
     if price is None:
         raise InvalidInput(
-            Codes.ORDER_INPUT_INVALID,
-            MessageKeys.INVALID_INPUT,
+            ErrorCode.ORDER_INPUT_INVALID,
             fields={f"{field}.price_source": "validation.invalid_choice"},
         )
     return ChosenPrice(source, price)
@@ -80,4 +77,4 @@ def choose_price(options: PriceOptions, source: str | None, manual_price_fen: in
 def require_price_change(sources: list[str | None], permissions: frozenset[str]) -> None:
     """Typing a price is a privilege of staff with the switch, checked before anything is read."""
     if MANUAL in sources and CHANGE_PRICE not in permissions:
-        raise PermissionDenied(Codes.PRICE_CHANGE_NOT_ALLOWED, MessageKeys.PRICE_CHANGE_NOT_ALLOWED)
+        raise PermissionDenied(ErrorCode.PRICE_CHANGE_NOT_ALLOWED)

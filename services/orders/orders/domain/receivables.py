@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from crmkit.auth import Actor
 from crmkit.errors import Conflict, InvalidInput, PermissionDenied
 from orders.domain.numbering import CHINA
-from orders.errors import MessageKeys
+from orders.errors import ErrorCode
 
 COLLECTION_PREFIX = "SK"  # 收款 (collection)
 
@@ -36,27 +36,12 @@ APPROVER_ROLES = ("finance", "owner")
 APPROVE_COLLECTIONS = "approve_collections"
 
 
-class ReceivableCodes:
-    """Error codes of B4 (kept beside the rules; clients switch on them)."""
-
-    INPUT_INVALID = "COLLECTION_INPUT_INVALID"
-    NOT_FOUND = "COLLECTION_NOT_FOUND"
-    PROOF_NOT_FOUND = "PROOF_NOT_FOUND"
-    ACTION_DENIED = "COLLECTION_ACTION_DENIED"
-    TERM_DENIED = "CREDIT_TERM_DENIED"
-    STATE_INVALID = "COLLECTION_STATE_INVALID"
-    EXCEEDS_DEBT = "COLLECTION_EXCEEDS_DEBT"
-
-
-class ReceivableKeys:
-    COLLECTION_NOT_FOUND = "error.collection_not_found"
-    PROOF_NOT_FOUND = "error.proof_not_found"
-    EXCEEDS_DEBT = "error.collection_exceeds_debt"
-    FIELD_EXCEEDS_DEBT = "validation.exceeds_debt"
+# The field message of an allocation above what the order still owes.
+FIELD_EXCEEDS_DEBT = "validation.exceeds_debt"
 
 
 def _invalid(fields: Mapping[str, str]) -> InvalidInput:
-    return InvalidInput(ReceivableCodes.INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=fields)
+    return InvalidInput(ErrorCode.COLLECTION_INPUT_INVALID, fields=fields)
 
 
 # --- Credit terms ---
@@ -100,7 +85,7 @@ def check_term_filter(state: str) -> str:
 
 def require_term_setter(actor: Actor) -> str:
     if actor.staff_id is None or not actor.has_role(*TERM_ROLES):
-        raise PermissionDenied(ReceivableCodes.TERM_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.CREDIT_TERM_DENIED)
     return actor.staff_id
 
 
@@ -110,13 +95,13 @@ def may_file_for(actor: Actor, order_salesperson_id: str) -> bool:
 
 def require_approver(actor: Actor) -> str:
     if actor.staff_id is None or not (actor.has_role(*APPROVER_ROLES) or actor.can(APPROVE_COLLECTIONS)):
-        raise PermissionDenied(ReceivableCodes.ACTION_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.COLLECTION_ACTION_DENIED)
     return actor.staff_id
 
 
 def require_pending(status: str) -> None:
     if status != PENDING:
-        raise Conflict(ReceivableCodes.STATE_INVALID, MessageKeys.STATE_INVALID, params={"status": status})
+        raise Conflict(ErrorCode.COLLECTION_STATE_INVALID, params={"status": status})
 
 
 # --- Filing ---
@@ -168,7 +153,7 @@ def check_against_debt(allocations: Sequence[AllocationRequest], open_fen: Mappi
     """At filing: each amount at most what the order still owes less what pending collections
     already claim (`open_fen`), so approving every pending collection can never overdraw it."""
     fields = {
-        f"allocations.{i}.amount": ReceivableKeys.FIELD_EXCEEDS_DEBT
+        f"allocations.{i}.amount": FIELD_EXCEEDS_DEBT
         for i, a in enumerate(allocations)
         if a.amount_fen > open_fen.get(a.order_id, 0)
     }
@@ -182,7 +167,6 @@ def check_approval(allocations: Sequence[tuple[str, str, int]], debt_fen: Mappin
     for order_id, number, amount in allocations:
         if amount > debt_fen.get(order_id, 0):
             raise Conflict(
-                ReceivableCodes.EXCEEDS_DEBT,
-                ReceivableKeys.EXCEEDS_DEBT,
+                ErrorCode.COLLECTION_EXCEEDS_DEBT,
                 params={"order_id": order_id, "number": number},
             )

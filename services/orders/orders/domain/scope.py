@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from crmkit.auth import Actor
 from crmkit.errors import PermissionDenied
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 
 SEE_ALL_CUSTOMERS = "see_all_customers"
 APPROVE_COLLECTIONS = "approve_collections"
@@ -63,7 +63,7 @@ def scope_for(actor: Actor) -> Scope:
     if actor.is_service:
         return Scope(ALL)
     if actor.staff_id is None:
-        raise PermissionDenied(Codes.SUBMIT_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.ORDER_SUBMIT_DENIED)
     stores = working_stores(actor)
     if actor.has_role(OWNER) or actor.can(SEE_ALL_CUSTOMERS):
         return Scope(ALL, stores, actor.staff_id)

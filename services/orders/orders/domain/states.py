@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from crmkit.auth import Actor
 from crmkit.errors import Conflict, PermissionDenied
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 
 OWNER = "owner"
 STORE_MANAGER = "store_manager"
@@ -60,18 +60,22 @@ RETURN_TRANSITIONS = {
 }
 
 
-def _next(table: dict[str, Transition], action: str, status: str, actor: Actor, denied: str, invalid: str) -> str:
+def _next(
+    table: dict[str, Transition], action: str, status: str, actor: Actor, denied: ErrorCode, invalid: ErrorCode
+) -> str:
     step = table[action]
     if actor.staff_id is None or not actor.has_role(*step.roles):
-        raise PermissionDenied(denied, MessageKeys.PERMISSION_DENIED, params={"action": action})
+        raise PermissionDenied(denied, params={"action": action})
     if status not in step.sources:
-        raise Conflict(invalid, MessageKeys.STATE_INVALID, params={"status": status})
+        raise Conflict(invalid, params={"status": status})
     return step.target
 
 
 def next_order_status(action: str, status: str, actor: Actor) -> str:
-    return _next(ORDER_TRANSITIONS, action, status, actor, Codes.ORDER_ACTION_DENIED, Codes.ORDER_STATE_INVALID)
+    return _next(ORDER_TRANSITIONS, action, status, actor, ErrorCode.ORDER_ACTION_DENIED, ErrorCode.ORDER_STATE_INVALID)
 
 
 def next_return_status(action: str, status: str, actor: Actor) -> str:
-    return _next(RETURN_TRANSITIONS, action, status, actor, Codes.RETURN_ACTION_DENIED, Codes.RETURN_STATE_INVALID)
+    return _next(
+        RETURN_TRANSITIONS, action, status, actor, ErrorCode.RETURN_ACTION_DENIED, ErrorCode.RETURN_STATE_INVALID
+    )

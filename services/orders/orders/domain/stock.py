@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from crmkit.errors import Conflict
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 
 # Why a stock level moved; every movement is an immutable row.
 STOCK_TAKE = "stock_take"
@@ -16,8 +16,7 @@ def take_out(product_id: str, on_hand: int, quantity: int, *, allow_negative: bo
     after = on_hand - quantity
     if after < 0 and not allow_negative:
         raise Conflict(
-            Codes.INSUFFICIENT_STOCK,
-            MessageKeys.INSUFFICIENT_STOCK,
+            ErrorCode.INSUFFICIENT_STOCK,
             params={"product_id": product_id, "available": on_hand, "requested": quantity},
         )
     return after

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crmkit.auth import Actor
 from crmkit.errors import PermissionDenied
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 
 CATALOGUE_ROLES = ("owner", "store_manager")
 STOCK_ROLES = ("owner", "store_manager", "warehouse")
@@ -12,13 +12,13 @@ STOCK_ROLES = ("owner", "store_manager", "warehouse")
 
 def require_staff(actor: Actor) -> str:
     if actor.staff_id is None:
-        raise PermissionDenied(Codes.SUBMIT_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.ORDER_SUBMIT_DENIED)
     return actor.staff_id
 
 
-def require_role(actor: Actor, roles: tuple[str, ...], code: str) -> str:
+def require_role(actor: Actor, roles: tuple[str, ...], code: ErrorCode) -> str:
     if actor.staff_id is None or not actor.has_role(*roles):
-        raise PermissionDenied(code, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(code)
     return actor.staff_id
 
 

@@ -14,7 +14,7 @@ from crmkit.errors import AlreadyExists, InvalidInput, NotFound
 from crmkit.paging import Page
 from orders.domain.catalogue import ProductFields, ProductInput, check_category, check_product
 from orders.domain.money import is_valid_price
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 from orders.models import (
     UQ_PRODUCT_BARCODE,
     CategoryRow,
@@ -50,11 +50,11 @@ CUSTOMER_PRICE_SET = "customer_price_set"
 
 
 def product_not_found(product_id: str) -> NotFound:
-    return NotFound(Codes.PRODUCT_NOT_FOUND, MessageKeys.PRODUCT_NOT_FOUND, params={"id": product_id})
+    return NotFound(ErrorCode.PRODUCT_NOT_FOUND, params={"id": product_id})
 
 
 def barcode_taken() -> AlreadyExists:
-    return AlreadyExists(Codes.BARCODE_TAKEN, MessageKeys.BARCODE_TAKEN, fields={"product.barcode": "validation.taken"})
+    return AlreadyExists(ErrorCode.PRODUCT_BARCODE_TAKEN, fields={"product.barcode": "validation.taken"})
 
 
 def is_barcode_violation(exc: IntegrityError) -> bool:
@@ -63,11 +63,11 @@ def is_barcode_violation(exc: IntegrityError) -> bool:
 
 
 def _invalid(fields: dict[str, str]) -> InvalidInput:
-    return InvalidInput(Codes.CATALOGUE_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=fields)
+    return InvalidInput(ErrorCode.CATALOGUE_INPUT_INVALID, fields=fields)
 
 
 def create_category(uow: UnitOfWork, actor: Actor, name: str, parent_id: str = "", *, now: datetime) -> CategoryView:
-    require_role(actor, CATALOGUE_ROLES, Codes.CATALOGUE_DENIED)
+    require_role(actor, CATALOGUE_ROLES, ErrorCode.CATALOGUE_MANAGE_DENIED)
     with uow:
         parent_top = None
         if parent_id:
@@ -136,7 +136,7 @@ def _barcode_used(session: Session, tenant_id: str, barcode: str | None, except_
 
 
 def create_product(uow: UnitOfWork, actor: Actor, cmd: ProductInput, *, now: datetime) -> ProductView:
-    require_role(actor, CATALOGUE_ROLES, Codes.CATALOGUE_DENIED)
+    require_role(actor, CATALOGUE_ROLES, ErrorCode.CATALOGUE_MANAGE_DENIED)
     fields = check_product(cmd)
     with uow:
         check_category_exists(uow.session, actor.tenant_id, fields.category_id, "product.category_id")
@@ -162,7 +162,7 @@ def _live_product(session: Session, tenant_id: str, product_id: str, *, lock: bo
 
 
 def update_product(uow: UnitOfWork, actor: Actor, product_id: str, cmd: ProductInput, *, now: datetime) -> ProductView:
-    require_role(actor, CATALOGUE_ROLES, Codes.CATALOGUE_DENIED)
+    require_role(actor, CATALOGUE_ROLES, ErrorCode.CATALOGUE_MANAGE_DENIED)
     fields = check_product(cmd)
     with uow:
         row = _live_product(uow.session, actor.tenant_id, product_id, lock=True)
@@ -178,7 +178,7 @@ def update_product(uow: UnitOfWork, actor: Actor, product_id: str, cmd: ProductI
 
 
 def set_product_listed(uow: UnitOfWork, actor: Actor, product_id: str, listed: bool, *, now: datetime) -> ProductView:
-    require_role(actor, CATALOGUE_ROLES, Codes.CATALOGUE_DENIED)
+    require_role(actor, CATALOGUE_ROLES, ErrorCode.CATALOGUE_MANAGE_DENIED)
     with uow:
         row = _live_product(uow.session, actor.tenant_id, product_id, lock=True)
         before = product_snapshot(row)
@@ -192,7 +192,7 @@ def set_product_listed(uow: UnitOfWork, actor: Actor, product_id: str, listed: b
 
 def delete_product(uow: UnitOfWork, actor: Actor, product_id: str, *, now: datetime) -> bool:
     """True when archived: orders and returns keep pointing at a product they were sold with."""
-    require_role(actor, CATALOGUE_ROLES, Codes.CATALOGUE_DENIED)
+    require_role(actor, CATALOGUE_ROLES, ErrorCode.CATALOGUE_MANAGE_DENIED)
     with uow:
         session = uow.session
         row = _live_product(session, actor.tenant_id, product_id, lock=True)
@@ -262,7 +262,7 @@ def list_products(
     require_reader(actor)
     query = query.strip()
     if len(query) > QUERY_MAX:
-        raise InvalidInput(Codes.LIST_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"query": "validation.too_long"})
+        raise InvalidInput(ErrorCode.LIST_INPUT_INVALID, fields={"query": "validation.too_long"})
     stmt = select(ProductRow).where(ProductRow.tenant_id == actor.tenant_id, ProductRow.archived.is_(False))
     if barcode.strip():
         stmt = stmt.where(ProductRow.barcode == barcode.strip())
@@ -288,7 +288,7 @@ def set_customer_price(
     uow: UnitOfWork, actor: Actor, customer_id: str, product_id: str, price_fen: int, *, now: datetime
 ) -> CustomerPriceView:
     """The price agreed with one customer (B1); the customer id is the customers service's."""
-    require_role(actor, CATALOGUE_ROLES, Codes.CATALOGUE_DENIED)
+    require_role(actor, CATALOGUE_ROLES, ErrorCode.CATALOGUE_MANAGE_DENIED)
     fields = {}
     if not customer_id:
         fields["customer_id"] = "validation.required"

@@ -19,7 +19,7 @@ from crmkit.errors import AlreadyExists, InvalidInput
 from orders import catalogue_sheet
 from orders.domain.catalogue import ProductInput, check_product
 from orders.domain.numbering import china_day
-from orders.errors import Codes
+from orders.errors import ErrorCode
 from orders.models import CategoryRow, ProductRow
 from orders.service.access import CATALOGUE_ROLES, require_role
 from orders.service.catalogue import apply_fields, save_product
@@ -100,7 +100,7 @@ def _existing(session: Session, tenant_id: str, barcode: str | None, name: str) 
 
 
 def import_catalogue(uow: UnitOfWork, actor: Actor, data: bytes, *, dry_run: bool, now: datetime) -> ImportResult:
-    require_role(actor, CATALOGUE_ROLES, Codes.CATALOGUE_DENIED)
+    require_role(actor, CATALOGUE_ROLES, ErrorCode.CATALOGUE_MANAGE_DENIED)
     read = _sheet().read_catalogue(data)
     result = ImportResult(problems=[Problem(p.row, p.column, p.message_key) for p in read.problems])
     bad_rows = {p.row for p in read.problems}
@@ -166,7 +166,7 @@ def import_catalogue(uow: UnitOfWork, actor: Actor, data: bytes, *, dry_run: boo
 
 def export_catalogue(uow: UnitOfWork, actor: Actor, *, now: datetime) -> tuple[bytes, str]:
     """Every live product, in the import's own format, so an export can be edited and re-imported."""
-    require_role(actor, CATALOGUE_ROLES, Codes.CATALOGUE_DENIED)
+    require_role(actor, CATALOGUE_ROLES, ErrorCode.CATALOGUE_MANAGE_DENIED)
     sheet = _sheet()
     with uow:
         session = uow.session

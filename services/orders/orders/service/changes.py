@@ -16,7 +16,7 @@ from crmkit.changelog import Author, Change
 from crmkit.db import UnitOfWork
 from crmkit.errors import NotFound
 from crmkit.paging import Page
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 from orders.models import ChangeRow, OrderRow, ProductRow, ReturnRow
 from orders.service.access import require_reader
 from orders.service.scoping import document_allowed
@@ -76,6 +76,20 @@ def return_snapshot(row: ReturnRow) -> dict[str, Any]:
         "refund_method": row.refund_method,
         "debt_reduced_fen": row.debt_reduced_fen,
         "paid_back_fen": row.paid_back_fen,
+    }
+
+
+def placed_return_snapshot(row: ReturnRow, lines) -> dict[str, Any]:
+    """The whole return as it was taken: for whom, where, which goods at which prices."""
+    return {
+        **return_snapshot(row),
+        "number": row.number,
+        "customer_id": row.customer_id,
+        "store_id": row.store_id,
+        "note": row.note,
+        "lines": [
+            {"product_id": li.product_id, "quantity": li.quantity, "unit_price_fen": li.unit_price_fen} for li in lines
+        ],
     }
 
 
@@ -148,7 +162,7 @@ def _document_known(actor: Actor, model, document_id: str):
 
 
 NOT_FOUND = {
-    PRODUCT: lambda i: NotFound(Codes.PRODUCT_NOT_FOUND, MessageKeys.PRODUCT_NOT_FOUND, params={"id": i}),
-    ORDER: lambda i: NotFound(Codes.ORDER_NOT_FOUND, MessageKeys.ORDER_NOT_FOUND, params={"id": i}),
-    RETURN: lambda i: NotFound(Codes.RETURN_NOT_FOUND, MessageKeys.RETURN_NOT_FOUND, params={"id": i}),
+    PRODUCT: lambda i: NotFound(ErrorCode.PRODUCT_NOT_FOUND, params={"id": i}),
+    ORDER: lambda i: NotFound(ErrorCode.ORDER_NOT_FOUND, params={"id": i}),
+    RETURN: lambda i: NotFound(ErrorCode.RETURN_NOT_FOUND, params={"id": i}),
 }

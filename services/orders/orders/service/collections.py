@@ -14,20 +14,19 @@ from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput, NotFound, PermissionDenied
 from crmkit.paging import Page
+from orders import events
 from orders.domain.documents import idempotency_key
 from orders.domain.receivables import (
     COLLECTION_PREFIX,
     PENDING,
     AllocationRequest,
-    ReceivableCodes,
-    ReceivableKeys,
     check_against_debt,
     check_filing,
     may_file_for,
 )
 from orders.domain.scope import collection_scope_for
 from orders.domain.states import DEBT_STATUSES
-from orders.errors import MessageKeys
+from orders.errors import ErrorCode
 from orders.models import OrderRow
 from orders.models_receivables import (
     UQ_COLLECTION_IDEMPOTENCY,
@@ -40,8 +39,6 @@ from orders.service.customers import require_customer_id
 from orders.service.numbers import allocate_number
 from orders.service.receivables import ListPage, pending_by_order
 from orders.service.scoping import collection_visible, document_allowed
-
-COLLECTION_FILED = "collection_filed"
 
 
 @dataclass(frozen=True)
@@ -82,7 +79,7 @@ class FileCollection:
 
 
 def collection_not_found(collection_id: str) -> NotFound:
-    return NotFound(ReceivableCodes.NOT_FOUND, ReceivableKeys.COLLECTION_NOT_FOUND, params={"id": collection_id})
+    return NotFound(ErrorCode.COLLECTION_NOT_FOUND, params={"id": collection_id})
 
 
 def may_see_collection(session: Session, actor: Actor, row: CollectionRow) -> bool:
@@ -93,20 +90,6 @@ def may_see_collection(session: Session, actor: Actor, row: CollectionRow) -> bo
         return True
     found = session.scalar(select(CollectionRow.id).where(CollectionRow.id == row.id, collection_visible(scope)))
     return found is not None
-
-
-def collection_event(view: CollectionView) -> dict:
-    return {
-        "collection_id": view.id,
-        "number": view.number,
-        "customer_id": view.customer_id,
-        "salesperson_id": view.salesperson_id,
-        "filed_by": view.filed_by,
-        "status": view.status,
-        "method": view.method,
-        "amount_fen": view.amount_fen,
-        "allocations": [{"order_id": a.order_id, "amount_fen": a.amount_fen} for a in view.allocations],
-    }
 
 
 def views_of(session: Session, rows: Sequence[CollectionRow]) -> list[CollectionView]:
@@ -186,11 +169,9 @@ def _locked_orders(session: Session, actor: Actor, cmd: FileCollection) -> dict[
         ):
             fields[f"allocations.{i}.order_id"] = "validation.invalid"
         elif not may_file_for(actor, order.salesperson_id):
-            raise PermissionDenied(
-                ReceivableCodes.ACTION_DENIED, MessageKeys.PERMISSION_DENIED, params={"order_id": a.order_id}
-            )
+            raise PermissionDenied(ErrorCode.COLLECTION_ACTION_DENIED, params={"order_id": a.order_id})
     if fields:
-        raise InvalidInput(ReceivableCodes.INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=fields)
+        raise InvalidInput(ErrorCode.COLLECTION_INPUT_INVALID, fields=fields)
     return orders
 
 
@@ -212,7 +193,7 @@ def _claim_proofs(session: Session, actor: Actor, keys: Sequence[str], collectio
         else:
             proof.collection_id, proof.position = collection_id, i
     if fields:
-        raise InvalidInput(ReceivableCodes.INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=fields)
+        raise InvalidInput(ErrorCode.COLLECTION_INPUT_INVALID, fields=fields)
 
 
 def file_collection(uow: UnitOfWork, actor: Actor, cmd: FileCollection, *, now: datetime) -> CollectionView:
@@ -266,7 +247,7 @@ def file_collection(uow: UnitOfWork, actor: Actor, cmd: FileCollection, *, now: 
             _claim_proofs(session, actor, cmd.proof_keys, row.id)
             session.flush()
             view = views_of(session, [row])[0]
-            uow.publish(COLLECTION_FILED, actor.tenant_id, collection_event(view))
+            uow.publish(events.collection_filed(view), actor.tenant_id)
             uow.commit()
             return view
     except IntegrityError as exc:

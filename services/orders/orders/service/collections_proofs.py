@@ -14,7 +14,7 @@ from sqlalchemy import select
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput, NotFound, Unavailable
-from orders.domain.receivables import ReceivableCodes, ReceivableKeys
+from orders.errors import ErrorCode
 from orders.filestore import FileNotFound, FileRejected, FileStore, FileStoreError
 from orders.filestore.images import validate_proof_image
 from orders.models_receivables import CollectionProofRow, CollectionRow
@@ -22,8 +22,6 @@ from orders.service.access import require_staff
 from orders.service.collections import collection_not_found, may_see_collection
 
 URL_SECONDS = 300
-STORE_NOT_CONFIGURED = "FILE_STORE_NOT_CONFIGURED"
-STORE_UNAVAILABLE = "FILE_STORE_UNAVAILABLE"
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ def _configured(store: FileStore | None) -> FileStore:
     # A runtime built without a file store (build(file_store=None)) still serves debts and
     # collections; only the proof calls say what is missing instead of guessing a store.
     if store is None:
-        raise Unavailable(STORE_NOT_CONFIGURED, "error.unavailable")
+        raise Unavailable(ErrorCode.FILE_STORE_NOT_CONFIGURED)
     return store
 
 
@@ -48,11 +46,13 @@ def upload_proof(uow: UnitOfWork, actor: Actor, store: FileStore | None, data: b
     try:
         content_type = validate_proof_image(data)
     except FileRejected as exc:
-        raise InvalidInput(ReceivableCodes.INPUT_INVALID, exc.message_key, fields={"data": exc.message_key}) from None
+        raise InvalidInput(
+            ErrorCode.COLLECTION_INPUT_INVALID, exc.message_key, fields={"data": exc.message_key}
+        ) from None
     try:
         stored = store.put(data, content_type=content_type, prefix=f"{actor.tenant_id}/collections")
     except FileStoreError as exc:
-        raise Unavailable(STORE_UNAVAILABLE, "error.unavailable") from exc
+        raise Unavailable(ErrorCode.FILE_STORE_UNAVAILABLE) from exc
     try:
         with uow:
             uow.session.add(
@@ -98,7 +98,7 @@ def _proof_of(uow: UnitOfWork, actor: Actor, collection_id: str, key: str) -> tu
 
 
 def _proof_not_found(key: str) -> NotFound:
-    return NotFound(ReceivableCodes.PROOF_NOT_FOUND, ReceivableKeys.PROOF_NOT_FOUND, params={"key": key})
+    return NotFound(ErrorCode.PROOF_NOT_FOUND, params={"key": key})
 
 
 def read_proof(
@@ -111,7 +111,7 @@ def read_proof(
     except FileNotFound:
         raise _proof_not_found(key) from None
     except FileStoreError as exc:
-        raise Unavailable(STORE_UNAVAILABLE, "error.unavailable") from exc
+        raise Unavailable(ErrorCode.FILE_STORE_UNAVAILABLE) from exc
 
 
 def proof_url(

@@ -12,35 +12,33 @@ from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
+from crmkit.events import Outgoing
+from orders import events
 from orders.domain.catalogue import check_reject_reason
 from orders.domain.receivables import (
     APPROVED,
     REJECTED,
-    ReceivableCodes,
     check_approval,
     require_approver,
     require_pending,
 )
+from orders.errors import ErrorCode
 from orders.models import OrderRow
 from orders.models_receivables import CollectionAllocationRow, CollectionRow
 from orders.service.changes import ORDER, log_change
 from orders.service.collections import (
     CollectionView,
-    collection_event,
     collection_not_found,
     may_see_collection,
     views_of,
 )
-
-COLLECTION_APPROVED = "collection_approved"
-COLLECTION_REJECTED = "collection_rejected"
 
 
 def _review(
     uow: UnitOfWork,
     actor: Actor,
     collection_id: str,
-    event: str,
+    event: Callable[..., Outgoing],
     apply: Callable[[Session, CollectionRow], dict],
     *,
     now: datetime,
@@ -59,11 +57,12 @@ def _review(
         if row is None or not may_see_collection(session, actor, row):
             raise collection_not_found(collection_id)
         require_pending(row.status)
-        extra = apply(session, row)
+        # What the review learned that its event tells (the builder's keyword arguments).
+        told = apply(session, row)
         row.reviewed_by, row.reviewed_at = staff_id, now
         session.flush()
         view = views_of(session, [row])[0]
-        uow.publish(event, actor.tenant_id, {**collection_event(view), **extra})
+        uow.publish(event(view, **told), actor.tenant_id)
         uow.commit()
         return view
 
@@ -108,17 +107,17 @@ def approve_collection(uow: UnitOfWork, actor: Actor, collection_id: str, *, now
         row.status = APPROVED
         return {"debts_after": {oid: o.debt_fen for oid, o in orders.items()}}
 
-    return _review(uow, actor, collection_id, COLLECTION_APPROVED, apply, now=now)
+    return _review(uow, actor, collection_id, events.collection_approved, apply, now=now)
 
 
 def reject_collection(
     uow: UnitOfWork, actor: Actor, collection_id: str, reason: str, *, now: datetime
 ) -> CollectionView:
-    reason = check_reject_reason(reason, ReceivableCodes.INPUT_INVALID)
+    reason = check_reject_reason(reason, ErrorCode.COLLECTION_INPUT_INVALID)
 
     def apply(_session: Session, row: CollectionRow) -> dict:
         row.status = REJECTED
         row.reject_reason = reason
-        return {"reason": reason}
+        return {}
 
-    return _review(uow, actor, collection_id, COLLECTION_REJECTED, apply, now=now)
+    return _review(uow, actor, collection_id, events.collection_rejected, apply, now=now)

@@ -20,7 +20,7 @@ from crm.coupons.v1 import coupons_pb2, coupons_pb2_grpc
 from crmkit.db import new_id
 from crmkit.errors import Conflict, InvalidInput, NotFound, Unavailable
 from crmkit.grpc_client import ServiceClient
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 
 FULL_NAME = "crm.coupons.v1.CouponsService"
 MAX_COUPONS_PER_ORDER = 10
@@ -77,7 +77,7 @@ def clean_codes(codes: Sequence[str]) -> tuple[str, ...]:
     if len(cleaned) > MAX_COUPONS_PER_ORDER:
         fields["coupon_codes"] = "validation.too_many"
     if fields:
-        raise InvalidInput(Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=fields)
+        raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields=fields)
     return tuple(cleaned)
 
 
@@ -86,11 +86,9 @@ def refusal_naming(index: int, code: str, exc: Exception) -> Exception:
     field = f"coupon_codes.{index}"
     if isinstance(exc, InvalidInput):
         reason = next(iter(exc.fields.values()), "validation.invalid")
-        return InvalidInput(Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={field: reason})
+        return InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields={field: reason})
     if isinstance(exc, NotFound):
-        return InvalidInput(
-            Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={field: "validation.coupon_code_unknown"}
-        )
+        return InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields={field: "validation.coupon_code_unknown"})
     if isinstance(exc, Conflict):
         return Conflict(exc.code, exc.message_key, params={**exc.params, "coupon_code": code, "field": field})
     return exc
@@ -101,7 +99,7 @@ class CouponsNotConfigured:
     through; an order with a coupon is refused as the service being unavailable."""
 
     def redeem(self, *args, **kwargs) -> CouponUse:
-        raise Unavailable(Codes.COUPONS_UNAVAILABLE, "error.service_unavailable")
+        raise Unavailable(ErrorCode.COUPONS_UNAVAILABLE)
 
     def release(self, tenant_id: str, order_id: str) -> None:
         return None

@@ -13,7 +13,7 @@ from typing import Protocol
 from crm.customers.v1 import customers_pb2, customers_pb2_grpc
 from crmkit.errors import InvalidInput, NotFound
 from crmkit.grpc_client import ServiceClient
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 
 FULL_NAME = "crm.customers.v1.CustomersService"
 
@@ -39,14 +39,12 @@ class CustomerDirectory(Protocol):
 
 
 def customer_not_found(customer_id: str) -> NotFound:
-    return NotFound(Codes.CUSTOMER_NOT_FOUND, MessageKeys.CUSTOMER_NOT_FOUND, params={"id": customer_id})
+    return NotFound(ErrorCode.CUSTOMER_NOT_FOUND, params={"id": customer_id})
 
 
 def require_customer_id(customer_id: str) -> None:
     if not customer_id:
-        raise InvalidInput(
-            Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"customer_id": "validation.required"}
-        )
+        raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields={"customer_id": "validation.required"})
 
 
 class GrpcCustomerDirectory:

@@ -22,9 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput, PermissionDenied
+from orders import events
 from orders.domain.lines import quantities_by_product
 from orders.domain.stock import take_out
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 from orders.models import ProductRow
 from orders.models_gifts import UQ_GIFT_HANDOUT_KEY, GiftHandOutRow
 from orders.service.catalogue import product_not_found
@@ -58,7 +59,7 @@ class GiftStockView:
 
 
 def _invalid(**fields: str) -> InvalidInput:
-    return InvalidInput(Codes.CATALOGUE_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=fields)
+    return InvalidInput(ErrorCode.CATALOGUE_INPUT_INVALID, fields=fields)
 
 
 def _check(cmd: GiftStockCommand) -> tuple[str, str, dict[str, int]]:
@@ -97,7 +98,7 @@ def _earlier(uow: UnitOfWork, tenant_id: str, key: str) -> GiftHandOutRow | None
 
 def hand_out_gift_stock(uow: UnitOfWork, actor: Actor, cmd: GiftStockCommand, *, now: datetime) -> GiftStockView:
     if not actor.is_service:
-        raise PermissionDenied(Codes.STOCK_DENIED, MessageKeys.PERMISSION_DENIED)
+        raise PermissionDenied(ErrorCode.STOCK_MANAGE_DENIED)
     key, reason, wanted = _check(cmd)
     try:
         return _hand_out(uow, actor, key, reason, cmd.store_id, wanted, now=now)
@@ -155,16 +156,6 @@ def _hand_out(
         session.add(row)
         session.flush()
         move_all(session, after, levels, reason=reason, actor_id=actor.subject_id, document_id=row.id, now=now)
-        uow.publish(
-            "gift_stock_handed_out",
-            actor.tenant_id,
-            {
-                "handout_id": row.id,
-                "idempotency_key": key,
-                "store_id": store_id,
-                "reason": reason,
-                "lines": [{"product_id": pid, "quantity": wanted[pid]} for pid in sorted(wanted)],
-            },
-        )
+        uow.publish(events.gift_stock_handed_out(row.id, key, store_id, reason, wanted), actor.tenant_id)
         uow.commit()
         return _view(row, replayed=False)

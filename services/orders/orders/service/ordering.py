@@ -1,32 +1,28 @@
-"""Taking an order on site (B2): submit with price tracking, read, list, copy the last one."""
+"""Taking an order on site (B2): submitted with price tracking, coupons redeemed (E4) and credit
+checked in one transaction. Reading orders is order_lookup.py."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from prometheus_client import Counter
-from sqlalchemy import Select, func, insert, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
-from crmkit.db import UnitOfWork, new_id, row_values
-from crmkit.errors import DomainError, InvalidInput, NotFound
+from crmkit.db import UnitOfWork, new_id
+from crmkit.errors import DomainError
 from crmkit.onetime_codes import new_code
-from crmkit.paging import Page
+from orders import events
 from orders.domain.documents import idempotency_key, resolve_store, salesperson_for_order
-from orders.domain.lines import LineRequest
+from orders.domain.lines import LineRequest, PricedLine
 from orders.domain.money import total
-from orders.domain.numbering import ORDER_PREFIX, day_range
-from orders.domain.receivables import APPROVED as COLLECTION_APPROVED
-from orders.domain.scope import scope_for
-from orders.domain.states import REJECTED, SUBMITTED
-from orders.errors import Codes, MessageKeys
-from orders.models import UQ_ORDER_IDEMPOTENCY, DebtReductionRow, OrderLineRow, OrderRow, ReturnRow
-from orders.models_receivables import CollectionAllocationRow, CollectionRow
+from orders.domain.numbering import ORDER_PREFIX
+from orders.domain.states import SUBMITTED
+from orders.models import OrderRow, ProductRow
 from orders.service.access import require_staff
 from orders.service.changes import ORDER, log_change, placed_order_snapshot
 from orders.service.coupons import (
@@ -39,28 +35,20 @@ from orders.service.coupons import (
     refusal_naming,
 )
 from orders.service.credit import check_new_order
-from orders.service.customers import CustomerDirectory, require_customer_id
+from orders.service.customers import CustomerDirectory, CustomerInfo, require_customer_id
+from orders.service.documents import ORDERS
 from orders.service.numbers import allocate_number
 from orders.service.pricing import check_and_price
-from orders.service.scoping import document_allowed, order_visible
 from orders.service.views import (
-    CREDIT_COLLECTION,
-    CREDIT_RETURN,
-    DocumentPage,
-    OrderCreditView,
     OrderView,
-    document_event,
-    group_lines,
     order_view,
 )
 
-ORDER_SUBMITTED = "order_submitted"
 log = logging.getLogger(__name__)
 COUPON_RELEASE_FAILURES = Counter(
     "crm_orders_coupon_release_failures_total",
     "Coupons of an order that was not placed which could not be given back (see the log for the order id)",
 )
-QUERY_MAX = 50
 
 
 @dataclass(frozen=True)
@@ -72,37 +60,6 @@ class SubmitOrder:
     idempotency_key: str = ""
     # Typed codes or scanned QR payloads of coupons to use (E4).
     coupon_codes: tuple[str, ...] = ()
-
-
-def order_not_found(order_id: str) -> NotFound:
-    return NotFound(Codes.ORDER_NOT_FOUND, MessageKeys.ORDER_NOT_FOUND, params={"id": order_id})
-
-
-def order_event(view: OrderView) -> dict:
-    """total_fen is what is owed; with coupons, discount_fen is what they took off the goods."""
-    event = document_event("order_id", view)
-    if view.discount_fen:
-        event["discount_fen"] = view.discount_fen
-        event["coupon_codes"] = [c.code for c in view.coupons]
-    return event
-
-
-def lines_of(session: Session, tenant_id: str, order_ids: Sequence[str]) -> dict[str, list[OrderLineRow]]:
-    return group_lines(session, OrderLineRow, OrderLineRow.order_id, tenant_id, order_ids)
-
-
-def view_of(session: Session, row: OrderRow) -> OrderView:
-    return order_view(row, lines_of(session, row.tenant_id, [row.id])[row.id])
-
-
-def _by_key(session: Session, actor: Actor, key: str) -> OrderView | None:
-    row = session.scalar(select(OrderRow).where(OrderRow.tenant_id == actor.tenant_id, OrderRow.idempotency_key == key))
-    if row is None:
-        return None
-    # The same key from someone who may not see that order must not reveal it.
-    if not document_allowed(actor, row):
-        raise order_not_found(row.id)
-    return view_of(session, row)
 
 
 def submit_order(
@@ -130,128 +87,121 @@ def submit_order(
     try:
         with uow:
             session = uow.session
-            if key and (first := _by_key(session, actor, key)):
+            if key and (first := ORDERS.by_key(session, actor, key)):
                 return first
             # The customers service decides whether this caller may order for this customer.
             customer = customers.get(cmd.customer_id)
             store_id = resolve_store(actor, customer.store_id, cmd.store_id)
             priced, products = check_and_price(session, actor, customer, cmd.lines, cmd.note)
             goods_total = total(line.amount_fen for line in priced)
-            used: list[CouponUse] = []
-            if codes:
-                redeeming = True
-                lines = [
-                    CouponLine(
-                        line.product_id, products[line.product_id].category_id or "", line.quantity, line.amount_fen
-                    )
-                    for line in priced
-                ]
-                used = _redeem_all(
-                    coupons or CouponsNotConfigured(), actor.tenant_id, order_id, customer.id, store_id, codes, lines
-                )
+            redeeming = bool(codes)
+            used = _redeem_all(coupons, actor.tenant_id, order_id, customer.id, store_id, codes, priced, products)
             # Two coupons on the same goods never take off more than the goods cost.
             discount = min(goods_total, sum(u.discount_fen for u in used))
-            order_total = goods_total - discount
-            warnings = check_new_order(session, actor.tenant_id, customer.id, order_total, now)
-            row = OrderRow(
-                id=order_id,
-                tenant_id=actor.tenant_id,
-                # Drawn once the order is checked, priced and within credit: refusals cost none.
-                number=allocate_number(session, actor.tenant_id, ORDER_PREFIX, now),
-                customer_id=customer.id,
-                customer_name=customer.name,
-                customer_phone=customer.phone,
-                salesperson_id=salesperson_for_order(customer.owner_staff_id, staff_id),
-                submitted_by=staff_id,
-                store_id=store_id,
-                status=SUBMITTED,
-                total_fen=order_total,
-                debt_fen=0,
-                credit_warnings=",".join(warnings),
-                discount_fen=discount,
-                verification_code=new_code(),
-                coupons=[
-                    {
-                        "code": u.code,
-                        "coupon_id": u.coupon_id,
-                        "discount_fen": u.discount_fen,
-                        "pickup_product_ids": list(u.pickup_product_ids),
-                    }
-                    for u in used
-                ]
-                or None,
-                note=cmd.note.strip(),
-                reject_reason="",
-                idempotency_key=key,
-                submitted_at=now,
-                created_at=now,
-            )
+            warnings = check_new_order(session, actor.tenant_id, customer.id, goods_total - discount, now)
+            # Drawn once the order is checked, priced and within credit: refusals cost none.
+            number = allocate_number(session, actor.tenant_id, ORDER_PREFIX, now)
+            row = _order_row(actor, cmd, order_id, number, customer, staff_id, store_id, key, now)
+            # What is owed after the coupons, and the credit warnings it was taken with (B2).
+            row.total_fen, row.discount_fen, row.credit_warnings = goods_total - discount, discount, ",".join(warnings)
+            row.coupons = [_coupon_used(u) for u in used] or None
             session.add(row)
             # Insert the order first: a racing repeat of its key fails here, before the lines.
             session.flush()
-            lines = [
-                OrderLineRow(
-                    id=new_id(),
-                    tenant_id=actor.tenant_id,
-                    order_id=row.id,
-                    position=i,
-                    customer_id=customer.id,
-                    product_id=line.product_id,
-                    product_name=products[line.product_id].name,
-                    barcode=products[line.product_id].barcode or "",
-                    unit=products[line.product_id].unit,
-                    brand=products[line.product_id].brand,
-                    category_id=products[line.product_id].category_id or "",
-                    quantity=line.quantity,
-                    unit_price_fen=line.price.unit_price_fen,
-                    price_source=line.price.source,
-                    amount_fen=line.amount_fen,
-                    created_at=now,
-                )
-                for i, line in enumerate(priced)
-            ]
-            # One multi-row INSERT; the ORM's unit of work would cost more than the insert itself.
-            session.execute(insert(OrderLineRow), [row_values(line) for line in lines])
+            lines = ORDERS.add_lines(
+                session, actor.tenant_id, priced, products, now=now, order_id=row.id, customer_id=customer.id
+            )
             after = placed_order_snapshot(row, lines)
             log_change(session, actor, ORDER, row, "submitted", before=None, after=after, now=now)
             view = order_view(row, lines)
-            uow.publish(ORDER_SUBMITTED, actor.tenant_id, order_event(view))
+            uow.publish(events.order_submitted(view), actor.tenant_id)
             uow.commit()
             return view
-    except IntegrityError as exc:
-        text = str(exc.orig)
-        # With coupons a racing repeat of the key also carries the same order id (primary key).
-        if key and (
-            UQ_ORDER_IDEMPOTENCY in text
-            or "orders.tenant_id, orders.idempotency_key" in text
-            or (codes and ("orders_pkey" in text or "orders.id" in text))
-        ):
-            with uow:
-                first = _by_key(uow.session, actor, key)
-            if first is not None:
-                return first
+    except BaseException as exc:
+        if key and isinstance(exc, IntegrityError) and (first := _placed_by_a_repeat(uow, actor, key, exc, codes)):
+            return first
         if redeeming:
             _give_back(uow, coupons, actor.tenant_id, order_id)
         raise
-    except BaseException:
-        if redeeming:
-            _give_back(uow, coupons, actor.tenant_id, order_id)
-        raise
+
+
+def _order_row(
+    actor: Actor,
+    cmd: SubmitOrder,
+    order_id: str,
+    number: str,
+    customer: CustomerInfo,
+    staff_id: str,
+    store_id: str,
+    key: str,
+    now: datetime,
+) -> OrderRow:
+    """A new order as submitted; its money (total, discount, coupons, credit warnings) is set by
+    the caller once the coupons and credit have been heard."""
+    return OrderRow(
+        id=order_id,
+        tenant_id=actor.tenant_id,
+        number=number,
+        customer_id=customer.id,
+        customer_name=customer.name,
+        customer_phone=customer.phone,
+        salesperson_id=salesperson_for_order(customer.owner_staff_id, staff_id),
+        submitted_by=staff_id,
+        store_id=store_id,
+        status=SUBMITTED,
+        debt_fen=0,
+        verification_code=new_code(),
+        note=cmd.note.strip(),
+        reject_reason="",
+        idempotency_key=key,
+        submitted_at=now,
+        created_at=now,
+    )
+
+
+def _coupon_used(use: CouponUse) -> dict:
+    return {
+        "code": use.code,
+        "coupon_id": use.coupon_id,
+        "discount_fen": use.discount_fen,
+        "pickup_product_ids": list(use.pickup_product_ids),
+    }
+
+
+def _placed_by_a_repeat(
+    uow: UnitOfWork, actor: Actor, key: str, exc: IntegrityError, codes: Sequence[str]
+) -> OrderView | None:
+    """The order a racing repeat of the same key placed first, if that is why the insert
+    failed. With coupons the repeat also carries the same order id (the primary key)."""
+    text = str(exc.orig)
+    if ORDERS.repeats_a_key(exc) or (codes and ("orders_pkey" in text or "orders.id" in text)):
+        with uow:
+            return ORDERS.by_key(uow.session, actor, key)
+    return None
 
 
 def _redeem_all(
-    coupons: CouponRedeemer,
+    coupons: CouponRedeemer | None,
     tenant_id: str,
     order_id: str,
     customer_id: str,
     store_id: str,
     codes: Sequence[str],
-    lines: Sequence[CouponLine],
+    priced: Sequence[PricedLine],
+    products: Mapping[str, ProductRow],
 ) -> list[CouponUse]:
+    """Each code redeemed on this order, in the order given; the first refusal names its field."""
+    if not codes:
+        return []
+    redeemer = coupons or CouponsNotConfigured()
+    lines = [
+        CouponLine(line.product_id, products[line.product_id].category_id or "", line.quantity, line.amount_fen)
+        for line in priced
+    ]
     used = []
     for i, code in enumerate(codes):
         try:
-            used.append(coupons.redeem(tenant_id, order_id, customer_id, store_id, code, lines))
+            used.append(redeemer.redeem(tenant_id, order_id, customer_id, store_id, code, lines))
         except DomainError as exc:
             raise refusal_naming(i, code, exc) from None
     return used
@@ -271,125 +221,3 @@ def _give_back(uow: UnitOfWork, coupons: CouponRedeemer | None, tenant_id: str, 
     except Exception:
         COUPON_RELEASE_FAILURES.inc()
         log.exception("coupons of order %s (tenant %s) could not be given back", order_id, tenant_id)
-
-
-def get_order(uow: UnitOfWork, actor: Actor, order_id: str) -> OrderView:
-    """Another tenant's order and one outside the caller's scope (a colleague's, another
-    store's) look exactly like a missing one."""
-    with uow:
-        row = uow.session.scalar(select(OrderRow).where(OrderRow.tenant_id == actor.tenant_id, OrderRow.id == order_id))
-        if row is None or not document_allowed(actor, row):
-            raise order_not_found(order_id)
-        return replace(view_of(uow.session, row), credits=credits_of(uow.session, row.tenant_id, row.id))
-
-
-def credits_of(session: Session, tenant_id: str, order_id: str) -> tuple[OrderCreditView, ...]:
-    """What paid this order's debt, oldest first: allocations of approved collections (at their
-    review) and debt reductions of refunded returns (at the refund). One query each."""
-    collections = session.execute(
-        select(
-            CollectionRow.id,
-            CollectionRow.number,
-            CollectionAllocationRow.amount_fen,
-            func.coalesce(CollectionRow.reviewed_at, CollectionAllocationRow.created_at),
-        )
-        .join(CollectionRow, CollectionRow.id == CollectionAllocationRow.collection_id)
-        .where(
-            CollectionAllocationRow.tenant_id == tenant_id,
-            CollectionAllocationRow.order_id == order_id,
-            CollectionRow.tenant_id == tenant_id,
-            CollectionRow.status == COLLECTION_APPROVED,
-        )
-    ).all()
-    returns = session.execute(
-        select(
-            ReturnRow.id,
-            ReturnRow.number,
-            DebtReductionRow.amount_fen,
-            func.coalesce(ReturnRow.refunded_at, DebtReductionRow.created_at),
-        )
-        .join(ReturnRow, ReturnRow.id == DebtReductionRow.return_id)
-        .where(
-            DebtReductionRow.tenant_id == tenant_id,
-            DebtReductionRow.order_id == order_id,
-            ReturnRow.tenant_id == tenant_id,
-        )
-    ).all()
-    credits = [OrderCreditView(CREDIT_COLLECTION, *r) for r in collections] + [
-        OrderCreditView(CREDIT_RETURN, *r) for r in returns
-    ]
-    return tuple(sorted(credits, key=lambda c: (c.at, c.number)))
-
-
-def get_last_order(uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, customer_id: str) -> OrderView:
-    """The customer's latest order that was not rejected, to copy its lines. Whoever may see
-    the customer may copy it, even if a colleague took that order."""
-    require_staff(actor)
-    require_customer_id(customer_id)
-    customer = customers.get(customer_id)
-    with uow:
-        row = uow.session.scalar(
-            select(OrderRow)
-            .where(
-                OrderRow.tenant_id == actor.tenant_id, OrderRow.customer_id == customer.id, OrderRow.status != REJECTED
-            )
-            .order_by(OrderRow.submitted_at.desc(), OrderRow.number.desc())
-            .limit(1)
-        )
-        if row is None:
-            raise NotFound(Codes.ORDER_NOT_FOUND, MessageKeys.ORDER_NOT_FOUND, params={"customer_id": customer_id})
-        return view_of(uow.session, row)
-
-
-@dataclass(frozen=True)
-class OrderFilter:
-    statuses: tuple[str, ...] = ()
-    customer_id: str = ""
-    date_from: str = ""
-    date_to: str = ""
-    query: str = ""
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _filtered(actor: Actor, f: OrderFilter) -> Select:
-    stmt = select(OrderRow).where(OrderRow.tenant_id == actor.tenant_id, order_visible(scope_for(actor)))
-    if f.statuses:
-        stmt = stmt.where(OrderRow.status.in_(f.statuses))
-    if f.customer_id:
-        stmt = stmt.where(OrderRow.customer_id == f.customer_id)
-    start, end = day_range(f.date_from, f.date_to)
-    if start:
-        stmt = stmt.where(OrderRow.submitted_at >= start)
-    if end:
-        stmt = stmt.where(OrderRow.submitted_at < end)
-    query = f.query.strip()
-    if len(query) > QUERY_MAX:
-        raise InvalidInput(Codes.LIST_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"query": "validation.too_long"})
-    if query:
-        pattern = _escape_like(query)
-        stmt = stmt.where(
-            or_(
-                OrderRow.number.like(f"{pattern.upper()}%", escape="\\"),
-                OrderRow.customer_name.ilike(f"%{pattern}%", escape="\\"),
-                OrderRow.customer_phone.like(f"{pattern}%", escape="\\"),
-            )
-        )
-    return stmt
-
-
-def list_orders(uow: UnitOfWork, actor: Actor, page: Page, f: OrderFilter) -> DocumentPage:
-    """Newest first. `query` is an order number prefix, part of the customer's name, or the
-    start of their phone."""
-    stmt = _filtered(actor, f)
-    with uow:
-        count = uow.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        rows = uow.session.scalars(
-            stmt.order_by(OrderRow.submitted_at.desc(), OrderRow.number.desc())
-            .offset(page.offset)
-            .limit(page.page_size)
-        ).all()
-        lines = lines_of(uow.session, actor.tenant_id, [r.id for r in rows])
-        return DocumentPage([order_view(r, lines[r.id]) for r in rows], count)

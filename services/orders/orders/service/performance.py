@@ -16,8 +16,6 @@ from orders.domain.commission import Rule, RuleInput, check_rule
 from orders.domain.performance import (
     ORDER,
     RETURN,
-    RULE_EXISTS,
-    RULE_NOT_FOUND,
     check_target_amount,
     completion_bp,
     figure_stores,
@@ -28,6 +26,7 @@ from orders.domain.performance import (
     require_staff,
     whose,
 )
+from orders.errors import ErrorCode
 from orders.models_performance import CommissionLineRow, CommissionRuleRow, SalesFactRow, SalesTargetRow
 
 
@@ -123,7 +122,7 @@ def create_rule(uow: UnitOfWork, actor: Actor, rule: RuleInput, *, product_exist
     rule = check_rule(rule)
     with uow:
         if rule.scope == "product" and not product_exists(uow.session, actor.tenant_id, rule.target):
-            raise NotFound("PRODUCT_NOT_FOUND", "error.product_not_found", params={"product_id": rule.target})
+            raise NotFound(ErrorCode.PRODUCT_NOT_FOUND, params={"product_id": rule.target})
         row = CommissionRuleRow(
             tenant_id=actor.tenant_id,
             scope=rule.scope,
@@ -138,7 +137,7 @@ def create_rule(uow: UnitOfWork, actor: Actor, rule: RuleInput, *, product_exist
         try:
             uow.commit()
         except IntegrityError:
-            raise AlreadyExists(RULE_EXISTS, "error.already_exists", params={"target": rule.target}) from None
+            raise AlreadyExists(ErrorCode.COMMISSION_RULE_EXISTS, params={"target": rule.target}) from None
         return _rule(row)
 
 
@@ -164,7 +163,7 @@ def delete_rule(uow: UnitOfWork, actor: Actor, rule_id: str) -> None:
             )
         ).rowcount
         if not gone:
-            raise NotFound(RULE_NOT_FOUND, "error.not_found", params={"id": rule_id})
+            raise NotFound(ErrorCode.COMMISSION_RULE_NOT_FOUND, params={"id": rule_id})
         uow.commit()
 
 

@@ -15,7 +15,7 @@ from crmkit.errors import InvalidInput
 from orders.domain.lines import LineRequest, Orderable, PricedLine, check_lines, price_lines
 from orders.domain.pricing import PriceOptions, level_price, require_price_change
 from orders.domain.states import REJECTED
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 from orders.models import CustomerPriceRow, OrderLineRow, OrderRow, ProductRow
 from orders.service.access import require_staff
 from orders.service.customers import CustomerDirectory, CustomerInfo, require_customer_id
@@ -105,7 +105,7 @@ def quote_prices(
     elif len(product_ids) > MAX_QUOTE:
         fields["product_ids"] = "validation.too_long"
     if fields:
-        raise InvalidInput(Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=fields)
+        raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields=fields)
     customer = customers.get(customer_id)
     with uow:
         products = load_products(uow.session, actor.tenant_id, product_ids)
@@ -115,7 +115,7 @@ def quote_prices(
             if pid not in products or products[pid].archived
         }
         if unknown:
-            raise InvalidInput(Codes.ORDER_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields=unknown)
+            raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields=unknown)
         options = price_options(uow.session, actor.tenant_id, customer, list(products.values()))
     quotes = []
     for pid in product_ids:

@@ -25,6 +25,7 @@ from crmkit.db import Database
 from crmkit.errors import Unavailable
 from crmkit.redis_client import Keys
 from orders.domain.performance import parse_month, ranking_limit, require_staff
+from orders.errors import ErrorCode
 from orders.models_performance import SalesFactRow
 
 LOCK_SECONDS = 30
@@ -85,7 +86,7 @@ class Ranking:
             if time.monotonic() > deadline:
                 # Raising requeues the event (worker) or asks the client to retry: better than a
                 # second rebuild racing the first.
-                raise Unavailable("RANKING_REBUILDING", "error.unavailable")
+                raise Unavailable(ErrorCode.RANKING_REBUILDING)
             time.sleep(0.05)
 
     def _rebuild(self, tenant_id: str, month: str, board: str, docs: str) -> None:

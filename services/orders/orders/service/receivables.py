@@ -13,6 +13,7 @@ from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput
 from crmkit.paging import Page
+from orders import events
 from orders.domain import credit
 from orders.domain.receivables import (
     PENDING,
@@ -24,13 +25,12 @@ from orders.domain.receivables import (
 )
 from orders.domain.scope import scope_for
 from orders.domain.states import DEBT_STATUSES
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 from orders.models import OrderRow
 from orders.models_receivables import CollectionAllocationRow, CollectionRow, CreditTermRow
 from orders.service.customers import CustomerDirectory, require_customer_id
 from orders.service.scoping import visible
 
-CREDIT_TERM_SET = "credit_term_set"
 QUERY_MAX = 50
 
 
@@ -137,9 +137,7 @@ def set_credit_term(
             row = CreditTermRow(tenant_id=actor.tenant_id, customer_id=customer_id, created_at=now)
             session.add(row)
         row.days, row.limit_fen, row.updated_by, row.updated_at = days, limit_fen, staff_id, now
-        uow.publish(
-            CREDIT_TERM_SET, actor.tenant_id, {"customer_id": customer_id, "days": days, "limit_fen": limit_fen}
-        )
+        uow.publish(events.credit_term_set(customer_id, days, limit_fen), actor.tenant_id)
         uow.commit()
         return CreditTermView(customer_id, days, limit_fen)
 
@@ -157,7 +155,7 @@ def list_debtors(
     state = check_term_filter(state)
     query = query.strip()
     if len(query) > QUERY_MAX:
-        raise InvalidInput(Codes.LIST_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"query": "validation.too_long"})
+        raise InvalidInput(ErrorCode.LIST_INPUT_INVALID, fields={"query": "validation.too_long"})
     debts = _debt_orders(actor).subquery()
     stmt = select(
         debts.c.customer_id,

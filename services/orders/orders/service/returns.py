@@ -3,35 +3,31 @@ same price tracking as orders; then read and list."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
-from crmkit.errors import NotFound
 from crmkit.paging import Page
+from orders import events
 from orders.domain.documents import idempotency_key, resolve_store
 from orders.domain.lines import LineRequest
 from orders.domain.money import total
 from orders.domain.numbering import RETURN_PREFIX
 from orders.domain.scope import scope_for
 from orders.domain.states import SUBMITTED
-from orders.errors import Codes, MessageKeys
-from orders.models import UQ_RETURN_IDEMPOTENCY, ReturnLineRow, ReturnRow
+from orders.models import ReturnRow
 from orders.service.access import require_staff
-from orders.service.changes import RETURN, log_change, return_snapshot
+from orders.service.changes import RETURN, log_change, placed_return_snapshot
 from orders.service.customers import CustomerDirectory, require_customer_id
+from orders.service.documents import RETURNS
 from orders.service.numbers import allocate_number
 from orders.service.pricing import check_and_price
 from orders.service.scoping import document_allowed, return_visible
-from orders.service.views import DocumentPage, ReturnView, document_event, group_lines, return_view
-
-RETURN_SUBMITTED = "return_submitted"
+from orders.service.views import DocumentPage, ReturnView, return_view
 
 
 @dataclass(frozen=True)
@@ -43,32 +39,9 @@ class SubmitReturn:
     idempotency_key: str = ""
 
 
-def return_not_found(return_id: str) -> NotFound:
-    return NotFound(Codes.RETURN_NOT_FOUND, MessageKeys.RETURN_NOT_FOUND, params={"id": return_id})
-
-
-def return_event(view: ReturnView) -> dict:
-    return document_event("return_id", view)
-
-
-def return_lines_of(session: Session, tenant_id: str, return_ids: Sequence[str]) -> dict[str, list[ReturnLineRow]]:
-    return group_lines(session, ReturnLineRow, ReturnLineRow.return_id, tenant_id, return_ids)
-
-
-def return_view_of(session: Session, row: ReturnRow) -> ReturnView:
-    return return_view(row, return_lines_of(session, row.tenant_id, [row.id])[row.id])
-
-
 def _by_key(uow: UnitOfWork, actor: Actor, key: str) -> ReturnView | None:
     with uow:
-        row = uow.session.scalar(
-            select(ReturnRow).where(ReturnRow.tenant_id == actor.tenant_id, ReturnRow.idempotency_key == key)
-        )
-        if row is None:
-            return None
-        if not document_allowed(actor, row):
-            raise return_not_found(row.id)
-        return return_view_of(uow.session, row)
+        return RETURNS.by_key(uow.session, actor, key)
 
 
 def submit_return(
@@ -108,45 +81,15 @@ def submit_return(
             )
             session.add(row)
             session.flush()
-            lines = [
-                ReturnLineRow(
-                    tenant_id=actor.tenant_id,
-                    return_id=row.id,
-                    position=i,
-                    product_id=line.product_id,
-                    product_name=products[line.product_id].name,
-                    barcode=products[line.product_id].barcode or "",
-                    unit=products[line.product_id].unit,
-                    brand=products[line.product_id].brand,
-                    category_id=products[line.product_id].category_id or "",
-                    quantity=line.quantity,
-                    unit_price_fen=line.price.unit_price_fen,
-                    price_source=line.price.source,
-                    amount_fen=line.amount_fen,
-                    created_at=now,
-                )
-                for i, line in enumerate(priced)
-            ]
-            session.add_all(lines)
-            after = {
-                **return_snapshot(row),
-                "number": row.number,
-                "customer_id": row.customer_id,
-                "store_id": row.store_id,
-                "note": row.note,
-                "lines": [
-                    {"product_id": li.product_id, "quantity": li.quantity, "unit_price_fen": li.unit_price_fen}
-                    for li in lines
-                ],
-            }
+            lines = RETURNS.add_lines(session, actor.tenant_id, priced, products, now=now, return_id=row.id)
+            after = placed_return_snapshot(row, lines)
             log_change(session, actor, RETURN, row, "submitted", before=None, after=after, now=now)
             view = return_view(row, lines)
-            uow.publish(RETURN_SUBMITTED, actor.tenant_id, return_event(view))
+            uow.publish(events.return_submitted(view), actor.tenant_id)
             uow.commit()
             return view
     except IntegrityError as exc:
-        text = str(exc.orig)
-        if key and (UQ_RETURN_IDEMPOTENCY in text or "returns.tenant_id, returns.idempotency_key" in text):
+        if key and RETURNS.repeats_a_key(exc):
             first = _by_key(uow, actor, key)
             if first is not None:
                 return first
@@ -159,8 +102,8 @@ def get_return(uow: UnitOfWork, actor: Actor, return_id: str) -> ReturnView:
             select(ReturnRow).where(ReturnRow.tenant_id == actor.tenant_id, ReturnRow.id == return_id)
         )
         if row is None or not document_allowed(actor, row):
-            raise return_not_found(return_id)
-        return return_view_of(uow.session, row)
+            raise RETURNS.not_found(return_id)
+        return RETURNS.view_of(uow.session, row)
 
 
 def list_returns(
@@ -178,5 +121,5 @@ def list_returns(
             .offset(page.offset)
             .limit(page.page_size)
         ).all()
-        lines = return_lines_of(uow.session, actor.tenant_id, [r.id for r in rows])
+        lines = RETURNS.lines_of(uow.session, actor.tenant_id, [r.id for r in rows])
         return DocumentPage([return_view(r, lines[r.id]) for r in rows], count)

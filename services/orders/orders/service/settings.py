@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from orders.domain import credit
-from orders.errors import Codes
+from orders.errors import ErrorCode
 from orders.models import OrderSettingsRow
 from orders.service.access import require_reader, require_role
 
@@ -37,7 +37,7 @@ def get_order_settings(uow: UnitOfWork, actor: Actor) -> OrderSettings:
 
 
 def update_order_settings(uow: UnitOfWork, actor: Actor, settings: OrderSettings, *, now: datetime) -> OrderSettings:
-    require_role(actor, ("owner",), Codes.SETTINGS_DENIED)
+    require_role(actor, ("owner",), ErrorCode.ORDER_SETTINGS_DENIED)
     if settings.credit_control:
         credit.check_mode(settings.credit_control)
     try:

@@ -7,7 +7,7 @@ movement row per product.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,8 +18,9 @@ from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput
 from orders.domain.catalogue import check_stock_take
+from orders.domain.lines import quantities_by_product
 from orders.domain.stock import STOCK_TAKE
-from orders.errors import Codes, MessageKeys
+from orders.errors import ErrorCode
 from orders.models import ProductRow, StockMovementRow, StockRow
 from orders.service.access import STOCK_ROLES, require_role
 from orders.service.catalogue import product_not_found
@@ -113,16 +114,35 @@ def move_all(
         )
 
 
+def move_lines(
+    session: Session,
+    actor: Actor,
+    store_id: str,
+    lines: Sequence,
+    level_after: Callable[[str, int, int], int],
+    *,
+    reason: str,
+    document_id: str,
+    now: datetime,
+) -> None:
+    """A document's goods in or out of its store (a shipment, a verified hand-over, a return
+    received): its lines summed per product, the levels locked in product order, and one movement
+    per product to `level_after(product_id, level, quantity)`, judged in product order (so the
+    first short product is the one named)."""
+    wanted = quantities_by_product([(line.product_id, line.quantity) for line in lines])
+    levels = lock_levels(session, actor.tenant_id, store_id, list(wanted), now)
+    after = {pid: level_after(pid, levels[pid].quantity, quantity) for pid, quantity in sorted(wanted.items())}
+    move_all(session, after, levels, reason=reason, actor_id=actor.subject_id, document_id=document_id, now=now)
+
+
 def set_stock(
     uow: UnitOfWork, actor: Actor, product_id: str, store_id: str, quantity: int, reason: str, *, now: datetime
 ) -> StockLevelView:
     """A stock take: the counted quantity becomes the level; the movement keeps the difference."""
-    staff_id = require_role(actor, STOCK_ROLES, Codes.STOCK_DENIED)
+    staff_id = require_role(actor, STOCK_ROLES, ErrorCode.STOCK_MANAGE_DENIED)
     note = check_stock_take(quantity, reason)
     if not store_id:
-        raise InvalidInput(
-            Codes.CATALOGUE_INPUT_INVALID, MessageKeys.INVALID_INPUT, fields={"store_id": "validation.required"}
-        )
+        raise InvalidInput(ErrorCode.CATALOGUE_INPUT_INVALID, fields={"store_id": "validation.required"})
     with uow:
         product = uow.session.scalar(
             select(ProductRow.id).where(

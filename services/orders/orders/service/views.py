@@ -241,20 +241,6 @@ def return_view(row: ReturnRow, lines: list[ReturnLineRow]) -> ReturnView:
     )
 
 
-def event_lines(lines: tuple[LineView, ...]) -> list[dict]:
-    """What consumers (rankings, commissions, printing) need of each line."""
-    return [
-        {
-            "product_id": line.product_id,
-            "quantity": line.quantity,
-            "amount_fen": line.amount_fen,
-            "brand": line.brand,
-            "category_id": line.category_id,
-        }
-        for line in lines
-    ]
-
-
 def group_lines(session: Session, line_model, parent_column, tenant_id: str, parent_ids: Sequence[str]) -> dict:
     """The lines of several orders (or returns) in one query, grouped by their document."""
     grouped: dict[str, list] = {pid: [] for pid in parent_ids}
@@ -265,17 +251,3 @@ def group_lines(session: Session, line_model, parent_column, tenant_id: str, par
         for line in rows:
             grouped[getattr(line, parent_column.key)].append(line)
     return grouped
-
-
-def document_event(id_key: str, view) -> dict:
-    """The event payload of an order or a return (`id_key` names the document's id field)."""
-    return {
-        id_key: view.id,
-        "number": view.number,
-        "customer_id": view.customer_id,
-        "salesperson_id": view.salesperson_id,
-        "store_id": view.store_id,
-        "status": view.status,
-        "total_fen": view.total_fen,
-        "lines": event_lines(view.lines),
-    }

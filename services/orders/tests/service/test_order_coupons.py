@@ -1,6 +1,6 @@
-"""E4: an order uses coupons, redeemed in the real coupons service (its own database, Redis key
-prefix and gRPC server beside the orders server), exactly once, all rules checked, and given back
-when the order is not placed."""
+"""E4: an order uses coupons, redeemed in the real coupons service (its own process, database,
+Redis key prefix and gRPC port beside the orders server, met only through its proto), exactly
+once, all rules checked, and given back when the order is not placed."""
 
 import json
 import os
@@ -15,17 +15,12 @@ import pytest
 import redis as redis_lib
 from orders_testkit import ISSUER, PUBLIC, call, line, product, staff
 
-from coupons import migrate as coupons_migrate
-from coupons import server as coupons_server
-from coupons.orders_peer import GrpcOrders
-from coupons.service.coupons_customers import CustomerInfo, customer_not_found
-from coupons.service.redemption import release_unplaced
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2, coupons_pb2_grpc
 from crm.orders.v1 import orders_pb2 as pb
 from crm.orders.v1 import orders_pb2_grpc
 from crmkit import testing
-from crmkit.auth import TokenVerifier, require_actor
+from crmkit.auth import TokenVerifier
 from crmkit.db import utcnow
 from crmkit.errors import Conflict, InvalidInput
 from crmkit.grpc_client import ServiceClient
@@ -36,44 +31,48 @@ from orders.grpc_api import FULL_NAME
 from orders.service.coupons import GrpcCoupons
 
 
-class KnownCustomers:
-    """The customers service as the coupons service sees it here: whoever the test added."""
-
-    def __init__(self):
-        self.known: set[tuple[str, str]] = set()
-
-    def get(self, customer_id: str):
-        if (require_actor().tenant_id, customer_id) not in self.known:
-            raise customer_not_found(customer_id)
-        return CustomerInfo(customer_id, "", "")
-
-
 @pytest.fixture(scope="module")
-def coupon_holders():
-    return KnownCustomers()
-
-
-@pytest.fixture(scope="module")
-def coupons_service(coupon_holders):
-    """The real coupons service: its composition root on its own database, served over gRPC."""
+def coupons_service(customers, tmp_path_factory):
+    """The real coupons service as `python -m coupons.server` runs it, on its own database; it
+    asks this module's fake customers service about coupon holders, as it asks the real one."""
     url = testing.create_database("orders_coupons_test")
     prefix = f"orders-coupons-test-{uuid.uuid4().hex[:8]}:"
-    coupons_migrate.upgrade(coupons_migrate.MIGRATIONS, url)
-    settings = Settings(
-        service="coupons", database_url=url, redis_url=testing.REDIS_URL, redis_prefix=prefix, jwt_public_key=PUBLIC
+    env = {
+        "DATABASE_URL": url,
+        "REDIS_URL": testing.REDIS_URL,
+        "REDIS_PREFIX": prefix,
+        "JWT_PUBLIC_KEY": PUBLIC,
+        "SERVICE_TOKEN": ISSUER.service_token("coupons"),
+        "CUSTOMERS_ADDR": customers.address,
+        # Only pre-charge codes (E8) would dial these; nothing here does.
+        "IDENTITY_ADDR": "127.0.0.1:9",
+        "MESSAGING_ADDR": "127.0.0.1:9",
+    }
+    log = tmp_path_factory.mktemp("coupons") / "coupons.log"
+    try:
+        with testing.service_process("coupons", env, log) as address:
+            client = ServiceClient(address, coupons_pb2_grpc.CouponsServiceStub, "crm.coupons.v1.CouponsService")
+            yield SimpleNamespace(client=client, env=env)
+            client.close()
+    finally:
+        testing.delete_redis_prefix(redis_lib.Redis.from_url(testing.REDIS_URL), prefix)
+        testing.drop_database(url)
+
+
+def sweep(coupons_service, orders_addr: str, at) -> subprocess.CompletedProcess:
+    """E4's sweep as its CronJob runs it: `python -m coupons.jobs release-unplaced`, as of `at`."""
+    env = {
+        **os.environ,
+        **coupons_service.env,
+        "ORDERS_ADDR": orders_addr,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "coupons.jobs", "release-unplaced", "--now", at.isoformat()],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    rt = coupons_server.build(settings, customers=coupon_holders)
-    grpc_server, port, _ = build_server(
-        "coupons", rt.registrations, verifier=TokenVerifier(PUBLIC), port=0, host="127.0.0.1", max_workers=32
-    )
-    grpc_server.start()
-    client = ServiceClient(f"127.0.0.1:{port}", coupons_pb2_grpc.CouponsServiceStub, "crm.coupons.v1.CouponsService")
-    yield SimpleNamespace(client=client, db=rt.db, url=url)
-    client.close()
-    grpc_server.stop(0)
-    rt.close()
-    testing.delete_redis_prefix(redis_lib.Redis.from_url(testing.REDIS_URL), prefix)
-    testing.drop_database(url)
 
 
 @pytest.fixture(scope="module")
@@ -102,13 +101,12 @@ def orders_client(database_url, customers, coupons_client):
 
 
 @pytest.fixture
-def shop(tenant, customers, coupon_holders, orders_client, coupons_client):
+def shop(tenant, customers, orders_client, coupons_client):
     owner = staff(tenant, "owner")
     sales = staff(tenant, "salesperson")
     cola = product(orders_client, owner, "Cola", wholesale=3000)  # 30 yuan
     alice = customers.add(tenant, sales.subject_id, name="Alice")
     bob = customers.add(tenant, sales.subject_id, name="Bob")
-    coupon_holders.known |= {(tenant, alice), (tenant, bob)}
 
     def coupon(holder=alice, **template) -> str:
         fields = {
@@ -261,18 +259,21 @@ def test_e4_the_sweep_gives_back_coupons_of_an_order_never_placed_and_keeps_plac
     coupons_service.client.call(
         "RedeemCoupon", ghost, token=ISSUER.service_token("orders"), tenant_id=tenant, timeout=30
     )
-    lookup = GrpcOrders(f"127.0.0.1:{orders_client.port}", ISSUER.service_token("coupons"))
-    try:
-        # The sweep covers every tenant: this module's other tests placed orders with coupons too.
-        soon = release_unplaced(coupons_service.db, lookup, now=utcnow() + timedelta(minutes=5))
-        assert soon.released == 0  # too early to ask
-        assert shop.coupon_status(ghost_code).status == "redeemed"
-        later = release_unplaced(coupons_service.db, lookup, now=utcnow() + timedelta(minutes=16))
-        assert (later.released, later.unanswered) == (1, 0) and later.confirmed >= 1
-        again = release_unplaced(coupons_service.db, lookup, now=utcnow() + timedelta(minutes=30))
-        assert (again.confirmed, again.released) == (0, 0)
-    finally:
-        lookup.close()
+    orders_addr = f"127.0.0.1:{orders_client.port}"
+
+    def swept(minutes):
+        done = sweep(coupons_service, orders_addr, utcnow() + timedelta(minutes=minutes))
+        assert done.returncode == 0, done.stderr
+        return SimpleNamespace(**json.loads(done.stdout))
+
+    # The sweep covers every tenant: this module's other tests placed orders with coupons too.
+    soon = swept(5)
+    assert soon.released == 0  # too early to ask
+    assert shop.coupon_status(ghost_code).status == "redeemed"
+    later = swept(16)
+    assert (later.released, later.unanswered) == (1, 0) and later.confirmed >= 1
+    again = swept(30)
+    assert (again.confirmed, again.released) == (0, 0)
     assert shop.coupon_status(ghost_code).status == "active"
     kept = shop.coupon_status(placed_code)
     assert (kept.status, kept.order_id) == ("redeemed", placed.id)
@@ -281,31 +282,13 @@ def test_e4_the_sweep_gives_back_coupons_of_an_order_never_placed_and_keeps_plac
 def test_e4_the_sweep_runs_as_its_own_process_and_waits_when_orders_is_down(shop, orders_client, coupons_service):
     code = shop.coupon()
     shop.order(5, [code])
-    at = (utcnow() + timedelta(minutes=20)).isoformat()
-    env = {
-        **os.environ,
-        "DATABASE_URL": coupons_service.url,
-        "SERVICE_TOKEN": ISSUER.service_token("coupons"),
-        "ORDERS_ADDR": "127.0.0.1:1",  # nothing listens: no answer, nothing released
-    }
-    down = subprocess.run(
-        [sys.executable, "-m", "coupons.jobs", "release-unplaced", "--now", at],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    at = utcnow() + timedelta(minutes=20)
+    # Nothing listens at ORDERS_ADDR: no answer, nothing released.
+    down = sweep(coupons_service, "127.0.0.1:1", at)
     assert down.returncode == 0, down.stderr
     assert json.loads(down.stdout)["released"] == 0 and json.loads(down.stdout)["unanswered"] >= 1
     assert shop.coupon_status(code).status == "redeemed"
-    env["ORDERS_ADDR"] = f"127.0.0.1:{orders_client.port}"
-    up = subprocess.run(
-        [sys.executable, "-m", "coupons.jobs", "release-unplaced", "--now", at],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    up = sweep(coupons_service, f"127.0.0.1:{orders_client.port}", at)
     assert up.returncode == 0, up.stderr
     assert json.loads(up.stdout)["confirmed"] >= 1
     assert shop.coupon_status(code).status == "redeemed"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,19 @@ def mobile_login(page: Page, platform: LauncherProcess, phone_number: str, passw
     page.get_by_role("textbox", name="密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.get_by_text("您好").wait_for()
+
+
+def admin_login(page: Page, base: str, phone_number: str, password: str = "demo1234") -> None:
+    page.goto(f"{base}/admin/login")
+    page.get_by_role("textbox", name="手机号").fill(phone_number)
+    page.get_by_role("textbox", name="密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("欢迎回来").wait_for()
+
+
+def api_call(platform: LauncherProcess, token: str, method: str, path: str, **kw) -> dict:
+    """One API call set up outside the browser (a fresh Idempotency-Key each), asserted to succeed."""
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
+    resp = requests.request(method, f"{platform.base_url}{path}", headers=headers, timeout=10, **kw)
+    assert resp.status_code < 300, resp.text
+    return resp.json() if resp.content else {}

@@ -17,7 +17,7 @@ from openpyxl import Workbook
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from conftest import DESKTOP, PHONE, Watched, shot, sms_code
+from conftest import DESKTOP, PHONE, Watched, admin_login, shot, sms_code
 
 OWNER, MANAGER, OTHER_SALES, PASSWORD = "13800000000", "13800000001", "13800000003", "demo1234"
 HEADERS = ["条码", "名称", "一级分类", "二级分类", "品牌", "单位", "批发价", "等级价:A", "商品类型", "上架"]
@@ -63,14 +63,6 @@ class People:
             context.close()
         errors = [e for w in self.watched for e in w.errors]
         assert not errors, "\n".join(errors)
-
-
-def admin_login(page: Page, base: str, phone: str, password: str = PASSWORD) -> None:
-    page.goto(f"{base}/admin/login")
-    page.get_by_role("textbox", name="手机号").fill(phone)
-    page.get_by_role("textbox", name="密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_text("欢迎回来")).to_be_visible()
 
 
 def test_h6_the_wholesale_day_across_both_apps(platform, browser, tmp_path):

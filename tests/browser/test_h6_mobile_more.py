@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-import requests
 from playwright.sync_api import expect
 
+from conftest import api_call as call
 from conftest import api_token, mobile_login, shot
 
 SALES = "13800000002"  # 张业务 (demo)
-
-
-def call(platform, token: str, method: str, path: str, **kw) -> dict:
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}
-    resp = requests.request(method, f"{platform.base_url}{path}", headers=headers, timeout=10, **kw)
-    assert resp.status_code < 300, resp.text
-    return resp.json() if resp.content else {}
 
 
 def test_h6_c1_c3_the_record_shows_figures_takes_a_followup_and_releases(platform, phone):

@@ -29,12 +29,26 @@ export const PAGES: Page[] = [
     component: () => import("./views/OrdersView.vue"),
   },
   {
+    path: "returns",
+    name: "returns",
+    title: "admin.menu.returns",
+    roles: ["store_manager", "finance", "warehouse"],
+    component: () => import("./views/ReturnsView.vue"),
+  },
+  {
     path: "collections",
     name: "collections",
     title: "admin.menu.collections",
     roles: ["store_manager", "finance"],
     permission: "approve_collections",
     component: () => import("./views/CollectionsView.vue"),
+  },
+  {
+    path: "receivables",
+    name: "receivables",
+    title: "admin.menu.receivables",
+    roles: ["store_manager", "finance"],
+    component: () => import("./views/ReceivablesView.vue"),
   },
   {
     path: "catalogue",
@@ -44,11 +58,39 @@ export const PAGES: Page[] = [
     component: () => import("./views/CatalogueView.vue"),
   },
   {
+    path: "performance",
+    name: "performance",
+    title: "admin.menu.performance",
+    roles: ["store_manager"],
+    component: () => import("./views/PerformanceView.vue"),
+  },
+  {
+    path: "coupons",
+    name: "coupons",
+    title: "admin.menu.coupons",
+    roles: ["store_manager"],
+    component: () => import("./views/CouponsView.vue"),
+  },
+  {
+    path: "stored-value",
+    name: "storedValue",
+    title: "admin.menu.storedValue",
+    roles: ["store_manager", "finance"],
+    component: () => import("./views/StoredValueView.vue"),
+  },
+  {
     path: "staff",
     name: "staff",
     title: "admin.menu.staff",
     roles: ["store_manager"],
     component: () => import("./views/StaffView.vue"),
+  },
+  {
+    path: "settings",
+    name: "settings",
+    title: "admin.menu.settings",
+    roles: ["store_manager"],
+    component: () => import("./views/SettingsView.vue"),
   },
 ];
 

@@ -26,6 +26,12 @@ export const router = createRouter({
     { path: "/customers/new", name: "new-customer", component: () => import("./views/NewCustomerView.vue") },
     { path: "/customers/:id", name: "customer", component: () => import("./views/CustomerView.vue") },
     { path: "/verify", name: "verify", component: () => import("./views/VerifyView.vue") },
+    { path: "/returns", name: "returns", component: () => import("./views/ReturnsView.vue") },
+    { path: "/returns/new", name: "new-return", component: () => import("./views/NewReturnView.vue") },
+    { path: "/store-data", name: "store-data", component: () => import("./views/StoreDataView.vue") },
+    { path: "/nearby", name: "nearby", component: () => import("./views/NearbyView.vue") },
+    { path: "/pool", name: "pool", component: () => import("./views/PoolView.vue") },
+    { path: "/coupons", name: "coupons", component: () => import("./views/CouponsView.vue") },
     { path: "/:rest(.*)*", name: "not-found", component: () => import("@/shared/components/NotFound.vue") },
   ],
 });

@@ -10,6 +10,8 @@ const en: typeof zh = {
     reset: "Reset",
     save: "Save",
     cancel: "Cancel",
+    delete: "Delete",
+    add: "Add",
     confirm: "OK",
     back: "Back",
     logout: "Log out",

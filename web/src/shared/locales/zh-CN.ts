@@ -9,6 +9,8 @@ export default {
     reset: "重置",
     save: "保存",
     cancel: "取消",
+    delete: "删除",
+    add: "新增",
     confirm: "确定",
     back: "返回",
     logout: "退出登录",

@@ -1,0 +1,107 @@
+"""H6 in the admin, the back office's other pages: a return taken through approve, receive and
+refund (B3), a coupon made and its statistics (E1 E5), the order and credit settings and a
+salesperson's target (B2 B4 B9), each checked through the API afterwards."""
+
+from __future__ import annotations
+
+import uuid
+
+from playwright.sync_api import expect
+
+from conftest import admin_login, api_call, api_token, shot
+
+OWNER = "13800000000"
+MANAGER = "13800000001"
+SALES = "13800000002"  # 张业务 (demo)
+
+
+def _approved_order(platform, owner: str, sales: str) -> tuple[dict, dict]:
+    customer = api_call(platform, sales, "GET", "/api/v1/customers", params={"page_size": 1})["customers"][0]
+    product = api_call(platform, sales, "GET", "/api/v1/products", params={"page_size": 1})["products"][0]
+    order = api_call(
+        platform,
+        sales,
+        "POST",
+        "/api/v1/orders",
+        json={"customer_id": customer["id"], "lines": [{"product_id": product["id"], "quantity": 3}]},
+    )
+    api_call(platform, owner, "POST", f"/api/v1/orders/{order['id']}/approve")
+    return customer, product
+
+
+def test_h6_b3_a_return_is_approved_received_and_refunded_against_the_debt(platform, desktop):
+    owner, sales = api_token(platform, OWNER), api_token(platform, SALES)
+    customer, product = _approved_order(platform, owner, sales)
+    ret = api_call(
+        platform,
+        sales,
+        "POST",
+        "/api/v1/returns",
+        json={"customer_id": customer["id"], "lines": [{"product_id": product["id"], "quantity": 1}], "note": "破损"},
+    )
+    page = desktop
+    admin_login(page, platform.base_url, MANAGER)
+    page.get_by_role("menuitem", name="退货").click()
+    for tab, step in (("待审核", "approve"), ("待收货", "receive"), ("待退款", "refund")):
+        page.locator("label.el-radio-button", has_text=tab).click()
+        page.locator(f"[data-test={step}-{ret['number']}]").click()
+    page.locator("label.el-radio", has_text="冲抵客户欠款").click()
+    shot(page, "admin-return-refund")
+    page.locator("[data-test=confirm-refund]").click()
+    page.locator("label.el-radio-button", has_text="已退款").click()
+    expect(page.locator("[data-test=returns]")).to_contain_text(ret["number"])
+    done = api_call(platform, owner, "GET", f"/api/v1/returns/{ret['id']}")
+    assert done["status"] == "refunded"
+    assert done["refund_method"] == "reduce_debt"
+    assert done["debt_reduced_fen"] + done["paid_back_fen"] == done["total_fen"] > 0
+
+
+def test_h6_e1_e5_the_owner_makes_a_coupon_and_reads_its_statistics(platform, desktop):
+    name = f"满百减十{uuid.uuid4().hex[:4]}"
+    page = desktop
+    admin_login(page, platform.base_url, OWNER)
+    page.get_by_role("menuitem", name="卡券").click()
+    page.locator("[data-test=new-template]").click()
+    page.locator("[data-test=save-template]").click()
+    # The form checks as the API does before anything is sent.
+    expect(page.locator(".el-form-item__error").first).to_be_visible()
+    page.locator("[data-test=template-name]").fill(name)
+    page.locator("[data-test=template-value]").fill("10")
+    page.locator("[data-test=save-template]").click()
+    expect(page.locator("[data-test=templates]")).to_contain_text(name)
+    expect(page.locator("[data-test=templates]")).to_contain_text("¥10.00")
+    page.locator(f"[data-test='stats-{name}']").click()
+    expect(page.locator("[data-test=coupon-stats]")).to_contain_text("已发放")
+    expect(page.locator("[data-test=coupon-chart] canvas")).to_have_count(1)
+    shot(page, "admin-coupon-stats")
+    owner = api_token(platform, OWNER)
+    made = [t for t in api_call(platform, owner, "GET", "/api/v1/coupon-templates")["templates"] if t["name"] == name]
+    assert len(made) == 1 and made[0]["kind"] == "cash" and made[0]["value_fen"] == 1000
+
+
+def test_h6_b2_b9_settings_and_targets_saved_from_the_admin_reach_the_services(platform, desktop):
+    owner = api_token(platform, OWNER)
+    before = api_call(platform, owner, "GET", "/api/v1/order-settings")
+    page = desktop
+    admin_login(page, platform.base_url, OWNER)
+    try:
+        page.get_by_role("menuitem", name="设置").click()
+        page.locator("[data-test=order-settings] label.el-radio-button", has_text="提醒").click()
+        page.locator("[data-test=save-order-settings]").click()
+        expect(page.get_by_text("已保存")).to_be_visible()
+        assert api_call(platform, owner, "GET", "/api/v1/order-settings")["credit_control"] == "warn"
+    finally:
+        api_call(platform, owner, "PUT", "/api/v1/order-settings", json=before)
+
+    page.get_by_role("menuitem", name="业绩").click()
+    target = page.locator(f"[data-test=target-{SALES}]")
+    target.fill("abc")
+    target.press("Tab")
+    page.locator("[data-test=targets]").get_by_role("row").filter(has=target).get_by_role("button", name="设定").click()
+    expect(page.get_by_text("请输入金额，最多两位小数")).to_be_visible()
+    target.fill("5000.5")
+    page.locator("[data-test=targets]").get_by_role("row").filter(has=target).get_by_role("button", name="设定").click()
+    expect(page.get_by_text("¥5,000.50")).to_be_visible()
+    shot(page, "admin-targets")
+    targets = api_call(platform, owner, "GET", "/api/v1/sales-targets")["targets"]
+    assert 500050 in [t["amount_fen"] for t in targets]

@@ -1,0 +1,31 @@
+export const zh = {
+  number: "退货单号",
+  customer: "客户",
+  total: "退货金额",
+  submittedAt: "提交时间",
+  state: "状态",
+  refund: "退款",
+  refundHow: "退款方式",
+  refundWith: "冲抵欠款 {debt}，退还现金 {paid}",
+  rejectReason: "驳回原因",
+  status: { submitted: "待审核", approved: "待收货", received: "待退款", refunded: "已退款", rejected: "已驳回" },
+  steps: { approve: "审核", reject: "驳回", receive: "收货入库", refund: "退款" },
+  methods: { reduce_debt: "冲抵客户欠款", paid_back: "退还现金" },
+  done: "{number}：{step}完成",
+};
+
+export const en: typeof zh = {
+  number: "Number",
+  customer: "Customer",
+  total: "Amount",
+  submittedAt: "Submitted",
+  state: "State",
+  refund: "Refund",
+  refundHow: "How is it refunded?",
+  refundWith: "Debt reduced {debt}, paid back {paid}",
+  rejectReason: "Why is it rejected?",
+  status: { submitted: "To approve", approved: "To receive", received: "To refund", refunded: "Refunded", rejected: "Rejected" },
+  steps: { approve: "Approve", reject: "Reject", receive: "Receive goods", refund: "Refund" },
+  methods: { reduce_debt: "Reduce the customer's debt", paid_back: "Pay back" },
+  done: "{number}: {step} done",
+};

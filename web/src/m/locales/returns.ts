@@ -1,0 +1,33 @@
+export const zh = {
+  title: "退货",
+  new: "新建退货",
+  mine: "我的退货单",
+  customer: "客户",
+  pickCustomer: "选择客户",
+  noLines: "添加要退的商品",
+  quantity: "数量",
+  price: "退货单价（按跟踪价）",
+  reason: "退货原因",
+  reasonHint: "如：破损、临期、滞销",
+  total: "预计退款",
+  submit: "提交退货",
+  submitted: "退货单 {number} 已提交，等待审核",
+  status: { submitted: "待审核", approved: "待收货", received: "待退款", refunded: "已退款", rejected: "已驳回" },
+};
+
+export const en: typeof zh = {
+  title: "Return",
+  new: "New return",
+  mine: "My returns",
+  customer: "Customer",
+  pickCustomer: "Choose a customer",
+  noLines: "Add the products coming back",
+  quantity: "Quantity",
+  price: "Unit price (tracked)",
+  reason: "Why",
+  reasonHint: "e.g. broken, near expiry, not selling",
+  total: "Refund about",
+  submit: "Submit the return",
+  submitted: "Return {number} submitted for approval",
+  status: { submitted: "To approve", approved: "To receive", received: "To refund", refunded: "Refunded", rejected: "Rejected" },
+};

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+import openpyxl
 from playwright.sync_api import expect
 
 from conftest import admin_login, api_call, api_token, shot
@@ -105,3 +106,53 @@ def test_h6_b2_b9_settings_and_targets_saved_from_the_admin_reach_the_services(p
     shot(page, "admin-targets")
     targets = api_call(platform, owner, "GET", "/api/v1/sales-targets")["targets"]
     assert 500050 in [t["amount_fen"] for t in targets]
+
+
+def test_h6_c4_c7_c12_customers_tagged_segmented_counted_and_leads_checked(platform, desktop, tmp_path):
+    owner = api_token(platform, OWNER)
+    tag_name = f"重点{uuid.uuid4().hex[:4]}"
+    customer = api_call(platform, owner, "GET", "/api/v1/customers", params={"page_size": 1})["customers"][0]
+    page = desktop
+    admin_login(page, platform.base_url, OWNER)
+    page.get_by_role("menuitem", name="客户").click()
+    # C12: a new tag, put on the first customer, then the list filtered by it.
+    page.get_by_placeholder("标签名称").fill(tag_name)
+    page.get_by_role("button", name="新建标签").click()
+    page.locator("[data-test=customers] .el-table__body tr").filter(has_text=customer["name"]).locator(
+        ".el-checkbox"
+    ).first.click()
+    page.locator("[data-test=apply-tags]").click()
+    page.get_by_role("option", name=tag_name).click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="打标签", exact=True).click()
+    expect(page.get_by_text("已为 1 位客户打上标签")).to_be_visible()
+    tagged = api_call(platform, owner, "GET", f"/api/v1/customers/{customer['id']}")
+    assert tag_name in [t["name"] for t in tagged["tags"]]
+
+    # C4: the live count follows the conditions; the segment is saved with them.
+    page.get_by_role("tab", name="客户分群").click()
+    count = page.locator("[data-test=live-count]")
+    expect(count).to_contain_text("符合条件")
+    page.locator("[data-test=segment-builder] .el-select").first.click()
+    page.get_by_role("option", name=tag_name).click()
+    page.keyboard.press("Escape")
+    expect(count).to_have_text("符合条件：1 位")
+    name = f"打标客户{uuid.uuid4().hex[:4]}"
+    page.locator("[data-test=segment-name]").fill(name)
+    page.locator("[data-test=save-segment]").click()
+    expect(page.locator("[data-test=segments]")).to_contain_text(name)
+    shot(page, "admin-segments")
+
+    # C7: a leads sheet checked first: the row without a name is reported by row and column.
+    sheet = tmp_path / "leads.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["姓名", "手机号", "微信unionID", "公司", "备注", "标签"])
+    book.active.append(["新线索", "13700001111", "", "某公司", "", ""])
+    book.active.append(["", "13700002222", "", "", "", ""])
+    book.save(sheet)
+    page.get_by_role("tab", name="线索导入").click()
+    page.locator("[data-test=leads-file]").set_input_files(str(sheet))
+    page.locator("[data-test=leads-dry-run]").click()
+    expect(page.locator("[data-test=leads-report]")).to_contain_text("新增 1 条")
+    expect(page.locator("[data-test=leads-report]")).to_contain_text("1 处问题")
+    expect(page.get_by_role("cell", name="姓名")).to_be_visible()

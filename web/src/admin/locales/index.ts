@@ -2,13 +2,14 @@
 // area, each giving its `zh` and `en` halves under `admin.<area>`.
 import { en as baseEn, zh as baseZh } from "./base";
 import * as coupons from "./coupons";
+import * as customers from "./customers";
 import * as performance from "./performance";
 import * as receivables from "./receivables";
 import * as returns from "./returns";
 import * as settings from "./settings";
 import * as storedValue from "./storedValue";
 
-const AREAS = { returns, receivables, performance, coupons, storedValue, settings };
+const AREAS = { customers, returns, receivables, performance, coupons, storedValue, settings };
 
 type Area = keyof typeof AREAS;
 type Texts<L extends "zh" | "en"> = { [A in Area]: (typeof AREAS)[A][L] };

@@ -74,35 +74,66 @@ def test_h6_c3_another_salesperson_claims_a_released_customer_from_the_pool(plat
     api_call(platform, claimer, "POST", f"/api/v1/customers/{customer['id']}/release", json={"reason": "测试归还"})
 
 
-def test_h6_c5_customers_near_the_phone_with_a_call_and_a_map_link(platform, browser, seller):
-    token = api_token(platform, seller)
-    here = {"latitude": 31.2304, "longitude": 121.4737}
-    near = _new_customer(platform, token, latitude=31.2314, longitude=121.4737)  # ~111 m north
+HERE = {"latitude": 31.2304, "longitude": 121.4737}
+
+
+@pytest.fixture
+def located(browser, request):
+    """A phone-sized page whose browser knows where it is (HERE) and may say so."""
     context = browser.new_context(
         viewport=PHONE,
         locale="zh-CN",
         timezone_id="Asia/Shanghai",
         is_mobile=True,
         has_touch=True,
-        geolocation=here,
+        geolocation=HERE,
         permissions=["geolocation"],
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
     watched = Watched(page)
-    try:
-        mobile_login(page, platform, seller, PASSWORD)
-        page.get_by_text("附近客户").click()
-        item = page.locator("[data-test=nearby]").filter(has_text=near["name"])
-        expect(item).to_contain_text("米")
-        expect(item.get_by_role("link", name="打电话")).to_have_attribute("href", f"tel:{near['phone']}")
-        expect(item.get_by_role("link", name="导航")).to_have_attribute(
-            "href", re.compile(r"^https?://[^/]*amap\.com/")
-        )
-        shot(page, "m-nearby")
-    finally:
-        context.close()
+    yield page
+    context.close()
     assert not watched.errors, "\n".join(watched.errors)
+
+
+def test_h6_c5_customers_near_the_phone_with_a_call_and_a_map_link(platform, located, seller):
+    token = api_token(platform, seller)
+    near = _new_customer(platform, token, latitude=31.2314, longitude=121.4737)  # ~111 m north
+    page = located
+    mobile_login(page, platform, seller, PASSWORD)
+    page.get_by_text("附近客户").click()
+    item = page.locator("[data-test=nearby]").filter(has_text=near["name"])
+    expect(item).to_contain_text("米")
+    expect(item.get_by_role("link", name="打电话")).to_have_attribute("href", f"tel:{near['phone']}")
+    expect(item.get_by_role("link", name="导航")).to_have_attribute("href", re.compile(r"^https?://[^/]*amap\.com/"))
+    shot(page, "m-nearby")
+
+
+def test_h6_c8_a_visit_planned_and_checked_in_where_the_phone_is(platform, located, seller):
+    token = api_token(platform, seller)
+    customer = _new_customer(platform, token)
+    page = located
+    mobile_login(page, platform, seller, PASSWORD)
+    page.get_by_text("拜访").click()
+    page.locator("[data-test=plan-visit]").click()
+    page.locator("[data-test=pick-customer]").filter(has_text=customer["name"]).click()
+    page.locator(f"[data-test='check-in-{customer['name']}']").click()
+    page.locator("[data-test=check-in-note] textarea").fill("老板要下周的促销单")
+    page.locator("[data-test=confirm-check-in]").click()
+    expect(page.locator("[data-test=visit]").filter(has_text=customer["name"])).to_contain_text("已签到")
+    shot(page, "m-visits")
+    # Checked in, it is no longer due; its notes became the customer's follow-up.
+    due = api_call(platform, token, "GET", "/api/v1/visits")["visits"]
+    assert customer["id"] not in [v["customer_id"] for v in due]
+    followups = api_call(platform, token, "GET", f"/api/v1/customers/{customer['id']}/followups")["followups"]
+    assert [(f["content"], f["status"], bool(f["visit_task_id"])) for f in followups] == [
+        ("老板要下周的促销单", "visited", True)
+    ]
+    # C2: the sign-up QR naming this salesperson, shown from the new-customer form.
+    page.goto(f"{platform.base_url}/m/customers/new")
+    page.locator("[data-test=show-qr]").click()
+    expect(page.locator("[data-test=registration-qr] img")).to_be_visible()
 
 
 def test_h6_b10_the_manager_reads_takings_per_day_and_store(platform, phone):

@@ -32,6 +32,7 @@ export const router = createRouter({
     { path: "/nearby", name: "nearby", component: () => import("./views/NearbyView.vue") },
     { path: "/pool", name: "pool", component: () => import("./views/PoolView.vue") },
     { path: "/coupons", name: "coupons", component: () => import("./views/CouponsView.vue") },
+    { path: "/visits", name: "visits", component: () => import("./views/VisitsView.vue") },
     { path: "/:rest(.*)*", name: "not-found", component: () => import("@/shared/components/NotFound.vue") },
   ],
 });

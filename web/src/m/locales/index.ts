@@ -6,8 +6,9 @@ import * as nearby from "./nearby";
 import * as pool from "./pool";
 import * as returns from "./returns";
 import * as storeData from "./storeData";
+import * as visits from "./visits";
 
-const AREAS = { returns, storeData, nearby, pool, coupons };
+const AREAS = { returns, storeData, nearby, pool, coupons, visits };
 
 type Area = keyof typeof AREAS;
 type Texts<L extends "zh" | "en"> = { [A in Area]: (typeof AREAS)[A][L] };

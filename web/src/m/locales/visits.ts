@@ -1,0 +1,33 @@
+export const zh = {
+  title: "拜访",
+  due: "今天",
+  overdue: "逾期",
+  plan: "安排拜访",
+  planned: "已安排 {name} 的拜访",
+  checkIn: "签到",
+  checkedIn: "已签到",
+  note: "拜访记录",
+  noteHint: "这次拜访谈了什么",
+  status: "客户状态",
+  noLocation: "无法获取位置：签到需要定位",
+  done: "签到成功",
+  route: "按路线排序",
+  distance: "距上一站 {m} 米",
+};
+
+export const en: typeof zh = {
+  title: "Visits",
+  due: "Today",
+  overdue: "Overdue",
+  plan: "Plan a visit",
+  planned: "Visit to {name} planned",
+  checkIn: "Check in",
+  checkedIn: "Checked in",
+  note: "Notes",
+  noteHint: "What was talked about",
+  status: "Customer's state",
+  noLocation: "No location: checking in needs it",
+  done: "Checked in",
+  route: "In route order",
+  distance: "{m} m from the previous stop",
+};

@@ -4,6 +4,7 @@ salesperson's target (B2 B4 B9), each checked through the API afterwards."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import openpyxl
@@ -156,3 +157,33 @@ def test_h6_c4_c7_c12_customers_tagged_segmented_counted_and_leads_checked(platf
     expect(page.locator("[data-test=leads-report]")).to_contain_text("新增 1 条")
     expect(page.locator("[data-test=leads-report]")).to_contain_text("1 处问题")
     expect(page.get_by_role("cell", name="姓名")).to_be_visible()
+
+
+def test_h6_a4_b1_a_sub_store_approved_and_stock_counted_in_it(platform, desktop):
+    owner, sales = api_token(platform, OWNER), api_token(platform, SALES)
+    store_name = f"西门分店{uuid.uuid4().hex[:4]}"
+    body = {"store_name": store_name, "contact_name": "张业务", "phone": SALES, "address": "西门路1号"}
+    application = api_call(platform, sales, "POST", "/api/v1/stores/applications", json=body)
+    product = api_call(platform, owner, "GET", "/api/v1/products", params={"page_size": 1})["products"][0]
+    page = desktop
+    admin_login(page, platform.base_url, OWNER)
+    page.get_by_role("menuitem", name="门店").click()
+    page.get_by_role("tab", name="分店申请").click()
+    page.locator(f"[data-test='approve-{store_name}']").click()
+    page.get_by_role("tab", name="门店", exact=True).click()
+    expect(page.locator("[data-test=stores]")).to_contain_text(store_name)
+    reviewed = api_call(platform, owner, "GET", f"/api/v1/stores/applications/{application['id']}")
+    assert reviewed["status"] == "approved" and reviewed["store_id"]
+
+    # B1: a stocktake in the new store, with its reason.
+    page.get_by_role("menuitem", name="商品").click()
+    page.locator(f"[data-test='stock-{product['barcode']}']").click()
+    page.locator("[data-test=stock-form] .el-select").click()
+    page.get_by_role("option", name=re.compile(f"^{store_name}")).click()
+    page.locator("[data-test=counted] input").fill("37")
+    page.locator("[data-test=save-stock]").click()
+    expect(page.locator("[data-test=stock-form]")).to_be_hidden()
+    counted = api_call(platform, owner, "GET", f"/api/v1/products/{product['id']}")
+    assert {"store_id": reviewed["store_id"], "quantity": 37} in [
+        {"store_id": s["store_id"], "quantity": s["quantity"]} for s in counted["stock"]
+    ]

@@ -86,6 +86,13 @@ export const PAGES: Page[] = [
     component: () => import("./views/StaffView.vue"),
   },
   {
+    path: "stores",
+    name: "stores",
+    title: "admin.menu.stores",
+    roles: ["store_manager"],
+    component: () => import("./views/StoresView.vue"),
+  },
+  {
     path: "settings",
     name: "settings",
     title: "admin.menu.settings",

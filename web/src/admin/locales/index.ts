@@ -8,8 +8,9 @@ import * as receivables from "./receivables";
 import * as returns from "./returns";
 import * as settings from "./settings";
 import * as storedValue from "./storedValue";
+import * as stores from "./stores";
 
-const AREAS = { customers, returns, receivables, performance, coupons, storedValue, settings };
+const AREAS = { customers, returns, receivables, performance, coupons, storedValue, settings, stores };
 
 type Area = keyof typeof AREAS;
 type Texts<L extends "zh" | "en"> = { [A in Area]: (typeof AREAS)[A][L] };

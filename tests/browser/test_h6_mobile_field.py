@@ -185,3 +185,32 @@ def test_h6_e10_a_salesperson_pushes_a_coupon_to_a_segment_of_own_customers_once
     assert issued == len(holders) == len(set(holders)) > 0
     mine = api_call(platform, sales, "GET", "/api/v1/customers", params={"page_size": 100})["customers"]
     assert set(holders) <= {c["id"] for c in mine}
+
+
+def test_h6_b5_a_collection_started_from_an_order_names_that_order(platform, phone, seller):
+    owner, sales = api_token(platform, "13800000000"), api_token(platform, seller)
+    customer = _new_customer(platform, sales)
+    product = api_call(platform, sales, "GET", "/api/v1/products", params={"page_size": 1})["products"][0]
+    orders = [
+        api_call(
+            platform,
+            sales,
+            "POST",
+            "/api/v1/orders",
+            json={"customer_id": customer["id"], "lines": [{"product_id": product["id"], "quantity": n}]},
+        )
+        for n in (1, 2)
+    ]
+    for order in orders:
+        api_call(platform, owner, "POST", f"/api/v1/orders/{order['id']}/approve")
+    page = phone
+    mobile_login(page, platform, seller)
+    page.goto(f"{platform.base_url}/m/orders/{orders[1]['id']}")
+    page.locator("[data-test=collect-order]").click()
+    expect(page.locator("[data-test=customer]")).to_contain_text(customer["name"])
+    expect(page.locator("[data-test=debt]")).to_have_count(2)
+    # Only the order it came from is ticked, for what it still owes.
+    ticked = page.locator("[data-test=debt]").filter(has=page.locator(".van-checkbox__icon--checked"))
+    expect(ticked).to_have_count(1)
+    expect(ticked).to_contain_text(orders[1]["number"])
+    expect(page.locator("[data-test=pay] input")).to_have_value(f"{orders[1]['total_fen'] / 100:.2f}")

@@ -11,6 +11,7 @@ from flask import send_file
 
 from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
+from crmkit.protos import money
 from gateway.api.catalogue_schemas import (
     CategoriesOut,
     CategoryIn,
@@ -34,7 +35,7 @@ from gateway.api.catalogue_schemas import (
 )
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
 from gateway.api.common import SECURED, page_out
-from gateway.api.order_schemas import call_orders, money
+from gateway.api.order_schemas import call_orders
 from gateway.api.uploads import SPREADSHEET_TIMEOUT, accepts_upload, problems_out, read_xlsx
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent

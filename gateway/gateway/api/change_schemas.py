@@ -10,7 +10,8 @@ from apiflask import Schema
 from apiflask.fields import DateTime, Dict, List, Nested, String
 
 from crm.common.v1 import common_pb2
-from gateway.api.common import PageOut, PageQuery, call, page_out, timestamp
+from crmkit.protos import datetime_of
+from gateway.api.common import PageOut, PageQuery, call, page_out
 
 ACTOR_KINDS = "staff (actor_id: staff id) | service (the calling service) | system (a scheduled job)"
 
@@ -49,7 +50,7 @@ def change_dict(c: common_pb2.Change) -> dict:
         "action": c.action,
         "actor_kind": c.actor_kind,
         "actor_id": c.actor_id,
-        "at": timestamp(c, "at"),
+        "at": datetime_of(c, "at"),
         "fields": sorted({*(before or {}), *(after or {})}),
         "before": before,
         "after": after,

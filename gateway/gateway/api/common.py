@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Integer, String
 from apiflask.validators import Length, Range, Regexp
 from flask import current_app, g
 
+from crmkit.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from crmkit.protos import datetime_of
 from gateway.auth import BEARER_SCHEME, client_ip
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
 # Mainland mobile numbers; the services check again, this only stops obvious typos early.
 PHONE = Regexp(r"^1\d{10}$", error="validation.phone_invalid")
 SECURED = [{BEARER_SCHEME: []}]
@@ -34,11 +32,11 @@ def call_public(peer: str, method: str, request):
     return getattr(config(), peer).call(method, request, as_service=True, client_address=client_ip())
 
 
-def timestamp(message, field: str):
-    """An aware UTC datetime from a Timestamp field, or None when the field is unset."""
-    if not message.HasField(field):
-        return None
-    return getattr(message, field).ToDatetime(tzinfo=UTC)
+def utc_text(message, field: str) -> str:
+    """A Timestamp field as the RFC 3339 text ("2026-11-23T08:00:00Z") the stored-value JSON has
+    always carried, "" when unset: the web app's types read these as strings."""
+    moment = datetime_of(message, field)
+    return moment.isoformat().replace("+00:00", "Z") if moment else ""
 
 
 def text(max_len: int, *, required: bool = False, min_len: int = 0, **kwargs) -> String:

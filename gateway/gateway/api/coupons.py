@@ -4,7 +4,6 @@ link, holders' coupons, redemption at the counter and statistics per template.""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 from apiflask import APIBlueprint, FileSchema
 from flask import g, send_file
@@ -12,6 +11,7 @@ from flask import g, send_file
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2 as pb
 from crmkit.errors import DomainError
+from crmkit.protos import datetime_of, money, timestamp
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
 from gateway.api.common import SECURED, PageQuery, config, page_out
 from gateway.api.coupon_schemas import (
@@ -38,7 +38,6 @@ from gateway.api.coupon_schemas import (
     TemplateOut,
     TemplatesOut,
 )
-from gateway.api.order_schemas import money
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 from gateway.ratelimit import public_limit
@@ -68,14 +67,6 @@ def _coupons(method: str, request, *, token: str | None = None, timeout: float |
         raise
 
 
-def _iso(value: datetime | None) -> str:
-    return value.astimezone(UTC).isoformat() if value else ""
-
-
-def _time(value: str) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
 def _template_pb(body: dict) -> pb.TemplateInput:
     return pb.TemplateInput(
         name=body["name"],
@@ -84,8 +75,8 @@ def _template_pb(body: dict) -> pb.TemplateInput:
         value=money(body["value_fen"]),
         percent_off=body["percent_off"],
         pickup_product_ids=body["pickup_product_ids"],
-        valid_from=_iso(body["valid_from"]),
-        valid_until=_iso(body["valid_until"]),
+        valid_from=timestamp(body["valid_from"]),
+        valid_until=timestamp(body["valid_until"]),
         valid_days=body["valid_days"],
         min_spend=money(body["min_spend_fen"]),
         per_order_limit=body["per_order_limit"],
@@ -106,15 +97,15 @@ def template_dict(t: pb.CouponTemplate) -> dict:
         "id": t.id,
         "claim_token": t.claim_token,
         "claim_path": f"{PUBLIC_CLAIM_PATH}/{t.claim_token}/claim",
-        "created_at": _time(t.created_at),
+        "created_at": datetime_of(t, "created_at"),
         "name": i.name,
         "kind": i.kind,
         "colour": i.colour,
         "value_fen": i.value.fen,
         "percent_off": i.percent_off,
         "pickup_product_ids": list(i.pickup_product_ids),
-        "valid_from": _time(i.valid_from),
-        "valid_until": _time(i.valid_until),
+        "valid_from": datetime_of(i, "valid_from"),
+        "valid_until": datetime_of(i, "valid_until"),
         "valid_days": i.valid_days,
         "min_spend_fen": i.min_spend.fen,
         "per_order_limit": i.per_order_limit,
@@ -138,10 +129,10 @@ def coupon_dict(c: pb.Coupon) -> dict:
         "phone": c.phone,
         "channel": c.channel,
         "status": c.status,
-        "valid_from": _time(c.valid_from),
-        "valid_until": _time(c.valid_until),
-        "issued_at": _time(c.issued_at),
-        "redeemed_at": _time(c.redeemed_at),
+        "valid_from": datetime_of(c, "valid_from"),
+        "valid_until": datetime_of(c, "valid_until"),
+        "issued_at": datetime_of(c, "issued_at"),
+        "redeemed_at": datetime_of(c, "redeemed_at"),
         "order_id": c.order_id,
         "qr_payload": c.qr_payload,
     }
@@ -328,7 +319,7 @@ def redeem_coupon(body):
         "code": r.code,
         "order_id": r.order_id,
         "discount_fen": r.discount.fen,
-        "redeemed_at": _time(r.redeemed_at),
+        "redeemed_at": datetime_of(r, "redeemed_at"),
         "pickup_product_ids": list(r.pickup_product_ids),
     }
 
@@ -347,8 +338,8 @@ def get_claim_page(claim_token):
         "value_fen": p.value.fen,
         "percent_off": p.percent_off,
         "min_spend_fen": p.min_spend.fen,
-        "valid_from": _time(p.valid_from),
-        "valid_until": _time(p.valid_until),
+        "valid_from": datetime_of(p, "valid_from"),
+        "valid_until": datetime_of(p, "valid_until"),
         "valid_days": p.valid_days,
         "per_person_limit": p.per_person_limit,
         "remaining": p.remaining,
@@ -392,7 +383,7 @@ def batch_dict(b: pb.CouponBatch) -> dict:
                 "buyer": m.buyer,
                 "first_serial": m.first_serial,
                 "last_serial": m.last_serial,
-                "at": _time(m.at),
+                "at": datetime_of(m, "at"),
             }
             for m in b.movements
         ],

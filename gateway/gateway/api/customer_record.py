@@ -21,11 +21,12 @@ from crm.coupons.v1 import stored_value_pb2 as svpb
 from crm.identity.v1 import identity_pb2 as ipb
 from crm.orders.v1 import orders_pb2 as opb
 from crmkit.errors import DomainError, PermissionDenied, Unavailable
-from gateway.api.common import call, config, timestamp
+from crmkit.protos import datetime_of, fen_of
+from gateway.api.common import call, config
 from gateway.api.coupon_schemas import CouponOut
 from gateway.api.coupons import coupon_dict
 from gateway.api.customer_schemas import CustomerOut
-from gateway.api.order_schemas import ORDER_STATUSES, fen_of, word
+from gateway.api.order_schemas import ORDER_STATUSES, word
 
 RECORD_ORDERS = 10
 RECORD_COUPONS = 10
@@ -106,7 +107,7 @@ def trade_history(customer_id: str) -> dict:
             "status": word(ORDER_STATUSES, o.status),
             "total_fen": fen_of(o, "total"),
             "debt_fen": fen_of(o, "debt"),
-            "submitted_at": timestamp(o, "submitted_at"),
+            "submitted_at": datetime_of(o, "submitted_at"),
         }
         for o in reply.orders
     ]

@@ -9,19 +9,15 @@ from apiflask.validators import Length, OneOf, Range
 from flask import g
 from marshmallow import ValidationError, validates_schema
 
-from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
 from crmkit.errors import DomainError
-from gateway.api.common import PageOut, PageQuery, config, text, timestamp
+from crmkit.limits import MAX_FEN, MAX_LINES, MAX_QUANTITY
+from crmkit.protos import datetime_of, fen_of, money
+from gateway.api.common import PageOut, PageQuery, config, text
 from gateway.idempotency import HEADER
 
-# Order lines per order or return: a wholesale order is long, but not unbounded.
-MAX_LINES = 200
 # The service deduplicates on at most this many characters of Idempotency-Key.
 MAX_IDEMPOTENCY_KEY = 64
-# Money is integer fen, never floats; 100 million yuan is far beyond any wholesale line.
-MAX_FEN = 10_000_000_000
-MAX_QUANTITY = 1_000_000
 
 # JSON words of the proto enums: the enum's names without the prefix, lower case.
 PRICE_SOURCES = {
@@ -67,15 +63,6 @@ def fen(**kwargs) -> Integer:
 
 def ident(**kwargs) -> String:
     return String(validate=Length(min=1, max=64), **kwargs)
-
-
-def fen_of(message, field: str) -> int | None:
-    """Integer fen of a Money field, or None when the service left it unset (no such price)."""
-    return getattr(message, field).fen if message.HasField(field) else None
-
-
-def money(value: int) -> common_pb2.Money:
-    return common_pb2.Money(fen=value)
 
 
 # The service names fields as in the proto; JSON names money `*_fen` and has no `product` wrapper.
@@ -319,13 +306,13 @@ def order_dict(order) -> dict:
         ],
         "verification_code": order.verification_code,
         "verification_qr": order.verification_qr,
-        "verified_at": timestamp(order, "verified_at"),
+        "verified_at": datetime_of(order, "verified_at"),
         "debt_fen": order.debt.fen,
         "note": order.note,
         "reject_reason": order.reject_reason or None,
-        "submitted_at": timestamp(order, "submitted_at"),
-        "approved_at": timestamp(order, "approved_at"),
-        "shipped_at": timestamp(order, "shipped_at"),
+        "submitted_at": datetime_of(order, "submitted_at"),
+        "approved_at": datetime_of(order, "approved_at"),
+        "shipped_at": datetime_of(order, "shipped_at"),
         "credits": [credit_dict(c) for c in order.credits],
         "credit_warnings": list(order.credit_warnings),
     }
@@ -337,7 +324,7 @@ def credit_dict(credit) -> dict:
         "document_id": credit.document_id,
         "number": credit.number,
         "amount_fen": credit.amount.fen,
-        "at": timestamp(credit, "at"),
+        "at": datetime_of(credit, "at"),
     }
 
 

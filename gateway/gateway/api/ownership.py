@@ -11,9 +11,10 @@ from flask import Response, request
 from crm.common.v1 import common_pb2
 from crm.customers.v1 import customers_pb2 as cpb
 from crm.customers.v1 import ownership_pb2 as pb
+from crmkit.protos import datetime_of
 from crmkit.settings import env
 from gateway.api import customer_record as record
-from gateway.api.common import SECURED, call, page_out, timestamp
+from gateway.api.common import SECURED, call, page_out
 from gateway.api.customer_record import CustomerRecordOut
 from gateway.api.customer_schemas import CustomerOut, customer_dict, field_dict
 from gateway.api.ownership_schemas import (
@@ -234,7 +235,7 @@ def get_public_registration_form(token):
     return {
         "salesperson_id": form.salesperson_id,
         "fields": [field_dict(f) for f in form.fields],
-        "expires_at": timestamp(form, "expires_at"),
+        "expires_at": datetime_of(form, "expires_at"),
     }
 
 

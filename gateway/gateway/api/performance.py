@@ -11,8 +11,8 @@ from apiflask import APIBlueprint
 from crm.common.v1 import common_pb2
 from crm.identity.v1 import identity_pb2
 from crm.orders.v1 import performance_pb2 as pb
+from crmkit.protos import money
 from gateway.api.common import SECURED, call, page_out
-from gateway.api.order_schemas import money
 from gateway.api.performance_schemas import (
     MONTH_PATTERN,
     RANK_BY,

@@ -9,8 +9,9 @@ from flask import Response
 
 from crm.common.v1 import common_pb2
 from crm.orders.v1 import receivables_pb2 as pb
+from crmkit.protos import fen_of, money
 from gateway.api.common import SECURED, PageQuery, page_out
-from gateway.api.order_schemas import IdempotencyKeyHeader, money
+from gateway.api.order_schemas import IdempotencyKeyHeader
 from gateway.api.receivable_schemas import (
     COLLECTION_STATUSES,
     METHODS,
@@ -32,7 +33,6 @@ from gateway.api.receivable_schemas import (
     customer_credit_dict,
     debt_order_dict,
     debtor_dict,
-    optional_fen,
 )
 from gateway.api.uploads import accepts_upload, read_upload
 from gateway.auth import staff_only
@@ -93,7 +93,7 @@ def set_credit_term(customer_id, body):
     return {
         "customer_id": reply.customer_id,
         "days": reply.days,
-        "credit_limit_fen": optional_fen(reply, "credit_limit"),
+        "credit_limit_fen": fen_of(reply, "credit_limit"),
     }
 
 

@@ -8,8 +8,9 @@ from apiflask.validators import Length
 
 from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
+from crmkit.protos import datetime_of
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
-from gateway.api.common import SECURED, PageOut, PageQuery, page_out, timestamp
+from gateway.api.common import SECURED, PageOut, PageQuery, page_out
 from gateway.api.order_schemas import (
     REFUND_METHODS,
     RETURN_STATUSES,
@@ -79,7 +80,7 @@ def return_dict(ret) -> dict:
         "paid_back_fen": ret.paid_back.fen,
         "note": ret.note,
         "reject_reason": ret.reject_reason or None,
-        "submitted_at": timestamp(ret, "submitted_at"),
+        "submitted_at": datetime_of(ret, "submitted_at"),
     }
 
 

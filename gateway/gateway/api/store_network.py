@@ -8,7 +8,8 @@ from apiflask import APIBlueprint
 
 from crm.common.v1 import common_pb2
 from crm.identity.v1 import stores_pb2 as pb
-from gateway.api.common import SECURED, call, page_out, timestamp
+from crmkit.protos import datetime_of
+from gateway.api.common import SECURED, call, page_out
 from gateway.api.identity_schemas import store_dict
 from gateway.api.store_network_schemas import (
     STATUSES,
@@ -121,7 +122,7 @@ def switch_store(store_id):
     reply = _stores("SwitchStore", pb.SwitchStoreRequest(store_id=store_id))
     return {
         "access_token": reply.access_token,
-        "access_expires_at": timestamp(reply, "access_expires_at"),
+        "access_expires_at": datetime_of(reply, "access_expires_at"),
         "store": store_dict(reply.store),
     }
 

@@ -8,9 +8,9 @@ from apiflask import APIBlueprint
 from flask import request as http_request
 
 from crm.coupons.v1 import stored_value_pb2 as pb
+from crmkit.protos import money
 from gateway import i18n
-from gateway.api.common import SECURED, page_out
-from gateway.api.order_schemas import money
+from gateway.api.common import SECURED, page_out, utc_text
 from gateway.api.stored_value_schemas import (
     AccountOut,
     ActiveIn,
@@ -68,7 +68,7 @@ def entry_dict(e: pb.Entry) -> dict:
         "note": e.note,
         "reference": e.reference,
         "created_by": e.created_by,
-        "created_at": e.created_at,
+        "created_at": utc_text(e, "created_at"),
     }
 
 
@@ -88,7 +88,7 @@ def rule_dict(r: pb.RechargeRule) -> dict:
         "instalments": r.rule.instalments,
         "first_recharge_only": r.rule.first_recharge_only,
         "active": r.active,
-        "created_at": r.created_at,
+        "created_at": utc_text(r, "created_at"),
     }
 
 
@@ -110,8 +110,8 @@ def precharge_dict(b: pb.PrechargeBatch) -> dict:
         "problems": problems_out(b.problems),
         "total_fen": b.total.fen,
         "created_by": b.created_by,
-        "created_at": b.created_at,
-        "applied_at": b.applied_at,
+        "created_at": utc_text(b, "created_at"),
+        "applied_at": utc_text(b, "applied_at"),
     }
 
 
@@ -287,7 +287,7 @@ def _outcome_dict(o: pb.RechargeGiftOutcome, language: str) -> dict:
         )
         if o.reason
         else "",
-        "updated_at": o.updated_at,
+        "updated_at": utc_text(o, "updated_at"),
     }
 
 
@@ -303,16 +303,16 @@ def recharge_dict(r: pb.Recharge) -> dict:
         "instalments": [
             {
                 "seq": i.seq,
-                "due_at": i.due_at,
+                "due_at": utc_text(i, "due_at"),
                 "bonus_fen": i.bonus.fen,
                 "coupon_template_ids": list(i.coupon_template_ids),
                 "gift_products": _gifts(i.gift_products),
-                "released_at": i.released_at,
+                "released_at": utc_text(i, "released_at"),
             }
             for i in r.instalments
         ],
         "entries": [entry_dict(e) for e in r.entries],
-        "created_at": r.created_at,
+        "created_at": utc_text(r, "created_at"),
         "gift_outcomes": [_outcome_dict(o, language) for o in r.gift_outcomes],
     }
 
@@ -384,7 +384,7 @@ def get_precharge(batch_id):
 def request_code(batch_id):
     """Send the owner an SMS code to confirm the batch (owner only; a new code replaces the old)"""
     reply = call_stored_value("RequestPrechargeCode", pb.RequestPrechargeCodeRequest(batch_id=batch_id))
-    return {"sent_to": reply.sent_to, "expires_at": reply.expires_at}
+    return {"sent_to": reply.sent_to, "expires_at": utc_text(reply, "expires_at")}
 
 
 @bp.post("/precharges/<string:batch_id>/confirm")

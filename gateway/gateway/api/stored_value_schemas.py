@@ -9,8 +9,9 @@ from apiflask.validators import Length, OneOf, Range
 from flask import g
 
 from crmkit.errors import DomainError
+from crmkit.limits import MAX_FEN
 from gateway.api.common import PageOut, PageQuery, config, text
-from gateway.api.order_schemas import MAX_FEN, fen, ident
+from gateway.api.order_schemas import fen, ident
 from gateway.api.uploads import ImportProblemOut
 
 KINDS = ("balance", "points")

@@ -11,8 +11,7 @@ from crmkit.auth import require_actor
 from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
-from crmkit.protos import timestamp
-from orders.convert import money
+from crmkit.protos import money, timestamp
 from orders.domain import receivables as rules
 from orders.domain.receivables import AllocationRequest
 from orders.filestore import FileStore

@@ -8,12 +8,12 @@ from datetime import datetime
 from pathlib import Path
 
 from crmkit.db import Database, utcnow
+from crmkit.filestore import FileStore
+from crmkit.filestore.factory import file_store_from_env
 from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings
 from orders import grpc_performance, grpc_receivables
-from orders.filestore import FileStore
-from orders.filestore.factory import file_store_from_env
 from orders.grpc_api import registration
 from orders.models import Outbox, ProcessedEvent
 from orders.service.coupons import CouponRedeemer, GrpcCoupons

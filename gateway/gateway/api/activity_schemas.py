@@ -7,7 +7,8 @@ from apiflask.fields import Boolean, DateTime, Dict, File, Float, Integer, List,
 from apiflask.validators import Length, OneOf, Range, Regexp
 
 from crmkit.protos import datetime_of
-from gateway.api.common import PageOut, PageQuery, text
+from gateway.api.common import PageOut, PageQuery
+from gateway.api.fields import text
 from gateway.api.uploads import ImportProblemOut
 
 FOLLOWUP_STATUSES = ["contacted", "interested", "negotiating", "won", "no_interest", "visited"]

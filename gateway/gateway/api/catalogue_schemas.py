@@ -9,8 +9,8 @@ from apiflask.validators import Length, Range
 
 from crm.orders.v1 import orders_pb2 as pb
 from crmkit.protos import datetime_of, money
-from gateway.api.common import PageOut, PageQuery, text
-from gateway.api.order_schemas import choice, fen, word
+from gateway.api.common import PageOut, PageQuery
+from gateway.api.fields import choice, fen, text, word
 from gateway.api.uploads import ImportProblemOut
 
 KINDS = {

@@ -11,7 +11,8 @@ from apiflask.fields import DateTime, Dict, List, Nested, String
 
 from crm.common.v1 import common_pb2
 from crmkit.protos import datetime_of
-from gateway.api.common import PageOut, PageQuery, call, page_out
+from gateway.api.calls import call
+from gateway.api.common import PageOut, PageQuery, page_out, page_request
 
 ACTOR_KINDS = "staff (actor_id: staff id) | service (the calling service) | system (a scheduled job)"
 
@@ -59,8 +60,6 @@ def change_dict(c: common_pb2.Change) -> dict:
 
 def changes_of(peer: str, method: str, object_id: str, query: dict) -> dict:
     """One object's change log from the service that owns it, newest first."""
-    request = common_pb2.ListChangesRequest(
-        object_id=object_id, page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"])
-    )
+    request = common_pb2.ListChangesRequest(object_id=object_id, page=page_request(query))
     reply = call(peer, method, request)
     return {"changes": [change_dict(c) for c in reply.changes], "page": page_out(reply.page)}

@@ -8,7 +8,8 @@ from apiflask.validators import Length, OneOf, Range, Regexp
 
 from crm.customers.v1 import customers_pb2 as pb
 from crmkit.protos import datetime_of
-from gateway.api.common import PHONE, PageOut, PageQuery, Timestamped, text
+from gateway.api.common import PageOut, PageQuery, Timestamped
+from gateway.api.fields import PHONE, text
 
 # JSON names of FieldKind: the enum's names without the prefix, lower case.
 KINDS = {

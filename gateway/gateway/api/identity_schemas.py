@@ -8,7 +8,8 @@ from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
 from crmkit.protos import datetime_of
-from gateway.api.common import PHONE, PageOut, PageQuery, Timestamped, text
+from gateway.api.common import PageOut, PageQuery, Timestamped
+from gateway.api.fields import PHONE, text
 
 ROLES = ("owner", "store_manager", "salesperson", "finance", "warehouse")
 PERMISSIONS = ("change_price", "see_all_customers", "approve_collections")

@@ -11,8 +11,9 @@ from apiflask.validators import Length, OneOf, Range, Regexp
 
 from crm.customers.v1 import ownership_pb2 as pb
 from crmkit.protos import datetime_of
-from gateway.api.common import PHONE, PageOut, PageQuery, text
+from gateway.api.common import PageOut, PageQuery
 from gateway.api.customer_schemas import FIELD_KEY, CustomerFieldOut, CustomerOut
+from gateway.api.fields import PHONE, text
 
 COLOUR = Regexp(r"^(#[0-9A-Fa-f]{6})?$", error="validation.invalid")
 APPLICATION_STATUSES = {

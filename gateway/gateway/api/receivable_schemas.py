@@ -6,14 +6,12 @@ from __future__ import annotations
 from apiflask import Schema
 from apiflask.fields import DateTime, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from flask import g
 
 from crm.orders.v1 import receivables_pb2 as pb
-from crmkit.errors import DomainError
 from crmkit.limits import MAX_FEN
 from crmkit.protos import datetime_of, fen_of
-from gateway.api.common import PageOut, PageQuery, config, text
-from gateway.api.order_schemas import choice, ident, json_field, word
+from gateway.api.common import PageOut, PageQuery
+from gateway.api.fields import choice, ident, text, word
 
 # Mirrors the orders service's cap (orders.domain.credit.MAX_LIMIT_FEN).
 MAX_CREDIT_LIMIT_FEN = 10**12
@@ -33,21 +31,6 @@ COLLECTION_STATUSES = {
 }
 MAX_ALLOCATIONS = 50
 MAX_PROOFS = 9
-# The service names an allocation's money `amount`; JSON calls it `amount_fen`.
-_FIELDS = {"amount": "amount_fen"}
-
-
-def call_receivables(method: str, request, *, timeout: float | None = None):
-    """One call to crm.orders.v1.ReceivablesService with the caller's token; field names of
-    errors turned into ours (`allocations.0.amount` -> `allocations.0.amount_fen`)."""
-    try:
-        return config().receivables.call(method, request, token=g.get("token"), timeout=timeout)
-    except DomainError as err:
-        err.fields = {
-            ".".join(_FIELDS.get(p, p) for p in json_field(name).split(".")): key
-            for name, key in (err.fields or {}).items()
-        }
-        raise
 
 
 class DebtorQuery(PageQuery):

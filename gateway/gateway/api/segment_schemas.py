@@ -10,7 +10,8 @@ from apiflask.validators import Length, OneOf, Range
 
 from crm.customers.v1 import segments_pb2 as pb
 from crmkit.protos import datetime_of
-from gateway.api.common import PageOut, PageQuery, Timestamped, text
+from gateway.api.common import PageOut, PageQuery, Timestamped
+from gateway.api.fields import text
 
 OPS = ("eq", "contains", "gte", "lte")
 DAYS = Range(min=1, max=3650, error="validation.invalid")

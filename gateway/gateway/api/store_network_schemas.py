@@ -8,9 +8,9 @@ from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 
 from crm.identity.v1 import stores_pb2 as pb
 from crmkit.protos import datetime_of
-from gateway.api.common import PHONE, PageOut, PageQuery, text
+from gateway.api.common import PageOut, PageQuery
+from gateway.api.fields import PHONE, choice, text
 from gateway.api.identity_schemas import StoreOut, store_dict
-from gateway.api.order_schemas import choice
 from gateway.api.performance_schemas import PeriodQuery
 
 STATUSES = {

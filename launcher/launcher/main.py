@@ -197,14 +197,12 @@ class Platform:
             f"127.0.0.1:{self.cfg.grpc_ports['identity']}",
             identity_pb2_grpc.IdentityServiceStub,
             "crm.identity.v1.IdentityService",
-            idempotent=["ListStaff", "GetStaff"],
             service_token=self.service_token,
         )
         customers_client = ServiceClient(
             f"127.0.0.1:{self.cfg.grpc_ports['customers']}",
             customers_pb2_grpc.CustomersServiceStub,
             "crm.customers.v1.CustomersService",
-            idempotent=["GetCustomer"],
             service_token=self.service_token,
         )
         consumers = {

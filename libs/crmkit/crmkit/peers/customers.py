@@ -52,7 +52,6 @@ class GrpcCustomerDirectory:
             address,
             customers_pb2_grpc.CustomersServiceStub,
             FULL_NAME,
-            idempotent=["GetCustomer", "ListCustomers"],
             service_token=service_token,
         )
         self.not_found = not_found

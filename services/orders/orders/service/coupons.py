@@ -111,8 +111,6 @@ class GrpcCoupons:
             address,
             coupons_pb2_grpc.CouponsServiceStub,
             FULL_NAME,
-            # Both are idempotent on the order id: safe for gRPC to retry.
-            idempotent=["RedeemCoupon", "ReleaseOrderCoupons"],
             service_token=service_token,
         )
 

@@ -3,12 +3,10 @@ today's route, duplicate customers (merge, collision release)."""
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from apiflask import APIBlueprint
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from crm.customers.v1 import activity_pb2 as pb
+from crmkit.protos import timestamp
 from gateway.api.activity_schemas import (
     AssignIn,
     CheckInIn,
@@ -57,13 +55,9 @@ WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
 
 
 def _followup_request(body, **subject) -> pb.RecordFollowupRequest:
-    request = pb.RecordFollowupRequest(status=body["status"], content=body["content"], **subject)
-    if body.get("next_followup_at") is not None:
-        when = body["next_followup_at"]
-        ts = Timestamp()
-        ts.FromDatetime(when if when.tzinfo else when.replace(tzinfo=UTC))
-        request.next_followup_at.CopyFrom(ts)
-    return request
+    # A time without an offset is UTC (crmkit.protos.timestamp), as everywhere in the API.
+    when = timestamp(body.get("next_followup_at"))
+    return pb.RecordFollowupRequest(status=body["status"], content=body["content"], next_followup_at=when, **subject)
 
 
 # --- C7 leads ---

@@ -31,116 +31,6 @@ OWNERSHIP = "crm.customers.v1.CustomerOwnershipService"
 SEGMENTS = "crm.customers.v1.SegmentsService"
 STORED_VALUE = "crm.coupons.v1.StoredValueService"
 
-# Only reads are retried by gRPC on UNAVAILABLE: a retried CreateStaff could create twice.
-IDEMPOTENT_METHODS = {
-    IDENTITY: ["GetMe", "GetStaff", "ListStaff", "ListStores"],
-    CUSTOMERS: ["ListCustomerFields", "GetCustomer", "ListCustomers", "GetNewCustomerReport", "ListCustomerChanges"],
-    MESSAGING: ["ListNotifications"],
-    # SubmitOrder/SubmitReturn always carry the caller's Idempotency-Key (the gateway requires
-    # it), and the service deduplicates on it, so a retry cannot create a second order.
-    ORDERS: [
-        "ListCategories",
-        "GetProduct",
-        "ListProducts",
-        "ExportCatalogue",
-        "QuotePrices",
-        "GetLastOrder",
-        "SubmitOrder",
-        "GetOrder",
-        "ListOrders",
-        "SubmitReturn",
-        "GetReturn",
-        "ListReturns",
-        "GetOrderSettings",
-        # A1 change logs.
-        "ListProductChanges",
-        "ListOrderChanges",
-        "ListReturnChanges",
-    ],
-    # FileCollection carries the caller's Idempotency-Key and the service deduplicates on it.
-    RECEIVABLES: [
-        "ListDebtors",
-        "ListDebtOrders",
-        "GetCustomerCredit",
-        "FileCollection",
-        "GetCollection",
-        "ListCollections",
-        "ReadProof",
-    ],
-    # SetSalesTarget sets one value: sending it twice leaves the same target.
-    PERFORMANCE: [
-        "SetSalesTarget",
-        "ListSalesTargets",
-        "ListCommissionRules",
-        "GetPerformance",
-        "ListCommissionDetails",
-        "GetSalesRanking",
-        "GetStoreDashboard",
-        "GetProductRanking",
-    ],
-    # A4: reads, and pin/unpin/forget which leave the same state when sent twice.
-    STORES: [
-        "ListStoreApplications",
-        "GetStoreApplication",
-        "GetStoreSwitcher",
-        "UnpinStore",
-        "ForgetRecentStores",
-        "ListSubStoreFigures",
-    ],
-    ACTIVITY: [
-        "GetLead",
-        "ListLeads",
-        "ListFollowups",
-        "ListFollowupCustomers",
-        "ListVisits",
-        "PlanRoute",
-        "ListDuplicates",
-    ],
-    # C2 C3 C5 C12 reads. Setting tags, settings or locks to the same values twice leaves the
-    # same state, so those are safe to retry too; claims, releases and applications are not.
-    OWNERSHIP: [
-        "ListTags",
-        "GetCustomerSettings",
-        "UpdateCustomerSettings",
-        "GetRegistrationForm",
-        "ListRegistrationApplications",
-        "SetCustomerLocked",
-        "ListOwnershipHistory",
-        "ListPoolCustomers",
-        "NearbyCustomers",
-        "TagCustomers",
-        "UntagCustomers",
-    ],
-    # Reads only: saving a segment twice would fail on its name, so it is not retried.
-    SEGMENTS: ["GetSegment", "ListSegments", "ListSegmentPresets", "EvaluateSegment"],
-    # Reads only: a send or claim retried would hand out a second coupon; a redemption is
-    # idempotent on (order, code) in the service, but the gateway does not rely on it.
-    COUPONS: [
-        "GetTemplate",
-        "ListTemplates",
-        "ListCoupons",
-        "GetCoupon",
-        "GetTemplateStats",
-        "GetClaimPage",
-        # Idempotent on its send key in the service: a retry resumes the same send.
-        "SendCouponsToSegment",
-        "GetBatch",
-        "ExportBatch",
-        "ListTemplateChanges",
-    ],
-    # Reads only: money moves are deduplicated by the service on their idempotency keys, but a
-    # blind retry without one could credit twice.
-    STORED_VALUE: [
-        "GetAccount",
-        "ListEntries",
-        "ListRechargeRules",
-        "GetPointsRule",
-        "GetPrecharge",
-        "GetRecharge",
-        "GetMemberReport",
-    ],
-}
-
 
 @dataclass
 class GatewayConfig:
@@ -256,14 +146,8 @@ class GatewayConfig:
 def client(
     address: str, stub_class, full_name: str, *, timeout: float = 5.0, service_token: str | None = None
 ) -> ServiceClient:
-    return ServiceClient(
-        address,
-        stub_class,
-        full_name,
-        idempotent=IDEMPOTENT_METHODS[full_name],
-        timeout=timeout,
-        service_token=service_token,
-    )
+    # Which methods gRPC may retry is in the proto (idempotency_level), read by ServiceClient.
+    return ServiceClient(address, stub_class, full_name, timeout=timeout, service_token=service_token)
 
 
 def proxy_networks(text: str) -> tuple:

@@ -3,6 +3,8 @@ with fixed, recognisable values (or the error a test sets in `rec.fail`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from gateway_fakes import Recorder, changes_reply
 
 from crm.common.v1 import common_pb2
@@ -10,8 +12,13 @@ from crm.coupons.v1 import coupons_pb2 as pb
 from crm.coupons.v1 import coupons_pb2_grpc, stored_value_pb2_grpc
 from crm.coupons.v1 import stored_value_pb2 as svpb
 from crmkit.grpc_server import ServiceRegistration
+from crmkit.protos import timestamp
 
 CODE = "1234567890123452"
+
+
+def at(text: str):
+    return timestamp(datetime.fromisoformat(text))
 
 
 def coupon_pb(**kw) -> pb.Coupon:
@@ -22,9 +29,9 @@ def coupon_pb(**kw) -> pb.Coupon:
         "customer_id": "c-1",
         "channel": "send",
         "status": "active",
-        "valid_from": "2026-11-23T00:00:00Z",
-        "valid_until": "2026-12-23T00:00:00Z",
-        "issued_at": "2026-11-23T00:00:00Z",
+        "valid_from": at("2026-11-23T00:00:00Z"),
+        "valid_until": at("2026-12-23T00:00:00Z"),
+        "issued_at": at("2026-11-23T00:00:00Z"),
         "qr_payload": "CRMCPN:" + CODE,
     }
     data.update(kw)
@@ -43,7 +50,7 @@ class FakeCoupons(coupons_pb2_grpc.CouponsServiceServicer):
     def CreateTemplate(self, request, context):
         self.rec.record("CreateTemplate", request, context)
         return pb.CouponTemplate(
-            id="tpl-1", template=request.template, claim_token="tok-1", created_at="2026-11-23T00:00:00Z"
+            id="tpl-1", template=request.template, claim_token="tok-1", created_at=at("2026-11-23T00:00:00Z")
         )
 
     def SendCouponsToSegment(self, request, context):
@@ -77,7 +84,7 @@ class FakeCoupons(coupons_pb2_grpc.CouponsServiceServicer):
             code=CODE,
             order_id=request.order_id,
             discount=common_pb2.Money(fen=2000),
-            redeemed_at="2026-11-23T01:00:00Z",
+            redeemed_at=at("2026-11-23T01:00:00Z"),
         )
 
     def GetTemplateStats(self, request, context):

@@ -10,13 +10,10 @@ from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
 from crm.orders.v1 import orders_pb2_grpc
 from crmkit.grpc_server import ServiceRegistration
+from crmkit.protos import money
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_BYTES = b"PK\x03\x04 fake xlsx bytes"
-
-
-def money(fen: int) -> common_pb2.Money:
-    return common_pb2.Money(fen=fen)
 
 
 def product_pb(product_id="p-1", **overrides) -> pb.Product:

@@ -9,10 +9,7 @@ from crm.common.v1 import common_pb2
 from crm.orders.v1 import performance_pb2 as pb
 from crm.orders.v1 import performance_pb2_grpc
 from crmkit.grpc_server import ServiceRegistration
-
-
-def money(fen: int) -> common_pb2.Money:
-    return common_pb2.Money(fen=fen)
+from crmkit.protos import money
 
 
 def rule_pb(rule_id="rule-1") -> pb.CommissionRule:

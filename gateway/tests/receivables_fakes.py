@@ -9,12 +9,9 @@ from crm.common.v1 import common_pb2
 from crm.orders.v1 import receivables_pb2 as pb
 from crm.orders.v1 import receivables_pb2_grpc
 from crmkit.grpc_server import ServiceRegistration
+from crmkit.protos import money
 
 PROOF_BYTES = b"\x89PNG\r\n\x1a\n fake png"
-
-
-def money(fen: int) -> common_pb2.Money:
-    return common_pb2.Money(fen=fen)
 
 
 def collection_pb(collection_id="col-1", status=pb.COLLECTION_STATUS_PENDING, **overrides) -> pb.Collection:

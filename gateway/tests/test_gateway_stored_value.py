@@ -4,9 +4,12 @@ ledger reason has a label in both languages."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from crm.coupons.v1 import stored_value_pb2_grpc
+from crmkit.protos import timestamp
 
 STORED_VALUE_PATHS = {
     ("get", "/api/v1/customers/{customer_id}/stored-value"),
@@ -98,7 +101,7 @@ class FakeStoredValue(stored_value_pb2_grpc.StoredValueServiceServicer):
             bonus=common_pb2.Money(fen=8000),
             instalments=[pb.Instalment(seq=1, bonus=common_pb2.Money(fen=8000), coupon_template_ids=["t-1"])],
             entries=[entry, bonus],
-            created_at="2026-11-23T00:00:00Z",
+            created_at=timestamp(datetime(2026, 11, 23, tzinfo=UTC)),
             gift_outcomes=[
                 pb.RechargeGiftOutcome(instalment=1, kind="coupon", item_id="t-1", quantity=1, status="issued"),
                 pb.RechargeGiftOutcome(
@@ -119,7 +122,12 @@ class FakeStoredValue(stored_value_pb2_grpc.StoredValueServiceServicer):
             customer_id="c-9",
             gift_outcomes=[
                 pb.RechargeGiftOutcome(
-                    instalment=1, kind="product", item_id="p-1", quantity=2, status="handed_out", updated_at="t"
+                    instalment=1,
+                    kind="product",
+                    item_id="p-1",
+                    quantity=2,
+                    status="handed_out",
+                    updated_at=timestamp(datetime(2026, 11, 23, tzinfo=UTC)),
                 )
             ],
         )

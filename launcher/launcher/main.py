@@ -97,8 +97,8 @@ class Platform:
 
     def _file_store(self):
         """Proof images (B4): the S3-compatible store when FILE_STORE is set, else local disk."""
-        from orders.filestore.factory import file_store_from_env
-        from orders.filestore.local import LocalFileStore
+        from crmkit.filestore.factory import file_store_from_env
+        from crmkit.filestore.local import LocalFileStore
 
         if os.environ.get("FILE_STORE"):
             return file_store_from_env(os.environ, default_root=self.cfg.var_dir / "files")
@@ -197,14 +197,12 @@ class Platform:
             f"127.0.0.1:{self.cfg.grpc_ports['identity']}",
             identity_pb2_grpc.IdentityServiceStub,
             "crm.identity.v1.IdentityService",
-            idempotent=["ListStaff", "GetStaff"],
             service_token=self.service_token,
         )
         customers_client = ServiceClient(
             f"127.0.0.1:{self.cfg.grpc_ports['customers']}",
             customers_pb2_grpc.CustomersServiceStub,
             "crm.customers.v1.CustomersService",
-            idempotent=["GetCustomer"],
             service_token=self.service_token,
         )
         consumers = {

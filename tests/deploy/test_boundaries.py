@@ -87,3 +87,17 @@ def test_i12_the_check_knows_every_service_and_sees_a_crossing():
     assert not _forbidden("gateway", "crm.coupons.v1.coupons_pb2", helpers)
     assert not _forbidden("orders", "crm.coupons.v1.coupons_pb2_grpc", helpers)
     assert _forbidden("gateway", "launcher.cluster", helpers)
+
+
+def test_i12_crmkit_speaks_a_service_contract_only_in_its_peer_adapters():
+    """crmkit may use the shared messages (`crm.common.v1`) anywhere; a service's own contract
+    (`crm.customers.v1`, ...) only in `crmkit/peers/`, the adapters services share (ADR 0013)."""
+    kit = REPO / "libs" / "crmkit" / "crmkit"
+    found = [
+        f"{path.relative_to(REPO)}:{line}: {module}"
+        for path in _python_files(kit)
+        if "peers" not in path.relative_to(kit).parts
+        for line, module in _imported(path)
+        if module.startswith("crm.") and not module.startswith("crm.common.")
+    ]
+    assert found == []

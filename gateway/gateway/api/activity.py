@@ -3,14 +3,10 @@ today's route, duplicate customers (merge, collision release)."""
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from apiflask import APIBlueprint
-from flask import g
-from google.protobuf.timestamp_pb2 import Timestamp
 
-from crm.common.v1 import common_pb2
 from crm.customers.v1 import activity_pb2 as pb
+from crmkit.protos import timestamp
 from gateway.api.activity_schemas import (
     AssignIn,
     CheckInIn,
@@ -47,7 +43,8 @@ from gateway.api.activity_schemas import (
     lead_dict,
     visit_dict,
 )
-from gateway.api.common import SECURED, PageQuery, config, page_out
+from gateway.api.calls import call
+from gateway.api.common import SECURED, PageQuery, page_out, page_request
 from gateway.api.uploads import SPREADSHEET_TIMEOUT, accepts_upload, problems_out, read_xlsx
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent
@@ -57,23 +54,10 @@ READ_ERRORS = [400, 401, 403, 404, 429, 503]
 WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
 
 
-def call(method: str, request, *, timeout: float | None = None):
-    """One ActivityService call on behalf of the caller (it lives on CUSTOMERS_ADDR)."""
-    return config().activity.call(method, request, token=g.get("token"), timeout=timeout)
-
-
-def _page(query) -> common_pb2.PageRequest:
-    return common_pb2.PageRequest(page=query["page"], page_size=query["page_size"])
-
-
 def _followup_request(body, **subject) -> pb.RecordFollowupRequest:
-    request = pb.RecordFollowupRequest(status=body["status"], content=body["content"], **subject)
-    if body.get("next_followup_at") is not None:
-        when = body["next_followup_at"]
-        ts = Timestamp()
-        ts.FromDatetime(when if when.tzinfo else when.replace(tzinfo=UTC))
-        request.next_followup_at.CopyFrom(ts)
-    return request
+    # A time without an offset is UTC (crmkit.protos.timestamp), as everywhere in the API.
+    when = timestamp(body.get("next_followup_at"))
+    return pb.RecordFollowupRequest(status=body["status"], content=body["content"], next_followup_at=when, **subject)
 
 
 # --- C7 leads ---
@@ -92,7 +76,7 @@ def create_lead(body):
     an entry for a known person joins that lead (`merged: true`). A salesperson's new lead is
     theirs; a manager's goes to the pool.
     """
-    reply = call("CreateLead", pb.CreateLeadRequest(**body))
+    reply = call("activity", "CreateLead", pb.CreateLeadRequest(**body))
     return {"lead": lead_dict(reply.lead), "merged": reply.merged}
 
 
@@ -111,7 +95,12 @@ def import_leads(query, files):
     person. `dry_run=true` checks everything and writes nothing.
     """
     data = read_xlsx(files["file"])
-    reply = call("ImportLeads", pb.ImportLeadsRequest(xlsx=data, dry_run=query["dry_run"]), timeout=SPREADSHEET_TIMEOUT)
+    reply = call(
+        "activity",
+        "ImportLeads",
+        pb.ImportLeadsRequest(xlsx=data, dry_run=query["dry_run"]),
+        timeout=SPREADSHEET_TIMEOUT,
+    )
     problems = problems_out(reply.problems)
     return {"created": reply.created, "merged": reply.merged, "dry_run": reply.dry_run, "problems": problems}
 
@@ -123,7 +112,7 @@ def import_leads(query, files):
 @bp.output(LeadListOut)
 def list_leads(query):
     """List leads: the pool (oldest first), mine, or all (managers)"""
-    reply = call("ListLeads", pb.ListLeadsRequest(scope=query["scope"], page=_page(query)))
+    reply = call("activity", "ListLeads", pb.ListLeadsRequest(scope=query["scope"], page=page_request(query)))
     return {"leads": [lead_dict(m) for m in reply.leads], "page": page_out(reply.page)}
 
 
@@ -133,7 +122,7 @@ def list_leads(query):
 @bp.output(LeadOut)
 def get_lead(lead_id):
     """Get one lead"""
-    return lead_dict(call("GetLead", pb.LeadRef(id=lead_id)))
+    return lead_dict(call("activity", "GetLead", pb.LeadRef(id=lead_id)))
 
 
 @bp.post("/leads/<string:lead_id>/assign")
@@ -143,7 +132,7 @@ def get_lead(lead_id):
 @bp.output(LeadOut)
 def assign_lead(lead_id, body):
     """Assign a pool lead to a salesperson (managers)"""
-    return lead_dict(call("AssignLead", pb.AssignLeadRequest(lead_id=lead_id, staff_id=body["staff_id"])))
+    return lead_dict(call("activity", "AssignLead", pb.AssignLeadRequest(lead_id=lead_id, staff_id=body["staff_id"])))
 
 
 @bp.post("/leads/<string:lead_id>/claim")
@@ -152,7 +141,7 @@ def assign_lead(lead_id, body):
 @bp.output(LeadOut)
 def claim_lead(lead_id):
     """Take a pool lead; 409 when someone was quicker"""
-    return lead_dict(call("ClaimLead", pb.LeadRef(id=lead_id)))
+    return lead_dict(call("activity", "ClaimLead", pb.LeadRef(id=lead_id)))
 
 
 @bp.post("/leads/<string:lead_id>/release")
@@ -162,7 +151,7 @@ def claim_lead(lead_id):
 @bp.output(LeadOut)
 def release_lead(lead_id, body):
     """Put a lead back in the pool (its salesperson or a manager)"""
-    return lead_dict(call("ReleaseLead", pb.ReleaseLeadRequest(lead_id=lead_id, reason=body["reason"])))
+    return lead_dict(call("activity", "ReleaseLead", pb.ReleaseLeadRequest(lead_id=lead_id, reason=body["reason"])))
 
 
 @bp.post("/leads/<string:lead_id>/convert")
@@ -177,7 +166,7 @@ def convert_lead(lead_id, body):
     Follow-ups and tags move to the customer. When a customer already has the phone, no
     customer is created: `duplicate` says whether the two can be merged or collide (撞单).
     """
-    reply = call("ConvertLead", pb.ConvertLeadRequest(lead_id=lead_id, fields=body["fields"]))
+    reply = call("activity", "ConvertLead", pb.ConvertLeadRequest(lead_id=lead_id, fields=body["fields"]))
     return {
         "lead": lead_dict(reply.lead),
         "customer_id": reply.customer_id,
@@ -193,7 +182,7 @@ def convert_lead(lead_id, body):
 @bp.output(FollowupOut, status_code=201)
 def follow_up_lead(lead_id, body):
     """Write a follow-up on a lead (its assigned salesperson only)"""
-    return followup_dict(call("RecordFollowup", _followup_request(body, lead_id=lead_id)))
+    return followup_dict(call("activity", "RecordFollowup", _followup_request(body, lead_id=lead_id)))
 
 
 @bp.get("/leads/<string:lead_id>/followups")
@@ -203,7 +192,7 @@ def follow_up_lead(lead_id, body):
 @bp.output(FollowupListOut)
 def list_lead_followups(lead_id, query):
     """A lead's follow-ups, newest first"""
-    reply = call("ListFollowups", pb.ListFollowupsRequest(lead_id=lead_id, page=_page(query)))
+    reply = call("activity", "ListFollowups", pb.ListFollowupsRequest(lead_id=lead_id, page=page_request(query)))
     return {"followups": [followup_dict(m) for m in reply.followups], "page": page_out(reply.page)}
 
 
@@ -218,7 +207,7 @@ def list_lead_followups(lead_id, query):
 @bp.output(FollowupOut, status_code=201)
 def follow_up_customer(customer_id, body):
     """Write a follow-up (写跟进): status, content, next follow-up time (owner or manager)"""
-    return followup_dict(call("RecordFollowup", _followup_request(body, customer_id=customer_id)))
+    return followup_dict(call("activity", "RecordFollowup", _followup_request(body, customer_id=customer_id)))
 
 
 @bp.get("/customers/<string:customer_id>/followups")
@@ -228,7 +217,9 @@ def follow_up_customer(customer_id, body):
 @bp.output(FollowupListOut)
 def list_customer_followups(customer_id, query):
     """A customer's follow-ups and visits, newest first (including those written on its lead)"""
-    reply = call("ListFollowups", pb.ListFollowupsRequest(customer_id=customer_id, page=_page(query)))
+    reply = call(
+        "activity", "ListFollowups", pb.ListFollowupsRequest(customer_id=customer_id, page=page_request(query))
+    )
     return {"followups": [followup_dict(m) for m in reply.followups], "page": page_out(reply.page)}
 
 
@@ -239,14 +230,14 @@ def list_customer_followups(customer_id, query):
 @bp.output(FollowupCustomersOut)
 def list_followup_customers(query):
     """The active list (跟进库, next follow-up soonest first) or the eliminated list (淘汰库)"""
-    request = pb.ListFollowupCustomersRequest(eliminated=query["list"] == "eliminated", page=_page(query))
-    reply = call("ListFollowupCustomers", request)
+    request = pb.ListFollowupCustomersRequest(eliminated=query["list"] == "eliminated", page=page_request(query))
+    reply = call("activity", "ListFollowupCustomers", request)
     return {"customers": [followup_customer_dict(m) for m in reply.customers], "page": page_out(reply.page)}
 
 
 def _move(customer_id: str, *, eliminated: bool, reason: str):
     request = pb.MoveFollowupCustomerRequest(customer_id=customer_id, eliminated=eliminated, reason=reason)
-    return followup_customer_dict(call("MoveFollowupCustomer", request))
+    return followup_customer_dict(call("activity", "MoveFollowupCustomer", request))
 
 
 @bp.post("/customers/<string:customer_id>/eliminate")
@@ -280,7 +271,7 @@ def restore_customer(customer_id, body):
 @bp.output(VisitOut, status_code=201)
 def schedule_visit(body):
     """Plan a visit on a day (own day, or a salesperson's for managers)"""
-    return visit_dict(call("ScheduleVisit", pb.ScheduleVisitRequest(**body)))
+    return visit_dict(call("activity", "ScheduleVisit", pb.ScheduleVisitRequest(**body)))
 
 
 @bp.get("/visits")
@@ -291,9 +282,9 @@ def schedule_visit(body):
 def list_visits(query):
     """Due visits of a day (default today) or overdue ones (planned, earlier days)"""
     request = pb.ListVisitsRequest(
-        which=query["which"], staff_id=query["staff_id"], day=query["day"], page=_page(query)
+        which=query["which"], staff_id=query["staff_id"], day=query["day"], page=page_request(query)
     )
-    reply = call("ListVisits", request)
+    reply = call("activity", "ListVisits", request)
     return {"visits": [visit_dict(m) for m in reply.visits], "page": page_out(reply.page)}
 
 
@@ -304,7 +295,7 @@ def list_visits(query):
 @bp.output(RouteOut)
 def plan_route(query):
     """Today's due visits as a route from where I stand (nearest first, then nearest from each stop)"""
-    reply = call("PlanRoute", pb.PlanRouteRequest(**query))
+    reply = call("activity", "PlanRoute", pb.PlanRouteRequest(**query))
     return {"stops": [{"visit": visit_dict(s.visit), "distance_m": s.distance_m} for s in reply.stops]}
 
 
@@ -315,7 +306,7 @@ def plan_route(query):
 @bp.output(VisitOut)
 def check_in(task_id, body):
     """Check in on site with my position and a note; records a visit follow-up"""
-    return visit_dict(call("CheckInVisit", pb.CheckInVisitRequest(task_id=task_id, **body)))
+    return visit_dict(call("activity", "CheckInVisit", pb.CheckInVisitRequest(task_id=task_id, **body)))
 
 
 # --- C9 duplicates ---
@@ -328,7 +319,9 @@ def check_in(task_id, body):
 @bp.output(DuplicateListOut)
 def list_duplicates(query):
     """Duplicate customers I am a side of (managers: all), newest first"""
-    reply = call("ListDuplicates", pb.ListDuplicatesRequest(open_only=query["open_only"], page=_page(query)))
+    reply = call(
+        "activity", "ListDuplicates", pb.ListDuplicatesRequest(open_only=query["open_only"], page=page_request(query))
+    )
     return {"duplicates": [duplicate_dict(m) for m in reply.duplicates], "page": page_out(reply.page)}
 
 
@@ -338,7 +331,7 @@ def list_duplicates(query):
 @bp.output(DuplicateOut)
 def merge_duplicate(duplicate_id):
     """Merge the lead into the customer (same salesperson, or the customer has none)"""
-    return duplicate_dict(call("MergeDuplicate", pb.DuplicateRef(id=duplicate_id)))
+    return duplicate_dict(call("activity", "MergeDuplicate", pb.DuplicateRef(id=duplicate_id)))
 
 
 @bp.post("/duplicates/<string:duplicate_id>/release")
@@ -348,4 +341,4 @@ def merge_duplicate(duplicate_id):
 def release_duplicate(duplicate_id):
     """Let go in a collision (撞单): the customer's owner releases the customer, the lead's
     salesperson the lead"""
-    return duplicate_dict(call("ReleaseDuplicate", pb.DuplicateRef(id=duplicate_id)))
+    return duplicate_dict(call("activity", "ReleaseDuplicate", pb.DuplicateRef(id=duplicate_id)))

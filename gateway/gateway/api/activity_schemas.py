@@ -6,7 +6,9 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, File, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range, Regexp
 
-from gateway.api.common import PageOut, PageQuery, text, timestamp
+from crmkit.protos import datetime_of
+from gateway.api.common import PageOut, PageQuery
+from gateway.api.fields import text
 from gateway.api.uploads import ImportProblemOut
 
 FOLLOWUP_STATUSES = ["contacted", "interested", "negotiating", "won", "no_interest", "visited"]
@@ -245,9 +247,9 @@ def lead_dict(m) -> dict:
         "staff_id": m.staff_id,
         "status": m.status,
         "customer_id": m.customer_id,
-        "created_at": timestamp(m, "created_at"),
-        "assigned_at": timestamp(m, "assigned_at"),
-        "last_followup_at": timestamp(m, "last_followup_at"),
+        "created_at": datetime_of(m, "created_at"),
+        "assigned_at": datetime_of(m, "assigned_at"),
+        "last_followup_at": datetime_of(m, "last_followup_at"),
     }
 
 
@@ -262,7 +264,7 @@ def duplicate_dict(m) -> dict:
         "kind": m.kind,
         "status": m.status,
         "resolved_by_staff_id": m.resolved_by_staff_id,
-        "created_at": timestamp(m, "created_at"),
+        "created_at": datetime_of(m, "created_at"),
         "followups_moved": m.followups_moved,
         "tags_added": list(m.tags_added),
     }
@@ -276,10 +278,10 @@ def followup_dict(m) -> dict:
         "staff_id": m.staff_id,
         "status": m.status,
         "content": m.content,
-        "next_followup_at": timestamp(m, "next_followup_at"),
+        "next_followup_at": datetime_of(m, "next_followup_at"),
         "kind": m.kind,
         "visit_task_id": m.visit_task_id,
-        "created_at": timestamp(m, "created_at"),
+        "created_at": datetime_of(m, "created_at"),
     }
 
 
@@ -292,8 +294,8 @@ def followup_customer_dict(m) -> dict:
         "eliminated": m.eliminated,
         "reason": m.reason,
         "status": m.status,
-        "next_followup_at": timestamp(m, "next_followup_at"),
-        "last_followup_at": timestamp(m, "last_followup_at"),
+        "next_followup_at": datetime_of(m, "next_followup_at"),
+        "last_followup_at": datetime_of(m, "last_followup_at"),
     }
 
 
@@ -311,7 +313,7 @@ def visit_dict(m) -> dict:
         "note": m.note,
         "status": m.status,
         "created_by_staff_id": m.created_by_staff_id,
-        "checked_in_at": timestamp(m, "checked_in_at"),
+        "checked_in_at": datetime_of(m, "checked_in_at"),
         "check_in_latitude": _optional(m, "check_in_latitude"),
         "check_in_longitude": _optional(m, "check_in_longitude"),
         "check_in_note": m.check_in_note,

@@ -10,7 +10,8 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 
 from crm.identity.v1 import identity_pb2 as pb
-from gateway.api.common import SECURED, call, call_public
+from gateway.api.calls import call, call_public
+from gateway.api.common import SECURED
 from gateway.api.identity_schemas import (
     ChooseTenantIn,
     LoginOut,

@@ -9,8 +9,9 @@ from apiflask import APIBlueprint
 from apiflask.schemas import FileSchema
 from flask import send_file
 
-from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
+from crmkit.protos import money
+from gateway.api.calls import call
 from gateway.api.catalogue_schemas import (
     CategoriesOut,
     CategoryIn,
@@ -33,8 +34,7 @@ from gateway.api.catalogue_schemas import (
     product_input,
 )
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
-from gateway.api.common import SECURED, page_out
-from gateway.api.order_schemas import call_orders, money
+from gateway.api.common import SECURED, page_out, page_request
 from gateway.api.uploads import SPREADSHEET_TIMEOUT, accepts_upload, problems_out, read_xlsx
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent
@@ -52,7 +52,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @bp.output(CategoriesOut)
 def list_categories():
     """List the tenant's product categories (two levels)"""
-    reply = call_orders("ListCategories", pb.ListCategoriesRequest())
+    reply = call("orders", "ListCategories", pb.ListCategoriesRequest())
     return {"categories": [category_dict(c) for c in reply.categories]}
 
 
@@ -65,7 +65,7 @@ def list_categories():
 def create_category(body):
     """Create a category (owner or store manager); `parent_id` makes it second-level"""
     request = pb.CreateCategoryRequest(name=body["name"], parent_id=body["parent_id"])
-    return category_dict(call_orders("CreateCategory", request))
+    return category_dict(call("orders", "CreateCategory", request))
 
 
 @bp.get("/products")
@@ -76,13 +76,13 @@ def create_category(body):
 def list_products(query):
     """List or search products: by name (`q`), scanned barcode, category, listed only"""
     request = pb.ListProductsRequest(
-        page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+        page=page_request(query),
         query=query["q"].strip(),
         barcode=query["barcode"].strip(),
         category_id=query["category_id"],
         listed_only=query["listed_only"],
     )
-    reply = call_orders("ListProducts", request)
+    reply = call("orders", "ListProducts", request)
     return {"products": [product_dict(p) for p in reply.products], "page": page_out(reply.page)}
 
 
@@ -94,7 +94,7 @@ def list_products(query):
 @bp.output(ProductOut, status_code=201)
 def create_product(body):
     """Create a product (owner or store manager)"""
-    return product_dict(call_orders("CreateProduct", pb.CreateProductRequest(product=product_input(body))))
+    return product_dict(call("orders", "CreateProduct", pb.CreateProductRequest(product=product_input(body))))
 
 
 @bp.get("/products/<string:product_id>")
@@ -103,7 +103,7 @@ def create_product(body):
 @bp.output(ProductOut)
 def get_product(product_id):
     """Get one product, with its stock per store"""
-    return product_dict(call_orders("GetProduct", pb.GetProductRequest(id=product_id)))
+    return product_dict(call("orders", "GetProduct", pb.GetProductRequest(id=product_id)))
 
 
 @bp.put("/products/<string:product_id>")
@@ -114,7 +114,7 @@ def get_product(product_id):
 def update_product(product_id, body):
     """Replace a product's editable fields"""
     request = pb.UpdateProductRequest(id=product_id, product=product_input(body))
-    return product_dict(call_orders("UpdateProduct", request))
+    return product_dict(call("orders", "UpdateProduct", request))
 
 
 @bp.delete("/products/<string:product_id>")
@@ -123,7 +123,7 @@ def update_product(product_id, body):
 @bp.output(DeletedOut)
 def delete_product(product_id):
     """Delete a product; one that was ever ordered is archived instead (`archived: true`)"""
-    return {"archived": call_orders("DeleteProduct", pb.DeleteProductRequest(id=product_id)).archived}
+    return {"archived": call("orders", "DeleteProduct", pb.DeleteProductRequest(id=product_id)).archived}
 
 
 @bp.post("/products/<string:product_id>/listing")
@@ -134,7 +134,7 @@ def delete_product(product_id):
 def set_product_listed(product_id, body):
     """List a product for ordering, or take it off"""
     request = pb.SetProductListedRequest(id=product_id, listed=body["listed"])
-    return product_dict(call_orders("SetProductListed", request))
+    return product_dict(call("orders", "SetProductListed", request))
 
 
 @bp.put("/products/<string:product_id>/stock/<string:store_id>")
@@ -147,7 +147,7 @@ def set_stock(product_id, store_id, body):
     request = pb.SetStockRequest(
         product_id=product_id, store_id=store_id, quantity=body["quantity"], reason=body["reason"]
     )
-    level = call_orders("SetStock", request)
+    level = call("orders", "SetStock", request)
     return {"product_id": level.product_id, "store_id": level.store_id, "quantity": level.quantity}
 
 
@@ -159,7 +159,7 @@ def set_stock(product_id, store_id, body):
 def set_customer_price(customer_id, product_id, body):
     """Set the price of a product for one customer"""
     request = pb.SetCustomerPriceRequest(customer_id=customer_id, product_id=product_id, price=money(body["price_fen"]))
-    price = call_orders("SetCustomerPrice", request)
+    price = call("orders", "SetCustomerPrice", request)
     return {"customer_id": price.customer_id, "product_id": price.product_id, "price_fen": price.price.fen}
 
 
@@ -179,7 +179,7 @@ def import_catalogue(query, files):
     """
     data = read_xlsx(files["file"])
     request = pb.ImportCatalogueRequest(xlsx=data, dry_run=query["dry_run"])
-    reply = call_orders("ImportCatalogue", request, timeout=SPREADSHEET_TIMEOUT)
+    reply = call("orders", "ImportCatalogue", request, timeout=SPREADSHEET_TIMEOUT)
     problems = problems_out(reply.problems)
     return {"created": reply.created, "updated": reply.updated, "dry_run": reply.dry_run, "problems": problems}
 
@@ -190,7 +190,7 @@ def import_catalogue(query, files):
 @bp.output(FileSchema(type="string", format="binary"), content_type=XLSX_MIME, description="The catalogue .xlsx")
 def export_catalogue():
     """Download the catalogue as .xlsx (the same columns the import reads)"""
-    reply = call_orders("ExportCatalogue", pb.ExportCatalogueRequest(), timeout=SPREADSHEET_TIMEOUT)
+    reply = call("orders", "ExportCatalogue", pb.ExportCatalogueRequest(), timeout=SPREADSHEET_TIMEOUT)
     # send_file writes both filename= (ASCII) and filename*= (UTF-8) for a Chinese file name.
     return send_file(
         io.BytesIO(reply.xlsx),

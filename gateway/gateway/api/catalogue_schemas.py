@@ -8,8 +8,9 @@ from apiflask.fields import Boolean, DateTime, File, Integer, List, Nested, Stri
 from apiflask.validators import Length, Range
 
 from crm.orders.v1 import orders_pb2 as pb
-from gateway.api.common import PageOut, PageQuery, text, timestamp
-from gateway.api.order_schemas import choice, fen, money, word
+from crmkit.protos import datetime_of, money
+from gateway.api.common import PageOut, PageQuery
+from gateway.api.fields import choice, fen, text, word
 from gateway.api.uploads import ImportProblemOut
 
 KINDS = {
@@ -109,7 +110,7 @@ def product_dict(product) -> dict:
         "listed": product.listed,
         "archived": product.archived,
         "stock": [{"store_id": s.store_id, "quantity": s.quantity} for s in product.stock],
-        "created_at": timestamp(product, "created_at"),
+        "created_at": datetime_of(product, "created_at"),
     }
 
 

@@ -10,7 +10,9 @@ from apiflask import Schema
 from apiflask.fields import DateTime, Dict, List, Nested, String
 
 from crm.common.v1 import common_pb2
-from gateway.api.common import PageOut, PageQuery, call, page_out, timestamp
+from crmkit.protos import datetime_of
+from gateway.api.calls import call
+from gateway.api.common import PageOut, PageQuery, page_out, page_request
 
 ACTOR_KINDS = "staff (actor_id: staff id) | service (the calling service) | system (a scheduled job)"
 
@@ -49,7 +51,7 @@ def change_dict(c: common_pb2.Change) -> dict:
         "action": c.action,
         "actor_kind": c.actor_kind,
         "actor_id": c.actor_id,
-        "at": timestamp(c, "at"),
+        "at": datetime_of(c, "at"),
         "fields": sorted({*(before or {}), *(after or {})}),
         "before": before,
         "after": after,
@@ -58,8 +60,6 @@ def change_dict(c: common_pb2.Change) -> dict:
 
 def changes_of(peer: str, method: str, object_id: str, query: dict) -> dict:
     """One object's change log from the service that owns it, newest first."""
-    request = common_pb2.ListChangesRequest(
-        object_id=object_id, page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"])
-    )
+    request = common_pb2.ListChangesRequest(object_id=object_id, page=page_request(query))
     reply = call(peer, method, request)
     return {"changes": [change_dict(c) for c in reply.changes], "page": page_out(reply.page)}

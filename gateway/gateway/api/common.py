@@ -1,20 +1,18 @@
-"""Pieces every area's views share: calling a peer with the caller's token, proto times, paging."""
+"""Pieces every area's views share: the gateway's configuration, paging, proto times as JSON.
+Calling a service is `gateway.api.calls`; the schemas' field helpers are `gateway.api.fields`."""
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from apiflask import Schema
-from apiflask.fields import Boolean, DateTime, Integer, String
-from apiflask.validators import Length, Range, Regexp
-from flask import current_app, g
+from apiflask.fields import Boolean, DateTime, Integer
+from apiflask.validators import Range
+from flask import current_app
 
-from gateway.auth import BEARER_SCHEME, client_ip
+from crm.common.v1 import common_pb2
+from crmkit.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from crmkit.protos import datetime_of
+from gateway.auth import BEARER_SCHEME
 
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
-# Mainland mobile numbers; the services check again, this only stops obvious typos early.
-PHONE = Regexp(r"^1\d{10}$", error="validation.phone_invalid")
 SECURED = [{BEARER_SCHEME: []}]
 
 
@@ -22,29 +20,11 @@ def config():
     return current_app.extensions["gateway"]
 
 
-def call(peer: str, method: str, request):
-    """One gRPC call on behalf of the caller: their bearer token travels with it (if any)."""
-    return getattr(config(), peer).call(method, request, token=g.get("token"))
-
-
-def call_public(peer: str, method: str, request):
-    """A public call (login, SMS codes, sign-up, refresh) made by the gateway on behalf of the
-    person at client_ip(): under the gateway's service token, so the service believes the address
-    it is given and counts its own per-source limits on it (identity, issue 11)."""
-    return getattr(config(), peer).call(method, request, as_service=True, client_address=client_ip())
-
-
-def timestamp(message, field: str):
-    """An aware UTC datetime from a Timestamp field, or None when the field is unset."""
-    if not message.HasField(field):
-        return None
-    return getattr(message, field).ToDatetime(tzinfo=UTC)
-
-
-def text(max_len: int, *, required: bool = False, min_len: int = 0, **kwargs) -> String:
-    if required:
-        min_len = max(min_len, 1)
-    return String(required=required, validate=Length(min=min_len, max=max_len), **kwargs)
+def utc_text(message, field: str) -> str:
+    """A Timestamp field as the RFC 3339 text ("2026-11-23T08:00:00Z") the stored-value JSON has
+    always carried, "" when unset: the web app's types read these as strings."""
+    moment = datetime_of(message, field)
+    return moment.isoformat().replace("+00:00", "Z") if moment else ""
 
 
 class PageQuery(Schema):
@@ -56,6 +36,11 @@ class PageOut(Schema):
     page = Integer(required=True)
     page_size = Integer(required=True)
     total = Integer(required=True)
+
+
+def page_request(query) -> common_pb2.PageRequest:
+    """The page a PageQuery asked for, as every list call takes it."""
+    return common_pb2.PageRequest(page=query["page"], page_size=query["page_size"])
 
 
 def page_out(info) -> dict:

@@ -6,8 +6,8 @@ from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
-from gateway.api.common import PHONE, PageOut, PageQuery
-from gateway.api.order_schemas import fen
+from gateway.api.common import PageOut, PageQuery
+from gateway.api.fields import PHONE, fen
 
 KINDS = ("cash", "pickup", "discount")
 MAX_IDS = 500

@@ -4,16 +4,15 @@ link, holders' coupons, redemption at the counter and statistics per template.""
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 from apiflask import APIBlueprint, FileSchema
-from flask import g, send_file
+from flask import send_file
 
-from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2 as pb
-from crmkit.errors import DomainError
+from crmkit.protos import datetime_of, money, timestamp
+from gateway.api.calls import call
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
-from gateway.api.common import SECURED, PageQuery, config, page_out
+from gateway.api.common import SECURED, PageQuery, page_out, page_request
 from gateway.api.coupon_schemas import (
     BatchIn,
     BatchOut,
@@ -38,7 +37,6 @@ from gateway.api.coupon_schemas import (
     TemplateOut,
     TemplatesOut,
 )
-from gateway.api.order_schemas import money
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 from gateway.ratelimit import public_limit
@@ -50,30 +48,6 @@ PUBLIC_CLAIM_PATH = "/api/v1/public/coupons"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Making or exporting a 100,000-code batch takes longer than an ordinary call.
 BATCH_TIMEOUT = 60.0
-# The service names money fields as in the proto; JSON names them `*_fen`.
-_JSON_NAMES = {"value": "value_fen", "min_spend": "min_spend_fen", "conversion_value": "conversion_value_fen"}
-_JSON_NAMES["amount"] = "amount_fen"
-
-
-def _json_field(name: str) -> str:
-    return ".".join(_JSON_NAMES.get(part, part) for part in name.split("."))
-
-
-def _coupons(method: str, request, *, token: str | None = None, timeout: float | None = None):
-    try:
-        bearer = token if token is not None else g.get("token")
-        return config().coupons.call(method, request, token=bearer, timeout=timeout)
-    except DomainError as err:
-        err.fields = {_json_field(name): key for name, key in (err.fields or {}).items()}
-        raise
-
-
-def _iso(value: datetime | None) -> str:
-    return value.astimezone(UTC).isoformat() if value else ""
-
-
-def _time(value: str) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 def _template_pb(body: dict) -> pb.TemplateInput:
@@ -84,8 +58,8 @@ def _template_pb(body: dict) -> pb.TemplateInput:
         value=money(body["value_fen"]),
         percent_off=body["percent_off"],
         pickup_product_ids=body["pickup_product_ids"],
-        valid_from=_iso(body["valid_from"]),
-        valid_until=_iso(body["valid_until"]),
+        valid_from=timestamp(body["valid_from"]),
+        valid_until=timestamp(body["valid_until"]),
         valid_days=body["valid_days"],
         min_spend=money(body["min_spend_fen"]),
         per_order_limit=body["per_order_limit"],
@@ -106,15 +80,15 @@ def template_dict(t: pb.CouponTemplate) -> dict:
         "id": t.id,
         "claim_token": t.claim_token,
         "claim_path": f"{PUBLIC_CLAIM_PATH}/{t.claim_token}/claim",
-        "created_at": _time(t.created_at),
+        "created_at": datetime_of(t, "created_at"),
         "name": i.name,
         "kind": i.kind,
         "colour": i.colour,
         "value_fen": i.value.fen,
         "percent_off": i.percent_off,
         "pickup_product_ids": list(i.pickup_product_ids),
-        "valid_from": _time(i.valid_from),
-        "valid_until": _time(i.valid_until),
+        "valid_from": datetime_of(i, "valid_from"),
+        "valid_until": datetime_of(i, "valid_until"),
         "valid_days": i.valid_days,
         "min_spend_fen": i.min_spend.fen,
         "per_order_limit": i.per_order_limit,
@@ -138,10 +112,10 @@ def coupon_dict(c: pb.Coupon) -> dict:
         "phone": c.phone,
         "channel": c.channel,
         "status": c.status,
-        "valid_from": _time(c.valid_from),
-        "valid_until": _time(c.valid_until),
-        "issued_at": _time(c.issued_at),
-        "redeemed_at": _time(c.redeemed_at),
+        "valid_from": datetime_of(c, "valid_from"),
+        "valid_until": datetime_of(c, "valid_until"),
+        "issued_at": datetime_of(c, "issued_at"),
+        "redeemed_at": datetime_of(c, "redeemed_at"),
         "order_id": c.order_id,
         "qr_payload": c.qr_payload,
     }
@@ -159,7 +133,7 @@ def create_template(body):
     `cash` takes `value_fen`, `discount` `percent_off`, `pickup` `pickup_product_ids`. Validity is
     either `valid_from` + `valid_until` or `valid_days` after receipt.
     """
-    return template_dict(_coupons("CreateTemplate", pb.CreateTemplateRequest(template=_template_pb(body))))
+    return template_dict(call("coupons", "CreateTemplate", pb.CreateTemplateRequest(template=_template_pb(body))))
 
 
 @bp.get("/coupon-templates")
@@ -169,8 +143,8 @@ def create_template(body):
 @bp.output(TemplatesOut)
 def list_templates(query):
     """The tenant's coupon templates, newest first"""
-    page = common_pb2.PageRequest(page=query["page"], page_size=query["page_size"])
-    reply = _coupons("ListTemplates", pb.ListTemplatesRequest(page=page))
+    page = page_request(query)
+    reply = call("coupons", "ListTemplates", pb.ListTemplatesRequest(page=page))
     return {"templates": [template_dict(t) for t in reply.templates], "page": page_out(reply.page)}
 
 
@@ -180,7 +154,7 @@ def list_templates(query):
 @bp.output(TemplateOut)
 def get_template(template_id):
     """One coupon template"""
-    return template_dict(_coupons("GetTemplate", pb.GetTemplateRequest(id=template_id)))
+    return template_dict(call("coupons", "GetTemplate", pb.GetTemplateRequest(id=template_id)))
 
 
 @bp.post("/coupon-templates/<string:template_id>/send")
@@ -192,7 +166,7 @@ def get_template(template_id):
 def send_coupons(template_id, body):
     """Send one coupon to each named customer (all or none: stock and per-person limits apply)"""
     request = pb.SendCouponsRequest(template_id=template_id, customer_ids=body["customer_ids"])
-    return {"coupons": [coupon_dict(c) for c in _coupons("SendCoupons", request).coupons]}
+    return {"coupons": [coupon_dict(c) for c in call("coupons", "SendCoupons", request).coupons]}
 
 
 @bp.post("/coupon-templates/<string:template_id>/send-to-segment")
@@ -206,7 +180,7 @@ def send_coupons_to_segment(template_id, body):
     request = pb.SendCouponsToSegmentRequest(
         template_id=template_id, segment_id=body["segment_id"], send_key=body["send_key"]
     )
-    r = _coupons("SendCouponsToSegment", request, timeout=BATCH_TIMEOUT)
+    r = call("coupons", "SendCouponsToSegment", request, timeout=BATCH_TIMEOUT)
     return {
         "send_id": r.send_id,
         "send_key": r.send_key,
@@ -230,7 +204,7 @@ def template_stats(template_id, query):
         date_from=query["date_from"].isoformat() if query["date_from"] else "",
         date_to=query["date_to"].isoformat() if query["date_to"] else "",
     )
-    return _stats_dict(_coupons("GetTemplateStats", request))
+    return _stats_dict(call("coupons", "GetTemplateStats", request))
 
 
 @bp.get("/coupon-sends/<string:send_id>/stats")
@@ -246,7 +220,7 @@ def send_stats(send_id, query):
         date_from=query["date_from"].isoformat() if query["date_from"] else "",
         date_to=query["date_to"].isoformat() if query["date_to"] else "",
     )
-    r = _coupons("GetSendStats", request)
+    r = call("coupons", "GetSendStats", request)
     return {
         **_stats_dict(r.stats),
         "send_id": r.send_id,
@@ -279,9 +253,9 @@ def list_coupons(query):
         customer_id=query["customer_id"],
         phone=query["phone"],
         held_only=query["held_only"],
-        page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+        page=page_request(query),
     )
-    reply = _coupons("ListCoupons", request)
+    reply = call("coupons", "ListCoupons", request)
     return {"coupons": [coupon_dict(c) for c in reply.coupons], "page": page_out(reply.page)}
 
 
@@ -292,7 +266,7 @@ def list_coupons(query):
 @bp.output(CouponOut)
 def look_up_coupon(query):
     """Verify a coupon by its typed code or scanned QR payload"""
-    return coupon_dict(_coupons("GetCoupon", pb.GetCouponRequest(code=query["code"])))
+    return coupon_dict(call("coupons", "GetCoupon", pb.GetCouponRequest(code=query["code"])))
 
 
 @bp.post("/coupons/redeem")
@@ -322,13 +296,13 @@ def redeem_coupon(body):
             for li in body["lines"]
         ],
     )
-    r = _coupons("RedeemCoupon", request)
+    r = call("coupons", "RedeemCoupon", request)
     return {
         "coupon_id": r.coupon_id,
         "code": r.code,
         "order_id": r.order_id,
         "discount_fen": r.discount.fen,
-        "redeemed_at": _time(r.redeemed_at),
+        "redeemed_at": datetime_of(r, "redeemed_at"),
         "pickup_product_ids": list(r.pickup_product_ids),
     }
 
@@ -339,7 +313,7 @@ def redeem_coupon(body):
 @bp.output(ClaimPageOut)
 def get_claim_page(claim_token):
     """What a claim link offers (public)"""
-    p = _coupons("GetClaimPage", pb.GetClaimPageRequest(claim_token=claim_token), token="")
+    p = call("coupons", "GetClaimPage", pb.GetClaimPageRequest(claim_token=claim_token), token="")
     return {
         "name": p.name,
         "kind": p.kind,
@@ -347,8 +321,8 @@ def get_claim_page(claim_token):
         "value_fen": p.value.fen,
         "percent_off": p.percent_off,
         "min_spend_fen": p.min_spend.fen,
-        "valid_from": _time(p.valid_from),
-        "valid_until": _time(p.valid_until),
+        "valid_from": datetime_of(p, "valid_from"),
+        "valid_until": datetime_of(p, "valid_until"),
         "valid_days": p.valid_days,
         "per_person_limit": p.per_person_limit,
         "remaining": p.remaining,
@@ -366,7 +340,7 @@ def claim_coupon(claim_token, body):
     The phone number holds the coupon; stock and the per-person limit are exact under load.
     """
     request = pb.ClaimCouponRequest(claim_token=claim_token, phone=body["phone"])
-    return coupon_dict(_coupons("ClaimCoupon", request, token=""))
+    return coupon_dict(call("coupons", "ClaimCoupon", request, token=""))
 
 
 # --- Physical coupons (E3) ---
@@ -392,7 +366,7 @@ def batch_dict(b: pb.CouponBatch) -> dict:
                 "buyer": m.buyer,
                 "first_serial": m.first_serial,
                 "last_serial": m.last_serial,
-                "at": _time(m.at),
+                "at": datetime_of(m, "at"),
             }
             for m in b.movements
         ],
@@ -411,7 +385,7 @@ def make_batch(body):
     The batch answers `making` at once; the codes are written in the background (up to 100,000
     take a few seconds) and `GET /coupon-batches/{id}` shows `made` when they are all there."""
     request = pb.MakeBatchRequest(template_id=body["template_id"], quantity=body["quantity"])
-    return batch_dict(_coupons("MakeBatch", request))
+    return batch_dict(call("coupons", "MakeBatch", request))
 
 
 @bp.get("/coupon-batches/<string:batch_id>")
@@ -420,7 +394,7 @@ def make_batch(body):
 @bp.output(BatchOut)
 def get_batch(batch_id):
     """A batch and its stock ledger (made / issued / handed out / sold / redeemed)"""
-    return batch_dict(_coupons("GetBatch", pb.BatchRequest(id=batch_id)))
+    return batch_dict(call("coupons", "GetBatch", pb.BatchRequest(id=batch_id)))
 
 
 @bp.get("/coupon-batches/<string:batch_id>/export")
@@ -429,7 +403,7 @@ def get_batch(batch_id):
 @bp.output(FileSchema(type="string", format="binary"), content_type=XLSX_MIME, description="The codes as .xlsx")
 def export_batch(batch_id):
     """Download the batch's codes as .xlsx for printing (serial, code, QR payload)"""
-    reply = _coupons("ExportBatch", pb.BatchRequest(id=batch_id), timeout=BATCH_TIMEOUT)
+    reply = call("coupons", "ExportBatch", pb.BatchRequest(id=batch_id), timeout=BATCH_TIMEOUT)
     return send_file(
         io.BytesIO(reply.content), mimetype=XLSX_MIME, as_attachment=True, download_name=reply.filename, max_age=0
     )
@@ -441,7 +415,7 @@ def export_batch(batch_id):
 @bp.output(BatchOut)
 def issue_batch(batch_id):
     """Issue a made batch: its coupons may now be handed out or sold"""
-    return batch_dict(_coupons("IssueBatch", pb.BatchRequest(id=batch_id)))
+    return batch_dict(call("coupons", "IssueBatch", pb.BatchRequest(id=batch_id)))
 
 
 @bp.post("/coupon-batches/<string:batch_id>/hand-out")
@@ -452,7 +426,7 @@ def issue_batch(batch_id):
 def hand_out(batch_id, body):
     """Hand the next coupons in stock to a store; they become usable"""
     request = pb.HandOutCouponsRequest(batch_id=batch_id, store_id=body["store_id"], quantity=body["quantity"])
-    return batch_dict(_coupons("HandOutCoupons", request))
+    return batch_dict(call("coupons", "HandOutCoupons", request))
 
 
 @bp.post("/coupon-batches/<string:batch_id>/sell")
@@ -463,7 +437,7 @@ def hand_out(batch_id, body):
 def sell(batch_id, body):
     """Sell the next coupons in stock to a corporate buyer; they become usable"""
     request = pb.SellCouponsRequest(batch_id=batch_id, buyer=body["buyer"], quantity=body["quantity"])
-    return batch_dict(_coupons("SellCoupons", request))
+    return batch_dict(call("coupons", "SellCoupons", request))
 
 
 @bp.get("/coupon-templates/<string:template_id>/changes")

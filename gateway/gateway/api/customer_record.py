@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
-from flask import g
 
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2 as cpb
@@ -21,11 +20,13 @@ from crm.coupons.v1 import stored_value_pb2 as svpb
 from crm.identity.v1 import identity_pb2 as ipb
 from crm.orders.v1 import orders_pb2 as opb
 from crmkit.errors import DomainError, PermissionDenied, Unavailable
-from gateway.api.common import call, config, timestamp
+from crmkit.protos import datetime_of, fen_of
+from gateway.api.calls import call
 from gateway.api.coupon_schemas import CouponOut
 from gateway.api.coupons import coupon_dict
 from gateway.api.customer_schemas import CustomerOut
-from gateway.api.order_schemas import ORDER_STATUSES, fen_of, word
+from gateway.api.fields import word
+from gateway.api.order_schemas import ORDER_STATUSES
 
 RECORD_ORDERS = 10
 RECORD_COUPONS = 10
@@ -81,10 +82,6 @@ class CustomerRecordOut(Schema):
     coupons = Nested(HeldCouponsOut)
 
 
-def _within_deadline(peer: str, method: str, request):
-    return getattr(config(), peer).call(method, request, token=g.get("token"), timeout=PART_DEADLINE_SECONDS)
-
-
 def _absent(reason: str, **empty) -> dict:
     return {"available": False, "reason": reason, **empty}
 
@@ -94,7 +91,12 @@ def trade_history(customer_id: str) -> dict:
     empty = {"orders": [], "total": 0}
     try:
         page = common_pb2.PageRequest(page=1, page_size=RECORD_ORDERS)
-        reply = _within_deadline("orders", "ListOrders", opb.ListOrdersRequest(customer_id=customer_id, page=page))
+        reply = call(
+            "orders",
+            "ListOrders",
+            opb.ListOrdersRequest(customer_id=customer_id, page=page),
+            timeout=PART_DEADLINE_SECONDS,
+        )
     except Unavailable:
         return _absent(SERVICE_UNAVAILABLE, **empty)
     except PermissionDenied:
@@ -106,7 +108,7 @@ def trade_history(customer_id: str) -> dict:
             "status": word(ORDER_STATUSES, o.status),
             "total_fen": fen_of(o, "total"),
             "debt_fen": fen_of(o, "debt"),
-            "submitted_at": timestamp(o, "submitted_at"),
+            "submitted_at": datetime_of(o, "submitted_at"),
         }
         for o in reply.orders
     ]
@@ -116,7 +118,12 @@ def trade_history(customer_id: str) -> dict:
 def member_figures(customer_id: str) -> dict:
     """Points and balance (one account) and the coupons the customer can still use."""
     try:
-        account = _within_deadline("stored_value", "GetAccount", svpb.GetAccountRequest(customer_id=customer_id))
+        account = call(
+            "stored_value",
+            "GetAccount",
+            svpb.GetAccountRequest(customer_id=customer_id),
+            timeout=PART_DEADLINE_SECONDS,
+        )
     except (Unavailable, PermissionDenied) as exc:
         reason = SERVICE_UNAVAILABLE if isinstance(exc, Unavailable) else NOT_PERMITTED
         points, balance = _absent(reason, points=None), _absent(reason, balance_fen=None)
@@ -127,7 +134,7 @@ def member_figures(customer_id: str) -> dict:
         request = cpb.ListCouponsRequest(
             customer_id=customer_id, held_only=True, page=common_pb2.PageRequest(page=1, page_size=RECORD_COUPONS)
         )
-        held = _within_deadline("coupons", "ListCoupons", request)
+        held = call("coupons", "ListCoupons", request, timeout=PART_DEADLINE_SECONDS)
     except (Unavailable, PermissionDenied) as exc:
         reason = SERVICE_UNAVAILABLE if isinstance(exc, Unavailable) else NOT_PERMITTED
         coupons = _absent(reason, coupons=[], total=None)

@@ -7,7 +7,9 @@ from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Neste
 from apiflask.validators import Length, OneOf, Range, Regexp
 
 from crm.customers.v1 import customers_pb2 as pb
-from gateway.api.common import PHONE, PageOut, PageQuery, Timestamped, text, timestamp
+from crmkit.protos import datetime_of
+from gateway.api.common import PageOut, PageQuery, Timestamped
+from gateway.api.fields import PHONE, text
 
 # JSON names of FieldKind: the enum's names without the prefix, lower case.
 KINDS = {
@@ -134,13 +136,13 @@ def customer_dict(customer) -> dict:
         "fields": dict(customer.fields),
         "registered_by_staff_id": customer.registered_by_staff_id,
         "level": customer.level,
-        "created_at": timestamp(customer, "created_at"),
+        "created_at": datetime_of(customer, "created_at"),
         "tags": [{"id": t.id, "name": t.name, "colour": t.colour} for t in customer.tags],
         "region": customer.region,
         "latitude": customer.latitude if customer.HasField("latitude") else None,
         "longitude": customer.longitude if customer.HasField("longitude") else None,
         "locked": customer.locked,
-        "owned_since": timestamp(customer, "owned_since"),
+        "owned_since": datetime_of(customer, "owned_since"),
     }
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from marshmallow import ValidationError
 
-from crm.common.v1 import common_pb2
 from crm.customers.v1 import customers_pb2 as pb
+from gateway.api.calls import call
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
-from gateway.api.common import SECURED, call, page_out
+from gateway.api.common import SECURED, page_out, page_request
 from gateway.api.customer_schemas import (
     FIELD_KEY,
     KINDS,
@@ -110,7 +110,7 @@ def list_customers(query):
     `see_all_customers` see all of the tenant's.
     """
     request = pb.ListCustomersRequest(
-        page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+        page=page_request(query),
         query=query["q"].strip(),
         tag_id=query["tag_id"].strip(),
     )

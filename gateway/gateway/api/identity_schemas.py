@@ -7,7 +7,9 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 
-from gateway.api.common import PHONE, PageOut, PageQuery, Timestamped, text, timestamp
+from crmkit.protos import datetime_of
+from gateway.api.common import PageOut, PageQuery, Timestamped
+from gateway.api.fields import PHONE, text
 
 ROLES = ("owner", "store_manager", "salesperson", "finance", "warehouse")
 PERMISSIONS = ("change_price", "see_all_customers", "approve_collections")
@@ -89,9 +91,9 @@ class LoginOut(TokenPairOut):
 
 def seat_dict(seat) -> dict:
     return {
-        "trial_ends_at": timestamp(seat, "trial_ends_at"),
-        "paid_until": timestamp(seat, "paid_until"),
-        "valid_until": timestamp(seat, "valid_until"),
+        "trial_ends_at": datetime_of(seat, "trial_ends_at"),
+        "paid_until": datetime_of(seat, "paid_until"),
+        "valid_until": datetime_of(seat, "valid_until"),
         "active": seat.active,
     }
 
@@ -107,7 +109,7 @@ def staff_dict(staff) -> dict:
         "store_ids": list(staff.store_ids),
         "active": staff.active,
         "seat": seat_dict(staff.seat) if staff.HasField("seat") else None,
-        "created_at": timestamp(staff, "created_at"),
+        "created_at": datetime_of(staff, "created_at"),
     }
 
 
@@ -118,20 +120,20 @@ def store_dict(store) -> dict:
         "name": store.name,
         "parent_store_id": store.parent_store_id or None,
         "is_head": store.is_head,
-        "created_at": timestamp(store, "created_at"),
+        "created_at": datetime_of(store, "created_at"),
     }
 
 
 def tenant_dict(tenant) -> dict:
-    return {"id": tenant.id, "name": tenant.name, "created_at": timestamp(tenant, "created_at")}
+    return {"id": tenant.id, "name": tenant.name, "created_at": datetime_of(tenant, "created_at")}
 
 
 def token_pair_dict(pair) -> dict:
     return {
         "access_token": pair.access_token,
-        "access_expires_at": timestamp(pair, "access_expires_at"),
+        "access_expires_at": datetime_of(pair, "access_expires_at"),
         "refresh_token": pair.refresh_token,
-        "refresh_expires_at": timestamp(pair, "refresh_expires_at"),
+        "refresh_expires_at": datetime_of(pair, "refresh_expires_at"),
         "staff": staff_dict(pair.staff),
     }
 
@@ -154,7 +156,7 @@ def login_dict(reply) -> dict:
         "outcome": CHOOSE_TENANT,
         "choice": {
             "ticket": choice.ticket,
-            "expires_at": timestamp(choice, "expires_at"),
+            "expires_at": datetime_of(choice, "expires_at"),
             "tenants": [tenant_option_dict(t) for t in choice.tenants],
         },
     }

@@ -7,8 +7,9 @@ from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, Stri
 from apiflask.validators import Length
 from marshmallow import ValidationError, validates_schema
 
+from crmkit.protos import datetime_of
 from gateway import i18n
-from gateway.api.common import PageOut, PageQuery, timestamp
+from gateway.api.common import PageOut, PageQuery
 
 
 class NotificationQuery(PageQuery):
@@ -55,5 +56,5 @@ def notification_dict(notification, language: str) -> dict:
         "params": params,
         "subject": notification.subject,
         "read": notification.read,
-        "created_at": timestamp(notification, "created_at"),
+        "created_at": datetime_of(notification, "created_at"),
     }

@@ -5,10 +5,10 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import request as http_request
 
-from crm.common.v1 import common_pb2
 from crm.messaging.v1 import messaging_pb2 as pb
 from gateway import i18n
-from gateway.api.common import SECURED, call, page_out
+from gateway.api.calls import call
+from gateway.api.common import SECURED, page_out, page_request
 from gateway.api.notification_schemas import (
     MarkReadIn,
     NotificationListOut,
@@ -32,7 +32,7 @@ def list_notifications(query):
         "messaging",
         "ListNotifications",
         pb.ListNotificationsRequest(
-            page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+            page=page_request(query),
             unread_only=query["unread_only"],
         ),
     )

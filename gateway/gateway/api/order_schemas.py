@@ -1,27 +1,22 @@
-"""Schemas of orders and returns (B2, B3), and what the three orders areas share: money as integer
-fen, proto enums as lowercase words, and calling the orders service."""
+"""Schemas of orders and returns (B2, B3), and what the orders areas' schemas share: the proto
+enums' JSON words, order lines and credit."""
 
 from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Boolean, Date, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from flask import g
 from marshmallow import ValidationError, validates_schema
 
-from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
-from crmkit.errors import DomainError
-from gateway.api.common import PageOut, PageQuery, config, text, timestamp
+from crmkit.limits import MAX_LINES, MAX_QUANTITY
+from crmkit.protos import datetime_of, fen_of, money
+from gateway.api.common import PageOut, PageQuery
+from gateway.api.fields import choice, fen, ident, text, word
 from gateway.idempotency import HEADER
 
-# Order lines per order or return: a wholesale order is long, but not unbounded.
-MAX_LINES = 200
 # The service deduplicates on at most this many characters of Idempotency-Key.
 MAX_IDEMPOTENCY_KEY = 64
-# Money is integer fen, never floats; 100 million yuan is far beyond any wholesale line.
-MAX_FEN = 10_000_000_000
-MAX_QUANTITY = 1_000_000
 
 # JSON words of the proto enums: the enum's names without the prefix, lower case.
 PRICE_SOURCES = {
@@ -48,55 +43,7 @@ RETURN_STATUSES = {
 REFUND_METHODS = {"reduce_debt": pb.REFUND_METHOD_REDUCE_DEBT, "paid_back": pb.REFUND_METHOD_PAID_BACK}
 
 
-def word(table: dict[str, int], value: int) -> str | None:
-    """The JSON word of a proto enum value; None for UNSPECIFIED (or a value newer than us)."""
-    return next((name for name, number in table.items() if number == value), None)
-
-
 CREDIT_CONTROLS = ("off", "warn", "block")
-
-
-def choice(table: dict, **kwargs) -> String:
-    return String(validate=OneOf(list(table), error="validation.invalid_choice"), **kwargs)
-
-
-def fen(**kwargs) -> Integer:
-    # strict: 12.5 or "1250" is a client bug to report, not to round.
-    return Integer(strict=True, validate=Range(min=0, max=MAX_FEN), **kwargs)
-
-
-def ident(**kwargs) -> String:
-    return String(validate=Length(min=1, max=64), **kwargs)
-
-
-def fen_of(message, field: str) -> int | None:
-    """Integer fen of a Money field, or None when the service left it unset (no such price)."""
-    return getattr(message, field).fen if message.HasField(field) else None
-
-
-def money(value: int) -> common_pb2.Money:
-    return common_pb2.Money(fen=value)
-
-
-# The service names fields as in the proto; JSON names money `*_fen` and has no `product` wrapper.
-_JSON_NAMES = {"price": "price_fen", "wholesale_price": "wholesale_price_fen", "idempotency_key": HEADER}
-
-
-def json_field(name: str) -> str:
-    parts = name.split(".")
-    if parts[0] == "product" and len(parts) > 1:
-        parts = parts[1:]
-    return ".".join(_JSON_NAMES.get(part, part) for part in parts)
-
-
-def call_orders(method: str, request, *, timeout: float | None = None):
-    """common.call for the orders service, with the service's field names turned into ours and
-    a longer deadline where a spreadsheet travels."""
-    try:
-        return config().orders.call(method, request, token=g.get("token"), timeout=timeout)
-    except DomainError as err:
-        err.fields = {json_field(name): key for name, key in (err.fields or {}).items()}
-        raise
 
 
 class IdempotencyKeyHeader(Schema):
@@ -319,13 +266,13 @@ def order_dict(order) -> dict:
         ],
         "verification_code": order.verification_code,
         "verification_qr": order.verification_qr,
-        "verified_at": timestamp(order, "verified_at"),
+        "verified_at": datetime_of(order, "verified_at"),
         "debt_fen": order.debt.fen,
         "note": order.note,
         "reject_reason": order.reject_reason or None,
-        "submitted_at": timestamp(order, "submitted_at"),
-        "approved_at": timestamp(order, "approved_at"),
-        "shipped_at": timestamp(order, "shipped_at"),
+        "submitted_at": datetime_of(order, "submitted_at"),
+        "approved_at": datetime_of(order, "approved_at"),
+        "shipped_at": datetime_of(order, "shipped_at"),
         "credits": [credit_dict(c) for c in order.credits],
         "credit_warnings": list(order.credit_warnings),
     }
@@ -337,7 +284,7 @@ def credit_dict(credit) -> dict:
         "document_id": credit.document_id,
         "number": credit.number,
         "amount_fen": credit.amount.fen,
-        "at": timestamp(credit, "at"),
+        "at": datetime_of(credit, "at"),
     }
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 
-from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
+from gateway.api.calls import call
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
-from gateway.api.common import SECURED, page_out
+from gateway.api.common import SECURED, page_out, page_request
 from gateway.api.order_schemas import (
     ORDER_STATUSES,
     IdempotencyKeyHeader,
@@ -21,7 +21,6 @@ from gateway.api.order_schemas import (
     QuotesOut,
     ReasonIn,
     VerifyIn,
-    call_orders,
     lines_pb,
     order_dict,
     quote_dict,
@@ -46,7 +45,7 @@ def quote_prices(body):
     price, else the wholesale price. Absent prices are `null`.
     """
     request = pb.QuotePricesRequest(customer_id=body["customer_id"], product_ids=body["product_ids"])
-    return {"quotes": [quote_dict(q) for q in call_orders("QuotePrices", request).quotes]}
+    return {"quotes": [quote_dict(q) for q in call("orders", "QuotePrices", request).quotes]}
 
 
 @bp.get("/customers/<string:customer_id>/last-order")
@@ -55,7 +54,7 @@ def quote_prices(body):
 @bp.output(OrderOut)
 def get_last_order(customer_id):
     """The customer's most recent order, to copy its lines"""
-    return order_dict(call_orders("GetLastOrder", pb.GetLastOrderRequest(customer_id=customer_id)))
+    return order_dict(call("orders", "GetLastOrder", pb.GetLastOrderRequest(customer_id=customer_id)))
 
 
 @bp.post("/orders")
@@ -79,7 +78,7 @@ def submit_order(headers, body):
         idempotency_key=headers["idempotency_key"],
         coupon_codes=body["coupon_codes"],
     )
-    return order_dict(call_orders("SubmitOrder", request))
+    return order_dict(call("orders", "SubmitOrder", request))
 
 
 @bp.post("/orders/verify")
@@ -90,11 +89,11 @@ def submit_order(headers, body):
 def verify_order(body):
     """Verify the code a customer shows to collect an order (B7): typed or the scanned QR
     payload; hands the goods over (stock out), once (owner, store manager, warehouse)"""
-    return order_dict(call_orders("VerifyOrder", pb.VerifyOrderRequest(code=body["code"])))
+    return order_dict(call("orders", "VerifyOrder", pb.VerifyOrderRequest(code=body["code"])))
 
 
 def _step(method: str, order_id: str) -> dict:
-    return order_dict(call_orders(method, pb.OrderActionRequest(id=order_id)))
+    return order_dict(call("orders", method, pb.OrderActionRequest(id=order_id)))
 
 
 @bp.post("/orders/<string:order_id>/approve")
@@ -113,7 +112,7 @@ def approve_order(order_id):
 @bp.output(OrderOut)
 def reject_order(order_id, body):
     """Reject a submitted order, with the reason"""
-    return order_dict(call_orders("RejectOrder", pb.RejectOrderRequest(id=order_id, reason=body["reason"])))
+    return order_dict(call("orders", "RejectOrder", pb.RejectOrderRequest(id=order_id, reason=body["reason"])))
 
 
 @bp.post("/orders/<string:order_id>/pick")
@@ -143,7 +142,7 @@ def ship_order(order_id):
 @bp.output(OrderOut)
 def get_order(order_id):
     """Get one order"""
-    return order_dict(call_orders("GetOrder", pb.GetOrderRequest(id=order_id)))
+    return order_dict(call("orders", "GetOrder", pb.GetOrderRequest(id=order_id)))
 
 
 @bp.get("/orders")
@@ -157,14 +156,14 @@ def list_orders(query):
     A salesperson sees the orders of customers they can see.
     """
     request = pb.ListOrdersRequest(
-        page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+        page=page_request(query),
         statuses=[ORDER_STATUSES[s] for s in query.get("status", [])],
         customer_id=query["customer_id"],
         date_from=query["date_from"].isoformat() if query.get("date_from") else "",
         date_to=query["date_to"].isoformat() if query.get("date_to") else "",
         query=query["q"].strip(),
     )
-    reply = call_orders("ListOrders", request)
+    reply = call("orders", "ListOrders", request)
     return {"orders": [order_dict(o) for o in reply.orders], "page": page_out(reply.page)}
 
 
@@ -174,7 +173,7 @@ def list_orders(query):
 @bp.output(OrderSettingsIO)
 def get_order_settings():
     """The tenant's order settings"""
-    reply = call_orders("GetOrderSettings", pb.GetOrderSettingsRequest())
+    reply = call("orders", "GetOrderSettings", pb.GetOrderSettingsRequest())
     return {"allow_negative_stock": reply.allow_negative_stock, "credit_control": reply.credit_control}
 
 
@@ -186,7 +185,7 @@ def get_order_settings():
 def update_order_settings(body):
     """Change the tenant's order settings (owner)"""
     wanted = pb.OrderSettings(allow_negative_stock=body["allow_negative_stock"], credit_control=body["credit_control"])
-    reply = call_orders("UpdateOrderSettings", wanted)
+    reply = call("orders", "UpdateOrderSettings", wanted)
     return {"allow_negative_stock": reply.allow_negative_stock, "credit_control": reply.credit_control}
 
 

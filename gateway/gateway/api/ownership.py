@@ -8,12 +8,13 @@ from urllib.parse import quote
 from apiflask import APIBlueprint
 from flask import Response, request
 
-from crm.common.v1 import common_pb2
 from crm.customers.v1 import customers_pb2 as cpb
 from crm.customers.v1 import ownership_pb2 as pb
+from crmkit.protos import datetime_of
 from crmkit.settings import env
 from gateway.api import customer_record as record
-from gateway.api.common import SECURED, call, page_out, timestamp
+from gateway.api.calls import call
+from gateway.api.common import SECURED, page_out, page_request
 from gateway.api.customer_record import CustomerRecordOut
 from gateway.api.customer_schemas import CustomerOut, customer_dict, field_dict
 from gateway.api.ownership_schemas import (
@@ -234,7 +235,7 @@ def get_public_registration_form(token):
     return {
         "salesperson_id": form.salesperson_id,
         "fields": [field_dict(f) for f in form.fields],
-        "expires_at": timestamp(form, "expires_at"),
+        "expires_at": datetime_of(form, "expires_at"),
     }
 
 
@@ -270,7 +271,7 @@ def list_applications(query):
     reply = own(
         "ListRegistrationApplications",
         pb.ListRegistrationApplicationsRequest(
-            page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+            page=page_request(query),
             status=APPLICATION_STATUSES[query["status"]],
         ),
     )
@@ -368,9 +369,7 @@ def list_pool(query):
     """The public pool: customers nobody holds, newest first"""
     reply = own(
         "ListPoolCustomers",
-        pb.ListPoolCustomersRequest(
-            page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]), query=query["q"].strip()
-        ),
+        pb.ListPoolCustomersRequest(page=page_request(query), query=query["q"].strip()),
     )
     return {"customers": [customer_dict(c) for c in reply.customers], "page": page_out(reply.page)}
 

@@ -10,8 +10,10 @@ from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Neste
 from apiflask.validators import Length, OneOf, Range, Regexp
 
 from crm.customers.v1 import ownership_pb2 as pb
-from gateway.api.common import PHONE, PageOut, PageQuery, text, timestamp
+from crmkit.protos import datetime_of
+from gateway.api.common import PageOut, PageQuery
 from gateway.api.customer_schemas import FIELD_KEY, CustomerFieldOut, CustomerOut
+from gateway.api.fields import PHONE, text
 
 COLOUR = Regexp(r"^(#[0-9A-Fa-f]{6})?$", error="validation.invalid")
 APPLICATION_STATUSES = {
@@ -218,7 +220,7 @@ def qr_dict(qr) -> dict:
         "url": qr.url,
         "token": qr.token,
         "salesperson_id": qr.salesperson_id,
-        "expires_at": timestamp(qr, "expires_at"),
+        "expires_at": datetime_of(qr, "expires_at"),
         "png_base64": base64.b64encode(qr.png).decode(),
     }
 
@@ -234,8 +236,8 @@ def application_dict(a) -> dict:
         "reject_reason": a.reject_reason,
         "customer_id": a.customer_id or None,
         "reviewed_by_staff_id": a.reviewed_by_staff_id or None,
-        "created_at": timestamp(a, "created_at"),
-        "reviewed_at": timestamp(a, "reviewed_at"),
+        "created_at": datetime_of(a, "created_at"),
+        "reviewed_at": datetime_of(a, "reviewed_at"),
     }
 
 
@@ -246,5 +248,5 @@ def change_dict(c) -> dict:
         "to_staff_id": c.to_staff_id or None,
         "by_staff_id": c.by_staff_id or None,
         "reason": c.reason,
-        "created_at": timestamp(c, "created_at"),
+        "created_at": datetime_of(c, "created_at"),
     }

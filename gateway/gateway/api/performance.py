@@ -8,11 +8,11 @@ import re
 
 from apiflask import APIBlueprint
 
-from crm.common.v1 import common_pb2
 from crm.identity.v1 import identity_pb2
 from crm.orders.v1 import performance_pb2 as pb
-from gateway.api.common import SECURED, call, page_out
-from gateway.api.order_schemas import money
+from crmkit.protos import money
+from gateway.api.calls import call
+from gateway.api.common import SECURED, page_out, page_request
 from gateway.api.performance_schemas import (
     MONTH_PATTERN,
     RANK_BY,
@@ -49,11 +49,6 @@ bp = APIBlueprint("performance", __name__, tag="Performance", url_prefix="/api/v
 READ_ERRORS = [400, 401, 403, 404, 429, 503]
 
 
-def _performance(method: str, request):
-    # The orders deployable's PerformanceService; its error fields already use our JSON names.
-    return call("performance", method, request)
-
-
 def _day(value) -> str:
     return value.isoformat()
 
@@ -72,7 +67,7 @@ def set_sales_target(staff_id, month, body):
     # the caller's to see (another tenant's is 404, R4), before a target is written for it.
     call("identity", "GetStaff", identity_pb2.GetStaffRequest(id=staff_id))
     request = pb.SetSalesTargetRequest(staff_id=staff_id, month=month, amount=money(body["amount_fen"]))
-    return target_dict(_performance("SetSalesTarget", request))
+    return target_dict(call("performance", "SetSalesTarget", request))
 
 
 @bp.get("/sales-targets")
@@ -82,7 +77,7 @@ def set_sales_target(staff_id, month, body):
 @bp.output(TargetsOut)
 def list_sales_targets(query):
     """The month's targets: managers see everyone's, a salesperson their own"""
-    reply = _performance("ListSalesTargets", pb.ListSalesTargetsRequest(month=query["month"]))
+    reply = call("performance", "ListSalesTargets", pb.ListSalesTargetsRequest(month=query["month"]))
     return {"targets": [target_dict(t) for t in reply.targets]}
 
 
@@ -92,7 +87,7 @@ def list_sales_targets(query):
 @bp.output(RulesOut)
 def list_commission_rules():
     """The tenant's commission rules"""
-    reply = _performance("ListCommissionRules", pb.ListCommissionRulesRequest())
+    reply = call("performance", "ListCommissionRules", pb.ListCommissionRulesRequest())
     return {"rules": [rule_dict(r) for r in reply.rules]}
 
 
@@ -108,7 +103,7 @@ def create_commission_rule(body):
     `percent` takes `rate_bp` (0-10000 basis points of the line amount), `fixed_per_unit` takes
     `amount_per_unit_fen`. A product rule wins over a brand rule for the same line.
     """
-    return rule_dict(_performance("CreateCommissionRule", pb.CreateCommissionRuleRequest(rule=rule_pb(body))))
+    return rule_dict(call("performance", "CreateCommissionRule", pb.CreateCommissionRuleRequest(rule=rule_pb(body))))
 
 
 @bp.delete("/commission-rules/<string:rule_id>")
@@ -117,7 +112,7 @@ def create_commission_rule(body):
 @bp.output({}, status_code=204)
 def delete_commission_rule(rule_id):
     """Delete a commission rule (owner or store manager)"""
-    _performance("DeleteCommissionRule", pb.DeleteCommissionRuleRequest(id=rule_id))
+    call("performance", "DeleteCommissionRule", pb.DeleteCommissionRuleRequest(id=rule_id))
     return ""
 
 
@@ -132,7 +127,7 @@ def get_performance(query):
     Your own month by default; managers may name a `staff_id`.
     """
     request = pb.GetPerformanceRequest(month=query["month"], staff_id=query["staff_id"])
-    return performance_dict(_performance("GetPerformance", request))
+    return performance_dict(call("performance", "GetPerformance", request))
 
 
 @bp.get("/performance/commissions")
@@ -145,9 +140,9 @@ def list_commission_details(query):
     request = pb.ListCommissionDetailsRequest(
         month=query["month"],
         staff_id=query["staff_id"],
-        page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+        page=page_request(query),
     )
-    reply = _performance("ListCommissionDetails", request)
+    reply = call("performance", "ListCommissionDetails", request)
     return {
         "details": [detail_dict(d) for d in reply.details],
         "page": page_out(reply.page),
@@ -162,7 +157,9 @@ def list_commission_details(query):
 @bp.output(RankingOut)
 def get_sales_ranking(query):
     """The month's salespeople by net sales, and your own place"""
-    reply = _performance("GetSalesRanking", pb.GetSalesRankingRequest(month=query["month"], limit=query["limit"]))
+    reply = call(
+        "performance", "GetSalesRanking", pb.GetSalesRankingRequest(month=query["month"], limit=query["limit"])
+    )
     entries = [{"rank": e.rank, "staff_id": e.staff_id, "net_sales_fen": e.net_sales.fen} for e in reply.entries]
     return {"month": reply.month, "entries": entries, "my_rank": reply.my_rank}
 
@@ -177,7 +174,7 @@ def get_store_dashboard(query):
     request = pb.GetStoreDashboardRequest(
         date_from=_day(query["date_from"]), date_to=_day(query["date_to"]), store_id=query["store_id"]
     )
-    reply = _performance("GetStoreDashboard", request)
+    reply = call("performance", "GetStoreDashboard", request)
     return {"days": [day_dict(d) for d in reply.days], "total_takings_fen": reply.total_takings.fen}
 
 
@@ -194,5 +191,5 @@ def get_product_ranking(query):
         by=RANK_BY[query["by"]],
         limit=query["limit"],
     )
-    reply = _performance("GetProductRanking", request)
+    reply = call("performance", "GetProductRanking", request)
     return {"entries": [product_entry_dict(e) for e in reply.entries]}

@@ -11,8 +11,9 @@ from apiflask.validators import Length, Range, Regexp
 from marshmallow import ValidationError, validates_schema
 
 from crm.orders.v1 import performance_pb2 as pb
+from crmkit.protos import money
 from gateway.api.common import PageOut, PageQuery
-from gateway.api.order_schemas import choice, fen, money, word
+from gateway.api.fields import choice, fen, word
 
 SCOPES = {"product": pb.COMMISSION_SCOPE_PRODUCT, "brand": pb.COMMISSION_SCOPE_BRAND}
 KINDS = {"percent": pb.COMMISSION_KIND_PERCENT, "fixed_per_unit": pb.COMMISSION_KIND_FIXED_PER_UNIT}

@@ -6,12 +6,12 @@ from __future__ import annotations
 from apiflask import Schema
 from apiflask.fields import DateTime, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from flask import g
 
 from crm.orders.v1 import receivables_pb2 as pb
-from crmkit.errors import DomainError
-from gateway.api.common import PageOut, PageQuery, config, text, timestamp
-from gateway.api.order_schemas import MAX_FEN, choice, ident, json_field, word
+from crmkit.limits import MAX_FEN
+from crmkit.protos import datetime_of, fen_of
+from gateway.api.common import PageOut, PageQuery
+from gateway.api.fields import choice, ident, text, word
 
 # Mirrors the orders service's cap (orders.domain.credit.MAX_LIMIT_FEN).
 MAX_CREDIT_LIMIT_FEN = 10**12
@@ -31,21 +31,6 @@ COLLECTION_STATUSES = {
 }
 MAX_ALLOCATIONS = 50
 MAX_PROOFS = 9
-# The service names an allocation's money `amount`; JSON calls it `amount_fen`.
-_FIELDS = {"amount": "amount_fen"}
-
-
-def call_receivables(method: str, request, *, timeout: float | None = None):
-    """One call to crm.orders.v1.ReceivablesService with the caller's token; field names of
-    errors turned into ours (`allocations.0.amount` -> `allocations.0.amount_fen`)."""
-    try:
-        return config().receivables.call(method, request, token=g.get("token"), timeout=timeout)
-    except DomainError as err:
-        err.fields = {
-            ".".join(_FIELDS.get(p, p) for p in json_field(name).split(".")): key
-            for name, key in (err.fields or {}).items()
-        }
-        raise
 
 
 class DebtorQuery(PageQuery):
@@ -111,19 +96,15 @@ class CustomerCreditOut(Schema):
     credit_control = String(required=True, metadata={"description": "off, warn or block (tenant setting)"})
 
 
-def optional_fen(message, field: str) -> int | None:
-    return getattr(message, field).fen if message.HasField(field) else None
-
-
 def customer_credit_dict(c) -> dict:
     return {
         "customer_id": c.customer_id,
         "term_days": c.term_days,
-        "credit_limit_fen": optional_fen(c, "credit_limit"),
+        "credit_limit_fen": fen_of(c, "credit_limit"),
         "debt_fen": c.debt.fen,
         "pending_fen": c.pending.fen,
         "overdue_fen": c.overdue.fen,
-        "available_fen": optional_fen(c, "available"),
+        "available_fen": fen_of(c, "available"),
         "credit_control": c.credit_control,
     }
 
@@ -198,7 +179,7 @@ def debtor_dict(d: pb.Debtor) -> dict:
         "salesperson_id": d.salesperson_id,
         "debt_fen": d.debt.fen,
         "open_orders": d.open_orders,
-        "earliest_due_at": timestamp(d, "earliest_due_at"),
+        "earliest_due_at": datetime_of(d, "earliest_due_at"),
         "term_state": word(TERM_STATES, d.term_state),
         "credit_term_days": d.credit_term_days,
     }
@@ -211,8 +192,8 @@ def debt_order_dict(o: pb.DebtOrder) -> dict:
         "total_fen": o.total.fen,
         "debt_fen": o.debt.fen,
         "pending_fen": o.pending.fen,
-        "approved_at": timestamp(o, "approved_at"),
-        "due_at": timestamp(o, "due_at"),
+        "approved_at": datetime_of(o, "approved_at"),
+        "due_at": datetime_of(o, "due_at"),
         "term_state": word(TERM_STATES, o.term_state),
     }
 
@@ -235,6 +216,6 @@ def collection_dict(c: pb.Collection) -> dict:
         "status": word(COLLECTION_STATUSES, c.status),
         "reviewed_by_staff_id": c.reviewed_by_staff_id,
         "reject_reason": c.reject_reason,
-        "filed_at": timestamp(c, "filed_at"),
-        "reviewed_at": timestamp(c, "reviewed_at"),
+        "filed_at": datetime_of(c, "filed_at"),
+        "reviewed_at": datetime_of(c, "reviewed_at"),
     }

@@ -7,10 +7,11 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 from flask import Response
 
-from crm.common.v1 import common_pb2
 from crm.orders.v1 import receivables_pb2 as pb
-from gateway.api.common import SECURED, PageQuery, page_out
-from gateway.api.order_schemas import IdempotencyKeyHeader, money
+from crmkit.protos import fen_of, money
+from gateway.api.calls import call
+from gateway.api.common import SECURED, PageQuery, page_out, page_request
+from gateway.api.order_schemas import IdempotencyKeyHeader
 from gateway.api.receivable_schemas import (
     COLLECTION_STATUSES,
     METHODS,
@@ -27,12 +28,10 @@ from gateway.api.receivable_schemas import (
     DebtorsOut,
     ProofFileIn,
     ProofOut,
-    call_receivables,
     collection_dict,
     customer_credit_dict,
     debt_order_dict,
     debtor_dict,
-    optional_fen,
 )
 from gateway.api.uploads import accepts_upload, read_upload
 from gateway.auth import staff_only
@@ -43,10 +42,6 @@ READ_ERRORS = [400, 401, 403, 404, 429, 503]
 STEP_ERRORS = [401, 403, 404, 409, 429, 503]
 # A proof image travels each way in one message: more time than a form gets.
 PROOF_TIMEOUT = 30.0
-
-
-def _page(query) -> common_pb2.PageRequest:
-    return common_pb2.PageRequest(page=query["page"], page_size=query["page_size"])
 
 
 @bp.get("/debtors")
@@ -61,9 +56,9 @@ def list_debtors(query):
     `term_state` is `due`, `not_yet_due` or `no_term`. A salesperson sees their own customers.
     """
     request = pb.ListDebtorsRequest(
-        page=_page(query), query=query["q"].strip(), term_state=TERM_STATES.get(query["term_state"] or "", 0)
+        page=page_request(query), query=query["q"].strip(), term_state=TERM_STATES.get(query["term_state"] or "", 0)
     )
-    reply = call_receivables("ListDebtors", request)
+    reply = call("receivables", "ListDebtors", request)
     return {"debtors": [debtor_dict(d) for d in reply.debtors], "page": page_out(reply.page)}
 
 
@@ -74,7 +69,9 @@ def list_debtors(query):
 @bp.output(DebtOrdersOut)
 def list_debt_orders(customer_id, query):
     """A customer's orders with debt, oldest first, with what pending collections claim"""
-    reply = call_receivables("ListDebtOrders", pb.ListDebtOrdersRequest(customer_id=customer_id, page=_page(query)))
+    reply = call(
+        "receivables", "ListDebtOrders", pb.ListDebtOrdersRequest(customer_id=customer_id, page=page_request(query))
+    )
     return {"orders": [debt_order_dict(o) for o in reply.orders], "page": page_out(reply.page)}
 
 
@@ -89,11 +86,11 @@ def set_credit_term(customer_id, body):
     request = pb.SetCreditTermRequest(customer_id=customer_id, days=body["days"])
     if body["credit_limit_fen"] is not None:
         request.credit_limit.fen = body["credit_limit_fen"]
-    reply = call_receivables("SetCreditTerm", request)
+    reply = call("receivables", "SetCreditTerm", request)
     return {
         "customer_id": reply.customer_id,
         "days": reply.days,
-        "credit_limit_fen": optional_fen(reply, "credit_limit"),
+        "credit_limit_fen": fen_of(reply, "credit_limit"),
     }
 
 
@@ -104,7 +101,7 @@ def set_credit_term(customer_id, body):
 def get_customer_credit(customer_id):
     """The customer's credit position while an order is taken (B2): limit, debt, orders awaiting
     approval, overdue debt, what is still available, and whether the tenant warns or blocks"""
-    reply = call_receivables("GetCustomerCredit", pb.GetCustomerCreditRequest(customer_id=customer_id))
+    reply = call("receivables", "GetCustomerCredit", pb.GetCustomerCreditRequest(customer_id=customer_id))
     return customer_credit_dict(reply)
 
 
@@ -122,7 +119,7 @@ def upload_proof(files):
     upload = files["file"]
     data = read_upload(upload)
     request = pb.UploadProofRequest(data=data, content_type=upload.mimetype or "")
-    reply = call_receivables("UploadProof", request, timeout=PROOF_TIMEOUT)
+    reply = call("receivables", "UploadProof", request, timeout=PROOF_TIMEOUT)
     return {"key": reply.key, "content_type": reply.content_type, "size": reply.size}
 
 
@@ -147,7 +144,7 @@ def file_collection(headers, body):
         note=body["note"],
         idempotency_key=headers["idempotency_key"],
     )
-    return collection_dict(call_receivables("FileCollection", request))
+    return collection_dict(call("receivables", "FileCollection", request))
 
 
 @bp.post("/collections/<string:collection_id>/approve")
@@ -159,7 +156,7 @@ def approve_collection(collection_id):
 
     409 `COLLECTION_EXCEEDS_DEBT` when an order now owes less than its allocation; nothing applied.
     """
-    return collection_dict(call_receivables("ApproveCollection", pb.CollectionActionRequest(id=collection_id)))
+    return collection_dict(call("receivables", "ApproveCollection", pb.CollectionActionRequest(id=collection_id)))
 
 
 @bp.post("/collections/<string:collection_id>/reject")
@@ -170,7 +167,7 @@ def approve_collection(collection_id):
 def reject_collection(collection_id, body):
     """Reject a pending collection, with the reason"""
     request = pb.RejectCollectionRequest(id=collection_id, reason=body["reason"])
-    return collection_dict(call_receivables("RejectCollection", request))
+    return collection_dict(call("receivables", "RejectCollection", request))
 
 
 @bp.get("/collections/<string:collection_id>")
@@ -179,7 +176,7 @@ def reject_collection(collection_id, body):
 @bp.output(CollectionOut)
 def get_collection(collection_id):
     """Get one collection"""
-    return collection_dict(call_receivables("GetCollection", pb.GetCollectionRequest(id=collection_id)))
+    return collection_dict(call("receivables", "GetCollection", pb.GetCollectionRequest(id=collection_id)))
 
 
 @bp.get("/collections")
@@ -190,11 +187,11 @@ def get_collection(collection_id):
 def list_collections(query):
     """List collections, newest first (`status` may repeat)"""
     request = pb.ListCollectionsRequest(
-        page=_page(query),
+        page=page_request(query),
         statuses=[COLLECTION_STATUSES[s] for s in query.get("status", [])],
         customer_id=query["customer_id"],
     )
-    reply = call_receivables("ListCollections", request)
+    reply = call("receivables", "ListCollections", request)
     return {"collections": [collection_dict(c) for c in reply.collections], "page": page_out(reply.page)}
 
 
@@ -203,8 +200,8 @@ def list_collections(query):
 @staff_only
 def get_collection_proof(collection_id, key):
     """The bytes of one of a collection's proof images, whatever store holds them"""
-    reply = call_receivables(
-        "ReadProof", pb.GetProofUrlRequest(collection_id=collection_id, key=key), timeout=PROOF_TIMEOUT
+    reply = call(
+        "receivables", "ReadProof", pb.GetProofUrlRequest(collection_id=collection_id, key=key), timeout=PROOF_TIMEOUT
     )
     response = Response(reply.data, mimetype=reply.content_type)
     # Proofs are private: the browser may keep one for the session, no shared cache may.

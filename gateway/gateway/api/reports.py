@@ -13,7 +13,8 @@ from apiflask import APIBlueprint
 
 from crm.coupons.v1 import stored_value_pb2 as sv_pb
 from crm.customers.v1 import customers_pb2 as customers_pb
-from gateway.api.common import SECURED, call
+from gateway.api.calls import call
+from gateway.api.common import SECURED
 from gateway.api.reports_schemas import MemberReportOut, MemberReportQuery
 from gateway.auth import staff_only
 

@@ -6,10 +6,12 @@ from apiflask import APIBlueprint, Schema
 from apiflask.fields import DateTime, Integer, List, Nested, String
 from apiflask.validators import Length
 
-from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
+from crmkit.protos import datetime_of
+from gateway.api.calls import call
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
-from gateway.api.common import SECURED, PageOut, PageQuery, page_out, timestamp
+from gateway.api.common import SECURED, PageOut, PageQuery, page_out, page_request
+from gateway.api.fields import choice, word
 from gateway.api.order_schemas import (
     REFUND_METHODS,
     RETURN_STATUSES,
@@ -17,11 +19,8 @@ from gateway.api.order_schemas import (
     IdempotencyKeyHeader,
     LineOut,
     ReasonIn,
-    call_orders,
-    choice,
     line_dict,
     lines_pb,
-    word,
 )
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent
@@ -79,7 +78,7 @@ def return_dict(ret) -> dict:
         "paid_back_fen": ret.paid_back.fen,
         "note": ret.note,
         "reject_reason": ret.reject_reason or None,
-        "submitted_at": timestamp(ret, "submitted_at"),
+        "submitted_at": datetime_of(ret, "submitted_at"),
     }
 
 
@@ -102,7 +101,7 @@ def submit_return(headers, body):
         note=body["note"],
         idempotency_key=headers["idempotency_key"],
     )
-    return return_dict(call_orders("SubmitReturn", request))
+    return return_dict(call("orders", "SubmitReturn", request))
 
 
 @bp.post("/returns/<string:return_id>/approve")
@@ -111,7 +110,7 @@ def submit_return(headers, body):
 @bp.output(ReturnOut)
 def approve_return(return_id):
     """Approve a submitted return"""
-    return return_dict(call_orders("ApproveReturn", pb.ReturnActionRequest(id=return_id)))
+    return return_dict(call("orders", "ApproveReturn", pb.ReturnActionRequest(id=return_id)))
 
 
 @bp.post("/returns/<string:return_id>/reject")
@@ -121,7 +120,7 @@ def approve_return(return_id):
 @bp.output(ReturnOut)
 def reject_return(return_id, body):
     """Reject a submitted return, with the reason"""
-    return return_dict(call_orders("RejectReturn", pb.RejectReturnRequest(id=return_id, reason=body["reason"])))
+    return return_dict(call("orders", "RejectReturn", pb.RejectReturnRequest(id=return_id, reason=body["reason"])))
 
 
 @bp.post("/returns/<string:return_id>/receive")
@@ -130,7 +129,7 @@ def reject_return(return_id, body):
 @bp.output(ReturnOut)
 def receive_return(return_id):
     """The goods are back: stock comes in"""
-    return return_dict(call_orders("ReceiveReturn", pb.ReturnActionRequest(id=return_id)))
+    return return_dict(call("orders", "ReceiveReturn", pb.ReturnActionRequest(id=return_id)))
 
 
 @bp.post("/returns/<string:return_id>/refund")
@@ -145,7 +144,7 @@ def refund_return(return_id, body):
     money handed back.
     """
     request = pb.RefundReturnRequest(id=return_id, method=REFUND_METHODS[body["method"]])
-    return return_dict(call_orders("RefundReturn", request))
+    return return_dict(call("orders", "RefundReturn", request))
 
 
 @bp.get("/returns/<string:return_id>")
@@ -154,7 +153,7 @@ def refund_return(return_id, body):
 @bp.output(ReturnOut)
 def get_return(return_id):
     """Get one return"""
-    return return_dict(call_orders("GetReturn", pb.GetReturnRequest(id=return_id)))
+    return return_dict(call("orders", "GetReturn", pb.GetReturnRequest(id=return_id)))
 
 
 @bp.get("/returns")
@@ -165,11 +164,11 @@ def get_return(return_id):
 def list_returns(query):
     """List returns, newest first"""
     request = pb.ListReturnsRequest(
-        page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+        page=page_request(query),
         statuses=[RETURN_STATUSES[s] for s in query.get("status", [])],
         customer_id=query["customer_id"],
     )
-    reply = call_orders("ListReturns", request)
+    reply = call("orders", "ListReturns", request)
     return {"returns": [return_dict(r) for r in reply.returns], "page": page_out(reply.page)}
 
 

@@ -9,7 +9,9 @@ from apiflask.fields import AwareDateTime, Date, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
 from crm.customers.v1 import segments_pb2 as pb
-from gateway.api.common import PageOut, PageQuery, Timestamped, text, timestamp
+from crmkit.protos import datetime_of
+from gateway.api.common import PageOut, PageQuery, Timestamped
+from gateway.api.fields import text
 
 OPS = ("eq", "contains", "gte", "lte")
 DAYS = Range(min=1, max=3650, error="validation.invalid")
@@ -171,7 +173,7 @@ def filter_dict(msg: pb.SegmentFilter) -> dict:
             out[name] = getattr(msg, name)
     for name in ("last_purchase_before", "last_purchase_after"):
         if msg.HasField(name):
-            out[name] = timestamp(msg, name)
+            out[name] = datetime_of(msg, name)
     for name in ("period_from", "period_to"):
         day = _day(getattr(msg, name))
         if day is not None:
@@ -195,8 +197,8 @@ def segment_dict(s: pb.Segment) -> dict:
         "name": s.name,
         "filter": filter_dict(s.filter),
         "created_by_staff_id": s.created_by_staff_id,
-        "created_at": timestamp(s, "created_at"),
-        "updated_at": timestamp(s, "updated_at"),
+        "created_at": datetime_of(s, "created_at"),
+        "updated_at": datetime_of(s, "updated_at"),
     }
 
 
@@ -208,5 +210,5 @@ def member_dict(m: pb.SegmentMember) -> dict:
         "owner_staff_id": m.owner_staff_id,
         "level": m.level,
         "region": m.region,
-        "last_order_at": timestamp(m, "last_order_at"),
+        "last_order_at": datetime_of(m, "last_order_at"),
     }

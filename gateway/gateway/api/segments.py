@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import g, request
+from flask import request
 
 from crm.common.v1 import common_pb2
 from crm.customers.v1 import segments_pb2 as pb
 from gateway import i18n
-from gateway.api.common import SECURED, config, page_out
+from gateway.api.calls import call
+from gateway.api.common import SECURED, page_out, page_request
 from gateway.api.segment_schemas import (
     EvaluateIn,
     MembersOut,
@@ -30,11 +31,6 @@ READ_ERRORS = [400, 401, 403, 404, 429, 503]
 WRITE_ERRORS = [400, 401, 403, 404, 409, 422, 429, 503]
 
 
-def _segments(method: str, req):
-    """SegmentsService lives in the customers deployable, on CUSTOMERS_ADDR."""
-    return config().segments.call(method, req, token=g.get("token"))
-
-
 def _members(reply) -> dict:
     return {"members": [member_dict(m) for m in reply.members], "page": page_out(reply.page)}
 
@@ -45,7 +41,7 @@ def _members(reply) -> dict:
 @bp.output(PresetsOut)
 def list_segment_presets():
     """Ready-made filters to start from, e.g. sleeping members (no purchase in N days)"""
-    reply = _segments("ListSegmentPresets", pb.ListSegmentPresetsRequest())
+    reply = call("segments", "ListSegmentPresets", pb.ListSegmentPresetsRequest())
     language = i18n.pick_language(request.headers.get("Accept-Language"))
     return {
         "presets": [
@@ -65,7 +61,7 @@ def list_segment_presets():
 @bp.output(SegmentsOut)
 def list_segments():
     """The tenant's saved segments, by name"""
-    reply = _segments("ListSegments", pb.ListSegmentsRequest())
+    reply = call("segments", "ListSegments", pb.ListSegmentsRequest())
     return {"segments": [segment_dict(s) for s in reply.segments]}
 
 
@@ -84,7 +80,7 @@ def create_segment(body):
     narrowed by `coupon_template_ids`) follow the coupons service's events, a moment late.
     """
     req = pb.CreateSegmentRequest(name=body["name"], filter=filter_pb(body["filter"]))
-    return segment_dict(_segments("CreateSegment", req))
+    return segment_dict(call("segments", "CreateSegment", req))
 
 
 @bp.get("/segments/<string:segment_id>")
@@ -93,7 +89,7 @@ def create_segment(body):
 @bp.output(SegmentOut)
 def get_segment(segment_id):
     """Get one saved segment"""
-    return segment_dict(_segments("GetSegment", pb.GetSegmentRequest(id=segment_id)))
+    return segment_dict(call("segments", "GetSegment", pb.GetSegmentRequest(id=segment_id)))
 
 
 @bp.put("/segments/<string:segment_id>")
@@ -104,7 +100,7 @@ def get_segment(segment_id):
 def update_segment(segment_id, body):
     """Rename a segment or replace its filter (its creator or a manager)"""
     req = pb.UpdateSegmentRequest(id=segment_id, name=body["name"], filter=filter_pb(body["filter"]))
-    return segment_dict(_segments("UpdateSegment", req))
+    return segment_dict(call("segments", "UpdateSegment", req))
 
 
 @bp.delete("/segments/<string:segment_id>")
@@ -113,7 +109,7 @@ def update_segment(segment_id, body):
 @bp.output({}, status_code=204)
 def delete_segment(segment_id):
     """Delete a segment (its creator or a manager)"""
-    _segments("DeleteSegment", pb.DeleteSegmentRequest(id=segment_id))
+    call("segments", "DeleteSegment", pb.DeleteSegmentRequest(id=segment_id))
     return ""
 
 
@@ -124,12 +120,10 @@ def delete_segment(segment_id):
 @bp.output(MembersOut)
 def list_segment_members(segment_id, query):
     """Count and page through a segment's members, newest customers first"""
-    req = pb.EvaluateSegmentRequest(
-        segment_id=segment_id, page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"])
-    )
+    req = pb.EvaluateSegmentRequest(segment_id=segment_id, page=page_request(query))
     if query.get("as_of"):
         req.as_of.FromDatetime(query["as_of"])
-    return _members(_segments("EvaluateSegment", req))
+    return _members(call("segments", "EvaluateSegment", req))
 
 
 @bp.post("/segments/evaluate")
@@ -145,4 +139,4 @@ def evaluate_filter(body):
     )
     if body.get("as_of"):
         req.as_of.FromDatetime(body["as_of"])
-    return _members(_segments("EvaluateSegment", req))
+    return _members(call("segments", "EvaluateSegment", req))

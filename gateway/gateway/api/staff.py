@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 
-from crm.common.v1 import common_pb2
 from crm.identity.v1 import identity_pb2 as pb
-from gateway.api.common import SECURED, call, page_out
+from gateway.api.calls import call
+from gateway.api.common import SECURED, page_out, page_request
 from gateway.api.identity_schemas import (
     ActiveIn,
     PermissionsIn,
@@ -31,7 +31,7 @@ READ_ERRORS = [400, 401, 403, 404, 429, 503]
 def list_staff(query):
     """List staff, optionally by role or store"""
     request = pb.ListStaffRequest(
-        page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+        page=page_request(query),
         role=query.get("role", ""),
         store_id=query.get("store_id", ""),
     )

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint
 
-from crm.common.v1 import common_pb2
 from crm.identity.v1 import stores_pb2 as pb
-from gateway.api.common import SECURED, call, page_out, timestamp
+from crmkit.protos import datetime_of
+from gateway.api.calls import call
+from gateway.api.common import SECURED, page_out, page_request
 from gateway.api.identity_schemas import store_dict
 from gateway.api.store_network_schemas import (
     STATUSES,
@@ -33,10 +34,6 @@ READ_ERRORS = [400, 401, 403, 404, 429, 503]
 WRITE_ERRORS = [400, 401, 403, 404, 409, 422, 429, 503]
 
 
-def _stores(method: str, request):
-    return call("stores", method, request)
-
-
 @bp.post("/applications")
 @bp.doc(operation_id="applyForSubStore", security=SECURED, responses=WRITE_ERRORS)
 @staff_only
@@ -51,7 +48,7 @@ def apply_for_sub_store(body):
     request = pb.ApplyForSubStoreRequest(
         store_name=body["store_name"], contact_name=body["contact_name"], phone=body["phone"], address=body["address"]
     )
-    return application_dict(_stores("ApplyForSubStore", request))
+    return application_dict(call("stores", "ApplyForSubStore", request))
 
 
 @bp.get("/applications")
@@ -62,10 +59,10 @@ def apply_for_sub_store(body):
 def list_store_applications(query):
     """Sub-store applications, newest first: reviewers see all, others their own"""
     request = pb.ListStoreApplicationsRequest(
-        page=common_pb2.PageRequest(page=query["page"], page_size=query["page_size"]),
+        page=page_request(query),
         status=STATUSES.get(query["status"], pb.APPLICATION_STATUS_UNSPECIFIED),
     )
-    reply = _stores("ListStoreApplications", request)
+    reply = call("stores", "ListStoreApplications", request)
     return {"applications": [application_dict(a) for a in reply.applications], "page": page_out(reply.page)}
 
 
@@ -75,7 +72,7 @@ def list_store_applications(query):
 @bp.output(StoreApplicationOut)
 def get_store_application(application_id):
     """One sub-store application"""
-    return application_dict(_stores("GetStoreApplication", pb.GetStoreApplicationRequest(id=application_id)))
+    return application_dict(call("stores", "GetStoreApplication", pb.GetStoreApplicationRequest(id=application_id)))
 
 
 @bp.post("/applications/<string:application_id>/approve")
@@ -85,7 +82,7 @@ def get_store_application(application_id):
 def approve_store_application(application_id):
     """Approve: the sub-store opens under the head store (owner or head-store manager)"""
     request = pb.ApproveStoreApplicationRequest(id=application_id)
-    return application_dict(_stores("ApproveStoreApplication", request))
+    return application_dict(call("stores", "ApproveStoreApplication", request))
 
 
 @bp.post("/applications/<string:application_id>/reject")
@@ -96,7 +93,7 @@ def approve_store_application(application_id):
 def reject_store_application(application_id, body):
     """Reject with a reason the applicant sees (owner or head-store manager)"""
     request = pb.RejectStoreApplicationRequest(id=application_id, reason=body["reason"])
-    return application_dict(_stores("RejectStoreApplication", request))
+    return application_dict(call("stores", "RejectStoreApplication", request))
 
 
 @bp.get("/switcher")
@@ -105,7 +102,7 @@ def reject_store_application(application_id, body):
 @bp.output(SwitcherOut)
 def get_store_switcher():
     """Your stores (pinned first), the current one and the stores you entered lately"""
-    return switcher_dict(_stores("GetStoreSwitcher", pb.GetStoreSwitcherRequest()))
+    return switcher_dict(call("stores", "GetStoreSwitcher", pb.GetStoreSwitcherRequest()))
 
 
 @bp.post("/<string:store_id>/switch")
@@ -118,10 +115,10 @@ def switch_store(store_id):
     Answers with a new access token naming the store; the refresh token stays valid and later
     refreshes keep the store.
     """
-    reply = _stores("SwitchStore", pb.SwitchStoreRequest(store_id=store_id))
+    reply = call("stores", "SwitchStore", pb.SwitchStoreRequest(store_id=store_id))
     return {
         "access_token": reply.access_token,
-        "access_expires_at": timestamp(reply, "access_expires_at"),
+        "access_expires_at": datetime_of(reply, "access_expires_at"),
         "store": store_dict(reply.store),
     }
 
@@ -132,7 +129,7 @@ def switch_store(store_id):
 @bp.output(SwitcherOut)
 def pin_store(store_id):
     """Star a store so it is listed first in the switcher"""
-    return switcher_dict(_stores("PinStore", pb.PinStoreRequest(store_id=store_id)))
+    return switcher_dict(call("stores", "PinStore", pb.PinStoreRequest(store_id=store_id)))
 
 
 @bp.delete("/<string:store_id>/pin")
@@ -141,7 +138,7 @@ def pin_store(store_id):
 @bp.output(SwitcherOut)
 def unpin_store(store_id):
     """Unstar a store (nothing happens if it was not starred)"""
-    return switcher_dict(_stores("UnpinStore", pb.UnpinStoreRequest(store_id=store_id)))
+    return switcher_dict(call("stores", "UnpinStore", pb.UnpinStoreRequest(store_id=store_id)))
 
 
 @bp.delete("/recent")
@@ -150,7 +147,7 @@ def unpin_store(store_id):
 @bp.output(SwitcherOut)
 def clear_recent_stores():
     """Clear the recent-store history"""
-    return switcher_dict(_stores("ForgetRecentStores", pb.ForgetRecentStoresRequest()))
+    return switcher_dict(call("stores", "ForgetRecentStores", pb.ForgetRecentStoresRequest()))
 
 
 @bp.delete("/recent/<string:store_id>")
@@ -159,7 +156,7 @@ def clear_recent_stores():
 @bp.output(SwitcherOut)
 def forget_recent_store(store_id):
     """Remove one store from the recent-store history"""
-    return switcher_dict(_stores("ForgetRecentStores", pb.ForgetRecentStoresRequest(store_id=store_id)))
+    return switcher_dict(call("stores", "ForgetRecentStores", pb.ForgetRecentStoresRequest(store_id=store_id)))
 
 
 @bp.get("/figures")
@@ -173,4 +170,4 @@ def list_sub_store_figures(query):
     request = pb.ListSubStoreFiguresRequest(
         date_from=query["date_from"].isoformat(), date_to=query["date_to"].isoformat()
     )
-    return figures_dict(_stores("ListSubStoreFigures", request))
+    return figures_dict(call("stores", "ListSubStoreFigures", request))

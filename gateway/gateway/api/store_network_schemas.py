@@ -7,9 +7,10 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 
 from crm.identity.v1 import stores_pb2 as pb
-from gateway.api.common import PHONE, PageOut, PageQuery, text, timestamp
+from crmkit.protos import datetime_of
+from gateway.api.common import PageOut, PageQuery
+from gateway.api.fields import PHONE, choice, text
 from gateway.api.identity_schemas import StoreOut, store_dict
-from gateway.api.order_schemas import choice
 from gateway.api.performance_schemas import PeriodQuery
 
 STATUSES = {
@@ -66,9 +67,9 @@ def application_dict(a: pb.StoreApplication) -> dict:
         "address": a.address,
         "status": STATUS_WORDS.get(a.status, ""),
         "applied_by": a.applied_by,
-        "applied_at": timestamp(a, "applied_at"),
+        "applied_at": datetime_of(a, "applied_at"),
         "reviewed_by": a.reviewed_by or None,
-        "reviewed_at": timestamp(a, "reviewed_at"),
+        "reviewed_at": datetime_of(a, "reviewed_at"),
         "reject_reason": a.reject_reason or None,
         "store_id": a.store_id or None,
     }
@@ -95,7 +96,7 @@ def switcher_dict(s: pb.StoreSwitcher) -> dict:
     return {
         "current_store_id": s.current_store_id,
         "stores": [{"store": store_dict(e.store), "pinned": e.pinned, "current": e.current} for e in s.stores],
-        "recent": [{"store": store_dict(e.store), "switched_at": timestamp(e, "switched_at")} for e in s.recent],
+        "recent": [{"store": store_dict(e.store), "switched_at": datetime_of(e, "switched_at")} for e in s.recent],
     }
 
 

@@ -8,9 +8,10 @@ from apiflask import APIBlueprint
 from flask import request as http_request
 
 from crm.coupons.v1 import stored_value_pb2 as pb
+from crmkit.protos import money
 from gateway import i18n
-from gateway.api.common import SECURED, page_out
-from gateway.api.order_schemas import money
+from gateway.api.calls import call
+from gateway.api.common import SECURED, page_out, utc_text
 from gateway.api.stored_value_schemas import (
     AccountOut,
     ActiveIn,
@@ -36,7 +37,6 @@ from gateway.api.stored_value_schemas import (
     RechargeRuleOut,
     RechargeRulesOut,
     RuleQuery,
-    call_stored_value,
 )
 from gateway.api.uploads import accepts_upload, problems_out, read_xlsx
 from gateway.auth import staff_only
@@ -68,7 +68,7 @@ def entry_dict(e: pb.Entry) -> dict:
         "note": e.note,
         "reference": e.reference,
         "created_by": e.created_by,
-        "created_at": e.created_at,
+        "created_at": utc_text(e, "created_at"),
     }
 
 
@@ -88,7 +88,7 @@ def rule_dict(r: pb.RechargeRule) -> dict:
         "instalments": r.rule.instalments,
         "first_recharge_only": r.rule.first_recharge_only,
         "active": r.active,
-        "created_at": r.created_at,
+        "created_at": utc_text(r, "created_at"),
     }
 
 
@@ -110,8 +110,8 @@ def precharge_dict(b: pb.PrechargeBatch) -> dict:
         "problems": problems_out(b.problems),
         "total_fen": b.total.fen,
         "created_by": b.created_by,
-        "created_at": b.created_at,
-        "applied_at": b.applied_at,
+        "created_at": utc_text(b, "created_at"),
+        "applied_at": utc_text(b, "applied_at"),
     }
 
 
@@ -121,7 +121,7 @@ def precharge_dict(b: pb.PrechargeBatch) -> dict:
 @bp.output(AccountOut)
 def get_account(customer_id):
     """A customer's stored-value balance (fen), points and number of recharges"""
-    a = call_stored_value("GetAccount", pb.GetAccountRequest(customer_id=customer_id))
+    a = call("stored_value", "GetAccount", pb.GetAccountRequest(customer_id=customer_id))
     return {"customer_id": a.customer_id, "balance_fen": a.balance.fen, "points": a.points, "recharges": a.recharges}
 
 
@@ -134,7 +134,7 @@ def list_entries(customer_id, query):
     """Ledger entries of the balance (`kind=balance`) or points (`kind=points`), newest first"""
     request = pb.ListEntriesRequest(customer_id=customer_id, kind=query["kind"])
     request.page.page, request.page.page_size = query["page"], query["page_size"]
-    reply = call_stored_value("ListEntries", request)
+    reply = call("stored_value", "ListEntries", request)
     return {"entries": [entry_dict(e) for e in reply.entries], "page": page_out(reply.page)}
 
 
@@ -158,7 +158,7 @@ def _ledger(customer_id: str, body: dict) -> pb.LedgerRequest:
 @bp.output(EntryOut, status_code=201)
 def credit(customer_id, body):
     """Top up a balance (fen) or points (owner, store manager, finance; C11)"""
-    return entry_dict(call_stored_value("Credit", _ledger(customer_id, body)))
+    return entry_dict(call("stored_value", "Credit", _ledger(customer_id, body)))
 
 
 @bp.post("/customers/<string:customer_id>/stored-value/debits")
@@ -169,7 +169,7 @@ def credit(customer_id, body):
 @bp.output(EntryOut, status_code=201)
 def debit(customer_id, body):
     """Spend from a balance or points; more than the balance is refused (409) and nothing changes"""
-    return entry_dict(call_stored_value("Debit", _ledger(customer_id, body)))
+    return entry_dict(call("stored_value", "Debit", _ledger(customer_id, body)))
 
 
 @bp.post("/stored-value/bulk-top-ups")
@@ -183,7 +183,7 @@ def bulk_top_up(body):
     request = pb.BulkTopUpRequest(note=body["note"], idempotency_key=_key())
     for line in body["lines"]:
         request.lines.add(customer_id=line["customer_id"], amount=money(line["amount_fen"]))
-    return {"entries": [entry_dict(e) for e in call_stored_value("BulkTopUp", request).entries]}
+    return {"entries": [entry_dict(e) for e in call("stored_value", "BulkTopUp", request).entries]}
 
 
 @bp.post("/stored-value/coupon-gifts")
@@ -194,7 +194,7 @@ def bulk_top_up(body):
 def gift_coupons(body):
     """Give members one coupon of each template (C11), issued at once; all or none"""
     request = pb.GiftCouponsRequest(customer_ids=body["customer_ids"], template_ids=body["template_ids"])
-    return {"customers": call_stored_value("GiftCoupons", request).customers}
+    return {"customers": call("stored_value", "GiftCoupons", request).customers}
 
 
 @bp.post("/recharge-rules")
@@ -216,7 +216,7 @@ def create_rule(body):
     )
     for g in body["gift_products"]:
         request.gift_products.add(product_id=g["product_id"], quantity=g["quantity"])
-    return rule_dict(call_stored_value("CreateRechargeRule", request))
+    return rule_dict(call("stored_value", "CreateRechargeRule", request))
 
 
 @bp.get("/recharge-rules")
@@ -226,7 +226,7 @@ def create_rule(body):
 @bp.output(RechargeRulesOut)
 def list_rules(query):
     """The tenant's recharge rules (active and paused), by threshold"""
-    reply = call_stored_value("ListRechargeRules", pb.ListRechargeRulesRequest(member_type=query["member_type"]))
+    reply = call("stored_value", "ListRechargeRules", pb.ListRechargeRulesRequest(member_type=query["member_type"]))
     return {"rules": [rule_dict(r) for r in reply.rules]}
 
 
@@ -238,7 +238,9 @@ def list_rules(query):
 def set_rule_active(rule_id, body):
     """Pause or resume a recharge rule"""
     return rule_dict(
-        call_stored_value("SetRechargeRuleActive", pb.SetRechargeRuleActiveRequest(id=rule_id, active=body["active"]))
+        call(
+            "stored_value", "SetRechargeRuleActive", pb.SetRechargeRuleActiveRequest(id=rule_id, active=body["active"])
+        )
     )
 
 
@@ -258,7 +260,7 @@ def record_recharge(customer_id, body):
         note=body["note"],
         idempotency_key=_key(),
     )
-    return recharge_dict(call_stored_value("RecordRecharge", request))
+    return recharge_dict(call("stored_value", "RecordRecharge", request))
 
 
 @bp.get("/recharges/<string:recharge_id>")
@@ -268,7 +270,7 @@ def record_recharge(customer_id, body):
 def get_recharge(recharge_id):
     """One recharge with its instalments, ledger entries and what became of each gift (E7):
     coupons issued or skipped, products handed out from the store's stock, pending or refused"""
-    return recharge_dict(call_stored_value("GetRecharge", pb.GetRechargeRequest(id=recharge_id)))
+    return recharge_dict(call("stored_value", "GetRecharge", pb.GetRechargeRequest(id=recharge_id)))
 
 
 def _outcome_dict(o: pb.RechargeGiftOutcome, language: str) -> dict:
@@ -287,7 +289,7 @@ def _outcome_dict(o: pb.RechargeGiftOutcome, language: str) -> dict:
         )
         if o.reason
         else "",
-        "updated_at": o.updated_at,
+        "updated_at": utc_text(o, "updated_at"),
     }
 
 
@@ -303,16 +305,16 @@ def recharge_dict(r: pb.Recharge) -> dict:
         "instalments": [
             {
                 "seq": i.seq,
-                "due_at": i.due_at,
+                "due_at": utc_text(i, "due_at"),
                 "bonus_fen": i.bonus.fen,
                 "coupon_template_ids": list(i.coupon_template_ids),
                 "gift_products": _gifts(i.gift_products),
-                "released_at": i.released_at,
+                "released_at": utc_text(i, "released_at"),
             }
             for i in r.instalments
         ],
         "entries": [entry_dict(e) for e in r.entries],
-        "created_at": r.created_at,
+        "created_at": utc_text(r, "created_at"),
         "gift_outcomes": [_outcome_dict(o, language) for o in r.gift_outcomes],
     }
 
@@ -323,7 +325,7 @@ def recharge_dict(r: pb.Recharge) -> dict:
 @bp.output(PointsRuleIO)
 def get_points_rule():
     """Points earned per whole yuan of an order (0: none)"""
-    return {"points_per_yuan": call_stored_value("GetPointsRule", pb.GetPointsRuleRequest()).points_per_yuan}
+    return {"points_per_yuan": call("stored_value", "GetPointsRule", pb.GetPointsRuleRequest()).points_per_yuan}
 
 
 @bp.put("/points-rule")
@@ -333,7 +335,7 @@ def get_points_rule():
 @bp.output(PointsRuleIO)
 def set_points_rule(body):
     """Set the points rule (owner)"""
-    reply = call_stored_value("SetPointsRule", pb.PointsRule(points_per_yuan=body["points_per_yuan"]))
+    reply = call("stored_value", "SetPointsRule", pb.PointsRule(points_per_yuan=body["points_per_yuan"]))
     return {"points_per_yuan": reply.points_per_yuan}
 
 
@@ -347,7 +349,7 @@ def earn_points(customer_id, body):
     request = pb.EarnPointsRequest(
         customer_id=customer_id, order_id=body["order_id"], order_amount=money(body["order_amount_fen"])
     )
-    return entry_dict(call_stored_value("EarnPoints", request))
+    return entry_dict(call("stored_value", "EarnPoints", request))
 
 
 @bp.post("/precharges")
@@ -364,7 +366,9 @@ def upload_precharge(query, files):
     the batch is `pending` until the owner confirms it with an SMS code.
     """
     data = read_xlsx(files["file"])
-    reply = call_stored_value("UploadPrecharge", pb.UploadPrechargeRequest(client_name=query["client_name"], xlsx=data))
+    reply = call(
+        "stored_value", "UploadPrecharge", pb.UploadPrechargeRequest(client_name=query["client_name"], xlsx=data)
+    )
     return precharge_dict(reply)
 
 
@@ -374,7 +378,7 @@ def upload_precharge(query, files):
 @bp.output(PrechargeOut)
 def get_precharge(batch_id):
     """A pre-charge batch and its rows"""
-    return precharge_dict(call_stored_value("GetPrecharge", pb.GetPrechargeRequest(id=batch_id)))
+    return precharge_dict(call("stored_value", "GetPrecharge", pb.GetPrechargeRequest(id=batch_id)))
 
 
 @bp.post("/precharges/<string:batch_id>/code")
@@ -383,8 +387,8 @@ def get_precharge(batch_id):
 @bp.output(CodeSentOut, status_code=202)
 def request_code(batch_id):
     """Send the owner an SMS code to confirm the batch (owner only; a new code replaces the old)"""
-    reply = call_stored_value("RequestPrechargeCode", pb.RequestPrechargeCodeRequest(batch_id=batch_id))
-    return {"sent_to": reply.sent_to, "expires_at": reply.expires_at}
+    reply = call("stored_value", "RequestPrechargeCode", pb.RequestPrechargeCodeRequest(batch_id=batch_id))
+    return {"sent_to": reply.sent_to, "expires_at": utc_text(reply, "expires_at")}
 
 
 @bp.post("/precharges/<string:batch_id>/confirm")
@@ -394,5 +398,5 @@ def request_code(batch_id):
 @bp.output(PrechargeOut)
 def confirm_precharge(batch_id, body):
     """Apply the batch with the owner's SMS code: every row credited once; a wrong code is refused"""
-    reply = call_stored_value("ConfirmPrecharge", pb.ConfirmPrechargeRequest(batch_id=batch_id, code=body["code"]))
+    reply = call("stored_value", "ConfirmPrecharge", pb.ConfirmPrechargeRequest(batch_id=batch_id, code=body["code"]))
     return precharge_dict(reply)

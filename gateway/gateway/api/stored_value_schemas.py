@@ -6,40 +6,16 @@ from __future__ import annotations
 from apiflask import Schema
 from apiflask.fields import Boolean, File, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from flask import g
 
-from crmkit.errors import DomainError
-from gateway.api.common import PageOut, PageQuery, config, text
-from gateway.api.order_schemas import MAX_FEN, fen, ident
+from crmkit.limits import MAX_FEN
+from gateway.api.common import PageOut, PageQuery
+from gateway.api.fields import fen, ident, positive_fen, text
 from gateway.api.uploads import ImportProblemOut
 
 KINDS = ("balance", "points")
 MEMBER_TYPES = ("online", "in_store")
 CREDIT_REASONS = ("top_up", "adjustment")
 DEBIT_REASONS = ("spend", "adjustment", "redeem_points")
-# The service names money as in the proto; JSON calls it `*_fen`.
-_FIELDS = {"paid": "paid_fen", "pay": "pay_fen", "bonus": "bonus_fen", "order_amount": "order_amount_fen"}
-
-
-def call_stored_value(method: str, request):
-    """One call to crm.coupons.v1.StoredValueService with the caller's token; the service's
-    field names in errors turned into ours (`paid` -> `paid_fen`, `lines.0.amount` ->
-    `lines.0.amount_fen`)."""
-    try:
-        return config().stored_value.call(method, request, token=g.get("token"))
-    except DomainError as err:
-        renamed = {}
-        for name, key in (err.fields or {}).items():
-            parts = name.split(".")
-            if parts[0] == "lines" and parts[-1] == "amount":
-                parts[-1] = "amount_fen"
-            renamed[".".join(_FIELDS.get(p, p) for p in parts)] = key
-        err.fields = renamed
-        raise
-
-
-def positive_fen(**kwargs) -> Integer:
-    return Integer(strict=True, validate=Range(min=1, max=MAX_FEN), **kwargs)
 
 
 class AccountOut(Schema):

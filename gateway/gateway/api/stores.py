@@ -5,7 +5,8 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 
 from crm.identity.v1 import identity_pb2 as pb
-from gateway.api.common import SECURED, call
+from gateway.api.calls import call
+from gateway.api.common import SECURED
 from gateway.api.identity_schemas import StoreIn, StoreOut, StoresOut, store_dict
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent

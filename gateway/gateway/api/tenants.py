@@ -5,7 +5,7 @@ from __future__ import annotations
 from apiflask import APIBlueprint
 
 from crm.identity.v1 import identity_pb2 as pb
-from gateway.api.common import call_public
+from gateway.api.calls import call_public
 from gateway.api.identity_schemas import TenantCreatedOut, TenantIn, staff_dict, store_dict, tenant_dict
 from gateway.idempotency import idempotent
 from gateway.ratelimit import public_limit

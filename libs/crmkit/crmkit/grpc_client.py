@@ -1,5 +1,5 @@
-"""gRPC clients: one channel per peer, created once; every call has a deadline; only methods
-declared idempotent are retried (by gRPC's own retry policy, on UNAVAILABLE)."""
+"""gRPC clients: one channel per peer, created once; every call has a deadline; only methods the
+proto marks idempotent are retried (by gRPC's own retry policy, on UNAVAILABLE)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,22 @@ import time
 from collections.abc import Iterable, Iterator
 
 import grpc
+from google.protobuf import descriptor_pool
+from google.protobuf.descriptor_pb2 import MethodOptions
 
 from crmkit import context as ctx
 from crmkit.grpc_errors import from_rpc_error
+
+# A read changes nothing; an idempotent write leaves the same state however often it arrives.
+_RETRYABLE = (MethodOptions.NO_SIDE_EFFECTS, MethodOptions.IDEMPOTENT)
+
+
+def idempotent_methods(full_name: str) -> list[str]:
+    """The service's methods whose proto says `option idempotency_level = NO_SIDE_EFFECTS` or
+    `IDEMPOTENT`: the contract, not each caller, says which calls a retry cannot repeat. The
+    generated module must be imported (the stub's module imports it)."""
+    service = descriptor_pool.Default().FindServiceByName(full_name)
+    return [m.name for m in service.methods if m.GetOptions().idempotency_level in _RETRYABLE]
 
 
 def _service_config(full_name: str, idempotent: Iterable[str]) -> str:
@@ -45,7 +58,6 @@ class ServiceClient:
         stub_class,
         full_name: str,
         *,
-        idempotent: Iterable[str] = (),
         timeout: float = 5.0,
         service_token: str | None = None,
     ):
@@ -57,7 +69,7 @@ class ServiceClient:
             address,
             options=[
                 ("grpc.enable_retries", 1),
-                ("grpc.service_config", _service_config(full_name, idempotent)),
+                ("grpc.service_config", _service_config(full_name, idempotent_methods(full_name))),
                 ("grpc.keepalive_time_ms", 30000),
                 # Proof images (B4) travel up to 5 MB each way; gRPC's default is 4 MB.
                 ("grpc.max_send_message_length", 8 * 1024 * 1024),

@@ -11,9 +11,7 @@ from dataclasses import dataclass
 
 from crm.common.v1 import common_pb2
 from crmkit.errors import InvalidInput
-
-DEFAULT_PAGE_SIZE = 20
-MAX_PAGE_SIZE = 100
+from crmkit.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
 @dataclass(frozen=True)

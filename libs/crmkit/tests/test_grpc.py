@@ -51,7 +51,6 @@ def client():
         f"127.0.0.1:{port}",
         messaging_pb2_grpc.MessagingServiceStub,
         "crm.messaging.v1.MessagingService",
-        idempotent=["ListNotifications"],
     )
     yield c
     c.close()

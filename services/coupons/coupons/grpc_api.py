@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import redis as redis_lib
 
 from coupons.domain import codes
 from coupons.domain.redemption import Line
 from coupons.domain.templates import TemplateInput
-from coupons.errors import ErrorCode
 from coupons.service import (
     batches,
     coupons_claims,
@@ -24,44 +23,20 @@ from coupons.service import (
 from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_segment_send import SegmentMembers
 from coupons.service.coupons_stock import ClaimStock
-from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2 as pb
 from crm.coupons.v1 import coupons_pb2_grpc
 from crmkit.auth import require_actor
 from crmkit.changelog import changes_response
 from crmkit.db import Database, utcnow
-from crmkit.errors import InvalidInput
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
+from crmkit.protos import datetime_of, money, timestamp
 from crmkit.redis_client import Keys
 
 FULL_NAME = "crm.coupons.v1.CouponsService"
 
 
-def _time(value: datetime | None) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else ""
-
-
-def _parse_time(value: str, field: str, fields: dict) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        fields[field] = "validation.invalid_date"
-        return None
-    if parsed.tzinfo is None:
-        fields[field] = "validation.invalid_date"
-        return None
-    return parsed.astimezone(UTC)
-
-
 def template_input(t: pb.TemplateInput) -> TemplateInput:
-    fields: dict[str, str] = {}
-    valid_from = _parse_time(t.valid_from, "valid_from", fields)
-    valid_until = _parse_time(t.valid_until, "valid_until", fields)
-    if fields:
-        raise InvalidInput(ErrorCode.COUPON_TEMPLATE_INVALID, fields=fields)
     return TemplateInput(
         name=t.name,
         kind=t.kind,
@@ -69,8 +44,8 @@ def template_input(t: pb.TemplateInput) -> TemplateInput:
         value_fen=t.value.fen,
         percent_off=t.percent_off,
         pickup_product_ids=tuple(t.pickup_product_ids),
-        valid_from=valid_from,
-        valid_until=valid_until,
+        valid_from=datetime_of(t, "valid_from"),
+        valid_until=datetime_of(t, "valid_until"),
         valid_days=t.valid_days,
         min_spend_fen=t.min_spend.fen,
         per_order_limit=t.per_order_limit,
@@ -90,24 +65,24 @@ def template_to_proto(view: templates.TemplateView) -> pb.CouponTemplate:
     return pb.CouponTemplate(
         id=view.id,
         claim_token=view.claim_token,
-        created_at=_time(view.created_at),
+        created_at=timestamp(view.created_at),
         template=pb.TemplateInput(
             name=t.name,
             kind=t.kind,
             colour=t.colour,
-            value=common_pb2.Money(fen=t.value_fen),
+            value=money(t.value_fen),
             percent_off=t.percent_off,
             pickup_product_ids=list(t.pickup_product_ids),
-            valid_from=_time(t.valid_from),
-            valid_until=_time(t.valid_until),
+            valid_from=timestamp(t.valid_from),
+            valid_until=timestamp(t.valid_until),
             valid_days=t.valid_days,
-            min_spend=common_pb2.Money(fen=t.min_spend_fen),
+            min_spend=money(t.min_spend_fen),
             per_order_limit=t.per_order_limit,
             product_ids=list(t.product_ids),
             category_ids=list(t.category_ids),
             store_ids=list(t.store_ids),
             convertible_to_stored_value=t.convertible_to_stored_value,
-            conversion_value=common_pb2.Money(fen=t.conversion_fen),
+            conversion_value=money(t.conversion_fen),
             total_quantity=t.total_quantity,
             per_person_limit=t.per_person_limit,
             remind_days_before=t.remind_days_before,
@@ -124,10 +99,10 @@ def coupon_to_proto(v: coupons_issue.CouponView) -> pb.Coupon:
         phone=v.phone,
         channel=v.channel,
         status=v.status,
-        valid_from=_time(v.valid_from),
-        valid_until=_time(v.valid_until),
-        issued_at=_time(v.issued_at),
-        redeemed_at=_time(v.redeemed_at),
+        valid_from=timestamp(v.valid_from),
+        valid_until=timestamp(v.valid_until),
+        issued_at=timestamp(v.issued_at),
+        redeemed_at=timestamp(v.redeemed_at),
         order_id=v.order_id,
         qr_payload=codes.qr_payload(v.code),
     )
@@ -153,7 +128,7 @@ def batch_to_proto(v: batches.BatchView) -> pb.CouponBatch:
                 buyer=m.buyer,
                 first_serial=m.first_serial,
                 last_serial=m.last_serial,
-                at=_time(m.at),
+                at=timestamp(m.at),
             )
             for m in v.movements
         ],
@@ -271,11 +246,11 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
             name=t.name,
             kind=t.kind,
             colour=t.colour,
-            value=common_pb2.Money(fen=t.value_fen),
+            value=money(t.value_fen),
             percent_off=t.percent_off,
-            min_spend=common_pb2.Money(fen=t.min_spend_fen),
-            valid_from=_time(t.valid_from),
-            valid_until=_time(t.valid_until),
+            min_spend=money(t.min_spend_fen),
+            valid_from=timestamp(t.valid_from),
+            valid_until=timestamp(t.valid_until),
             valid_days=t.valid_days,
             per_person_limit=t.per_person_limit,
             remaining=remaining,
@@ -314,8 +289,8 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
             coupon_id=v.coupon_id,
             code=v.code,
             order_id=v.order_id,
-            discount=common_pb2.Money(fen=v.discount_fen),
-            redeemed_at=_time(v.redeemed_at),
+            discount=money(v.discount_fen),
+            redeemed_at=timestamp(v.redeemed_at),
             pickup_product_ids=list(v.pickup_product_ids),
         )
 

@@ -11,23 +11,15 @@ from coupons.service import member_report, points, precharge, recharge, recharge
 from coupons.service.coupons_customers import CustomerDirectory
 from coupons.service.coupons_stock import ClaimStock
 from coupons.stored_value_peers import OwnerSms
-from crm.common.v1 import common_pb2
 from crm.coupons.v1 import stored_value_pb2 as pb
 from crm.coupons.v1 import stored_value_pb2_grpc
 from crmkit.auth import require_actor
 from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
+from crmkit.protos import money, timestamp
 
 FULL_NAME = "crm.coupons.v1.StoredValueService"
-
-
-def _money(fen: int) -> common_pb2.Money:
-    return common_pb2.Money(fen=fen)
-
-
-def _time(moment: datetime | None) -> str:
-    return moment.isoformat().replace("+00:00", "Z") if moment else ""
 
 
 def entry_pb(e: LedgerEntryRow) -> pb.Entry:
@@ -41,7 +33,7 @@ def entry_pb(e: LedgerEntryRow) -> pb.Entry:
         note=e.note,
         reference=e.reference,
         created_by=e.created_by,
-        created_at=_time(e.created_at),
+        created_at=timestamp(e.created_at),
     )
 
 
@@ -55,15 +47,15 @@ def rule_pb(r: RechargeRuleRow) -> pb.RechargeRule:
         rule=pb.RechargeRuleInput(
             name=r.name,
             member_type=r.member_type,
-            pay=_money(r.pay_fen),
-            bonus=_money(r.bonus_fen),
+            pay=money(r.pay_fen),
+            bonus=money(r.bonus_fen),
             coupon_template_ids=json.loads(r.coupon_template_ids),
             gift_products=_gifts(r.gift_products),
             instalments=r.instalments,
             first_recharge_only=r.first_recharge_only,
         ),
         active=r.active,
-        created_at=_time(r.created_at),
+        created_at=timestamp(r.created_at),
     )
 
 
@@ -75,7 +67,7 @@ def outcome_pb(o: RechargeGiftOutcomeRow) -> pb.RechargeGiftOutcome:
         quantity=o.quantity,
         status=o.status,
         reason=o.reason,
-        updated_at=_time(o.updated_at),
+        updated_at=timestamp(o.updated_at),
     )
 
 
@@ -84,13 +76,13 @@ def recharge_pb(view: recharge.RechargeView) -> pb.Recharge:
     return pb.Recharge(
         id=r.id,
         customer_id=r.customer_id,
-        paid=_money(r.paid_fen),
+        paid=money(r.paid_fen),
         member_type=r.member_type,
         rule_id=r.rule_id or "",
-        bonus=_money(r.bonus_fen),
+        bonus=money(r.bonus_fen),
         instalments=[instalment_pb(i) for i in view.instalments],
         entries=[entry_pb(e) for e in view.entries],
-        created_at=_time(r.created_at),
+        created_at=timestamp(r.created_at),
         gift_outcomes=[outcome_pb(o) for o in view.gift_outcomes],
     )
 
@@ -98,11 +90,11 @@ def recharge_pb(view: recharge.RechargeView) -> pb.Recharge:
 def instalment_pb(i: RechargeInstalmentRow) -> pb.Instalment:
     return pb.Instalment(
         seq=i.seq,
-        due_at=_time(i.due_at),
-        bonus=_money(i.bonus_fen),
+        due_at=timestamp(i.due_at),
+        bonus=money(i.bonus_fen),
         coupon_template_ids=json.loads(i.coupon_template_ids),
         gift_products=_gifts(i.gift_products),
-        released_at=_time(i.released_at),
+        released_at=timestamp(i.released_at),
     )
 
 
@@ -117,15 +109,15 @@ def batch_pb(b: precharge.BatchView) -> pb.PrechargeBatch:
                 phone=r["phone"],
                 customer_id=r["customer_id"],
                 customer_name=r["customer_name"],
-                amount=_money(r["amount_fen"]),
+                amount=money(r["amount_fen"]),
             )
             for r in b.rows
         ],
         problems=[pb.PrechargeProblem(row=p.row, column=p.column, message_key=p.message_key) for p in b.problems],
-        total=_money(b.total_fen),
+        total=money(b.total_fen),
         created_by=b.created_by,
-        created_at=_time(b.created_at),
-        applied_at=_time(b.applied_at),
+        created_at=timestamp(b.created_at),
+        applied_at=timestamp(b.applied_at),
     )
 
 
@@ -160,7 +152,7 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
     def GetAccount(self, request, context):
         a = stored_value.get_account(self.db.uow(), require_actor(), self.customers, request.customer_id)
         return pb.Account(
-            customer_id=a.customer_id, balance=_money(a.balance_fen), points=a.points, recharges=a.recharges
+            customer_id=a.customer_id, balance=money(a.balance_fen), points=a.points, recharges=a.recharges
         )
 
     def ListEntries(self, request, context):
@@ -268,7 +260,7 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
         sent_to, expires = precharge.request_code(
             self.db.uow(), require_actor(), self.sms, request.batch_id, now=self.clock()
         )
-        return pb.RequestPrechargeCodeResponse(sent_to=sent_to, expires_at=_time(expires))
+        return pb.RequestPrechargeCodeResponse(sent_to=sent_to, expires_at=timestamp(expires))
 
     def ConfirmPrecharge(self, request, context):
         return batch_pb(

@@ -28,8 +28,6 @@ class GrpcOrders:
             address,
             orders_pb2_grpc.OrdersServiceStub,
             "crm.orders.v1.OrdersService",
-            # A read, and a hand-out idempotent on its key: gRPC may retry both when orders blips.
-            idempotent=["HandOutGiftStock", "GetOrder"],
             service_token=service_token,
         )
 

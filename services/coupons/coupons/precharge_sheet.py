@@ -1,19 +1,22 @@
 """Pre-charge spreadsheet (E8): a corporate client's .xlsx of customers (phone) and amounts, read
-into checked rows. Pure: bytes in, values out; whether a phone is a customer of the tenant is the
-use case's question. Every problem names the row and the column header as the merchant sees it.
+into checked rows by `crmkit.sheets` with the columns and row rule below. Pure: bytes in, values
+out; whether a phone is a customer of the tenant is the use case's question.
 
 Columns: 手机号 (required), 金额 (yuan, required, at most 2 decimals), 备注 (optional).
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+
+from crmkit import sheets
+from crmkit.sheets import CellError, SheetLayout, SheetProblem, cell_decimal, fen_of_yuan, read_sheet
+
+__all__ = ["AMOUNT", "NOTE", "PHONE", "SheetProblem", "SheetRow", "read", "template"]
 
 PHONE = "手机号"
 AMOUNT = "金额"
@@ -21,8 +24,16 @@ NOTE = "备注"
 HEADERS = (PHONE, AMOUNT, NOTE)
 MAX_ROWS = 2_000
 MAX_ROW_FEN = 10**9  # 10 million yuan per person: more is a typing error
+NOTE_MAX = 200
 _PHONE = re.compile(r"1\d{10}")
-_NUMBER = re.compile(r"(\d+(\.\d*)?|\.\d+)")
+
+LAYOUT = SheetLayout(
+    headers={PHONE: "phone", AMOUNT: "amount", NOTE: "note"},
+    required=("phone", "amount"),
+    max_rows=MAX_ROWS,
+    # A corporate client's sheet often carries its own columns (department, staff number).
+    ignore_unknown=True,
+)
 
 
 @dataclass(frozen=True)
@@ -33,103 +44,51 @@ class SheetRow:
     note: str
 
 
-@dataclass(frozen=True)
-class SheetProblem:
-    row: int  # 0 for the whole file
-    column: str
-    message_key: str
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a phone typed as a number must keep its digits
-    return str(value).strip()
-
-
 def _fen(value: object) -> int:
-    """Yuan to exact fen; raises KeyError-free ValueError with the i18n key."""
-    if isinstance(value, bool):
-        raise ValueError("validation.not_a_number")
-    if isinstance(value, int):
-        amount = Decimal(value)
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("validation.not_a_number")
-        amount = Decimal(format(value, ".15g"))  # what Excel shows, not the binary float
-    else:
-        text = _text(value)
-        if not text:
-            raise ValueError("validation.required")
-        if not _NUMBER.fullmatch(text):
-            raise ValueError("validation.not_a_number")
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise ValueError("validation.not_a_number") from None
-    fen = amount * 100
-    if fen != fen.to_integral_value():
-        raise ValueError("validation.too_many_decimals")
-    fen = int(fen)
-    if fen <= 0:
-        raise ValueError("validation.invalid")
-    if fen > MAX_ROW_FEN:
-        raise ValueError("validation.invalid")
+    """Yuan, positive, at most 2 decimals, to exact fen; a sign typed in the cell is not a number."""
+    amount = cell_decimal(value, signed=False)
+    if amount is None:
+        raise CellError("validation.required")
+    fen = fen_of_yuan(amount)
+    if not 0 < fen <= MAX_ROW_FEN:
+        raise CellError("validation.invalid")
     return fen
 
 
-def read(data: bytes) -> tuple[list[SheetRow], list[SheetProblem]]:
-    try:
-        book = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a file that is not .xlsx
-        return [], [SheetProblem(0, "", "validation.not_xlsx")]
-    try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
-        header = [_text(v) for v in next(rows, ())]
-        problems = [SheetProblem(1, h, "validation.required") for h in (PHONE, AMOUNT) if h not in header]
+def _rows():
+    seen: set[str] = set()
+
+    def row_of(row: sheets.SheetRow) -> tuple[SheetRow | None, list[tuple[str, str]]]:
+        problems: list[tuple[str, str]] = []
+        phone = row.text("phone")
+        if not phone:
+            problems.append(("phone", "validation.required"))
+        elif not _PHONE.fullmatch(phone):
+            problems.append(("phone", "validation.phone_invalid"))
+        elif phone in seen:
+            # Twice in one sheet is almost always a copy-paste slip; the merchant decides.
+            problems.append(("phone", "validation.duplicate"))
+        fen = 0
+        try:
+            fen = _fen(row.cells["amount"])
+        except CellError as bad:
+            problems.append(("amount", bad.key))
+        note = row.text("note")
+        if len(note) > NOTE_MAX:
+            problems.append(("note", "validation.too_long"))
         if problems:
-            return [], problems
-        col = {h: header.index(h) for h in HEADERS if h in header}
-        out: list[SheetRow] = []
-        seen: dict[str, int] = {}
-        for number, values in enumerate(rows, start=2):
-            cells = list(values) + [None] * len(header)
-            if all(_text(v) == "" for v in cells):
-                continue  # blank lines between blocks are common in hand-made sheets
-            if len(out) + len(problems) >= MAX_ROWS:
-                problems.append(SheetProblem(number, "", "validation.too_long"))
-                break
-            bad = False
-            phone = _text(cells[col[PHONE]])
-            if not phone:
-                problems.append(SheetProblem(number, PHONE, "validation.required"))
-                bad = True
-            elif not _PHONE.fullmatch(phone):
-                problems.append(SheetProblem(number, PHONE, "validation.phone_invalid"))
-                bad = True
-            elif phone in seen:
-                # Twice in one sheet is almost always a copy-paste slip; the merchant decides.
-                problems.append(SheetProblem(number, PHONE, "validation.duplicate"))
-                bad = True
-            try:
-                fen = _fen(cells[col[AMOUNT]])
-            except ValueError as err:
-                problems.append(SheetProblem(number, AMOUNT, str(err)))
-                bad = True
-            note = _text(cells[col[NOTE]]) if NOTE in col else ""
-            if len(note) > 200:
-                problems.append(SheetProblem(number, NOTE, "validation.too_long"))
-                bad = True
-            if not bad:
-                seen[phone] = number
-                out.append(SheetRow(number, phone, fen, note))
-        if not out and not problems:
-            problems.append(SheetProblem(0, "", "validation.required"))
-        return out, problems
-    finally:
-        book.close()
+            return None, problems
+        seen.add(phone)
+        return SheetRow(row.number, phone, fen, note), problems
+
+    return row_of
+
+
+def read(data: bytes) -> tuple[list[SheetRow], list[SheetProblem]]:
+    sheet = read_sheet(data, LAYOUT, _rows())
+    if not sheet.rows and not sheet.problems:
+        return [], [SheetProblem(0, "", "validation.required")]  # a header and nothing to charge
+    return sheet.rows, sheet.problems
 
 
 def template(rows: list[tuple[str, str, str]] = ()) -> bytes:

@@ -8,7 +8,7 @@ from datetime import datetime
 from coupons import grpc_api_stored_value
 from coupons.grpc_api import registration
 from coupons.models import Outbox, ProcessedEvent
-from coupons.service.coupons_customers import CustomerDirectory, GrpcCustomerDirectory
+from coupons.service.coupons_customers import CustomerDirectory, customer_directory
 from coupons.service.coupons_segment_send import GrpcSegmentMembers, SegmentMembers
 from coupons.service.coupons_stock import ClaimStock
 from coupons.stored_value_peers import OwnerSms, Unwired, owner_sms_from_settings
@@ -38,7 +38,7 @@ def build(
     redis = make_redis(settings.redis_url)
     closers = [redis.close]
     if customers is None:
-        directory = GrpcCustomerDirectory(settings.peer("customers"))
+        directory = customer_directory(settings.peer("customers"))
         closers.append(directory.close)
         customers = directory
     keys = Keys(settings.redis_prefix, SERVICE)

@@ -33,14 +33,11 @@ class GrpcOwnerSms:
             identity_address,
             identity_pb2_grpc.IdentityServiceStub,
             "crm.identity.v1.IdentityService",
-            idempotent=["GetStaff"],
         )
         self.messaging = ServiceClient(
             messaging_address,
             messaging_pb2_grpc.MessagingServiceStub,
             "crm.messaging.v1.MessagingService",
-            # SendSms is idempotent on idempotency_key, so gRPC may retry it when messaging blips.
-            idempotent=["SendSms"],
             service_token=service_token,
         )
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from crm.customers.v1 import customers_pb2, customers_pb2_grpc
 from crmkit.auth import require_actor
 from crmkit.changelog import changes_response
 from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
+from crmkit.protos import timestamp
 from customers import service
 from customers.domain import fields as kinds
 from customers.domain.fields import FieldDefinition
@@ -46,14 +45,9 @@ def field_to_proto(d: FieldDefinition) -> customers_pb2.CustomerField:
 
 
 def customer_to_proto(c: CustomerView) -> customers_pb2.Customer:
-    created = Timestamp()
-    created.FromDatetime(c.created_at)
     extra = {}
     if c.latitude is not None and c.longitude is not None:
         extra.update(latitude=c.latitude, longitude=c.longitude)
-    if c.owned_since is not None:
-        extra["owned_since"] = Timestamp()
-        extra["owned_since"].FromDatetime(c.owned_since)
     return customers_pb2.Customer(
         id=c.id,
         tenant_id=c.tenant_id,
@@ -63,7 +57,8 @@ def customer_to_proto(c: CustomerView) -> customers_pb2.Customer:
         store_id=c.store_id or "",
         fields=c.fields,
         registered_by_staff_id=c.registered_by_staff_id,
-        created_at=created,
+        created_at=timestamp(c.created_at),
+        owned_since=timestamp(c.owned_since),
         level=c.level,
         tags=[customers_pb2.CustomerTag(id=t.id, name=t.name, colour=t.colour) for t in c.tags],
         region=c.region,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from crm.customers.v1 import activity_pb2 as pb
 from crm.customers.v1 import activity_pb2_grpc
@@ -11,17 +11,13 @@ from crmkit.auth import require_actor
 from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
-from crmkit.protos import timestamp
+from crmkit.protos import datetime_of, timestamp
 from customers.domain.activity import FollowupInput, LeadInput
 from customers.service import duplicates, followups, lead_conversion, leads, visits
 from customers.service.activity_views import DuplicateView, FollowupCustomerView, FollowupView, LeadView, VisitView
 from customers.staff_directory import StaffDirectory
 
 FULL_NAME = "crm.customers.v1.ActivityService"
-
-
-def _from_ts(message, field: str) -> datetime | None:
-    return getattr(message, field).ToDatetime(tzinfo=UTC) if message.HasField(field) else None
 
 
 def lead_to_proto(v: LeadView) -> pb.Lead:
@@ -177,7 +173,7 @@ class ActivityServicer(activity_pb2_grpc.ActivityServiceServicer):
 
     def RecordFollowup(self, request, context):
         f = FollowupInput(
-            status=request.status, content=request.content, next_followup_at=_from_ts(request, "next_followup_at")
+            status=request.status, content=request.content, next_followup_at=datetime_of(request, "next_followup_at")
         )
         view = followups.record_followup(
             self.db.uow(),

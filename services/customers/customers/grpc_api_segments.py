@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from crm.customers.v1 import segments_pb2 as pb
 from crm.customers.v1 import segments_pb2_grpc
@@ -12,7 +12,7 @@ from crmkit.db import Database, utcnow
 from crmkit.errors import InvalidInput
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
-from crmkit.protos import timestamp
+from crmkit.protos import datetime_of, timestamp
 from customers.domain.segments import FieldCondition, SegmentFilter
 from customers.errors import ErrorCode
 from customers.service import segment_members, segments
@@ -33,10 +33,6 @@ _OPTIONAL = (
 )
 
 
-def _when(msg, name: str) -> datetime | None:
-    return getattr(msg, name).ToDatetime(tzinfo=UTC) if msg.HasField(name) else None
-
-
 def _day(text: str, name: str) -> date | None:
     if not text:
         return None
@@ -52,8 +48,8 @@ def filter_from_proto(msg: pb.SegmentFilter) -> SegmentFilter:
         tag_ids=tuple(msg.tag_ids),
         levels=tuple(msg.levels),
         region_prefixes=tuple(msg.region_prefixes),
-        last_purchase_before=_when(msg, "last_purchase_before"),
-        last_purchase_after=_when(msg, "last_purchase_after"),
+        last_purchase_before=datetime_of(msg, "last_purchase_before"),
+        last_purchase_after=datetime_of(msg, "last_purchase_after"),
         period_from=_day(msg.period_from, "period_from"),
         period_to=_day(msg.period_to, "period_to"),
         product_ids=tuple(msg.product_ids),
@@ -110,7 +106,7 @@ class SegmentsServicer(segments_pb2_grpc.SegmentsServiceServicer):
         self.clock = clock
 
     def _as_of(self, request) -> datetime:
-        return _when(request, "as_of") or self.clock()
+        return datetime_of(request, "as_of") or self.clock()
 
     @staticmethod
     def _filter(request) -> SegmentFilter | None:

@@ -47,7 +47,5 @@ class IdentityStaffDirectory:
 
 def identity_directory(address: str, service_token: str) -> IdentityStaffDirectory:
     # GetStaff is a read: safe for gRPC to retry while identity restarts.
-    client = ServiceClient(
-        address, identity_pb2_grpc.IdentityServiceStub, IDENTITY, idempotent=["GetStaff"], service_token=service_token
-    )
+    client = ServiceClient(address, identity_pb2_grpc.IdentityServiceStub, IDENTITY, service_token=service_token)
     return IdentityStaffDirectory(client)

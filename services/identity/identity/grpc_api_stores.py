@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from crm.common.v1 import common_pb2
 from crm.identity.v1 import stores_pb2 as pb
 from crm.identity.v1 import stores_pb2_grpc
 from crmkit.auth import TokenIssuer, require_actor
 from crmkit.db import Database
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
+from crmkit.protos import money
 from identity import convert
 from identity.domain import stores as rules
 from identity.grpc_api import utc_now
@@ -58,10 +58,6 @@ def switcher_pb(view: store_switching.Switcher) -> pb.StoreSwitcher:
             pb.RecentStore(store=convert.store_pb(e.store), switched_at=convert.ts(e.switched_at)) for e in view.recent
         ],
     )
-
-
-def money(fen: int) -> common_pb2.Money:
-    return common_pb2.Money(fen=fen)
 
 
 class StoresServicer(stores_pb2_grpc.StoresServiceServicer):

@@ -28,8 +28,6 @@ class MessagingCodeSender:
             settings.peer("messaging"),
             messaging_pb2_grpc.MessagingServiceStub,
             "crm.messaging.v1.MessagingService",
-            # SendSms is idempotent on idempotency_key, so gRPC may retry it when messaging blips.
-            idempotent=["SendSms"],
             service_token=settings.service_token,
         )
         return cls(client)

@@ -38,7 +38,6 @@ class OrdersTakings:
             settings.peer("orders"),
             performance_pb2_grpc.PerformanceServiceStub,
             "crm.orders.v1.PerformanceService",
-            idempotent=["GetStoreDashboard"],
             service_token=settings.service_token,
         )
         return cls(client)

@@ -33,9 +33,6 @@ from .sms.aliyun import sender_from_env  # noqa: E402
 from .subscriptions import subscriptions  # noqa: E402
 
 SERVICE = "messaging"
-# ListStaff is a read: safe for gRPC to retry when identity is briefly unavailable.
-IDENTITY_IDEMPOTENT = ("ListStaff", "GetStaff")
-CUSTOMERS_IDEMPOTENT = ("GetCustomer",)
 
 
 def _settings() -> Settings:
@@ -53,7 +50,6 @@ def _identity_client() -> ServiceClient:
         settings.peer("identity"),
         identity_pb2_grpc.IdentityServiceStub,
         "crm.identity.v1.IdentityService",
-        idempotent=IDENTITY_IDEMPOTENT,
         service_token=settings.service_token,
     )
 
@@ -64,7 +60,6 @@ def _customers_client() -> ServiceClient:
         settings.peer("customers"),
         customers_pb2_grpc.CustomersServiceStub,
         "crm.customers.v1.CustomersService",
-        idempotent=CUSTOMERS_IDEMPOTENT,
         service_token=settings.service_token,
     )
 

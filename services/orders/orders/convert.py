@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from crm.common.v1 import common_pb2
 from crm.orders.v1 import orders_pb2 as pb
-from crmkit.protos import timestamp
+from crmkit.protos import money, timestamp
 from orders.domain import pricing, refunds, states
 from orders.domain.catalogue import GOODS, ProductInput
 from orders.domain.documents import ORDER_QR
@@ -57,10 +56,6 @@ RETURN_STATUS_TO_PROTO = {
 RETURN_STATUS_FROM_PROTO = {v: k for k, v in RETURN_STATUS_TO_PROTO.items()}
 METHOD_TO_PROTO = {refunds.REDUCE_DEBT: pb.REFUND_METHOD_REDUCE_DEBT, refunds.PAID_BACK: pb.REFUND_METHOD_PAID_BACK}
 METHOD_FROM_PROTO = {v: k for k, v in METHOD_TO_PROTO.items()}
-
-
-def money(fen: int | None) -> common_pb2.Money | None:
-    return None if fen is None else common_pb2.Money(fen=fen)
 
 
 def product_input(msg: pb.ProductInput) -> ProductInput:

@@ -13,8 +13,8 @@ from crmkit.auth import require_actor
 from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
+from crmkit.protos import money
 from crmkit.redis_client import Keys
-from orders.convert import money
 from orders.domain.commission import BRAND, FIXED_PER_UNIT, PERCENT, PRODUCT, Rule, RuleInput
 from orders.models import ProductRow
 from orders.service import dashboard, performance

@@ -9,13 +9,12 @@ from crm.orders.v1 import receivables_pb2 as pb
 from crm.orders.v1 import receivables_pb2_grpc
 from crmkit.auth import require_actor
 from crmkit.db import Database, utcnow
+from crmkit.filestore import FileStore
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
-from crmkit.protos import timestamp
-from orders.convert import money
+from crmkit.protos import money, timestamp
 from orders.domain import receivables as rules
 from orders.domain.receivables import AllocationRequest
-from orders.filestore import FileStore
 from orders.service import collections, collections_proofs, collections_review, credit, receivables
 from orders.service.customers import CustomerDirectory
 

@@ -8,16 +8,16 @@ from datetime import datetime
 from pathlib import Path
 
 from crmkit.db import Database, utcnow
+from crmkit.filestore import FileStore
+from crmkit.filestore.factory import file_store_from_env
 from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings
 from orders import grpc_performance, grpc_receivables
-from orders.filestore import FileStore
-from orders.filestore.factory import file_store_from_env
 from orders.grpc_api import registration
 from orders.models import Outbox, ProcessedEvent
 from orders.service.coupons import CouponRedeemer, GrpcCoupons
-from orders.service.customers import CustomerDirectory, GrpcCustomerDirectory
+from orders.service.customers import CustomerDirectory, customer_directory
 
 SERVICE = "orders"
 DEFAULT_GRPC_PORT = 50054
@@ -40,7 +40,7 @@ def build(
     db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
     closers = []
     if customers is None:
-        directory = GrpcCustomerDirectory(settings.peer("customers"), settings.service_token)
+        directory = customer_directory(settings.peer("customers"), settings.service_token)
         closers.append(directory.close)
         customers = directory
     if coupons is None and "coupons" in settings.peers:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from coupons.errors import ErrorCode
 from crmkit.errors import InvalidInput
+from crmkit.limits import MAX_FEN
 
 CASH = "cash"
 PICKUP = "pickup"
@@ -19,7 +20,6 @@ MAX_NAME = 40
 MAX_IDS = 500
 MAX_QUANTITY = 10_000_000
 MAX_VALID_DAYS = 3660
-MAX_FEN = 100_000_000_00
 
 
 @dataclass(frozen=True)

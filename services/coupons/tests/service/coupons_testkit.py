@@ -5,13 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2 as pb
 from crm.customers.v1 import segments_pb2_grpc
-
-
-def money(fen: int) -> common_pb2.Money:
-    return common_pb2.Money(fen=fen)
+from crmkit.protos import money
 
 
 class Caller:

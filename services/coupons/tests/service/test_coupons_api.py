@@ -19,6 +19,11 @@ from coupons.service.coupons_reminders import remind_expiring
 from coupons.service.coupons_stock import ClaimStock
 from crm.coupons.v1 import coupons_pb2 as pb
 from crmkit.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from crmkit.protos import datetime_of, timestamp
+
+
+def at(text: str):
+    return timestamp(datetime.fromisoformat(text))
 
 
 @pytest.fixture
@@ -64,11 +69,11 @@ def test_e1_pickup_and_discount_templates_with_fixed_dates(caller):
         value=money(0),
         pickup_product_ids=["cake-1", "cake-2"],
         valid_days=0,
-        valid_from="2026-12-01T00:00:00Z",
-        valid_until="2026-12-31T16:00:00Z",
+        valid_from=at("2026-12-01T00:00:00Z"),
+        valid_until=at("2026-12-31T16:00:00Z"),
     )
     assert list(pickup.template.pickup_product_ids) == ["cake-1", "cake-2"]
-    assert pickup.template.valid_until == "2026-12-31T16:00:00Z"
+    assert pickup.template.valid_until == at("2026-12-31T16:00:00Z")
     discount = create(caller, kind="discount", value=money(0), percent_off=15)
     assert discount.template.percent_off == 15
 
@@ -83,7 +88,7 @@ def test_e1_bad_template_names_each_field(caller):
         "valid_days": "validation.required",
     }
     with pytest.raises(InvalidInput) as err:
-        create(caller, valid_days=0, valid_from="2026-12-02T00:00:00Z", valid_until="2026-12-01T00:00:00Z")
+        create(caller, valid_days=0, valid_from=at("2026-12-02T00:00:00Z"), valid_until=at("2026-12-01T00:00:00Z"))
     assert err.value.fields == {"valid_until": "validation.invalid_date"}
     with pytest.raises(InvalidInput) as err:
         create(caller, kind="pickup")
@@ -382,7 +387,7 @@ def test_e6_statistics_count_issued_claimed_redeemed_by_day(caller, client):
 def test_e5_expiring_coupons_are_reminded_once(caller, db, tenant):
     made = create(caller, valid_days=5, remind_days_before=2)
     sent = caller.owner("SendCoupons", pb.SendCouponsRequest(template_id=made.id, customer_ids=["c-1"])).coupons[0]
-    valid_until = datetime.fromisoformat(sent.valid_until)
+    valid_until = datetime_of(sent, "valid_until")
     remind_expiring(db.uow, valid_until - timedelta(days=3))
     assert events(db, tenant, "coupon_expiring") == []
     remind_expiring(db.uow, valid_until - timedelta(days=1))
@@ -398,7 +403,7 @@ def test_e5_remind_job_runs_as_its_own_process(caller, database_url, db, tenant)
 
     made = create(caller, valid_days=3, remind_days_before=2)
     sent = caller.owner("SendCoupons", pb.SendCouponsRequest(template_id=made.id, customer_ids=["c-9"])).coupons[0]
-    at = (datetime.fromisoformat(sent.valid_until) - timedelta(days=1)).isoformat()
+    at = (datetime_of(sent, "valid_until") - timedelta(days=1)).isoformat()
     env = {**os.environ, "DATABASE_URL": database_url}
     run = subprocess.run(
         [sys.executable, "-m", "coupons.jobs", "remind-expiring", "--now", at],

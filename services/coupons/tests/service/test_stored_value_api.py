@@ -27,6 +27,7 @@ from crmkit.auth import STAFF, Actor, TokenVerifier, require_actor
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
+from crmkit.protos import money
 from crmkit.redis_client import Keys
 
 
@@ -104,10 +105,6 @@ def call(sv, issuer):
         return sv.call(method, request, token=token, timeout=30)
 
     return _call
-
-
-def money(fen):
-    return common_pb2.Money(fen=fen)
 
 
 def events(db, tenant, type_):
@@ -283,7 +280,7 @@ def test_e7_first_recharge_rules_and_monthly_instalments_released_once(db, call,
     second = call(owner, "RecordRecharge", pb.RechargeRequest(customer_id=cid, paid=money(1_000), member_type="online"))
     assert second.rule_id == ""
     big = call(owner, "RecordRecharge", pb.RechargeRequest(customer_id=cid, paid=money(100_000), member_type="online"))
-    assert [(i.seq, i.bonus.fen, bool(i.released_at)) for i in big.instalments] == [
+    assert [(i.seq, i.bonus.fen, i.HasField("released_at")) for i in big.instalments] == [
         (1, 10_000, True),
         (2, 10_000, False),
         (3, 10_000, False),

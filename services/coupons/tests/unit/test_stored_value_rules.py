@@ -76,4 +76,4 @@ def test_e8_sheet_rows_are_checked_per_row_and_column():
         (6, "金额", "validation.too_many_decimals"),
         (7, "金额", "validation.not_a_number"),
     }
-    assert precharge_sheet.read(b"not a sheet")[1][0].message_key == "validation.not_xlsx"
+    assert precharge_sheet.read(b"not a sheet")[1][0].message_key == "import.unreadable_file"

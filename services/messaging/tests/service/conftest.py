@@ -67,7 +67,6 @@ def identity(identity_server, fake_identity, service_token):
         address,
         identity_pb2_grpc.IdentityServiceStub,
         "crm.identity.v1.IdentityService",
-        idempotent=["ListStaff"],
         service_token=service_token,
         timeout=2.0,
     )
@@ -82,7 +81,6 @@ def customers(customers_server, fake_customers, service_token):
         address,
         customers_pb2_grpc.CustomersServiceStub,
         "crm.customers.v1.CustomersService",
-        idempotent=["GetCustomer"],
         service_token=service_token,
         timeout=2.0,
     )

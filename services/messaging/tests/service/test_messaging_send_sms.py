@@ -94,7 +94,10 @@ def test_f1_provider_rejection_is_sms_rejected_and_replayed_on_repeat(messaging,
 
 def test_f1_provider_outage_is_unavailable_and_the_retry_sends(messaging, sms_server, db):
     phone, key = phone_number(), ref("key")
-    sms_server.fail_next("ServiceUnavailable", status=503)
+    # SendSms is IDEMPOTENT in its proto, so the client retries an UNAVAILABLE itself (4 attempts
+    # in all): the provider stays down for every one of them.
+    for _ in range(4):
+        sms_server.fail_next("ServiceUnavailable", status=503)
     with pytest.raises(Unavailable) as err:
         messaging.call("SendSms", request(phone, key), as_service=True)
     assert err.value.code == "SMS_PROVIDER_UNAVAILABLE"

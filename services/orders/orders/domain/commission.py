@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from crmkit.errors import InvalidInput
-from orders.domain.money import MAX_FEN
+from crmkit.limits import MAX_FEN
 from orders.errors import ErrorCode
 
 PRODUCT = "product"

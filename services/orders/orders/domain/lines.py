@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from crmkit.errors import InvalidInput
-from orders.domain.money import MAX_QUANTITY, line_amount
+from crmkit.limits import MAX_LINES, MAX_QUANTITY
+from orders.domain.money import line_amount
 from orders.domain.pricing import ChosenPrice, PriceOptions, choose_price
 from orders.errors import ErrorCode
 
-MAX_LINES = 200
 NOTE_MAX = 200
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-# A single price or amount above this (one hundred billion yuan) is a typo, not a sale; the cap
-# also keeps every sum far inside int64 (the proto's Money.fen and the BIGINT columns).
-MAX_FEN = 10_000_000_000_000
-MAX_QUANTITY = 1_000_000
+# The gateway refuses the same values first (crmkit.limits, one value each).
+from crmkit.limits import MAX_FEN, MAX_QUANTITY
 
 
 def is_valid_price(fen: int) -> bool:

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from crmkit.errors import InvalidInput, PermissionDenied
-from orders.domain.money import MAX_FEN
+from crmkit.limits import MAX_FEN
 from orders.domain.numbering import CHINA
 from orders.domain.scope import scope_for
 from orders.errors import ErrorCode

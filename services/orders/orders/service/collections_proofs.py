@@ -14,9 +14,9 @@ from sqlalchemy import select
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput, NotFound, Unavailable
+from crmkit.filestore import FileNotFound, FileRejected, FileStore, FileStoreError
+from crmkit.filestore.images import validate_proof_image
 from orders.errors import ErrorCode
-from orders.filestore import FileNotFound, FileRejected, FileStore, FileStoreError
-from orders.filestore.images import validate_proof_image
 from orders.models_receivables import CollectionProofRow, CollectionRow
 from orders.service.access import require_staff
 from orders.service.collections import collection_not_found, may_see_collection

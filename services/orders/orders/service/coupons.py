@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2, coupons_pb2_grpc
 from crmkit.db import new_id
 from crmkit.errors import Conflict, InvalidInput, NotFound, Unavailable
 from crmkit.grpc_client import ServiceClient
+from crmkit.protos import money
 from orders.errors import ErrorCode
 
 FULL_NAME = "crm.coupons.v1.CouponsService"
@@ -111,8 +111,6 @@ class GrpcCoupons:
             address,
             coupons_pb2_grpc.CouponsServiceStub,
             FULL_NAME,
-            # Both are idempotent on the order id: safe for gRPC to retry.
-            idempotent=["RedeemCoupon", "ReleaseOrderCoupons"],
             service_token=service_token,
         )
 
@@ -129,7 +127,7 @@ class GrpcCoupons:
                     product_id=line.product_id,
                     category_id=line.category_id,
                     quantity=line.quantity,
-                    amount=common_pb2.Money(fen=line.amount_fen),
+                    amount=money(line.amount_fen),
                 )
                 for line in lines
             ],

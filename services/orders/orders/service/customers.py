@@ -1,4 +1,5 @@
-"""The customers service as seen from orders: a port with one question, and its gRPC adapter.
+"""The customers service as seen from orders: the port orders needs, and its own error for an
+unknown customer. The gRPC adapter is crmkit.peers.customers, shared with coupons.
 
 Looking a customer up with the caller's own token means the customers service decides who may
 order for whom (a salesperson finds only own customers unless a manager, B2); orders never
@@ -7,25 +8,13 @@ re-implements that rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
-from crm.customers.v1 import customers_pb2, customers_pb2_grpc
 from crmkit.errors import InvalidInput, NotFound
-from crmkit.grpc_client import ServiceClient
+from crmkit.peers.customers import CustomerInfo, GrpcCustomerDirectory
 from orders.errors import ErrorCode
 
-FULL_NAME = "crm.customers.v1.CustomersService"
-
-
-@dataclass(frozen=True)
-class CustomerInfo:
-    id: str
-    name: str
-    phone: str = ""
-    owner_staff_id: str = ""
-    store_id: str = ""
-    level: str = ""
+__all__ = ["CustomerDirectory", "CustomerInfo", "customer_directory", "customer_not_found", "require_customer_id"]
 
 
 class CustomerDirectory(Protocol):
@@ -47,39 +36,5 @@ def require_customer_id(customer_id: str) -> None:
         raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields={"customer_id": "validation.required"})
 
 
-class GrpcCustomerDirectory:
-    def __init__(self, address: str, service_token: str | None = None):
-        self.client = ServiceClient(
-            address,
-            customers_pb2_grpc.CustomersServiceStub,
-            FULL_NAME,
-            idempotent=["GetCustomer", "ListCustomers"],
-            service_token=service_token,
-        )
-
-    def get(self, customer_id: str) -> CustomerInfo:
-        try:
-            # token=None: the client forwards the token of the request being served.
-            c = self.client.call("GetCustomer", customers_pb2.GetCustomerRequest(id=customer_id))
-        except NotFound:
-            raise customer_not_found(customer_id) from None
-        return CustomerInfo(
-            id=c.id,
-            name=c.name,
-            phone=c.phone,
-            owner_staff_id=c.owner_staff_id,
-            store_id=c.store_id,
-            # Absent in older customers builds: an empty level simply has no level price.
-            level=getattr(c, "level", ""),
-        )
-
-    def require_in_tenant(self, tenant_id: str, customer_id: str) -> None:
-        try:
-            # As this service, scoped to the caller's tenant: existence, not the caller's view.
-            request = customers_pb2.GetCustomerRequest(id=customer_id)
-            self.client.call("GetCustomer", request, as_service=True, tenant_id=tenant_id)
-        except NotFound:
-            raise customer_not_found(customer_id) from None
-
-    def close(self) -> None:
-        self.client.close()
+def customer_directory(address: str, service_token: str | None = None) -> GrpcCustomerDirectory:
+    return GrpcCustomerDirectory(address, not_found=customer_not_found, service_token=service_token)

@@ -5,11 +5,11 @@ import threading
 import uuid
 from datetime import timedelta
 
-from crm.common.v1 import common_pb2
 from crm.customers.v1 import customers_pb2, customers_pb2_grpc
 from crm.orders.v1 import orders_pb2 as pb
 from crmkit.auth import STAFF, Actor, TokenIssuer, generate_keypair, require_actor
 from crmkit.errors import NotFound
+from crmkit.protos import money
 
 PRIVATE, PUBLIC = generate_keypair()
 ISSUER = TokenIssuer(PRIVATE)
@@ -41,10 +41,6 @@ def token_for(actor: Actor) -> str:
 
 def call(client, actor, method, request):
     return client.call(method, request, token=token_for(actor), timeout=30)
-
-
-def money(fen):
-    return common_pb2.Money(fen=fen)
 
 
 def product(client, owner, name="Cola", *, barcode="", wholesale=1000, levels=None, listed=True, **kw):

@@ -19,11 +19,11 @@ from crm.orders.v1 import orders_pb2_grpc, receivables_pb2_grpc
 from crm.orders.v1 import receivables_pb2 as pb
 from crmkit import testing
 from crmkit.auth import TokenVerifier
+from crmkit.filestore.local import LocalFileStore
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
 from crmkit.settings import Settings
 from orders import migrate, server
-from orders.filestore.local import LocalFileStore
 from orders.grpc_receivables import FULL_NAME
 
 # 10:00 China time: far from midnight, so "today" is the same day in UTC and in China.

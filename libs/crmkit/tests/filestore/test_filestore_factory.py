@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from crmkit.filestore.factory import file_store_from_env
+from crmkit.filestore.local import LocalFileStore
+from crmkit.filestore.s3 import S3FileStore
 from crmkit.settings import MissingSetting
-from orders.filestore.factory import file_store_from_env
-from orders.filestore.local import LocalFileStore
-from orders.filestore.s3 import S3FileStore
 
 S3_ENV = {
     "FILE_STORE": "s3",

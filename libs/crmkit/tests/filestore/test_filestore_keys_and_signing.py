@@ -9,15 +9,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from orders.filestore.local import LocalFileStore
-from orders.filestore.port import (
+from crmkit.filestore.local import LocalFileStore
+from crmkit.filestore.port import (
     FileNotFound,
     build_key,
     check_key,
     content_type_for,
     validate_prefix,
 )
-from orders.filestore.signing import verify_signed_path
+from crmkit.filestore.signing import verify_signed_path
 
 NOW = datetime(2025, 3, 7, 9, 30, tzinfo=UTC)
 FILE_ID = "0123456789abcdef0123456789abcdef"

@@ -7,9 +7,9 @@ import io
 import pytest
 from PIL import Image
 
-from orders.filestore.images import MAX_PROOF_BYTES, validate_proof_image
-from orders.filestore.local import LocalFileStore
-from orders.filestore.port import FileRejected
+from crmkit.filestore.images import MAX_PROOF_BYTES, validate_proof_image
+from crmkit.filestore.local import LocalFileStore
+from crmkit.filestore.port import FileRejected
 
 
 def image_bytes(fmt: str, size: tuple[int, int] = (64, 48)) -> bytes:

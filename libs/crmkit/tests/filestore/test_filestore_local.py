@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from orders.filestore.local import LocalFileStore
-from orders.filestore.port import FileNotFound, FileStoreError
+from crmkit.filestore.local import LocalFileStore
+from crmkit.filestore.port import FileNotFound, FileStoreError
 
 PREFIX = "tenant-1/collections"
 

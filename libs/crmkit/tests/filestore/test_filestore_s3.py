@@ -11,8 +11,8 @@ import pytest
 import requests
 from moto.server import ThreadedMotoServer
 
-from orders.filestore.port import FileNotFound, FileStoreError
-from orders.filestore.s3 import S3FileStore
+from crmkit.filestore.port import FileNotFound, FileStoreError
+from crmkit.filestore.s3 import S3FileStore
 
 BUCKET = "proofs"
 REGION = "us-east-1"

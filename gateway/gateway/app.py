@@ -7,7 +7,7 @@ import logging
 import redis
 from flask import g, request
 
-from gateway import docs_assets, errors, openapi, ops, ranges, text_input, web_apps
+from gateway import docs_assets, errors, idempotency, openapi, ops, ranges, text_input, web_apps
 from gateway.api import BLUEPRINTS
 from gateway.auth import BEARER_SCHEME, authenticate, client_ip
 from gateway.config import GatewayConfig
@@ -100,4 +100,5 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
         app.register_blueprint(bp)
     openapi.install(app)
     ranges.install(app)
+    idempotency.document(app)
     return app

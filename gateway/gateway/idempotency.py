@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from functools import wraps
 
 from apiflask import HTTPError
@@ -116,7 +117,37 @@ def idempotent(view):
         redis.set(key, json.dumps(stored), ex=cfg.idempotency_ttl_seconds)
         return response
 
+    # Read by `document` (functools.wraps carries it through the outer decorators).
+    wrapper.takes_idempotency_key = True
     return wrapper
+
+
+def document(app) -> None:
+    """State the optional header on every view that takes it in /openapi.json, so the typed
+    clients (web/) send it as a declared parameter; views that require it declare it themselves."""
+
+    @app.spec_processor
+    def add_header(spec: dict) -> dict:
+        for rule in app.url_map.iter_rules():
+            if not getattr(app.view_functions.get(rule.endpoint), "takes_idempotency_key", False):
+                continue
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                operation = spec.get("paths", {}).get(path, {}).get(method.lower())
+                if operation is None:
+                    continue
+                parameters = operation.setdefault("parameters", [])
+                if not any(p.get("in") == "header" and p.get("name") == HEADER for p in parameters):
+                    parameters.append(
+                        {
+                            "in": "header",
+                            "name": HEADER,
+                            "required": False,
+                            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+                            "description": "Sent again with a retry: the first answer comes back, nothing done twice",
+                        }
+                    )
+        return spec
 
 
 def release_abandoned(redis, keys) -> int:

@@ -175,3 +175,23 @@ def test_h1_docs_page_needs_no_cdn(client):
     for asset in assets:
         response = client.get(asset)
         assert response.status_code == 200 and len(response.get_data()) > 100, asset
+
+
+def test_h6_every_view_taking_an_idempotency_key_declares_the_header_once(client, app):
+    spec = client.get("/openapi.json").get_json()
+    declared = {
+        (path, method): [p for p in op.get("parameters", []) if p["in"] == "header" and p["name"] == "Idempotency-Key"]
+        for method, path, op in operations(spec)
+    }
+    takes = {
+        (re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if getattr(app.view_functions[rule.endpoint], "takes_idempotency_key", False)
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert len(takes) >= 20
+    assert all(len(declared[op]) == 1 for op in takes), [op for op in takes if len(declared[op]) != 1]
+    assert not [op for op, found in declared.items() if found and op not in takes]
+    # Optional where the gateway merely honours it; required where a duplicate costs goods.
+    assert declared[("/api/v1/staff", "post")][0]["required"] is False
+    assert declared[("/api/v1/orders", "post")][0]["required"] is True

@@ -120,7 +120,11 @@ class Platform:
         for service, declaration in self.declarations.items():
             env = self.envs[service] = self.service_env(declaration)
             ports = resolve(declaration.ports)(env) if declaration.ports else {}
-            self.runtimes[service] = resolve(declaration.build)(self.settings(service), **ports)
+            runtime = self.runtimes[service] = resolve(declaration.build)(self.settings(service), **ports)
+            served = sorted(r.full_name for r in runtime.registrations)
+            if served != sorted(declaration.grpc_services):
+                # A declaration is what people and checks read about a service: it must not lie.
+                raise RuntimeError(f"{service} serves {served}, its declaration says {list(declaration.grpc_services)}")
 
         for service in self.runtimes:
             self.start_server(service)

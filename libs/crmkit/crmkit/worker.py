@@ -181,4 +181,8 @@ def main(declaration: Declaration) -> None:
     handlers = resolve(worker.wire)(settings, os.environ, db)
     configure_logging(declaration.name, settings.log_level)
     serve_metrics(settings.metrics_port)
-    run_worker(worker_class(declaration.name, handlers), settings.amqp_url)
+    try:
+        run_worker(worker_class(declaration.name, handlers), settings.amqp_url)
+    finally:
+        # While the hub still runs: connections left to the interpreter's exit can hang it.
+        db.dispose()

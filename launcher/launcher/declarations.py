@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+import yaml
+
 from crmkit.declaration import Declaration, Resources, addr_env, declarations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,16 +180,29 @@ def rendered_values(decls: Mapping[str, Declaration], current: str) -> str:
     return re.sub(r"(?m)^  peers: \[.*\].*$", gateway_peers, text)
 
 
-def render_chart(check: bool = False, values: Path = VALUES) -> int:
-    current = values.read_text()
-    wanted = rendered_values(load(), current)
-    if wanted == current:
-        return 0
-    if check:
-        print(f"{values} is stale: run python -m launcher.declarations render-chart", file=sys.stderr)
+def rendered_ci_values(decls: Mapping[str, Declaration], current: str) -> str:
+    """ci-values.yaml, whose every service runs a worker: the services its hand-written part does
+    not set get a block of their own between its markers."""
+    start, end = current.index(f"  {BEGIN}"), current.index(f"  {END}")
+    comments = [line for line in current[start:end].splitlines() if line.startswith("  #")]
+    hand = yaml.safe_load(current[:start] + current[end:])["services"]
+    blocks = [f"  {name}:\n    worker:\n      enabled: true\n" for name in decls if name not in hand]
+    return current[:start] + "\n".join(comments) + "\n" + "".join(blocks) + current[end:]
+
+
+def render_chart(check: bool = False, chart: Path = VALUES.parent) -> int:
+    stale = []
+    for path, render in ((chart / "values.yaml", rendered_values), (chart / "ci-values.yaml", rendered_ci_values)):
+        current = path.read_text()
+        wanted = render(load(), current)
+        if wanted != current:
+            stale.append(path)
+            if not check:
+                path.write_text(wanted)
+                print(f"wrote {path}")
+    if check and stale:
+        print(f"{', '.join(map(str, stale))} stale: run python -m launcher.declarations render-chart", file=sys.stderr)
         return 1
-    values.write_text(wanted)
-    print(f"wrote {values}")
     return 0
 
 

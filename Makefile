@@ -4,8 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 PIP    := $(PY) -m pip
-# Our own packages, installed editable into the one development virtualenv.
-PACKAGES := libs/crmkit services/identity services/customers services/messaging services/orders services/coupons gateway launcher
+# Our own packages, installed editable into the one development virtualenv: every folder under
+# services/ is one (found here, before any Python exists; ADR 0012).
+SERVICES := $(sort $(patsubst %/pyproject.toml,%,$(wildcard services/*/pyproject.toml)))
+PACKAGES := libs/crmkit $(SERVICES) gateway launcher
 
 .PHONY: install web proto run test test-unit test-service test-integration test-worker lint bench helm-lint clean
 

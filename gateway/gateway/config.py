@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 import redis
+from grpc_health.v1 import health_pb2_grpc
 
 from crm.coupons.v1 import coupons_pb2_grpc, stored_value_pb2_grpc
 from crm.customers.v1 import activity_pb2_grpc, customers_pb2_grpc, ownership_pb2_grpc, segments_pb2_grpc
@@ -75,15 +76,8 @@ class GatewayConfig:
     # address. Empty: the hop count alone decides (any peer is taken for a proxy).
     trusted_proxies: tuple = field(default_factory=tuple)
 
-    @property
-    def peers(self) -> dict[str, ServiceClient]:
-        return {
-            "identity": self.identity,
-            "customers": self.customers,
-            "messaging": self.messaging,
-            "orders": self.orders,
-            "coupons": self.coupons,
-        }
+    # Every service the deployer names (PEERS, <NAME>_ADDR: each declared service), for /readyz.
+    peers: dict[str, ServiceClient] = field(default_factory=dict)
 
     @classmethod
     def from_settings(
@@ -94,27 +88,20 @@ class GatewayConfig:
         rate_limit_public_per_min: int | None = None,
         rate_limit_actor_per_min: int | None = None,
     ) -> GatewayConfig:
-        """Clients from IDENTITY_ADDR / CUSTOMERS_ADDR / MESSAGING_ADDR / ORDERS_ADDR / COUPONS_ADDR; a missing one
-        stops startup. SERVICE_TOKEN is required: with it the gateway calls identity's public
-        methods (login, SMS codes, sign-up) on the person's behalf and names their address, which
-        identity's per-source limits count (issue 11); without it every person would share the
-        gateway's own address."""
+        """Clients on the addresses of `settings.peers` (<NAME>_ADDR); a service the gateway calls
+        that has none stops startup. SERVICE_TOKEN is required: with it the gateway calls
+        identity's public methods (login, SMS codes, sign-up) on the person's behalf and names their
+        address, which identity's per-source limits count (issue 11); without it every person would
+        share the gateway's own address."""
         settings.require("jwt_public_key", "service_token")
         store = redis if redis is not None else make_redis(settings.redis_url)
+        clients = {
+            attribute: client(settings.peer(peer), stub, full_name, **options)
+            for attribute, (peer, stub, full_name, options) in clients_of(settings).items()
+        }
         return cls(
-            identity=client(
-                settings.peer("identity"),
-                identity_pb2_grpc.IdentityServiceStub,
-                IDENTITY,
-                service_token=settings.service_token,
-            ),
-            customers=client(settings.peer("customers"), customers_pb2_grpc.CustomersServiceStub, CUSTOMERS),
-            messaging=client(settings.peer("messaging"), messaging_pb2_grpc.MessagingServiceStub, MESSAGING),
-            orders=client(settings.peer("orders"), orders_pb2_grpc.OrdersServiceStub, ORDERS),
-            receivables=client(settings.peer("orders"), receivables_pb2_grpc.ReceivablesServiceStub, RECEIVABLES),
-            performance=client(settings.peer("orders"), performance_pb2_grpc.PerformanceServiceStub, PERFORMANCE),
-            activity=client(settings.peer("customers"), activity_pb2_grpc.ActivityServiceStub, ACTIVITY),
-            ownership=client(settings.peer("customers"), ownership_pb2_grpc.CustomerOwnershipServiceStub, OWNERSHIP),
+            **clients,
+            peers=readiness_peers(settings, clients),
             redis=store,
             keys=Keys(settings.redis_prefix, "gateway"),
             # Revoked sessions (logout, refresh reuse, a switch taken away) are refused here too,
@@ -124,23 +111,57 @@ class GatewayConfig:
             rate_limit_actor_per_min=rate_limit_actor_per_min or env_int("RATE_LIMIT_ACTOR_PER_MIN", 600),
             trusted_proxy_hops=env_int("TRUSTED_PROXY_HOPS", 0),
             trusted_proxies=proxy_networks(env("TRUSTED_PROXIES", "")),
-            stores=client(settings.peer("identity"), stores_pb2_grpc.StoresServiceStub, STORES),
-            segments=client(settings.peer("customers"), segments_pb2_grpc.SegmentsServiceStub, SEGMENTS),
-            coupons=client(settings.peer("coupons"), coupons_pb2_grpc.CouponsServiceStub, COUPONS),
-            stored_value=client(
-                settings.peer("coupons"), stored_value_pb2_grpc.StoredValueServiceStub, STORED_VALUE, timeout=30.0
-            ),
         )
 
     def close(self) -> None:
+        closed = set()
+        for name in CLIENT_ATTRIBUTES:
+            getattr(self, name).close()
+            closed.add(id(getattr(self, name)))
         for peer in self.peers.values():
-            peer.close()
-        # Not peers of their own (readiness probes ORDERS_ADDR once), but their own channels.
-        self.receivables.close()
-        self.performance.close()
-        for other in (self.stores, self.activity, self.ownership, self.segments):
-            other.close()
-        self.stored_value.close()
+            if id(peer) not in closed:
+                peer.close()
+
+
+def clients_of(settings: Settings) -> dict[str, tuple]:
+    """attribute -> (deployable, stub, gRPC service, options): the gateway reaches a service only
+    through its stub, and one deployable serves several gRPC services on its one address."""
+    return {
+        # identity with the gateway's service token: it names the client's address (issue 11).
+        "identity": (
+            "identity",
+            identity_pb2_grpc.IdentityServiceStub,
+            IDENTITY,
+            {"service_token": settings.service_token},
+        ),
+        "stores": ("identity", stores_pb2_grpc.StoresServiceStub, STORES, {}),
+        "customers": ("customers", customers_pb2_grpc.CustomersServiceStub, CUSTOMERS, {}),
+        "activity": ("customers", activity_pb2_grpc.ActivityServiceStub, ACTIVITY, {}),
+        "ownership": ("customers", ownership_pb2_grpc.CustomerOwnershipServiceStub, OWNERSHIP, {}),
+        "segments": ("customers", segments_pb2_grpc.SegmentsServiceStub, SEGMENTS, {}),
+        "messaging": ("messaging", messaging_pb2_grpc.MessagingServiceStub, MESSAGING, {}),
+        "orders": ("orders", orders_pb2_grpc.OrdersServiceStub, ORDERS, {}),
+        "receivables": ("orders", receivables_pb2_grpc.ReceivablesServiceStub, RECEIVABLES, {}),
+        "performance": ("orders", performance_pb2_grpc.PerformanceServiceStub, PERFORMANCE, {}),
+        "coupons": ("coupons", coupons_pb2_grpc.CouponsServiceStub, COUPONS, {}),
+        # A pre-charge sheet (E8) is checked and applied in one call: a longer deadline.
+        "stored_value": ("coupons", stored_value_pb2_grpc.StoredValueServiceStub, STORED_VALUE, {"timeout": 30.0}),
+    }
+
+
+CLIENT_ATTRIBUTES = tuple(clients_of(Settings(service="gateway")))
+
+
+def readiness_peers(settings: Settings, clients: dict[str, ServiceClient]) -> dict[str, ServiceClient]:
+    """One channel per peer to probe with grpc.health.v1: the first client the gateway has on
+    that address, else (a service it has no routes for yet) a client of the health service."""
+    by_address: dict[str, ServiceClient] = {}
+    for c in clients.values():
+        by_address.setdefault(c.address, c)
+    return {
+        name: by_address.get(address) or ServiceClient(address, health_pb2_grpc.HealthStub, "grpc.health.v1.Health")
+        for name, address in settings.peers.items()
+    }
 
 
 def client(

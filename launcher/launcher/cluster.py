@@ -1,5 +1,5 @@
 """The real system as separate OS processes, for integration journeys and benchmarks: each
-service's gRPC server, the messaging worker and the gateway, on a fresh PostgreSQL database per
+declared service's gRPC server and worker, and the gateway, on a fresh PostgreSQL database per
 service, a fresh RabbitMQ vhost and an own Redis key prefix. `stop()` removes all of it."""
 
 from __future__ import annotations
@@ -20,10 +20,7 @@ import requests
 
 from crmkit import testing
 from crmkit.auth import TokenIssuer, generate_keypair
-
-SERVICES = ("identity", "customers", "messaging", "orders", "coupons")
-# Services that consume events run a nameko worker process beside their server.
-WORKERS = ("messaging", "orders", "customers", "coupons")
+from launcher import declarations
 
 
 def free_port() -> int:
@@ -80,13 +77,14 @@ class Cluster:
         self.private_key, public_key = generate_keypair()
         private_key = self.private_key
         issuer = TokenIssuer(private_key)
-        self.databases = {s: testing.create_database(f"it_{s}") for s in SERVICES}
+        services = declarations.load()
+        self.databases = {s: testing.create_database(f"it_{s}") for s in services}
         self.vhost, self.amqp_url = testing.create_vhost("it")
         self.redis_prefix = f"it-{uuid.uuid4().hex[:8]}:"
         self.sms_server = FakeSmsServer(port=0)
         sms_url = self.sms_server.start()
-        ports = {s: free_port() for s in (*SERVICES, "gateway")}
-        addrs = {f"{s.upper()}_ADDR": f"127.0.0.1:{ports[s]}" for s in SERVICES}
+        ports = {s: free_port() for s in (*services, "gateway")}
+        addrs = {declaration.addr_env: f"127.0.0.1:{ports[s]}" for s, declaration in services.items()}
         base = {
             **os.environ,
             **addrs,
@@ -96,38 +94,36 @@ class Cluster:
             "JWT_PUBLIC_KEY": public_key,
             "LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
-            "SMS_PROVIDER": "fake",
-            "ALIYUN_SMS_ENDPOINT": sms_url,
             **self.extra_env,
         }
+
+        def _local(kind: str, name: str) -> str:
+            # This run's own secrets (e.g. registration QR codes, C2) and folders (proof images, B4).
+            if kind == "secret":
+                return uuid.uuid4().hex
+            return str(self.workdir / name) if kind == "folder" else sms_url
+
         py = sys.executable
-        for service in SERVICES:
+        for service, declaration in services.items():
             env = {
                 **base,
+                **declarations.local_env(declaration, base, _local),
                 "DATABASE_URL": self.databases[service],
                 "GRPC_PORT": str(ports[service]),
                 "SERVICE_TOKEN": issuer.service_token(service),
             }
-            if service == "identity":
+            if declaration.signs_tokens:
                 env["JWT_PRIVATE_KEY"] = private_key
-            if service == "customers":
-                # Registration QR tokens (C2) are signed with this run's own secret.
-                env["REGISTRATION_QR_SECRET"] = uuid.uuid4().hex
-            if service == "orders":
-                # Proof images (B4) on this run's own disk folder, URLs signed with a fresh secret.
-                env.update(
-                    FILE_STORE="local",
-                    FILE_STORE_ROOT=str(self.workdir / "files"),
-                    FILE_STORE_SIGNING_SECRET=uuid.uuid4().hex,
-                )
             subprocess.run([py, "-m", f"{service}.migrate"], env=env, check=True, capture_output=True)
             self.procs[service] = Proc(service, [py, "-m", f"{service}.server"], env, self.workdir / f"{service}.log")
-            if service in WORKERS:
+            if declaration.worker:
                 self.procs[f"{service}-worker"] = Proc(
                     f"{service}-worker", [py, "-m", f"{service}.worker"], env, self.workdir / f"{service}-worker.log"
                 )
         gateway_env = {
             **base,
+            # Every declared service: the gateway reaches them and probes them for /readyz.
+            "PEERS": ",".join(services),
             "PORT": str(ports["gateway"]),
             # identity believes the client addresses the gateway names under its own token.
             "SERVICE_TOKEN": issuer.service_token("gateway"),

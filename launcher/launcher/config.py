@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crmkit.auth import generate_keypair
-
-SERVICES = ("identity", "customers", "messaging", "orders", "coupons")
+from launcher.declarations import grpc_ports, load
 
 
 @dataclass(frozen=True)
@@ -47,11 +46,13 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
     parser.add_argument("--var-dir", default=os.environ.get("CRM_VAR_DIR", "var"))
     parser.add_argument("--host", default=os.environ.get("CRM_HTTP_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    declared = load()
     parser.add_argument(
         "--grpc-base-port",
         type=int,
-        default=int(os.environ.get("CRM_GRPC_BASE_PORT", "50051")),
-        help="identity gets this port; customers, messaging, orders and coupons the next ones",
+        default=int(os.environ["CRM_GRPC_BASE_PORT"]) if os.environ.get("CRM_GRPC_BASE_PORT") else None,
+        help="the first service's port; the others keep their declared spacing from it "
+        f"(default: as declared, {', '.join(f'{n} {p}' for n, p in grpc_ports(declared).items())})",
     )
     parser.add_argument("--sms-port", type=int, default=int(os.environ.get("CRM_FAKE_SMS_PORT", "8090")))
     parser.add_argument("--no-demo", action="store_true", help="do not seed the demo tenant")
@@ -65,7 +66,7 @@ def parse_args(argv: list[str] | None = None) -> LaunchConfig:
         var_dir=var_dir,
         http_host=args.host,
         http_port=args.port,
-        grpc_ports={name: args.grpc_base_port + i for i, name in enumerate(SERVICES)},
+        grpc_ports=grpc_ports(declared, args.grpc_base_port),
         sms_port=args.sms_port,
         database_url=os.environ.get("DATABASE_URL") or None,
         amqp_url=os.environ.get("AMQP_URL") or None,

@@ -9,7 +9,6 @@ process of its own could not share it).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import threading
@@ -17,16 +16,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
 from waitress.server import create_server
 
 from crmkit import testing
+from crmkit.jobs import parse_now, report
 from gateway.serve import WAITRESS_OPTIONS
+from launcher import declarations
 from launcher.cluster import free_port
-from launcher.config import SERVICES, LaunchConfig
+from launcher.config import LaunchConfig
 from launcher.main import Platform
 
 
@@ -42,11 +42,12 @@ class EmbeddedPlatform:
         # The embedded gateway reads its limits from the environment, as `make run` does.
         os.environ.update(self.extra_env)
         http_port = free_port()
+        services = declarations.load()
         self.cfg = LaunchConfig(
             var_dir=self.workdir,
             http_host="127.0.0.1",
             http_port=http_port,
-            grpc_ports={s: free_port() for s in SERVICES},
+            grpc_ports={s: free_port() for s in services},
             sms_port=free_port(),
             database_url=None,
             amqp_url=None,
@@ -61,7 +62,7 @@ class EmbeddedPlatform:
         self._http_thread = threading.Thread(target=self._serve, name="embedded-http", daemon=True)
         self._http_thread.start()
         self.gateway_url = f"http://127.0.0.1:{http_port}"
-        self.databases = {s: self.cfg.database_for(s) for s in SERVICES}
+        self.databases = {s: self.cfg.database_for(s) for s in services}
         return self
 
     def _serve(self) -> None:
@@ -90,11 +91,13 @@ class EmbeddedPlatform:
     def run_job(self, service: str, job: str, *args: str) -> subprocess.CompletedProcess:
         parser = argparse.ArgumentParser(prog=f"{service}.jobs {job}")
         parser.add_argument("--now")
-        now = parser.parse_args(args).now
-        at = datetime.fromisoformat(now).astimezone(UTC) if now else datetime.now(UTC)
-        result = self.platform.scheduled_jobs()[job](at)
-        out = json.dumps({"job": job, "now": at.isoformat(), **result})
-        return subprocess.CompletedProcess([service, job, *args], 0, out + "\n", "")
+        try:
+            at = parse_now(parser.parse_args(args).now)
+        except (ValueError, argparse.ArgumentTypeError) as exc:
+            # What the job's own command answers (argparse's usage error).
+            return subprocess.CompletedProcess([service, job, *args], 2, "", f"--now: {exc}\n")
+        result = self.platform.scheduled_jobs()[(service, job)](at)
+        return subprocess.CompletedProcess([service, job, *args], 0, report(job, at, result) + "\n", "")
 
     @contextmanager
     def stopped(self, service: str) -> Iterator[None]:

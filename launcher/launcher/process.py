@@ -14,8 +14,8 @@ from pathlib import Path
 
 import requests
 
+from launcher import declarations
 from launcher.cluster import free_port
-from launcher.config import SERVICES
 
 
 class LauncherProcess:
@@ -25,7 +25,7 @@ class LauncherProcess:
         self.extra_env = env or {}
         self.http_port, self.sms_port = free_port(), free_port()
         # A block of consecutive free gRPC ports: the launcher numbers them from --grpc-base-port.
-        self.grpc_base = _free_block(len(SERVICES))
+        self.grpc_base = _free_block(declarations.port_span(declarations.load()))
         self.proc: subprocess.Popen | None = None
         self.lines: list[str] = []
         self.base_url = f"http://127.0.0.1:{self.http_port}"

@@ -7,6 +7,7 @@ import pytest
 from client import Api
 from journey import PASSWORD, create_staff, login, sign_up, use_platform
 
+from launcher import example_service
 from launcher.cluster import Cluster
 
 MODES = ("cluster", "embedded")
@@ -35,10 +36,17 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if item not in deselected]
 
 
+@pytest.fixture(scope="session")
+def added_service(tmp_path_factory) -> dict[str, str]:
+    """Issue 12: both platforms also run a throwaway service added by its declaration alone
+    (launcher.example_service); test_added_service_journey.py checks it is there."""
+    return example_service.install(tmp_path_factory.mktemp("added-service"))
+
+
 @pytest.fixture(scope="session", params=MODES)
-def platform(request, tmp_path_factory):
+def platform(request, tmp_path_factory, added_service):
     if request.param == "cluster":
-        plat = Cluster(workdir=tmp_path_factory.mktemp("cluster"), extra_env=LIMITS)
+        plat = Cluster(workdir=tmp_path_factory.mktemp("cluster"), extra_env={**LIMITS, **added_service})
     else:
         # Imported here: it builds every service in this process.
         from launcher.embedded_platform import EmbeddedPlatform

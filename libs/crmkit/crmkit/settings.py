@@ -8,6 +8,7 @@ must stop startup with a message naming the variable.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,12 +60,12 @@ class Settings:
     peers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, service: str, *, default_grpc_port: int = 50051) -> Settings:
-        peers = {
-            name: addr
-            for name in ("identity", "customers", "messaging", "orders", "coupons", "marketing", "printing")
-            if (addr := env(f"{name.upper()}_ADDR"))
-        }
+    def from_env(cls, service: str, *, default_grpc_port: int = 50051, peers: Iterable[str] | None = None) -> Settings:
+        """`peers`: the services this process calls, each found at <NAME>_ADDR (a service passes
+        those its declaration names); without them, the names listed in PEERS (the gateway, whose
+        deployer lists every declared service there)."""
+        names = list(peers) if peers is not None else [p.strip() for p in (env("PEERS") or "").split(",") if p.strip()]
+        peers = {name: addr for name in names if (addr := env(f"{name.upper()}_ADDR"))}
         return cls(
             service=service,
             database_url=env("DATABASE_URL"),

@@ -9,6 +9,9 @@ threads share locks (connection pool, logging, metrics) that must stay real OS l
 green locks crash with "Cannot switch to a different thread" when two handlers contend.
 
 Import this module only from worker processes: it needs eventlet and nameko.
+
+A service's `worker.py` patches, then calls `main(DECLARATION)`: the nameko service class is made
+here from the handlers its subscriptions.py binds (`worker_class`), so each event is named once.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from typing import Any
 
 import eventlet
 from eventlet import tpool
+from nameko.events import event_handler
 from nameko.extensions import DependencyProvider
 
 from crmkit import context as ctx
+from crmkit.declaration import Declaration, resolve
 from crmkit.events import Event
 from crmkit.metrics import EVENTS_CONSUMED
 
@@ -128,3 +133,56 @@ def run_worker(
             pause = RESTART_PAUSES[min(failures, len(RESTART_PAUSES) - 1)]
             log.exception("worker container died; starting it again in %.0f s", pause)
             eventlet.sleep(pause)
+
+
+def entrypoint_names(keys) -> dict[tuple[str, str], str]:
+    """nameko names a handler's queue `evt-<source>-<type>--<service>.<method>`: the methods keep
+    the names the hand-written workers gave them (`on_<type>`), so a deploy finds its queues, and
+    the events waiting in them, where the last one left them. A type two sources share gets the
+    source in its name."""
+    keys = list(keys)
+    types = [event_type for _, event_type in keys]
+    return {
+        (source, event_type): f"on_{event_type}" if types.count(event_type) == 1 else f"on_{source}_{event_type}"
+        for source, event_type in keys
+    }
+
+
+def worker_class(service: str, handlers: dict[tuple[str, str], Callable[[Event], Any]]) -> type:
+    """The nameko service: one `@event_handler(source, type)` per subscription, each running its
+    handler through `consume`. requeue_on_error: a failure (a peer or the database down) puts the
+    event back for another try; handlers are idempotent on event_id, so a retry changes nothing
+    twice."""
+    attributes: dict[str, Any] = {"name": service}
+    for key, method in entrypoint_names(handlers).items():
+        handler = handlers[key]
+
+        def entrypoint(self, body, _handler=handler):
+            return consume(service, body, _handler)
+
+        entrypoint.__name__ = method
+        attributes[method] = event_handler(*key, requeue_on_error=True)(entrypoint)
+    return type(f"{service.title()}Worker", (), attributes)
+
+
+def main(declaration: Declaration) -> None:
+    """`python -m <service>.worker`. The ports (database pool, clients) are made before the
+    container starts, so a missing setting stops the process now, not at the first event; they
+    outlive the container's restarts (see run_worker)."""
+    import os
+
+    from crmkit.log import configure_logging
+    from crmkit.metrics import serve_metrics
+
+    worker = declaration.worker
+    settings = declaration.settings_from_env().require("amqp_url", "database_url", *worker.requires)
+    # A handful of connections: nameko runs at most max_workers handlers at once.
+    db = declaration.open_database(settings.database_url, pool_size=5)
+    handlers = resolve(worker.wire)(settings, os.environ, db)
+    configure_logging(declaration.name, settings.log_level)
+    serve_metrics(settings.metrics_port)
+    try:
+        run_worker(worker_class(declaration.name, handlers), settings.amqp_url)
+    finally:
+        # While the hub still runs: connections left to the interpreter's exit can hang it.
+        db.dispose()

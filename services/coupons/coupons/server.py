@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from coupons import grpc_api_stored_value
+from coupons.declaration import DECLARATION
 from coupons.grpc_api import registration
 from coupons.models import Outbox, ProcessedEvent
 from coupons.service.coupons_customers import CustomerDirectory, customer_directory
@@ -17,8 +18,7 @@ from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings
 
-SERVICE = "coupons"
-DEFAULT_GRPC_PORT = 50055
+SERVICE = DECLARATION.name
 
 
 def build(
@@ -61,7 +61,7 @@ def build(
 
 
 def main() -> None:
-    settings = Settings.from_env(SERVICE, default_grpc_port=DEFAULT_GRPC_PORT)
+    settings = DECLARATION.settings_from_env()
     # REDIS_URL is required: several server replicas must share one set of claim counters.
     settings.require("database_url", "jwt_public_key", "redis_url", "service_token")
     for peer in ("customers", "identity", "messaging"):

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from crmkit.db import Database
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings, env
 from customers import grpc_api_ownership
+from customers.declaration import DECLARATION
 from customers.grpc_api import registration
 from customers.grpc_api_activity import activity_registration
 from customers.grpc_api_segments import segments_registration
 from customers.models import Outbox, ProcessedEvent
 from customers.staff_directory import StaffDirectory, identity_directory
 
-SERVICE = "customers"
-DEFAULT_GRPC_PORT = 50052
+SERVICE = DECLARATION.name
 
 
 # HMAC key of registration QR tokens (C2); only this service signs and verifies them.
@@ -49,8 +51,12 @@ def build(
     )
 
 
+def ports_from_env(environ: Mapping[str, str]) -> dict:
+    return {"registration_secret": environ.get(REGISTRATION_SECRET_ENV) or None}
+
+
 def main() -> None:
-    settings = Settings.from_env(SERVICE, default_grpc_port=DEFAULT_GRPC_PORT)
+    settings = DECLARATION.settings_from_env()
     # Check everything before opening anything: a missing key must stop startup, not the first call.
     settings.require("database_url", "jwt_public_key", "service_token")
     settings.peer("identity")

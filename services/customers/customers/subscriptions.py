@@ -3,10 +3,11 @@ nameko worker and by the embedded launcher's in-process bus alike."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from crmkit.db import Database
 from crmkit.events import Event
+from crmkit.settings import Settings
 
 from . import handlers
 
@@ -30,3 +31,8 @@ def subscriptions(db: Database) -> dict[tuple[str, str], Callable[[Event], None]
         return handle
 
     return {key: bound(handler) for key, handler in HANDLERS.items()}
+
+
+def wire(settings: Settings, environ: Mapping[str, str], db: Database):
+    """The handlers with their ports: the worker's and the embedded bus's (declaration.py)."""
+    return subscriptions(db)

@@ -14,6 +14,7 @@ from crmkit.revocation import RevokedSessions
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings, env_int
 from identity.choice_tickets import ChoiceTickets
+from identity.declaration import DECLARATION
 from identity.domain.throttling import Limit, Limits
 from identity.grpc_api import IdentityServicer, registration
 from identity.grpc_api_stores import StoresServicer
@@ -25,8 +26,7 @@ from identity.sms_store import SmsCodeStore
 from identity.takings import OrdersTakings, TakingsSource
 from identity.throttle import PasswordAttempts, WindowCounters
 
-SERVICE = "identity"
-DEFAULT_GRPC_PORT = 50051
+SERVICE = DECLARATION.name
 
 
 def build(
@@ -93,7 +93,7 @@ def public_key_of(private_key_pem: str) -> str:
 
 
 def main() -> None:
-    settings = Settings.from_env(SERVICE, default_grpc_port=DEFAULT_GRPC_PORT)
+    settings = DECLARATION.settings_from_env()
     if settings.jwt_private_key and not settings.jwt_public_key:
         # identity verifies its own tokens (GetMe, CreateStaff...): the public half follows from the private one.
         settings = dataclasses.replace(settings, jwt_public_key=public_key_of(settings.jwt_private_key))

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings
 
 from .db import database
+from .declaration import DECLARATION
 from .grpc_api import registration
 from .sms.aliyun import sender_from_env
 from .sms.port import SmsSender
-
-DEFAULT_GRPC_PORT = 50053
 
 
 def build(settings: Settings, *, sms_sender: SmsSender | None = None) -> ServiceRuntime:
@@ -25,8 +25,12 @@ def build(settings: Settings, *, sms_sender: SmsSender | None = None) -> Service
     return ServiceRuntime(service="messaging", db=db, registrations=[registration(db, sender)])
 
 
+def ports_from_env(environ: Mapping[str, str]) -> dict:
+    return {"sms_sender": sender_from_env(environ)}
+
+
 def main() -> None:
-    settings = Settings.from_env("messaging", default_grpc_port=DEFAULT_GRPC_PORT)
+    settings = DECLARATION.settings_from_env()
     settings.require("database_url", "jwt_public_key")
     serve(build(settings), settings)
 

@@ -3,16 +3,20 @@ nameko worker and by the embedded launcher's in-process bus alike."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from crm.customers.v1 import customers_pb2_grpc
+from crm.identity.v1 import identity_pb2_grpc
 from crmkit.db import Database
 from crmkit.events import Event
+from crmkit.grpc_client import ServiceClient
+from crmkit.settings import Settings
 
 from .domain.coupon_notices import COUPON_EVENTS
 from .domain.ownership_notifications import OWNERSHIP_EVENTS
 from .handlers import on_coupon_event, on_customer_registered, on_duplicate_collision, on_ownership_event
+from .sms.aliyun import sender_from_env
 from .sms.port import SmsSender
-
 
 def subscriptions(
     db: Database, identity_client, *, sms_sender: SmsSender, customers_client
@@ -41,3 +45,23 @@ def subscriptions(
         # E2 E5: the holder of an issued or soon expiring coupon gets a text.
         **{("coupons", event_type): coupon_event for event_type in COUPON_EVENTS},
     }
+
+
+def wire(settings: Settings, environ: Mapping[str, str], db: Database):
+    """The handlers with their ports: the worker's and the embedded bus's (declaration.py).
+    IDENTITY_ADDR, CUSTOMERS_ADDR, the service token and the SMS settings (the same adapter as the
+    server's SendSms) are required: a missing one stops the worker now, not at the first event."""
+    settings.require("service_token")
+    identity = ServiceClient(
+        settings.peer("identity"),
+        identity_pb2_grpc.IdentityServiceStub,
+        "crm.identity.v1.IdentityService",
+        service_token=settings.service_token,
+    )
+    customers = ServiceClient(
+        settings.peer("customers"),
+        customers_pb2_grpc.CustomersServiceStub,
+        "crm.customers.v1.CustomersService",
+        service_token=settings.service_token,
+    )
+    return subscriptions(db, identity, sms_sender=sender_from_env(environ), customers_client=customers)

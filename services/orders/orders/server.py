@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -14,13 +14,13 @@ from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings
 from orders import grpc_performance, grpc_receivables
+from orders.declaration import DECLARATION
 from orders.grpc_api import registration
 from orders.models import Outbox, ProcessedEvent
 from orders.service.coupons import CouponRedeemer, GrpcCoupons
 from orders.service.customers import CustomerDirectory, customer_directory
 
-SERVICE = "orders"
-DEFAULT_GRPC_PORT = 50054
+SERVICE = DECLARATION.name
 # Proof images on local disk when FILE_STORE_ROOT is not set (relative to the working directory).
 DEFAULT_FILE_ROOT = Path("var/files")
 
@@ -59,8 +59,13 @@ def build(
     return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
 
 
+def ports_from_env(environ: Mapping[str, str]) -> dict:
+    # FILE_STORE=local needs FILE_STORE_SIGNING_SECRET, s3 its S3_* settings: MissingSetting here.
+    return {"file_store": file_store_from_env(environ, default_root=DEFAULT_FILE_ROOT)}
+
+
 def main() -> None:
-    settings = Settings.from_env(SERVICE, default_grpc_port=DEFAULT_GRPC_PORT)
+    settings = DECLARATION.settings_from_env()
     # Check everything before opening anything: a missing setting must stop startup, not the first call.
     # REDIS_URL too: the worker feeds the ranking in the shared Redis; a process-private fakeredis
     # would serve a ranking nobody updates.
@@ -69,9 +74,7 @@ def main() -> None:
     # Orders with coupons (E4) redeem them in the coupons service with orders' own token.
     settings.peer("coupons")
     settings.require("service_token")
-    # FILE_STORE=local needs FILE_STORE_SIGNING_SECRET, s3 its S3_* settings: MissingSetting here.
-    store = file_store_from_env(os.environ, default_root=DEFAULT_FILE_ROOT)
-    serve(build(settings, file_store=store), settings)
+    serve(build(settings, **ports_from_env(os.environ)), settings)
 
 
 if __name__ == "__main__":

@@ -1,76 +1,24 @@
-"""`python -m orders.worker`: the nameko service that feeds the orders service's own approval
-events to handlers.py (the monthly sales ranking in Redis).
+"""`python -m orders.worker`: the nameko service that feeds the events subscriptions.py names to
+their handlers (crmkit.worker builds it from that table).
 
-eventlet must patch the standard library before anything imports socket, select or time, so
-the patch runs first; `thread=False` keeps the locks handler threads share (database pool,
-logging, metrics, redis-py's pool) real OS locks (see messaging.worker and PLATFORM-NOTES.md).
-Never start a gRPC server in this process.
-
-REDIS_URL is required here: without it crmkit falls back to an in-process fakeredis, which in a
-separate process would be a private ranking nobody reads.
+eventlet must patch the standard library before anything imports socket, select or time, so the
+patch runs first. `thread=False`: handlers run in tpool's OS threads, and the locks they share
+(database pool, logging, metrics) must stay real OS locks; patched green locks crash with
+"Cannot switch to a different thread" when two handlers contend (PLATFORM-NOTES.md). Never start
+a gRPC server in this process.
 """
 
 import eventlet
 
 eventlet.monkey_patch(thread=False)
 
-from nameko.events import event_handler  # noqa: E402
+from crmkit import worker  # noqa: E402
 
-from crmkit.db import Database  # noqa: E402
-from crmkit.log import configure_logging  # noqa: E402
-from crmkit.metrics import serve_metrics  # noqa: E402
-from crmkit.redis_client import Keys, make_redis  # noqa: E402
-from crmkit.settings import Settings  # noqa: E402
-from crmkit.worker import Provided, consume, run_worker  # noqa: E402
-
-from .models import Outbox, ProcessedEvent  # noqa: E402
-from .subscriptions import subscriptions  # noqa: E402
-
-SERVICE = "orders"
-
-
-def _settings() -> Settings:
-    return Settings.from_env(SERVICE).require("amqp_url", "database_url", "redis_url")
-
-
-def _database() -> Database:
-    # A handful of connections: nameko runs at most max_workers handlers at once.
-    return Database(_settings().database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent, pool_size=5)
-
-
-def _redis():
-    return make_redis(_settings().redis_url)
-
-
-def _keys() -> Keys:
-    return Keys(_settings().redis_prefix, SERVICE)
-
-
-class OrdersWorker:
-    name = SERVICE
-
-    db = Provided(_database)
-    redis = Provided(_redis)
-
-    def _handlers(self):
-        return subscriptions(self.db, self.redis, _keys())
-
-    # requeue_on_error: a failure (database or Redis down) puts the event back for another try;
-    # the handlers are idempotent, so a retry never counts twice.
-    @event_handler("orders", "order_approved", requeue_on_error=True)
-    def on_order_approved(self, body):
-        return consume(SERVICE, body, self._handlers()[("orders", "order_approved")])
-
-    @event_handler("orders", "return_approved", requeue_on_error=True)
-    def on_return_approved(self, body):
-        return consume(SERVICE, body, self._handlers()[("orders", "return_approved")])
+from .declaration import DECLARATION  # noqa: E402
 
 
 def main() -> None:
-    settings = _settings()
-    configure_logging(SERVICE, settings.log_level)
-    serve_metrics(settings.metrics_port)
-    run_worker(OrdersWorker, settings.amqp_url)
+    worker.main(DECLARATION)
 
 
 if __name__ == "__main__":

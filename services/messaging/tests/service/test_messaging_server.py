@@ -32,4 +32,6 @@ def test_h2_server_without_database_url_does_not_start():
 
 
 def test_h2_default_grpc_port_is_50053():
-    assert server.DEFAULT_GRPC_PORT == 50053
+    from messaging.declaration import DECLARATION
+
+    assert DECLARATION.grpc_port == 50053

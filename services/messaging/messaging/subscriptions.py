@@ -18,6 +18,7 @@ from .handlers import on_coupon_event, on_customer_registered, on_duplicate_coll
 from .sms.aliyun import sender_from_env
 from .sms.port import SmsSender
 
+
 def subscriptions(
     db: Database, identity_client, *, sms_sender: SmsSender, customers_client
 ) -> dict[tuple[str, str], Callable[[Event], None]]:

@@ -145,6 +145,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Ownership",
         "Segments",
         "Coupons",
+        "Coupon batches",
         "Stored value",
         "Reports",
     }

@@ -1,4 +1,4 @@
-"""The public HTTP API, one blueprint (= one OpenAPI tag) per area."""
+"""The public HTTP API, one blueprint per area, each under its OpenAPI tag."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ from gateway.api import (
     activity,
     auth,
     catalogue,
+    coupon_batches,
+    coupon_sends,
     coupons,
     customers,
     notifications,
     orders,
     ownership,
     performance,
+    precharges,
     receivables,
+    recharges,
+    registrations,
     reports,
     returns,
     segments,
@@ -40,9 +45,14 @@ BLUEPRINTS = tuple(
         store_network,
         activity,
         ownership,
+        registrations,
         segments,
         coupons,
+        coupon_sends,
+        coupon_batches,
         stored_value,
+        recharges,
+        precharges,
         reports,
     )
 )

@@ -3,10 +3,7 @@ link, holders' coupons, redemption at the counter and statistics per template.""
 
 from __future__ import annotations
 
-import io
-
-from apiflask import APIBlueprint, FileSchema
-from flask import send_file
+from apiflask import APIBlueprint
 
 from crm.coupons.v1 import coupons_pb2 as pb
 from crmkit.protos import datetime_of, money, timestamp
@@ -14,25 +11,16 @@ from gateway.api.calls import call
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
 from gateway.api.common import SECURED, PageQuery, page_out, page_request
 from gateway.api.coupon_schemas import (
-    BatchIn,
-    BatchOut,
     ClaimIn,
     ClaimPageOut,
     CouponOut,
     CouponPageOut,
     CouponQuery,
     CouponsOut,
-    HandOutIn,
     LookupQuery,
     RedeemIn,
     RedemptionOut,
-    SegmentSendIn,
-    SegmentSendOut,
-    SellIn,
     SendIn,
-    SendStatsOut,
-    StatsOut,
-    StatsQuery,
     TemplateIn,
     TemplateOut,
     TemplatesOut,
@@ -45,9 +33,6 @@ bp = APIBlueprint("coupons", __name__, tag="Coupons", url_prefix="/api/v1")
 READ_ERRORS = [400, 401, 403, 404, 429, 503]
 WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
 PUBLIC_CLAIM_PATH = "/api/v1/public/coupons"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Making or exporting a 100,000-code batch takes longer than an ordinary call.
-BATCH_TIMEOUT = 60.0
 
 
 def _template_pb(body: dict) -> pb.TemplateInput:
@@ -169,78 +154,6 @@ def send_coupons(template_id, body):
     return {"coupons": [coupon_dict(c) for c in call("coupons", "SendCoupons", request).coupons]}
 
 
-@bp.post("/coupon-templates/<string:template_id>/send-to-segment")
-@bp.doc(operation_id="sendCouponsToSegment", security=SECURED, responses=WRITE_ERRORS)
-@staff_only
-@bp.input(SegmentSendIn, arg_name="body")
-@bp.output(SegmentSendOut)
-def send_coupons_to_segment(template_id, body):
-    """Send one coupon to every member of a saved customer segment (a salesperson: own customers
-    only); the same send_key again answers the same send and issues nothing twice"""
-    request = pb.SendCouponsToSegmentRequest(
-        template_id=template_id, segment_id=body["segment_id"], send_key=body["send_key"]
-    )
-    r = call("coupons", "SendCouponsToSegment", request, timeout=BATCH_TIMEOUT)
-    return {
-        "send_id": r.send_id,
-        "send_key": r.send_key,
-        "template_id": r.template_id,
-        "segment_id": r.segment_id,
-        "issued": r.issued,
-        "skipped": dict(r.skipped),
-        "finished": r.finished,
-    }
-
-
-@bp.get("/coupon-templates/<string:template_id>/stats")
-@bp.doc(operation_id="getCouponTemplateStats", security=SECURED, responses=READ_ERRORS)
-@staff_only
-@bp.input(StatsQuery, location="query", arg_name="query")
-@bp.output(StatsOut)
-def template_stats(template_id, query):
-    """Issued, claimed, redeemed and the redemption rate, in total and per day (China time)"""
-    request = pb.GetTemplateStatsRequest(
-        template_id=template_id,
-        date_from=query["date_from"].isoformat() if query["date_from"] else "",
-        date_to=query["date_to"].isoformat() if query["date_to"] else "",
-    )
-    return _stats_dict(call("coupons", "GetTemplateStats", request))
-
-
-@bp.get("/coupon-sends/<string:send_id>/stats")
-@bp.doc(operation_id="getCouponSendStats", security=SECURED, responses=READ_ERRORS)
-@staff_only
-@bp.input(StatsQuery, location="query", arg_name="query")
-@bp.output(SendStatsOut)
-def send_stats(send_id, query):
-    """One campaign (a send to a segment): the coupons it issued, how many were redeemed, the
-    rate, per day, and the members it skipped by reason (a salesperson: own pushes only)"""
-    request = pb.GetSendStatsRequest(
-        send_id=send_id,
-        date_from=query["date_from"].isoformat() if query["date_from"] else "",
-        date_to=query["date_to"].isoformat() if query["date_to"] else "",
-    )
-    r = call("coupons", "GetSendStats", request)
-    return {
-        **_stats_dict(r.stats),
-        "send_id": r.send_id,
-        "send_key": r.send_key,
-        "segment_id": r.segment_id,
-        "skipped": dict(r.skipped),
-    }
-
-
-def _stats_dict(s) -> dict:
-    return {
-        "template_id": s.template_id,
-        "issued": s.issued,
-        "claimed": s.claimed,
-        "redeemed": s.redeemed,
-        "redemption_rate_bp": s.redemption_rate_bp,
-        "days": [{"date": d.date, "issued": d.issued, "claimed": d.claimed, "redeemed": d.redeemed} for d in s.days],
-    }
-
-
 @bp.get("/coupons")
 @bp.doc(operation_id="listCoupons", security=SECURED, responses=READ_ERRORS)
 @staff_only
@@ -344,100 +257,6 @@ def claim_coupon(claim_token, body):
 
 
 # --- Physical coupons (E3) ---
-
-
-def batch_dict(b: pb.CouponBatch) -> dict:
-    return {
-        "id": b.id,
-        "template_id": b.template_id,
-        "quantity": b.quantity,
-        "status": b.status,
-        "made": b.made,
-        "issued": b.issued,
-        "handed_out": b.handed_out,
-        "sold": b.sold,
-        "redeemed": b.redeemed,
-        "in_stock": b.in_stock,
-        "movements": [
-            {
-                "kind": m.kind,
-                "quantity": m.quantity,
-                "store_id": m.store_id,
-                "buyer": m.buyer,
-                "first_serial": m.first_serial,
-                "last_serial": m.last_serial,
-                "at": datetime_of(m, "at"),
-            }
-            for m in b.movements
-        ],
-    }
-
-
-@bp.post("/coupon-batches")
-@bp.doc(operation_id="makeCouponBatch", security=SECURED, responses=WRITE_ERRORS)
-@staff_only
-@idempotent
-@bp.input(BatchIn, arg_name="body")
-@bp.output(BatchOut, status_code=201)
-def make_batch(body):
-    """Make a batch of printed coupons: unique, unguessable codes with a check digit
-
-    The batch answers `making` at once; the codes are written in the background (up to 100,000
-    take a few seconds) and `GET /coupon-batches/{id}` shows `made` when they are all there."""
-    request = pb.MakeBatchRequest(template_id=body["template_id"], quantity=body["quantity"])
-    return batch_dict(call("coupons", "MakeBatch", request))
-
-
-@bp.get("/coupon-batches/<string:batch_id>")
-@bp.doc(operation_id="getCouponBatch", security=SECURED, responses=READ_ERRORS)
-@staff_only
-@bp.output(BatchOut)
-def get_batch(batch_id):
-    """A batch and its stock ledger (made / issued / handed out / sold / redeemed)"""
-    return batch_dict(call("coupons", "GetBatch", pb.BatchRequest(id=batch_id)))
-
-
-@bp.get("/coupon-batches/<string:batch_id>/export")
-@bp.doc(operation_id="exportCouponBatch", security=SECURED, responses=READ_ERRORS)
-@staff_only
-@bp.output(FileSchema(type="string", format="binary"), content_type=XLSX_MIME, description="The codes as .xlsx")
-def export_batch(batch_id):
-    """Download the batch's codes as .xlsx for printing (serial, code, QR payload)"""
-    reply = call("coupons", "ExportBatch", pb.BatchRequest(id=batch_id), timeout=BATCH_TIMEOUT)
-    return send_file(
-        io.BytesIO(reply.content), mimetype=XLSX_MIME, as_attachment=True, download_name=reply.filename, max_age=0
-    )
-
-
-@bp.post("/coupon-batches/<string:batch_id>/issue")
-@bp.doc(operation_id="issueCouponBatch", security=SECURED, responses=WRITE_ERRORS)
-@staff_only
-@bp.output(BatchOut)
-def issue_batch(batch_id):
-    """Issue a made batch: its coupons may now be handed out or sold"""
-    return batch_dict(call("coupons", "IssueBatch", pb.BatchRequest(id=batch_id)))
-
-
-@bp.post("/coupon-batches/<string:batch_id>/hand-out")
-@bp.doc(operation_id="handOutCoupons", security=SECURED, responses=WRITE_ERRORS)
-@staff_only
-@bp.input(HandOutIn, arg_name="body")
-@bp.output(BatchOut)
-def hand_out(batch_id, body):
-    """Hand the next coupons in stock to a store; they become usable"""
-    request = pb.HandOutCouponsRequest(batch_id=batch_id, store_id=body["store_id"], quantity=body["quantity"])
-    return batch_dict(call("coupons", "HandOutCoupons", request))
-
-
-@bp.post("/coupon-batches/<string:batch_id>/sell")
-@bp.doc(operation_id="sellCoupons", security=SECURED, responses=WRITE_ERRORS)
-@staff_only
-@bp.input(SellIn, arg_name="body")
-@bp.output(BatchOut)
-def sell(batch_id, body):
-    """Sell the next coupons in stock to a corporate buyer; they become usable"""
-    request = pb.SellCouponsRequest(batch_id=batch_id, buyer=body["buyer"], quantity=body["quantity"])
-    return batch_dict(call("coupons", "SellCoupons", request))
 
 
 @bp.get("/coupon-templates/<string:template_id>/changes")

@@ -187,3 +187,48 @@ def test_h6_a4_b1_a_sub_store_approved_and_stock_counted_in_it(platform, desktop
     assert {"store_id": reviewed["store_id"], "quantity": 37} in [
         {"store_id": s["store_id"], "quantity": s["quantity"]} for s in counted["stock"]
     ]
+
+
+def test_h6_b1_c1_a_customers_record_own_price_and_a_new_registration_field(platform, desktop):
+    owner = api_token(platform, OWNER)
+    customer = api_call(platform, owner, "GET", "/api/v1/customers", params={"page_size": 1})["customers"][0]
+    product = api_call(platform, owner, "GET", "/api/v1/products", params={"page_size": 1})["products"][0]
+    page = desktop
+    admin_login(page, platform.base_url, OWNER)
+    page.get_by_role("menuitem", name="客户").click()
+    page.locator(f"[data-test='open-{customer['phone']}']").click()
+    record = page.locator("[data-test=customer-record]")
+    expect(record).to_contain_text("积分")
+    # B1: this customer's own price for a product, which the order quote then offers.
+    page.locator("[data-test=customer-price] .el-select").click()
+    page.get_by_role("option", name=product["name"]).first.click()
+    page.locator("[data-test=price]").fill("8.88")
+    page.locator("[data-test=set-price]").click()
+    expect(page.get_by_text("¥8.88")).to_be_visible()
+    shot(page, "admin-customer-record")
+    quote = api_call(
+        platform,
+        owner,
+        "POST",
+        "/api/v1/orders/quote",
+        json={"customer_id": customer["id"], "product_ids": [product["id"]]},
+    )["quotes"][0]
+    assert quote["customer_price_fen"] == 888
+    page.keyboard.press("Escape")
+
+    # C1: a new required choice field; the registration form and the API now ask for it.
+    key = f"area_{uuid.uuid4().hex[:4]}"
+    page.get_by_role("tab", name="登记字段").click()
+    page.locator("[data-test=field-key]").fill(key)
+    page.locator("[data-test=field-label]").fill("商圈")
+    page.locator("[data-test=new-field] .el-select").click()
+    page.get_by_role("option", name="单选").click()
+    page.get_by_placeholder("多个用逗号分隔").fill("老城区，新区")
+    page.locator("[data-test=new-field] .el-checkbox").click()
+    page.locator("[data-test=add-field]").click()
+    expect(page.locator("[data-test=fields]")).to_contain_text("商圈")
+    fields = {f["key"]: f for f in api_call(platform, owner, "GET", "/api/v1/customer-fields")["fields"]}
+    assert fields[key]["required"] and fields[key]["options"] == ["老城区", "新区"]
+    # Back to optional, so the other journeys' customers need no 商圈.
+    body = {k: fields[key][k] for k in ("label", "kind", "options", "position")}
+    api_call(platform, owner, "PUT", f"/api/v1/customer-fields/{key}", json={**body, "required": False})

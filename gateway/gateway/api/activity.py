@@ -44,14 +44,12 @@ from gateway.api.activity_schemas import (
     visit_dict,
 )
 from gateway.api.calls import call
-from gateway.api.common import SECURED, PageQuery, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS, PageQuery, page_out, page_request
 from gateway.api.uploads import SPREADSHEET_TIMEOUT, accepts_upload, problems_out, read_xlsx
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("activity", __name__, tag="Activity", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
-WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
 
 
 def _followup_request(body, **subject) -> pb.RecordFollowupRequest:

@@ -34,14 +34,12 @@ from gateway.api.catalogue_schemas import (
     product_input,
 )
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
-from gateway.api.common import SECURED, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS, page_out, page_request
 from gateway.api.uploads import SPREADSHEET_TIMEOUT, accepts_upload, problems_out, read_xlsx
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("catalogue", __name__, tag="Catalogue", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
-WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

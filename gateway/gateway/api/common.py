@@ -15,6 +15,13 @@ from gateway.auth import BEARER_SCHEME
 
 SECURED = [{BEARER_SCHEME: []}]
 
+# The error answers an operation documents: what any read or write through the gateway can meet
+# (bad input, no token, no permission, not found, rate limit, a service down; writes add conflict).
+READ_ERRORS = [400, 401, 403, 404, 429, 503]
+WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
+# A state step (approve, ship, refund…) on a path id: no body to be bad, a wrong state is 409.
+STEP_ERRORS = [401, 403, 404, 409, 429, 503]
+
 
 def config():
     return current_app.extensions["gateway"]

@@ -11,14 +11,12 @@ from flask import send_file
 from crm.coupons.v1 import coupons_pb2 as pb
 from crmkit.protos import datetime_of
 from gateway.api.calls import call
-from gateway.api.common import SECURED
+from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS
 from gateway.api.coupon_schemas import BatchIn, BatchOut, HandOutIn, SellIn
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("coupon_batches", __name__, tag="Coupon batches", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
-WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Making or exporting a 100,000-code batch takes longer than an ordinary call.
 BATCH_TIMEOUT = 60.0

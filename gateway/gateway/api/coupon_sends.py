@@ -7,13 +7,11 @@ from apiflask import APIBlueprint
 
 from crm.coupons.v1 import coupons_pb2 as pb
 from gateway.api.calls import call
-from gateway.api.common import SECURED
+from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS
 from gateway.api.coupon_schemas import SegmentSendIn, SegmentSendOut, SendStatsOut, StatsOut, StatsQuery
 from gateway.auth import staff_only
 
 bp = APIBlueprint("coupon_sends", __name__, tag="Coupons", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
-WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
 # A send to a large segment writes its coupons in one longer call.
 SEND_TIMEOUT = 60.0
 

@@ -9,7 +9,7 @@ from crm.coupons.v1 import coupons_pb2 as pb
 from crmkit.protos import datetime_of, money, timestamp
 from gateway.api.calls import call
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
-from gateway.api.common import SECURED, PageQuery, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS, PageQuery, page_out, page_request
 from gateway.api.coupon_schemas import (
     ClaimIn,
     ClaimPageOut,
@@ -30,8 +30,6 @@ from gateway.idempotency import idempotent
 from gateway.ratelimit import public_limit
 
 bp = APIBlueprint("coupons", __name__, tag="Coupons", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
-WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
 PUBLIC_CLAIM_PATH = "/api/v1/public/coupons"
 
 

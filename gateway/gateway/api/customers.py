@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 from crm.customers.v1 import customers_pb2 as pb
 from gateway.api.calls import call
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
-from gateway.api.common import SECURED, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, page_out, page_request
 from gateway.api.customer_schemas import (
     FIELD_KEY,
     KINDS,
@@ -30,7 +30,6 @@ from gateway.errors import ApiError
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("customers", __name__, tag="Customers", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
 
 
 @bp.get("/customer-fields")

@@ -8,7 +8,7 @@ from apiflask import APIBlueprint
 from crm.orders.v1 import orders_pb2 as pb
 from gateway.api.calls import call
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
-from gateway.api.common import SECURED, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, STEP_ERRORS, page_out, page_request
 from gateway.api.order_schemas import (
     ORDER_STATUSES,
     IdempotencyKeyHeader,
@@ -29,8 +29,6 @@ from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("orders", __name__, tag="Orders", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
-STEP_ERRORS = [401, 403, 404, 409, 429, 503]
 
 
 @bp.post("/orders/quote")

@@ -12,7 +12,7 @@ from crm.identity.v1 import identity_pb2
 from crm.orders.v1 import performance_pb2 as pb
 from crmkit.protos import money
 from gateway.api.calls import call
-from gateway.api.common import SECURED, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, page_out, page_request
 from gateway.api.performance_schemas import (
     MONTH_PATTERN,
     RANK_BY,
@@ -46,7 +46,6 @@ from gateway.errors import ApiError
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("performance", __name__, tag="Performance", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
 
 
 def _day(value) -> str:

@@ -7,14 +7,12 @@ from apiflask import APIBlueprint
 
 from crm.coupons.v1 import stored_value_pb2 as pb
 from gateway.api.calls import call
-from gateway.api.common import SECURED, utc_text
+from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS, utc_text
 from gateway.api.stored_value_schemas import CodeSentOut, ConfirmIn, PrechargeFileIn, PrechargeOut, PrechargeQuery
 from gateway.api.uploads import accepts_upload, problems_out, read_xlsx
 from gateway.auth import staff_only
 
 bp = APIBlueprint("precharges", __name__, tag="Stored value", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
-WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
 
 
 def precharge_dict(b: pb.PrechargeBatch) -> dict:

@@ -10,7 +10,7 @@ from flask import Response
 from crm.orders.v1 import receivables_pb2 as pb
 from crmkit.protos import fen_of, money
 from gateway.api.calls import call
-from gateway.api.common import SECURED, PageQuery, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, STEP_ERRORS, PageQuery, page_out, page_request
 from gateway.api.order_schemas import IdempotencyKeyHeader
 from gateway.api.receivable_schemas import (
     COLLECTION_STATUSES,
@@ -38,8 +38,6 @@ from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("receivables", __name__, tag="Receivables", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
-STEP_ERRORS = [401, 403, 404, 409, 429, 503]
 # A proof image travels each way in one message: more time than a form gets.
 PROOF_TIMEOUT = 30.0
 

@@ -10,7 +10,7 @@ from crm.coupons.v1 import stored_value_pb2 as pb
 from crmkit.protos import money
 from gateway import i18n
 from gateway.api.calls import call
-from gateway.api.common import SECURED, utc_text
+from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS, utc_text
 from gateway.api.stored_value import entry_dict, service_key
 from gateway.api.stored_value_schemas import (
     ActiveIn,
@@ -25,8 +25,6 @@ from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("recharges", __name__, tag="Stored value", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
-WRITE_ERRORS = [400, 401, 403, 404, 409, 429, 503]
 
 
 def _gifts(items) -> list[dict]:

@@ -10,7 +10,7 @@ from crm.orders.v1 import orders_pb2 as pb
 from crmkit.protos import datetime_of
 from gateway.api.calls import call
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
-from gateway.api.common import SECURED, PageOut, PageQuery, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, STEP_ERRORS, PageOut, PageQuery, page_out, page_request
 from gateway.api.fields import choice, word
 from gateway.api.order_schemas import (
     REFUND_METHODS,
@@ -26,8 +26,6 @@ from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("returns", __name__, tag="Returns", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
-STEP_ERRORS = [401, 403, 404, 409, 429, 503]
 
 
 class ReturnOut(Schema):

@@ -8,8 +8,9 @@ from flask import request
 from crm.common.v1 import common_pb2
 from crm.customers.v1 import segments_pb2 as pb
 from gateway import i18n
+from gateway.api import common
 from gateway.api.calls import call
-from gateway.api.common import SECURED, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, page_out, page_request
 from gateway.api.segment_schemas import (
     EvaluateIn,
     MembersOut,
@@ -27,8 +28,7 @@ from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("segments", __name__, tag="Segments", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
-WRITE_ERRORS = [400, 401, 403, 404, 409, 422, 429, 503]
+WRITE_ERRORS = sorted([*common.WRITE_ERRORS, 422])
 
 
 def _members(reply) -> dict:

@@ -6,7 +6,7 @@ from apiflask import APIBlueprint
 
 from crm.identity.v1 import identity_pb2 as pb
 from gateway.api.calls import call
-from gateway.api.common import SECURED, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, page_out, page_request
 from gateway.api.identity_schemas import (
     ActiveIn,
     PermissionsIn,
@@ -20,7 +20,6 @@ from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("staff", __name__, tag="Staff", url_prefix="/api/v1")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
 
 
 @bp.get("/staff")

@@ -8,8 +8,9 @@ from apiflask import APIBlueprint
 
 from crm.identity.v1 import stores_pb2 as pb
 from crmkit.protos import datetime_of
+from gateway.api import common
 from gateway.api.calls import call
-from gateway.api.common import SECURED, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, page_out, page_request
 from gateway.api.identity_schemas import store_dict
 from gateway.api.store_network_schemas import (
     STATUSES,
@@ -30,8 +31,7 @@ from gateway.auth import staff_only
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("store_network", __name__, tag="Store network", url_prefix="/api/v1/stores")
-READ_ERRORS = [400, 401, 403, 404, 429, 503]
-WRITE_ERRORS = [400, 401, 403, 404, 409, 422, 429, 503]
+WRITE_ERRORS = sorted([*common.WRITE_ERRORS, 422])
 
 
 @bp.post("/applications")

@@ -71,3 +71,18 @@ export async function call<T>(
   if (response.ok) return data as T;
   throw ApiError.from(response.status, error as ErrorBody | undefined);
 }
+
+/**
+ * A file upload's options: the typed body names the part (so the schema still checks it), the
+ * file itself goes as multipart form data under the same name.
+ */
+export function multipart(file: File, part = "file") {
+  return {
+    body: { [part]: file.name } as { file: string },
+    bodySerializer: () => {
+      const data = new FormData();
+      data.append(part, file);
+      return data;
+    },
+  };
+}

@@ -1,5 +1,7 @@
 // The admin's texts: the shell's and first pages' in base.ts, then one module per back-office
 // area, each giving its `zh` and `en` halves under `admin.<area>`.
+import { pickAreas } from "@/shared/locales/areas";
+
 import { en as baseEn, zh as baseZh } from "./base";
 import * as coupons from "./coupons";
 import * as customers from "./customers";
@@ -12,12 +14,5 @@ import * as stores from "./stores";
 
 const AREAS = { customers, returns, receivables, performance, coupons, storedValue, settings, stores };
 
-type Area = keyof typeof AREAS;
-type Texts<L extends "zh" | "en"> = { [A in Area]: (typeof AREAS)[A][L] };
-
-function pick<L extends "zh" | "en">(lang: L): Texts<L> {
-  return Object.fromEntries(Object.entries(AREAS).map(([area, texts]) => [area, texts[lang]])) as Texts<L>;
-}
-
-export const zh = { admin: { ...baseZh.admin, ...pick("zh") } };
-export const en = { admin: { ...baseEn.admin, ...pick("en") } };
+export const zh = { admin: { ...baseZh.admin, ...pickAreas(AREAS, "zh") } };
+export const en = { admin: { ...baseEn.admin, ...pickAreas(AREAS, "en") } };

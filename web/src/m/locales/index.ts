@@ -1,5 +1,7 @@
 // The mobile app's texts: the first pages' in base.ts, then one module per area, each giving its
 // `zh` and `en` halves under `m.<area>`.
+import { pickAreas } from "@/shared/locales/areas";
+
 import { en as baseEn, zh as baseZh } from "./base";
 import * as coupons from "./coupons";
 import * as nearby from "./nearby";
@@ -10,12 +12,5 @@ import * as visits from "./visits";
 
 const AREAS = { returns, storeData, nearby, pool, coupons, visits };
 
-type Area = keyof typeof AREAS;
-type Texts<L extends "zh" | "en"> = { [A in Area]: (typeof AREAS)[A][L] };
-
-function pick<L extends "zh" | "en">(lang: L): Texts<L> {
-  return Object.fromEntries(Object.entries(AREAS).map(([area, texts]) => [area, texts[lang]])) as Texts<L>;
-}
-
-export const zh = { m: { ...baseZh.m, ...pick("zh") } };
-export const en = { m: { ...baseEn.m, ...pick("en") } };
+export const zh = { m: { ...baseZh.m, ...pickAreas(AREAS, "zh") } };
+export const en = { m: { ...baseEn.m, ...pickAreas(AREAS, "en") } };

@@ -5,6 +5,7 @@ import { pickAreas } from "@/shared/locales/areas";
 import { en as baseEn, zh as baseZh } from "./base";
 import * as coupons from "./coupons";
 import * as customers from "./customers";
+import * as leads from "./leads";
 import * as performance from "./performance";
 import * as receivables from "./receivables";
 import * as returns from "./returns";
@@ -12,7 +13,7 @@ import * as settings from "./settings";
 import * as storedValue from "./storedValue";
 import * as stores from "./stores";
 
-const AREAS = { customers, returns, receivables, performance, coupons, storedValue, settings, stores };
+const AREAS = { customers, leads, returns, receivables, performance, coupons, storedValue, settings, stores };
 
 export const zh = { admin: { ...baseZh.admin, ...pickAreas(AREAS, "zh") } };
 export const en = { admin: { ...baseEn.admin, ...pickAreas(AREAS, "en") } };

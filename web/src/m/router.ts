@@ -33,6 +33,10 @@ export const router = createRouter({
     { path: "/pool", name: "pool", component: () => import("./views/PoolView.vue") },
     { path: "/coupons", name: "coupons", component: () => import("./views/CouponsView.vue") },
     { path: "/visits", name: "visits", component: () => import("./views/VisitsView.vue") },
+    { path: "/leads", name: "leads", component: () => import("./views/LeadsView.vue") },
+    { path: "/leads/new", name: "new-lead", component: () => import("./views/NewLeadView.vue") },
+    { path: "/leads/:id", name: "lead", component: () => import("./views/LeadView.vue") },
+    { path: "/duplicates", name: "duplicates", component: () => import("./views/DuplicatesView.vue") },
     { path: "/:rest(.*)*", name: "not-found", component: () => import("@/shared/components/NotFound.vue") },
   ],
 });

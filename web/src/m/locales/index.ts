@@ -3,14 +3,17 @@
 import { pickAreas } from "@/shared/locales/areas";
 
 import { en as baseEn, zh as baseZh } from "./base";
+import * as commissions from "./commissions";
 import * as coupons from "./coupons";
+import * as leads from "./leads";
 import * as nearby from "./nearby";
 import * as pool from "./pool";
 import * as returns from "./returns";
 import * as storeData from "./storeData";
+import * as storedValue from "./storedValue";
 import * as visits from "./visits";
 
-const AREAS = { returns, storeData, nearby, pool, coupons, visits };
+const AREAS = { returns, storeData, nearby, pool, coupons, visits, leads, commissions, storedValue };
 
 export const zh = { m: { ...baseZh.m, ...pickAreas(AREAS, "zh") } };
 export const en = { m: { ...baseEn.m, ...pickAreas(AREAS, "en") } };

@@ -13,6 +13,13 @@ export const zh = {
   done: "签到成功",
   route: "按路线排序",
   distance: "距上一站 {m} 米",
+  todayRoute: "今日路线",
+  locating: "正在获取位置…",
+  routeSummary: "{n} 站，全程约 {distance}",
+  fromHere: "距您 {distance}",
+  fromPrevious: "距上一站 {distance}",
+  noPlace: "客户未标注位置",
+  relocate: "重新定位",
 };
 
 export const en: typeof zh = {
@@ -30,4 +37,11 @@ export const en: typeof zh = {
   done: "Checked in",
   route: "In route order",
   distance: "{m} m from the previous stop",
+  todayRoute: "Today's route",
+  locating: "Finding where you are…",
+  routeSummary: "{n} stops, about {distance} in all",
+  fromHere: "{distance} from you",
+  fromPrevious: "{distance} from the previous stop",
+  noPlace: "The customer's place is not known",
+  relocate: "Locate again",
 };

@@ -14,15 +14,15 @@ from conftest import DESKTOP, Watched, api_token
 PASSWORD = "demo1234"
 # What each role's menu offers (ADR 0014; web/src/admin/menu.ts).
 BACK_OFFICE = [
-    "首页", "客户", "订单", "退货", "收款审核", "应收账款",
+    "首页", "通知中心", "客户", "订单", "退货", "收款审核", "应收账款",
     "商品", "业绩", "卡券", "储值会员", "员工", "门店", "设置",
 ]  # fmt: skip
 MENUS = {
     "owner": BACK_OFFICE,
     "store_manager": BACK_OFFICE,
-    "salesperson": ["首页", "客户"],
-    "finance": ["首页", "客户", "订单", "退货", "收款审核", "应收账款", "储值会员"],
-    "warehouse": ["首页", "客户", "订单", "退货", "商品"],
+    "salesperson": ["首页", "通知中心", "客户"],
+    "finance": ["首页", "通知中心", "客户", "订单", "退货", "收款审核", "应收账款", "储值会员"],
+    "warehouse": ["首页", "通知中心", "客户", "订单", "退货", "商品"],
 }
 DEMO = {"owner": "13800000000", "store_manager": "13800000001", "salesperson": "13800000003"}
 

@@ -16,6 +16,12 @@ export interface Page {
 export const PAGES: Page[] = [
   { path: "", name: "home", title: "admin.menu.home", component: () => import("./views/HomeView.vue") },
   {
+    path: "notifications",
+    name: "notifications",
+    title: "admin.notifications.title",
+    component: () => import("./views/NotificationsView.vue"),
+  },
+  {
     path: "customers",
     name: "customers",
     title: "admin.menu.customers",

@@ -3,9 +3,12 @@
 import { pickAreas } from "@/shared/locales/areas";
 
 import { en as baseEn, zh as baseZh } from "./base";
+import * as changes from "./changes";
 import * as coupons from "./coupons";
 import * as customers from "./customers";
+import * as details from "./details";
 import * as leads from "./leads";
+import * as notifications from "./notifications";
 import * as performance from "./performance";
 import * as receivables from "./receivables";
 import * as returns from "./returns";
@@ -13,7 +16,20 @@ import * as settings from "./settings";
 import * as storedValue from "./storedValue";
 import * as stores from "./stores";
 
-const AREAS = { customers, leads, returns, receivables, performance, coupons, storedValue, settings, stores };
+const AREAS = {
+  customers,
+  leads,
+  returns,
+  receivables,
+  performance,
+  coupons,
+  storedValue,
+  settings,
+  stores,
+  notifications,
+  changes,
+  details,
+};
 
 export const zh = { admin: { ...baseZh.admin, ...pickAreas(AREAS, "zh") } };
 export const en = { admin: { ...baseEn.admin, ...pickAreas(AREAS, "en") } };

@@ -281,7 +281,8 @@ def forward_share(db: Database, actor: Actor, token: str, visitor_key: str, meth
         visitor = _visitor(uow, parent.tenant_id, visitor_key)
         if visitor is None:
             raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields={"visitor_key": "validation.invalid"})
-        if parent.depth >= shares.CHAIN_MAX:
+        # Re-reading one's own forward link, or a chain at its end: the same link, no new link.
+        if parent.from_visitor_id == visitor.id or parent.depth >= shares.CHAIN_MAX:
             return share_view(parent)
         child = uow.session.scalar(
             select(ShareRow).where(

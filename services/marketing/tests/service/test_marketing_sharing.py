@@ -50,6 +50,10 @@ def test_d2_a_chain_salesperson_reader_friend_is_recorded_with_each_view(marketi
     assert forward.sharer_staff_id == tenant.sales_id  # the friend is still the salesperson's reader
     friend = open_(marketing, forward.token)
     assert friend.visitor_key != first.visitor_key
+    mine_again = marketing.call(
+        "ForwardShare", pb.ForwardShareRequest(token=forward.token, visitor_key=first.visitor_key), as_service=True
+    )
+    assert mine_again.token == forward.token  # re-reading my own link does not make me my own forwarder
 
     with db.reader() as uow:
         friend_row = uow.session.scalar(select(VisitorRow).where(VisitorRow.visitor_key == friend.visitor_key))

@@ -11,6 +11,7 @@ from grpc_health.v1 import health_pb2_grpc
 from crm.coupons.v1 import coupons_pb2_grpc, stored_value_pb2_grpc
 from crm.customers.v1 import activity_pb2_grpc, customers_pb2_grpc, ownership_pb2_grpc, segments_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc, stores_pb2_grpc
+from crm.marketing.v1 import marketing_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
 from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2_grpc
 from crmkit.auth import TokenVerifier
@@ -31,6 +32,7 @@ ACTIVITY = "crm.customers.v1.ActivityService"
 OWNERSHIP = "crm.customers.v1.CustomerOwnershipService"
 SEGMENTS = "crm.customers.v1.SegmentsService"
 STORED_VALUE = "crm.coupons.v1.StoredValueService"
+MARKETING = "crm.marketing.v1.MarketingService"
 
 
 @dataclass
@@ -55,6 +57,8 @@ class GatewayConfig:
     coupons: ServiceClient
     # The coupons deployable's second service (E7 E8 E9, C11), on COUPONS_ADDR too.
     stored_value: ServiceClient
+    # The marketing service (D1 D2), on MARKETING_ADDR: the article library and readers' pages.
+    marketing: ServiceClient
     redis: redis.Redis
     keys: Keys
     verifier: TokenVerifier
@@ -146,6 +150,13 @@ def clients_of(settings: Settings) -> dict[str, tuple]:
         "coupons": ("coupons", coupons_pb2_grpc.CouponsServiceStub, COUPONS, {}),
         # A pre-charge sheet (E8) is checked and applied in one call: a longer deadline.
         "stored_value": ("coupons", stored_value_pb2_grpc.StoredValueServiceStub, STORED_VALUE, {"timeout": 30.0}),
+        # With the gateway's service token: readers' pages are public (ADR 0015).
+        "marketing": (
+            "marketing",
+            marketing_pb2_grpc.MarketingServiceStub,
+            MARKETING,
+            {"service_token": settings.service_token},
+        ),
     }
 
 

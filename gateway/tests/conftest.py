@@ -14,6 +14,8 @@ from activity_fakes import registration as activity_registration
 from coupons_fakes import FakeCoupons, FakeStoredValue, stored_value_registration
 from coupons_fakes import registration as coupons_registration
 from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, registrations
+from marketing_fakes import FakeMarketing
+from marketing_fakes import registration as marketing_registration
 from orders_fakes import FakeOrders
 from orders_fakes import registration as orders_registration
 from ownership_fakes import FakeOwnership
@@ -57,6 +59,7 @@ def fakes():
         "ownership": FakeOwnership(),
         "coupons": FakeCoupons(),
         "stored_value": FakeStoredValue(),
+        "marketing": FakeMarketing(),
     }
 
 
@@ -65,6 +68,7 @@ def peer_addrs(keys, fakes):
     regs = registrations(fakes["identity"], fakes["customers"], fakes["messaging"])
     regs["orders"] = orders_registration(fakes["orders"])
     regs["coupons"] = coupons_registration(fakes["coupons"])
+    regs["marketing"] = marketing_registration(fakes["marketing"])
     # The orders deployable serves more gRPC services on one address.
     beside = {
         "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])],

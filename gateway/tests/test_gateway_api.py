@@ -169,6 +169,7 @@ def test_h1_healthz_and_readyz_when_everything_answers(client):
         "messaging": "ok",
         "orders": "ok",
         "coupons": "ok",
+        "marketing": "ok",
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from test_gateway_activity import ACTIVITY_PATHS
+from test_gateway_articles import ARTICLES_PATHS, ARTICLES_PUBLIC
 from test_gateway_changes_and_record import CHANGES_PATHS
 from test_gateway_coupons import COUPONS_PATHS, COUPONS_PUBLIC
 from test_gateway_orders import ORDERS_PATHS
@@ -28,6 +29,7 @@ EXPECTED = (
     | STORED_VALUE_PATHS
     | REPORTS_PATHS
     | CHANGES_PATHS
+    | ARTICLES_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -63,6 +65,7 @@ PUBLIC = {
     "/api/v1/tenants",
     *OWNERSHIP_PUBLIC,
     *COUPONS_PUBLIC,
+    *ARTICLES_PUBLIC,
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -148,6 +151,8 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Coupon batches",
         "Stored value",
         "Reports",
+        "Articles",
+        "Reading",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

@@ -14,6 +14,8 @@ import time
 import pytest
 import requests
 
+from launcher import declarations
+
 
 def _free(port: int) -> bool:
     with socket.socket() as s:
@@ -35,7 +37,8 @@ def _free_block(size: int) -> int:
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     var_dir = tmp_path_factory.mktemp("var")
-    base = _free_block(7)  # identity, customers, messaging, orders, coupons, HTTP, fake SMS
+    span = declarations.port_span(declarations.load())  # every declared service's gRPC port
+    base = _free_block(span + 2)  # and the HTTP port and the fake SMS server's
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AMQP_URL", "REDIS_URL")}
     proc = subprocess.Popen(
         [
@@ -45,11 +48,11 @@ def embedded(tmp_path_factory):
             "--var-dir",
             str(var_dir),
             "--port",
-            str(base + 5),
+            str(base + span),
             "--grpc-base-port",
             str(base),
             "--sms-port",
-            str(base + 6),
+            str(base + span + 1),
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -58,7 +61,7 @@ def embedded(tmp_path_factory):
     )
     lines: list[str] = []
     threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
-    url = f"http://127.0.0.1:{base + 5}"
+    url = f"http://127.0.0.1:{base + span}"
     deadline = time.monotonic() + 90
     while not any("Stop with Ctrl-C" in line for line in lines):
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -336,11 +339,12 @@ def test_b2_approving_an_order_keeps_the_orders_service_answering_and_feeds_the_
 
 
 def _second_launcher(var_dir, http_port: int) -> subprocess.CompletedProcess:
-    base = http_port - 5  # the fixture's block: five gRPC ports, HTTP, fake SMS
+    span = declarations.port_span(declarations.load())
+    base = http_port - span  # the fixture's block: the gRPC ports, HTTP, fake SMS
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "AMQP_URL", "REDIS_URL")}
     args = ["--var-dir", str(var_dir), "--port", str(http_port), "--grpc-base-port", str(base)]
     return subprocess.run(
-        [sys.executable, "-m", "launcher", *args, "--sms-port", str(base + 6)],
+        [sys.executable, "-m", "launcher", *args, "--sms-port", str(base + span + 1)],
         env=env,
         capture_output=True,
         text=True,

@@ -255,6 +255,7 @@ def test_h4_peer_addresses_point_at_in_cluster_services(render):
         "MESSAGING_ADDR": "crm-messaging:50053",
         "ORDERS_ADDR": "crm-orders:50054",
         "COUPONS_ADDR": "crm-coupons:50055",
+        "MARKETING_ADDR": "crm-marketing:50056",
     }
     assert addrs("crm-orders") == {"CUSTOMERS_ADDR": "crm-customers:50052", "COUPONS_ADDR": "crm-coupons:50055"}
     assert (

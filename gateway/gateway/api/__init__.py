@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gateway.api import (
     activity,
+    articles,
     auth,
     catalogue,
     coupon_batches,
@@ -15,6 +16,7 @@ from gateway.api import (
     ownership,
     performance,
     precharges,
+    reading,
     receivables,
     recharges,
     registrations,
@@ -54,5 +56,7 @@ BLUEPRINTS = tuple(
         recharges,
         precharges,
         reports,
+        articles,
+        reading,
     )
 )

@@ -1,0 +1,199 @@
+"""The article library (D1) for staff: categories, articles, the tenant's module settings, a
+salesperson's preferences, and share links (D2). Readers' pages are gateway.reader."""
+
+from __future__ import annotations
+
+from apiflask import APIBlueprint
+from flask import request
+
+from crm.marketing.v1 import marketing_pb2 as pb
+from crmkit.settings import env
+from gateway.api.article_schemas import (
+    ActiveIn,
+    ArticleCategoriesOut,
+    ArticleCategoryIn,
+    ArticleCategoryOut,
+    ArticleIn,
+    ArticleListOut,
+    ArticleOut,
+    ArticleQuery,
+    MarketingSettingsIO,
+    PreferencesIO,
+    ShareIn,
+    ShareOut,
+    article_dict,
+    article_input,
+    preferences_dict,
+    settings_dict,
+)
+from gateway.api.calls import call
+from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS, page_out, page_request
+from gateway.auth import staff_only
+from gateway.idempotency import idempotent
+
+bp = APIBlueprint("articles", __name__, tag="Articles", url_prefix="/api/v1")
+
+
+def marketing(method: str, request_message):
+    return call("marketing", method, request_message)
+
+
+def reader_url(token: str) -> str:
+    """Where a reader opens a share: PUBLIC_BASE_URL (what phones reach) or this request's host."""
+    base = env("PUBLIC_BASE_URL") or request.host_url
+    return f"{base.rstrip('/')}/s/{token}"
+
+
+def category_dict(c) -> dict:
+    return {"id": c.id, "name": c.name, "sort": c.sort, "article_count": c.article_count}
+
+
+@bp.get("/article-categories")
+@bp.doc(operation_id="listArticleCategories", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.output(ArticleCategoriesOut)
+def list_categories():
+    """The library's categories with their article counts"""
+    reply = marketing("ListCategories", pb.ListCategoriesRequest())
+    return {"categories": [category_dict(c) for c in reply.categories]}
+
+
+@bp.post("/article-categories")
+@bp.doc(operation_id="createArticleCategory", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@idempotent
+@bp.input(ArticleCategoryIn, arg_name="body")
+@bp.output(ArticleCategoryOut, status_code=201)
+def create_category(body):
+    """Add a category (owner, store manager)"""
+    return category_dict(marketing("CreateCategory", pb.CreateCategoryRequest(**body)))
+
+
+@bp.put("/article-categories/<string:category_id>")
+@bp.doc(operation_id="renameArticleCategory", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.input(ArticleCategoryIn, arg_name="body")
+@bp.output(ArticleCategoryOut)
+def rename_category(category_id, body):
+    """Rename a category or change its place (owner, store manager)"""
+    return category_dict(marketing("RenameCategory", pb.RenameCategoryRequest(id=category_id, **body)))
+
+
+@bp.delete("/article-categories/<string:category_id>")
+@bp.doc(operation_id="deleteArticleCategory", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.output({}, status_code=204)
+def delete_category(category_id):
+    """Delete an empty category (409 while articles are in it)"""
+    marketing("DeleteCategory", pb.DeleteCategoryRequest(id=category_id))
+    return ""
+
+
+@bp.get("/articles")
+@bp.doc(operation_id="listArticles", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(ArticleQuery, location="query", arg_name="query")
+@bp.output(ArticleListOut)
+def list_articles(query):
+    """The library, newest first (salespeople: the articles that are on), without bodies"""
+    reply = marketing(
+        "ListArticles",
+        pb.ListArticlesRequest(
+            page=page_request(query), category_id=query["category_id"], q=query["q"], state=query["state"]
+        ),
+    )
+    return {"articles": [article_dict(a) for a in reply.articles], "page": page_out(reply.page)}
+
+
+@bp.post("/articles")
+@bp.doc(operation_id="createArticle", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@idempotent
+@bp.input(ArticleIn, arg_name="body")
+@bp.output(ArticleOut, status_code=201)
+def create_article(body):
+    """Write an article (owner, store manager); it is off until switched on"""
+    return article_dict(marketing("CreateArticle", article_input(body)))
+
+
+@bp.get("/articles/<string:article_id>")
+@bp.doc(operation_id="getArticle", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.output(ArticleOut)
+def get_article(article_id):
+    """One article with its body and counts"""
+    return article_dict(marketing("GetArticle", pb.GetArticleRequest(id=article_id)))
+
+
+@bp.put("/articles/<string:article_id>")
+@bp.doc(operation_id="updateArticle", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.input(ArticleIn, arg_name="body")
+@bp.output(ArticleOut)
+def update_article(article_id, body):
+    """Replace an article's fields (owner, store manager)"""
+    return article_dict(marketing("UpdateArticle", pb.UpdateArticleRequest(id=article_id, article=article_input(body))))
+
+
+@bp.put("/articles/<string:article_id>/active")
+@bp.doc(operation_id="setArticleActive", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.input(ActiveIn, arg_name="body")
+@bp.output(ArticleOut)
+def set_article_active(article_id, body):
+    """Switch an article on (published) or off (owner, store manager)"""
+    return article_dict(marketing("SetArticleActive", pb.SetArticleActiveRequest(id=article_id, active=body["active"])))
+
+
+@bp.post("/articles/<string:article_id>/shares")
+@bp.doc(operation_id="shareArticle", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@idempotent
+@bp.input(ShareIn, arg_name="body")
+@bp.output(ShareOut, status_code=201)
+def share_article(article_id, body):
+    """My share link for an article (D2): readers who open it, and whoever they forward it to, are mine"""
+    share = marketing("ShareArticle", pb.ShareArticleRequest(article_id=article_id, method=body["method"]))
+    return {"token": share.token, "url": reader_url(share.token), "method": share.method, "depth": share.depth}
+
+
+@bp.get("/marketing-settings")
+@bp.doc(operation_id="getMarketingSettings", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.output(MarketingSettingsIO)
+def get_settings():
+    """The tenant's marketing settings"""
+    return settings_dict(marketing("GetMarketingSettings", pb.GetMarketingSettingsRequest()))
+
+
+@bp.put("/marketing-settings")
+@bp.doc(operation_id="updateMarketingSettings", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.input(MarketingSettingsIO, arg_name="body")
+@bp.output(MarketingSettingsIO)
+def update_settings(body):
+    """Change the marketing settings (owner, store manager)
+
+    Modules hidden for all readers, the qualified-visitor thresholds, the mall link and the
+    recommended articles.
+    """
+    return settings_dict(marketing("UpdateMarketingSettings", pb.MarketingSettings(**body)))
+
+
+@bp.get("/marketing-preferences")
+@bp.doc(operation_id="getMarketingPreferences", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.output(PreferencesIO)
+def get_preferences():
+    """My sharing preferences"""
+    return preferences_dict(marketing("GetMyPreferences", pb.GetMyPreferencesRequest()))
+
+
+@bp.put("/marketing-preferences")
+@bp.doc(operation_id="updateMarketingPreferences", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.input(PreferencesIO, arg_name="body")
+@bp.output(PreferencesIO)
+def update_preferences(body):
+    """Modules I hide on top of the admin's, where my contact block sits, my recommended articles"""
+    return preferences_dict(marketing("UpdateMyPreferences", pb.Preferences(**body)))

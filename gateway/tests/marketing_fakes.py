@@ -1,0 +1,74 @@
+"""A fake of crm.marketing.v1.MarketingService on its own address: records every call and answers
+with fixed, recognisable values (or the error a test sets in `rec.fail`)."""
+
+from __future__ import annotations
+
+from gateway_fakes import CREATED, Recorder
+
+from crm.marketing.v1 import marketing_pb2 as pb
+from crm.marketing.v1 import marketing_pb2_grpc
+from crmkit.grpc_server import ServiceRegistration
+
+TOKEN = "AbCdEfGhIjKlMnOpQrStUv"
+CHILD = "ChIlDtOkEnOfThErEaDeR0"
+
+
+def article_pb(**kw) -> pb.Article:
+    fields = {
+        "id": "a-1",
+        "title": "秋冬新品到店",
+        "summary": "欢迎选购",
+        "cover_url": "https://img.example.com/c.jpg",
+        "body_html": "<p>正文<b>加粗</b></p>",
+        "active": True,
+        "created_at": CREATED,
+        "updated_at": CREATED,
+        "published_at": CREATED,
+        "reader_count": 7,
+    }
+    return pb.Article(**{**fields, **kw})
+
+
+class FakeMarketing(marketing_pb2_grpc.MarketingServiceServicer):
+    def __init__(self):
+        self.rec = Recorder()
+        self.modules = ["contact", "recommended_articles", "products", "read_count"]
+
+    def CreateArticle(self, request, context):
+        self.rec.record("CreateArticle", request, context)
+        return article_pb(title=request.title, body_html=request.body_html, active=False, published_at=None)
+
+    def ListArticles(self, request, context):
+        self.rec.record("ListArticles", request, context)
+        return pb.ListArticlesResponse(articles=[article_pb(body_html="", share_count=3)])
+
+    def ShareArticle(self, request, context):
+        self.rec.record("ShareArticle", request, context)
+        return pb.Share(id="sh-1", token=TOKEN, method=request.method or "link", item_id=request.article_id)
+
+    def OpenShare(self, request, context):
+        self.rec.record("OpenShare", request, context, staff=False)
+        return pb.OpenShareResponse(
+            tenant_id="t-1",
+            view_id="v-1",
+            visitor_key=request.visitor_key or "a-new-visitor-key-0001",
+            article=article_pb(),
+            sharer_staff_id="s-1",
+            modules=self.modules,
+            contact_position="bottom",
+            recommended=[pb.RecommendedArticle(token="ReCoMmEnDeDtOkEn000001", title="推荐一篇")],
+        )
+
+    def ForwardShare(self, request, context):
+        self.rec.record("ForwardShare", request, context, staff=False)
+        return pb.Share(id="sh-2", token=CHILD, method="forward", depth=1)
+
+    def RecordReading(self, request, context):
+        self.rec.record("RecordReading", request, context, staff=False)
+        return pb.RecordReadingResponse(accepted=request.seconds >= 0, seconds=max(request.seconds, 0))
+
+
+def registration(fake: FakeMarketing) -> ServiceRegistration:
+    return ServiceRegistration(
+        marketing_pb2_grpc.add_MarketingServiceServicer_to_server, fake, "crm.marketing.v1.MarketingService"
+    )

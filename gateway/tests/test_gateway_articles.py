@@ -1,0 +1,91 @@
+"""D1 D2 at the gateway: the article routes call the marketing service on the caller's behalf,
+bad input is refused before any call, and the reader's page is rendered here, server-side, with
+the share-card tags, the visible modules, the reader's own link and a strict script policy."""
+
+from __future__ import annotations
+
+from marketing_fakes import CHILD, TOKEN
+
+ARTICLES_PATHS = {
+    ("get", "/api/v1/article-categories"),
+    ("post", "/api/v1/article-categories"),
+    ("put", "/api/v1/article-categories/{category_id}"),
+    ("delete", "/api/v1/article-categories/{category_id}"),
+    ("get", "/api/v1/articles"),
+    ("post", "/api/v1/articles"),
+    ("get", "/api/v1/articles/{article_id}"),
+    ("put", "/api/v1/articles/{article_id}"),
+    ("put", "/api/v1/articles/{article_id}/active"),
+    ("post", "/api/v1/articles/{article_id}/shares"),
+    ("get", "/api/v1/marketing-settings"),
+    ("put", "/api/v1/marketing-settings"),
+    ("get", "/api/v1/marketing-preferences"),
+    ("put", "/api/v1/marketing-preferences"),
+    ("post", "/api/v1/public/views/{view_id}/beats"),
+    ("post", "/api/v1/public/shares/{token}/forward"),
+}
+ARTICLES_PUBLIC = {"/api/v1/public/views/{view_id}/beats", "/api/v1/public/shares/{token}/forward"}
+
+
+def test_d1_an_article_is_written_for_the_caller_and_its_status_derived(client, auth, fakes):
+    resp = client.post("/api/v1/articles", json={"title": "新品", "body_html": "<p>x</p>"}, headers=auth)
+    assert resp.status_code == 201, resp.text
+    assert resp.json["status"] == "created" and resp.json["published_at"] is None
+    (call,) = fakes["marketing"].rec.named("CreateArticle")
+    assert call.actor.staff_id == "s-1" and call.request.title == "新品"
+    listed = client.get("/api/v1/articles", headers=auth).json["articles"]
+    assert listed[0]["status"] == "shared"
+
+
+def test_d1_bad_input_names_the_field_before_any_call(client, auth, fakes):
+    resp = client.post(
+        "/api/v1/articles",
+        json={"title": "", "body_html": "<p>x</p>", "hidden_modules": ["ads"], "product_ids": ["p"] * 7},
+        headers=auth,
+    )
+    assert resp.status_code == 400
+    fields = resp.json["error"]["fields"]
+    assert {"title", "product_ids"} <= set(fields)
+    assert any(name.startswith("hidden_modules") for name in fields), fields
+    assert not fakes["marketing"].rec.named("CreateArticle")
+
+
+def test_d2_a_share_answers_the_readers_address(client, auth):
+    resp = client.post("/api/v1/articles/a-1/shares", json={}, headers=auth)
+    assert resp.status_code == 201
+    assert resp.json["url"].endswith(f"/s/{TOKEN}") and resp.json["method"] == "link"
+
+
+def test_d2_the_readers_page_is_whole_server_side_and_keeps_the_visitor(client, fakes):
+    resp = client.get(f"/s/{TOKEN}")
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    page = resp.text
+    assert '<meta property="og:title" content="秋冬新品到店">' in page
+    assert "<p>正文<b>加粗</b></p>" in page and "7 人读过" in page and "推荐一篇" in page
+    assert f'data-own="/s/{CHILD}"' in page and 'data-view="v-1"' in page
+    assert "13800000001" in page  # the sharer's contact block, from identity
+    policy = resp.headers["Content-Security-Policy"]
+    assert "script-src 'nonce-" in policy and "default-src 'none'" in policy
+    cookie = resp.headers["Set-Cookie"]
+    assert "crm_vk=a-new-visitor-key-0001" in cookie and "HttpOnly" in cookie
+    (opened,) = fakes["marketing"].rec.named("OpenShare")
+    assert opened.request.visitor_key == ""  # first visit
+    client.get(f"/s/{TOKEN}")
+    assert fakes["marketing"].rec.named("OpenShare")[1].request.visitor_key == "a-new-visitor-key-0001"
+
+
+def test_d1_modules_hidden_by_any_level_are_not_on_the_page(client, fakes):
+    fakes["marketing"].modules = ["recommended_articles"]
+    try:
+        page = client.get(f"/s/{TOKEN}").text
+    finally:
+        fakes["marketing"].modules = ["contact", "recommended_articles", "products", "read_count"]
+    assert 'data-test="contact"' not in page and "人读过" not in page and "推荐一篇" in page
+
+
+def test_d2_a_beat_goes_through_and_a_bad_one_is_refused_before_the_service(client, fakes):
+    ok = client.post("/api/v1/public/views/v-1/beats", json={"visitor_key": "k" * 20, "seconds": 12})
+    assert ok.status_code == 200 and ok.json == {"accepted": True, "seconds": 12}
+    bad = client.post("/api/v1/public/views/v-1/beats", json={"visitor_key": "k" * 20, "seconds": "12"})
+    assert bad.status_code == 400 and "seconds" in bad.json["error"]["fields"]
+    assert len(fakes["marketing"].rec.named("RecordReading")) == 1

@@ -1,0 +1,14 @@
+"""The marketing service as the platform sees it (crmkit.declaration, ADR 0012)."""
+
+from pathlib import Path
+
+from crmkit.declaration import Declaration
+
+DECLARATION = Declaration(
+    name="marketing",
+    grpc_port=50056,
+    doc="the article library, share links and reader tracking (D1, D2)",
+    grpc_services=("crm.marketing.v1.MarketingService",),
+    build="marketing.server:build",
+    migrations=Path(__file__).parent / "migrations",
+)

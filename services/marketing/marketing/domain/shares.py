@@ -1,0 +1,38 @@
+"""Share links (D2): who shared what, to whom and how.
+
+A share is a row with an unguessable token (128 random bits). The salesperson's own link has no
+parent; a reader who forwards it gets a child share whose parent is the link they read, so the
+chain (salesperson → reader → reader's friend) is the path up the parents. A token that was never
+issued or was altered in any character finds no row: refused as SHARE_NOT_FOUND.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+LINK = "link"  # copied link, or the app's share sheet
+FORWARD = "forward"  # a reader passed it on (WeChat forward)
+POSTER = "poster"  # scanned from a poster's QR
+METHODS = (LINK, FORWARD, POSTER)
+
+ARTICLE = "article"
+CARD = "card"
+KINDS = (ARTICLE, CARD)
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
+VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# A forward chain longer than this stops growing (the link still works, as its parent's child).
+CHAIN_MAX = 20
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def token_well_formed(token: str) -> bool:
+    return bool(_TOKEN.match(token or ""))
+
+
+def new_visitor_id() -> str:
+    return secrets.token_urlsafe(18)

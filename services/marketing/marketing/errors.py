@@ -1,0 +1,27 @@
+"""Every error code of the marketing service, with the i18n key of its message.
+
+Clients switch on the code (ErrorInfo.reason; values never change), people read the message the
+gateway renders from the key.
+"""
+
+from crmkit.errors import ErrorCodeEnum
+
+
+class ErrorCode(ErrorCodeEnum):
+    # A field is missing, too long or not one of the choices; `fields` names it.
+    MARKETING_INPUT_INVALID = "MARKETING_INPUT_INVALID", "error.marketing_input_invalid"
+    # Writing the company library and the tenant's settings is for the owner and store managers.
+    MARKETING_ADMIN_ONLY = "MARKETING_ADMIN_ONLY", "error.marketing_admin_only"
+    # Sharing and the salesperson's own preferences are for staff.
+    MARKETING_STAFF_ONLY = "MARKETING_STAFF_ONLY", "error.marketing_staff_only"
+    # Missing or another tenant's: the same from outside.
+    CATEGORY_NOT_FOUND = "CATEGORY_NOT_FOUND", "error.category_not_found"
+    ARTICLE_NOT_FOUND = "ARTICLE_NOT_FOUND", "error.article_not_found"
+    # A category with articles in it is not deleted: move them first.
+    CATEGORY_NOT_EMPTY = "CATEGORY_NOT_EMPTY", "error.category_not_empty"
+    # An article that is off cannot be shared (and its shared links show it is gone).
+    ARTICLE_INACTIVE = "ARTICLE_INACTIVE", "error.article_inactive"
+    # A share link that was never issued, altered, or whose article is gone: one answer.
+    SHARE_NOT_FOUND = "SHARE_NOT_FOUND", "error.share_not_found"
+    # A reading beat for a view that does not exist or is not this visitor's.
+    VIEW_NOT_FOUND = "VIEW_NOT_FOUND", "error.view_not_found"

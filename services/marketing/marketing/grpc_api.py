@@ -1,0 +1,216 @@
+"""MarketingService servicer: proto -> use case -> proto, nothing more."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from crm.marketing.v1 import marketing_pb2 as pb
+from crm.marketing.v1 import marketing_pb2_grpc
+from crmkit.auth import require_actor
+from crmkit.db import Database
+from crmkit.grpc_server import ServiceRegistration
+from crmkit.paging import page_from_proto
+from crmkit.protos import timestamp
+
+from .service import library, settings, sharing
+
+FULL_NAME = "crm.marketing.v1.MarketingService"
+
+
+def _category(view: library.CategoryView) -> pb.Category:
+    return pb.Category(id=view.id, name=view.name, sort=view.sort, article_count=view.article_count)
+
+
+def _article(row: library.ArticleView, *, body: bool = True) -> pb.Article:
+    return pb.Article(
+        id=row.id,
+        title=row.title,
+        summary=row.summary,
+        cover_url=row.cover_url,
+        category_id=row.category_id or "",
+        body_html=row.body_html if body else "",
+        product_ids=row.product_ids,
+        hidden_modules=row.hidden_modules,
+        source_url=row.source_url,
+        active=row.active,
+        author_staff_id=row.author_staff_id,
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
+        published_at=timestamp(row.published_at),
+        share_count=row.share_count,
+        view_count=row.view_count,
+        reader_count=row.reader_count,
+        read_seconds=row.read_seconds,
+    )
+
+
+def _article_fields(message: pb.ArticleInput) -> dict:
+    return {
+        "title": message.title,
+        "summary": message.summary,
+        "cover_url": message.cover_url,
+        "category_id": message.category_id,
+        "body_html": message.body_html,
+        "product_ids": list(message.product_ids),
+        "hidden_modules": list(message.hidden_modules),
+        "source_url": message.source_url,
+    }
+
+
+def _share(row: sharing.ShareView) -> pb.Share:
+    return pb.Share(
+        id=row.id,
+        token=row.token,
+        kind=row.kind,
+        item_id=row.item_id,
+        sharer_staff_id=row.sharer_staff_id,
+        method=row.method,
+        parent_share_id=row.parent_share_id or "",
+        depth=row.depth,
+        created_at=timestamp(row.created_at),
+    )
+
+
+def _settings(value: settings.Settings) -> pb.MarketingSettings:
+    return pb.MarketingSettings(
+        hidden_modules=value.hidden_modules,
+        qualified_min_clicks=value.qualified_min_clicks,
+        qualified_min_seconds=value.qualified_min_seconds,
+        mall_url=value.mall_url,
+        recommended_scope=value.recommended_scope,
+        recommended_article_ids=value.recommended_article_ids,
+    )
+
+
+def _preferences(value: settings.Preferences) -> pb.Preferences:
+    return pb.Preferences(
+        hidden_modules=value.hidden_modules,
+        contact_position=value.contact_position,
+        recommended_article_ids=value.recommended_article_ids,
+    )
+
+
+class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
+    def __init__(self, db: Database, clock: Callable[[], datetime]):
+        self.db = db
+        self.clock = clock
+
+    # Categories
+
+    def CreateCategory(self, request, context):
+        return _category(library.create_category(self.db, require_actor(), request.name, request.sort))
+
+    def RenameCategory(self, request, context):
+        return _category(library.rename_category(self.db, require_actor(), request.id, request.name, request.sort))
+
+    def DeleteCategory(self, request, context):
+        library.delete_category(self.db, require_actor(), request.id)
+        return pb.DeleteCategoryResponse()
+
+    def ListCategories(self, request, context):
+        return pb.ListCategoriesResponse(
+            categories=[_category(c) for c in library.list_categories(self.db, require_actor())]
+        )
+
+    # Articles
+
+    def CreateArticle(self, request, context):
+        row = library.create_article(self.db, require_actor(), _article_fields(request), now=self.clock())
+        return _article(row)
+
+    def UpdateArticle(self, request, context):
+        row = library.update_article(
+            self.db, require_actor(), request.id, _article_fields(request.article), now=self.clock()
+        )
+        return _article(row)
+
+    def SetArticleActive(self, request, context):
+        return _article(
+            library.set_article_active(self.db, require_actor(), request.id, request.active, now=self.clock())
+        )
+
+    def GetArticle(self, request, context):
+        return _article(library.get_article(self.db, require_actor(), request.id))
+
+    def ListArticles(self, request, context):
+        page = page_from_proto(request.page)
+        found = library.list_articles(
+            self.db, require_actor(), page, category_id=request.category_id, q=request.q, state=request.state
+        )
+        return pb.ListArticlesResponse(
+            articles=[_article(a, body=False) for a in found.articles], page=page.info(found.total)
+        )
+
+    # Settings and preferences
+
+    def GetMarketingSettings(self, request, context):
+        return _settings(settings.get_settings(self.db, require_actor()))
+
+    def UpdateMarketingSettings(self, request, context):
+        wanted = settings.Settings(
+            tuple(request.hidden_modules),
+            request.qualified_min_clicks,
+            request.qualified_min_seconds,
+            request.mall_url,
+            request.recommended_scope,
+            tuple(request.recommended_article_ids),
+        )
+        return _settings(settings.update_settings(self.db, require_actor(), wanted, now=self.clock()))
+
+    def GetMyPreferences(self, request, context):
+        return _preferences(settings.get_preferences(self.db, require_actor()))
+
+    def UpdateMyPreferences(self, request, context):
+        wanted = settings.Preferences(
+            tuple(request.hidden_modules), request.contact_position, tuple(request.recommended_article_ids)
+        )
+        return _preferences(settings.update_preferences(self.db, require_actor(), wanted, now=self.clock()))
+
+    # Sharing and reading
+
+    def ShareArticle(self, request, context):
+        return _share(
+            sharing.share_article(self.db, require_actor(), request.article_id, request.method, now=self.clock())
+        )
+
+    def OpenShare(self, request, context):
+        opened = sharing.open_share(self.db, require_actor(), request.token, request.visitor_key, now=self.clock())
+        return pb.OpenShareResponse(
+            tenant_id=opened.tenant_id,
+            view_id=opened.view_id,
+            visitor_key=opened.visitor_key,
+            article=_article(opened.article),
+            sharer_staff_id=opened.sharer_staff_id,
+            modules=opened.modules,
+            contact_position=opened.contact_position,
+            recommended=[
+                pb.RecommendedArticle(token=r.token, title=r.title, summary=r.summary, cover_url=r.cover_url)
+                for r in opened.recommended
+            ],
+            mall_url=opened.mall_url,
+        )
+
+    def ForwardShare(self, request, context):
+        row = sharing.forward_share(
+            self.db, require_actor(), request.token, request.visitor_key, request.method, now=self.clock()
+        )
+        return _share(row)
+
+    def RecordReading(self, request, context):
+        result = sharing.record_reading(
+            self.db,
+            require_actor(),
+            request.view_id,
+            request.visitor_key,
+            request.seconds,
+            request.clicks,
+            now=self.clock(),
+        )
+        return pb.RecordReadingResponse(accepted=result.accepted, seconds=result.seconds)
+
+
+def registration(db: Database, clock: Callable[[], datetime]) -> ServiceRegistration:
+    return ServiceRegistration(
+        marketing_pb2_grpc.add_MarketingServiceServicer_to_server, MarketingServicer(db, clock), FULL_NAME
+    )

@@ -1,0 +1,140 @@
+"""Tables of the marketing service: the company library, its settings, share links, visitors and
+their views (plus outbox and the processed-event log from crmkit). Lists of ids and module names
+are JSON text: they are read and written whole, never queried into."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from crmkit.db import OutboxMixin, ProcessedEventMixin, TenantScoped, UTCDateTime
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class ProcessedEvent(ProcessedEventMixin, Base):
+    pass
+
+
+class CategoryRow(TenantScoped, Base):
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_categories_name"),)
+
+    name: Mapped[str] = mapped_column(String(30))
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ArticleRow(TenantScoped, Base):
+    __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_library", "tenant_id", "active", "created_at"),)
+
+    title: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    cover_url: Mapped[str] = mapped_column(String(500), default="")
+    category_id: Mapped[str | None] = mapped_column(ForeignKey("categories.id"), nullable=True)
+    body_html: Mapped[str] = mapped_column(Text)  # cleaned (domain.articles.clean_html)
+    product_ids: Mapped[str] = mapped_column(Text, default="[]")
+    hidden_modules: Mapped[str] = mapped_column(Text, default="[]")
+    source_url: Mapped[str] = mapped_column(String(500), default="")
+    author_staff_id: Mapped[str] = mapped_column(String(36))
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # First switched on: "published" in the library's status (created → published → shared).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    share_count: Mapped[int] = mapped_column(Integer, default=0)
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
+    reader_count: Mapped[int] = mapped_column(Integer, default=0)
+    read_seconds: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SettingsRow(Base):
+    """The tenant's marketing settings; a tenant without a row has the defaults."""
+
+    __tablename__ = "marketing_settings"
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hidden_modules: Mapped[str] = mapped_column(Text, default="[]")
+    qualified_min_clicks: Mapped[int] = mapped_column(Integer)
+    qualified_min_seconds: Mapped[int] = mapped_column(Integer)
+    mall_url: Mapped[str] = mapped_column(String(500), default="")
+    # "all": the admin's recommended articles for everyone; "own": each salesperson picks.
+    recommended_scope: Mapped[str] = mapped_column(String(10), default="all")
+    recommended_article_ids: Mapped[str] = mapped_column(Text, default="[]")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PreferencesRow(Base):
+    """A salesperson's own choices for what they share."""
+
+    __tablename__ = "staff_preferences"
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    hidden_modules: Mapped[str] = mapped_column(Text, default="[]")
+    contact_position: Mapped[str] = mapped_column(String(10), default="bottom")
+    recommended_article_ids: Mapped[str] = mapped_column(Text, default="[]")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ShareRow(TenantScoped, Base):
+    __tablename__ = "shares"
+    __table_args__ = (Index("ix_shares_sharer", "tenant_id", "sharer_staff_id", "created_at"),)
+
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))  # domain.shares.KINDS
+    item_id: Mapped[str] = mapped_column(String(36))
+    # The salesperson the whole chain belongs to (the first sharer).
+    sharer_staff_id: Mapped[str] = mapped_column(String(36))
+    method: Mapped[str] = mapped_column(String(10))
+    parent_share_id: Mapped[str | None] = mapped_column(ForeignKey("shares.id"), nullable=True)
+    # The reader who forwarded it (none for the salesperson's own link).
+    from_visitor_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VisitorRow(TenantScoped, Base):
+    """A reader: anonymous (the id their browser keeps) until they give a phone or log in."""
+
+    __tablename__ = "visitors"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "visitor_key", name="uq_visitors_key"),
+        Index("ix_visitors_recent", "tenant_id", "last_seen_at"),
+    )
+
+    visitor_key: Mapped[str] = mapped_column(String(64))
+    # The salesperson whose share first brought them, and that share.
+    staff_id: Mapped[str] = mapped_column(String(36))
+    first_share_id: Mapped[str] = mapped_column(String(36))
+    first_method: Mapped[str] = mapped_column(String(10))
+    nickname: Mapped[str] = mapped_column(String(50), default="")
+    avatar_url: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    unionid: Mapped[str] = mapped_column(String(64), default="")
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[int] = mapped_column(Integer, default=0)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
+    qualified: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ViewRow(TenantScoped, Base):
+    """One opening of a shared item by a visitor; created_at is when it opened."""
+
+    __tablename__ = "views"
+    __table_args__ = (Index("ix_views_visitor", "tenant_id", "visitor_id", "created_at"),)
+
+    share_id: Mapped[str] = mapped_column(ForeignKey("shares.id"))
+    visitor_id: Mapped[str] = mapped_column(ForeignKey("visitors.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    item_id: Mapped[str] = mapped_column(String(36))
+    seconds: Mapped[int] = mapped_column(Integer, default=0)
+    clicks: Mapped[int] = mapped_column(Integer, default=0)
+    last_beat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,0 +1,353 @@
+"""Share links, views and reading time (D2).
+
+Staff make share links; readers reach the rest through the gateway's public endpoints (the
+service token), where the share token is the only credential and names the tenant. Counters move
+by SQL increments (`x = x + n`), so concurrent readers never lose a count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, select, update
+
+from crmkit.auth import Actor
+from crmkit.db import Database, UnitOfWork
+from crmkit.errors import Conflict, InvalidInput, NotFound
+
+from .. import events
+from ..domain import reading, shares
+from ..domain.articles import visible_modules
+from ..errors import ErrorCode
+from ..models import ArticleRow, ShareRow, ViewRow, VisitorRow
+from .access import require_service, require_staff
+from .library import ArticleView, article_view
+from .settings import preferences_of, settings_of
+
+
+@dataclass(frozen=True)
+class ShareView:
+    id: str
+    token: str
+    kind: str
+    item_id: str
+    sharer_staff_id: str
+    method: str
+    parent_share_id: str | None
+    depth: int
+    created_at: datetime
+
+
+def share_view(row: ShareRow) -> ShareView:
+    return ShareView(
+        row.id,
+        row.token,
+        row.kind,
+        row.item_id,
+        row.sharer_staff_id,
+        row.method,
+        row.parent_share_id,
+        row.depth,
+        row.created_at,
+    )
+
+
+@dataclass(frozen=True)
+class Recommended:
+    token: str
+    title: str
+    summary: str
+    cover_url: str
+
+
+@dataclass(frozen=True)
+class Opened:
+    tenant_id: str
+    view_id: str
+    visitor_key: str
+    article: ArticleView
+    sharer_staff_id: str
+    modules: tuple[str, ...]
+    contact_position: str
+    recommended: list[Recommended]
+    mall_url: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    accepted: bool
+    seconds: int
+
+
+def _root_share(uow: UnitOfWork, tenant_id: str, staff_id: str, kind: str, item_id: str, method: str, now) -> ShareRow:
+    """The salesperson's one link per item and method: shared again, the same link (so readers of
+    both shares join one chain)."""
+    row = uow.session.scalar(
+        select(ShareRow).where(
+            ShareRow.tenant_id == tenant_id,
+            ShareRow.sharer_staff_id == staff_id,
+            ShareRow.kind == kind,
+            ShareRow.item_id == item_id,
+            ShareRow.method == method,
+            ShareRow.parent_share_id.is_(None),
+        )
+    )
+    if row is None:
+        row = ShareRow(
+            tenant_id=tenant_id,
+            token=shares.new_token(),
+            kind=kind,
+            item_id=item_id,
+            sharer_staff_id=staff_id,
+            method=method,
+            depth=0,
+            created_at=now,
+        )
+        uow.session.add(row)
+        uow.session.flush()
+    return row
+
+
+def share_article(db: Database, actor: Actor, article_id: str, method: str, *, now: datetime) -> ShareView:
+    staff_id = require_staff(actor)
+    method = method or shares.LINK
+    if method not in (shares.LINK, shares.POSTER):
+        raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields={"method": "validation.invalid_choice"})
+    with db.uow() as uow:
+        article = uow.session.scalar(
+            select(ArticleRow).where(ArticleRow.tenant_id == actor.tenant_id, ArticleRow.id == article_id)
+        )
+        if article is None:
+            raise NotFound(ErrorCode.ARTICLE_NOT_FOUND, params={"id": article_id})
+        if not article.active:
+            raise Conflict(ErrorCode.ARTICLE_INACTIVE)
+        share = _root_share(uow, actor.tenant_id, staff_id, shares.ARTICLE, article.id, method, now)
+        uow.session.execute(
+            update(ArticleRow).where(ArticleRow.id == article.id).values(share_count=ArticleRow.share_count + 1)
+        )
+        uow.commit()
+        return share_view(share)
+
+
+def _share(uow: UnitOfWork, token: str) -> ShareRow:
+    row = (
+        uow.session.scalar(select(ShareRow).where(ShareRow.token == token)) if shares.token_well_formed(token) else None
+    )
+    if row is None:
+        raise NotFound(ErrorCode.SHARE_NOT_FOUND)
+    return row
+
+
+def _live_article(uow: UnitOfWork, share: ShareRow) -> ArticleRow:
+    article = uow.session.scalar(
+        select(ArticleRow).where(ArticleRow.tenant_id == share.tenant_id, ArticleRow.id == share.item_id)
+    )
+    if article is None or share.kind != shares.ARTICLE:
+        raise NotFound(ErrorCode.SHARE_NOT_FOUND)
+    if not article.active:
+        raise NotFound(ErrorCode.ARTICLE_INACTIVE)
+    return article
+
+
+def _visitor(uow: UnitOfWork, tenant_id: str, visitor_key: str) -> VisitorRow | None:
+    if not shares.VISITOR_ID.match(visitor_key or ""):
+        return None
+    return uow.session.scalar(
+        select(VisitorRow).where(VisitorRow.tenant_id == tenant_id, VisitorRow.visitor_key == visitor_key)
+    )
+
+
+def _recommended(uow: UnitOfWork, share: ShareRow, ids: tuple[str, ...], now: datetime) -> list[Recommended]:
+    wanted = [i for i in ids if i != share.item_id]
+    if not wanted:
+        return []
+    found = {
+        a.id: a
+        for a in uow.session.scalars(
+            select(ArticleRow).where(
+                ArticleRow.tenant_id == share.tenant_id, ArticleRow.id.in_(wanted), ArticleRow.active.is_(True)
+            )
+        )
+    }
+    out = []
+    for article_id in wanted:
+        if article := found.get(article_id):
+            link = _root_share(
+                uow, share.tenant_id, share.sharer_staff_id, shares.ARTICLE, article.id, shares.LINK, now
+            )
+            out.append(Recommended(link.token, article.title, article.summary, article.cover_url))
+    return out
+
+
+def _requalify(visitor: VisitorRow, settings) -> None:
+    """A visitor's clicks are their openings of shared items; once qualified, always qualified."""
+    if not visitor.qualified and reading.is_qualified(
+        visitor.visits,
+        visitor.seconds,
+        min_clicks=settings.qualified_min_clicks,
+        min_seconds=settings.qualified_min_seconds,
+    ):
+        visitor.qualified = True
+
+
+def open_share(db: Database, actor: Actor, token: str, visitor_key: str, *, now: datetime) -> Opened:
+    require_service(actor)
+    with db.uow() as uow:
+        share = _share(uow, token)
+        article = _live_article(uow, share)
+        tenant_id = share.tenant_id
+        visitor = _visitor(uow, tenant_id, visitor_key)
+        if visitor is None:
+            key = visitor_key if shares.VISITOR_ID.match(visitor_key or "") else shares.new_visitor_id()
+            visitor = VisitorRow(
+                tenant_id=tenant_id,
+                visitor_key=key,
+                staff_id=share.sharer_staff_id,
+                first_share_id=share.id,
+                first_method=share.method,
+                visits=0,
+                seconds=0,
+                clicks=0,
+                qualified=False,
+                last_seen_at=now,
+                created_at=now,
+            )
+            uow.session.add(visitor)
+            uow.session.flush()
+        seen_before = uow.session.scalar(
+            select(
+                exists().where(
+                    ViewRow.tenant_id == tenant_id,
+                    ViewRow.visitor_id == visitor.id,
+                    ViewRow.kind == shares.ARTICLE,
+                    ViewRow.item_id == article.id,
+                )
+            )
+        )
+        view = ViewRow(
+            tenant_id=tenant_id,
+            share_id=share.id,
+            visitor_id=visitor.id,
+            kind=shares.ARTICLE,
+            item_id=article.id,
+            seconds=0,
+            clicks=0,
+            created_at=now,
+        )
+        uow.session.add(view)
+        visitor.visits += 1
+        visitor.last_seen_at = now
+        uow.session.execute(
+            update(ArticleRow)
+            .where(ArticleRow.id == article.id)
+            .values(
+                view_count=ArticleRow.view_count + 1,
+                reader_count=ArticleRow.reader_count + (0 if seen_before else 1),
+            )
+        )
+        settings = settings_of(uow, tenant_id)
+        _requalify(visitor, settings)
+        prefs = preferences_of(uow, tenant_id, share.sharer_staff_id)
+        ids = settings.recommended_article_ids if settings.recommended_scope == "all" else prefs.recommended_article_ids
+        recommended = _recommended(uow, share, ids, now)
+        uow.session.flush()
+        uow.publish(events.article_opened(article, share, visitor, view), tenant_id)
+        uow.session.refresh(article)
+        shown = article_view(article)
+        uow.commit()
+        return Opened(
+            tenant_id=tenant_id,
+            view_id=view.id,
+            visitor_key=visitor.visitor_key,
+            article=shown,
+            sharer_staff_id=share.sharer_staff_id,
+            modules=visible_modules(settings.hidden_modules, shown.hidden_modules, prefs.hidden_modules),
+            contact_position=prefs.contact_position,
+            recommended=recommended,
+            mall_url=settings.mall_url,
+        )
+
+
+def forward_share(db: Database, actor: Actor, token: str, visitor_key: str, method: str, *, now: datetime) -> ShareView:
+    """The reader's own link to pass on. Asked again, the same link."""
+    require_service(actor)
+    method = method or shares.FORWARD
+    if method not in (shares.FORWARD, shares.POSTER):
+        raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields={"method": "validation.invalid_choice"})
+    with db.uow() as uow:
+        parent = _share(uow, token)
+        _live_article(uow, parent)
+        visitor = _visitor(uow, parent.tenant_id, visitor_key)
+        if visitor is None:
+            raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields={"visitor_key": "validation.invalid"})
+        # Re-reading one's own forward link, or a chain at its end: the same link, no new link.
+        if parent.from_visitor_id == visitor.id or parent.depth >= shares.CHAIN_MAX:
+            return share_view(parent)
+        child = uow.session.scalar(
+            select(ShareRow).where(
+                ShareRow.tenant_id == parent.tenant_id,
+                ShareRow.parent_share_id == parent.id,
+                ShareRow.from_visitor_id == visitor.id,
+                ShareRow.method == method,
+            )
+        )
+        if child is None:
+            child = ShareRow(
+                tenant_id=parent.tenant_id,
+                token=shares.new_token(),
+                kind=parent.kind,
+                item_id=parent.item_id,
+                sharer_staff_id=parent.sharer_staff_id,
+                method=method,
+                parent_share_id=parent.id,
+                from_visitor_id=visitor.id,
+                depth=parent.depth + 1,
+                created_at=now,
+            )
+            uow.session.add(child)
+            uow.commit()
+        return share_view(child)
+
+
+def record_reading(
+    db: Database, actor: Actor, view_id: str, visitor_key: str, seconds: int, clicks: int, *, now: datetime
+) -> Reading:
+    """One beat. The view, its visitor and its article move by the same accepted step."""
+    require_service(actor)
+    with db.uow() as uow:
+        row = uow.session.execute(
+            select(ViewRow, VisitorRow)
+            .join(VisitorRow, VisitorRow.id == ViewRow.visitor_id)
+            .where(ViewRow.id == view_id)
+            .with_for_update(of=ViewRow)
+        ).first()
+        if row is None or row[1].visitor_key != visitor_key:
+            raise NotFound(ErrorCode.VIEW_NOT_FOUND)
+        view, visitor = row
+        step = reading.advance(
+            reading.Progress(view.seconds, view.clicks),
+            reported_seconds=seconds,
+            new_clicks=clicks,
+            opened_at=view.created_at,
+            now=now,
+        )
+        if step is None:
+            return Reading(False, view.seconds)
+        added = step.seconds - view.seconds
+        view.seconds, view.clicks, view.last_beat_at = step.seconds, step.clicks, now
+        uow.session.execute(
+            update(VisitorRow)
+            .where(VisitorRow.id == visitor.id)
+            .values(seconds=VisitorRow.seconds + added, clicks=VisitorRow.clicks + clicks, last_seen_at=now)
+        )
+        if added:
+            uow.session.execute(
+                update(ArticleRow)
+                .where(ArticleRow.tenant_id == view.tenant_id, ArticleRow.id == view.item_id)
+                .values(read_seconds=ArticleRow.read_seconds + added)
+            )
+        uow.session.refresh(visitor)
+        _requalify(visitor, settings_of(uow, view.tenant_id))
+        uow.commit()
+        return Reading(True, view.seconds)

@@ -1,0 +1,2 @@
+"""The marketing tests: helpers in marketing_testkit.py (this file puts the tests folder on the
+import path); the service fixtures in service/conftest.py."""

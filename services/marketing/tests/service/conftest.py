@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from marketing_testkit import ISSUER, PUBLIC_KEY, fresh_database, ref, staff_token
+
+from crm.marketing.v1 import marketing_pb2_grpc
+from crmkit import testing
+from crmkit.auth import TokenVerifier
+from crmkit.grpc_client import ServiceClient
+from crmkit.grpc_server import build_server
+from crmkit.settings import Settings
+from marketing import server as marketing_server
+from marketing.grpc_api import FULL_NAME
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    # One migrated database for the run; every test uses its own tenant and staff.
+    url = fresh_database()
+    yield url
+    testing.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def runtime(database_url):
+    rt = marketing_server.build(Settings(service="marketing", database_url=database_url))
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="session")
+def db(runtime):
+    return runtime.db
+
+
+@pytest.fixture(scope="session")
+def marketing(runtime):
+    server, port, _ = build_server(
+        "marketing", runtime.registrations, verifier=TokenVerifier(PUBLIC_KEY), port=0, host="127.0.0.1"
+    )
+    server.start()
+    client = ServiceClient(
+        f"127.0.0.1:{port}",
+        marketing_pb2_grpc.MarketingServiceStub,
+        FULL_NAME,
+        service_token=ISSUER.service_token("gateway"),
+    )
+    yield client
+    client.close()
+    server.stop(0)
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: str
+    owner: str
+    manager: str
+    sales: str
+    sales_id: str
+    other_sales: str
+    other_sales_id: str
+
+
+@pytest.fixture
+def tenant() -> Tenant:
+    tid = ref("t")
+    sales_id, other_id = ref("s"), ref("s")
+    return Tenant(
+        id=tid,
+        owner=staff_token(tid, ref("o"), "owner"),
+        manager=staff_token(tid, ref("m"), "store_manager"),
+        sales=staff_token(tid, sales_id),
+        sales_id=sales_id,
+        other_sales=staff_token(tid, other_id),
+        other_sales_id=other_id,
+    )

@@ -1,0 +1,83 @@
+"""D1 D2 over HTTP, every service a real process (and in the embedded mode): the owner writes an
+article into a category and hides a module, switches it on; a salesperson shares it; a reader
+opens the page the gateway renders, reads, and their friend opens the link the page swapped in;
+the reading time and the chain show in the article's counts; another tenant sees nothing, and
+an altered link is refused."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import requests
+
+
+def ok(resp, status=200) -> dict:
+    assert resp.status_code == status, resp.text
+    return resp.json()
+
+
+def page_data(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-(view|visitor|own)="([^"]*)"', html))
+
+
+def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
+    owner, sales, other = world["owner"], world["sales_b"], world["other_owner"]
+    category = ok(owner.post("/api/v1/article-categories", json={"name": "行业资讯"}), 201)
+    article = ok(
+        owner.post(
+            "/api/v1/articles",
+            json={
+                "title": "春季订货会邀请",
+                "category_id": category["id"],
+                "body_html": '<p onclick="x()">诚邀各位老板<script>alert(1)</script>莅临</p>',
+                "hidden_modules": ["read_count"],
+            },
+        ),
+        201,
+    )
+    assert article["status"] == "created" and "<script" not in article["body_html"]
+    bad = owner.post("/api/v1/articles", json={"title": "", "body_html": "<p>x</p>", "category_id": "nope"})
+    assert bad.status_code == 400 and "title" in bad.json()["error"]["fields"]
+    refused = sales.post("/api/v1/articles", json={"title": "越权", "body_html": "<p>x</p>"})
+    assert refused.status_code == 403
+
+    assert sales.post(f"/api/v1/articles/{article['id']}/shares", json={}).status_code == 409  # still off
+    ok(owner.put(f"/api/v1/articles/{article['id']}/active", json={"active": True}))
+    share = ok(sales.post(f"/api/v1/articles/{article['id']}/shares", json={}), 201)
+    assert "/s/" in share["url"]
+
+    reader = requests.Session()
+    first = reader.get(f"{platform.gateway_url}/s/{share['token']}", timeout=10)
+    assert first.status_code == 200 and "诚邀各位老板" in first.text and "<script>alert" not in first.text
+    assert "人读过" not in first.text  # hidden by the article
+    data = page_data(first.text)
+    assert data["own"].startswith("/s/") and reader.cookies.get("crm_vk") == data["visitor"]
+    time.sleep(3.2)
+    beat = reader.post(
+        f"{platform.gateway_url}/api/v1/public/views/{data['view']}/beats",
+        json={"visitor_key": data["visitor"], "seconds": 3},
+        timeout=10,
+    )
+    assert ok(beat) == {"accepted": True, "seconds": 3}
+    forged = reader.post(
+        f"{platform.gateway_url}/api/v1/public/views/{data['view']}/beats",
+        json={"visitor_key": "x" * 20, "seconds": 3},
+        timeout=10,
+    )
+    assert forged.status_code == 404
+
+    friend = requests.get(f"{platform.gateway_url}{data['own']}", timeout=10)
+    assert friend.status_code == 200 and page_data(friend.text)["visitor"] != data["visitor"]
+
+    counted = ok(owner.get(f"/api/v1/articles/{article['id']}"))
+    assert (counted["status"], counted["view_count"], counted["reader_count"]) == ("shared", 2, 2)
+    assert counted["read_seconds"] == 3
+    listed = ok(owner.get("/api/v1/article-categories"))["categories"]
+    assert [(c["name"], c["article_count"]) for c in listed] == [("行业资讯", 1)]
+
+    assert other.get(f"/api/v1/articles/{article['id']}").status_code == 404
+    assert ok(other.get("/api/v1/articles"))["page"]["total"] == 0
+    altered = share["token"][:-1] + ("A" if share["token"][-1] != "A" else "B")
+    gone = requests.get(f"{platform.gateway_url}/s/{altered}", timeout=10)
+    assert gone.status_code == 404 and 'data-test="gone"' in gone.text

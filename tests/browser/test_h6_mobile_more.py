@@ -56,6 +56,14 @@ def test_h6_b7_an_order_is_handed_over_once_by_its_code(platform, phone):
         json={"customer_id": customer["id"], "lines": [{"product_id": product["id"], "quantity": 1}]},
     )
     call(platform, owner, "POST", f"/api/v1/orders/{order['id']}/approve")
+    # Other journeys of this run take stock too: the handover must not meet an empty shelf.
+    call(
+        platform,
+        owner,
+        "PUT",
+        f"/api/v1/products/{product['id']}/stock/{order['store_id']}",
+        json={"quantity": 100, "reason": "补货"},
+    )
     page = phone
     # The store's manager hands it over (a salesperson is not offered the counter's page).
     mobile_login(page, platform, "13800000001")

@@ -35,8 +35,8 @@ def test_h6_the_owner_logs_in_to_the_admin_and_a_refresh_keeps_the_page(platform
     shot(page, "admin-customers")
     page.reload()
     expect(rows).to_have_count(min(total, 20))
-    page.locator("[data-test=customer-search] input").fill("华联超市")
-    page.locator("[data-test=customer-search] input").press("Enter")
+    page.locator("[data-test=customer-search]").fill("华联超市")
+    page.locator("[data-test=customer-search]").press("Enter")
     expect(rows.filter(has_text="华联超市(东门店)")).to_have_count(1)
 
     page.get_by_role("menuitem", name="首页").click()

@@ -10,9 +10,10 @@ and swaps the address bar to the reader's own link, so what they forward is coun
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
 from flask import Blueprint, Response, request
-from jinja2 import Environment
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from crm.identity.v1 import identity_pb2
@@ -27,75 +28,8 @@ VISITOR_COOKIE = "crm_vk"
 YEAR = 365 * 24 * 3600
 BEAT_SECONDS = 5
 
-_PAGE = Environment(autoescape=True).from_string(
-    """<!doctype html>
-<html lang="{{ lang }}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ a.title }}</title>
-<meta name="description" content="{{ a.summary }}">
-<meta property="og:type" content="article">
-<meta property="og:title" content="{{ a.title }}">
-<meta property="og:description" content="{{ a.summary }}">
-{% if a.cover_url %}<meta property="og:image" content="{{ a.cover_url }}">{% endif %}
-<style>
-body{margin:0;font:16px/1.75 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif;color:#222;background:#fff}
-main{max-width:680px;margin:0 auto;padding:16px 18px 96px}h1{font-size:22px;line-height:1.4;margin:8px 0 12px}
-.meta{color:#999;font-size:13px;margin-bottom:16px}.body img,.body video{max-width:100%;height:auto}
-.contact{display:flex;align-items:center;gap:12px;padding:12px 14px;border-radius:10px;background:#f5f7fa;margin:16px 0}
-.contact b{display:block}.contact a{margin-left:auto;padding:6px 14px;border-radius:16px;background:#07c160;color:#fff;
-text-decoration:none}.floating{position:fixed;left:12px;right:12px;bottom:12px;margin:0;box-shadow:0 2px 12px #0002}
-h2{font-size:17px;margin:28px 0 8px}.rec a{display:block;padding:10px 0;border-bottom:1px solid #eee;color:#222;
-text-decoration:none}.rec small{display:block;color:#999}
-</style></head>
-<body data-view="{{ view_id }}" data-visitor="{{ visitor_key }}" data-own="{{ own_url }}">
-<main>
-{% macro contact(cls) %}<div class="contact {{ cls }}" data-test="contact"><div><b>{{ sharer.name }}</b>
-<span>{{ sharer.phone }}</span></div>{% if sharer.phone %}<a href="tel:{{ sharer.phone }}">{{ t.call }}</a>{% endif %}
-</div>{% endmacro %}
-{% if show.contact and position == "top" %}{{ contact("") }}{% endif %}
-<h1>{{ a.title }}</h1>
-<div class="meta">{% if show.read_count %}<span data-test="read-count">{{ t.read_count }}</span>{% endif %}</div>
-<article class="body">{{ body }}</article>
-{% if show.contact and position == "bottom" %}{{ contact("") }}{% endif %}
-{% if show.recommended_articles and recommended %}<h2>{{ t.recommended }}</h2><div class="rec">
-{% for r in recommended %}<a href="/s/{{ r.token }}">{{ r.title }}<small>{{ r.summary }}</small></a>{% endfor %}
-</div>{% endif %}
-{% if show.contact and position == "floating" %}{{ contact("floating") }}{% endif %}
-</main>
-<script nonce="{{ nonce }}">
-(function () {
-  var d = document.body.dataset, url = "/api/v1/public/views/" + d.view + "/beats";
-  var total = 0, since = null, clicks = 0;
-  if (d.own && history.replaceState) history.replaceState(null, "", d.own);
-  function visible() { return document.visibilityState === "visible"; }
-  function tick() { if (since !== null) { var t = Date.now(); total += (t - since) / 1000; since = t; } }
-  function send(last) {
-    tick();
-    var body = JSON.stringify({ visitor_key: d.visitor, seconds: Math.floor(total), clicks: clicks });
-    clicks = 0;
-    if (last && navigator.sendBeacon &&
-        navigator.sendBeacon(url, new Blob([body], { type: "application/json" }))) return;
-    fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: body, keepalive: true })
-      .catch(function () {});
-  }
-  if (visible()) since = Date.now();
-  document.addEventListener("visibilitychange", function () {
-    if (visible()) { since = Date.now(); } else { send(true); since = null; }
-  });
-  window.addEventListener("pagehide", function () { send(true); since = null; });
-  document.addEventListener("click", function (e) { if (e.target.closest("a")) clicks += 1; });
-  setInterval(function () { if (visible()) send(false); }, {{ beat_ms }});
-})();
-</script>
-</body></html>"""
-)
-
-_GONE = Environment(autoescape=True).from_string(
-    '<!doctype html><html lang="{{ lang }}"><head><meta charset="utf-8">'
-    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ text }}</title></head>'
-    '<body style="font-family:sans-serif;text-align:center;margin-top:30vh;color:#666">'
-    '<p data-test="gone">{{ text }}</p></body></html>'
-)
+# Autoescaped: only the article body, cleaned on write, is marked safe.
+_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 
 
 def _language() -> str:
@@ -137,12 +71,12 @@ def read(token: str):
         opened = call_public("marketing", "OpenShare", pb.OpenShareRequest(token=token, visitor_key=visitor_key))
     except NotFound as err:
         key = "reader.gone" if err.code == "ARTICLE_INACTIVE" else "reader.not_found"
-        return _html(_GONE.render(lang=lang, text=_t(key)), 404)
+        return _html(_TEMPLATES.get_template("reader_gone.html").render(lang=lang, text=_t(key)), 404)
     own = call_public("marketing", "ForwardShare", pb.ForwardShareRequest(token=token, visitor_key=opened.visitor_key))
     shown = set(opened.modules)
     nonce = secrets.token_urlsafe(12)
     article = opened.article
-    html = _PAGE.render(
+    html = _TEMPLATES.get_template("reader.html").render(
         lang=lang,
         nonce=nonce,
         a=article,
@@ -159,6 +93,7 @@ def read(token: str):
             "call": _t("reader.call"),
             "recommended": _t("reader.recommended"),
             "read_count": _t("reader.read_count", count=article.reader_count),
+            **{key: _t(f"reader.{key}") for key in ("leave_phone", "phone", "name", "send", "sent", "phone_invalid")},
         },
     )
     response = _html(html, 200, nonce)

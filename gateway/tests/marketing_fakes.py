@@ -29,7 +29,27 @@ def article_pb(**kw) -> pb.Article:
     return pb.Article(**{**fields, **kw})
 
 
-class FakeMarketing(marketing_pb2_grpc.MarketingServiceServicer):
+def visitor_pb(**kw) -> pb.Visitor:
+    fields = {"id": "vis-1", "phone": "", "staff_id": "s-1", "source": "forward", "visits": 2, "seconds": 95}
+    return pb.Visitor(**{**fields, "first_seen_at": CREATED, "last_seen_at": CREATED, **kw})
+
+
+class FakeMarketingVisitors:
+    def IdentifyVisitor(self, request, context):
+        self.rec.record("IdentifyVisitor", request, context, staff=False)
+        return pb.IdentifyVisitorResponse()
+
+    def ListVisitors(self, request, context):
+        self.rec.record("ListVisitors", request, context)
+        return pb.ListVisitorsResponse(visitors=[visitor_pb()])
+
+    def GetVisitor(self, request, context):
+        self.rec.record("GetVisitor", request, context)
+        entry = pb.TrailEntry(view_id="v-2", kind="article", title="秋冬新品到店", opened_at=CREATED, depth=1)
+        return pb.VisitorDetail(visitor=visitor_pb(id=request.id), trail=[entry])
+
+
+class FakeMarketing(FakeMarketingVisitors, marketing_pb2_grpc.MarketingServiceServicer):
     def __init__(self):
         self.rec = Recorder()
         self.modules = ["contact", "recommended_articles", "products", "read_count"]

@@ -23,8 +23,15 @@ ARTICLES_PATHS = {
     ("put", "/api/v1/marketing-preferences"),
     ("post", "/api/v1/public/views/{view_id}/beats"),
     ("post", "/api/v1/public/shares/{token}/forward"),
+    ("post", "/api/v1/public/views/{view_id}/identify"),
+    ("get", "/api/v1/visitors"),
+    ("get", "/api/v1/visitors/{visitor_id}"),
 }
-ARTICLES_PUBLIC = {"/api/v1/public/views/{view_id}/beats", "/api/v1/public/shares/{token}/forward"}
+ARTICLES_PUBLIC = {
+    "/api/v1/public/views/{view_id}/beats",
+    "/api/v1/public/shares/{token}/forward",
+    "/api/v1/public/views/{view_id}/identify",
+}
 
 
 def test_d1_an_article_is_written_for_the_caller_and_its_status_derived(client, auth, fakes):
@@ -89,3 +96,27 @@ def test_d2_a_beat_goes_through_and_a_bad_one_is_refused_before_the_service(clie
     bad = client.post("/api/v1/public/views/v-1/beats", json={"visitor_key": "k" * 20, "seconds": "12"})
     assert bad.status_code == 400 and "seconds" in bad.json["error"]["fields"]
     assert len(fakes["marketing"].rec.named("RecordReading")) == 1
+
+
+def test_c7_a_reader_leaves_a_phone_checked_before_the_service(client, fakes):
+    bad = client.post("/api/v1/public/views/v-1/identify", json={"visitor_key": "k" * 20, "phone": "12"})
+    assert bad.status_code == 400 and "phone" in bad.json["error"]["fields"]
+    ok = client.post("/api/v1/public/views/v-1/identify", json={"visitor_key": "k" * 20, "phone": "13900001111"})
+    assert ok.status_code == 200 and ok.json == {"identified": True}
+    (call,) = fakes["marketing"].rec.named("IdentifyVisitor")
+    assert call.request.phone == "13900001111" and call.request.view_id == "v-1"
+
+
+def test_c10_the_visitor_centre_passes_filters_and_shows_the_trail(client, auth, fakes):
+    listed = client.get(
+        "/api/v1/visitors",
+        query_string={"qualified": "yes", "sort": "visits", "since": "2026-12-01T00:00:00Z"},
+        headers=auth,
+    )
+    assert listed.status_code == 200 and listed.json["visitors"][0]["seconds"] == 95
+    (call,) = fakes["marketing"].rec.named("ListVisitors")
+    assert (call.request.qualified, call.request.sort, call.request.since.seconds) == ("yes", "visits", 1796083200)
+    assert client.get("/api/v1/visitors", query_string={"sort": "name"}, headers=auth).status_code == 400
+    detail = client.get("/api/v1/visitors/vis-9", headers=auth).json
+    assert detail["id"] == "vis-9" and detail["trail"][0]["depth"] == 1
+    assert client.get("/api/v1/visitors").status_code == 401

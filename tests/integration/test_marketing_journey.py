@@ -1,15 +1,18 @@
-"""D1 D2 over HTTP, every service a real process (and in the embedded mode): the owner writes an
+"""D1 D2 C7 C10 over HTTP, every service a real process (and in the embedded mode): the owner writes an
 article into a category and hides a module, switches it on; a salesperson shares it; a reader
 opens the page the gateway renders, reads, and their friend opens the link the page swapped in;
-the reading time and the chain show in the article's counts; another tenant sees nothing, and
-an altered link is refused."""
+the friend leaves a phone and becomes the salesperson's lead in the customers service (once, though
+sent twice); the visitor centre shows both readers, the chain and the reading time; another
+tenant sees nothing, and an altered link is refused."""
 
 from __future__ import annotations
 
 import re
 import time
+import uuid
 
 import requests
+from client import eventually
 
 
 def ok(resp, status=200) -> dict:
@@ -69,6 +72,36 @@ def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
 
     friend = requests.get(f"{platform.gateway_url}{data['own']}", timeout=10)
     assert friend.status_code == 200 and page_data(friend.text)["visitor"] != data["visitor"]
+    friend_data = page_data(friend.text)
+
+    # C7: the friend leaves a phone: one lead, the salesperson's, through the customers service.
+    number = "139" + str(uuid.uuid4().int)[:8]
+    for _ in range(2):  # sent twice: still one lead
+        left = requests.post(
+            f"{platform.gateway_url}/api/v1/public/views/{friend_data['view']}/identify",
+            json={"visitor_key": friend_data["visitor"], "phone": number, "name": "刘老板"},
+            timeout=10,
+        )
+        assert ok(left) == {"identified": True}
+
+    def the_lead():
+        leads = ok(sales.get("/api/v1/leads", params={"scope": "mine", "page_size": 100}))["leads"]
+        found = [lead for lead in leads if lead["phone"] == number]
+        return found or None
+
+    (lead,) = eventually(the_lead)
+    assert lead["name"] == "刘老板" and lead["source"] == "visitor"
+
+    # C10: the visitor centre shows both readers, the chain and the reading time.
+    visitors = ok(sales.get("/api/v1/visitors", params={"sort": "recent"}))["visitors"]
+    by_source = {v["source"]: v for v in visitors}
+    assert set(by_source) == {"link", "forward"} and by_source["link"]["seconds"] == 3
+    assert by_source["forward"]["phone"] == number
+    trail = ok(sales.get(f"/api/v1/visitors/{by_source['forward']['id']}"))["trail"]
+    assert [(t["title"], t["depth"], t["forwarded_by_visitor_id"]) for t in trail] == [
+        ("春季订货会邀请", 1, by_source["link"]["id"])
+    ]
+    assert ok(other.get("/api/v1/visitors"))["page"]["total"] == 0
 
     counted = ok(owner.get(f"/api/v1/articles/{article['id']}"))
     assert (counted["status"], counted["view_count"], counted["reader_count"]) == ("shared", 2, 2)

@@ -28,6 +28,7 @@ from gateway.api import (
     stored_value,
     stores,
     tenants,
+    visitors,
 )
 
 BLUEPRINTS = tuple(
@@ -58,5 +59,6 @@ BLUEPRINTS = tuple(
         reports,
         articles,
         reading,
+        visitors,
     )
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Integer, String
-from apiflask.validators import Length, OneOf, Range
+from apiflask.validators import Length, OneOf, Range, Regexp
 
 from crm.marketing.v1 import marketing_pb2 as pb
 from gateway.api.article_schemas import ShareOut
@@ -31,6 +31,16 @@ class BeatIn(Schema):
 class BeatOut(Schema):
     accepted = Boolean(metadata={"description": "False: dropped (negative, absurd or nothing new)"})
     seconds = Integer()
+
+
+class IdentifyIn(Schema):
+    visitor_key = String(required=True, validate=Length(min=16, max=64))
+    phone = String(required=True, validate=Regexp(r"^1\d{10}$", error="validation.phone_invalid"))
+    name = String(load_default="", validate=Length(max=30))
+
+
+class IdentifiedOut(Schema):
+    identified = Boolean()
 
 
 class ForwardIn(Schema):
@@ -70,3 +80,19 @@ def forward_share(token, body):
         pb.ForwardShareRequest(token=token, visitor_key=body["visitor_key"], method=body["method"]),
     )
     return {"token": share.token, "url": reader_url(share.token), "method": share.method, "depth": share.depth}
+
+
+@bp.post("/views/<string:view_id>/identify")
+@bp.doc(operation_id="identifyVisitor", responses=PUBLIC_ERRORS)
+@bp.input(IdentifyIn, arg_name="body")
+@bp.output(IdentifiedOut)
+def identify_visitor(view_id, body):
+    """A reader leaves a phone number on the page (public): the salesperson who shared it gets a lead"""
+    call_public(
+        "marketing",
+        "IdentifyVisitor",
+        pb.IdentifyVisitorRequest(
+            view_id=view_id, visitor_key=body["visitor_key"], phone=body["phone"], name=body["name"]
+        ),
+    )
+    return {"identified": True}

@@ -12,6 +12,7 @@ from crmkit.db import UnitOfWork
 from crmkit.events import Event
 from customers.domain.segments import Purchase, PurchasedLine
 from customers.service import coupon_behaviour as coupons
+from customers.service.leads import lead_from_visitor
 from customers.service.purchases import record_purchase
 
 log = logging.getLogger(__name__)
@@ -201,3 +202,16 @@ def on_coupon_redemption_released(uow: UnitOfWork, event: Event) -> bool:
 
 def on_coupon_expiring(uow: UnitOfWork, event: Event) -> bool:
     return _apply(uow, event, "customers.on_coupon_expiring", _expiring, coupons.record_expiring)
+
+
+# --- leads from readers (the marketing service's events) ---------------------------------------
+
+
+def on_visitor_identified(uow: UnitOfWork, event: Event) -> bool:
+    """A reader gave a phone on a shared article's page (C7): a lead, once per person."""
+    try:
+        return lead_from_visitor(uow, event.tenant_id, event.event_id, event.data, now=event.occurred_at)
+    except ValueError as exc:
+        # Requeueing cannot make a bad phone good; acknowledge it and leave a trace.
+        log.error("ignoring %s %s: %s", event.type, event.event_id, exc)
+        return False

@@ -20,6 +20,8 @@ HANDLERS = {
     ("coupons", "coupon_redeemed"): handlers.on_coupon_redeemed,
     ("coupons", "coupon_redemption_released"): handlers.on_coupon_redemption_released,
     ("coupons", "coupon_expiring"): handlers.on_coupon_expiring,
+    # A reader who gave a phone becomes a lead (C7).
+    ("marketing", "visitor_identified"): handlers.on_visitor_identified,
 }
 
 

@@ -25,3 +25,5 @@ class ErrorCode(ErrorCodeEnum):
     SHARE_NOT_FOUND = "SHARE_NOT_FOUND", "error.share_not_found"
     # A reading beat for a view that does not exist or is not this visitor's.
     VIEW_NOT_FOUND = "VIEW_NOT_FOUND", "error.view_not_found"
+    # Missing, another tenant's, or (for a salesperson) a visitor another salesperson's share brought.
+    VISITOR_NOT_FOUND = "VISITOR_NOT_FOUND", "error.visitor_not_found"

@@ -1,6 +1,6 @@
 """Every event the marketing service publishes (exchange `marketing.events`), each with the
-function that builds its payload. Consumers to come: messaging (the salesperson's real-time alert
-and inbox line, F4) and customers (a visitor becomes a lead, C7)."""
+function that builds its payload. Consumers: customers (visitor_identified: the visitor becomes a
+lead, C7); messaging (article_opened: the salesperson's alert and inbox line, F4)."""
 
 from __future__ import annotations
 
@@ -28,4 +28,19 @@ def article_opened(article: ArticleRow, share: ShareRow, visitor: VisitorRow, vi
         "nickname": visitor.nickname,
         "first_visit": visitor.visits == 1,
         "view_id": view.id,
+    }
+
+
+@EVENTS.publishes("visitor_identified")
+def visitor_identified(visitor: VisitorRow, name: str, title: str) -> dict[str, Any]:
+    """A reader gave a phone number (C7): the customers service makes or joins their lead, the
+    salesperson whose share brought them following it."""
+    return {
+        "visitor_id": visitor.id,
+        "name": name,
+        "phone": visitor.phone,
+        "union_id": visitor.unionid,
+        "staff_id": visitor.staff_id,
+        "source": visitor.first_method,
+        "title": title,
     }

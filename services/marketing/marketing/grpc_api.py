@@ -11,9 +11,9 @@ from crmkit.auth import require_actor
 from crmkit.db import Database
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
-from crmkit.protos import timestamp
+from crmkit.protos import datetime_of, timestamp
 
-from .service import library, settings, sharing
+from .service import library, settings, sharing, visitors
 
 FULL_NAME = "crm.marketing.v1.MarketingService"
 
@@ -88,6 +88,36 @@ def _preferences(value: settings.Preferences) -> pb.Preferences:
         hidden_modules=value.hidden_modules,
         contact_position=value.contact_position,
         recommended_article_ids=value.recommended_article_ids,
+    )
+
+
+def _visitor(v: visitors.VisitorView) -> pb.Visitor:
+    return pb.Visitor(
+        id=v.id,
+        nickname=v.nickname,
+        avatar_url=v.avatar_url,
+        phone=v.phone,
+        staff_id=v.staff_id,
+        source=v.source,
+        visits=v.visits,
+        seconds=v.seconds,
+        qualified=v.qualified,
+        first_seen_at=timestamp(v.first_seen_at),
+        last_seen_at=timestamp(v.last_seen_at),
+    )
+
+
+def _trail(t: visitors.TrailEntry) -> pb.TrailEntry:
+    return pb.TrailEntry(
+        view_id=t.view_id,
+        kind=t.kind,
+        item_id=t.item_id,
+        title=t.title,
+        opened_at=timestamp(t.opened_at),
+        seconds=t.seconds,
+        method=t.method,
+        depth=t.depth,
+        forwarded_by_visitor_id=t.forwarded_by_visitor_id,
     )
 
 
@@ -208,6 +238,38 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
             now=self.clock(),
         )
         return pb.RecordReadingResponse(accepted=result.accepted, seconds=result.seconds)
+
+    def IdentifyVisitor(self, request, context):
+        visitors.identify_visitor(
+            self.db,
+            require_actor(),
+            request.view_id,
+            request.visitor_key,
+            request.phone,
+            request.name,
+            now=self.clock(),
+        )
+        return pb.IdentifyVisitorResponse()
+
+    # The visitor centre
+
+    def ListVisitors(self, request, context):
+        page = page_from_proto(request.page)
+        found = visitors.list_visitors(
+            self.db,
+            require_actor(),
+            page,
+            qualified=request.qualified,
+            source=request.source,
+            since=datetime_of(request, "since"),
+            until=datetime_of(request, "until"),
+            sort=request.sort,
+        )
+        return pb.ListVisitorsResponse(visitors=[_visitor(v) for v in found.visitors], page=page.info(found.total))
+
+    def GetVisitor(self, request, context):
+        visitor, trail = visitors.get_visitor(self.db, require_actor(), request.id)
+        return pb.VisitorDetail(visitor=_visitor(visitor), trail=[_trail(t) for t in trail])
 
 
 def registration(db: Database, clock: Callable[[], datetime]) -> ServiceRegistration:

@@ -1,0 +1,88 @@
+"""C7 on PostgreSQL: a reader who gave a phone on a shared article (marketing.visitor_identified)
+becomes one lead of the salesperson whose share brought them; a redelivery changes nothing; a
+known person joins their lead; a pool lead goes to the sharer; a bad phone is acknowledged, not
+stored."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from types import SimpleNamespace
+
+from customer_testkit import NOW, phone, staff
+from sqlalchemy import select
+
+from crmkit.events import Event
+from crmkit.paging import Page
+from customers.domain.activity import LeadInput
+from customers.handlers import on_visitor_identified
+from customers.models import LeadRow, Outbox
+from customers.service import leads
+
+
+def identified(tenant, staff_id, number, *, name="访客1234", event_id=None):
+    return Event(
+        type="visitor_identified",
+        source="marketing",
+        tenant_id=tenant,
+        data={
+            "visitor_id": "v-1",
+            "name": name,
+            "phone": number,
+            "union_id": "",
+            "staff_id": staff_id,
+            "source": "forward",
+            "title": "春季订货会邀请",
+        },
+        occurred_at=NOW,
+        event_id=event_id or uuid.uuid4().hex,
+    )
+
+
+def leads_with(db, tenant, number):
+    """Detached copies of the rows' columns (the session ends with the unit of work)."""
+    with db.uow() as uow:
+        rows = uow.session.scalars(select(LeadRow).where(LeadRow.tenant_id == tenant, LeadRow.phone == number))
+        return [SimpleNamespace(**{c.key: getattr(r, c.key) for c in LeadRow.__table__.columns}) for r in rows]
+
+
+def assigned_events(db, tenant):
+    with db.uow() as uow:
+        rows = uow.session.scalars(
+            select(Outbox).where(Outbox.tenant_id == tenant, Outbox.type == "lead_assigned")
+        ).all()
+        return [json.loads(r.payload)["data"] for r in rows]
+
+
+def test_c7_a_reader_becomes_one_lead_of_the_sharer_even_when_told_twice(db, tenant):
+    seller = staff(tenant, "salesperson")
+    event = identified(tenant, seller.staff_id, phone(71))
+    assert on_visitor_identified(db.uow(), event)
+    assert not on_visitor_identified(db.uow(), event)  # redelivered
+    (lead,) = leads_with(db, tenant, phone(71))
+    assert (lead.staff_id, lead.source, lead.name) == (seller.staff_id, "visitor", "访客1234")
+    assert "春季订货会邀请" in lead.note
+    assert [e["lead_id"] for e in assigned_events(db, tenant)] == [lead.id]
+    mine = leads.list_leads(db.uow(), seller, Page(1, 50), scope="mine")
+    assert lead.id in [row.id for row in mine.items]
+
+
+def test_c7_a_known_person_joins_their_lead_and_a_pool_lead_goes_to_the_sharer(db, tenant):
+    first, second = staff(tenant, "salesperson"), staff(tenant, "salesperson")
+    followed = leads.create_lead(db.uow(), first, LeadInput(name="老客", phone=phone(72)), now=NOW).lead
+    assert on_visitor_identified(db.uow(), identified(tenant, second.staff_id, phone(72)))
+    (lead,) = leads_with(db, tenant, phone(72))
+    assert lead.id == followed.id and lead.staff_id == first.staff_id  # whoever follows it keeps it
+
+    pooled = leads.create_lead(
+        db.uow(), staff(tenant, "store_manager"), LeadInput(name="公海", phone=phone(73)), now=NOW
+    )
+    assert pooled.lead.staff_id is None
+    assert on_visitor_identified(db.uow(), identified(tenant, second.staff_id, phone(73)))
+    (lead,) = leads_with(db, tenant, phone(73))
+    assert lead.staff_id == second.staff_id
+
+
+def test_c7_a_bad_phone_is_acknowledged_and_makes_no_lead(db, tenant):
+    assert not on_visitor_identified(db.uow(), identified(tenant, "s-1", "12345"))
+    assert leads_with(db, tenant, "12345") == []

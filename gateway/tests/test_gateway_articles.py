@@ -26,6 +26,7 @@ ARTICLES_PATHS = {
     ("post", "/api/v1/public/views/{view_id}/identify"),
     ("get", "/api/v1/visitors"),
     ("get", "/api/v1/visitors/{visitor_id}"),
+    ("get", "/api/v1/marketing-stats"),
 }
 ARTICLES_PUBLIC = {
     "/api/v1/public/views/{view_id}/beats",

@@ -154,6 +154,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Articles",
         "Reading",
         "Visitors",
+        "Data centre",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

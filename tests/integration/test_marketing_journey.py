@@ -103,6 +103,22 @@ def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
     ]
     assert ok(other.get("/api/v1/visitors"))["page"]["total"] == 0
 
+    # D8: the data centre counts it, per day and per salesperson (China days on both databases).
+    day = ok(owner.get("/api/v1/marketing-stats", params={"group_by": "day"}))
+    assert day["rows"][-1]["key"] == day["date_to"] and len(day["rows"]) == 30
+    assert {k: day["total"][k] for k in ("shares", "forwards", "views", "readers", "read_seconds", "leads")} == {
+        "shares": 1,
+        "forwards": 1,
+        "views": 2,
+        "readers": 2,
+        "read_seconds": 3,
+        "leads": 1,
+    }
+    assert day["rows"][-1]["figures"] == day["total"]
+    (row,) = ok(sales.get("/api/v1/marketing-stats", params={"group_by": "staff"}))["rows"]
+    assert row["figures"]["leads"] == 1
+    assert ok(other.get("/api/v1/marketing-stats"))["total"]["views"] == 0
+
     counted = ok(owner.get(f"/api/v1/articles/{article['id']}"))
     assert (counted["status"], counted["view_count"], counted["reader_count"]) == ("shared", 2, 2)
     assert counted["read_seconds"] == 3

@@ -11,6 +11,7 @@ from gateway.api import (
     coupon_sends,
     coupons,
     customers,
+    marketing_stats,
     notifications,
     orders,
     ownership,
@@ -60,5 +61,6 @@ BLUEPRINTS = tuple(
         articles,
         reading,
         visitors,
+        marketing_stats,
     )
 )

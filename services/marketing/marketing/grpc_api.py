@@ -13,7 +13,7 @@ from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
 from crmkit.protos import datetime_of, timestamp
 
-from .service import library, settings, sharing, visitors
+from .service import datacentre, library, settings, sharing, visitors
 
 FULL_NAME = "crm.marketing.v1.MarketingService"
 
@@ -119,6 +119,10 @@ def _trail(t: visitors.TrailEntry) -> pb.TrailEntry:
         depth=t.depth,
         forwarded_by_visitor_id=t.forwarded_by_visitor_id,
     )
+
+
+def _figures(f: datacentre.Figures) -> pb.MarketingFigures:
+    return pb.MarketingFigures(**{name: getattr(f, name) for name in datacentre.FIGURES})
 
 
 class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
@@ -270,6 +274,24 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
     def GetVisitor(self, request, context):
         visitor, trail = visitors.get_visitor(self.db, require_actor(), request.id)
         return pb.VisitorDetail(visitor=_visitor(visitor), trail=[_trail(t) for t in trail])
+
+    # The data centre
+
+    def GetMarketingStats(self, request, context):
+        stats = datacentre.marketing_stats(
+            self.db,
+            require_actor(),
+            date_from=request.date_from,
+            date_to=request.date_to,
+            group_by=request.group_by,
+            now=self.clock(),
+        )
+        return pb.MarketingStatsResponse(
+            date_from=stats.date_from.isoformat(),
+            date_to=stats.date_to.isoformat(),
+            rows=[pb.MarketingStatsRow(key=r.key, title=r.title, figures=_figures(r.figures)) for r in stats.rows],
+            total=_figures(stats.total),
+        )
 
 
 def registration(db: Database, clock: Callable[[], datetime]) -> ServiceRegistration:

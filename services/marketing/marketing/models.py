@@ -123,6 +123,9 @@ class VisitorRow(TenantScoped, Base):
     clicks: Mapped[int] = mapped_column(Integer, default=0)
     qualified: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When they first met the tenant's thresholds and first gave a phone: the data centre's days.
+    qualified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    identified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ViewRow(TenantScoped, Base):
@@ -138,3 +141,16 @@ class ViewRow(TenantScoped, Base):
     seconds: Mapped[int] = mapped_column(Integer, default=0)
     clicks: Mapped[int] = mapped_column(Integer, default=0)
     last_beat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ShareLogRow(TenantScoped, Base):
+    """Each time a salesperson shares an item (the link may be the same as last time): the data
+    centre's shares per day, salesperson and article."""
+
+    __tablename__ = "share_log"
+    __table_args__ = (Index("ix_share_log_day", "tenant_id", "created_at"),)
+
+    share_id: Mapped[str] = mapped_column(ForeignKey("shares.id"))
+    staff_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(10))
+    item_id: Mapped[str] = mapped_column(String(36))

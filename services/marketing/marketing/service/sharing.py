@@ -20,7 +20,7 @@ from .. import events
 from ..domain import reading, shares
 from ..domain.articles import visible_modules
 from ..errors import ErrorCode
-from ..models import ArticleRow, ShareRow, ViewRow, VisitorRow
+from ..models import ArticleRow, ShareLogRow, ShareRow, ViewRow, VisitorRow
 from .access import require_service, require_staff
 from .library import ArticleView, article_view
 from .settings import preferences_of, settings_of
@@ -123,6 +123,16 @@ def share_article(db: Database, actor: Actor, article_id: str, method: str, *, n
         if not article.active:
             raise Conflict(ErrorCode.ARTICLE_INACTIVE)
         share = _root_share(uow, actor.tenant_id, staff_id, shares.ARTICLE, article.id, method, now)
+        uow.session.add(
+            ShareLogRow(
+                tenant_id=actor.tenant_id,
+                share_id=share.id,
+                staff_id=staff_id,
+                kind=shares.ARTICLE,
+                item_id=article.id,
+                created_at=now,
+            )
+        )
         uow.session.execute(
             update(ArticleRow).where(ArticleRow.id == article.id).values(share_count=ArticleRow.share_count + 1)
         )
@@ -180,7 +190,7 @@ def _recommended(uow: UnitOfWork, share: ShareRow, ids: tuple[str, ...], now: da
     return out
 
 
-def _requalify(visitor: VisitorRow, settings) -> None:
+def _requalify(visitor: VisitorRow, settings, now: datetime) -> None:
     """A visitor's clicks are their openings of shared items; once qualified, always qualified."""
     if not visitor.qualified and reading.is_qualified(
         visitor.visits,
@@ -188,7 +198,7 @@ def _requalify(visitor: VisitorRow, settings) -> None:
         min_clicks=settings.qualified_min_clicks,
         min_seconds=settings.qualified_min_seconds,
     ):
-        visitor.qualified = True
+        visitor.qualified, visitor.qualified_at = True, now
 
 
 def open_share(db: Database, actor: Actor, token: str, visitor_key: str, *, now: datetime) -> Opened:
@@ -247,7 +257,7 @@ def open_share(db: Database, actor: Actor, token: str, visitor_key: str, *, now:
             )
         )
         settings = settings_of(uow, tenant_id)
-        _requalify(visitor, settings)
+        _requalify(visitor, settings, now)
         prefs = preferences_of(uow, tenant_id, share.sharer_staff_id)
         ids = settings.recommended_article_ids if settings.recommended_scope == "all" else prefs.recommended_article_ids
         recommended = _recommended(uow, share, ids, now)
@@ -348,6 +358,6 @@ def record_reading(
                 .values(read_seconds=ArticleRow.read_seconds + added)
             )
         uow.session.refresh(visitor)
-        _requalify(visitor, settings_of(uow, view.tenant_id))
+        _requalify(visitor, settings_of(uow, view.tenant_id), now)
         uow.commit()
         return Reading(True, view.seconds)

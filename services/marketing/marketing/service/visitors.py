@@ -96,6 +96,7 @@ def identify_visitor(
             select(ArticleRow.title).where(ArticleRow.tenant_id == visitor.tenant_id, ArticleRow.id == item_id)
         )
         visitor.phone, visitor.last_seen_at = phone, now
+        visitor.identified_at = visitor.identified_at or now
         uow.publish(
             events.visitor_identified(visitor, display_name(name, visitor.nickname, phone), title or ""),
             visitor.tenant_id,

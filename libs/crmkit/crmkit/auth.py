@@ -169,10 +169,11 @@ class TokenIssuer:
             "roles": sorted(roles),
             "perms": sorted(permissions),
             "stores": list(store_ids),
-            # Milliseconds (RFC 7519 allows a fractional NumericDate), rounded down, never later
+            # Microseconds (RFC 7519 allows a fractional NumericDate), rounded down, never later
             # than the truth: a session revoked at t must refuse the token issued just before t
-            # and accept the one a refresh issues after it in the same second (crmkit.revocation).
-            "iat": math.floor(now.timestamp() * 1000) / 1000,
+            # and accept the one a refresh issues just after it (crmkit.revocation's cutoff is
+            # read to the microsecond too; milliseconds refused a refresh in the same millisecond).
+            "iat": math.floor(now.timestamp() * 1_000_000) / 1_000_000,
             "exp": int(expires.timestamp()),
             "jti": uuid.uuid4().hex,
         }

@@ -83,6 +83,10 @@ class FakeMarketing(FakeMarketingVisitors, marketing_pb2_grpc.MarketingServiceSe
         self.rec.record("ForwardShare", request, context, staff=False)
         return pb.Share(id="sh-2", token=CHILD, method="forward", depth=1)
 
+    def ArticlePoster(self, request, context):
+        self.rec.record("ArticlePoster", request, context)
+        return pb.Poster(png=b"\x89PNG-fake", token=TOKEN, url=request.link_base + TOKEN)
+
     def RecordReading(self, request, context):
         self.rec.record("RecordReading", request, context, staff=False)
         return pb.RecordReadingResponse(accepted=request.seconds >= 0, seconds=max(request.seconds, 0))

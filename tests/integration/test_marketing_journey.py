@@ -7,12 +7,15 @@ tenant sees nothing, and an altered link is refused."""
 
 from __future__ import annotations
 
+import io
 import re
 import time
 import uuid
 
 import requests
+import zxingcpp
 from client import eventually
+from PIL import Image
 
 
 def ok(resp, status=200) -> dict:
@@ -130,3 +133,12 @@ def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
     altered = share["token"][:-1] + ("A" if share["token"][-1] != "A" else "B")
     gone = requests.get(f"{platform.gateway_url}/s/{altered}", timeout=10)
     assert gone.status_code == 404 and 'data-test="gone"' in gone.text
+
+    # D4: the salesperson's poster carries their poster link (identity names them on it).
+    drawn = sales.get(f"/api/v1/articles/{article['id']}/poster.png", params={"theme": "festival"})
+    assert drawn.status_code == 200 and drawn.headers["Content-Type"] == "image/png"
+    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(drawn.content)))
+    scanned = requests.get(code.text, timeout=10)
+    assert scanned.status_code == 200 and "春季订货会邀请" in scanned.text
+    sources = {v["source"] for v in ok(sales.get("/api/v1/visitors"))["visitors"]}
+    assert sources == {"link", "forward", "poster"}

@@ -3,11 +3,14 @@ salesperson's preferences, and share links (D2). Readers' pages are gateway.read
 
 from __future__ import annotations
 
-from apiflask import APIBlueprint
-from flask import request
+from apiflask import APIBlueprint, Schema
+from apiflask.fields import String
+from apiflask.validators import OneOf
+from flask import Response, request
 
 from crm.marketing.v1 import marketing_pb2 as pb
 from crmkit.settings import env
+from gateway import i18n
 from gateway.api.article_schemas import (
     ActiveIn,
     ArticleCategoriesOut,
@@ -42,6 +45,13 @@ def reader_url(token: str) -> str:
     """Where a reader opens a share: PUBLIC_BASE_URL (what phones reach) or this request's host."""
     base = env("PUBLIC_BASE_URL") or request.host_url
     return f"{base.rstrip('/')}/s/{token}"
+
+
+class PosterQuery(Schema):
+    theme = String(
+        load_default="business",
+        validate=OneOf(("business", "festival", "fresh", "minimal"), error="validation.invalid_choice"),
+    )
 
 
 def category_dict(c) -> dict:
@@ -197,3 +207,23 @@ def get_preferences():
 def update_preferences(body):
     """Modules I hide on top of the admin's, where my contact block sits, my recommended articles"""
     return preferences_dict(marketing("UpdateMyPreferences", pb.Preferences(**body)))
+
+
+@bp.get("/articles/<string:article_id>/poster.png")
+@bp.doc(operation_id="getArticlePoster", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.input(PosterQuery, location="query", arg_name="query")
+@bp.output({}, content_type="image/png", description="The poster: the article, my name and phone, my link's QR")
+def get_article_poster(article_id, query):
+    """My poster of an article (D4 D12): readers who scan it are counted as come by poster"""
+    language = i18n.pick_language(request.headers.get("Accept-Language"))
+    poster = marketing(
+        "ArticlePoster",
+        pb.ArticlePosterRequest(
+            article_id=article_id,
+            theme=query["theme"],
+            link_base=reader_url(""),
+            caption=i18n.render("poster.caption", language=language, fallback="poster.caption"),
+        ),
+    )
+    return Response(poster.png, mimetype="image/png", headers={"Cache-Control": "no-store"})

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from crmkit.declaration import Declaration
+from crmkit.declaration import Declaration, Variable
 
 DECLARATION = Declaration(
     name="marketing",
@@ -11,4 +11,11 @@ DECLARATION = Declaration(
     grpc_services=("crm.marketing.v1.MarketingService",),
     build="marketing.server:build",
     migrations=Path(__file__).parent / "migrations",
+    peers={"identity": "the salesperson's name and phone on posters (D4)"},
+    env=(
+        Variable(
+            "POSTER_FONT",
+            "A CJK font file for posters; empty: the first of the image's wqy fonts found (fonts-wqy-microhei).",
+        ),
+    ),
 )

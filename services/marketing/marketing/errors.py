@@ -27,3 +27,5 @@ class ErrorCode(ErrorCodeEnum):
     VIEW_NOT_FOUND = "VIEW_NOT_FOUND", "error.view_not_found"
     # Missing, another tenant's, or (for a salesperson) a visitor another salesperson's share brought.
     VISITOR_NOT_FOUND = "VISITOR_NOT_FOUND", "error.visitor_not_found"
+    # No CJK font on this server for posters (POSTER_FONT, or install fonts-wqy-microhei).
+    POSTER_FONT_MISSING = "POSTER_FONT_MISSING", "error.poster_font_missing"

@@ -13,7 +13,8 @@ from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
 from crmkit.protos import datetime_of, timestamp
 
-from .service import datacentre, library, settings, sharing, visitors
+from .service import datacentre, library, posters, settings, sharing, visitors
+from .sharers import Sharers
 
 FULL_NAME = "crm.marketing.v1.MarketingService"
 
@@ -126,9 +127,10 @@ def _figures(f: datacentre.Figures) -> pb.MarketingFigures:
 
 
 class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
-    def __init__(self, db: Database, clock: Callable[[], datetime]):
+    def __init__(self, db: Database, clock: Callable[[], datetime], sharers: Sharers):
         self.db = db
         self.clock = clock
+        self.sharers = sharers
 
     # Categories
 
@@ -275,6 +277,21 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
         visitor, trail = visitors.get_visitor(self.db, require_actor(), request.id)
         return pb.VisitorDetail(visitor=_visitor(visitor), trail=[_trail(t) for t in trail])
 
+    # Posters
+
+    def ArticlePoster(self, request, context):
+        poster = posters.article_poster(
+            self.db,
+            require_actor(),
+            request.article_id,
+            theme=request.theme,
+            link_base=request.link_base,
+            caption=request.caption,
+            sharers=self.sharers,
+            now=self.clock(),
+        )
+        return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
+
     # The data centre
 
     def GetMarketingStats(self, request, context):
@@ -294,7 +311,7 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
         )
 
 
-def registration(db: Database, clock: Callable[[], datetime]) -> ServiceRegistration:
+def registration(db: Database, clock: Callable[[], datetime], sharers: Sharers) -> ServiceRegistration:
     return ServiceRegistration(
-        marketing_pb2_grpc.add_MarketingServiceServicer_to_server, MarketingServicer(db, clock), FULL_NAME
+        marketing_pb2_grpc.add_MarketingServiceServicer_to_server, MarketingServicer(db, clock, sharers), FULL_NAME
     )

@@ -12,18 +12,28 @@ from crmkit.settings import Settings
 from .db import database
 from .declaration import DECLARATION
 from .grpc_api import registration
+from .sharers import IdentitySharers, Sharers
 
 
-def build(settings: Settings, *, clock: Callable[[], datetime] = utcnow) -> ServiceRuntime:
-    """Wire the database and the servicer; connects to nothing yet (the engine opens lazily)."""
+def build(
+    settings: Settings, *, clock: Callable[[], datetime] = utcnow, sharers: Sharers | None = None
+) -> ServiceRuntime:
+    """Wire the database, the identity peer (posters name the salesperson) and the servicer;
+    connects to nothing yet (the engine and the channel open lazily). Tests pass `sharers`."""
     settings.require("database_url")
     db = database(settings.database_url)
-    return ServiceRuntime(service="marketing", db=db, registrations=[registration(db, clock)])
+    closers = []
+    if sharers is None:
+        settings.require("service_token")
+        identity = IdentitySharers(settings.peer("identity"), settings.service_token)
+        closers.append(identity.close)
+        sharers = identity
+    return ServiceRuntime(service="marketing", db=db, registrations=[registration(db, clock, sharers)], closers=closers)
 
 
 def main() -> None:
     settings = DECLARATION.settings_from_env()
-    settings.require("database_url", "jwt_public_key")
+    settings.require("database_url", "jwt_public_key", "service_token")
     serve(build(settings), settings)
 
 

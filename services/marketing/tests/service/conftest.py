@@ -13,6 +13,7 @@ from crmkit.grpc_server import build_server
 from crmkit.settings import Settings
 from marketing import server as marketing_server
 from marketing.grpc_api import FULL_NAME
+from marketing.sharers import Contact
 
 
 @pytest.fixture(scope="session")
@@ -23,9 +24,26 @@ def database_url():
     testing.drop_database(url)
 
 
+class FakeSharers:
+    """Identity's answer for the poster's signature (a peer service: a fake is allowed here;
+    tests/integration runs the real one)."""
+
+    def __init__(self):
+        self.asked: list[tuple[str, str]] = []
+
+    def contact(self, tenant_id: str, staff_id: str) -> Contact:
+        self.asked.append((tenant_id, staff_id))
+        return Contact("张业务", "13800000002")
+
+
 @pytest.fixture(scope="session")
-def runtime(database_url):
-    rt = marketing_server.build(Settings(service="marketing", database_url=database_url))
+def sharers():
+    return FakeSharers()
+
+
+@pytest.fixture(scope="session")
+def runtime(database_url, sharers):
+    rt = marketing_server.build(Settings(service="marketing", database_url=database_url), sharers=sharers)
     yield rt
     rt.close()
 

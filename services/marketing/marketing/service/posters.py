@@ -1,0 +1,72 @@
+"""Share posters (D4, D12): a salesperson's poster of an article carries their poster link (a
+share with method "poster", so readers who scan it are counted per poster) as a QR code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from crmkit.auth import Actor
+from crmkit.db import Database
+from crmkit.errors import Conflict, InvalidInput, NotFound
+
+from .. import posters
+from ..domain import shares
+from ..domain.posters import DEFAULT_THEME, THEMES
+from ..errors import ErrorCode
+from ..models import ArticleRow
+from ..sharers import Sharers
+from .access import require_staff
+from .sharing import share_article
+
+LINK_BASE_MAX = 200
+CAPTION_MAX = 40
+
+
+@dataclass(frozen=True)
+class Poster:
+    png: bytes
+    token: str
+    url: str
+
+
+def article_poster(
+    db: Database,
+    actor: Actor,
+    article_id: str,
+    *,
+    theme: str,
+    link_base: str,
+    caption: str,
+    sharers: Sharers,
+    now: datetime,
+) -> Poster:
+    """`link_base`: the reader pages' address up to the token (the gateway's /s/)."""
+    staff_id = require_staff(actor)
+    problems = {}
+    theme = theme or DEFAULT_THEME
+    if theme not in THEMES:
+        problems["theme"] = "validation.invalid_choice"
+    if not link_base.startswith(("https://", "http://")) or len(link_base) > LINK_BASE_MAX:
+        problems["link_base"] = "validation.invalid"
+    if len(caption) > CAPTION_MAX:
+        problems["caption"] = "validation.too_long"
+    if problems:
+        raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields=problems)
+    with db.reader() as uow:
+        article = uow.session.scalar(
+            select(ArticleRow).where(ArticleRow.tenant_id == actor.tenant_id, ArticleRow.id == article_id)
+        )
+        if article is None:
+            raise NotFound(ErrorCode.ARTICLE_NOT_FOUND, params={"id": article_id})
+        if not article.active:
+            raise Conflict(ErrorCode.ARTICLE_INACTIVE)
+        title, summary = article.title, article.summary
+    posters.font_path()  # refused before a share is counted when no font can draw it
+    share = share_article(db, actor, article_id, shares.POSTER, now=now)
+    contact = sharers.contact(actor.tenant_id, staff_id)
+    url = link_base + share.token
+    text = posters.PosterText(title, summary, contact.name, contact.phone, caption)
+    return Poster(posters.render(THEMES[theme], text, url), share.token, url)

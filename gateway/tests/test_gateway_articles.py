@@ -27,7 +27,7 @@ ARTICLES_PATHS = {
     ("get", "/api/v1/visitors"),
     ("get", "/api/v1/visitors/{visitor_id}"),
     ("get", "/api/v1/marketing-stats"),
-    ("get", "/api/v1/articles/{article_id}/poster.png"),
+    ("post", "/api/v1/articles/{article_id}/posters"),
 }
 ARTICLES_PUBLIC = {
     "/api/v1/public/views/{view_id}/beats",
@@ -125,11 +125,9 @@ def test_c10_the_visitor_centre_passes_filters_and_shows_the_trail(client, auth,
 
 
 def test_d4_a_poster_is_drawn_by_marketing_with_the_readers_address_and_caption(client, auth, fakes):
-    resp = client.get("/api/v1/articles/a-1/poster.png", query_string={"theme": "fresh"}, headers=auth)
+    resp = client.post("/api/v1/articles/a-1/posters", json={"theme": "fresh"}, headers=auth)
     assert resp.status_code == 200 and resp.mimetype == "image/png" and resp.data.startswith(b"\x89PNG")
     (call,) = fakes["marketing"].rec.named("ArticlePoster")
     assert call.request.theme == "fresh" and call.request.link_base.endswith("/s/")
     assert call.request.caption == "长按识别二维码，阅读全文"
-    assert (
-        client.get("/api/v1/articles/a-1/poster.png", query_string={"theme": "neon"}, headers=auth).status_code == 400
-    )
+    assert client.post("/api/v1/articles/a-1/posters", json={"theme": "neon"}, headers=auth).status_code == 400

@@ -135,7 +135,7 @@ def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
     assert gone.status_code == 404 and 'data-test="gone"' in gone.text
 
     # D4: the salesperson's poster carries their poster link (identity names them on it).
-    drawn = sales.get(f"/api/v1/articles/{article['id']}/poster.png", params={"theme": "festival"})
+    drawn = sales.post(f"/api/v1/articles/{article['id']}/posters", json={"theme": "festival"})
     assert drawn.status_code == 200 and drawn.headers["Content-Type"] == "image/png"
     (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(drawn.content)))
     scanned = requests.get(code.text, timeout=10)

@@ -43,6 +43,9 @@ KIND_OF_PARAMETER = {
     "recharge_id": "recharge",
     "send_id": "coupon_send",
     "duplicate_id": "duplicate",
+    "category_id": "article_category",
+    "article_id": "article",
+    "visitor_id": "visitor",
 }
 
 
@@ -145,4 +148,19 @@ def make_objects(tenant: Tenant) -> dict[str, str]:
     made["duplicate"] = duplicate(tenant, customer["phone"])
     application = {"store_name": "分店", "contact_name": "王经理", "phone": phone(), "address": "中山路 8 号"}
     made["store_application"] = ok(owner.post("/api/v1/stores/applications", json=application), 201)["id"]
+    made.update(article_objects(tenant))
     return made
+
+
+def article_objects(tenant: Tenant) -> dict[str, str]:
+    """A category, an article in it that is on, and a visitor who read the salesperson's share."""
+    owner = tenant.owner
+    category = ok(owner.post("/api/v1/article-categories", json={"name": f"资讯{uuid.uuid4().hex[:4]}"}), 201)
+    article = {"title": "新品上市", "body_html": "<p>正文</p>", "category_id": category["id"]}
+    made = ok(owner.post("/api/v1/articles", json=article), 201)
+    ok(owner.put(f"/api/v1/articles/{made['id']}/active", json={"active": True}))
+    share = ok(tenant.apis["salesperson"].post(f"/api/v1/articles/{made['id']}/shares", json={}), 201)
+    page = owner.http.get(share["url"], timeout=10)
+    assert page.status_code == 200, page.text
+    (visitor,) = ok(owner.get("/api/v1/visitors"))["visitors"]
+    return {"article_category": category["id"], "article": made["id"], "visitor": visitor["id"]}

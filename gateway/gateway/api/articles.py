@@ -47,7 +47,7 @@ def reader_url(token: str) -> str:
     return f"{base.rstrip('/')}/s/{token}"
 
 
-class PosterQuery(Schema):
+class PosterIn(Schema):
     theme = String(
         load_default="business",
         validate=OneOf(("business", "festival", "fresh", "minimal"), error="validation.invalid_choice"),
@@ -209,13 +209,13 @@ def update_preferences(body):
     return preferences_dict(marketing("UpdateMyPreferences", pb.Preferences(**body)))
 
 
-@bp.get("/articles/<string:article_id>/poster.png")
-@bp.doc(operation_id="getArticlePoster", security=SECURED, responses=WRITE_ERRORS)
+@bp.post("/articles/<string:article_id>/posters")
+@bp.doc(operation_id="makeArticlePoster", security=SECURED, responses=WRITE_ERRORS)
 @staff_only
-@bp.input(PosterQuery, location="query", arg_name="query")
+@bp.input(PosterIn, arg_name="query")
 @bp.output({}, content_type="image/png", description="The poster: the article, my name and phone, my link's QR")
-def get_article_poster(article_id, query):
-    """My poster of an article (D4 D12): readers who scan it are counted as come by poster"""
+def make_article_poster(article_id, query):
+    """My poster of an article (D4 D12), counted as a share: readers who scan it come by poster"""
     language = i18n.pick_language(request.headers.get("Accept-Language"))
     poster = marketing(
         "ArticlePoster",

@@ -10,6 +10,9 @@ export interface Page {
   icon?: string;
   roles?: string[];
   permission?: string;
+  // A page reached from another one (an editor from its list): no menu entry of its own, the
+  // menu shows the parent's as the place the person is in.
+  parent?: string;
   component: RouteComponent | (() => Promise<RouteComponent | { default: RouteComponent }>);
 }
 
@@ -76,6 +79,22 @@ export const PAGES: Page[] = [
     title: "admin.menu.coupons",
     roles: ["store_manager"],
     component: () => import("./views/CouponsView.vue"),
+  },
+  {
+    path: "articles",
+    name: "articles",
+    title: "admin.articles.menu",
+    roles: ["store_manager"],
+    component: () => import("./views/ArticlesView.vue"),
+  },
+  {
+    // D1: the editor is its own route so the rich-text editor loads only here.
+    path: "articles/:id",
+    name: "article",
+    title: "admin.articles.editor.titleEdit",
+    roles: ["store_manager"],
+    parent: "articles",
+    component: () => import("./views/ArticleEditView.vue"),
   },
   {
     path: "stored-value",

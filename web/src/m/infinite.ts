@@ -8,22 +8,28 @@ export function useInfinite<T>(fetch: (page: number) => Promise<{ rows: T[]; tot
   const loading = ref(false);
   const finished = ref(false);
   const failed = ref(false);
+  // A restart while a page is on its way makes that page stale: its rows belong to the old filter.
+  let generation = 0;
 
   async function more() {
+    const asked = generation;
     try {
       const body = await fetch(page.value + 1);
+      if (asked !== generation) return;
       page.value += 1;
       rows.value.push(...body.rows);
       finished.value = rows.value.length >= body.total || !body.rows.length;
     } catch (err) {
+      if (asked !== generation) return;
       failed.value = true;
       showToast((err as Error).message);
     } finally {
-      loading.value = false;
+      if (asked === generation) loading.value = false;
     }
   }
 
   function restart() {
+    generation += 1;
     rows.value = [];
     page.value = 0;
     finished.value = false;

@@ -2,6 +2,7 @@
 // area, each giving its `zh` and `en` halves under `admin.<area>`.
 import { pickAreas } from "@/shared/locales/areas";
 
+import * as articles from "./articles";
 import { en as baseEn, zh as baseZh } from "./base";
 import * as changes from "./changes";
 import * as coupons from "./coupons";
@@ -23,6 +24,7 @@ const AREAS = {
   receivables,
   performance,
   coupons,
+  articles,
   storedValue,
   settings,
   stores,

@@ -2,6 +2,7 @@
 // `zh` and `en` halves under `m.<area>`.
 import { pickAreas } from "@/shared/locales/areas";
 
+import * as articles from "./articles";
 import { en as baseEn, zh as baseZh } from "./base";
 import * as commissions from "./commissions";
 import * as coupons from "./coupons";
@@ -13,7 +14,7 @@ import * as storeData from "./storeData";
 import * as storedValue from "./storedValue";
 import * as visits from "./visits";
 
-const AREAS = { returns, storeData, nearby, pool, coupons, visits, leads, commissions, storedValue };
+const AREAS = { articles, returns, storeData, nearby, pool, coupons, visits, leads, commissions, storedValue };
 
 export const zh = { m: { ...baseZh.m, ...pickAreas(AREAS, "zh") } };
 export const en = { m: { ...baseEn.m, ...pickAreas(AREAS, "en") } };

@@ -88,12 +88,16 @@ def read(token: str):
         position=opened.contact_position or "bottom",
         sharer=_sharer(opened.tenant_id, opened.sharer_staff_id) if "contact" in shown else None,
         recommended=list(opened.recommended),
+        products=list(opened.products),
         beat_ms=BEAT_SECONDS * 1000,
         t={
             "call": _t("reader.call"),
             "recommended": _t("reader.recommended"),
             "read_count": _t("reader.read_count", count=article.reader_count),
-            **{key: _t(f"reader.{key}") for key in ("leave_phone", "phone", "name", "send", "sent", "phone_invalid")},
+            **{
+                key: _t(f"reader.{key}")
+                for key in ("leave_phone", "phone", "name", "send", "sent", "phone_invalid", "products", "buy")
+            },
         },
     )
     response = _html(html, 200, nonce)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from gateway_fakes import CREATED, Recorder
 
+from crm.common.v1 import common_pb2
 from crm.marketing.v1 import marketing_pb2 as pb
 from crm.marketing.v1 import marketing_pb2_grpc
 from crmkit.grpc_server import ServiceRegistration
@@ -77,6 +78,15 @@ class FakeMarketing(FakeMarketingVisitors, marketing_pb2_grpc.MarketingServiceSe
             modules=self.modules,
             contact_position="bottom",
             recommended=[pb.RecommendedArticle(token="ReCoMmEnDeDtOkEn000001", title="推荐一篇")],
+            products=[
+                pb.RecommendedProduct(
+                    id="p-1",
+                    name="冰红茶",
+                    unit="箱",
+                    price=common_pb2.Money(fen=3600),
+                    link="https://mall.example.com/?product_id=p-1&sharer=s-1",
+                )
+            ],
         )
 
     def ForwardShare(self, request, context):

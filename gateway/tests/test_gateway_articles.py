@@ -72,6 +72,8 @@ def test_d2_the_readers_page_is_whole_server_side_and_keeps_the_visitor(client, 
     assert '<meta property="og:title" content="秋冬新品到店">' in page
     assert "<p>正文<b>加粗</b></p>" in page and "7 人读过" in page and "推荐一篇" in page
     assert f'data-own="/s/{CHILD}"' in page and 'data-view="v-1"' in page
+    assert "冰红茶" in page and "¥36.00 / 箱" in page
+    assert 'href="https://mall.example.com/?product_id=p-1&amp;sharer=s-1"' in page
     assert "13800000001" in page  # the sharer's contact block, from identity
     policy = resp.headers["Content-Security-Policy"]
     assert "script-src 'nonce-" in policy and "default-src 'none'" in policy
@@ -90,6 +92,7 @@ def test_d1_modules_hidden_by_any_level_are_not_on_the_page(client, fakes):
     finally:
         fakes["marketing"].modules = ["contact", "recommended_articles", "products", "read_count"]
     assert 'data-test="contact"' not in page and "人读过" not in page and "推荐一篇" in page
+    assert "冰红茶" not in page
 
 
 def test_d2_a_beat_goes_through_and_a_bad_one_is_refused_before_the_service(client, fakes):

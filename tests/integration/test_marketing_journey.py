@@ -30,6 +30,10 @@ def page_data(html: str) -> dict[str, str]:
 def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
     owner, sales, other = world["owner"], world["sales_b"], world["other_owner"]
     category = ok(owner.post("/api/v1/article-categories", json={"name": "行业资讯"}), 201)
+    product = ok(
+        owner.post("/api/v1/products", json={"name": "订货会套餐", "wholesale_price_fen": 9900, "listed": True}), 201
+    )
+    ok(owner.put("/api/v1/marketing-settings", json={"mall_url": "https://mall.example.com/h5"}))
     article = ok(
         owner.post(
             "/api/v1/articles",
@@ -38,6 +42,7 @@ def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
                 "category_id": category["id"],
                 "body_html": '<p onclick="x()">诚邀各位老板<script>alert(1)</script>莅临</p>',
                 "hidden_modules": ["read_count"],
+                "product_ids": [product["id"]],
             },
         ),
         201,
@@ -57,6 +62,9 @@ def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
     first = reader.get(f"{platform.gateway_url}/s/{share['token']}", timeout=10)
     assert first.status_code == 200 and "诚邀各位老板" in first.text and "<script>alert" not in first.text
     assert "人读过" not in first.text  # hidden by the article
+    # D14: the recommended product from the orders catalogue, linking to the mall with the sharer.
+    assert "订货会套餐" in first.text and "¥99.00" in first.text
+    assert f"product_id={product['id']}&amp;sharer=" in first.text
     data = page_data(first.text)
     assert data["own"].startswith("/s/") and reader.cookies.get("crm_vk") == data["visitor"]
     time.sleep(3.2)

@@ -11,7 +11,10 @@ DECLARATION = Declaration(
     grpc_services=("crm.marketing.v1.MarketingService",),
     build="marketing.server:build",
     migrations=Path(__file__).parent / "migrations",
-    peers={"identity": "the salesperson's name and phone on posters (D4)"},
+    peers={
+        "identity": "the salesperson's name and phone on posters (D4)",
+        "orders": "recommended products on a reader's page (D1, D14)",
+    },
     env=(
         Variable(
             "POSTER_FONT",

@@ -11,8 +11,9 @@ from crmkit.auth import require_actor
 from crmkit.db import Database
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
-from crmkit.protos import datetime_of, timestamp
+from crmkit.protos import datetime_of, money, timestamp
 
+from .catalogue import Catalogue
 from .service import datacentre, library, posters, settings, sharing, visitors
 from .sharers import Sharers
 
@@ -127,10 +128,11 @@ def _figures(f: datacentre.Figures) -> pb.MarketingFigures:
 
 
 class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
-    def __init__(self, db: Database, clock: Callable[[], datetime], sharers: Sharers):
+    def __init__(self, db: Database, clock: Callable[[], datetime], sharers: Sharers, catalogue: Catalogue):
         self.db = db
         self.clock = clock
         self.sharers = sharers
+        self.catalogue = catalogue
 
     # Categories
 
@@ -211,7 +213,9 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
         )
 
     def OpenShare(self, request, context):
-        opened = sharing.open_share(self.db, require_actor(), request.token, request.visitor_key, now=self.clock())
+        opened = sharing.open_share(
+            self.db, require_actor(), request.token, request.visitor_key, catalogue=self.catalogue, now=self.clock()
+        )
         return pb.OpenShareResponse(
             tenant_id=opened.tenant_id,
             view_id=opened.view_id,
@@ -225,6 +229,10 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
                 for r in opened.recommended
             ],
             mall_url=opened.mall_url,
+            products=[
+                pb.RecommendedProduct(id=p.id, name=p.name, unit=p.unit, price=money(p.price_fen), link=p.link)
+                for p in opened.products
+            ],
         )
 
     def ForwardShare(self, request, context):
@@ -311,7 +319,8 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
         )
 
 
-def registration(db: Database, clock: Callable[[], datetime], sharers: Sharers) -> ServiceRegistration:
-    return ServiceRegistration(
-        marketing_pb2_grpc.add_MarketingServiceServicer_to_server, MarketingServicer(db, clock, sharers), FULL_NAME
-    )
+def registration(
+    db: Database, clock: Callable[[], datetime], sharers: Sharers, catalogue: Catalogue
+) -> ServiceRegistration:
+    servicer = MarketingServicer(db, clock, sharers, catalogue)
+    return ServiceRegistration(marketing_pb2_grpc.add_MarketingServiceServicer_to_server, servicer, FULL_NAME)

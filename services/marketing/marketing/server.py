@@ -9,6 +9,7 @@ from crmkit.db import utcnow
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings
 
+from .catalogue import Catalogue, OrdersCatalogue
 from .db import database
 from .declaration import DECLARATION
 from .grpc_api import registration
@@ -16,10 +17,15 @@ from .sharers import IdentitySharers, Sharers
 
 
 def build(
-    settings: Settings, *, clock: Callable[[], datetime] = utcnow, sharers: Sharers | None = None
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    sharers: Sharers | None = None,
+    catalogue: Catalogue | None = None,
 ) -> ServiceRuntime:
-    """Wire the database, the identity peer (posters name the salesperson) and the servicer;
-    connects to nothing yet (the engine and the channel open lazily). Tests pass `sharers`."""
+    """Wire the database, the peers (identity: posters name the salesperson; orders: recommended
+    products) and the servicer; connects to nothing yet (the engine and the channels open
+    lazily). Tests pass `sharers` and `catalogue`."""
     settings.require("database_url")
     db = database(settings.database_url)
     closers = []
@@ -28,7 +34,13 @@ def build(
         identity = IdentitySharers(settings.peer("identity"), settings.service_token)
         closers.append(identity.close)
         sharers = identity
-    return ServiceRuntime(service="marketing", db=db, registrations=[registration(db, clock, sharers)], closers=closers)
+    if catalogue is None:
+        settings.require("service_token")
+        orders = OrdersCatalogue(settings.peer("orders"), settings.service_token)
+        closers.append(orders.close)
+        catalogue = orders
+    registrations = [registration(db, clock, sharers, catalogue)]
+    return ServiceRuntime(service="marketing", db=db, registrations=registrations, closers=closers)
 
 
 def main() -> None:

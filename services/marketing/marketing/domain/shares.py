@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from urllib.parse import urlencode
 
 LINK = "link"  # copied link, or the app's share sheet
 FORWARD = "forward"  # a reader passed it on (WeChat forward)
@@ -36,3 +37,12 @@ def token_well_formed(token: str) -> bool:
 
 def new_visitor_id() -> str:
     return secrets.token_urlsafe(18)
+
+
+def mall_link(mall_url: str, product_id: str, sharer_staff_id: str, token: str) -> str:
+    """A recommended product's link into the tenant's mall (D14), naming the product, the
+    salesperson and the share, so the mall can attribute the purchase. Empty without a mall."""
+    if not mall_url:
+        return ""
+    query = urlencode({"product_id": product_id, "sharer": sharer_staff_id, "share": token})
+    return f"{mall_url}{'&' if '?' in mall_url else '?'}{query}"

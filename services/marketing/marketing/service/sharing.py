@@ -17,8 +17,9 @@ from crmkit.db import Database, UnitOfWork
 from crmkit.errors import Conflict, InvalidInput, NotFound
 
 from .. import events
+from ..catalogue import Catalogue
 from ..domain import reading, shares
-from ..domain.articles import visible_modules
+from ..domain.articles import PRODUCTS, visible_modules
 from ..errors import ErrorCode
 from ..models import ArticleRow, ShareLogRow, ShareRow, ViewRow, VisitorRow
 from .access import require_service, require_staff
@@ -62,6 +63,15 @@ class Recommended:
 
 
 @dataclass(frozen=True)
+class ShownProduct:
+    id: str
+    name: str
+    unit: str
+    price_fen: int
+    link: str
+
+
+@dataclass(frozen=True)
 class Opened:
     tenant_id: str
     view_id: str
@@ -72,6 +82,7 @@ class Opened:
     contact_position: str
     recommended: list[Recommended]
     mall_url: str
+    products: list[ShownProduct]
 
 
 @dataclass(frozen=True)
@@ -201,7 +212,11 @@ def _requalify(visitor: VisitorRow, settings, now: datetime) -> None:
         visitor.qualified, visitor.qualified_at = True, now
 
 
-def open_share(db: Database, actor: Actor, token: str, visitor_key: str, *, now: datetime) -> Opened:
+def open_share(
+    db: Database, actor: Actor, token: str, visitor_key: str, *, catalogue: Catalogue, now: datetime
+) -> Opened:
+    """The view is recorded in one transaction; the recommended products are asked of the
+    catalogue after it, holding no lock."""
     require_service(actor)
     with db.uow() as uow:
         share = _share(uow, token)
@@ -266,17 +281,29 @@ def open_share(db: Database, actor: Actor, token: str, visitor_key: str, *, now:
         uow.session.refresh(article)
         shown = article_view(article)
         uow.commit()
-        return Opened(
-            tenant_id=tenant_id,
-            view_id=view.id,
-            visitor_key=visitor.visitor_key,
-            article=shown,
-            sharer_staff_id=share.sharer_staff_id,
-            modules=visible_modules(settings.hidden_modules, shown.hidden_modules, prefs.hidden_modules),
-            contact_position=prefs.contact_position,
-            recommended=recommended,
-            mall_url=settings.mall_url,
-        )
+        modules = visible_modules(settings.hidden_modules, shown.hidden_modules, prefs.hidden_modules)
+        sharer, share_token = share.sharer_staff_id, share.token
+        view_id, key = view.id, visitor.visitor_key
+    products = []
+    if PRODUCTS in modules and shown.product_ids:
+        products = [
+            ShownProduct(
+                p.id, p.name, p.unit, p.price_fen, shares.mall_link(settings.mall_url, p.id, sharer, share_token)
+            )
+            for p in catalogue.products(tenant_id, shown.product_ids)
+        ]
+    return Opened(
+        tenant_id=tenant_id,
+        view_id=view_id,
+        visitor_key=key,
+        article=shown,
+        sharer_staff_id=sharer,
+        modules=modules,
+        contact_position=prefs.contact_position,
+        recommended=recommended,
+        mall_url=settings.mall_url,
+        products=products,
+    )
 
 
 def forward_share(db: Database, actor: Actor, token: str, visitor_key: str, method: str, *, now: datetime) -> ShareView:

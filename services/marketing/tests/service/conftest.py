@@ -12,6 +12,7 @@ from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
 from crmkit.settings import Settings
 from marketing import server as marketing_server
+from marketing.catalogue import Product
 from marketing.grpc_api import FULL_NAME
 from marketing.sharers import Contact
 
@@ -41,9 +42,25 @@ def sharers():
     return FakeSharers()
 
 
+class FakeCatalogue:
+    """The orders catalogue's answer: the listed products it knows, in the order asked."""
+
+    def __init__(self):
+        self.known: dict[str, Product] = {}
+
+    def products(self, tenant_id: str, ids: tuple[str, ...]) -> list[Product]:
+        return [self.known[i] for i in ids if i in self.known]
+
+
 @pytest.fixture(scope="session")
-def runtime(database_url, sharers):
-    rt = marketing_server.build(Settings(service="marketing", database_url=database_url), sharers=sharers)
+def catalogue():
+    return FakeCatalogue()
+
+
+@pytest.fixture(scope="session")
+def runtime(database_url, sharers, catalogue):
+    settings = Settings(service="marketing", database_url=database_url)
+    rt = marketing_server.build(settings, sharers=sharers, catalogue=catalogue)
     yield rt
     rt.close()
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from crm.marketing.v1 import marketing_pb2 as pb
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from marketing.catalogue import Product
 from marketing.models import Outbox, ShareRow, VisitorRow
 
 
@@ -173,3 +174,33 @@ def test_d1_the_page_shows_what_no_level_hid_and_the_sharers_recommendations(mar
     }
     with pytest.raises(PermissionDenied):
         marketing.call("UpdateMarketingSettings", pb.MarketingSettings(recommended_scope="all"), token=tenant.sales)
+
+
+def test_d14_recommended_products_link_to_the_mall_naming_the_sharer(marketing, tenant, catalogue):
+    catalogue.known.update(
+        {
+            "p-cola": Product("p-cola", "可乐", "箱", 4800),
+            "p-tea": Product("p-tea", "冰红茶", "箱", 3600),
+        }
+    )
+    article = published(marketing, tenant, product_ids=["p-tea", "p-gone", "p-cola"])
+    link = marketing.call("ShareArticle", pb.ShareArticleRequest(article_id=article.id), token=tenant.sales)
+    no_mall = open_(marketing, link.token)
+    assert [(p.name, p.price.fen, p.link) for p in no_mall.products] == [("冰红茶", 3600, ""), ("可乐", 4800, "")]
+
+    marketing.call(
+        "UpdateMarketingSettings",
+        pb.MarketingSettings(mall_url="https://mall.example.com/h5?shop=1", recommended_scope="all"),
+        token=tenant.owner,
+    )
+    tea = open_(marketing, link.token).products[0]
+    assert (
+        tea.link == f"https://mall.example.com/h5?shop=1&product_id=p-tea&sharer={tenant.sales_id}&share={link.token}"
+    )
+
+    marketing.call(
+        "UpdateMarketingSettings",
+        pb.MarketingSettings(hidden_modules=["products"], recommended_scope="all"),
+        token=tenant.owner,
+    )
+    assert not open_(marketing, link.token).products  # hidden: not even asked of the catalogue

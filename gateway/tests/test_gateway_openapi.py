@@ -203,3 +203,26 @@ def test_h6_every_view_taking_an_idempotency_key_declares_the_header_once(client
     # Optional where the gateway merely honours it; required where a duplicate costs goods.
     assert declared[("/api/v1/staff", "post")][0]["required"] is False
     assert declared[("/api/v1/orders", "post")][0]["required"] is True
+
+
+# Schema classes that already share a name (apispec numbers the later one, so which one the web
+# client's type gets depends on import order): to be renamed apart; no new name may join them.
+KNOWN_SHARED_SCHEMA_NAMES = {"ActiveIn", "ApplicationIn", "ApplicationQuery", "LineIn", "ReasonIn"}
+
+
+def test_h6_no_two_schemas_share_a_name():
+    import importlib
+    import pkgutil
+
+    from apiflask import Schema
+
+    import gateway.api
+
+    seen: dict[str, set[str]] = {}
+    for module in pkgutil.iter_modules(gateway.api.__path__):
+        loaded = importlib.import_module(f"gateway.api.{module.name}")
+        for name, value in vars(loaded).items():
+            if isinstance(value, type) and issubclass(value, Schema) and value.__module__ == loaded.__name__:
+                seen.setdefault(name, set()).add(loaded.__name__)
+    shared = {name for name, modules in seen.items() if len(modules) > 1}
+    assert shared <= KNOWN_SHARED_SCHEMA_NAMES, shared - KNOWN_SHARED_SCHEMA_NAMES

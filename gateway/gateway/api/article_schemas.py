@@ -88,7 +88,7 @@ class ArticleQuery(PageQuery):
     state = String(load_default="", validate=OneOf(STATES, error="validation.invalid_choice"))
 
 
-class ActiveIn(Schema):
+class ArticleActiveIn(Schema):
     active = Boolean(required=True)
 
 

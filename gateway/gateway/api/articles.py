@@ -12,7 +12,7 @@ from crm.marketing.v1 import marketing_pb2 as pb
 from crmkit.settings import env
 from gateway import i18n
 from gateway.api.article_schemas import (
-    ActiveIn,
+    ArticleActiveIn,
     ArticleCategoriesOut,
     ArticleCategoryIn,
     ArticleCategoryOut,
@@ -148,7 +148,7 @@ def update_article(article_id, body):
 @bp.put("/articles/<string:article_id>/active")
 @bp.doc(operation_id="setArticleActive", security=SECURED, responses=WRITE_ERRORS)
 @staff_only
-@bp.input(ActiveIn, arg_name="body")
+@bp.input(ArticleActiveIn, arg_name="body")
 @bp.output(ArticleOut)
 def set_article_active(article_id, body):
     """Switch an article on (published) or off (owner, store manager)"""

@@ -15,7 +15,7 @@ bp = APIBlueprint("marketing_stats", __name__, tag="Data centre", url_prefix="/a
 FIGURES = ("shares", "forwards", "views", "readers", "read_seconds", "new_visitors", "qualified", "leads")
 
 
-class StatsQuery(Schema):
+class MarketingStatsQuery(Schema):
     date_from = String(load_default="", validate=Length(max=10), metadata={"description": "YYYY-MM-DD, China day"})
     date_to = String(load_default="", validate=Length(max=10), metadata={"description": "YYYY-MM-DD, inclusive"})
     group_by = String(
@@ -23,7 +23,7 @@ class StatsQuery(Schema):
     )
 
 
-class FiguresOut(Schema):
+class MarketingFiguresOut(Schema):
     shares = Integer(metadata={"description": "Times salespeople shared"})
     forwards = Integer(metadata={"description": "Views through a link a reader forwarded"})
     views = Integer()
@@ -34,17 +34,17 @@ class FiguresOut(Schema):
     leads = Integer(metadata={"description": "Visitors who left a phone"})
 
 
-class StatsRowOut(Schema):
+class MarketingStatsRowOut(Schema):
     key = String(metadata={"description": "The day, staff id or article id"})
     title = String(metadata={"description": "The article's title (group_by=article)"})
-    figures = Nested(FiguresOut)
+    figures = Nested(MarketingFiguresOut)
 
 
-class StatsOut(Schema):
+class MarketingStatsOut(Schema):
     date_from = String()
     date_to = String()
-    rows = List(Nested(StatsRowOut))
-    total = Nested(FiguresOut)
+    rows = List(Nested(MarketingStatsRowOut))
+    total = Nested(MarketingFiguresOut)
 
 
 def figures_dict(message) -> dict:
@@ -54,8 +54,8 @@ def figures_dict(message) -> dict:
 @bp.get("/marketing-stats")
 @bp.doc(operation_id="getMarketingStats", security=SECURED, responses=READ_ERRORS)
 @staff_only
-@bp.input(StatsQuery, location="query", arg_name="query")
-@bp.output(StatsOut)
+@bp.input(MarketingStatsQuery, location="query", arg_name="query")
+@bp.output(MarketingStatsOut)
 def get_marketing_stats(query):
     """Shares, forwards, views, readers, reading time, new and qualified visitors and leads
 

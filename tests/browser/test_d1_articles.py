@@ -5,6 +5,7 @@ would, and the reading shows in the admin's counts and through the API."""
 
 from __future__ import annotations
 
+import io
 import re
 import struct
 import threading
@@ -13,6 +14,8 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import expect
 
 from conftest import PHONE, Watched, admin_login, api_call, api_token, mobile_login, shot
@@ -275,3 +278,30 @@ def test_d1_settings_and_a_salespersons_preferences(platform, desktop, phone):
     finally:
         api_call(platform, owner, "PUT", "/api/v1/marketing-settings", json=before)
         api_call(platform, sales, "PUT", "/api/v1/marketing-preferences", json=mine_before)
+
+
+def test_d4_a_salesperson_makes_a_poster_whose_qr_is_their_link(platform, phone):
+    owner = api_token(platform, OWNER)
+    title = f"海报文章{uuid.uuid4().hex[:4]}"
+    made = api_call(platform, owner, "POST", "/api/v1/articles", json={"title": title, "body_html": "<p>订货会</p>"})
+    api_call(platform, owner, "PUT", f"/api/v1/articles/{made['id']}/active", json={"active": True})
+    page = phone
+    mobile_login(page, platform, SALES)
+    page.goto(f"{platform.base_url}/m/articles/{made['id']}")
+    page.locator("[data-test=poster]").click()
+    page.get_by_text("节日红").click()
+    preview = page.locator(".poster-preview img")
+    expect(preview).to_be_visible()
+    shot(page, "m-article-poster")
+    # The image on the phone is the one the server drew: its QR is this salesperson's poster link.
+    png = page.evaluate(
+        """async (src) => {
+            const bytes = new Uint8Array(await (await fetch(src)).arrayBuffer());
+            return Array.from(bytes);
+        }""",
+        preview.get_attribute("src"),
+    )
+    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(bytes(png))))
+    assert re.search(r"/s/[A-Za-z0-9_-]{22}$", code.text)
+    article = api_call(platform, owner, "GET", f"/api/v1/articles/{made['id']}")
+    assert article["share_count"] == 1 and article["status"] == "shared"

@@ -53,6 +53,32 @@ def _html(html: str, status: int, nonce: str = "") -> Response:
     return response
 
 
+TEXTS = (
+    "call",
+    "recommended",
+    "leave_phone",
+    "phone",
+    "name",
+    "send",
+    "sent",
+    "phone_invalid",
+    "products",
+    "buy",
+    "wechat",
+)
+
+
+def _texts() -> dict[str, str]:
+    """The pages' words in the reader's language."""
+    return {key: _t(f"reader.{key}") for key in TEXTS}
+
+
+def _own_link(token: str, visitor_key: str) -> str:
+    """The reader's own link to pass on (their forwards count as theirs); "" when it is this one."""
+    own = call_public("marketing", "ForwardShare", pb.ForwardShareRequest(token=token, visitor_key=visitor_key))
+    return own.token if own.token != token else ""
+
+
 def _sharer(tenant_id: str, staff_id: str):
     """The salesperson's name and phone for the contact block; the page still opens without them."""
     try:
@@ -72,7 +98,7 @@ def read(token: str):
     except NotFound as err:
         key = "reader.gone" if err.code == "ARTICLE_INACTIVE" else "reader.not_found"
         return _html(_TEMPLATES.get_template("reader_gone.html").render(lang=lang, text=_t(key)), 404)
-    own = call_public("marketing", "ForwardShare", pb.ForwardShareRequest(token=token, visitor_key=opened.visitor_key))
+    own = _own_link(token, opened.visitor_key)
     shown = set(opened.modules)
     nonce = secrets.token_urlsafe(12)
     article = opened.article
@@ -83,22 +109,14 @@ def read(token: str):
         body=_trusted(article.body_html),
         view_id=opened.view_id,
         visitor_key=opened.visitor_key,
-        own_url=f"/s/{own.token}" if own.token != token else "",
+        own_url=f"/s/{own}" if own else "",
         show={m: m in shown for m in ("contact", "recommended_articles", "products", "read_count")},
         position=opened.contact_position or "bottom",
         sharer=_sharer(opened.tenant_id, opened.sharer_staff_id) if "contact" in shown else None,
         recommended=list(opened.recommended),
         products=list(opened.products),
         beat_ms=BEAT_SECONDS * 1000,
-        t={
-            "call": _t("reader.call"),
-            "recommended": _t("reader.recommended"),
-            "read_count": _t("reader.read_count", count=article.reader_count),
-            **{
-                key: _t(f"reader.{key}")
-                for key in ("leave_phone", "phone", "name", "send", "sent", "phone_invalid", "products", "buy")
-            },
-        },
+        t={**_texts(), "read_count": _t("reader.read_count", count=article.reader_count)},
     )
     response = _html(html, 200, nonce)
     response.set_cookie(VISITOR_COOKIE, opened.visitor_key, max_age=YEAR, samesite="Lax", httponly=True)
@@ -108,3 +126,35 @@ def read(token: str):
 def _trusted(html: str) -> Markup:
     """The article body as stored: cleaned by the marketing service on write (nh3 allow-list)."""
     return Markup(html)
+
+
+@bp.get("/c/<string:token>")
+def read_card(token: str):
+    """A salesperson's card (D3), tracked like an article: views, chain, visible time, leads."""
+    lang = "en" if _language() == "en" else "zh-CN"
+    try:
+        opened = call_public(
+            "marketing",
+            "OpenCard",
+            pb.OpenShareRequest(token=token, visitor_key=request.cookies.get(VISITOR_COOKIE, "")),
+        )
+    except NotFound:
+        return _html(_TEMPLATES.get_template("reader_gone.html").render(lang=lang, text=_t("reader.not_found")), 404)
+    own = _own_link(token, opened.visitor_key)
+    nonce = secrets.token_urlsafe(12)
+    html = _TEMPLATES.get_template("reader_card.html").render(
+        lang=lang,
+        nonce=nonce,
+        c=opened.card,
+        modules=list(opened.modules),
+        news=list(opened.news),
+        products=list(opened.products),
+        view_id=opened.view_id,
+        visitor_key=opened.visitor_key,
+        own_url=f"/c/{own}" if own else "",
+        beat_ms=BEAT_SECONDS * 1000,
+        t=_texts(),
+    )
+    response = _html(html, 200, nonce)
+    response.set_cookie(VISITOR_COOKIE, opened.visitor_key, max_age=YEAR, samesite="Lax", httponly=True)
+    return response

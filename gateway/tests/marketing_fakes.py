@@ -97,6 +97,28 @@ class FakeMarketing(FakeMarketingVisitors, marketing_pb2_grpc.MarketingServiceSe
         self.rec.record("ArticlePoster", request, context)
         return pb.Poster(png=b"\x89PNG-fake", token=TOKEN, url=request.link_base + TOKEN)
 
+    def GetMyCard(self, request, context):
+        self.rec.record("GetMyCard", request, context)
+        return pb.CardContent(display_name="张业务", phone="13800000002", company_name="一号商贸")
+
+    def ShareCard(self, request, context):
+        self.rec.record("ShareCard", request, context)
+        return pb.Share(id="sh-c", token=TOKEN, kind="card", method=request.method or "link")
+
+    def OpenCard(self, request, context):
+        self.rec.record("OpenCard", request, context, staff=False)
+        return pb.OpenCardResponse(
+            tenant_id="t-1",
+            view_id="v-c",
+            visitor_key=request.visitor_key or "a-new-visitor-key-0002",
+            staff_id="s-1",
+            card=pb.CardContent(display_name="张业务", job_title="客户经理", phone="13800000002", intro="专注饮料批发"),
+            modules=[
+                pb.CardModule(key="intro", name="关于我", visible=True),
+                pb.CardModule(key="company", name="我的企业", visible=False),
+            ],
+        )
+
     def RecordReading(self, request, context):
         self.rec.record("RecordReading", request, context, staff=False)
         return pb.RecordReadingResponse(accepted=request.seconds >= 0, seconds=max(request.seconds, 0))

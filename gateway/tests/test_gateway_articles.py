@@ -28,6 +28,12 @@ ARTICLES_PATHS = {
     ("get", "/api/v1/visitors/{visitor_id}"),
     ("get", "/api/v1/marketing-stats"),
     ("post", "/api/v1/articles/{article_id}/posters"),
+    ("get", "/api/v1/card-template"),
+    ("put", "/api/v1/card-template"),
+    ("post", "/api/v1/card-template/apply"),
+    ("get", "/api/v1/my-card"),
+    ("put", "/api/v1/my-card"),
+    ("post", "/api/v1/my-card/shares"),
 }
 ARTICLES_PUBLIC = {
     "/api/v1/public/views/{view_id}/beats",
@@ -134,3 +140,18 @@ def test_d4_a_poster_is_drawn_by_marketing_with_the_readers_address_and_caption(
     assert call.request.theme == "fresh" and call.request.link_base.endswith("/s/")
     assert call.request.caption == "长按识别二维码，阅读全文"
     assert client.post("/api/v1/articles/a-1/posters", json={"theme": "neon"}, headers=auth).status_code == 400
+
+
+def test_d3_my_card_and_its_link(client, auth):
+    assert client.get("/api/v1/my-card", headers=auth).json["display_name"] == "张业务"
+    shared = client.post("/api/v1/my-card/shares", json={}, headers=auth)
+    assert shared.status_code == 201 and shared.json["url"].endswith(f"/c/{TOKEN}")
+    bad = client.put("/api/v1/card-template", json={"modules": [{"key": "ads", "name": "x"}]}, headers=auth)
+    assert bad.status_code == 400
+
+
+def test_d3_the_card_page_shows_the_visible_modules_by_their_names(client, fakes):
+    page = client.get(f"/c/{TOKEN}").text
+    assert "张业务" in page and "客户经理" in page and 'href="tel:13800000002"' in page
+    assert "关于我" in page and "专注饮料批发" in page and "我的企业" not in page
+    assert f'data-own="/c/{CHILD}"' in page and 'data-view="v-c"' in page

@@ -150,3 +150,28 @@ def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
     assert scanned.status_code == 200 and "春季订货会邀请" in scanned.text
     sources = {v["source"] for v in ok(sales.get("/api/v1/visitors"))["visitors"]}
     assert sources == {"link", "forward", "poster"}
+
+
+def test_d3_a_card_made_from_the_template_is_shared_and_read(platform, world):
+    owner, sales = world["owner"], world["sales_b"]
+    modules = [
+        {"key": "intro", "name": "关于我", "visible": True},
+        {"key": "company", "name": "我的企业", "visible": True},
+        {"key": "products", "name": "主推商品", "visible": True},
+        {"key": "news", "name": "我的资讯", "visible": False},
+    ]
+    template = {"modules": modules, "content": {"job_title": "客户经理", "company_name": "一号商贸"}}
+    ok(owner.put("/api/v1/card-template", json=template))
+    assert sales.put("/api/v1/card-template", json=template).status_code == 403
+    card = ok(sales.get("/api/v1/my-card"))
+    assert (card["display_name"], card["job_title"]) == ("赵业务", "客户经理")  # name from identity
+    ok(sales.put("/api/v1/my-card", json={**card, "intro": "专注饮料批发十年"}))
+    share = ok(sales.post("/api/v1/my-card/shares", json={}), 201)
+    assert "/c/" in share["url"]
+    page = requests.get(share["url"], timeout=10)
+    assert page.status_code == 200 and "赵业务" in page.text and "专注饮料批发十年" in page.text
+    assert "关于我" in page.text and "我的资讯" not in page.text
+    trail_kinds = set()
+    for visitor in ok(sales.get("/api/v1/visitors"))["visitors"]:
+        trail_kinds |= {t["kind"] for t in ok(sales.get(f"/api/v1/visitors/{visitor['id']}"))["trail"]}
+    assert "card" in trail_kinds

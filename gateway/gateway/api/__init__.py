@@ -6,6 +6,7 @@ from gateway.api import (
     activity,
     articles,
     auth,
+    cards,
     catalogue,
     coupon_batches,
     coupon_sends,
@@ -62,5 +63,6 @@ BLUEPRINTS = tuple(
         reading,
         visitors,
         marketing_stats,
+        cards,
     )
 )

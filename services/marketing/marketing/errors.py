@@ -29,3 +29,5 @@ class ErrorCode(ErrorCodeEnum):
     VISITOR_NOT_FOUND = "VISITOR_NOT_FOUND", "error.visitor_not_found"
     # No CJK font on this server for posters (POSTER_FONT, or install fonts-wqy-microhei).
     POSTER_FONT_MISSING = "POSTER_FONT_MISSING", "error.poster_font_missing"
+    # A card is shared after its salesperson has opened (made) it.
+    CARD_NOT_FOUND = "CARD_NOT_FOUND", "error.card_not_found"

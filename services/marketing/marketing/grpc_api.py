@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 
 from crm.marketing.v1 import marketing_pb2 as pb
@@ -14,7 +15,8 @@ from crmkit.paging import page_from_proto
 from crmkit.protos import datetime_of, money, timestamp
 
 from .catalogue import Catalogue
-from .service import datacentre, library, posters, settings, sharing, visitors
+from .domain.cards import CardContent, Module
+from .service import cards, datacentre, library, posters, settings, sharing, visitors
 from .sharers import Sharers
 
 FULL_NAME = "crm.marketing.v1.MarketingService"
@@ -127,6 +129,28 @@ def _figures(f: datacentre.Figures) -> pb.MarketingFigures:
     return pb.MarketingFigures(**{name: getattr(f, name) for name in datacentre.FIGURES})
 
 
+def _card(content: CardContent) -> pb.CardContent:
+    return pb.CardContent(**{**asdict(content)})
+
+
+def _card_content(message: pb.CardContent) -> CardContent:
+    fields = {f.name: getattr(message, f.name) for f in pb.CardContent.DESCRIPTOR.fields}
+    fields["product_ids"], fields["article_ids"] = tuple(message.product_ids), tuple(message.article_ids)
+    return CardContent(**fields)
+
+
+def _modules(modules) -> list[pb.CardModule]:
+    return [pb.CardModule(key=m.key, name=m.name, visible=m.visible) for m in modules]
+
+
+def _product(p) -> pb.RecommendedProduct:
+    return pb.RecommendedProduct(id=p.id, name=p.name, unit=p.unit, price=money(p.price_fen), link=p.link)
+
+
+def _recommended(r) -> pb.RecommendedArticle:
+    return pb.RecommendedArticle(token=r.token, title=r.title, summary=r.summary, cover_url=r.cover_url)
+
+
 class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
     def __init__(self, db: Database, clock: Callable[[], datetime], sharers: Sharers, catalogue: Catalogue):
         self.db = db
@@ -224,15 +248,9 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
             sharer_staff_id=opened.sharer_staff_id,
             modules=opened.modules,
             contact_position=opened.contact_position,
-            recommended=[
-                pb.RecommendedArticle(token=r.token, title=r.title, summary=r.summary, cover_url=r.cover_url)
-                for r in opened.recommended
-            ],
+            recommended=[_recommended(r) for r in opened.recommended],
             mall_url=opened.mall_url,
-            products=[
-                pb.RecommendedProduct(id=p.id, name=p.name, unit=p.unit, price=money(p.price_fen), link=p.link)
-                for p in opened.products
-            ],
+            products=[_product(p) for p in opened.products],
         )
 
     def ForwardShare(self, request, context):
@@ -299,6 +317,46 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
             now=self.clock(),
         )
         return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
+
+    # Cards
+
+    def GetCardTemplate(self, request, context):
+        template = cards.get_template(self.db, require_actor())
+        return pb.CardTemplate(modules=_modules(template.modules), content=_card(template.content))
+
+    def UpdateCardTemplate(self, request, context):
+        modules = [Module(m.key, m.name, m.visible) for m in request.modules]
+        template = cards.update_template(
+            self.db, require_actor(), modules, _card_content(request.content), now=self.clock()
+        )
+        return pb.CardTemplate(modules=_modules(template.modules), content=_card(template.content))
+
+    def ApplyCardTemplate(self, request, context):
+        return pb.ApplyCardTemplateResponse(cards=cards.apply_card_template(self.db, require_actor(), now=self.clock()))
+
+    def GetMyCard(self, request, context):
+        return _card(cards.get_my_card(self.db, require_actor(), sharers=self.sharers, now=self.clock()))
+
+    def UpdateMyCard(self, request, context):
+        return _card(cards.update_my_card(self.db, require_actor(), _card_content(request), now=self.clock()))
+
+    def ShareCard(self, request, context):
+        return _share(cards.share_card(self.db, require_actor(), request.method, now=self.clock()))
+
+    def OpenCard(self, request, context):
+        opened = cards.open_card(
+            self.db, require_actor(), request.token, request.visitor_key, catalogue=self.catalogue, now=self.clock()
+        )
+        return pb.OpenCardResponse(
+            tenant_id=opened.tenant_id,
+            view_id=opened.view_id,
+            visitor_key=opened.visitor_key,
+            staff_id=opened.staff_id,
+            card=_card(opened.content),
+            modules=_modules(opened.modules),
+            news=[_recommended(r) for r in opened.news],
+            products=[_product(p) for p in opened.products],
+        )
 
     # The data centre
 

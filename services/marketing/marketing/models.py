@@ -154,3 +154,27 @@ class ShareLogRow(TenantScoped, Base):
     staff_id: Mapped[str] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(10))
     item_id: Mapped[str] = mapped_column(String(36))
+
+
+class CardTemplateRow(Base):
+    """The tenant's card template (D3): module names and visibility, and a new card's defaults
+    (JSON of domain.cards.CardContent); a tenant without a row has the defaults."""
+
+    __tablename__ = "card_templates"
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    modules: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CardRow(Base):
+    """A salesperson's own card (JSON of domain.cards.CardContent), made from the template the
+    first time they open it."""
+
+    __tablename__ = "cards"
+
+    tenant_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    staff_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    content: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -21,7 +21,7 @@ from ..catalogue import Catalogue
 from ..domain import reading, shares
 from ..domain.articles import PRODUCTS, visible_modules
 from ..errors import ErrorCode
-from ..models import ArticleRow, ShareLogRow, ShareRow, ViewRow, VisitorRow
+from ..models import ArticleRow, CardRow, ShareLogRow, ShareRow, ViewRow, VisitorRow
 from .access import require_service, require_staff
 from .library import ArticleView, article_view
 from .settings import preferences_of, settings_of
@@ -91,7 +91,7 @@ class Reading:
     seconds: int
 
 
-def _root_share(uow: UnitOfWork, tenant_id: str, staff_id: str, kind: str, item_id: str, method: str, now) -> ShareRow:
+def root_share(uow: UnitOfWork, tenant_id: str, staff_id: str, kind: str, item_id: str, method: str, now) -> ShareRow:
     """The salesperson's one link per item and method: shared again, the same link (so readers of
     both shares join one chain)."""
     row = uow.session.scalar(
@@ -120,6 +120,20 @@ def _root_share(uow: UnitOfWork, tenant_id: str, staff_id: str, kind: str, item_
     return row
 
 
+def log_share(uow: UnitOfWork, share: ShareRow, now: datetime) -> None:
+    """One more time the salesperson shared (the data centre's shares)."""
+    uow.session.add(
+        ShareLogRow(
+            tenant_id=share.tenant_id,
+            share_id=share.id,
+            staff_id=share.sharer_staff_id,
+            kind=share.kind,
+            item_id=share.item_id,
+            created_at=now,
+        )
+    )
+
+
 def share_article(db: Database, actor: Actor, article_id: str, method: str, *, now: datetime) -> ShareView:
     staff_id = require_staff(actor)
     method = method or shares.LINK
@@ -133,17 +147,8 @@ def share_article(db: Database, actor: Actor, article_id: str, method: str, *, n
             raise NotFound(ErrorCode.ARTICLE_NOT_FOUND, params={"id": article_id})
         if not article.active:
             raise Conflict(ErrorCode.ARTICLE_INACTIVE)
-        share = _root_share(uow, actor.tenant_id, staff_id, shares.ARTICLE, article.id, method, now)
-        uow.session.add(
-            ShareLogRow(
-                tenant_id=actor.tenant_id,
-                share_id=share.id,
-                staff_id=staff_id,
-                kind=shares.ARTICLE,
-                item_id=article.id,
-                created_at=now,
-            )
-        )
+        share = root_share(uow, actor.tenant_id, staff_id, shares.ARTICLE, article.id, method, now)
+        log_share(uow, share, now)
         uow.session.execute(
             update(ArticleRow).where(ArticleRow.id == article.id).values(share_count=ArticleRow.share_count + 1)
         )
@@ -151,7 +156,7 @@ def share_article(db: Database, actor: Actor, article_id: str, method: str, *, n
         return share_view(share)
 
 
-def _share(uow: UnitOfWork, token: str) -> ShareRow:
+def share_by_token(uow: UnitOfWork, token: str) -> ShareRow:
     row = (
         uow.session.scalar(select(ShareRow).where(ShareRow.token == token)) if shares.token_well_formed(token) else None
     )
@@ -171,6 +176,15 @@ def _live_article(uow: UnitOfWork, share: ShareRow) -> ArticleRow:
     return article
 
 
+def _live_item(uow: UnitOfWork, share: ShareRow) -> None:
+    """What a share is for still exists (and, for an article, is on)."""
+    if share.kind == shares.CARD:
+        if uow.session.get(CardRow, (share.tenant_id, share.item_id)) is None:
+            raise NotFound(ErrorCode.SHARE_NOT_FOUND)
+        return
+    _live_article(uow, share)
+
+
 def _visitor(uow: UnitOfWork, tenant_id: str, visitor_key: str) -> VisitorRow | None:
     if not shares.VISITOR_ID.match(visitor_key or ""):
         return None
@@ -179,7 +193,7 @@ def _visitor(uow: UnitOfWork, tenant_id: str, visitor_key: str) -> VisitorRow | 
     )
 
 
-def _recommended(uow: UnitOfWork, share: ShareRow, ids: tuple[str, ...], now: datetime) -> list[Recommended]:
+def recommended_links(uow: UnitOfWork, share: ShareRow, ids: tuple[str, ...], now: datetime) -> list[Recommended]:
     wanted = [i for i in ids if i != share.item_id]
     if not wanted:
         return []
@@ -194,9 +208,7 @@ def _recommended(uow: UnitOfWork, share: ShareRow, ids: tuple[str, ...], now: da
     out = []
     for article_id in wanted:
         if article := found.get(article_id):
-            link = _root_share(
-                uow, share.tenant_id, share.sharer_staff_id, shares.ARTICLE, article.id, shares.LINK, now
-            )
+            link = root_share(uow, share.tenant_id, share.sharer_staff_id, shares.ARTICLE, article.id, shares.LINK, now)
             out.append(Recommended(link.token, article.title, article.summary, article.cover_url))
     return out
 
@@ -212,6 +224,70 @@ def _requalify(visitor: VisitorRow, settings, now: datetime) -> None:
         visitor.qualified, visitor.qualified_at = True, now
 
 
+def visitor_for(uow: UnitOfWork, share: ShareRow, visitor_key: str, now: datetime) -> VisitorRow:
+    """The reader by the key their browser keeps, or a new visitor of the share's salesperson."""
+    visitor = _visitor(uow, share.tenant_id, visitor_key)
+    if visitor is None:
+        key = visitor_key if shares.VISITOR_ID.match(visitor_key or "") else shares.new_visitor_id()
+        visitor = VisitorRow(
+            tenant_id=share.tenant_id,
+            visitor_key=key,
+            staff_id=share.sharer_staff_id,
+            first_share_id=share.id,
+            first_method=share.method,
+            visits=0,
+            seconds=0,
+            clicks=0,
+            qualified=False,
+            last_seen_at=now,
+            created_at=now,
+        )
+        uow.session.add(visitor)
+        uow.session.flush()
+    return visitor
+
+
+def record_view(uow: UnitOfWork, share: ShareRow, visitor: VisitorRow, now: datetime) -> tuple[ViewRow, bool]:
+    """A view of the share's item by the visitor, counted as a visit: (view, first time they
+    opened this item). Requalifies the visitor by the tenant's thresholds."""
+    seen_before = uow.session.scalar(
+        select(
+            exists().where(
+                ViewRow.tenant_id == share.tenant_id,
+                ViewRow.visitor_id == visitor.id,
+                ViewRow.kind == share.kind,
+                ViewRow.item_id == share.item_id,
+            )
+        )
+    )
+    view = ViewRow(
+        tenant_id=share.tenant_id,
+        share_id=share.id,
+        visitor_id=visitor.id,
+        kind=share.kind,
+        item_id=share.item_id,
+        seconds=0,
+        clicks=0,
+        created_at=now,
+    )
+    uow.session.add(view)
+    visitor.visits += 1
+    visitor.last_seen_at = now
+    _requalify(visitor, settings_of(uow, share.tenant_id), now)
+    uow.session.flush()
+    return view, not seen_before
+
+
+def shown_products(
+    catalogue: Catalogue, tenant_id: str, ids: tuple[str, ...], mall_url: str, sharer: str, token: str
+) -> list[ShownProduct]:
+    """Asked of the catalogue outside any transaction: listed, live products linking to the mall."""
+    return [
+        ShownProduct(p.id, p.name, p.unit, p.price_fen, shares.mall_link(mall_url, p.id, sharer, token))
+        for p in catalogue.products(tenant_id, ids)
+    ]
+
+
 def open_share(
     db: Database, actor: Actor, token: str, visitor_key: str, *, catalogue: Catalogue, now: datetime
 ) -> Opened:
@@ -219,64 +295,20 @@ def open_share(
     catalogue after it, holding no lock."""
     require_service(actor)
     with db.uow() as uow:
-        share = _share(uow, token)
+        share = share_by_token(uow, token)
         article = _live_article(uow, share)
         tenant_id = share.tenant_id
-        visitor = _visitor(uow, tenant_id, visitor_key)
-        if visitor is None:
-            key = visitor_key if shares.VISITOR_ID.match(visitor_key or "") else shares.new_visitor_id()
-            visitor = VisitorRow(
-                tenant_id=tenant_id,
-                visitor_key=key,
-                staff_id=share.sharer_staff_id,
-                first_share_id=share.id,
-                first_method=share.method,
-                visits=0,
-                seconds=0,
-                clicks=0,
-                qualified=False,
-                last_seen_at=now,
-                created_at=now,
-            )
-            uow.session.add(visitor)
-            uow.session.flush()
-        seen_before = uow.session.scalar(
-            select(
-                exists().where(
-                    ViewRow.tenant_id == tenant_id,
-                    ViewRow.visitor_id == visitor.id,
-                    ViewRow.kind == shares.ARTICLE,
-                    ViewRow.item_id == article.id,
-                )
-            )
-        )
-        view = ViewRow(
-            tenant_id=tenant_id,
-            share_id=share.id,
-            visitor_id=visitor.id,
-            kind=shares.ARTICLE,
-            item_id=article.id,
-            seconds=0,
-            clicks=0,
-            created_at=now,
-        )
-        uow.session.add(view)
-        visitor.visits += 1
-        visitor.last_seen_at = now
+        visitor = visitor_for(uow, share, visitor_key, now)
+        view, first_time = record_view(uow, share, visitor, now)
         uow.session.execute(
             update(ArticleRow)
             .where(ArticleRow.id == article.id)
-            .values(
-                view_count=ArticleRow.view_count + 1,
-                reader_count=ArticleRow.reader_count + (0 if seen_before else 1),
-            )
+            .values(view_count=ArticleRow.view_count + 1, reader_count=ArticleRow.reader_count + int(first_time))
         )
         settings = settings_of(uow, tenant_id)
-        _requalify(visitor, settings, now)
         prefs = preferences_of(uow, tenant_id, share.sharer_staff_id)
         ids = settings.recommended_article_ids if settings.recommended_scope == "all" else prefs.recommended_article_ids
-        recommended = _recommended(uow, share, ids, now)
-        uow.session.flush()
+        recommended = recommended_links(uow, share, ids, now)
         uow.publish(events.article_opened(article, share, visitor, view), tenant_id)
         uow.session.refresh(article)
         shown = article_view(article)
@@ -286,12 +318,7 @@ def open_share(
         view_id, key = view.id, visitor.visitor_key
     products = []
     if PRODUCTS in modules and shown.product_ids:
-        products = [
-            ShownProduct(
-                p.id, p.name, p.unit, p.price_fen, shares.mall_link(settings.mall_url, p.id, sharer, share_token)
-            )
-            for p in catalogue.products(tenant_id, shown.product_ids)
-        ]
+        products = shown_products(catalogue, tenant_id, shown.product_ids, settings.mall_url, sharer, share_token)
     return Opened(
         tenant_id=tenant_id,
         view_id=view_id,
@@ -313,8 +340,8 @@ def forward_share(db: Database, actor: Actor, token: str, visitor_key: str, meth
     if method not in (shares.FORWARD, shares.POSTER):
         raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields={"method": "validation.invalid_choice"})
     with db.uow() as uow:
-        parent = _share(uow, token)
-        _live_article(uow, parent)
+        parent = share_by_token(uow, token)
+        _live_item(uow, parent)
         visitor = _visitor(uow, parent.tenant_id, visitor_key)
         if visitor is None:
             raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields={"visitor_key": "validation.invalid"})

@@ -8,18 +8,19 @@ from coupons.subscriptions import subscriptions as coupons_subscriptions
 from customers.events import EVENTS as CUSTOMERS
 from customers.subscriptions import subscriptions as customers_subscriptions
 from identity.events import EVENTS as IDENTITY
+from marketing.events import EVENTS as MARKETING
 from messaging.events import EVENTS as MESSAGING
 from messaging.subscriptions import subscriptions as messaging_subscriptions
 from orders.events import EVENTS as ORDERS
 from orders.subscriptions import subscriptions as orders_subscriptions
 
-CATALOGUES = {c.source: c for c in (IDENTITY, CUSTOMERS, MESSAGING, ORDERS, COUPONS)}
+CATALOGUES = {c.source: c for c in (IDENTITY, CUSTOMERS, MESSAGING, ORDERS, COUPONS, MARKETING)}
 
 
 def consumed() -> dict[str, set[tuple[str, str]]]:
     # Building the maps connects to nothing: the handlers only close over what they are given.
     return {
-        "messaging": set(messaging_subscriptions(None, None, sms_sender=None, customers_client=None)),
+        "messaging": set(messaging_subscriptions(None, None, sms_sender=None, customers_client=None, alerts=None)),
         "orders": set(orders_subscriptions(None, None, None)),
         "customers": set(customers_subscriptions(None)),
         "coupons": set(coupons_subscriptions(None)),
@@ -27,7 +28,7 @@ def consumed() -> dict[str, set[tuple[str, str]]]:
 
 
 def test_every_catalogue_is_its_services_own():
-    assert sorted(CATALOGUES) == ["coupons", "customers", "identity", "messaging", "orders"]
+    assert sorted(CATALOGUES) == ["coupons", "customers", "identity", "marketing", "messaging", "orders"]
 
 
 def test_consumers_subscribe_only_to_events_their_publisher_lists():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gateway.api import (
     activity,
+    alerts,
     articles,
     auth,
     catalogue,
@@ -39,6 +40,7 @@ BLUEPRINTS = tuple(
         staff,
         customers,
         notifications,
+        alerts,
         catalogue,
         orders,
         returns,

@@ -1,6 +1,6 @@
 """Every event the marketing service publishes (exchange `marketing.events`), each with the
-function that builds its payload. Consumers to come: messaging (the salesperson's real-time alert
-and inbox line, F4) and customers (a visitor becomes a lead, C7)."""
+function that builds its payload. Consumers: messaging (the salesperson's real-time alert and
+inbox line, F4); to come, customers (a visitor becomes a lead, C7)."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from gateway.api import BLUEPRINTS
 from gateway.auth import BEARER_SCHEME, authenticate, client_ip
 from gateway.config import GatewayConfig
 from gateway.proxies import TrustedProxyFix
-from gateway.ratelimit import PUBLIC, RateLimiter
+from gateway.ratelimit import ALERTS, PUBLIC, RateLimiter
 
 __all__ = ["GatewayConfig", "create_app"]
 
@@ -81,8 +81,11 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
             return
         authenticate()
         view = app.view_functions.get(request.endpoint)
-        if getattr(view, "_gateway_rate_limit", None) == PUBLIC:
+        marker = getattr(view, "_gateway_rate_limit", None)
+        if marker == PUBLIC:
             bucket, limit = f"ip:{client_ip()}:{request.endpoint}", config.rate_limit_public_per_min
+        elif marker == ALERTS and g.actor is not None:
+            bucket, limit = f"alerts:{g.actor.tenant_id}:{g.actor.subject_id}", config.rate_limit_alerts_per_min
         elif g.actor is not None:
             bucket, limit = f"actor:{g.actor.tenant_id}:{g.actor.subject_id}", config.rate_limit_actor_per_min
         else:

@@ -14,6 +14,7 @@ from crm.identity.v1 import identity_pb2_grpc, stores_pb2_grpc
 from crm.marketing.v1 import marketing_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
 from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2_grpc
+from crmkit.alerts import AlertFeed
 from crmkit.auth import TokenVerifier
 from crmkit.grpc_client import ServiceClient
 from crmkit.redis_client import Keys, make_redis
@@ -62,9 +63,14 @@ class GatewayConfig:
     redis: redis.Redis
     keys: Keys
     verifier: TokenVerifier
+    # The staff's real-time alert streams, written by messaging in the same Redis under the same
+    # prefix (F4, ADR 0016): GET /api/v1/alerts reads them without a gRPC call.
+    alerts: AlertFeed
     # Requests per minute: per client IP on the public auth endpoints, per staff member elsewhere.
     rate_limit_public_per_min: int = 20
     rate_limit_actor_per_min: int = 600
+    # The alert poll's own bucket per staff member: one open app asks about 60 times a minute.
+    rate_limit_alerts_per_min: int = 240
     # How long an Idempotency-Key and its stored response live.
     idempotency_ttl_seconds: int = 24 * 3600
     # A key still marked "processing" after this long belongs to a request whose gateway died
@@ -111,8 +117,10 @@ class GatewayConfig:
             # Revoked sessions (logout, refresh reuse, a switch taken away) are refused here too,
             # before any gRPC call (issue 11).
             verifier=TokenVerifier(settings.jwt_public_key, revoked=RevokedSessions(store, settings.redis_prefix)),
+            alerts=AlertFeed(store, settings.redis_prefix),
             rate_limit_public_per_min=rate_limit_public_per_min or env_int("RATE_LIMIT_PUBLIC_PER_MIN", 20),
             rate_limit_actor_per_min=rate_limit_actor_per_min or env_int("RATE_LIMIT_ACTOR_PER_MIN", 600),
+            rate_limit_alerts_per_min=env_int("RATE_LIMIT_ALERTS_PER_MIN", 240),
             trusted_proxy_hops=env_int("TRUSTED_PROXY_HOPS", 0),
             trusted_proxies=proxy_networks(env("TRUSTED_PROXIES", "")),
         )

@@ -68,3 +68,14 @@ def public_limit(view):
     because it is where passwords are guessed and SMS costs money."""
     view._gateway_rate_limit = PUBLIC
     return view
+
+
+ALERTS = "alerts"
+
+
+def alerts_limit(view):
+    """Marks the real-time alert poll (F4, ADR 0016): an open app asks about every second, so
+    it is counted in a bucket of its own per staff member, and the person's work does not share
+    the budget of their polling."""
+    view._gateway_rate_limit = ALERTS
+    return view

@@ -54,6 +54,7 @@ EXPECTED = (
         ("get", "/api/v1/customers/{customer_id}"),
         ("get", "/api/v1/notifications"),
         ("post", "/api/v1/notifications/read"),
+        ("get", "/api/v1/alerts"),
     }
 )
 PUBLIC = {

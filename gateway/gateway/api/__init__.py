@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gateway.api import (
     activity,
+    alerts,
     articles,
     auth,
     cards,
@@ -42,6 +43,7 @@ BLUEPRINTS = tuple(
         staff,
         customers,
         notifications,
+        alerts,
         catalogue,
         orders,
         returns,

@@ -41,7 +41,10 @@ DECLARATION = Declaration(
     local_env={"SMS_PROVIDER": "fake", "ALIYUN_SMS_ENDPOINT": "{fake_sms}"},
     worker=Worker(
         wire="messaging.subscriptions:wire",
-        doc="staff notifications (F4, C2 C3) and coupon holder texts (E2 E5)",
+        doc="staff notifications and their real-time alerts (F4 C2 C3 D2); coupon holder texts (E2 E5)",
+        # The alerts go to the shared Redis the gateway reads (ADR 0016). Without REDIS_URL crmkit
+        # falls back to an in-process stand-in: in a worker process of its own, alerts nobody reads.
+        requires=("redis_url",),
         replicas=2,
         resources=Resources(cpu="100m", memory="192Mi", memory_limit="384Mi"),
     ),

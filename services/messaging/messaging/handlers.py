@@ -11,14 +11,17 @@ from sqlalchemy import select
 from crm.common.v1 import common_pb2
 from crm.customers.v1 import customers_pb2
 from crm.identity.v1 import identity_pb2
+from crmkit.alerts import AlertFeed
 from crmkit.auth import SERVICE, Actor
 from crmkit.db import Database, UnitOfWork, utcnow
 from crmkit.errors import Conflict, InvalidInput, NotFound
 from crmkit.events import Event
 
+from .domain.article_notifications import article_opened_notification, parse_article_opened
 from .domain.coupon_notices import idempotency_key, parse_coupon_event, sms_params
 from .domain.notifications import (
     MalformedEvent,
+    NotificationDraft,
     customer_registered_notifications,
     duplicate_collision_notifications,
     parse_customer_registered,
@@ -28,6 +31,7 @@ from .domain.ownership_notifications import NEEDS_STORE_MANAGERS, ownership_noti
 from .errors import ErrorCode
 from .metrics import HOLDER_NOTIFICATIONS
 from .models import ProcessedEvent
+from .service.alerts import announce
 from .service.notifications import add_notifications
 from .service.sms import SendSms, send_sms
 from .sms.port import SmsSender, is_mainland_mobile
@@ -59,7 +63,30 @@ def store_manager_ids(identity, tenant_id: str, store_id: str) -> list[str]:
         page += 1
 
 
-def on_customer_registered(uow: UnitOfWork, event: Event, *, identity, now: Callable[[], datetime] = utcnow) -> int:
+def _notify(
+    uow: UnitOfWork,
+    event: Event,
+    consumer: str,
+    drafts: list[NotificationDraft],
+    *,
+    alerts: AlertFeed,
+    now: Callable[[], datetime],
+) -> int:
+    """Claim the event and store its notifications in one transaction, then announce them to the
+    recipients' open apps (service/alerts.py). Returns how many were stored: 0 for a redelivery,
+    which announces nothing either."""
+    with uow:
+        if not uow.claim_event(event.event_id, consumer):
+            return 0
+        announced = add_notifications(uow, event.tenant_id, event.event_id, drafts, now=now())
+        uow.commit()
+    announce(alerts, announced)
+    return len(drafts)
+
+
+def on_customer_registered(
+    uow: UnitOfWork, event: Event, *, identity, alerts: AlertFeed, now: Callable[[], datetime] = utcnow
+) -> int:
     """Tell the customer's salesperson and the store's managers (F4). Returns how many
     notifications were written (0 for a redelivery)."""
     try:
@@ -72,15 +99,12 @@ def on_customer_registered(uow: UnitOfWork, event: Event, *, identity, now: Call
     # failure raises, and the event is redelivered later.
     managers = store_manager_ids(identity, event.tenant_id, customer.store_id) if customer.store_id else []
     drafts = customer_registered_notifications(customer, managers)
-    with uow:
-        if not uow.claim_event(event.event_id, "messaging.on_customer_registered"):
-            return 0
-        add_notifications(uow, event.tenant_id, event.event_id, drafts, now=now())
-        uow.commit()
-    return len(drafts)
+    return _notify(uow, event, "messaging.on_customer_registered", drafts, alerts=alerts, now=now)
 
 
-def on_ownership_event(uow: UnitOfWork, event: Event, *, identity, now: Callable[[], datetime] = utcnow) -> int:
+def on_ownership_event(
+    uow: UnitOfWork, event: Event, *, identity, alerts: AlertFeed, now: Callable[[], datetime] = utcnow
+) -> int:
     """C2/C3: ownership changes and registration applications become notifications to the
     people concerned (domain/ownership_notifications.py). Idempotent per event like the rest."""
     try:
@@ -94,15 +118,12 @@ def on_ownership_event(uow: UnitOfWork, event: Event, *, identity, now: Callable
     if notice.type in NEEDS_STORE_MANAGERS and notice.store_id:
         managers = store_manager_ids(identity, event.tenant_id, notice.store_id)
     drafts = ownership_notifications(notice, managers)
-    with uow:
-        if not uow.claim_event(event.event_id, f"messaging.on_{event.type}"):
-            return 0
-        add_notifications(uow, event.tenant_id, event.event_id, drafts, now=now())
-        uow.commit()
-    return len(drafts)
+    return _notify(uow, event, f"messaging.on_{event.type}", drafts, alerts=alerts, now=now)
 
 
-def on_duplicate_collision(uow: UnitOfWork, event: Event, *, now: Callable[[], datetime] = utcnow) -> int:
+def on_duplicate_collision(
+    uow: UnitOfWork, event: Event, *, alerts: AlertFeed, now: Callable[[], datetime] = utcnow
+) -> int:
     """Tell both salespeople of a collision (C9). Returns how many notifications were written
     (0 for a redelivery or a malformed event)."""
     try:
@@ -111,12 +132,20 @@ def on_duplicate_collision(uow: UnitOfWork, event: Event, *, now: Callable[[], d
         log.error("ignoring %s %s: %s", event.type, event.event_id, exc)
         return 0
     drafts = duplicate_collision_notifications(collision)
-    with uow:
-        if not uow.claim_event(event.event_id, "messaging.on_duplicate_collision"):
-            return 0
-        add_notifications(uow, event.tenant_id, event.event_id, drafts, now=now())
-        uow.commit()
-    return len(drafts)
+    return _notify(uow, event, "messaging.on_duplicate_collision", drafts, alerts=alerts, now=now)
+
+
+def on_article_opened(uow: UnitOfWork, event: Event, *, alerts: AlertFeed, now: Callable[[], datetime] = utcnow) -> int:
+    """D2 F4: the salesperson whose share a reader opened is told at once, in the inbox and in
+    their open apps. Returns how many notifications were written (0 for a redelivery or a
+    malformed event)."""
+    try:
+        opened = parse_article_opened(event.data)
+    except MalformedEvent as exc:
+        log.error("ignoring %s %s: %s", event.type, event.event_id, exc)
+        return 0
+    drafts = [article_opened_notification(opened)]
+    return _notify(uow, event, "messaging.on_article_opened", drafts, alerts=alerts, now=now)
 
 
 # Outcomes of a coupon holder notification (the metric's `outcome` label, the handler's answer).

@@ -11,3 +11,7 @@ from prometheus_client import Counter
 HOLDER_NOTIFICATIONS = Counter(
     "crm_messaging_holder_notifications_total", "Coupon holder SMS notifications", ["kind", "outcome"]
 )
+
+# F4: real-time alerts appended to the recipients' Redis streams (crmkit.alerts), by outcome:
+# pushed, or failed (Redis could not take them; the notification is in the inbox all the same).
+ALERTS = Counter("crm_messaging_alerts_total", "Real-time staff alerts", ["outcome"])

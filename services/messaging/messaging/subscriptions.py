@@ -7,33 +7,45 @@ from collections.abc import Callable, Mapping
 
 from crm.customers.v1 import customers_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc
+from crmkit.alerts import AlertFeed
 from crmkit.db import Database
 from crmkit.events import Event
 from crmkit.grpc_client import ServiceClient
+from crmkit.redis_client import make_redis
 from crmkit.settings import Settings
 
 from .domain.coupon_notices import COUPON_EVENTS
 from .domain.ownership_notifications import OWNERSHIP_EVENTS
-from .handlers import on_coupon_event, on_customer_registered, on_duplicate_collision, on_ownership_event
+from .handlers import (
+    on_article_opened,
+    on_coupon_event,
+    on_customer_registered,
+    on_duplicate_collision,
+    on_ownership_event,
+)
 from .sms.aliyun import sender_from_env
 from .sms.port import SmsSender
 
 
 def subscriptions(
-    db: Database, identity_client, *, sms_sender: SmsSender, customers_client
+    db: Database, identity_client, *, sms_sender: SmsSender, customers_client, alerts: AlertFeed
 ) -> dict[tuple[str, str], Callable[[Event], None]]:
     """`identity_client` / `customers_client`: crmkit ServiceClients with the service token
     (store managers from identity; a coupon holder's phone from customers); `sms_sender`: the
-    same SMS port the server's SendSms uses."""
+    same SMS port the server's SendSms uses; `alerts`: the recipients' real-time alert streams
+    in the shared Redis, which the gateway reads (F4, ADR 0016)."""
 
     def customer_registered(event: Event) -> None:
-        on_customer_registered(db.uow(), event, identity=identity_client)
+        on_customer_registered(db.uow(), event, identity=identity_client, alerts=alerts)
 
     def duplicate_collision(event: Event) -> None:
-        on_duplicate_collision(db.uow(), event)
+        on_duplicate_collision(db.uow(), event, alerts=alerts)
 
     def ownership_event(event: Event) -> None:
-        on_ownership_event(db.uow(), event, identity=identity_client)
+        on_ownership_event(db.uow(), event, identity=identity_client, alerts=alerts)
+
+    def article_opened(event: Event) -> None:
+        on_article_opened(db.uow(), event, alerts=alerts)
 
     def coupon_event(event: Event) -> None:
         on_coupon_event(db, event, sms_sender=sms_sender, customers=customers_client)
@@ -45,13 +57,17 @@ def subscriptions(
         **{("customers", event_type): ownership_event for event_type in OWNERSHIP_EVENTS},
         # E2 E5: the holder of an issued or soon expiring coupon gets a text.
         **{("coupons", event_type): coupon_event for event_type in COUPON_EVENTS},
+        # D2: the salesperson hears at once that a reader opened their shared article.
+        ("marketing", "article_opened"): article_opened,
     }
 
 
 def wire(settings: Settings, environ: Mapping[str, str], db: Database):
     """The handlers with their ports: the worker's and the embedded bus's (declaration.py).
     IDENTITY_ADDR, CUSTOMERS_ADDR, the service token and the SMS settings (the same adapter as the
-    server's SendSms) are required: a missing one stops the worker now, not at the first event."""
+    server's SendSms) are required: a missing one stops the worker now, not at the first event.
+    The alert streams live in the shared Redis (REDIS_URL, required of the worker by its
+    declaration; the embedded launcher's in-process stand-in, which its gateway reads too)."""
     settings.require("service_token")
     identity = ServiceClient(
         settings.peer("identity"),
@@ -65,4 +81,5 @@ def wire(settings: Settings, environ: Mapping[str, str], db: Database):
         "crm.customers.v1.CustomersService",
         service_token=settings.service_token,
     )
-    return subscriptions(db, identity, sms_sender=sender_from_env(environ), customers_client=customers)
+    alerts = AlertFeed(make_redis(settings.redis_url), settings.redis_prefix)
+    return subscriptions(db, identity, sms_sender=sender_from_env(environ), customers_client=customers, alerts=alerts)

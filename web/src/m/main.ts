@@ -1,4 +1,5 @@
 import "vant/es/toast/style";
+import "vant/es/notify/style";
 
 import { createPinia } from "pinia";
 import { createApp } from "vue";

@@ -13,7 +13,8 @@ const unread = ref(0);
 let watchers = 0;
 let timer: ReturnType<typeof setInterval> | undefined;
 
-async function count() {
+/** Reads the unread count again now (an alert just came, F4), besides the 30 s poll. */
+export async function refreshUnread() {
   const body = await call(api.GET("/api/v1/notifications", { params: { query: { page_size: 1 } } })).catch(() => null);
   if (body) unread.value = body.unread_count ?? 0;
 }
@@ -58,11 +59,11 @@ export function useInbox(onError: (e: Error) => void) {
 
   // One poll for the app however many views show the inbox.
   onMounted(() => {
-    count();
-    if (watchers++ === 0) timer = setInterval(count, POLL_MS);
+    refreshUnread();
+    if (watchers++ === 0) timer = setInterval(refreshUnread, POLL_MS);
   });
   onBeforeUnmount(() => {
     if (--watchers === 0) clearInterval(timer);
   });
-  return { unread, items, loading, load, read, count };
+  return { unread, items, loading, load, read, count: refreshUnread };
 }

@@ -13,8 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from crmkit.alerts import AlertDraft
 from crmkit.auth import Actor
-from crmkit.db import Database, UnitOfWork, utcnow
+from crmkit.db import Database, UnitOfWork, new_id, utcnow
 from crmkit.errors import InvalidInput, NotFound, PermissionDenied
 from crmkit.paging import page_of
 
@@ -61,21 +62,37 @@ def _unread_count(uow: UnitOfWork, actor: Actor, staff_id: str) -> int:
 
 def add_notifications(
     uow: UnitOfWork, tenant_id: str, source_event_id: str, drafts: Iterable[NotificationDraft], *, now: datetime
-) -> None:
-    """Inside the caller's transaction, next to its claim of the event."""
+) -> list[AlertDraft]:
+    """Inside the caller's transaction, next to its claim of the event. Returns the real-time
+    alerts of what it stored, for the caller to announce once the transaction has committed
+    (service/alerts.py): an open app must never hear of a notification that was rolled back."""
+    alerts = []
     for draft in drafts:
-        uow.session.add(
-            Notification(
+        notification = Notification(
+            id=new_id(),
+            tenant_id=tenant_id,
+            recipient_staff_id=draft.recipient_staff_id,
+            kind=draft.kind,
+            title_key=draft.title_key,
+            params=json.dumps(draft.params, ensure_ascii=False, sort_keys=True),
+            subject=draft.subject,
+            source_event_id=source_event_id,
+            created_at=now,
+        )
+        uow.session.add(notification)
+        alerts.append(
+            AlertDraft(
                 tenant_id=tenant_id,
-                recipient_staff_id=draft.recipient_staff_id,
+                staff_id=draft.recipient_staff_id,
+                notification_id=notification.id,
                 kind=draft.kind,
                 title_key=draft.title_key,
-                params=json.dumps(draft.params, ensure_ascii=False, sort_keys=True),
+                params=dict(draft.params),
                 subject=draft.subject,
-                source_event_id=source_event_id,
                 created_at=now,
             )
         )
+    return alerts
 
 
 def list_notifications(

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import uuid
+
 import pytest
+import redis
 from messaging_testkit import PUBLIC_KEY, fresh_database
 
 from crm.customers.v1 import customers_pb2_grpc
 from crm.identity.v1 import identity_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
 from crmkit import testing
+from crmkit.alerts import AlertFeed
 from crmkit.auth import TokenVerifier
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
@@ -91,3 +95,13 @@ def customers(customers_server, fake_customers, service_token):
 @pytest.fixture(scope="session")
 def sms_sender(sms_server):
     return sender_from_env({"SMS_PROVIDER": "fake", "ALIYUN_SMS_ENDPOINT": sms_server.url})
+
+
+@pytest.fixture(scope="session")
+def alerts():
+    """The recipients' real-time alert streams (F4) on the real Redis, under this run's prefix."""
+    client = redis.Redis.from_url(testing.REDIS_URL, decode_responses=True)
+    prefix = f"test-messaging-{uuid.uuid4().hex[:8]}:"
+    yield AlertFeed(client, prefix)
+    testing.delete_redis_prefix(client, prefix)
+    client.close()

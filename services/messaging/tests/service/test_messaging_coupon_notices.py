@@ -49,8 +49,8 @@ def counted(kind, outcome) -> float:
 
 
 @pytest.fixture
-def routes(db, sms_sender, customers):
-    return subscriptions(db, identity_client=None, sms_sender=sms_sender, customers_client=customers)
+def routes(db, sms_sender, customers, alerts):
+    return subscriptions(db, identity_client=None, sms_sender=sms_sender, customers_client=customers, alerts=alerts)
 
 
 def test_e2_issued_coupon_texts_its_holder_once_even_when_delivered_twice(db, routes, sms_server):

@@ -29,11 +29,11 @@ def inbox(db, tenant_id):
         return sorted((r.recipient_staff_id, r.kind, r.title_key) for r in rows)
 
 
-def test_c9_collision_notifies_both_salespeople_once(db):
+def test_c9_collision_notifies_both_salespeople_once(db, alerts):
     tenant = ref("t")
     evt = collision(tenant, ["s-a", "s-b"])
-    assert on_duplicate_collision(db.uow(), evt) == 2
-    assert on_duplicate_collision(db.uow(), evt) == 0  # redelivered
+    assert on_duplicate_collision(db.uow(), evt, alerts=alerts) == 2
+    assert on_duplicate_collision(db.uow(), evt, alerts=alerts) == 0  # redelivered
     expected = [
         ("s-a", "duplicate_collision", "notification.duplicate_collision"),
         ("s-b", "duplicate_collision", "notification.duplicate_collision"),
@@ -42,14 +42,14 @@ def test_c9_collision_notifies_both_salespeople_once(db):
     assert inbox(db, ref("t")) == []
 
 
-def test_c9_malformed_collision_is_dropped(db):
+def test_c9_malformed_collision_is_dropped(db, alerts):
     tenant = ref("t")
-    assert on_duplicate_collision(db.uow(), collision(tenant, "s-a")) == 0
+    assert on_duplicate_collision(db.uow(), collision(tenant, "s-a"), alerts=alerts) == 0
     assert inbox(db, tenant) == []
 
 
-def test_c9_collision_is_subscribed(db):
-    handlers = subscriptions(db, identity_client=None, sms_sender=None, customers_client=None)
+def test_c9_collision_is_subscribed(db, alerts):
+    handlers = subscriptions(db, identity_client=None, sms_sender=None, customers_client=None, alerts=alerts)
     tenant = ref("t")
     handlers[("customers", "duplicate_collision")](collision(tenant, ["s-a", "", "s-a"]))
     assert inbox(db, tenant) == [("s-a", "duplicate_collision", "notification.duplicate_collision")]

@@ -30,62 +30,73 @@ def ownership(customer="c1", **kw):
     return data
 
 
-def test_c3_transfer_tells_previous_and_new_salesperson_not_the_manager(db, identity):
+def test_c3_transfer_tells_previous_and_new_salesperson_not_the_manager(db, identity, alerts):
     tenant = ref("t")
     evt = event(tenant, "customer_transferred", **ownership(from_staff_id="s1", to_staff_id="s2", by_staff_id="m1"))
-    assert on_ownership_event(db.uow(), evt, identity=identity) == 2
+    assert on_ownership_event(db.uow(), evt, identity=identity, alerts=alerts) == 2
     assert [r[:3] for r in inbox(db, tenant)] == [
         ("s1", "customer_transferred", "notification.customer_transferred"),
         ("s2", "customer_transferred", "notification.customer_transferred"),
     ]
     # Redelivery changes nothing.
-    assert on_ownership_event(db.uow(), evt, identity=identity) == 0
+    assert on_ownership_event(db.uow(), evt, identity=identity, alerts=alerts) == 0
     assert len(inbox(db, tenant)) == 2
 
 
-def test_c3_return_to_pool_tells_the_salesperson_and_store_managers(db, identity, fake_identity):
+def test_c3_return_to_pool_tells_the_salesperson_and_store_managers(db, identity, fake_identity, alerts):
     tenant, store = ref("t"), ref("store")
     fake_identity.add_staff(tenant, "m1", roles=["store_manager"], store_ids=[store])
     evt = event(
         tenant, "customer_returned_to_pool", **ownership(store_id=store, from_staff_id="s1", reason="no_followup")
     )
-    assert on_ownership_event(db.uow(), evt, identity=identity) == 2
+    assert on_ownership_event(db.uow(), evt, identity=identity, alerts=alerts) == 2
     rows = inbox(db, tenant)
     assert [r[0] for r in rows] == ["m1", "s1"]
     assert rows[1][3]["reason"] == "no_followup"
 
 
-def test_c3_release_by_the_owner_tells_managers_only(db, identity, fake_identity):
+def test_c3_release_by_the_owner_tells_managers_only(db, identity, fake_identity, alerts):
     tenant, store = ref("t"), ref("store")
     fake_identity.add_staff(tenant, "m1", roles=["store_manager"], store_ids=[store])
     evt = event(tenant, "customer_released", **ownership(store_id=store, from_staff_id="s1", by_staff_id="s1"))
-    assert on_ownership_event(db.uow(), evt, identity=identity) == 1
+    assert on_ownership_event(db.uow(), evt, identity=identity, alerts=alerts) == 1
     assert [r[0] for r in inbox(db, tenant)] == ["m1"]
 
 
-def test_c3_warning_tells_the_holder_with_the_deadline(db, identity):
+def test_c3_warning_tells_the_holder_with_the_deadline(db, identity, alerts):
     tenant = ref("t")
     data = {"customer_id": "c9", "name": "王记", "owner_staff_id": "s1", "due_at": "2026-02-04T08:00:00+00:00"}
-    assert on_ownership_event(db.uow(), event(tenant, "pool_return_warning", **data), identity=identity) == 1
+    assert (
+        on_ownership_event(db.uow(), event(tenant, "pool_return_warning", **data), identity=identity, alerts=alerts)
+        == 1
+    )
     [(who, kind, _, params)] = inbox(db, tenant)
     assert (who, kind, params["due_at"]) == ("s1", "pool_return_warning", "2026-02-04T08:00:00+00:00")
 
 
-def test_c2_pending_application_tells_the_salesperson_auto_approved_does_not(db, identity):
+def test_c2_pending_application_tells_the_salesperson_auto_approved_does_not(db, identity, alerts):
     tenant = ref("t")
     pending = {"application_id": "a1", "salesperson_id": "s1", "name": "王", "auto_approved": False}
     auto = {**pending, "application_id": "a2", "auto_approved": True}
-    assert on_ownership_event(db.uow(), event(tenant, "registration_applied", **pending), identity=identity) == 1
-    assert on_ownership_event(db.uow(), event(tenant, "registration_applied", **auto), identity=identity) == 0
+    assert (
+        on_ownership_event(db.uow(), event(tenant, "registration_applied", **pending), identity=identity, alerts=alerts)
+        == 1
+    )
+    assert (
+        on_ownership_event(db.uow(), event(tenant, "registration_applied", **auto), identity=identity, alerts=alerts)
+        == 0
+    )
     assert [r[:2] for r in inbox(db, tenant)] == [("s1", "registration_applied")]
 
 
-def test_c3_malformed_event_is_acknowledged_without_notifying(db, identity):
+def test_c3_malformed_event_is_acknowledged_without_notifying(db, identity, alerts):
     tenant = ref("t")
-    assert on_ownership_event(db.uow(), event(tenant, "customer_claimed", name="x"), identity=identity) == 0
+    assert (
+        on_ownership_event(db.uow(), event(tenant, "customer_claimed", name="x"), identity=identity, alerts=alerts) == 0
+    )
     assert inbox(db, tenant) == []
 
 
-def test_c3_every_ownership_event_is_subscribed(db, identity):
-    handlers = subscriptions(db, identity, sms_sender=None, customers_client=None)
+def test_c3_every_ownership_event_is_subscribed(db, identity, alerts):
+    handlers = subscriptions(db, identity, sms_sender=None, customers_client=None, alerts=alerts)
     assert {("customers", t) for t in OWNERSHIP_EVENTS} <= set(handlers)

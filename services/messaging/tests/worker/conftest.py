@@ -8,12 +8,15 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 
 import pika
 import pytest
+import redis
 from messaging_testkit import fresh_database
 
 from crmkit import testing
+from crmkit.alerts import AlertFeed
 from messaging.sms.fake_server import FakeSmsServer
 
 QUEUE = "evt-customers-customer_registered--messaging.on_customer_registered"
@@ -135,7 +138,25 @@ def sms_server():
 
 
 @pytest.fixture
-def worker(broker, worker_db_url, identity_server, customers_server, sms_server, service_token, tmp_path):
+def redis_prefix():
+    """The worker's keys in the real Redis (its alert streams, F4), this test's own."""
+    prefix = f"test-messaging-worker-{uuid.uuid4().hex[:8]}:"
+    yield prefix
+    client = redis.Redis.from_url(testing.REDIS_URL)
+    testing.delete_redis_prefix(client, prefix)
+    client.close()
+
+
+@pytest.fixture
+def alerts(redis_prefix):
+    """The real-time alert streams as the gateway reads them."""
+    client = redis.Redis.from_url(testing.REDIS_URL, decode_responses=True)
+    yield AlertFeed(client, redis_prefix)
+    client.close()
+
+
+@pytest.fixture
+def worker(broker, worker_db_url, identity_server, customers_server, sms_server, service_token, redis_prefix, tmp_path):
     _, identity_addr = identity_server
     _, customers_addr = customers_server
     env = {
@@ -145,6 +166,9 @@ def worker(broker, worker_db_url, identity_server, customers_server, sms_server,
         "IDENTITY_ADDR": identity_addr,
         "CUSTOMERS_ADDR": customers_addr,
         "SERVICE_TOKEN": service_token,
+        # F4: the alert streams, where the test reads them.
+        "REDIS_URL": testing.REDIS_URL,
+        "REDIS_PREFIX": redis_prefix,
         # E2 E5: coupon holders are texted through the fake Aliyun server, as the server does.
         "SMS_PROVIDER": "fake",
         "ALIYUN_SMS_ENDPOINT": sms_server.url,

@@ -153,3 +153,21 @@ def test_e2_e5_worker_texts_coupon_holders_once(broker, worker, sms_server, fake
     assert [m["template_code"] for m in sms_server.messages(phone=phone)] == ["coupon_issued"]
     assert [m["template_code"] for m in sms_server.messages(phone=looked_up)] == ["coupon_expiring"]
     assert sms_server.messages(phone=phone)[0]["params"]["valid_until"] == "2026-12-31"
+
+
+def test_d2_worker_alerts_the_sharer_once_when_the_article_opened_event_comes_twice(broker, worker, db, alerts):
+    # The worker's queues exist once it consumes: wait on the first one, then publish the event
+    # marketing publishes when a reader opens a shared link, twice (a redelivery).
+    wait_until_consuming(broker, worker)
+    tenant = ref("t")
+    data = {"article_id": "a1", "title": "春季订货会邀请", "sharer_staff_id": "s1", "depth": 0, "nickname": ""}
+    data |= {"share_id": "sh1", "visitor_id": "v1", "first_visit": True, "view_id": "w1", "method": "link"}
+    evt = Event(type="article_opened", source="marketing", tenant_id=tenant, data=data)
+    broker.publish(evt)
+    broker.publish(evt)
+    wait_for(lambda: alerts.after(tenant, "s1", "0-0"), timeout=20, what="the alert", log=worker.log)
+    queue = "evt-marketing-article_opened--messaging.on_article_opened"
+    wait_for(lambda: broker.queue_state(queue) == (0, 1), timeout=20, what="both copies handled", log=worker.log)
+    assert recipients(db, evt.event_id) == ["s1"]
+    [alert] = alerts.after(tenant, "s1", "0-0")
+    assert (alert.kind, alert.title_key) == ("article_opened", "notification.article_opened_new_visitor")

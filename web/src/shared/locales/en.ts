@@ -58,6 +58,14 @@ const en: typeof zh = {
     searchHint: "Name or phone",
     mine: "My customers",
   },
+  alerts: {
+    title: "New alert",
+    more: "{n} more new alerts: see the inbox",
+    voice: "Read alerts aloud",
+    voiceHint: "Alerts such as someone opening an article you shared are spoken when they arrive",
+    voiceOn: "Alerts will be read aloud",
+    voiceUnsupported: "This browser cannot read aloud",
+  },
 };
 
 export default en;

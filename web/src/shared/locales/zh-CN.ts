@@ -57,4 +57,12 @@ export default {
     searchHint: "名称或手机号",
     mine: "我的客户",
   },
+  alerts: {
+    title: "新提醒",
+    more: "另有 {n} 条新提醒，请查看消息",
+    voice: "语音播报提醒",
+    voiceHint: "有人查看您分享的文章等提醒到达时朗读出来",
+    voiceOn: "语音播报已开启",
+    voiceUnsupported: "当前浏览器不支持语音播报",
+  },
 };

@@ -97,6 +97,22 @@ export const PAGES: Page[] = [
     component: () => import("./views/ArticleEditView.vue"),
   },
   {
+    // C10: every reader the staff's shares brought (the service shows managers all of them).
+    path: "visitors",
+    name: "visitors",
+    title: "admin.visitors.menu",
+    roles: ["store_manager"],
+    component: () => import("./views/VisitorsView.vue"),
+  },
+  {
+    // D8: what sharing did, per day, salesperson and article.
+    path: "marketing-data",
+    name: "marketingData",
+    title: "admin.visitors.data.menu",
+    roles: ["store_manager"],
+    component: () => import("./views/MarketingDataView.vue"),
+  },
+  {
     path: "stored-value",
     name: "storedValue",
     title: "admin.menu.storedValue",

@@ -25,7 +25,6 @@ export const zh = {
   previewOff: "文章上架后才能预览：请先打开「上架」",
   switchedOn: "「{title}」已上架，业务员可以分享了",
   switchedOff: "「{title}」已下架，已分享的链接不再能打开",
-  duration: { h: "{n} 小时", m: "{n} 分", s: "{n} 秒" },
   modules: { contact: "联系方式", recommended_articles: "推荐文章", products: "推荐商品", read_count: "阅读数" },
   categories: {
     name: "分类名称",
@@ -128,7 +127,6 @@ export const en: typeof zh = {
   previewOff: "Switch the article on to preview it",
   switchedOn: "“{title}” is on: salespeople can share it",
   switchedOff: "“{title}” is off: links already shared no longer open",
-  duration: { h: "{n} h", m: "{n} min", s: "{n} s" },
   modules: { contact: "Contact", recommended_articles: "Recommended articles", products: "Recommended products", read_count: "Read count" },
   categories: {
     name: "Category",

@@ -16,6 +16,7 @@ import * as returns from "./returns";
 import * as settings from "./settings";
 import * as storedValue from "./storedValue";
 import * as stores from "./stores";
+import * as visitors from "./visitors";
 
 const AREAS = {
   customers,
@@ -25,6 +26,7 @@ const AREAS = {
   performance,
   coupons,
   articles,
+  visitors,
   storedValue,
   settings,
   stores,

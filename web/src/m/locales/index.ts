@@ -12,9 +12,10 @@ import * as pool from "./pool";
 import * as returns from "./returns";
 import * as storeData from "./storeData";
 import * as storedValue from "./storedValue";
+import * as visitors from "./visitors";
 import * as visits from "./visits";
 
-const AREAS = { articles, returns, storeData, nearby, pool, coupons, visits, leads, commissions, storedValue };
+const AREAS = { articles, returns, storeData, nearby, pool, coupons, visits, visitors, leads, commissions, storedValue };
 
 export const zh = { m: { ...baseZh.m, ...pickAreas(AREAS, "zh") } };
 export const en = { m: { ...baseEn.m, ...pickAreas(AREAS, "en") } };

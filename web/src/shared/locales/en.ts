@@ -21,6 +21,7 @@ const en: typeof zh = {
     language: "Language",
     retry: "Retry",
     total: "{n} in all",
+    duration: { h: "{n} h", m: "{n} min", s: "{n} s" },
   },
   login: {
     title: "Log in",

@@ -20,6 +20,7 @@ export default {
     language: "语言",
     retry: "重试",
     total: "共 {n} 条",
+    duration: { h: "{n} 小时", m: "{n} 分", s: "{n} 秒" },
   },
   login: {
     title: "登录",

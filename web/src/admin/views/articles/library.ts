@@ -3,26 +3,14 @@
 import { api, call } from "@/api/client";
 import type { components } from "@/api/schema";
 
+export { readingTime } from "@/shared/time";
+
 export type Article = components["schemas"]["ArticleOut"];
 export type Category = components["schemas"]["ArticleCategoryOut"];
 export type Module = NonNullable<components["schemas"]["ArticleIn"]["hidden_modules"]>[number];
 
 // The reader's page's optional modules, in the order they appear on it.
 export const MODULES: Module[] = ["contact", "read_count", "recommended_articles", "products"];
-
-type Translate = (key: string, params?: Record<string, unknown>) => string;
-
-/** Seconds as hours, minutes and seconds ("1 小时 2 分 5 秒"), leading zero parts left out. */
-export function readingTime(seconds: number | undefined, t: Translate): string {
-  const total = Math.max(0, Math.floor(seconds ?? 0));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const parts = [];
-  if (h) parts.push(t("admin.articles.duration.h", { n: h }));
-  if (h || m) parts.push(t("admin.articles.duration.m", { n: m }));
-  parts.push(t("admin.articles.duration.s", { n: total % 60 }));
-  return parts.join(" ");
-}
 
 export async function loadCategories(): Promise<Category[]> {
   const body = await call(api.GET("/api/v1/article-categories"));

@@ -96,9 +96,7 @@ def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
         assert ok(left) == {"identified": True}
 
     def the_lead():
-        leads = ok(sales.get("/api/v1/leads", params={"scope": "mine", "page_size": 100}))["leads"]
-        found = [lead for lead in leads if lead["phone"] == number]
-        return found or None
+        return ok(sales.get("/api/v1/leads", params={"scope": "mine", "phone": number}))["leads"] or None
 
     (lead,) = eventually(the_lead)
     assert lead["name"] == "刘老板" and lead["source"] == "visitor"

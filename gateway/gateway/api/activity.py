@@ -110,7 +110,11 @@ def import_leads(query, files):
 @bp.output(LeadListOut)
 def list_leads(query):
     """List leads: the pool (oldest first), mine, or all (managers)"""
-    reply = call("activity", "ListLeads", pb.ListLeadsRequest(scope=query["scope"], page=page_request(query)))
+    reply = call(
+        "activity",
+        "ListLeads",
+        pb.ListLeadsRequest(scope=query["scope"], page=page_request(query), phone=query["phone"]),
+    )
     return {"leads": [lead_dict(m) for m in reply.leads], "page": page_out(reply.page)}
 
 

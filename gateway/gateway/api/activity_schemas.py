@@ -52,6 +52,11 @@ class LeadListQuery(PageQuery):
         validate=OneOf(["pool", "mine", "all"], error="validation.invalid_choice"),
         metadata={"description": "pool: unassigned; mine: assigned to me; all: every lead (managers)"},
     )
+    phone = String(
+        load_default="",
+        validate=Regexp(r"^(1\d{10})?$", error="validation.phone_invalid"),
+        metadata={"description": "Only the lead with this phone"},
+    )
 
 
 class LeadListOut(Schema):

@@ -144,7 +144,7 @@ class ActivityServicer(activity_pb2_grpc.ActivityServiceServicer):
 
     def ListLeads(self, request, context):
         page = page_from_proto(request.page)
-        result = leads.list_leads(self.db.uow(), require_actor(), page, scope=request.scope)
+        result = leads.list_leads(self.db.uow(), require_actor(), page, scope=request.scope, phone=request.phone)
         return pb.ListLeadsResponse(leads=[lead_to_proto(v) for v in result.items], page=page.info(result.total))
 
     def AssignLead(self, request, context):

@@ -231,14 +231,17 @@ def get_lead(uow: UnitOfWork, actor: Actor, lead_id: str) -> LeadView:
         return lead_view(visible_lead(uow.session, actor, lead_id))
 
 
-def list_leads(uow: UnitOfWork, actor: Actor, page: Page, *, scope: str) -> Listing:
+def list_leads(uow: UnitOfWork, actor: Actor, page: Page, *, scope: str, phone: str = "") -> Listing:
     """pool: open and unassigned, oldest first (first come, first served); mine: the caller's,
-    newest first; all: every lead (managers)."""
+    newest first; all: every lead (managers). `phone`: only the lead with that phone (the
+    visitor centre finds a reader's lead by it)."""
     me = rules.selling_staff(actor)
     scope = scope.strip() or "mine"
     if scope not in rules.LEAD_SCOPES:
         raise InvalidInput(ErrorCode.PAGE_INVALID, fields={"scope": "validation.invalid_choice"})
     stmt = select(LeadRow).where(LeadRow.tenant_id == actor.tenant_id)
+    if phone.strip():
+        stmt = stmt.where(LeadRow.phone == phone.strip())
     order = (LeadRow.created_at.desc(), LeadRow.id)
     if scope == "pool":
         stmt = stmt.where(LeadRow.staff_id.is_(None), LeadRow.status == rules.OPEN)

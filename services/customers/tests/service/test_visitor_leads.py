@@ -65,6 +65,9 @@ def test_c7_a_reader_becomes_one_lead_of_the_sharer_even_when_told_twice(db, ten
     assert [e["lead_id"] for e in assigned_events(db, tenant)] == [lead.id]
     mine = leads.list_leads(db.uow(), seller, Page(1, 50), scope="mine")
     assert lead.id in [row.id for row in mine.items]
+    by_phone = leads.list_leads(db.uow(), seller, Page(1, 50), scope="mine", phone=phone(71))
+    assert [row.id for row in by_phone.items] == [lead.id] and by_phone.total == 1
+    assert leads.list_leads(db.uow(), seller, Page(1, 50), scope="mine", phone=phone(99)).total == 0
 
 
 def test_c7_a_known_person_joins_their_lead_and_a_pool_lead_goes_to_the_sharer(db, tenant):

@@ -96,6 +96,8 @@ def identify_visitor(
             select(ArticleRow.title).where(ArticleRow.tenant_id == visitor.tenant_id, ArticleRow.id == item_id)
         )
         visitor.phone, visitor.last_seen_at = phone, now
+        # The name they typed is how the visitor centre calls them until WeChat names them.
+        visitor.nickname = visitor.nickname or name
         visitor.identified_at = visitor.identified_at or now
         uow.publish(
             events.visitor_identified(visitor, display_name(name, visitor.nickname, phone), title or ""),

@@ -54,6 +54,8 @@ def test_c7_a_phone_given_once_is_told_once_with_the_salesperson(marketing, tena
     identify(marketing, opened, "13900001111")
     identify(marketing, opened, "13900001111", name="王老板")  # the same phone again: nothing new
     (event,) = identified_events(db, tenant.id)
+    (visitor,) = marketing.call("ListVisitors", pb.ListVisitorsRequest(), token=tenant.sales).visitors
+    assert (visitor.phone, visitor.nickname) == ("13900001111", "")  # no name given
     assert event["phone"] == "13900001111" and event["name"] == "访客1111"
     assert event["staff_id"] == tenant.sales_id and event["source"] == "link" and event["title"] == "新品推荐"
     with pytest.raises(NotFound):
@@ -109,3 +111,11 @@ def test_c10_the_visitor_centre_filters_sorts_and_shows_the_trail(marketing, ten
     with pytest.raises(InvalidInput) as bad:
         marketing.call("ListVisitors", pb.ListVisitorsRequest(sort="name", source="sms"), token=tenant.owner)
     assert set(bad.value.fields) == {"sort", "source"}
+
+
+def test_c10_the_name_a_reader_gives_names_them_in_the_visitor_centre(marketing, tenant):
+    link = shared_article(marketing, tenant, tenant.sales)
+    opened = open_(marketing, link.token)
+    identify(marketing, opened, "13900003333", name="刘老板")
+    (visitor,) = marketing.call("ListVisitors", pb.ListVisitorsRequest(), token=tenant.sales).visitors
+    assert visitor.nickname == "刘老板"

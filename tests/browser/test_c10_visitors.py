@@ -190,7 +190,7 @@ def test_c10_the_owner_finds_visitors_follows_the_chain_and_makes_a_customer(pla
     # The friend's trail: forwarded once, by the reader, whose own trail is one click away.
     friend_link.click()
     drawer = page.locator("[data-test=visitor-drawer]")
-    expect(drawer.locator("[data-test=visitor-name]")).to_have_text(f"访客 {_short(friend['id'])}")
+    expect(drawer.locator("[data-test=visitor-name]")).to_have_text("刘老板")  # the name they gave
     entry = drawer.locator("[data-test=trail-entry]")
     expect(entry).to_have_count(1)
     expect(entry.locator("[data-test=trail-title]")).to_have_text(readers["title"])
@@ -207,7 +207,7 @@ def test_c10_the_owner_finds_visitors_follows_the_chain_and_makes_a_customer(pla
     # No phone, no lead: the way into the leads waits for one.
     expect(drawer.locator("[data-test=visitor-convert]")).to_be_disabled()
     drawer.locator("[data-test=visitor-back]").click()
-    expect(drawer.locator("[data-test=visitor-name]")).to_have_text(f"访客 {_short(friend['id'])}")
+    expect(drawer.locator("[data-test=visitor-name]")).to_have_text("刘老板")  # the name they gave
 
     # The friend's phone is 张业务's lead already: found and made a customer from here.
     drawer.locator("[data-test=visitor-convert]").click()
@@ -302,7 +302,7 @@ def test_c10_the_salesperson_sees_their_visitors_on_the_phone(platform, phone, r
     header = page.locator("[data-test=my-figures]")
     for name in ("views", "readers", "shares", "leads"):
         expect(header.locator(f"[data-test=my-{name}] strong")).to_have_text(str(week[name]))
-    friend_cell = page.locator("[data-test=visitor]", has_text=f"访客 {_short(friend['id'])}")
+    friend_cell = page.locator("[data-test=visitor]", has_text="刘老板")
     reader_cell = page.locator("[data-test=visitor]", has_text=f"访客 {_short(reader['id'])}")
     expect(friend_cell).to_be_visible()
     expect(reader_cell).to_contain_text("2 次访问")

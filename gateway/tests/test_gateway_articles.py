@@ -34,6 +34,7 @@ ARTICLES_PATHS = {
     ("get", "/api/v1/my-card"),
     ("put", "/api/v1/my-card"),
     ("post", "/api/v1/my-card/shares"),
+    ("post", "/api/v1/products/{product_id}/posters"),
 }
 ARTICLES_PUBLIC = {
     "/api/v1/public/views/{view_id}/beats",

@@ -288,7 +288,7 @@ def test_d8_the_data_centre_shows_what_the_api_counts(platform, desktop, readers
 
 def test_c10_the_salesperson_sees_their_visitors_on_the_phone(platform, phone, readers):
     sales = api_token(platform, SALES)
-    reader, friend = readers["reader"], readers["friend"]
+    reader = readers["reader"]
     page = phone
     mobile_login(page, platform, SALES)
     page.get_by_text("访客", exact=True).click()

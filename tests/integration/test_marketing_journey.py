@@ -173,3 +173,12 @@ def test_d3_a_card_made_from_the_template_is_shared_and_read(platform, world):
     for visitor in ok(sales.get("/api/v1/visitors"))["visitors"]:
         trail_kinds |= {t["kind"] for t in ok(sales.get(f"/api/v1/visitors/{visitor['id']}"))["trail"]}
     assert "card" in trail_kinds
+
+    # B11: a product's poster carries the salesperson's card link.
+    product = ok(
+        owner.post("/api/v1/products", json={"name": "名片推荐品", "wholesale_price_fen": 1200, "listed": True}), 201
+    )
+    drawn = sales.post(f"/api/v1/products/{product['id']}/posters", json={"theme": "fresh"})
+    assert drawn.status_code == 200 and drawn.headers["Content-Type"] == "image/png"
+    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(drawn.content)))
+    assert "/c/" in code.text and "赵业务" in requests.get(code.text, timeout=10).text

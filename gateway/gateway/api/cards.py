@@ -6,11 +6,13 @@ from __future__ import annotations
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import Boolean, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
-from flask import request
+from flask import Response, request
 
 from crm.marketing.v1 import marketing_pb2 as pb
 from crmkit.settings import env
+from gateway import i18n
 from gateway.api.article_schemas import ShareIn, ShareOut
+from gateway.api.articles import PosterIn
 from gateway.api.calls import call
 from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS
 from gateway.api.fields import ident, text
@@ -148,3 +150,24 @@ def share_my_card(body):
     """My card's link: readers who open it, and whoever they forward it to, are mine"""
     share = call("marketing", "ShareCard", pb.ShareCardRequest(method=body["method"]))
     return {"token": share.token, "url": card_url(share.token), "method": share.method, "depth": share.depth}
+
+
+@bp.post("/products/<string:product_id>/posters")
+@bp.doc(operation_id="makeProductPoster", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.input(PosterIn, arg_name="body")
+@bp.output({}, content_type="image/png", description="The product's name and price, my name and phone, my card's QR")
+def make_product_poster(product_id, body):
+    """A product's share poster (B11) carrying my card's link: readers who scan it land on my card"""
+    language = i18n.pick_language(request.headers.get("Accept-Language"))
+    poster = call(
+        "marketing",
+        "ProductPoster",
+        pb.ProductPosterRequest(
+            product_id=product_id,
+            theme=body["theme"],
+            link_base=card_url(""),
+            caption=i18n.render("poster.card_caption", language=language, fallback="poster.card_caption"),
+        ),
+    )
+    return Response(poster.png, mimetype="image/png", headers={"Cache-Control": "no-store"})

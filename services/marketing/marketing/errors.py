@@ -31,3 +31,5 @@ class ErrorCode(ErrorCodeEnum):
     POSTER_FONT_MISSING = "POSTER_FONT_MISSING", "error.poster_font_missing"
     # A card is shared after its salesperson has opened (made) it.
     CARD_NOT_FOUND = "CARD_NOT_FOUND", "error.card_not_found"
+    # A product the catalogue does not have (or no longer lists) cannot be put on a poster.
+    PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND", "error.product_not_found"

@@ -318,6 +318,20 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
         )
         return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
 
+    def ProductPoster(self, request, context):
+        poster = posters.product_poster(
+            self.db,
+            require_actor(),
+            request.product_id,
+            theme=request.theme,
+            link_base=request.link_base,
+            caption=request.caption,
+            sharers=self.sharers,
+            catalogue=self.catalogue,
+            now=self.clock(),
+        )
+        return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
+
     # Cards
 
     def GetCardTemplate(self, request, context):

@@ -13,11 +13,13 @@ from crmkit.db import Database
 from crmkit.errors import Conflict, InvalidInput, NotFound
 
 from .. import posters
+from ..catalogue import Catalogue
 from ..domain import shares
 from ..domain.posters import DEFAULT_THEME, THEMES
 from ..errors import ErrorCode
 from ..models import ArticleRow
 from ..sharers import Sharers
+from . import cards
 from .access import require_staff
 from .sharing import share_article
 
@@ -30,6 +32,21 @@ class Poster:
     png: bytes
     token: str
     url: str
+
+
+def _checked(theme: str, link_base: str, caption: str) -> str:
+    """The theme to draw with; InvalidInput naming every bad field."""
+    problems = {}
+    theme = theme or DEFAULT_THEME
+    if theme not in THEMES:
+        problems["theme"] = "validation.invalid_choice"
+    if not link_base.startswith(("https://", "http://")) or len(link_base) > LINK_BASE_MAX:
+        problems["link_base"] = "validation.invalid"
+    if len(caption) > CAPTION_MAX:
+        problems["caption"] = "validation.too_long"
+    if problems:
+        raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields=problems)
+    return theme
 
 
 def article_poster(
@@ -45,16 +62,7 @@ def article_poster(
 ) -> Poster:
     """`link_base`: the reader pages' address up to the token (the gateway's /s/)."""
     staff_id = require_staff(actor)
-    problems = {}
-    theme = theme or DEFAULT_THEME
-    if theme not in THEMES:
-        problems["theme"] = "validation.invalid_choice"
-    if not link_base.startswith(("https://", "http://")) or len(link_base) > LINK_BASE_MAX:
-        problems["link_base"] = "validation.invalid"
-    if len(caption) > CAPTION_MAX:
-        problems["caption"] = "validation.too_long"
-    if problems:
-        raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields=problems)
+    theme = _checked(theme, link_base, caption)
     with db.reader() as uow:
         article = uow.session.scalar(
             select(ArticleRow).where(ArticleRow.tenant_id == actor.tenant_id, ArticleRow.id == article_id)
@@ -69,4 +77,34 @@ def article_poster(
     contact = sharers.contact(actor.tenant_id, staff_id)
     url = link_base + share.token
     text = posters.PosterText(title, summary, contact.name, contact.phone, caption)
+    return Poster(posters.render(THEMES[theme], text, url), share.token, url)
+
+
+def product_poster(
+    db: Database,
+    actor: Actor,
+    product_id: str,
+    *,
+    theme: str,
+    link_base: str,
+    caption: str,
+    sharers: Sharers,
+    catalogue: Catalogue,
+    now: datetime,
+) -> Poster:
+    """B11: a product's share poster (name, price) carrying my card's poster link: readers who
+    scan it land on my card, with my featured products. `link_base`: the card pages' address up
+    to the token (the gateway's /c/)."""
+    staff_id = require_staff(actor)
+    theme = _checked(theme, link_base, caption)
+    found = catalogue.products(actor.tenant_id, (product_id,))
+    if not found:
+        raise NotFound(ErrorCode.PRODUCT_NOT_FOUND, params={"id": product_id})
+    product = found[0]
+    cards.get_my_card(db, actor, sharers=sharers, now=now)  # made from the template if I have none
+    share = cards.share_card(db, actor, shares.POSTER, now=now)
+    contact = sharers.contact(actor.tenant_id, staff_id)
+    price = f"¥{product.price_fen / 100:.2f}" + (f" / {product.unit}" if product.unit else "")
+    url = link_base + share.token
+    text = posters.PosterText(product.name, price, contact.name, contact.phone, caption)
     return Poster(posters.render(THEMES[theme], text, url), share.token, url)

@@ -11,7 +11,8 @@ import zxingcpp
 from PIL import Image, ImageChops, ImageFont
 
 from crm.marketing.v1 import marketing_pb2 as pb
-from crmkit.errors import Conflict, InvalidInput
+from crmkit.errors import Conflict, InvalidInput, NotFound
+from marketing.catalogue import Product
 from marketing.posters import font_path
 
 BASE = "https://crm.example.com/s/"
@@ -80,3 +81,21 @@ def test_d4_bad_requests_are_named_and_an_article_off_is_refused(marketing, tena
     marketing.call("SetArticleActive", pb.SetArticleActiveRequest(id=article.id, active=False), token=tenant.owner)
     with pytest.raises(Conflict):
         poster(marketing, tenant.sales, article.id)
+
+
+def test_b11_a_products_poster_carries_the_salespersons_card_link(marketing, tenant, catalogue):
+    catalogue.known["p-milk"] = Product("p-milk", "旺仔牛奶 245ml×24罐", "箱", 4850)
+    request = pb.ProductPosterRequest(product_id="p-milk", link_base="https://crm.example.com/c/", caption="扫码看名片")
+    made = marketing.call("ProductPoster", request, token=tenant.sales)
+    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(made.png)))
+    assert code.text == made.url == "https://crm.example.com/c/" + made.token
+    card = marketing.call("OpenCard", pb.OpenShareRequest(token=made.token), as_service=True)
+    assert card.staff_id == tenant.sales_id  # a card was made for them from the template
+    poster_visitors = marketing.call("ListVisitors", pb.ListVisitorsRequest(source="poster"), token=tenant.sales)
+    assert poster_visitors.page.total == 1
+    with pytest.raises(NotFound):
+        marketing.call(
+            "ProductPoster",
+            pb.ProductPosterRequest(product_id="p-gone", link_base=request.link_base),
+            token=tenant.sales,
+        )

@@ -59,6 +59,10 @@ class FakeMarketing(FakeMarketingVisitors, marketing_pb2_grpc.MarketingServiceSe
         self.rec.record("CreateArticle", request, context)
         return article_pb(title=request.title, body_html=request.body_html, active=False, published_at=None)
 
+    def ImportArticle(self, request, context):
+        self.rec.record("ImportArticle", request, context)
+        return article_pb(title="导入的文章", source_url=request.url, active=False, published_at=None)
+
     def ListArticles(self, request, context):
         self.rec.record("ListArticles", request, context)
         return pb.ListArticlesResponse(articles=[article_pb(body_html="", share_count=3)])

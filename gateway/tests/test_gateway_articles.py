@@ -4,6 +4,8 @@ the share-card tags, the visible modules, the reader's own link and a strict scr
 
 from __future__ import annotations
 
+import io
+
 from marketing_fakes import CHILD, TOKEN
 
 ARTICLES_PATHS = {
@@ -35,6 +37,8 @@ ARTICLES_PATHS = {
     ("put", "/api/v1/my-card"),
     ("post", "/api/v1/my-card/shares"),
     ("post", "/api/v1/products/{product_id}/posters"),
+    ("post", "/api/v1/articles/import-link"),
+    ("post", "/api/v1/articles/import-file"),
 }
 ARTICLES_PUBLIC = {
     "/api/v1/public/views/{view_id}/beats",
@@ -156,3 +160,19 @@ def test_d3_the_card_page_shows_the_visible_modules_by_their_names(client, fakes
     assert "张业务" in page and "客户经理" in page and 'href="tel:13800000002"' in page
     assert "关于我" in page and "专注饮料批发" in page and "我的企业" not in page
     assert f'data-own="/c/{CHILD}"' in page and 'data-view="v-c"' in page
+
+
+def test_d1_an_article_is_imported_from_a_link_or_a_saved_page(client, auth, fakes):
+    by_link = client.post("/api/v1/articles/import-link", json={"url": "https://mp.weixin.qq.com/s/abc"}, headers=auth)
+    assert by_link.status_code == 201 and by_link.json["source_url"] == "https://mp.weixin.qq.com/s/abc"
+    page = (io.BytesIO("<html><title>存下来的文章</title></html>".encode()), "article.html")
+    by_file = client.post(
+        "/api/v1/articles/import-file", data={"file": page}, query_string={"category_id": "c-1"}, headers=auth
+    )
+    assert by_file.status_code == 201
+    link_call, file_call = fakes["marketing"].rec.named("ImportArticle")
+    assert link_call.request.url and not link_call.request.html
+    assert "存下来的文章" in file_call.request.html and file_call.request.category_id == "c-1"
+    huge = (io.BytesIO(b"<p>" + b"x" * (2 * 1024 * 1024) + b"</p>"), "big.html")
+    too_big = client.post("/api/v1/articles/import-file", data={"file": huge}, headers=auth)
+    assert too_big.status_code == 400 and too_big.json["error"]["fields"] == {"file": "网页不能大于 2 MB"}

@@ -182,3 +182,22 @@ def test_d3_a_card_made_from_the_template_is_shared_and_read(platform, world):
     assert drawn.status_code == 200 and drawn.headers["Content-Type"] == "image/png"
     (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(drawn.content)))
     assert "/c/" in code.text and "赵业务" in requests.get(code.text, timeout=10).text
+
+
+def test_d1_an_article_imported_from_a_saved_page_and_a_link_inside_the_network_refused(platform, world):
+    owner = world["owner"]
+    page = (
+        "<html><head><meta property='og:title' content='导入的好文'></head>"
+        "<body><article><p>正文<script>steal()</script></p></article></body></html>"
+    )
+    made = owner.http.post(
+        f"{owner.base_url}/api/v1/articles/import-file",
+        files={"file": ("saved.html", page.encode(), "text/html")},
+        headers={"Authorization": f"Bearer {owner.token}"},
+        timeout=15,
+    )
+    article = ok(made, 201)
+    assert article["title"] == "导入的好文" and "steal" not in article["body_html"] and not article["active"]
+    # A pasted link may not make the server reach inside the network (the gateway itself here).
+    inside = owner.post("/api/v1/articles/import-link", json={"url": f"{platform.gateway_url}/admin/"})
+    assert inside.status_code == 400 and "url" in inside.json()["error"]["fields"]

@@ -4,8 +4,8 @@ salesperson's preferences, and share links (D2). Readers' pages are gateway.read
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import String
-from apiflask.validators import OneOf
+from apiflask.fields import File, String
+from apiflask.validators import Length, OneOf
 from flask import Response, request
 
 from crm.marketing.v1 import marketing_pb2 as pb
@@ -31,10 +31,15 @@ from gateway.api.article_schemas import (
 )
 from gateway.api.calls import call
 from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS, page_out, page_request
+from gateway.api.uploads import accepts_upload, read_upload
 from gateway.auth import staff_only
+from gateway.errors import ApiError
 from gateway.idempotency import idempotent
 
 bp = APIBlueprint("articles", __name__, tag="Articles", url_prefix="/api/v1")
+# Fetching a pasted link may take the marketing service its whole 10 s.
+IMPORT_TIMEOUT = 15.0
+IMPORT_MAX_BYTES = 2 * 1024 * 1024
 
 
 def marketing(method: str, request_message):
@@ -45,6 +50,19 @@ def reader_url(token: str) -> str:
     """Where a reader opens a share: PUBLIC_BASE_URL (what phones reach) or this request's host."""
     base = env("PUBLIC_BASE_URL") or request.host_url
     return f"{base.rstrip('/')}/s/{token}"
+
+
+class ArticleImportLinkIn(Schema):
+    url = String(required=True, validate=Length(min=8, max=1000))
+    category_id = String(load_default="", validate=Length(max=64))
+
+
+class ArticleImportFileIn(Schema):
+    file = File(required=True, metadata={"description": "A saved article page (.html), at most 2 MB"})
+
+
+class ArticleImportQuery(Schema):
+    category_id = String(load_default="", validate=Length(max=64))
 
 
 class PosterIn(Schema):
@@ -124,6 +142,36 @@ def list_articles(query):
 def create_article(body):
     """Write an article (owner, store manager); it is off until switched on"""
     return article_dict(marketing("CreateArticle", article_input(body)))
+
+
+@bp.post("/articles/import-link")
+@bp.doc(operation_id="importArticleLink", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@idempotent
+@bp.input(ArticleImportLinkIn, arg_name="body")
+@bp.output(ArticleOut, status_code=201)
+def import_article_link(body):
+    """Import an article from a pasted link (owner, store manager): title, summary, cover and body
+    found and cleaned; off until switched on. Links inside the network are refused."""
+    request_message = pb.ImportArticleRequest(url=body["url"], category_id=body["category_id"])
+    return article_dict(call("marketing", "ImportArticle", request_message, timeout=IMPORT_TIMEOUT))
+
+
+@bp.post("/articles/import-file")
+@bp.doc(operation_id="importArticleFile", security=SECURED, responses=[*WRITE_ERRORS, 413])
+@staff_only
+@accepts_upload
+@bp.input(ArticleImportQuery, location="query", arg_name="query")
+@bp.input(ArticleImportFileIn, location="files", arg_name="files")
+@bp.output(ArticleOut, status_code=201)
+def import_article_file(query, files):
+    """Import an article from a saved page (multipart field `file`, .html, at most 2 MB)"""
+    data = read_upload(files["file"])
+    if len(data) > IMPORT_MAX_BYTES:
+        raise ApiError(400, "INVALID_INPUT", "error.invalid_input", fields={"file": "validation.page_too_large"})
+    html = data.decode("utf-8", errors="replace")
+    request_message = pb.ImportArticleRequest(html=html, category_id=query["category_id"])
+    return article_dict(call("marketing", "ImportArticle", request_message, timeout=IMPORT_TIMEOUT))
 
 
 @bp.get("/articles/<string:article_id>")

@@ -20,5 +20,9 @@ DECLARATION = Declaration(
             "POSTER_FONT",
             "A CJK font file for posters; empty: the first of the image's wqy fonts found (fonts-wqy-microhei).",
         ),
+        Variable(
+            "ARTICLE_IMPORT_ALLOW_PRIVATE",
+            '"true" only for test clusters: pasted article links may then reach addresses inside the network.',
+        ),
     ),
 )

@@ -33,3 +33,5 @@ class ErrorCode(ErrorCodeEnum):
     CARD_NOT_FOUND = "CARD_NOT_FOUND", "error.card_not_found"
     # A product the catalogue does not have (or no longer lists) cannot be put on a poster.
     PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND", "error.product_not_found"
+    # The pasted article link did not answer in time; try again, or upload the page as a file.
+    IMPORT_UNREACHABLE = "IMPORT_UNREACHABLE", "error.import_unreachable"

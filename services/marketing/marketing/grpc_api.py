@@ -16,7 +16,8 @@ from crmkit.protos import datetime_of, money, timestamp
 
 from .catalogue import Catalogue
 from .domain.cards import CardContent, Module
-from .service import cards, datacentre, library, posters, settings, sharing, visitors
+from .importer import Fetcher
+from .service import cards, datacentre, imports, library, posters, settings, sharing, visitors
 from .sharers import Sharers
 
 FULL_NAME = "crm.marketing.v1.MarketingService"
@@ -152,7 +153,10 @@ def _recommended(r) -> pb.RecommendedArticle:
 
 
 class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
-    def __init__(self, db: Database, clock: Callable[[], datetime], sharers: Sharers, catalogue: Catalogue):
+    def __init__(
+        self, db: Database, clock: Callable[[], datetime], sharers: Sharers, catalogue: Catalogue, fetcher: Fetcher
+    ):
+        self.fetcher = fetcher
         self.db = db
         self.clock = clock
         self.sharers = sharers
@@ -179,6 +183,18 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
 
     def CreateArticle(self, request, context):
         row = library.create_article(self.db, require_actor(), _article_fields(request), now=self.clock())
+        return _article(row)
+
+    def ImportArticle(self, request, context):
+        row = imports.import_article(
+            self.db,
+            require_actor(),
+            url=request.url,
+            html=request.html,
+            category_id=request.category_id,
+            fetcher=self.fetcher,
+            now=self.clock(),
+        )
         return _article(row)
 
     def UpdateArticle(self, request, context):
@@ -392,7 +408,7 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
 
 
 def registration(
-    db: Database, clock: Callable[[], datetime], sharers: Sharers, catalogue: Catalogue
+    db: Database, clock: Callable[[], datetime], sharers: Sharers, catalogue: Catalogue, fetcher: Fetcher
 ) -> ServiceRegistration:
-    servicer = MarketingServicer(db, clock, sharers, catalogue)
+    servicer = MarketingServicer(db, clock, sharers, catalogue, fetcher)
     return ServiceRegistration(marketing_pb2_grpc.add_MarketingServiceServicer_to_server, servicer, FULL_NAME)

@@ -7,12 +7,13 @@ from datetime import datetime
 
 from crmkit.db import utcnow
 from crmkit.runtime import ServiceRuntime, serve
-from crmkit.settings import Settings
+from crmkit.settings import Settings, env
 
 from .catalogue import Catalogue, OrdersCatalogue
 from .db import database
 from .declaration import DECLARATION
 from .grpc_api import registration
+from .importer import Fetcher, HttpFetcher
 from .sharers import IdentitySharers, Sharers
 
 
@@ -22,6 +23,7 @@ def build(
     clock: Callable[[], datetime] = utcnow,
     sharers: Sharers | None = None,
     catalogue: Catalogue | None = None,
+    fetcher: Fetcher | None = None,
 ) -> ServiceRuntime:
     """Wire the database, the peers (identity: posters name the salesperson; orders: recommended
     products) and the servicer; connects to nothing yet (the engine and the channels open
@@ -39,7 +41,9 @@ def build(
         orders = OrdersCatalogue(settings.peer("orders"), settings.service_token)
         closers.append(orders.close)
         catalogue = orders
-    registrations = [registration(db, clock, sharers, catalogue)]
+    # Pasted article links reach the internet only (ARTICLE_IMPORT_ALLOW_PRIVATE: local fakes).
+    fetcher = fetcher or HttpFetcher(allow_private=env("ARTICLE_IMPORT_ALLOW_PRIVATE", "") == "true")
+    registrations = [registration(db, clock, sharers, catalogue, fetcher)]
     return ServiceRuntime(service="marketing", db=db, registrations=registrations, closers=closers)
 
 

@@ -14,6 +14,7 @@ from crmkit.settings import Settings
 from marketing import server as marketing_server
 from marketing.catalogue import Product
 from marketing.grpc_api import FULL_NAME
+from marketing.importer import HttpFetcher
 from marketing.sharers import Contact
 
 
@@ -60,7 +61,9 @@ def catalogue():
 @pytest.fixture(scope="session")
 def runtime(database_url, sharers, catalogue):
     settings = Settings(service="marketing", database_url=database_url)
-    rt = marketing_server.build(settings, sharers=sharers, catalogue=catalogue)
+    # Imports fetch from a local fake page here; the default refuses addresses inside the network.
+    fetcher = HttpFetcher(allow_private=True)
+    rt = marketing_server.build(settings, sharers=sharers, catalogue=catalogue, fetcher=fetcher)
     yield rt
     rt.close()
 

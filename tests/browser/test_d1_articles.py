@@ -305,3 +305,27 @@ def test_d4_a_salesperson_makes_a_poster_whose_qr_is_their_link(platform, phone)
     assert re.search(r"/s/[A-Za-z0-9_-]{22}$", code.text)
     article = api_call(platform, owner, "GET", f"/api/v1/articles/{made['id']}")
     assert article["share_count"] == 1 and article["status"] == "shared"
+
+
+def test_d1_an_article_imported_from_a_saved_page_opens_in_the_editor(platform, desktop):
+    page = desktop
+    admin_login(page, platform.base_url, OWNER)
+    _open_library(page)
+    title = f"导入{uuid.uuid4().hex[:4]}"
+    saved = f"<html><head><title>{title}</title></head><body><article><p>导入的正文</p></article></body></html>"
+    page.locator("[data-test=import-article]").click()
+    dialog = page.locator("[data-test=import-dialog]")
+    dialog.get_by_role("tab", name="粘贴链接").click()
+    dialog.locator("[data-test=import-url] input, input[data-test=import-url]").first.fill("not a link")
+    dialog.locator("[data-test=import-go]").click()
+    expect(dialog.get_by_text("请粘贴以 http:// 或 https:// 开头的链接")).to_be_visible()
+    dialog.get_by_role("tab", name="上传网页").click()
+    dialog.locator("[data-test=import-file]").set_input_files(
+        files=[{"name": "saved.html", "mimeType": "text/html", "buffer": saved.encode()}]
+    )
+    dialog.locator("[data-test=import-go]").click()
+    expect(page).to_have_url(re.compile(r"/admin/articles/[0-9a-f-]{36}$"))
+    owner = api_token(platform, OWNER)
+    article_id = page.url.rsplit("/", 1)[1]
+    made = api_call(platform, owner, "GET", f"/api/v1/articles/{article_id}")
+    assert made["title"] == title and "导入的正文" in made["body_html"] and not made["active"]

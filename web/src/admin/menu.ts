@@ -97,6 +97,14 @@ export const PAGES: Page[] = [
     component: () => import("./views/ArticleEditView.vue"),
   },
   {
+    // D3: the four modules every card shows and what a new card starts with.
+    path: "card-template",
+    name: "cardTemplate",
+    title: "admin.cards.menu",
+    roles: ["store_manager"],
+    component: () => import("./views/CardTemplateView.vue"),
+  },
+  {
     // C10: every reader the staff's shares brought (the service shows managers all of them).
     path: "visitors",
     name: "visitors",

@@ -4,6 +4,7 @@ import { pickAreas } from "@/shared/locales/areas";
 
 import * as articles from "./articles";
 import { en as baseEn, zh as baseZh } from "./base";
+import * as cards from "./cards";
 import * as changes from "./changes";
 import * as coupons from "./coupons";
 import * as customers from "./customers";
@@ -26,6 +27,7 @@ const AREAS = {
   performance,
   coupons,
   articles,
+  cards,
   visitors,
   storedValue,
   settings,

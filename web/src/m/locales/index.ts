@@ -4,6 +4,7 @@ import { pickAreas } from "@/shared/locales/areas";
 
 import * as articles from "./articles";
 import { en as baseEn, zh as baseZh } from "./base";
+import * as cards from "./cards";
 import * as commissions from "./commissions";
 import * as coupons from "./coupons";
 import * as leads from "./leads";
@@ -15,7 +16,7 @@ import * as storedValue from "./storedValue";
 import * as visitors from "./visitors";
 import * as visits from "./visits";
 
-const AREAS = { articles, returns, storeData, nearby, pool, coupons, visits, visitors, leads, commissions, storedValue };
+const AREAS = { articles, cards, returns, storeData, nearby, pool, coupons, visits, visitors, leads, commissions, storedValue };
 
 export const zh = { m: { ...baseZh.m, ...pickAreas(AREAS, "zh") } };
 export const en = { m: { ...baseEn.m, ...pickAreas(AREAS, "en") } };

@@ -123,6 +123,6 @@ def test_d3_a_card_made_from_the_template_written_shared_and_read(platform, brow
         assert count >= 1
         done.get_by_role("button", name="确定").click()
         mine = api_call(platform, sales, "GET", "/api/v1/my-card")
-        assert (mine["company_intro"], mine["intro"], mine["product_ids"]) == (f"二十年老店{tag}", "", [product_id])
+        assert (mine["company_intro"], mine["intro"], mine["product_ids"]) == (f"二十年老店{tag}", intro, [product_id])
     finally:
         api_call(platform, owner, "PUT", "/api/v1/card-template", json=before)

@@ -45,9 +45,9 @@ class CardContent:
 
 
 DEFAULT_MODULES = tuple(Module(key, DEFAULT_NAMES[key], True) for key in MODULES)
-# The fields the template decides for every card it is applied to (the company's, and the job
-# title of staff who have none); the rest is each salesperson's own.
-TEMPLATE_FIELDS = ("job_title", "intro", "company_name", "company_intro", "company_address")
+# The fields the template decides for every card it is applied to: the company's and the job
+# title. The intro is only a new card's first draft: each salesperson's own words are kept.
+TEMPLATE_FIELDS = ("job_title", "company_name", "company_intro", "company_address")
 SHORT_FIELDS = ("display_name", "job_title", "phone", "wechat", "email", "company_name")
 LONG_FIELDS = ("intro", "company_intro", "company_address")
 
@@ -99,5 +99,5 @@ def from_template(template: CardContent, display_name: str, phone: str) -> CardC
 
 def apply_template(card: CardContent, template: CardContent) -> CardContent:
     """The template copied onto an existing card (将名片复制给老员工): its fields replace the
-    card's; the salesperson's name, contacts, products and news stay theirs."""
+    card's; the salesperson's name, contacts, intro, products and news stay theirs."""
     return replace(card, **{name: getattr(template, name) for name in TEMPLATE_FIELDS})

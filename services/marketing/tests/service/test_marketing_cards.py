@@ -40,6 +40,7 @@ def test_d3_a_card_is_made_from_the_template_with_the_salespersons_name(marketin
     assert marketing.call("ApplyCardTemplate", pb.ApplyCardTemplateRequest(), token=tenant.owner).cards == 1
     after = marketing.call("GetMyCard", pb.GetMyCardRequest(), token=tenant.sales)
     assert (after.company_name, after.job_title, after.display_name) == ("一号商贸集团", "销售顾问", "张业务")
+    assert after.intro == "专注饮料批发"  # their own words are kept
 
 
 def test_d3_a_shared_card_is_opened_like_an_article(marketing, tenant, catalogue):

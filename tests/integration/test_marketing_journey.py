@@ -101,31 +101,27 @@ def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
     (lead,) = eventually(the_lead)
     assert lead["name"] == "刘老板" and lead["source"] == "visitor"
 
-    # C10: the visitor centre shows both readers, the chain and the reading time.
-    visitors = ok(sales.get("/api/v1/visitors", params={"sort": "recent"}))["visitors"]
-    by_source = {v["source"]: v for v in visitors}
-    assert set(by_source) == {"link", "forward"} and by_source["link"]["seconds"] == 3
-    assert by_source["forward"]["phone"] == number
-    trail = ok(sales.get(f"/api/v1/visitors/{by_source['forward']['id']}"))["trail"]
-    assert [(t["title"], t["depth"], t["forwarded_by_visitor_id"]) for t in trail] == [
-        ("春季订货会邀请", 1, by_source["link"]["id"])
-    ]
+    # C10: the visitor centre shows both readers, the chain and the reading time (other journeys
+    # of this run may have brought this salesperson readers too: ours are found by the phone).
+    visitors = ok(sales.get("/api/v1/visitors", params={"sort": "recent", "page_size": 100}))["visitors"]
+    (forwarded,) = [v for v in visitors if v["phone"] == number]
+    assert forwarded["source"] == "forward" and forwarded["nickname"] == "刘老板"
+    trail = ok(sales.get(f"/api/v1/visitors/{forwarded['id']}"))["trail"]
+    assert [(t["title"], t["depth"]) for t in trail] == [("春季订货会邀请", 1)]
+    (first_reader,) = [v for v in visitors if v["id"] == trail[0]["forwarded_by_visitor_id"]]
+    assert first_reader["source"] == "link" and first_reader["seconds"] == 3
     assert ok(other.get("/api/v1/visitors"))["page"]["total"] == 0
 
-    # D8: the data centre counts it, per day and per salesperson (China days on both databases).
+    # D8: the data centre counts it, per article and per day (China days on both databases).
+    by_article = ok(owner.get("/api/v1/marketing-stats", params={"group_by": "article"}))["rows"]
+    (row,) = [r for r in by_article if r["key"] == article["id"]]
+    figures = {k: row["figures"][k] for k in ("shares", "forwards", "views", "readers", "read_seconds", "leads")}
+    assert figures == {"shares": 1, "forwards": 1, "views": 2, "readers": 2, "read_seconds": 3, "leads": 1}
     day = ok(owner.get("/api/v1/marketing-stats", params={"group_by": "day"}))
     assert day["rows"][-1]["key"] == day["date_to"] and len(day["rows"]) == 30
-    assert {k: day["total"][k] for k in ("shares", "forwards", "views", "readers", "read_seconds", "leads")} == {
-        "shares": 1,
-        "forwards": 1,
-        "views": 2,
-        "readers": 2,
-        "read_seconds": 3,
-        "leads": 1,
-    }
-    assert day["rows"][-1]["figures"] == day["total"]
-    (row,) = ok(sales.get("/api/v1/marketing-stats", params={"group_by": "staff"}))["rows"]
-    assert row["figures"]["leads"] == 1
+    assert day["rows"][-1]["figures"] == day["total"] and day["total"]["leads"] >= 1
+    (mine,) = ok(sales.get("/api/v1/marketing-stats", params={"group_by": "staff"}))["rows"]
+    assert mine["figures"]["leads"] >= 1
     assert ok(other.get("/api/v1/marketing-stats"))["total"]["views"] == 0
 
     counted = ok(owner.get(f"/api/v1/articles/{article['id']}"))
@@ -147,7 +143,7 @@ def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
     scanned = requests.get(code.text, timeout=10)
     assert scanned.status_code == 200 and "春季订货会邀请" in scanned.text
     sources = {v["source"] for v in ok(sales.get("/api/v1/visitors"))["visitors"]}
-    assert sources == {"link", "forward", "poster"}
+    assert {"link", "forward", "poster"} <= sources
 
 
 def test_d3_a_card_made_from_the_template_is_shared_and_read(platform, world):

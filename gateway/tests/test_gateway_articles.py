@@ -39,6 +39,7 @@ ARTICLES_PATHS = {
     ("post", "/api/v1/products/{product_id}/posters"),
     ("post", "/api/v1/articles/import-link"),
     ("post", "/api/v1/articles/import-file"),
+    ("post", "/api/v1/my-card/posters"),
 }
 ARTICLES_PUBLIC = {
     "/api/v1/public/views/{view_id}/beats",

@@ -5,8 +5,13 @@ shared link is then opened as a customer would, and everything is checked throug
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
 
+import requests
+import zxingcpp
+from PIL import Image
 from playwright.sync_api import expect
 
 from conftest import PHONE, Watched, admin_login, api_call, api_token, mobile_login, shot
@@ -126,3 +131,21 @@ def test_d3_a_card_made_from_the_template_written_shared_and_read(platform, brow
         assert (mine["company_intro"], mine["intro"], mine["product_ids"]) == (f"二十年老店{tag}", intro, [product_id])
     finally:
         api_call(platform, owner, "PUT", "/api/v1/card-template", json=before)
+
+
+def test_d3_my_card_as_a_poster_whose_qr_is_my_card_link(platform, phone):
+    page = phone
+    mobile_login(page, platform, SALES)
+    page.goto(f"{platform.base_url}/m/card")
+    page.locator("[data-test=card-poster]").click()
+    page.get_by_text("简约白").click()
+    preview = page.locator(".poster-preview img")
+    expect(preview).to_be_visible()
+    png = page.evaluate(
+        "async (src) => Array.from(new Uint8Array(await (await fetch(src)).arrayBuffer()))",
+        preview.get_attribute("src"),
+    )
+    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(bytes(png))))
+    assert re.search(r"/c/[A-Za-z0-9_-]{22}$", code.text)
+    reader = requests.get(code.text, timeout=10)
+    assert reader.status_code == 200 and "张业务" in reader.text

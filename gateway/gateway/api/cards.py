@@ -171,3 +171,23 @@ def make_product_poster(product_id, body):
         ),
     )
     return Response(poster.png, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/my-card/posters")
+@bp.doc(operation_id="makeCardPoster", security=SECURED, responses=WRITE_ERRORS)
+@staff_only
+@bp.input(PosterIn, arg_name="body")
+@bp.output({}, content_type="image/png", description="My name, title, company and phone, my card's QR")
+def make_card_poster(body):
+    """My card as a poster (D3): readers who scan it land on my card"""
+    language = i18n.pick_language(request.headers.get("Accept-Language"))
+    poster = call(
+        "marketing",
+        "CardPoster",
+        pb.CardPosterRequest(
+            theme=body["theme"],
+            link_base=card_url(""),
+            caption=i18n.render("poster.card_caption", language=language, fallback="poster.card_caption"),
+        ),
+    )
+    return Response(poster.png, mimetype="image/png", headers={"Cache-Control": "no-store"})

@@ -334,6 +334,18 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
         )
         return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
 
+    def CardPoster(self, request, context):
+        poster = posters.card_poster(
+            self.db,
+            require_actor(),
+            theme=request.theme,
+            link_base=request.link_base,
+            caption=request.caption,
+            sharers=self.sharers,
+            now=self.clock(),
+        )
+        return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
+
     def ProductPoster(self, request, context):
         poster = posters.product_poster(
             self.db,

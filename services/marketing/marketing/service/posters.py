@@ -108,3 +108,24 @@ def product_poster(
     url = link_base + share.token
     text = posters.PosterText(product.name, price, contact.name, contact.phone, caption)
     return Poster(posters.render(THEMES[theme], text, url), share.token, url)
+
+
+def card_poster(
+    db: Database,
+    actor: Actor,
+    *,
+    theme: str,
+    link_base: str,
+    caption: str,
+    sharers: Sharers,
+    now: datetime,
+) -> Poster:
+    """D3: my card as a poster (name, job title and company) carrying my card's poster link."""
+    theme = _checked(theme, link_base, caption)
+    card = cards.get_my_card(db, actor, sharers=sharers, now=now)
+    share = cards.share_card(db, actor, shares.POSTER, now=now)
+    subtitle = " · ".join(part for part in (card.job_title, card.company_name) if part)
+    summary = "\n".join(part for part in (subtitle, card.intro) if part)
+    url = link_base + share.token
+    text = posters.PosterText(card.display_name, summary, card.display_name, card.phone, caption)
+    return Poster(posters.render(THEMES[theme], text, url), share.token, url)

@@ -99,3 +99,16 @@ def test_b11_a_products_poster_carries_the_salespersons_card_link(marketing, ten
             pb.ProductPosterRequest(product_id="p-gone", link_base=request.link_base),
             token=tenant.sales,
         )
+
+
+def test_d3_my_cards_poster_carries_my_card_link(marketing, tenant):
+    request = pb.CardPosterRequest(theme="minimal", link_base="https://crm.example.com/c/", caption="扫码看名片")
+    made = marketing.call("CardPoster", request, token=tenant.sales)
+    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(made.png)))
+    assert code.text == made.url == "https://crm.example.com/c/" + made.token
+    opened = marketing.call("OpenCard", pb.OpenShareRequest(token=made.token), as_service=True)
+    assert opened.staff_id == tenant.sales_id and opened.card.display_name == "张业务"
+    with pytest.raises(InvalidInput):
+        marketing.call(
+            "CardPoster", pb.CardPosterRequest(theme="neon", link_base=request.link_base), token=tenant.sales
+        )

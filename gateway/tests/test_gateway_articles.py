@@ -40,6 +40,7 @@ ARTICLES_PATHS = {
     ("post", "/api/v1/articles/import-link"),
     ("post", "/api/v1/articles/import-file"),
     ("post", "/api/v1/my-card/posters"),
+    ("get", "/api/v1/my-posters"),
 }
 ARTICLES_PUBLIC = {
     "/api/v1/public/views/{view_id}/beats",

@@ -144,6 +144,9 @@ def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
     assert scanned.status_code == 200 and "春季订货会邀请" in scanned.text
     sources = {v["source"] for v in ok(sales.get("/api/v1/visitors"))["visitors"]}
     assert {"link", "forward", "poster"} <= sources
+    posters = ok(sales.get("/api/v1/my-posters"))
+    (mine,) = [p for p in posters["posters"] if p["item_id"] == article["id"]]
+    assert (mine["kind"], mine["views"], mine["visitors"]) == ("article", 1, 1) and mine["url"] == code.text
 
 
 def test_d3_a_card_made_from_the_template_is_shared_and_read(platform, world):

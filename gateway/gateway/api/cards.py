@@ -4,15 +4,16 @@ reader's page of a card is gateway.reader (`/c/<token>`)."""
 from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
-from apiflask.fields import Boolean, Integer, List, Nested, String
+from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf
 from flask import Response, request
 
 from crm.marketing.v1 import marketing_pb2 as pb
+from crmkit.protos import datetime_of
 from crmkit.settings import env
 from gateway import i18n
 from gateway.api.article_schemas import ShareIn, ShareOut
-from gateway.api.articles import PosterIn
+from gateway.api.articles import PosterIn, reader_url
 from gateway.api.calls import call
 from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS
 from gateway.api.fields import ident, text
@@ -59,6 +60,22 @@ class CardContentIO(Schema):
 class CardTemplateIO(Schema):
     modules = List(Nested(CardModuleIO), required=True, validate=Length(min=4, max=4))
     content = Nested(CardContentIO, load_default=dict)
+
+
+class PosterStatsOut(Schema):
+    token = String()
+    url = String()
+    kind = String(metadata={"description": "article or card"})
+    item_id = String()
+    title = String(metadata={"description": "The article's title; empty for my card"})
+    created_at = DateTime()
+    views = Integer(metadata={"description": "Views through the poster's link"})
+    visitors = Integer(metadata={"description": "Visitors the poster brought first (获客)"})
+
+
+class MyPostersOut(Schema):
+    posters = List(Nested(PosterStatsOut))
+    visitors = Integer(metadata={"description": "The visitors all my posters brought"})
 
 
 class AppliedOut(Schema):
@@ -191,3 +208,32 @@ def make_card_poster(body):
         ),
     )
     return Response(poster.png, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/my-posters")
+@bp.doc(operation_id="listMyPosters", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.output(MyPostersOut)
+def list_my_posters():
+    """My posters with what each brought (D4 管理我的海报): views and new visitors"""
+    reply = call("marketing", "ListMyPosters", pb.ListMyPostersRequest())
+
+    def url(p) -> str:
+        return card_url(p.token) if p.kind == "card" else reader_url(p.token)
+
+    return {
+        "posters": [
+            {
+                "token": p.token,
+                "url": url(p),
+                "kind": p.kind,
+                "item_id": p.item_id,
+                "title": p.title,
+                "created_at": datetime_of(p, "created_at"),
+                "views": p.views,
+                "visitors": p.visitors,
+            }
+            for p in reply.posters
+        ],
+        "visitors": reply.visitors,
+    }

@@ -346,6 +346,24 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
         )
         return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
 
+    def ListMyPosters(self, request, context):
+        found = posters.my_posters(self.db, require_actor())
+        return pb.ListMyPostersResponse(
+            posters=[
+                pb.PosterStats(
+                    token=p.token,
+                    kind=p.kind,
+                    item_id=p.item_id,
+                    title=p.title,
+                    created_at=timestamp(p.created_at),
+                    views=p.views,
+                    visitors=p.visitors,
+                )
+                for p in found
+            ],
+            visitors=sum(p.visitors for p in found),
+        )
+
     def ProductPoster(self, request, context):
         poster = posters.product_poster(
             self.db,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crmkit.auth import Actor
 from crmkit.db import Database
@@ -17,7 +17,7 @@ from ..catalogue import Catalogue
 from ..domain import shares
 from ..domain.posters import DEFAULT_THEME, THEMES
 from ..errors import ErrorCode
-from ..models import ArticleRow
+from ..models import ArticleRow, ShareRow, ViewRow, VisitorRow
 from ..sharers import Sharers
 from . import cards
 from .access import require_staff
@@ -129,3 +129,50 @@ def card_poster(
     url = link_base + share.token
     text = posters.PosterText(card.display_name, summary, card.display_name, card.phone, caption)
     return Poster(posters.render(THEMES[theme], text, url), share.token, url)
+
+
+@dataclass(frozen=True)
+class PosterStats:
+    token: str
+    kind: str
+    item_id: str
+    title: str
+    created_at: datetime
+    views: int
+    visitors: int
+
+
+def my_posters(db: Database, actor: Actor) -> list[PosterStats]:
+    """管理我的海报: each of my poster links, newest first, with the views through it and the
+    visitors it brought first (获客)."""
+    staff_id = require_staff(actor)
+    views = (
+        select(ViewRow.share_id, func.count().label("n"))
+        .where(ViewRow.tenant_id == actor.tenant_id)
+        .group_by(ViewRow.share_id)
+        .subquery()
+    )
+    brought = (
+        select(VisitorRow.first_share_id, func.count().label("n"))
+        .where(VisitorRow.tenant_id == actor.tenant_id)
+        .group_by(VisitorRow.first_share_id)
+        .subquery()
+    )
+    with db.reader() as uow:
+        rows = uow.session.execute(
+            select(ShareRow, ArticleRow.title, func.coalesce(views.c.n, 0), func.coalesce(brought.c.n, 0))
+            .outerjoin(ArticleRow, (ArticleRow.id == ShareRow.item_id) & (ArticleRow.tenant_id == ShareRow.tenant_id))
+            .outerjoin(views, views.c.share_id == ShareRow.id)
+            .outerjoin(brought, brought.c.first_share_id == ShareRow.id)
+            .where(
+                ShareRow.tenant_id == actor.tenant_id,
+                ShareRow.sharer_staff_id == staff_id,
+                ShareRow.method == shares.POSTER,
+                ShareRow.parent_share_id.is_(None),
+            )
+            .order_by(ShareRow.created_at.desc(), ShareRow.id)
+        ).all()
+        return [
+            PosterStats(s.token, s.kind, s.item_id, title or "", s.created_at, int(v), int(b))
+            for s, title, v, b in rows
+        ]

@@ -112,3 +112,21 @@ def test_d3_my_cards_poster_carries_my_card_link(marketing, tenant):
         marketing.call(
             "CardPoster", pb.CardPosterRequest(theme="neon", link_base=request.link_base), token=tenant.sales
         )
+
+
+def test_d4_my_posters_count_what_each_brought(marketing, tenant):
+    article = publish(marketing, tenant)
+    on_article = poster(marketing, tenant.sales, article.id)
+    on_card = marketing.call(
+        "CardPoster", pb.CardPosterRequest(link_base="https://crm.example.com/c/"), token=tenant.sales
+    )
+    first = marketing.call("OpenShare", pb.OpenShareRequest(token=on_article.token), as_service=True)
+    marketing.call(
+        "OpenShare", pb.OpenShareRequest(token=on_article.token, visitor_key=first.visitor_key), as_service=True
+    )
+    marketing.call("OpenShare", pb.OpenShareRequest(token=on_article.token), as_service=True)
+    marketing.call("OpenCard", pb.OpenShareRequest(token=on_card.token), as_service=True)
+    mine = marketing.call("ListMyPosters", pb.ListMyPostersRequest(), token=tenant.sales)
+    by_kind = {p.kind: (p.title, p.views, p.visitors) for p in mine.posters}
+    assert by_kind == {"article": ("春季订货会邀请函", 3, 2), "card": ("", 1, 1)} and mine.visitors == 3
+    assert not marketing.call("ListMyPosters", pb.ListMyPostersRequest(), token=tenant.other_sales).posters

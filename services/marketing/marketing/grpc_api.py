@@ -152,6 +152,10 @@ def _recommended(r) -> pb.RecommendedArticle:
     return pb.RecommendedArticle(token=r.token, title=r.title, summary=r.summary, cover_url=r.cover_url)
 
 
+def _poster(poster: posters.Poster) -> pb.Poster:
+    return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
+
+
 class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
     def __init__(
         self, db: Database, clock: Callable[[], datetime], sharers: Sharers, catalogue: Catalogue, fetcher: Fetcher
@@ -321,30 +325,16 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
 
     # Posters
 
+    def _drawn(self, request) -> dict:
+        """What every poster request passes to its use case."""
+        options = {"theme": request.theme, "link_base": request.link_base, "caption": request.caption}
+        return {**options, "sharers": self.sharers, "now": self.clock()}
+
     def ArticlePoster(self, request, context):
-        poster = posters.article_poster(
-            self.db,
-            require_actor(),
-            request.article_id,
-            theme=request.theme,
-            link_base=request.link_base,
-            caption=request.caption,
-            sharers=self.sharers,
-            now=self.clock(),
-        )
-        return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
+        return _poster(posters.article_poster(self.db, require_actor(), request.article_id, **self._drawn(request)))
 
     def CardPoster(self, request, context):
-        poster = posters.card_poster(
-            self.db,
-            require_actor(),
-            theme=request.theme,
-            link_base=request.link_base,
-            caption=request.caption,
-            sharers=self.sharers,
-            now=self.clock(),
-        )
-        return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
+        return _poster(posters.card_poster(self.db, require_actor(), **self._drawn(request)))
 
     def ListMyPosters(self, request, context):
         found = posters.my_posters(self.db, require_actor())
@@ -366,17 +356,9 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
 
     def ProductPoster(self, request, context):
         poster = posters.product_poster(
-            self.db,
-            require_actor(),
-            request.product_id,
-            theme=request.theme,
-            link_base=request.link_base,
-            caption=request.caption,
-            sharers=self.sharers,
-            catalogue=self.catalogue,
-            now=self.clock(),
+            self.db, require_actor(), request.product_id, catalogue=self.catalogue, **self._drawn(request)
         )
-        return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
+        return _poster(poster)
 
     # Cards
 

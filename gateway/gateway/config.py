@@ -17,6 +17,7 @@ from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2
 from crmkit.alerts import AlertFeed
 from crmkit.auth import TokenVerifier
 from crmkit.grpc_client import ServiceClient
+from crmkit.reading_beats import BeatStream
 from crmkit.redis_client import Keys, make_redis
 from crmkit.revocation import RevokedSessions
 from crmkit.settings import Settings, env, env_int
@@ -66,6 +67,8 @@ class GatewayConfig:
     # The staff's real-time alert streams, written by messaging in the same Redis under the same
     # prefix (F4, ADR 0016): GET /api/v1/alerts reads them without a gRPC call.
     alerts: AlertFeed
+    # Readers' reading beats, queued for marketing's drainers in the same Redis (P7, ADR 0017).
+    beats: BeatStream
     # Requests per minute: per client IP on the public auth endpoints, per staff member elsewhere.
     rate_limit_public_per_min: int = 20
     rate_limit_actor_per_min: int = 600
@@ -118,6 +121,7 @@ class GatewayConfig:
             # before any gRPC call (issue 11).
             verifier=TokenVerifier(settings.jwt_public_key, revoked=RevokedSessions(store, settings.redis_prefix)),
             alerts=AlertFeed(store, settings.redis_prefix),
+            beats=BeatStream(store, settings.redis_prefix),
             rate_limit_public_per_min=rate_limit_public_per_min or env_int("RATE_LIMIT_PUBLIC_PER_MIN", 20),
             rate_limit_actor_per_min=rate_limit_actor_per_min or env_int("RATE_LIMIT_ACTOR_PER_MIN", 600),
             rate_limit_alerts_per_min=env_int("RATE_LIMIT_ALERTS_PER_MIN", 240),

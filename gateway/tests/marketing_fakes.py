@@ -123,10 +123,6 @@ class FakeMarketing(FakeMarketingVisitors, marketing_pb2_grpc.MarketingServiceSe
             ],
         )
 
-    def RecordReading(self, request, context):
-        self.rec.record("RecordReading", request, context, staff=False)
-        return pb.RecordReadingResponse(accepted=request.seconds >= 0, seconds=max(request.seconds, 0))
-
 
 def registration(fake: FakeMarketing) -> ServiceRegistration:
     return ServiceRegistration(

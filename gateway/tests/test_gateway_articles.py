@@ -108,12 +108,19 @@ def test_d1_modules_hidden_by_any_level_are_not_on_the_page(client, fakes):
     assert "冰红茶" not in page
 
 
-def test_d2_a_beat_goes_through_and_a_bad_one_is_refused_before_the_service(client, fakes):
-    ok = client.post("/api/v1/public/views/v-1/beats", json={"visitor_key": "k" * 20, "seconds": 12})
-    assert ok.status_code == 200 and ok.json == {"accepted": True, "seconds": 12}
+def test_p7_a_beat_is_queued_for_marketing_and_a_bad_one_is_refused_before_the_queue(client):
+    beats = client.application.extensions["gateway"].beats
+    before = beats.backlog()
+    ok = client.post("/api/v1/public/views/v-1/beats", json={"visitor_key": "k" * 20, "seconds": 12, "clicks": 2})
+    assert ok.status_code == 202 and ok.json == {"queued": True}
     bad = client.post("/api/v1/public/views/v-1/beats", json={"visitor_key": "k" * 20, "seconds": "12"})
     assert bad.status_code == 400 and "seconds" in bad.json["error"]["fields"]
-    assert len(fakes["marketing"].rec.named("RecordReading")) == 1
+    long_id = client.post("/api/v1/public/views/" + "v" * 65 + "/beats", json={"visitor_key": "k" * 20, "seconds": 1})
+    assert long_id.status_code == 400 and "view_id" in long_id.json["error"]["fields"]
+    assert beats.backlog() == before + 1
+    beats.ensure_group()
+    (queued,) = [d.beat for d in beats.read("test", count=100, block_ms=0) if d.beat.view_id == "v-1"]
+    assert (queued.visitor_key, queued.seconds, queued.clicks) == ("k" * 20, 12, 2)
 
 
 def test_c7_a_reader_leaves_a_phone_checked_before_the_service(client, fakes):

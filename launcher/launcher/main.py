@@ -128,6 +128,8 @@ class Platform:
 
         for service in self.runtimes:
             self.start_server(service)
+        for runtime in self.runtimes.values():
+            runtime.start_background()
 
         if self.broker is None:
             self.start_worker_processes()
@@ -231,6 +233,8 @@ class Platform:
             child.terminate()
         for server in self.servers.values():
             server.stop(2).wait()
+        for runtime in self.runtimes.values():
+            runtime.stop_background()
         for relay in self.relays:
             relay.stop()
         if self.broker:

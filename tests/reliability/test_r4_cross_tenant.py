@@ -32,7 +32,7 @@ UNCOVERED = {
     ("post", "/api/v1/public/registrations/{token}"): PUBLIC_TOKEN,
     ("post", "/api/v1/public/shares/{token}/forward"): PUBLIC_TOKEN,
     ("post", "/api/v1/public/views/{view_id}/beats"): "public: the view id with the reader's own key in the body is "
-    "the capability (marketing refuses a key that is not the view's)",
+    "the capability (marketing's drainer drops a beat whose key is not the view's)",
     ("post", "/api/v1/public/views/{view_id}/identify"): "public: as the beats, the view id with the reader's key",
     ("put", "/api/v1/customer-fields/{key}"): "the key names a field of the caller's own tenant: B's `shop_type` "
     "is B's own field, A's is never reached",

@@ -1,6 +1,9 @@
 """What a reader's page calls (D2), public: reading beats and the reader's own link to pass on.
 The page itself is gateway.reader (`/s/<token>`). The share token, or the view id with the
-visitor's key, is the only credential; the marketing service refuses anything else."""
+visitor's key, is the only credential; the marketing service refuses anything else.
+
+Beats are queued in Redis and applied by marketing in batches (P7, ADR 0017): a beat costs one
+Redis round trip here and a share of one transaction there, and a forged one is dropped there."""
 
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ from crm.marketing.v1 import marketing_pb2 as pb
 from gateway.api.article_schemas import ShareOut
 from gateway.api.articles import reader_url
 from gateway.api.calls import call_public
+from gateway.api.common import config
+from gateway.errors import ApiError
 
 bp = APIBlueprint("reading", __name__, tag="Reading", url_prefix="/api/v1/public")
 PUBLIC_ERRORS = [400, 404, 429, 503]
@@ -25,12 +30,16 @@ class BeatIn(Schema):
         validate=Range(min=-1_000_000, max=1_000_000),
         metadata={"description": "The view's running total of visible seconds"},
     )
-    clicks = Integer(load_default=0, strict=True, validate=Range(min=0, max=1_000))
+    clicks = Integer(
+        load_default=0,
+        strict=True,
+        validate=Range(min=0, max=100_000),
+        metadata={"description": "The view's running total of link clicks"},
+    )
 
 
 class BeatOut(Schema):
-    accepted = Boolean(metadata={"description": "False: dropped (negative, absurd or nothing new)"})
-    seconds = Integer()
+    queued = Boolean(metadata={"description": "Queued for the marketing service, which applies it or drops it"})
 
 
 class IdentifyIn(Schema):
@@ -49,23 +58,21 @@ class ForwardIn(Schema):
 
 
 @bp.post("/views/<string:view_id>/beats")
-@bp.doc(operation_id="recordReading", responses=PUBLIC_ERRORS)
+@bp.doc(operation_id="recordReading", responses=[400, 429, 503])
 @bp.input(BeatIn, arg_name="body")
-@bp.output(BeatOut)
+@bp.output(BeatOut, status_code=202)
 def record_reading(view_id, body):
-    """A reading beat from a reader's page (public): the view's visible seconds so far
+    """A reading beat from a reader's page (public): the view's visible seconds and clicks so far
 
-    Safe to repeat and to send late: the stored total only moves forward, by at most a minute a
-    beat, never past the time since the page opened or two hours.
+    Answered once queued; the marketing service applies beats within about a second. Safe to
+    repeat and to send late: the stored totals only move forward, by at most a minute (and 20
+    clicks) a beat, never past the time since the page opened or two hours. A beat for a view
+    that is not the visitor's own, negative or absurd, is dropped there.
     """
-    reply = call_public(
-        "marketing",
-        "RecordReading",
-        pb.RecordReadingRequest(
-            view_id=view_id, visitor_key=body["visitor_key"], seconds=body["seconds"], clicks=body["clicks"]
-        ),
-    )
-    return {"accepted": reply.accepted, "seconds": reply.seconds}
+    if len(view_id) > 64:
+        raise ApiError(400, "INVALID_INPUT", "error.invalid_input", fields={"view_id": "validation.invalid"})
+    config().beats.append(view_id, body["visitor_key"], body["seconds"], body["clicks"])
+    return {"queued": True}
 
 
 @bp.post("/shares/<string:token>/forward")

@@ -34,6 +34,7 @@ class VisitorOut(Schema):
     source = String(metadata={"description": "How they first came: link, forward, poster"})
     visits = Integer()
     seconds = Integer(metadata={"description": "Visible reading time in all"})
+    clicks = Integer(metadata={"description": "Links tapped on the pages they read"})
     qualified = Boolean()
     first_seen_at = DateTime()
     last_seen_at = DateTime()
@@ -70,6 +71,7 @@ def visitor_dict(v) -> dict:
         "source": v.source,
         "visits": v.visits,
         "seconds": v.seconds,
+        "clicks": v.clicks,
         "qualified": v.qualified,
         "first_seen_at": datetime_of(v, "first_seen_at"),
         "last_seen_at": datetime_of(v, "last_seen_at"),

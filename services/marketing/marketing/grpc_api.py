@@ -109,6 +109,7 @@ def _visitor(v: visitors.VisitorView) -> pb.Visitor:
         qualified=v.qualified,
         first_seen_at=timestamp(v.first_seen_at),
         last_seen_at=timestamp(v.last_seen_at),
+        clicks=v.clicks,
     )
 
 
@@ -278,18 +279,6 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
             self.db, require_actor(), request.token, request.visitor_key, request.method, now=self.clock()
         )
         return _share(row)
-
-    def RecordReading(self, request, context):
-        result = sharing.record_reading(
-            self.db,
-            require_actor(),
-            request.view_id,
-            request.visitor_key,
-            request.seconds,
-            request.clicks,
-            now=self.clock(),
-        )
-        return pb.RecordReadingResponse(accepted=result.accepted, seconds=result.seconds)
 
     def IdentifyVisitor(self, request, context):
         visitors.identify_visitor(

@@ -6,9 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from crmkit.db import utcnow
+from crmkit.reading_beats import BeatStream
+from crmkit.redis_client import make_redis
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings, env
 
+from .beat_drainer import BeatDrainer
 from .catalogue import Catalogue, OrdersCatalogue
 from .db import database
 from .declaration import DECLARATION
@@ -27,7 +30,8 @@ def build(
 ) -> ServiceRuntime:
     """Wire the database, the peers (identity: posters name the salesperson; orders: recommended
     products) and the servicer; connects to nothing yet (the engine and the channels open
-    lazily). Tests pass `sharers` and `catalogue`."""
+    lazily). Tests pass `sharers` and `catalogue`. The beat drainer reads the gateway's queue
+    of reading beats in the same Redis (REDIS_URL; the in-process stand-in when embedded)."""
     settings.require("database_url")
     db = database(settings.database_url)
     closers = []
@@ -44,7 +48,10 @@ def build(
     # Pasted article links reach the internet only (ARTICLE_IMPORT_ALLOW_PRIVATE: local fakes).
     fetcher = fetcher or HttpFetcher(allow_private=env("ARTICLE_IMPORT_ALLOW_PRIVATE", "") == "true")
     registrations = [registration(db, clock, sharers, catalogue, fetcher)]
-    return ServiceRuntime(service="marketing", db=db, registrations=registrations, closers=closers)
+    drainer = BeatDrainer(db, BeatStream(make_redis(settings.redis_url), settings.redis_prefix))
+    return ServiceRuntime(
+        service="marketing", db=db, registrations=registrations, closers=closers, background=[drainer]
+    )
 
 
 def main() -> None:

@@ -85,12 +85,6 @@ class Opened:
     products: list[ShownProduct]
 
 
-@dataclass(frozen=True)
-class Reading:
-    accepted: bool
-    seconds: int
-
-
 def root_share(uow: UnitOfWork, tenant_id: str, staff_id: str, kind: str, item_id: str, method: str, now) -> ShareRow:
     """The salesperson's one link per item and method: shared again, the same link (so readers of
     both shares join one chain)."""
@@ -213,7 +207,7 @@ def recommended_links(uow: UnitOfWork, share: ShareRow, ids: tuple[str, ...], no
     return out
 
 
-def _requalify(visitor: VisitorRow, settings, now: datetime) -> None:
+def requalify(visitor: VisitorRow, settings, now: datetime) -> None:
     """A visitor's clicks are their openings of shared items; once qualified, always qualified."""
     if not visitor.qualified and reading.is_qualified(
         visitor.visits,
@@ -273,7 +267,7 @@ def record_view(uow: UnitOfWork, share: ShareRow, visitor: VisitorRow, now: date
     uow.session.add(view)
     visitor.visits += 1
     visitor.last_seen_at = now
-    _requalify(visitor, settings_of(uow, share.tenant_id), now)
+    requalify(visitor, settings_of(uow, share.tenant_id), now)
     uow.session.flush()
     return view, not seen_before
 
@@ -372,46 +366,3 @@ def forward_share(db: Database, actor: Actor, token: str, visitor_key: str, meth
             uow.session.add(child)
             uow.commit()
         return share_view(child)
-
-
-def record_reading(
-    db: Database, actor: Actor, view_id: str, visitor_key: str, seconds: int, clicks: int, *, now: datetime
-) -> Reading:
-    """One beat. The view, its visitor and its article move by the same accepted step."""
-    require_service(actor)
-    with db.uow() as uow:
-        row = uow.session.execute(
-            select(ViewRow, VisitorRow)
-            .join(VisitorRow, VisitorRow.id == ViewRow.visitor_id)
-            .where(ViewRow.id == view_id)
-            .with_for_update(of=ViewRow)
-        ).first()
-        if row is None or row[1].visitor_key != visitor_key:
-            raise NotFound(ErrorCode.VIEW_NOT_FOUND)
-        view, visitor = row
-        step = reading.advance(
-            reading.Progress(view.seconds, view.clicks),
-            reported_seconds=seconds,
-            new_clicks=clicks,
-            opened_at=view.created_at,
-            now=now,
-        )
-        if step is None:
-            return Reading(False, view.seconds)
-        added = step.seconds - view.seconds
-        view.seconds, view.clicks, view.last_beat_at = step.seconds, step.clicks, now
-        uow.session.execute(
-            update(VisitorRow)
-            .where(VisitorRow.id == visitor.id)
-            .values(seconds=VisitorRow.seconds + added, clicks=VisitorRow.clicks + clicks, last_seen_at=now)
-        )
-        if added:
-            uow.session.execute(
-                update(ArticleRow)
-                .where(ArticleRow.tenant_id == view.tenant_id, ArticleRow.id == view.item_id)
-                .values(read_seconds=ArticleRow.read_seconds + added)
-            )
-        uow.session.refresh(visitor)
-        _requalify(visitor, settings_of(uow, view.tenant_id), now)
-        uow.commit()
-        return Reading(True, view.seconds)

@@ -34,6 +34,7 @@ class VisitorView:
     qualified: bool
     first_seen_at: datetime
     last_seen_at: datetime
+    clicks: int
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def visitor_view(row: VisitorRow) -> VisitorView:
         row.qualified,
         row.created_at,
         row.last_seen_at,
+        row.clicks,
     )
 
 

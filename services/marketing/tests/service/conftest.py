@@ -3,6 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+import redis as redis_lib
 from marketing_testkit import ISSUER, PUBLIC_KEY, fresh_database, ref, staff_token
 
 from crm.marketing.v1 import marketing_pb2_grpc
@@ -10,8 +11,10 @@ from crmkit import testing
 from crmkit.auth import TokenVerifier
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
+from crmkit.reading_beats import BeatStream
 from crmkit.settings import Settings
 from marketing import server as marketing_server
+from marketing.beat_drainer import BeatDrainer
 from marketing.catalogue import Product
 from marketing.grpc_api import FULL_NAME
 from marketing.importer import HttpFetcher
@@ -71,6 +74,22 @@ def runtime(database_url, sharers, catalogue):
 @pytest.fixture(scope="session")
 def db(runtime):
     return runtime.db
+
+
+@pytest.fixture(scope="session")
+def beats():
+    """The gateway's queue of reading beats on the real Redis, under this run's own prefix."""
+    prefix = f"{ref('mkt-test')}:"
+    client = redis_lib.Redis.from_url(testing.REDIS_URL)
+    yield BeatStream(client, prefix)
+    testing.delete_redis_prefix(client, prefix)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def drainer(db, beats):
+    """A drainer the tests step by hand (drain_once) instead of the runtime's thread."""
+    return BeatDrainer(db, beats, consumer="test-drainer")
 
 
 @pytest.fixture(scope="session")

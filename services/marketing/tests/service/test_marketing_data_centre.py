@@ -35,17 +35,14 @@ def figures(message):
     return {name: getattr(message, name) for name in ("shares", "forwards", "views", "readers", "leads")}
 
 
-def test_d8_a_days_sharing_counted_per_day_salesperson_and_article(marketing, tenant):
+def test_d8_a_days_sharing_counted_per_day_salesperson_and_article(marketing, tenant, beats, drainer):
     spring, autumn = publish(marketing, tenant, "春季新品"), publish(marketing, tenant, "秋季新品")
     link = share(marketing, spring, tenant.sales)
     share(marketing, spring, tenant.sales)  # shared again: the same link, one more share
     reader = open_(marketing, link.token)
     time.sleep(1.1)
-    marketing.call(
-        "RecordReading",
-        pb.RecordReadingRequest(view_id=reader.view_id, visitor_key=reader.visitor_key, seconds=1),
-        as_service=True,
-    )
+    beats.append(reader.view_id, reader.visitor_key, 1, 0)
+    assert drainer.drain_once().applied == 1
     forward = marketing.call(
         "ForwardShare", pb.ForwardShareRequest(token=link.token, visitor_key=reader.visitor_key), as_service=True
     )

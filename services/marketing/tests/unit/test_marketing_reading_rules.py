@@ -1,24 +1,39 @@
-"""D2: visible reading time that can be trusted: beats carry a running total; the stored total
-only moves forward, by at most a step, never past wall time or the session cap."""
+"""D2: visible reading time that can be trusted: beats carry running totals; a stored total only
+moves forward, by at most a step, never past wall time or the session cap."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from marketing.domain import shares
-from marketing.domain.reading import BEAT_MAX_STEP_SECONDS, SESSION_CAP_SECONDS, Progress, advance, is_qualified
+from marketing.domain.reading import (
+    BEAT_MAX_CLICKS,
+    BEAT_MAX_STEP_SECONDS,
+    SESSION_CAP_SECONDS,
+    Progress,
+    advance,
+    is_qualified,
+)
 
 OPENED = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
 
 
 def beat(stored, seconds, *, clicks=0, after=None):
     now = OPENED + timedelta(seconds=seconds + 1 if after is None else after)
-    return advance(stored, reported_seconds=seconds, new_clicks=clicks, opened_at=OPENED, now=now)
+    return advance(stored, reported_seconds=seconds, reported_clicks=clicks, opened_at=OPENED, now=now)
 
 
 def test_d2_a_beat_moves_the_total_to_the_reported_running_total():
     assert beat(Progress(0, 0), 5) == Progress(5, 0)
     assert beat(Progress(5, 0), 10, clicks=1) == Progress(10, 1)
+
+
+def test_d2_clicks_are_a_running_total_so_a_beat_applied_twice_counts_once():
+    once = beat(Progress(5, 1), 10, clicks=3)
+    assert once == Progress(10, 3)
+    assert beat(once, 10, clicks=3) is None  # the same beat again (a redelivery)
+    assert beat(Progress(10, 3), 10, clicks=2) is None  # an older beat arriving late
+    assert beat(Progress(10, 0), 15, clicks=10_000) == Progress(15, BEAT_MAX_CLICKS)
 
 
 def test_d2_negative_absurd_and_repeated_beats_are_dropped():

@@ -2,6 +2,9 @@
 
 P0  customer registrations per second through the gateway, p50/p99
 P1  5-line orders placed per second through the gateway, p50/p99 (goal: >= 0.30 of pgbench TPS)
+P7  readers' reading beats per second through the gateway beside its trivial /healthz in the same
+    run, p50/p99 (goal: >= 0.5 of the trivial rate), the time marketing's drainer needed to empty
+    the queue after the load, and marketing's committed transactions per beat (bench/reading.py)
 P3  segment "sleeping members and spend > X" over 1,000,000 customers / 10,000,000 order lines,
     p50/p95 (goal p95 < 300 ms), and a "near me" bounding box over 100,000 customers of a tenant
     (bench/p3_segments.py; BENCH_P3=0 skips it, BENCH_P3_CUSTOMERS / BENCH_P3_LINES size it)
@@ -16,10 +19,11 @@ import os
 import tempfile
 from pathlib import Path
 
-from bench import claims, figures
+from bench import claims, figures, reading
 from bench.baselines import pgbench_tps, redis_evalsha_ops
 from bench.cpu import CpuSampler
 from bench.tenant import set_up
+from crmkit import testing
 from launcher.cluster import Cluster
 
 
@@ -55,6 +59,18 @@ def _report_p2(p2, ops: float, recorded: int, issued: int, cpu: dict[str, float]
             _row(f"  {part}", f"{seconds * 1000 / max(p2.ok, 1):.2f}")
 
 
+def _report_p7(p7) -> None:
+    for name, result in (("gateway /healthz (trivial)", p7.trivial), ("P7 reading beats", p7.beats)):
+        _row(f"{name} req/s", f"{result.rate:.1f}")
+        _row(f"{name} p50 / p99 (ms)", f"{result.p50 * 1000:.1f} / {result.percentile(99) * 1000:.1f}")
+        _row(f"{name} failed", f"{result.failed}")
+    ratio = p7.beats.rate / p7.trivial.rate if p7.trivial.rate else 0.0
+    _row("P7 ratio beats / trivial", f"{ratio:.2f}")
+    _row("P7 queue emptied after the load (s)", f"{p7.drain_seconds:.2f}")
+    _row("P7 marketing transactions per beat", f"{p7.transactions / max(p7.queued, 1):.4f}")
+    print("P7 goal: ratio >= 0.5 -", "met" if ratio >= 0.5 else "NOT met")
+
+
 def main() -> None:
     seconds = int(os.environ.get("BENCH_SECONDS", "15"))
     clients = int(os.environ.get("BENCH_CLIENTS", "16"))
@@ -77,6 +93,14 @@ def main() -> None:
             p0 = figures.registrations(tenant, clients=clients, seconds=seconds, run_digit=2)
             figures.orders(tenant, clients=clients, seconds=2)  # warm-up
             p1 = figures.orders(tenant, clients=clients, seconds=seconds)
+            p7 = reading.run(
+                tenant,
+                redis_url=testing.REDIS_URL,
+                prefix=cluster.redis_prefix,
+                database_url=cluster.databases["marketing"],
+                clients=clients,
+                seconds=seconds,
+            )
             if run_p2:
                 template = claims.create_template(tenant)
                 claim_url = cluster.gateway_url + template["claim_path"]
@@ -94,6 +118,8 @@ def main() -> None:
     _report("P0 customer registrations", p0, tps)
     _report("P1 orders (5 lines)", p1, tps)
     print("P1 goal: ratio >= 0.30 -", "met" if p1.rate / tps >= 0.30 else "NOT met")
+    print()
+    _report_p7(p7)
     if run_p2:
         print()
         _row(f"Redis EVALSHA ops/s (claim script, {p2_clients} clients)", f"{ops:.1f}")

@@ -34,6 +34,7 @@ class VisitorView:
     qualified: bool
     first_seen_at: datetime
     last_seen_at: datetime
+    wechat: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ def visitor_view(row: VisitorRow) -> VisitorView:
         row.qualified,
         row.created_at,
         row.last_seen_at,
+        bool(row.openid),
     )
 
 
@@ -100,7 +102,9 @@ def identify_visitor(
         visitor.nickname = visitor.nickname or name
         visitor.identified_at = visitor.identified_at or now
         uow.publish(
-            events.visitor_identified(visitor, display_name(name, visitor.nickname, phone), title or ""),
+            events.visitor_identified(
+                visitor, display_name(name, visitor.nickname, phone), title or "", via="phone", phone=phone
+            ),
             visitor.tenant_id,
         )
         uow.commit()

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from .port import IN_WECHAT, WechatCodeRejected, WechatUnavailable, WechatUser
+from .port import ANY_BROWSER, IN_WECHAT, WechatCodeRejected, WechatUnavailable, WechatUser
 
 log = logging.getLogger(__name__)
 
@@ -126,5 +126,5 @@ def login_from_env(environ) -> WechatOAuth | None:
         app_secret=secret,
         open_url=environ.get("WECHAT_OPEN_URL") or OPEN_URL,
         api_url=environ.get("WECHAT_API_URL") or API_URL,
-        browsers="any" if environ.get("WECHAT_LOGIN_ANY_BROWSER") == "true" else IN_WECHAT,
+        browsers=ANY_BROWSER if environ.get("WECHAT_LOGIN_ANY_BROWSER") == "true" else IN_WECHAT,
     )

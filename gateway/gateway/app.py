@@ -7,7 +7,18 @@ import logging
 import redis
 from flask import g, request
 
-from gateway import docs_assets, errors, idempotency, openapi, ops, ranges, reader, text_input, web_apps
+from gateway import (
+    docs_assets,
+    errors,
+    idempotency,
+    openapi,
+    ops,
+    ranges,
+    reader,
+    reader_wechat,
+    text_input,
+    web_apps,
+)
 from gateway.api import BLUEPRINTS
 from gateway.auth import BEARER_SCHEME, authenticate, client_ip
 from gateway.config import GatewayConfig
@@ -67,8 +78,9 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, config.trusted_proxy_hops, config.trusted_proxies)
     app.extensions["gateway"] = config
     limiter = RateLimiter(config.redis, config.keys)
-    # The reader's page is not in the API document but is limited and authenticated like it.
-    api_blueprints = {bp.name for bp in BLUEPRINTS} | {reader.bp.name}
+    # The reader's page (and its WeChat login) is not in the API document but is limited and
+    # authenticated like it.
+    api_blueprints = {bp.name for bp in BLUEPRINTS} | {reader.bp.name, reader_wechat.bp.name}
 
     ops.install(app)
     docs_assets.install(app)
@@ -103,6 +115,7 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     app.register_blueprint(reader.bp)
+    app.register_blueprint(reader_wechat.bp)
     openapi.install(app)
     ranges.install(app)
     idempotency.document(app)

@@ -5,6 +5,10 @@ share-card tags (title, description, cover) WeChat and other apps read.
 The page carries one small inline script: it counts only the seconds the page is visible, sends
 the running total every 5 s and a last time with `sendBeacon` when the page is hidden or left,
 and swaps the address bar to the reader's own link, so what they forward is counted as theirs.
+
+When the marketing service has a WeChat app, the page offers WeChat login (gateway.reader_wechat):
+at the top inside WeChat's own browser, above the phone form elsewhere (only where WeChat's
+authorization page works: WeChat's browser, or any browser with the local fake).
 """
 
 from __future__ import annotations
@@ -29,18 +33,30 @@ YEAR = 365 * 24 * 3600
 BEAT_SECONDS = 5
 
 # Autoescaped: only the article body, cleaned on write, is marked safe.
-_TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True)
 
 
-def _language() -> str:
+def language() -> str:
     return i18n.pick_language(request.headers.get("Accept-Language"))
 
 
-def _t(key: str, **params) -> str:
-    return i18n.render(key, params, language=_language(), fallback=key)
+def translate(key: str, **params) -> str:
+    return i18n.render(key, params, language=language(), fallback=key)
 
 
-def _html(html: str, status: int, nonce: str = "") -> Response:
+def lang_attr() -> str:
+    return "en" if language() == "en" else "zh-CN"
+
+
+def message_page(key: str, status: int, *, link: str = "", link_key: str = "") -> Response:
+    """A page of one sentence (and maybe one link): a link gone, a login that went wrong."""
+    html = TEMPLATES.get_template("reader_gone.html").render(
+        lang=lang_attr(), text=translate(key), link=link, link_text=translate(link_key) if link_key else ""
+    )
+    return html_response(html, status)
+
+
+def html_response(html: str, status: int, nonce: str = "") -> Response:
     response = Response(html, status=status, mimetype="text/html")
     # The article's HTML was cleaned on write; this keeps any slip from running or calling out.
     script = f"'nonce-{nonce}'" if nonce else "'none'"
@@ -65,12 +81,31 @@ TEXTS = (
     "products",
     "buy",
     "wechat",
+    "wechat_login",
+    "wechat_offer",
 )
+
+
+def in_wechat() -> bool:
+    """WeChat's own browser (its authorization page works only there)."""
+    return "MicroMessenger" in request.headers.get("User-Agent", "")
+
+
+def wechat_block(kind: str, token: str, reader: pb.ReaderIdentity) -> dict:
+    """What the page shows about WeChat: who the reader is, or the login (offered at the top in
+    WeChat's browser), or nothing when WeChat login is off or cannot work in this browser."""
+    if reader.wechat:
+        shown = reader.nickname or translate("reader.wechat")
+        return {"as_text": translate("reader.wechat_as", nickname=shown), "avatar": reader.avatar_url}
+    works = reader.wechat_login == "any" or (reader.wechat_login == "wechat" and in_wechat())
+    if not works:
+        return {}
+    return {"href": f"/{kind}/{token}/wechat", "top": in_wechat()}
 
 
 def _texts() -> dict[str, str]:
     """The pages' words in the reader's language."""
-    return {key: _t(f"reader.{key}") for key in TEXTS}
+    return {key: translate(f"reader.{key}") for key in TEXTS}
 
 
 def _own_link(token: str, visitor_key: str) -> str:
@@ -91,18 +126,17 @@ def _sharer(tenant_id: str, staff_id: str):
 
 @bp.get("/s/<string:token>")
 def read(token: str):
-    lang = "en" if _language() == "en" else "zh-CN"
+    lang = lang_attr()
     visitor_key = request.cookies.get(VISITOR_COOKIE, "")
     try:
         opened = call_public("marketing", "OpenShare", pb.OpenShareRequest(token=token, visitor_key=visitor_key))
     except NotFound as err:
-        key = "reader.gone" if err.code == "ARTICLE_INACTIVE" else "reader.not_found"
-        return _html(_TEMPLATES.get_template("reader_gone.html").render(lang=lang, text=_t(key)), 404)
+        return message_page("reader.gone" if err.code == "ARTICLE_INACTIVE" else "reader.not_found", 404)
     own = _own_link(token, opened.visitor_key)
     shown = set(opened.modules)
     nonce = secrets.token_urlsafe(12)
     article = opened.article
-    html = _TEMPLATES.get_template("reader.html").render(
+    html = TEMPLATES.get_template("reader.html").render(
         lang=lang,
         nonce=nonce,
         a=article,
@@ -116,9 +150,10 @@ def read(token: str):
         recommended=list(opened.recommended),
         products=list(opened.products),
         beat_ms=BEAT_SECONDS * 1000,
-        t={**_texts(), "read_count": _t("reader.read_count", count=article.reader_count)},
+        wx=wechat_block("s", token, opened.reader),
+        t={**_texts(), "read_count": translate("reader.read_count", count=article.reader_count)},
     )
-    response = _html(html, 200, nonce)
+    response = html_response(html, 200, nonce)
     response.set_cookie(VISITOR_COOKIE, opened.visitor_key, max_age=YEAR, samesite="Lax", httponly=True)
     return response
 
@@ -131,7 +166,7 @@ def _trusted(html: str) -> Markup:
 @bp.get("/c/<string:token>")
 def read_card(token: str):
     """A salesperson's card (D3), tracked like an article: views, chain, visible time, leads."""
-    lang = "en" if _language() == "en" else "zh-CN"
+    lang = lang_attr()
     try:
         opened = call_public(
             "marketing",
@@ -139,10 +174,10 @@ def read_card(token: str):
             pb.OpenShareRequest(token=token, visitor_key=request.cookies.get(VISITOR_COOKIE, "")),
         )
     except NotFound:
-        return _html(_TEMPLATES.get_template("reader_gone.html").render(lang=lang, text=_t("reader.not_found")), 404)
+        return message_page("reader.not_found", 404)
     own = _own_link(token, opened.visitor_key)
     nonce = secrets.token_urlsafe(12)
-    html = _TEMPLATES.get_template("reader_card.html").render(
+    html = TEMPLATES.get_template("reader_card.html").render(
         lang=lang,
         nonce=nonce,
         c=opened.card,
@@ -153,8 +188,9 @@ def read_card(token: str):
         visitor_key=opened.visitor_key,
         own_url=f"/c/{own}" if own else "",
         beat_ms=BEAT_SECONDS * 1000,
+        wx=wechat_block("c", token, opened.reader),
         t=_texts(),
     )
-    response = _html(html, 200, nonce)
+    response = html_response(html, 200, nonce)
     response.set_cookie(VISITOR_COOKIE, opened.visitor_key, max_age=YEAR, samesite="Lax", httponly=True)
     return response

@@ -12,6 +12,7 @@ from crmkit.grpc_server import ServiceRegistration
 
 TOKEN = "AbCdEfGhIjKlMnOpQrStUv"
 CHILD = "ChIlDtOkEnOfThErEaDeR0"
+WECHAT_PAGE = "https://open.weixin.qq.com/connect/oauth2/authorize"
 
 
 def article_pb(**kw) -> pb.Article:
@@ -40,6 +41,14 @@ class FakeMarketingVisitors:
         self.rec.record("IdentifyVisitor", request, context, staff=False)
         return pb.IdentifyVisitorResponse()
 
+    def StartWechatLogin(self, request, context):
+        self.rec.record("StartWechatLogin", request, context, staff=False)
+        return pb.StartWechatLoginResponse(url=f"{WECHAT_PAGE}?appid=wx1&state={request.state}#wechat_redirect")
+
+    def WechatLogin(self, request, context):
+        self.rec.record("WechatLogin", request, context, staff=False)
+        return pb.WechatLoginResponse(nickname="王姐", avatar_url="https://thirdwx.qlogo.cn/a.png", lead=True)
+
     def ListVisitors(self, request, context):
         self.rec.record("ListVisitors", request, context)
         return pb.ListVisitorsResponse(visitors=[visitor_pb()])
@@ -54,6 +63,8 @@ class FakeMarketing(FakeMarketingVisitors, marketing_pb2_grpc.MarketingServiceSe
     def __init__(self):
         self.rec = Recorder()
         self.modules = ["contact", "recommended_articles", "products", "read_count"]
+        # Who the reader is (WeChat login offered, or done); tests set and restore it.
+        self.reader = pb.ReaderIdentity()
 
     def CreateArticle(self, request, context):
         self.rec.record("CreateArticle", request, context)
@@ -91,6 +102,7 @@ class FakeMarketing(FakeMarketingVisitors, marketing_pb2_grpc.MarketingServiceSe
                     link="https://mall.example.com/?product_id=p-1&sharer=s-1",
                 )
             ],
+            reader=self.reader,
         )
 
     def ForwardShare(self, request, context):
@@ -121,6 +133,7 @@ class FakeMarketing(FakeMarketingVisitors, marketing_pb2_grpc.MarketingServiceSe
                 pb.CardModule(key="intro", name="关于我", visible=True),
                 pb.CardModule(key="company", name="我的企业", visible=False),
             ],
+            reader=self.reader,
         )
 
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VALUES = ROOT / "deploy" / "helm" / "crm" / "values.yaml"
 BEGIN = "# BEGIN generated from the services' declarations"
 END = "# END generated"
-PLACEHOLDER = re.compile(r"\{(secret|folder):([a-z0-9-]+)\}|\{(fake_sms)\}")
+PLACEHOLDER = re.compile(r"\{(secret|folder):([a-z0-9-]+)\}|\{(fake_sms|fake_wechat)\}")
 
 
 def load(names=None) -> dict[str, Declaration]:

@@ -38,6 +38,7 @@ class VisitorOut(Schema):
     qualified = Boolean()
     first_seen_at = DateTime()
     last_seen_at = DateTime()
+    wechat = Boolean(metadata={"description": "Logged in with WeChat: nickname and avatar are WeChat's"})
 
 
 class VisitorListOut(Schema):
@@ -75,6 +76,7 @@ def visitor_dict(v) -> dict:
         "qualified": v.qualified,
         "first_seen_at": datetime_of(v, "first_seen_at"),
         "last_seen_at": datetime_of(v, "last_seen_at"),
+        "wechat": v.wechat,
     }
 
 

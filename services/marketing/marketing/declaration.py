@@ -4,12 +4,15 @@ from pathlib import Path
 
 from crmkit.declaration import Declaration, Variable
 
+from .wechat import FAKE_APP_ID, FAKE_APP_SECRET
+
 DECLARATION = Declaration(
     name="marketing",
     grpc_port=50056,
     doc="the article library, share links and reader tracking (D1, D2)",
     grpc_services=("crm.marketing.v1.MarketingService",),
     build="marketing.server:build",
+    ports="marketing.server:ports_from_env",
     migrations=Path(__file__).parent / "migrations",
     peers={
         "identity": "the salesperson's name and phone on posters (D4)",
@@ -24,5 +27,29 @@ DECLARATION = Declaration(
             "ARTICLE_IMPORT_ALLOW_PRIVATE",
             '"true" only for test clusters: pasted article links may then reach addresses inside the network.',
         ),
+        Variable(
+            "WECHAT_APP_ID",
+            "The official account (服务号) whose web-page authorization readers log in with (ADR 0018); "
+            "empty: readers' pages offer no WeChat login.",
+        ),
+        Variable("WECHAT_APP_SECRET", "The account's AppSecret.", secret=("crm-wechat", "app-secret")),
+        Variable("WECHAT_OPEN_URL", "WeChat's authorization page host.", default="https://open.weixin.qq.com"),
+        Variable(
+            "WECHAT_API_URL", "WeChat's API host (sns/oauth2, sns/userinfo).", default="https://api.weixin.qq.com"
+        ),
+        Variable(
+            "WECHAT_LOGIN_ANY_BROWSER",
+            '"true" only with a fake of WeChat: offer the login in any browser (WeChat\'s page works in '
+            "WeChat's own browser only).",
+        ),
     ),
+    # No WeChat account here: the local fake of WeChat's authorization (python -m
+    # marketing.wechat.fake_server), whose consent page any browser can use.
+    local_env={
+        "WECHAT_APP_ID": FAKE_APP_ID,
+        "WECHAT_APP_SECRET": FAKE_APP_SECRET,
+        "WECHAT_OPEN_URL": "{fake_wechat}",
+        "WECHAT_API_URL": "{fake_wechat}",
+        "WECHAT_LOGIN_ANY_BROWSER": "true",
+    },
 )

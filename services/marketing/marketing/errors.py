@@ -35,3 +35,9 @@ class ErrorCode(ErrorCodeEnum):
     PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND", "error.product_not_found"
     # The pasted article link did not answer in time; try again, or upload the page as a file.
     IMPORT_UNREACHABLE = "IMPORT_UNREACHABLE", "error.import_unreachable"
+    # No WeChat app is configured (WECHAT_APP_ID): the page offers no WeChat login.
+    WECHAT_LOGIN_OFF = "WECHAT_LOGIN_OFF", "error.wechat_login_off"
+    # WeChat refused the code (used, expired or never issued): log in again for a new one.
+    WECHAT_CODE_INVALID = "WECHAT_CODE_INVALID", "error.wechat_code_invalid"
+    # WeChat did not answer, failed, or refused this platform's app credentials: try later.
+    WECHAT_UNAVAILABLE = "WECHAT_UNAVAILABLE", "error.wechat_unavailable"

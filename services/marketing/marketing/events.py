@@ -32,14 +32,19 @@ def article_opened(article: ArticleRow, share: ShareRow, visitor: VisitorRow, vi
 
 
 @EVENTS.publishes("visitor_identified")
-def visitor_identified(visitor: VisitorRow, name: str, title: str) -> dict[str, Any]:
-    """A reader gave a phone number (C7): the customers service makes or joins their lead, the
-    salesperson whose share brought them following it."""
+def visitor_identified(visitor: VisitorRow, name: str, title: str, *, via: str, phone: str) -> dict[str, Any]:
+    """A reader gave a phone number or logged in with WeChat (C7): the customers service makes or
+    joins their lead (one per phone or unionID), the salesperson whose share brought them
+    following it. `via`: "phone" or "wechat"."""
     return {
         "visitor_id": visitor.id,
+        "via": via,
         "name": name,
-        "phone": visitor.phone,
+        "phone": phone,
         "union_id": visitor.unionid,
+        "open_id": visitor.openid,
+        "nickname": visitor.nickname,
+        "avatar_url": visitor.avatar_url,
         "staff_id": visitor.staff_id,
         "source": visitor.first_method,
         "title": title,

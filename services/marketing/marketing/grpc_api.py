@@ -17,8 +17,9 @@ from crmkit.protos import datetime_of, money, timestamp
 from .catalogue import Catalogue
 from .domain.cards import CardContent, Module
 from .importer import Fetcher
-from .service import cards, datacentre, imports, library, posters, settings, sharing, visitors
+from .service import cards, datacentre, imports, library, posters, settings, sharing, visitors, wechat
 from .sharers import Sharers
+from .wechat.port import WechatLogin
 
 FULL_NAME = "crm.marketing.v1.MarketingService"
 
@@ -110,6 +111,7 @@ def _visitor(v: visitors.VisitorView) -> pb.Visitor:
         first_seen_at=timestamp(v.first_seen_at),
         last_seen_at=timestamp(v.last_seen_at),
         clicks=v.clicks,
+        wechat=v.wechat,
     )
 
 
@@ -159,8 +161,15 @@ def _poster(poster: posters.Poster) -> pb.Poster:
 
 class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
     def __init__(
-        self, db: Database, clock: Callable[[], datetime], sharers: Sharers, catalogue: Catalogue, fetcher: Fetcher
+        self,
+        db: Database,
+        clock: Callable[[], datetime],
+        sharers: Sharers,
+        catalogue: Catalogue,
+        fetcher: Fetcher,
+        wechat_login: WechatLogin | None = None,
     ):
+        self.wechat = wechat_login
         self.fetcher = fetcher
         self.db = db
         self.clock = clock
@@ -272,6 +281,15 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
             recommended=[_recommended(r) for r in opened.recommended],
             mall_url=opened.mall_url,
             products=[_product(p) for p in opened.products],
+            reader=self._reader(opened.reader),
+        )
+
+    def _reader(self, reader: sharing.Reader) -> pb.ReaderIdentity:
+        return pb.ReaderIdentity(
+            wechat_login=self.wechat.browsers if self.wechat else "",
+            wechat=reader.wechat,
+            nickname=reader.nickname,
+            avatar_url=reader.avatar_url,
         )
 
     def ForwardShare(self, request, context):
@@ -291,6 +309,18 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
             now=self.clock(),
         )
         return pb.IdentifyVisitorResponse()
+
+    def StartWechatLogin(self, request, context):
+        url = wechat.start_wechat_login(
+            self.db, require_actor(), self.wechat, request.token, request.redirect_uri, request.state
+        )
+        return pb.StartWechatLoginResponse(url=url)
+
+    def WechatLogin(self, request, context):
+        done = wechat.wechat_login(
+            self.db, require_actor(), self.wechat, request.token, request.visitor_key, request.code, now=self.clock()
+        )
+        return pb.WechatLoginResponse(nickname=done.nickname, avatar_url=done.avatar_url, lead=done.lead)
 
     # The visitor centre
 
@@ -387,6 +417,7 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
             modules=_modules(opened.modules),
             news=[_recommended(r) for r in opened.news],
             products=[_product(p) for p in opened.products],
+            reader=self._reader(opened.reader),
         )
 
     # The data centre
@@ -409,7 +440,12 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
 
 
 def registration(
-    db: Database, clock: Callable[[], datetime], sharers: Sharers, catalogue: Catalogue, fetcher: Fetcher
+    db: Database,
+    clock: Callable[[], datetime],
+    sharers: Sharers,
+    catalogue: Catalogue,
+    fetcher: Fetcher,
+    wechat_login: WechatLogin | None = None,
 ) -> ServiceRegistration:
-    servicer = MarketingServicer(db, clock, sharers, catalogue, fetcher)
+    servicer = MarketingServicer(db, clock, sharers, catalogue, fetcher, wechat_login)
     return ServiceRegistration(marketing_pb2_grpc.add_MarketingServiceServicer_to_server, servicer, FULL_NAME)

@@ -118,6 +118,9 @@ class VisitorRow(TenantScoped, Base):
     avatar_url: Mapped[str] = mapped_column(String(500), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
     unionid: Mapped[str] = mapped_column(String(64), default="")
+    # The WeChat user for this tenant's official account (web-page authorization); "" until they
+    # log in with WeChat.
+    openid: Mapped[str] = mapped_column(String(64), default="", server_default="")
     visits: Mapped[int] = mapped_column(Integer, default=0)
     seconds: Mapped[int] = mapped_column(Integer, default=0)
     clicks: Mapped[int] = mapped_column(Integer, default=0)

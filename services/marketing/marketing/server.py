@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from crmkit.db import utcnow
@@ -18,6 +19,8 @@ from .declaration import DECLARATION
 from .grpc_api import registration
 from .importer import Fetcher, HttpFetcher
 from .sharers import IdentitySharers, Sharers
+from .wechat.oauth import login_from_env
+from .wechat.port import WechatLogin
 
 
 def build(
@@ -27,11 +30,13 @@ def build(
     sharers: Sharers | None = None,
     catalogue: Catalogue | None = None,
     fetcher: Fetcher | None = None,
+    wechat_login: WechatLogin | None = None,
 ) -> ServiceRuntime:
     """Wire the database, the peers (identity: posters name the salesperson; orders: recommended
-    products) and the servicer; connects to nothing yet (the engine and the channels open
-    lazily). Tests pass `sharers` and `catalogue`. The beat drainer reads the gateway's queue
-    of reading beats in the same Redis (REDIS_URL; the in-process stand-in when embedded)."""
+    products), the WeChat login port (None: no WeChat login) and the servicer; connects to
+    nothing yet (the engine and the channels open lazily). Tests pass `sharers` and `catalogue`.
+    The beat drainer reads the gateway's queue of reading beats in the same Redis (REDIS_URL; the
+    in-process stand-in when embedded)."""
     settings.require("database_url")
     db = database(settings.database_url)
     closers = []
@@ -47,17 +52,22 @@ def build(
         catalogue = orders
     # Pasted article links reach the internet only (ARTICLE_IMPORT_ALLOW_PRIVATE: local fakes).
     fetcher = fetcher or HttpFetcher(allow_private=env("ARTICLE_IMPORT_ALLOW_PRIVATE", "") == "true")
-    registrations = [registration(db, clock, sharers, catalogue, fetcher)]
+    registrations = [registration(db, clock, sharers, catalogue, fetcher, wechat_login)]
     drainer = BeatDrainer(db, BeatStream(make_redis(settings.redis_url), settings.redis_prefix))
     return ServiceRuntime(
         service="marketing", db=db, registrations=registrations, closers=closers, background=[drainer]
     )
 
 
+def ports_from_env(environ: Mapping[str, str]) -> dict:
+    """The WeChat login the environment configures (WECHAT_APP_ID...), or none."""
+    return {"wechat_login": login_from_env(environ)}
+
+
 def main() -> None:
     settings = DECLARATION.settings_from_env()
     settings.require("database_url", "jwt_public_key", "service_token")
-    serve(build(settings), settings)
+    serve(build(settings, **ports_from_env(os.environ)), settings)
 
 
 if __name__ == "__main__":

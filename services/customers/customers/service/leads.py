@@ -153,41 +153,57 @@ def create_lead(uow: UnitOfWork, actor: Actor, lead: rules.LeadInput, *, now: da
     return LeadResult(view, merged)
 
 
+def _visitor_note(data: dict) -> str:
+    title = str(data.get("title") or "")[:60]
+    if data.get("via") == "wechat":
+        return f"用微信登录阅读《{title}》" if title else "用微信登录查看分享"
+    return f"阅读文章《{title}》后留下联系方式" if title else ""
+
+
 def lead_from_visitor(uow: UnitOfWork, tenant_id: str, event_id: str, data: dict, *, now: datetime) -> bool:
-    """A reader of a shared article gave a phone (marketing.visitor_identified): they become a
-    lead of the salesperson whose share brought them, or join the lead this person already is
-    (whoever follows it keeps it; a pool lead goes to the sharer). Once per event: False for a
-    redelivery; ValueError for a lead that cannot be (bad phone, or phone and unionID naming two
-    leads), which the handler logs."""
+    """A reader of a shared article gave a phone or logged in with WeChat
+    (marketing.visitor_identified): they become a lead of the salesperson whose share brought
+    them, or join the lead this person already is: one lead per phone or unionID, so a second
+    visitor with the same unionID and a later phone of the same reader join it, the phone filling
+    the lead's (whoever follows it keeps it; a pool lead goes to the sharer). Once per event:
+    False for a redelivery; ValueError for a lead that cannot be (bad phone, or phone and unionID
+    naming two leads), which the handler logs."""
     actor = Actor(kind=SERVICE, subject_id="marketing", tenant_id=tenant_id)
-    title = str(data.get("title") or "")
     clean, errors = rules.lead_problems(
         rules.LeadInput(
-            name=str(data.get("name") or ""),
+            name=str(data.get("name") or "")[: rules.LEAD_NAME_MAX],
             phone=str(data.get("phone") or ""),
             union_id=str(data.get("union_id") or ""),
-            note=f"阅读文章《{title[:60]}》后留下联系方式" if title else "",
+            note=_visitor_note(data),
         )
     )
     if errors:
         raise ValueError(f"visitor lead refused: {errors}")
     staff_id = str(data.get("staff_id") or "") or None
-    with uow:
-        if not uow.claim_event(event_id, "customers.lead_from_visitor"):
-            return False
-        try:
-            row, joined = _add_or_join(
-                uow.session, actor, clean, source=rules.SOURCE_VISITOR, staff_id=staff_id, now=now
-            )
-        except _LeadTaken:
-            raise ValueError("phone and unionID name two different leads") from None
-        if joined and row.staff_id is None and staff_id and row.status == rules.OPEN:
-            # A pool lead came back through a salesperson's share: theirs to follow now.
-            row.staff_id, row.assigned_at = staff_id, now
-            _publish_assigned(uow, actor, row)
-        elif not joined and row.staff_id:
-            _publish_assigned(uow, actor, row)
-        uow.commit()
+    for attempt in (1, 2):
+        with uow:
+            if not uow.claim_event(event_id, "customers.lead_from_visitor"):
+                return False
+            try:
+                row, joined = _add_or_join(
+                    uow.session, actor, clean, source=rules.SOURCE_VISITOR, staff_id=staff_id, now=now
+                )
+            except _LeadTaken:
+                raise ValueError("phone and unionID name two different leads") from None
+            except IntegrityError:
+                # Two readers of one person (one unionID) told at once: the other's lead won the
+                # unique index after our lookup; the second attempt joins it.
+                if attempt == 2:
+                    raise
+                continue
+            if joined and row.staff_id is None and staff_id and row.status == rules.OPEN:
+                # A pool lead came back through a salesperson's share: theirs to follow now.
+                row.staff_id, row.assigned_at = staff_id, now
+                _publish_assigned(uow, actor, row)
+            elif not joined and row.staff_id:
+                _publish_assigned(uow, actor, row)
+            uow.commit()
+            return True
     return True
 
 

@@ -33,10 +33,12 @@ from ..sharers import Sharers
 from .access import require_admin, require_service, require_staff
 from .settings import settings_of
 from .sharing import (
+    Reader,
     Recommended,
     ShareView,
     ShownProduct,
     log_share,
+    reader_of,
     recommended_links,
     record_view,
     root_share,
@@ -63,6 +65,7 @@ class OpenedCard:
     modules: tuple[Module, ...]
     news: list[Recommended]
     products: list[ShownProduct]
+    reader: Reader
 
 
 def _content(text: str) -> CardContent:
@@ -193,6 +196,7 @@ def open_card(
         news = recommended_links(uow, share, content.article_ids, now) if NEWS in shown else []
         mall_url = settings_of(uow, share.tenant_id).mall_url
         uow.commit()
+        reader = reader_of(visitor)
         tenant_id, staff_id, view_id, key, share_token = (
             share.tenant_id,
             share.item_id,
@@ -203,4 +207,4 @@ def open_card(
     products = []
     if PRODUCTS in shown and content.product_ids:
         products = shown_products(catalogue, tenant_id, content.product_ids, mall_url, staff_id, share_token)
-    return OpenedCard(tenant_id, view_id, key, staff_id, content, template.modules, news, products)
+    return OpenedCard(tenant_id, view_id, key, staff_id, content, template.modules, news, products, reader)

@@ -72,6 +72,19 @@ class ShownProduct:
 
 
 @dataclass(frozen=True)
+class Reader:
+    """Who the reader is to the tenant, for their page: logged in with WeChat, and as whom."""
+
+    wechat: bool
+    nickname: str
+    avatar_url: str
+
+
+def reader_of(visitor: VisitorRow) -> Reader:
+    return Reader(bool(visitor.openid), visitor.nickname, visitor.avatar_url)
+
+
+@dataclass(frozen=True)
 class Opened:
     tenant_id: str
     view_id: str
@@ -83,6 +96,7 @@ class Opened:
     recommended: list[Recommended]
     mall_url: str
     products: list[ShownProduct]
+    reader: Reader
 
 
 def root_share(uow: UnitOfWork, tenant_id: str, staff_id: str, kind: str, item_id: str, method: str, now) -> ShareRow:
@@ -170,7 +184,7 @@ def _live_article(uow: UnitOfWork, share: ShareRow) -> ArticleRow:
     return article
 
 
-def _live_item(uow: UnitOfWork, share: ShareRow) -> None:
+def live_item(uow: UnitOfWork, share: ShareRow) -> None:
     """What a share is for still exists (and, for an article, is on)."""
     if share.kind == shares.CARD:
         if uow.session.get(CardRow, (share.tenant_id, share.item_id)) is None:
@@ -179,7 +193,7 @@ def _live_item(uow: UnitOfWork, share: ShareRow) -> None:
     _live_article(uow, share)
 
 
-def _visitor(uow: UnitOfWork, tenant_id: str, visitor_key: str) -> VisitorRow | None:
+def visitor_by_key(uow: UnitOfWork, tenant_id: str, visitor_key: str) -> VisitorRow | None:
     if not shares.VISITOR_ID.match(visitor_key or ""):
         return None
     return uow.session.scalar(
@@ -220,7 +234,7 @@ def requalify(visitor: VisitorRow, settings, now: datetime) -> None:
 
 def visitor_for(uow: UnitOfWork, share: ShareRow, visitor_key: str, now: datetime) -> VisitorRow:
     """The reader by the key their browser keeps, or a new visitor of the share's salesperson."""
-    visitor = _visitor(uow, share.tenant_id, visitor_key)
+    visitor = visitor_by_key(uow, share.tenant_id, visitor_key)
     if visitor is None:
         key = visitor_key if shares.VISITOR_ID.match(visitor_key or "") else shares.new_visitor_id()
         visitor = VisitorRow(
@@ -309,7 +323,7 @@ def open_share(
         uow.commit()
         modules = visible_modules(settings.hidden_modules, shown.hidden_modules, prefs.hidden_modules)
         sharer, share_token = share.sharer_staff_id, share.token
-        view_id, key = view.id, visitor.visitor_key
+        view_id, key, reader = view.id, visitor.visitor_key, reader_of(visitor)
     products = []
     if PRODUCTS in modules and shown.product_ids:
         products = shown_products(catalogue, tenant_id, shown.product_ids, settings.mall_url, sharer, share_token)
@@ -324,6 +338,7 @@ def open_share(
         recommended=recommended,
         mall_url=settings.mall_url,
         products=products,
+        reader=reader,
     )
 
 
@@ -335,8 +350,8 @@ def forward_share(db: Database, actor: Actor, token: str, visitor_key: str, meth
         raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields={"method": "validation.invalid_choice"})
     with db.uow() as uow:
         parent = share_by_token(uow, token)
-        _live_item(uow, parent)
-        visitor = _visitor(uow, parent.tenant_id, visitor_key)
+        live_item(uow, parent)
+        visitor = visitor_by_key(uow, parent.tenant_id, visitor_key)
         if visitor is None:
             raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields={"visitor_key": "validation.invalid"})
         # Re-reading one's own forward link, or a chain at its end: the same link, no new link.

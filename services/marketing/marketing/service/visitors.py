@@ -34,7 +34,8 @@ class VisitorView:
     qualified: bool
     first_seen_at: datetime
     last_seen_at: datetime
-    clicks: int
+    clicks: int = 0
+    wechat: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def visitor_view(row: VisitorRow) -> VisitorView:
         row.created_at,
         row.last_seen_at,
         row.clicks,
+        bool(row.openid),
     )
 
 
@@ -102,7 +104,9 @@ def identify_visitor(
         visitor.nickname = visitor.nickname or name
         visitor.identified_at = visitor.identified_at or now
         uow.publish(
-            events.visitor_identified(visitor, display_name(name, visitor.nickname, phone), title or ""),
+            events.visitor_identified(
+                visitor, display_name(name, visitor.nickname, phone), title or "", via="phone", phone=phone
+            ),
             visitor.tenant_id,
         )
         uow.commit()

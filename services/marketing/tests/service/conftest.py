@@ -19,6 +19,9 @@ from marketing.catalogue import Product
 from marketing.grpc_api import FULL_NAME
 from marketing.importer import HttpFetcher
 from marketing.sharers import Contact
+from marketing.wechat import FAKE_APP_ID, FAKE_APP_SECRET
+from marketing.wechat.fake_server import FakeWechatServer
+from marketing.wechat.oauth import WechatOAuth
 
 
 @pytest.fixture(scope="session")
@@ -62,11 +65,19 @@ def catalogue():
 
 
 @pytest.fixture(scope="session")
-def runtime(database_url, sharers, catalogue):
+def wechat():
+    """The local fake of WeChat's web-page authorization the service logs readers in with."""
+    with FakeWechatServer(port=0) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def runtime(database_url, sharers, catalogue, wechat):
     settings = Settings(service="marketing", database_url=database_url)
     # Imports fetch from a local fake page here; the default refuses addresses inside the network.
     fetcher = HttpFetcher(allow_private=True)
-    rt = marketing_server.build(settings, sharers=sharers, catalogue=catalogue, fetcher=fetcher)
+    login = WechatOAuth(app_id=FAKE_APP_ID, app_secret=FAKE_APP_SECRET, open_url=wechat.url, api_url=wechat.url)
+    rt = marketing_server.build(settings, sharers=sharers, catalogue=catalogue, fetcher=fetcher, wechat_login=login)
     yield rt
     rt.close()
 

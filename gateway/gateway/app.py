@@ -8,6 +8,7 @@ import redis
 from flask import g, request
 
 from gateway import (
+    customer_pages,
     docs_assets,
     errors,
     idempotency,
@@ -78,9 +79,9 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, config.trusted_proxy_hops, config.trusted_proxies)
     app.extensions["gateway"] = config
     limiter = RateLimiter(config.redis, config.keys)
-    # The reader's page (and its WeChat login) is not in the API document but is limited and
-    # authenticated like it.
-    api_blueprints = {bp.name for bp in BLUEPRINTS} | {reader.bp.name, reader_wechat.bp.name}
+    # The readers' and customers' pages (and the readers' WeChat login) are not in the API
+    # document but are limited and authenticated like it.
+    api_blueprints = {bp.name for bp in BLUEPRINTS} | {reader.bp.name, reader_wechat.bp.name, customer_pages.bp.name}
 
     ops.install(app)
     docs_assets.install(app)
@@ -116,6 +117,7 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
         app.register_blueprint(bp)
     app.register_blueprint(reader.bp)
     app.register_blueprint(reader_wechat.bp)
+    app.register_blueprint(customer_pages.bp)
     openapi.install(app)
     ranges.install(app)
     idempotency.document(app)

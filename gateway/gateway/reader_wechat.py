@@ -21,8 +21,8 @@ from flask import Blueprint, Response, redirect, request
 
 from crm.marketing.v1 import marketing_pb2 as pb
 from crmkit.errors import Conflict, InvalidInput, NotFound, Unavailable
-from crmkit.settings import env
 from gateway.api.calls import call_public
+from gateway.api.common import public_url
 from gateway.reader import VISITOR_COOKIE, message_page
 
 bp = Blueprint("reader_wechat", __name__)
@@ -34,11 +34,6 @@ KINDS = "<any(s, c):kind>/<string:token>"
 
 def _cookie_path(kind: str, token: str) -> str:
     return f"/{kind}/{token}/wechat"
-
-
-def _public_base() -> str:
-    """What the reader's browser reaches us at (PUBLIC_BASE_URL behind the Ingress)."""
-    return (env("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
 
 
 def _refused(err: Exception, kind: str, token: str) -> Response:
@@ -63,7 +58,7 @@ def start(kind: str, token: str):
             "marketing",
             "StartWechatLogin",
             pb.StartWechatLoginRequest(
-                token=token, redirect_uri=f"{_public_base()}/{kind}/{token}/wechat/back", state=state
+                token=token, redirect_uri=public_url(f"{kind}/{token}/wechat/back"), state=state
             ),
         )
     except (NotFound, Conflict, InvalidInput) as err:

@@ -52,6 +52,7 @@ def test_e1_template_json_becomes_the_grpc_template_and_back(client, fakes, auth
     )
     out = response.get_json()
     assert out["claim_path"] == "/api/v1/public/coupons/tok-1/claim"
+    assert out["claim_url"] == "http://localhost/q/tok-1"  # the page customers open
     assert (out["value_fen"], out["min_spend_fen"], out["total_quantity"]) == (2000, 10000, 100)
 
 

@@ -103,7 +103,7 @@ def test_c1_update_sends_only_the_given_keys(client, fakes, auth):
 
 def test_c2_qr_json_and_png_encode_a_public_link(client, fakes, auth):
     qr = client.get("/api/v1/registration-qr?valid_days=7", headers=auth).get_json()
-    assert qr["url"] == "http://localhost/api/v1/public/registrations/tok"
+    assert qr["url"] == "http://localhost/join/tok"  # the page (gateway.customer_pages), not the JSON
     assert base64.b64decode(qr["png_base64"]).startswith(b"\x89PNG")
     assert fakes["ownership"].rec.named("IssueRegistrationQr")[0].request.valid_days == 7
     image = client.get("/api/v1/registration-qr.png", headers=auth)

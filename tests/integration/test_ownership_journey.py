@@ -73,7 +73,7 @@ def test_c2_c3_c5_c12_ownership_journey(platform):
     image = Image.open(io.BytesIO(base64.b64decode(qr["png_base64"])))
     assert image.format == "PNG" and image.size[0] > 100
     link = urlparse(qr["url"])
-    assert link.path == f"/api/v1/public/registrations/{qr['token']}"
+    assert link.path == f"/join/{qr['token']}"  # the form page (gateway.customer_pages)
     png = sales_a.get("/api/v1/registration-qr.png")
     assert png.headers["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG")
 

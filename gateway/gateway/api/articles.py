@@ -9,7 +9,6 @@ from apiflask.validators import Length, OneOf
 from flask import Response, request
 
 from crm.marketing.v1 import marketing_pb2 as pb
-from crmkit.settings import env
 from gateway import i18n
 from gateway.api.article_schemas import (
     ArticleActiveIn,
@@ -30,7 +29,7 @@ from gateway.api.article_schemas import (
     settings_dict,
 )
 from gateway.api.calls import call
-from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS, page_out, page_request, public_url
 from gateway.api.uploads import accepts_upload, read_upload
 from gateway.auth import staff_only
 from gateway.errors import ApiError
@@ -47,9 +46,8 @@ def marketing(method: str, request_message):
 
 
 def reader_url(token: str) -> str:
-    """Where a reader opens a share: PUBLIC_BASE_URL (what phones reach) or this request's host."""
-    base = env("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}/s/{token}"
+    """Where a reader opens a share."""
+    return public_url(f"s/{token}")
 
 
 class ArticleImportLinkIn(Schema):

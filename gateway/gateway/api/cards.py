@@ -10,12 +10,11 @@ from flask import Response, request
 
 from crm.marketing.v1 import marketing_pb2 as pb
 from crmkit.protos import datetime_of
-from crmkit.settings import env
 from gateway import i18n
 from gateway.api.article_schemas import ShareIn, ShareOut
 from gateway.api.articles import PosterIn, reader_url
 from gateway.api.calls import call
-from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS
+from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS, public_url
 from gateway.api.fields import ident, text
 from gateway.auth import staff_only
 from gateway.idempotency import idempotent
@@ -83,8 +82,7 @@ class AppliedOut(Schema):
 
 
 def card_url(token: str) -> str:
-    base = env("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}/c/{token}"
+    return public_url(f"c/{token}")
 
 
 def content_pb(body: dict) -> pb.CardContent:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Integer
 from apiflask.validators import Range
-from flask import current_app
+from flask import current_app, request
 
 from crm.common.v1 import common_pb2
 from crmkit.limits import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from crmkit.protos import datetime_of
+from crmkit.settings import env
 from gateway.auth import BEARER_SCHEME
 
 SECURED = [{BEARER_SCHEME: []}]
@@ -25,6 +26,13 @@ STEP_ERRORS = [401, 403, 404, 409, 429, 503]
 
 def config():
     return current_app.extensions["gateway"]
+
+
+def public_url(path: str) -> str:
+    """An address of ours that customers' phones open (share links, QR codes): on PUBLIC_BASE_URL
+    (what phones reach, behind the Ingress) or, failing that, this request's host."""
+    base = env("PUBLIC_BASE_URL") or request.host_url
+    return f"{base.rstrip('/')}/{path.lstrip('/')}"
 
 
 def utc_text(message, field: str) -> str:

@@ -43,6 +43,9 @@ class TemplateOut(TemplateIn):
     id = String(required=True)
     claim_token = String(required=True, metadata={"description": "the public claim link's token"})
     claim_path = String(required=True)
+    claim_url = String(
+        required=True, metadata={"description": "The page customers open to claim: /q/<token> on PUBLIC_BASE_URL"}
+    )
     created_at = DateTime(required=True)
 
 

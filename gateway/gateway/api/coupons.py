@@ -9,7 +9,7 @@ from crm.coupons.v1 import coupons_pb2 as pb
 from crmkit.protos import datetime_of, money, timestamp
 from gateway.api.calls import call
 from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
-from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS, PageQuery, page_out, page_request
+from gateway.api.common import READ_ERRORS, SECURED, WRITE_ERRORS, PageQuery, page_out, page_request, public_url
 from gateway.api.coupon_schemas import (
     ClaimIn,
     ClaimPageOut,
@@ -31,6 +31,8 @@ from gateway.ratelimit import public_limit
 
 bp = APIBlueprint("coupons", __name__, tag="Coupons", url_prefix="/api/v1")
 PUBLIC_CLAIM_PATH = "/api/v1/public/coupons"
+# The page a claim link opens (gateway.customer_pages), which claims through the API above.
+CLAIM_PAGE_PATH = "q"
 
 
 def _template_pb(body: dict) -> pb.TemplateInput:
@@ -63,6 +65,7 @@ def template_dict(t: pb.CouponTemplate) -> dict:
         "id": t.id,
         "claim_token": t.claim_token,
         "claim_path": f"{PUBLIC_CLAIM_PATH}/{t.claim_token}/claim",
+        "claim_url": public_url(f"{CLAIM_PAGE_PATH}/{t.claim_token}"),
         "created_at": datetime_of(t, "created_at"),
         "name": i.name,
         "kind": i.kind,

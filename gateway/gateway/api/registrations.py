@@ -4,12 +4,11 @@ customer fills in, and the applications staff review."""
 from __future__ import annotations
 
 from apiflask import APIBlueprint
-from flask import Response, request
+from flask import Response
 
 from crm.customers.v1 import ownership_pb2 as pb
 from crmkit.protos import datetime_of
-from crmkit.settings import env
-from gateway.api.common import SECURED, page_out, page_request
+from gateway.api.common import SECURED, page_out, page_request, public_url
 from gateway.api.customer_schemas import field_dict
 from gateway.api.ownership import own
 from gateway.api.ownership_schemas import (
@@ -34,12 +33,12 @@ bp = APIBlueprint("registrations", __name__, tag="Ownership", url_prefix="/api/v
 ERRORS = [400, 401, 403, 404, 409, 429, 503]
 PUBLIC_ERRORS = [400, 404, 409, 422, 429, 503]
 PUBLIC_REGISTRATION_PATH = "api/v1/public/registrations"
+# The page a registration QR opens (gateway.customer_pages), which applies through the API above.
+REGISTRATION_PAGE_PATH = "join"
 
 
 def _link_base() -> str:
-    # PUBLIC_BASE_URL (the address customers' phones reach) or, failing that, this request's host.
-    base = env("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}/{PUBLIC_REGISTRATION_PATH}"
+    return public_url(REGISTRATION_PAGE_PATH)
 
 
 def _issue(query) -> pb.RegistrationQr:

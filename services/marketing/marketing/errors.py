@@ -35,3 +35,9 @@ class ErrorCode(ErrorCodeEnum):
     PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND", "error.product_not_found"
     # The pasted article link did not answer in time; try again, or upload the page as a file.
     IMPORT_UNREACHABLE = "IMPORT_UNREACHABLE", "error.import_unreachable"
+    # Materials (D6): missing or another tenant's; switched off (shared links show it is gone).
+    MATERIAL_NOT_FOUND = "MATERIAL_NOT_FOUND", "error.material_not_found"
+    MATERIAL_INACTIVE = "MATERIAL_INACTIVE", "error.material_inactive"
+    # The file store is not set up (FILE_STORE) or did not answer: materials' files wait for it.
+    FILE_STORE_NOT_CONFIGURED = "FILE_STORE_NOT_CONFIGURED", "error.file_store_not_configured"
+    FILE_STORE_UNAVAILABLE = "FILE_STORE_UNAVAILABLE", "error.file_store_unavailable"

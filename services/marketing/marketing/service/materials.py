@@ -282,7 +282,7 @@ def _read(store: FileStore | None, key: str, offset: int, length: int) -> tuple[
         raise Unavailable(ErrorCode.FILE_STORE_UNAVAILABLE) from exc
     span = rules.byte_range(len(data), offset, length)
     if span is None:
-        raise _invalid({"offset": "validation.out_of_range"})
+        raise _invalid({"offset": "validation.past_end_of_file"})
     return data[span[0] : span[1]], len(data)
 
 

@@ -181,7 +181,7 @@ def test_d6_staff_open_and_download_a_file_in_ranges_a_download_counted_once(mar
     assert counted.download_count == 1
     with pytest.raises(InvalidInput) as refused:
         read(marketing, tenant.sales, made.id, offset=len(PDF))
-    assert refused.value.fields == {"offset": "validation.out_of_range"}
+    assert refused.value.fields == {"offset": "validation.past_end_of_file"}
 
 
 def test_d6_a_shared_material_is_read_like_an_article_and_its_recipients_listed(marketing, tenant, db):

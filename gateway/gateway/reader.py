@@ -24,8 +24,10 @@ from crm.identity.v1 import identity_pb2
 from crm.marketing.v1 import marketing_pb2 as pb
 from crmkit.errors import DomainError, NotFound
 from gateway import i18n
-from gateway.api.calls import call_public
+from gateway.api.calls import call_public, call_stream
 from gateway.api.common import config
+from gateway.api.materials import FILE_TIMEOUT
+from gateway.files import streamed_file
 
 bp = Blueprint("reader", __name__)
 VISITOR_COOKIE = "crm_vk"
@@ -83,6 +85,8 @@ TEXTS = (
     "wechat",
     "wechat_login",
     "wechat_offer",
+    "preview",
+    "download",
 )
 
 
@@ -131,7 +135,9 @@ def read(token: str):
     try:
         opened = call_public("marketing", "OpenShare", pb.OpenShareRequest(token=token, visitor_key=visitor_key))
     except NotFound as err:
-        return message_page("reader.gone" if err.code == "ARTICLE_INACTIVE" else "reader.not_found", 404)
+        return message_page(_GONE.get(err.code, "reader.not_found"), 404)
+    if opened.kind == "material":
+        return _material_page(token, opened, lang)
     own = _own_link(token, opened.visitor_key)
     shown = set(opened.modules)
     nonce = secrets.token_urlsafe(12)
@@ -156,6 +162,57 @@ def read(token: str):
     response = html_response(html, 200, nonce)
     response.set_cookie(VISITOR_COOKIE, opened.visitor_key, max_age=YEAR, samesite="Lax", httponly=True)
     return response
+
+
+# A link whose item was switched off: the page says it is gone (any other refusal: not found).
+_GONE = {"ARTICLE_INACTIVE": "reader.gone", "MATERIAL_INACTIVE": "reader.material_gone"}
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{max(1, round(size / 1024))} KB"
+
+
+def _material_page(token: str, opened, lang: str) -> Response:
+    """A shared material (D6): an image inline, a video in a player, a document to preview or
+    download, a script as text; its file through `/s/<token>/file`, the link itself the only key.
+    Visible time is beaten like an article's."""
+    own = _own_link(token, opened.visitor_key)
+    nonce = secrets.token_urlsafe(12)
+    material = opened.material
+    html = TEMPLATES.get_template("reader_material.html").render(
+        lang=lang,
+        nonce=nonce,
+        m=material,
+        file_url=f"/s/{token}/file",
+        size=_size(material.size),
+        view_id=opened.view_id,
+        visitor_key=opened.visitor_key,
+        own_url=f"/s/{own}" if own else "",
+        sharer=_sharer(opened.tenant_id, opened.sharer_staff_id),
+        beat_ms=BEAT_SECONDS * 1000,
+        wx=wechat_block("s", token, opened.reader),
+        t=_texts(),
+    )
+    response = html_response(html, 200, nonce)
+    response.set_cookie(VISITOR_COOKIE, opened.visitor_key, max_age=YEAR, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.get("/s/<string:token>/file")
+def shared_file(token: str):
+    """A shared material's file (D6), public: the share token is the only credential, checked by
+    the marketing service on every read (a material switched off or deleted stops answering).
+    `?download=1` offers it as a download and counts one; a `Range` answers 206 (video players)."""
+    download = request.args.get("download") == "1"
+
+    def read(offset: int, length: int):
+        message = pb.ReadSharedMaterialFileRequest(token=token, offset=offset, length=length, download=download)
+        return call_stream("marketing", "ReadSharedMaterialFile", message, timeout=FILE_TIMEOUT, public=True)
+
+    try:
+        return streamed_file(read, download=download, cache="private, max-age=300")
+    except NotFound:
+        return message_page("reader.not_found", 404)
 
 
 def _trusted(html: str) -> Markup:

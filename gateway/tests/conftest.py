@@ -97,6 +97,7 @@ def clean_fakes(fakes):
         fake.rec.hold.clear()
     fakes["customers"].customers.clear()
     fakes["orders"].reset()
+    fakes["marketing"].reset_materials()
 
 
 @pytest.fixture(scope="session")

@@ -59,9 +59,103 @@ class FakeMarketingVisitors:
         return pb.VisitorDetail(visitor=visitor_pb(id=request.id), trail=[entry])
 
 
-class FakeMarketing(FakeMarketingVisitors, marketing_pb2_grpc.MarketingServiceServicer):
+MATERIAL_TOKEN = "MaTeRiAlToKeNoFsHaRe01"
+FILE_BYTES = b"%PDF-1.7 fake document " + bytes(range(256)) * 8
+
+
+def material_pb(**kw) -> pb.Material:
+    fields = {
+        "id": "m-1",
+        "title": "产品手册",
+        "kind": "document",
+        "folder": "资料",
+        "file_name": "产品手册.pdf",
+        "content_type": "application/pdf",
+        "size": len(FILE_BYTES),
+        "active": True,
+        "created_by": "s-1",
+        "created_at": CREATED,
+        "updated_at": CREATED,
+        "view_count": 3,
+    }
+    return pb.Material(**{**fields, **kw})
+
+
+def file_chunks(request, file_name="产品手册.pdf"):
+    end = len(FILE_BYTES) if request.length == 0 else min(len(FILE_BYTES), request.offset + request.length)
+    data = FILE_BYTES[request.offset : end]
+    yield pb.MaterialChunk(content_type="application/pdf", size=len(FILE_BYTES), file_name=file_name, data=data[:100])
+    for start in range(100, len(data), 100):
+        yield pb.MaterialChunk(data=data[start : start + 100])
+
+
+class FakeMarketingMaterials:
+    """D6: uploads are read whole (fields first, then chunks); `uploaded` keeps what arrived."""
+
+    uploaded: list[tuple[pb.MaterialInput, bytes]]
+    shared_material: pb.Material
+
+    def reset_materials(self) -> None:
+        self.uploaded = []
+        # The material a material link (MATERIAL_TOKEN) opens on the reader's page.
+        self.shared_material = material_pb()
+
+    def UploadMaterial(self, request_iterator, context):
+        parts = list(request_iterator)
+        fields, data = parts[0].fields, b"".join(p.chunk for p in parts[1:])
+        self.uploaded.append((fields, data))
+        self.rec.record("UploadMaterial", fields, context)
+        script = {"content_type": "", "size": 0} if fields.kind == "script" else {}
+        return material_pb(
+            title=fields.title,
+            kind=fields.kind,
+            folder=fields.folder,
+            text=fields.text,
+            file_name=fields.file_name,
+            **script,
+        )
+
+    def ListMaterials(self, request, context):
+        self.rec.record("ListMaterials", request, context)
+        return pb.ListMaterialsResponse(materials=[material_pb()], folders=["资料"])
+
+    def GetMaterial(self, request, context):
+        self.rec.record("GetMaterial", request, context)
+        return material_pb(id=request.id)
+
+    def ReadMaterialFile(self, request, context):
+        self.rec.record("ReadMaterialFile", request, context)
+        yield from file_chunks(request)
+
+    def ShareMaterial(self, request, context):
+        self.rec.record("ShareMaterial", request, context)
+        return pb.Share(id="sh-m", token=MATERIAL_TOKEN, kind="material", method=request.method or "link")
+
+    def ReadSharedMaterialFile(self, request, context):
+        self.rec.record("ReadSharedMaterialFile", request, context, staff=False)
+        yield from file_chunks(request)
+
+    def ListMaterialRecipients(self, request, context):
+        self.rec.record("ListMaterialRecipients", request, context)
+        return pb.ListMaterialRecipientsResponse(
+            recipients=[pb.MaterialRecipient(visitor_id="vis-1", views=2, seconds=95, last_view_at=CREATED)]
+        )
+
+    def open_material(self, request, material: pb.Material) -> pb.OpenShareResponse:
+        return pb.OpenShareResponse(
+            tenant_id="t-1",
+            view_id="v-m",
+            visitor_key=request.visitor_key or "a-new-visitor-key-0003",
+            sharer_staff_id="s-1",
+            kind="material",
+            material=material,
+        )
+
+
+class FakeMarketing(FakeMarketingVisitors, FakeMarketingMaterials, marketing_pb2_grpc.MarketingServiceServicer):
     def __init__(self):
         self.rec = Recorder()
+        self.reset_materials()
         self.modules = ["contact", "recommended_articles", "products", "read_count"]
         # Who the reader is (WeChat login offered, or done); tests set and restore it.
         self.reader = pb.ReaderIdentity()
@@ -84,6 +178,8 @@ class FakeMarketing(FakeMarketingVisitors, marketing_pb2_grpc.MarketingServiceSe
 
     def OpenShare(self, request, context):
         self.rec.record("OpenShare", request, context, staff=False)
+        if request.token == MATERIAL_TOKEN:
+            return self.open_material(request, self.shared_material)
         return pb.OpenShareResponse(
             tenant_id="t-1",
             view_id="v-1",

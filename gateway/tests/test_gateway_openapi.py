@@ -8,6 +8,7 @@ from test_gateway_activity import ACTIVITY_PATHS
 from test_gateway_articles import ARTICLES_PATHS, ARTICLES_PUBLIC
 from test_gateway_changes_and_record import CHANGES_PATHS
 from test_gateway_coupons import COUPONS_PATHS, COUPONS_PUBLIC
+from test_gateway_materials import MATERIALS_PATHS
 from test_gateway_orders import ORDERS_PATHS
 from test_gateway_ownership import OWNERSHIP_PATHS, OWNERSHIP_PUBLIC
 from test_gateway_performance import PERFORMANCE_PATHS
@@ -30,6 +31,7 @@ EXPECTED = (
     | REPORTS_PATHS
     | CHANGES_PATHS
     | ARTICLES_PATHS
+    | MATERIALS_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -157,6 +159,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Visitors",
         "Data centre",
         "Cards",
+        "Materials",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

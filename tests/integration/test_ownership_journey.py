@@ -77,16 +77,21 @@ def test_c2_c3_c5_c12_ownership_journey(platform):
     png = sales_a.get("/api/v1/registration-qr.png")
     assert png.headers["Content-Type"] == "image/png" and png.content.startswith(b"\x89PNG")
 
-    # The customer scans it: no login, the form asks for the tenant's fields.
-    form = ok(anon.get(link.path))
+    # The customer scans it: no login, a page of the form (C2) ...
+    page = anon.get(link.path)
+    assert page.status_code == 200 and 'data-field="shop_type"' in page.text and "门店类型" in page.text
+    api = f"/api/v1/public/registrations/{qr['token']}"
+    assert f'data-api="{api}"' in page.text
+    # ... whose API asks for the tenant's fields.
+    form = ok(anon.get(api))
     assert (form["salesperson_id"], [f["key"] for f in form["fields"]]) == (people["a"]["id"], ["shop_type"])
     forged = qr["token"][:-3] + ("AAA" if not qr["token"].endswith("AAA") else "BBB")
     assert error_code(anon.get(f"/api/v1/public/registrations/{forged}"), 400) == "REGISTRATION_TOKEN_INVALID"
-    bad = anon.post(link.path, json={"name": "王老板", "phone": phone(), "fields": {}})
+    bad = anon.post(api, json={"name": "王老板", "phone": phone(), "fields": {}})
     assert bad.status_code == 400 and "fields.shop_type" in bad.json()["error"]["fields"]
     customer_phone = phone()
     body = {"name": "王老板", "phone": customer_phone, "fields": {"shop_type": "超市"}}
-    assert ok(anon.post(link.path, json=body), 201) == {"status": "pending"}
+    assert ok(anon.post(api, json=body), 201) == {"status": "pending"}
 
     # Reviewed: salesperson A sees it in the queue, the manager approves, A owns the customer.
     [application] = ok(sales_a.get("/api/v1/registration-applications"))["applications"]
@@ -99,7 +104,7 @@ def test_c2_c3_c5_c12_ownership_journey(platform):
     assert eventually(lambda: "customer_registered" in kinds(sales_a, customer_id))
     # A second application, rejected with a reason, creates nothing.
     other = {"name": "李四", "phone": phone(), "fields": {"shop_type": "便利店"}}
-    ok(anon.post(link.path, json=other), 201)
+    ok(anon.post(api, json=other), 201)
     [second] = ok(manager.get("/api/v1/registration-applications"))["applications"]
     rejected = ok(manager.post(f"/api/v1/registration-applications/{second['id']}/reject", json={"reason": "非本区域"}))
     assert (rejected["status"], rejected["reject_reason"]) == ("rejected", "非本区域")

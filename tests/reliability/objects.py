@@ -46,6 +46,7 @@ KIND_OF_PARAMETER = {
     "category_id": "article_category",
     "article_id": "article",
     "visitor_id": "visitor",
+    "material_id": "material",
 }
 
 
@@ -163,4 +164,18 @@ def article_objects(tenant: Tenant) -> dict[str, str]:
     page = owner.http.get(share["url"], timeout=10)
     assert page.status_code == 200, page.text
     (visitor,) = ok(owner.get("/api/v1/visitors"))["visitors"]
-    return {"article_category": category["id"], "article": made["id"], "visitor": visitor["id"]}
+    # D6: a material with a file (a small PDF), on, so its file, shares and recipients are reachable.
+    material = owner.request(
+        "POST",
+        "/api/v1/materials/upload",
+        files={"file": ("手册.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")},
+        data={"title": "产品手册", "kind": "document"},
+    )
+    material_id = ok(material, 201)["id"]
+    ok(owner.put(f"/api/v1/materials/{material_id}/active", json={"active": True}))
+    return {
+        "article_category": category["id"],
+        "article": made["id"],
+        "visitor": visitor["id"],
+        "material": material_id,
+    }

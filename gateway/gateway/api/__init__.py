@@ -14,6 +14,7 @@ from gateway.api import (
     coupons,
     customers,
     marketing_stats,
+    materials,
     notifications,
     orders,
     ownership,
@@ -66,5 +67,6 @@ BLUEPRINTS = tuple(
         visitors,
         marketing_stats,
         cards,
+        materials,
     )
 )

@@ -83,6 +83,30 @@ def call(peer: str, method: str, request, *, token: str | None = None, timeout: 
         raise
 
 
+def call_upload(peer: str, method: str, requests, *, timeout: float | None = None):
+    """A file sent in chunks (client streaming) on behalf of the caller, errors as `call`'s."""
+    try:
+        return getattr(config(), peer).upload(method, requests, token=g.get("token"), timeout=timeout)
+    except DomainError as err:
+        rename = FIELD_NAMES.get(peer)
+        if rename and err.fields:
+            err.fields = {rename(name): key for name, key in err.fields.items()}
+        raise
+
+
+def call_stream(peer: str, method: str, request, *, timeout: float | None = None, public: bool = False):
+    """A server stream on behalf of the caller (or, `public`, under the gateway's service token):
+    its first message is read here, so an error is raised while the view can still answer it;
+    answers (first, the rest as an iterator)."""
+    client = getattr(config(), peer)
+    if public:
+        messages = client.stream(method, request, as_service=True, timeout=timeout)
+    else:
+        messages = client.stream(method, request, token=g.get("token"), timeout=timeout)
+    first = next(messages)
+    return first, messages
+
+
 def call_public(peer: str, method: str, request):
     """A public call (login, SMS codes, sign-up, refresh) made by the gateway on behalf of the
     person at client_ip(): under the gateway's service token, so the service believes the address

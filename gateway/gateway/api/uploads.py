@@ -23,29 +23,36 @@ ZIP_MAGIC = b"PK\x03\x04"
 SPREADSHEET_TIMEOUT = 30.0
 
 
-def too_large() -> ApiError:
+def too_large(max_mb: int = MAX_UPLOAD_MB) -> ApiError:
     return ApiError(
         413,
         "FILE_TOO_LARGE",
         "error.file_too_large",
-        params={"max_mb": MAX_UPLOAD_MB},
+        params={"max_mb": max_mb},
         fields={"file": "error.file_too_large"},
     )
 
 
-def accepts_upload(view):
-    """The app-wide body limit (1 MB) is for JSON forms; an upload may be 5 MB. The limit is
+def accepts_upload_of(max_mb: int):
+    """The app-wide body limit (1 MB) is for JSON forms; an upload may be `max_mb`. The limit is
     raised for this request only, before the body is parsed, and going over it is our 413."""
 
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        http_request.max_content_length = MAX_UPLOAD + MULTIPART_OVERHEAD
-        try:
-            return view(*args, **kwargs)
-        except RequestEntityTooLarge:
-            raise too_large() from None
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            http_request.max_content_length = max_mb * 1024 * 1024 + MULTIPART_OVERHEAD
+            try:
+                return view(*args, **kwargs)
+            except RequestEntityTooLarge:
+                raise too_large(max_mb) from None
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+# Proof images, spreadsheets and pages: 5 MB.
+accepts_upload = accepts_upload_of(MAX_UPLOAD_MB)
 
 
 def read_upload(upload) -> bytes:
@@ -53,6 +60,24 @@ def read_upload(upload) -> bytes:
     if len(data) > MAX_UPLOAD:
         raise too_large()
     return data
+
+
+def upload_chunks(upload, max_mb: int, chunk: int = 1024 * 1024):
+    """The uploaded file in pieces (a video need not sit in memory whole; multipart parsing
+    spooled it to disk). Its size is checked first, here, as our 413: an error raised while a
+    gRPC stream reads the pieces would reach the caller only as a cancelled call."""
+    stream = upload.stream
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    if size > max_mb * 1024 * 1024:
+        raise too_large(max_mb)
+
+    def pieces():
+        while piece := stream.read(chunk):
+            yield piece
+
+    return pieces()
 
 
 def read_xlsx(upload) -> bytes:

@@ -136,5 +136,21 @@ class ServiceClient:
             # A consumer that stops early must not leave the server producing into a dead call.
             responses.cancel()
 
+    def upload(
+        self,
+        method: str,
+        requests: Iterable,
+        *,
+        timeout: float | None = None,
+        token: str | None = None,
+    ):
+        """A client-streaming call (a file sent in chunks, each under the message limit): one
+        answer, errors as DomainError like `call`. Never retried: the iterator is used up."""
+        metadata, budget = self._metadata_and_budget(timeout, token, None, False)
+        try:
+            return getattr(self.stub, method)(iter(requests), timeout=budget, metadata=metadata)
+        except grpc.RpcError as exc:
+            raise from_rpc_error(exc) from None
+
     def close(self) -> None:
         self.channel.close()

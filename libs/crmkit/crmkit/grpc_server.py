@@ -41,12 +41,20 @@ class ContextInterceptor(grpc.ServerInterceptor):
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None and handler.unary_stream is None:
+        if handler is None or not (handler.unary_unary or handler.unary_stream or handler.stream_unary):
             return handler
         method = handler_call_details.method.rsplit("/", 1)[-1]
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self._wrap(handler.unary_unary, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_unary:
+            # An upload in chunks (marketing's materials, D6): the behaviour reads the request
+            # iterator itself, so the unary wrapper serves it unchanged.
+            return grpc.stream_unary_rpc_method_handler(
+                self._wrap(handler.stream_unary, method),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )

@@ -42,6 +42,17 @@ DECLARATION = Declaration(
             '"true" only with a fake of WeChat: offer the login in any browser (WeChat\'s page works in '
             "WeChat's own browser only).",
         ),
+        Variable(
+            "FILE_STORE",
+            "Materials' files (D6: documents, images, videos) in an S3-compatible bucket (OSS, COS, MinIO, S3).",
+            default="s3",
+        ),
+        Variable("S3_BUCKET"),
+        Variable("S3_REGION"),
+        Variable("S3_ENDPOINT_URL"),
+        Variable("S3_ADDRESSING_STYLE", default="virtual"),
+        Variable("S3_ACCESS_KEY_ID", secret=("crm-marketing-s3", "access-key-id")),
+        Variable("S3_SECRET_ACCESS_KEY", secret=("crm-marketing-s3", "secret-access-key")),
     ),
     # No WeChat account here: the local fake of WeChat's authorization (python -m
     # marketing.wechat.fake_server), whose consent page any browser can use.
@@ -51,5 +62,9 @@ DECLARATION = Declaration(
         "WECHAT_OPEN_URL": "{fake_wechat}",
         "WECHAT_API_URL": "{fake_wechat}",
         "WECHAT_LOGIN_ANY_BROWSER": "true",
+        # Materials on the run's own disk folder, their URLs signed with a secret of the run.
+        "FILE_STORE": "local",
+        "FILE_STORE_ROOT": "{folder:files}",
+        "FILE_STORE_SIGNING_SECRET": "{secret:file-signing}",
     },
 )

@@ -41,3 +41,9 @@ class ErrorCode(ErrorCodeEnum):
     WECHAT_CODE_INVALID = "WECHAT_CODE_INVALID", "error.wechat_code_invalid"
     # WeChat did not answer, failed, or refused this platform's app credentials: try later.
     WECHAT_UNAVAILABLE = "WECHAT_UNAVAILABLE", "error.wechat_unavailable"
+    # Materials (D6): missing or another tenant's; switched off (shared links show it is gone).
+    MATERIAL_NOT_FOUND = "MATERIAL_NOT_FOUND", "error.material_not_found"
+    MATERIAL_INACTIVE = "MATERIAL_INACTIVE", "error.material_inactive"
+    # The file store is not set up (FILE_STORE) or did not answer: materials' files wait for it.
+    FILE_STORE_NOT_CONFIGURED = "FILE_STORE_NOT_CONFIGURED", "error.file_store_not_configured"
+    FILE_STORE_UNAVAILABLE = "FILE_STORE_UNAVAILABLE", "error.file_store_unavailable"

@@ -8,15 +8,21 @@ from typing import Any
 
 from crmkit.events import EventCatalogue
 
-from .models import ArticleRow, ShareRow, ViewRow, VisitorRow
+from .models import ArticleRow, MaterialRow, ShareRow, ViewRow, VisitorRow
 
 EVENTS = EventCatalogue("marketing")
 
 
 @EVENTS.publishes("article_opened")
-def article_opened(article: ArticleRow, share: ShareRow, visitor: VisitorRow, view: ViewRow) -> dict[str, Any]:
-    """A reader opened a shared article (D2): the salesperson is told at once."""
+def article_opened(
+    article: ArticleRow | MaterialRow, share: ShareRow, visitor: VisitorRow, view: ViewRow
+) -> dict[str, Any]:
+    """A reader opened a shared article (D2) or material (D6): the salesperson is told at once.
+    `kind` says which (`article`, `material`); `article_id` is the item's id either way, so a
+    consumer that knows only articles keeps working."""
     return {
+        "kind": share.kind,
+        "item_id": article.id,
         "article_id": article.id,
         "title": article.title,
         "share_id": share.id,

@@ -10,14 +10,18 @@ from crm.marketing.v1 import marketing_pb2 as pb
 from crm.marketing.v1 import marketing_pb2_grpc
 from crmkit.auth import require_actor
 from crmkit.db import Database
+from crmkit.errors import InvalidInput
+from crmkit.filestore import FileStore
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
 from crmkit.protos import datetime_of, money, timestamp
 
 from .catalogue import Catalogue
 from .domain.cards import CardContent, Module
+from .errors import ErrorCode
 from .importer import Fetcher
-from .service import cards, datacentre, imports, library, posters, settings, sharing, visitors, wechat
+from .service import cards, datacentre, imports, library, materials, posters, settings, sharing, visitors, wechat
+from .service.material_views import MaterialView
 from .sharers import Sharers
 from .wechat.port import WechatLogin
 
@@ -155,6 +159,51 @@ def _recommended(r) -> pb.RecommendedArticle:
     return pb.RecommendedArticle(token=r.token, title=r.title, summary=r.summary, cover_url=r.cover_url)
 
 
+def _material(m: MaterialView) -> pb.Material:
+    return pb.Material(
+        id=m.id,
+        title=m.title,
+        kind=m.kind,
+        folder=m.folder,
+        text=m.text,
+        file_name=m.file_name,
+        content_type=m.content_type,
+        size=m.size,
+        active=m.active,
+        created_by=m.created_by,
+        created_at=timestamp(m.created_at),
+        updated_at=timestamp(m.updated_at),
+        view_count=m.view_count,
+        download_count=m.download_count,
+        share_count=m.share_count,
+        read_seconds=m.read_seconds,
+        reader_count=m.reader_count,
+    )
+
+
+def _file_chunks(read: materials.FileRead):
+    """The file's facts in the first message (with its first bytes), the rest in order."""
+    first = True
+    for data in read.chunks:
+        if first:
+            yield pb.MaterialChunk(content_type=read.content_type, size=read.size, file_name=read.file_name, data=data)
+            first = False
+        else:
+            yield pb.MaterialChunk(data=data)
+    if first:
+        yield pb.MaterialChunk(content_type=read.content_type, size=read.size, file_name=read.file_name)
+
+
+def _upload(requests) -> tuple[materials.MaterialFields, object]:
+    """The fields of the first message and an iterator of the chunks after it."""
+    first = next(requests, None)
+    if first is None or first.WhichOneof("part") != "fields":
+        raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields={"kind": "validation.required"})
+    f = first.fields
+    fields = materials.MaterialFields(f.title, f.kind, f.folder, f.text, f.file_name)
+    return fields, (r.chunk for r in requests if r.WhichOneof("part") == "chunk")
+
+
 def _poster(poster: posters.Poster) -> pb.Poster:
     return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
 
@@ -168,8 +217,10 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
         catalogue: Catalogue,
         fetcher: Fetcher,
         wechat_login: WechatLogin | None = None,
+        store: FileStore | None = None,
     ):
         self.wechat = wechat_login
+        self.store = store
         self.fetcher = fetcher
         self.db = db
         self.clock = clock
@@ -274,7 +325,9 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
             tenant_id=opened.tenant_id,
             view_id=opened.view_id,
             visitor_key=opened.visitor_key,
-            article=_article(opened.article),
+            kind=opened.kind,
+            article=_article(opened.article) if opened.article else None,
+            material=_material(opened.material) if opened.material else None,
             sharer_staff_id=opened.sharer_staff_id,
             modules=opened.modules,
             contact_position=opened.contact_position,
@@ -420,6 +473,75 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
             reader=self._reader(opened.reader),
         )
 
+    # Materials (D6)
+
+    def UploadMaterial(self, request_iterator, context):
+        fields, chunks = _upload(request_iterator)
+        return _material(
+            materials.upload_material(self.db, require_actor(), self.store, fields, chunks, now=self.clock())
+        )
+
+    def UpdateMaterial(self, request, context):
+        row = materials.update_material(
+            self.db, require_actor(), request.id, request.title, request.folder, request.text, now=self.clock()
+        )
+        return _material(row)
+
+    def SetMaterialActive(self, request, context):
+        return _material(
+            materials.set_material_active(self.db, require_actor(), request.id, request.active, now=self.clock())
+        )
+
+    def DeleteMaterial(self, request, context):
+        materials.delete_material(self.db, require_actor(), request.id, self.store)
+        return pb.DeleteMaterialResponse()
+
+    def GetMaterial(self, request, context):
+        return _material(materials.get_material(self.db, require_actor(), request.id))
+
+    def ListMaterials(self, request, context):
+        page = page_from_proto(request.page)
+        found = materials.list_materials(
+            self.db, require_actor(), page, q=request.q, kind=request.kind, folder=request.folder, state=request.state
+        )
+        return pb.ListMaterialsResponse(
+            materials=[_material(m) for m in found.materials], page=page.info(found.total), folders=found.folders
+        )
+
+    def ReadMaterialFile(self, request, context):
+        read = materials.read_material_file(
+            self.db, require_actor(), self.store, request.id, request.offset, request.length, request.download
+        )
+        yield from _file_chunks(read)
+
+    def ShareMaterial(self, request, context):
+        return _share(
+            materials.share_material(self.db, require_actor(), request.material_id, request.method, now=self.clock())
+        )
+
+    def ReadSharedMaterialFile(self, request, context):
+        read = materials.read_shared_file(
+            self.db, require_actor(), self.store, request.token, request.offset, request.length, request.download
+        )
+        yield from _file_chunks(read)
+
+    def ListMaterialRecipients(self, request, context):
+        found = materials.list_recipients(self.db, require_actor(), request.material_id)
+        return pb.ListMaterialRecipientsResponse(
+            recipients=[
+                pb.MaterialRecipient(
+                    visitor_id=r.visitor_id,
+                    nickname=r.nickname,
+                    phone=r.phone,
+                    staff_id=r.staff_id,
+                    views=r.views,
+                    seconds=r.seconds,
+                    last_view_at=timestamp(r.last_view_at),
+                )
+                for r in found
+            ]
+        )
+
     # The data centre
 
     def GetMarketingStats(self, request, context):
@@ -446,6 +568,7 @@ def registration(
     catalogue: Catalogue,
     fetcher: Fetcher,
     wechat_login: WechatLogin | None = None,
+    store: FileStore | None = None,
 ) -> ServiceRegistration:
-    servicer = MarketingServicer(db, clock, sharers, catalogue, fetcher, wechat_login)
+    servicer = MarketingServicer(db, clock, sharers, catalogue, fetcher, wechat_login, store)
     return ServiceRegistration(marketing_pb2_grpc.add_MarketingServiceServicer_to_server, servicer, FULL_NAME)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crmkit.db import OutboxMixin, ProcessedEventMixin, TenantScoped, UTCDateTime
@@ -181,3 +181,28 @@ class CardRow(Base):
     staff_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     content: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MaterialRow(TenantScoped, Base):
+    """A material of the library (D6): a file in the file store (key, sniffed type, size, the
+    uploader's file name) or a script's text; its counts move by SQL increments like articles'."""
+
+    __tablename__ = "materials"
+    __table_args__ = (Index("ix_materials_library", "tenant_id", "active", "created_at"),)
+
+    title: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(10))  # domain.materials.KINDS
+    folder: Mapped[str] = mapped_column(String(20), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    file_key: Mapped[str] = mapped_column(String(300), default="")
+    content_type: Mapped[str] = mapped_column(String(100), default="")
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(36))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
+    reader_count: Mapped[int] = mapped_column(Integer, default=0)
+    download_count: Mapped[int] = mapped_column(Integer, default=0)
+    share_count: Mapped[int] = mapped_column(Integer, default=0)
+    read_seconds: Mapped[int] = mapped_column(Integer, default=0)

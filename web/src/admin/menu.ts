@@ -97,6 +97,14 @@ export const PAGES: Page[] = [
     component: () => import("./views/ArticleEditView.vue"),
   },
   {
+    // D6: documents, images, videos and scripts salespeople open, download and share.
+    path: "materials",
+    name: "materials",
+    title: "admin.materials.menu",
+    roles: ["store_manager"],
+    component: () => import("./views/MaterialsView.vue"),
+  },
+  {
     // D3: the four modules every card shows and what a new card starts with.
     path: "card-template",
     name: "cardTemplate",

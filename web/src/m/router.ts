@@ -41,6 +41,7 @@ export const router = createRouter({
     { path: "/articles", name: "articles", component: () => import("./views/ArticlesView.vue") },
     { path: "/articles/preferences", name: "article-preferences", component: () => import("./views/ArticlePreferencesView.vue") },
     { path: "/articles/:id", name: "article", component: () => import("./views/ArticleView.vue") },
+    { path: "/materials", name: "materials", component: () => import("./views/MaterialsView.vue") },
     { path: "/card", name: "card", component: () => import("./views/MyCardView.vue") },
     { path: "/card/edit", name: "card-edit", component: () => import("./views/MyCardEditView.vue") },
     { path: "/duplicates", name: "duplicates", component: () => import("./views/DuplicatesView.vue") },

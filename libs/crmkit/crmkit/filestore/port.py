@@ -57,7 +57,20 @@ _KEY = re.compile(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.[a-z0-9]{1,8}")
 _MAX_PREFIX = 200
 _MAX_EXPIRES_IN = 7 * 24 * 3600  # the longest a SigV4 presigned URL may live
 
-_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
+_OOXML = "application/vnd.openxmlformats-officedocument"
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+    # Marketing's materials (D6): office documents, GIFs and videos.
+    "image/gif": "gif",
+    f"{_OOXML}.wordprocessingml.document": "docx",
+    f"{_OOXML}.spreadsheetml.sheet": "xlsx",
+    f"{_OOXML}.presentationml.presentation": "pptx",
+    "video/mp4": "mp4",
+    "video/quicktime": "mov",
+}
 
 
 def validate_prefix(prefix: str) -> str:

@@ -19,7 +19,8 @@ METHODS = (LINK, FORWARD, POSTER)
 
 ARTICLE = "article"
 CARD = "card"
-KINDS = (ARTICLE, CARD)
+MATERIAL = "material"  # D6: a document, image, video or script of the material library
+KINDS = (ARTICLE, CARD, MATERIAL)
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 VISITOR_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")

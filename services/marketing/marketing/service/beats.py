@@ -21,7 +21,7 @@ from crmkit.db import Database
 from crmkit.reading_beats import Beat
 
 from ..domain import reading, shares
-from ..models import ArticleRow, ViewRow, VisitorRow
+from ..models import ArticleRow, MaterialRow, ViewRow, VisitorRow
 from .settings import settings_of
 from .sharing import requalify
 
@@ -43,6 +43,8 @@ _MOVE_VISITOR = (
     )
 )
 _MOVE_KEYS = ("vid", "s", "c", "at")
+# The items whose reading time is counted on their own row too (cards count on their views only).
+_READ_ITEMS = {shares.ARTICLE: ArticleRow, shares.MATERIAL: MaterialRow}
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def apply_beats(db: Database, beats: Iterable[Beat]) -> BatchResult:
         ).all()
         applied = 0
         visitors: dict[str, dict] = {}
-        article_seconds: Counter[tuple[str, str]] = Counter()
+        item_seconds: Counter[tuple[str, str, str]] = Counter()
         for view, visitor_key in rows:
             progress, last_at = reading.Progress(view.seconds, view.clicks), None
             for beat in sorted(by_view[view.id], key=lambda b: b.at):
@@ -98,16 +100,17 @@ def apply_beats(db: Database, beats: Iterable[Beat]) -> BatchResult:
             moved["s"] += added_seconds
             moved["c"] += added_clicks
             moved["at"] = max(moved["at"], last_at)
-            if added_seconds and view.kind == shares.ARTICLE:
-                article_seconds[(view.tenant_id, view.item_id)] += added_seconds
+            if added_seconds and view.kind in _READ_ITEMS:
+                item_seconds[(view.kind, view.tenant_id, view.item_id)] += added_seconds
         if visitors:
             session.flush()
             session.connection().execute(_MOVE_VISITOR, [{k: v[k] for k in _MOVE_KEYS} for v in visitors.values()])
-            for (tenant_id, article_id), seconds in article_seconds.items():
+            for (kind, tenant_id, item_id), seconds in item_seconds.items():
+                item = _READ_ITEMS[kind]
                 session.execute(
-                    update(ArticleRow)
-                    .where(ArticleRow.tenant_id == tenant_id, ArticleRow.id == article_id)
-                    .values(read_seconds=ArticleRow.read_seconds + seconds)
+                    update(item)
+                    .where(item.tenant_id == tenant_id, item.id == item_id)
+                    .values(read_seconds=item.read_seconds + seconds)
                 )
             _requalify_all(uow, visitors)
         uow.commit()

@@ -21,7 +21,7 @@ from crmkit.errors import InvalidInput
 from crmkit.periods import CHINA, china_day_sql, report_period
 
 from ..errors import ErrorCode
-from ..models import ArticleRow, ShareLogRow, ShareRow, ViewRow, VisitorRow
+from ..models import ArticleRow, MaterialRow, ShareLogRow, ShareRow, ViewRow, VisitorRow
 from .access import is_admin, require_staff
 
 GROUPS = ("day", "staff", "article")
@@ -122,13 +122,13 @@ def marketing_stats(db: Database, actor: Actor, *, date_from: str, date_to: str,
 
         titles = {}
         if group_by == "article" and table:
-            titles = dict(
-                uow.session.execute(
-                    select(ArticleRow.id, ArticleRow.title).where(
-                        ArticleRow.tenant_id == t, ArticleRow.id.in_(list(table))
-                    )
-                ).all()
-            )
+            # Shared items by their titles: articles, and materials (D6) shared the same way.
+            for item in (ArticleRow, MaterialRow):
+                titles.update(
+                    uow.session.execute(
+                        select(item.id, item.title).where(item.tenant_id == t, item.id.in_(list(table)))
+                    ).all()
+                )
     total.forwards = sum(f.forwards for f in table.values())
     for name in ("shares", "new_visitors", "qualified", "leads"):
         setattr(total, name, sum(getattr(f, name) for f in table.values()))

@@ -21,9 +21,10 @@ from ..catalogue import Catalogue
 from ..domain import reading, shares
 from ..domain.articles import PRODUCTS, visible_modules
 from ..errors import ErrorCode
-from ..models import ArticleRow, CardRow, ShareLogRow, ShareRow, ViewRow, VisitorRow
+from ..models import ArticleRow, CardRow, MaterialRow, ShareLogRow, ShareRow, ViewRow, VisitorRow
 from .access import require_service, require_staff
 from .library import ArticleView, article_view
+from .material_views import MaterialView, material_view
 from .settings import preferences_of, settings_of
 
 
@@ -89,7 +90,7 @@ class Opened:
     tenant_id: str
     view_id: str
     visitor_key: str
-    article: ArticleView
+    article: ArticleView | None
     sharer_staff_id: str
     modules: tuple[str, ...]
     contact_position: str
@@ -97,6 +98,8 @@ class Opened:
     mall_url: str
     products: list[ShownProduct]
     reader: Reader
+    kind: str = shares.ARTICLE
+    material: MaterialView | None = None
 
 
 def root_share(uow: UnitOfWork, tenant_id: str, staff_id: str, kind: str, item_id: str, method: str, now) -> ShareRow:
@@ -184,11 +187,27 @@ def _live_article(uow: UnitOfWork, share: ShareRow) -> ArticleRow:
     return article
 
 
+def _live_material(uow: UnitOfWork, share: ShareRow) -> MaterialRow:
+    """A material's link: the material still there (else SHARE_NOT_FOUND) and on (else
+    MATERIAL_INACTIVE: the page says it is gone)."""
+    row = uow.session.scalar(
+        select(MaterialRow).where(MaterialRow.tenant_id == share.tenant_id, MaterialRow.id == share.item_id)
+    )
+    if row is None or share.kind != shares.MATERIAL:
+        raise NotFound(ErrorCode.SHARE_NOT_FOUND)
+    if not row.active:
+        raise NotFound(ErrorCode.MATERIAL_INACTIVE)
+    return row
+
+
 def live_item(uow: UnitOfWork, share: ShareRow) -> None:
-    """What a share is for still exists (and, for an article, is on)."""
+    """What a share is for still exists (and, for an article or a material, is on)."""
     if share.kind == shares.CARD:
         if uow.session.get(CardRow, (share.tenant_id, share.item_id)) is None:
             raise NotFound(ErrorCode.SHARE_NOT_FOUND)
+        return
+    if share.kind == shares.MATERIAL:
+        _live_material(uow, share)
         return
     _live_article(uow, share)
 
@@ -304,6 +323,8 @@ def open_share(
     require_service(actor)
     with db.uow() as uow:
         share = share_by_token(uow, token)
+        if share.kind == shares.MATERIAL:
+            return _open_material(uow, share, visitor_key, now)
         article = _live_article(uow, share)
         tenant_id = share.tenant_id
         visitor = visitor_for(uow, share, visitor_key, now)
@@ -340,6 +361,38 @@ def open_share(
         products=products,
         reader=reader,
     )
+
+
+def _open_material(uow: UnitOfWork, share: ShareRow, visitor_key: str, now: datetime) -> Opened:
+    """A shared material (D6) opens like an article: a view, the visitor, the salesperson told;
+    the page shows the material itself (no modules, recommendations or products)."""
+    material = _live_material(uow, share)
+    visitor = visitor_for(uow, share, visitor_key, now)
+    view, first_time = record_view(uow, share, visitor, now)
+    uow.session.execute(
+        update(MaterialRow)
+        .where(MaterialRow.id == material.id)
+        .values(view_count=MaterialRow.view_count + 1, reader_count=MaterialRow.reader_count + int(first_time))
+    )
+    uow.publish(events.article_opened(material, share, visitor, view), share.tenant_id)
+    uow.session.refresh(material)
+    opened = Opened(
+        tenant_id=share.tenant_id,
+        view_id=view.id,
+        visitor_key=visitor.visitor_key,
+        article=None,
+        sharer_staff_id=share.sharer_staff_id,
+        modules=(),
+        contact_position="bottom",
+        recommended=[],
+        mall_url="",
+        products=[],
+        kind=shares.MATERIAL,
+        material=material_view(material),
+        reader=reader_of(visitor),
+    )
+    uow.commit()
+    return opened
 
 
 def forward_share(db: Database, actor: Actor, token: str, visitor_key: str, method: str, *, now: datetime) -> ShareView:

@@ -17,7 +17,7 @@ from .. import events
 from ..domain import shares
 from ..domain.visitors import QUALIFIED, SORTS, check_identity, display_name
 from ..errors import ErrorCode
-from ..models import ArticleRow, ShareRow, ViewRow, VisitorRow
+from ..models import ArticleRow, MaterialRow, ShareRow, ViewRow, VisitorRow
 from .access import is_admin, require_service, require_staff
 
 
@@ -98,6 +98,8 @@ def identify_visitor(
             return
         title = uow.session.scalar(
             select(ArticleRow.title).where(ArticleRow.tenant_id == visitor.tenant_id, ArticleRow.id == item_id)
+        ) or uow.session.scalar(
+            select(MaterialRow.title).where(MaterialRow.tenant_id == visitor.tenant_id, MaterialRow.id == item_id)
         )
         visitor.phone, visitor.last_seen_at = phone, now
         # The name they typed is how the visitor centre calls them until WeChat names them.
@@ -166,9 +168,10 @@ def get_visitor(db: Database, actor: Actor, visitor_id: str) -> tuple[VisitorVie
         if row is None or not (is_admin(actor) or row.staff_id == staff_id):
             raise NotFound(ErrorCode.VISITOR_NOT_FOUND, params={"id": visitor_id})
         views = uow.session.execute(
-            select(ViewRow, ShareRow, ArticleRow.title)
+            select(ViewRow, ShareRow, func.coalesce(ArticleRow.title, MaterialRow.title))
             .join(ShareRow, ShareRow.id == ViewRow.share_id)
             .outerjoin(ArticleRow, (ArticleRow.id == ViewRow.item_id) & (ArticleRow.tenant_id == ViewRow.tenant_id))
+            .outerjoin(MaterialRow, (MaterialRow.id == ViewRow.item_id) & (MaterialRow.tenant_id == ViewRow.tenant_id))
             .where(ViewRow.tenant_id == actor.tenant_id, ViewRow.visitor_id == row.id)
             .order_by(ViewRow.created_at.desc(), ViewRow.id)
             .limit(TRAIL_MAX)

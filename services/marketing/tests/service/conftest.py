@@ -9,6 +9,7 @@ from marketing_testkit import ISSUER, PUBLIC_KEY, fresh_database, ref, staff_tok
 from crm.marketing.v1 import marketing_pb2_grpc
 from crmkit import testing
 from crmkit.auth import TokenVerifier
+from crmkit.filestore.local import LocalFileStore
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
 from crmkit.reading_beats import BeatStream
@@ -72,12 +73,20 @@ def wechat():
 
 
 @pytest.fixture(scope="session")
-def runtime(database_url, sharers, catalogue, wechat):
+def file_store(tmp_path_factory):
+    """Materials' files (D6) on a real local store: the port's production adapter for disks."""
+    return LocalFileStore(tmp_path_factory.mktemp("files"), signing_secret="test-signing-secret")
+
+
+@pytest.fixture(scope="session")
+def runtime(database_url, sharers, catalogue, wechat, file_store):
     settings = Settings(service="marketing", database_url=database_url)
     # Imports fetch from a local fake page here; the default refuses addresses inside the network.
     fetcher = HttpFetcher(allow_private=True)
     login = WechatOAuth(app_id=FAKE_APP_ID, app_secret=FAKE_APP_SECRET, open_url=wechat.url, api_url=wechat.url)
-    rt = marketing_server.build(settings, sharers=sharers, catalogue=catalogue, fetcher=fetcher, wechat_login=login)
+    rt = marketing_server.build(
+        settings, sharers=sharers, catalogue=catalogue, fetcher=fetcher, wechat_login=login, file_store=file_store
+    )
     yield rt
     rt.close()
 

@@ -1,4 +1,5 @@
-"""D2 F4: a reader opened an article a salesperson shared; the salesperson is told at once.
+"""D2 F4: a reader opened an article (or, D6, a material: 素材) a salesperson shared; the
+salesperson is told at once.
 Pure: the handler stores the draft (and its real-time alert).
 
 The title says who read it and whether the link reached them through a forward (depth > 0): a
@@ -19,8 +20,12 @@ NICKNAME_MAX = 20
 TITLE_MAX = 40
 
 
+MATERIAL = "material"
+
+
 @dataclass(frozen=True)
 class ArticleOpened:
+    # The item's id: an article's, or a material's when `kind` says so.
     article_id: str
     title: str
     sharer_staff_id: str
@@ -30,6 +35,7 @@ class ArticleOpened:
     first_visit: bool
     share_id: str
     view_id: str
+    kind: str = "article"
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -38,7 +44,8 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def parse_article_opened(data: Mapping[str, object]) -> ArticleOpened:
-    article_id = str(data.get("article_id") or "")
+    # Marketing names the item by item_id and kind since D6; article_id alone before it.
+    article_id = str(data.get("item_id") or data.get("article_id") or "")
     sharer = str(data.get("sharer_staff_id") or "")
     if not article_id or not sharer:
         raise MalformedEvent("article_opened without article_id or sharer_staff_id")
@@ -56,12 +63,13 @@ def parse_article_opened(data: Mapping[str, object]) -> ArticleOpened:
         first_visit=bool(data.get("first_visit")),
         share_id=str(data.get("share_id") or ""),
         view_id=str(data.get("view_id") or ""),
+        kind=MATERIAL if data.get("kind") == MATERIAL else "article",
     )
 
 
 def title_key(opened: ArticleOpened) -> str:
-    """notification.article_opened[_forwarded][_new_visitor|_returning_visitor]"""
-    key = "notification.article_opened"
+    """notification.{article|material}_opened[_forwarded][_new_visitor|_returning_visitor]"""
+    key = f"notification.{opened.kind}_opened"
     if opened.depth > 0:
         key += "_forwarded"
     if not opened.nickname:
@@ -82,6 +90,7 @@ def article_opened_notification(opened: ArticleOpened) -> NotificationDraft:
             "visitor_id": opened.visitor_id,
             "view_id": opened.view_id,
             "depth": str(opened.depth),
+            "kind": opened.kind,
         },
-        subject=f"article:{opened.article_id}",
+        subject=f"{opened.kind}:{opened.article_id}",
     )

@@ -62,6 +62,7 @@ def test_d2_the_sharer_is_told_about_the_article():
         "visitor_id": "v1",
         "view_id": "w1",
         "depth": "1",
+        "kind": "article",
     }
 
 
@@ -79,12 +80,25 @@ def test_d2_an_event_without_what_the_rule_needs_is_malformed(bad):
         parse_article_opened(data(**bad))
 
 
+def test_d6_a_shared_material_is_told_as_a_material_with_its_title():
+    event = data(kind="material", item_id="m1", article_id="m1", title="秋季产品手册", nickname="老王")
+    draft = article_opened_notification(parse_article_opened(event))
+    assert (draft.title_key, draft.subject) == ("notification.material_opened", "material:m1")
+    assert (draft.params["title"], draft.params["article_id"], draft.params["kind"]) == (
+        "秋季产品手册",
+        "m1",
+        "material",
+    )
+    words = json.loads((I18N / "zh_CN.json").read_text(encoding="utf-8"))
+    assert "素材" in words[draft.title_key] and "{title}" in words[draft.title_key]
+
+
 def test_d2_every_title_has_words_in_each_language():
     keys = {
-        title_key(parse_article_opened(data(nickname=n, depth=d, first_visit=f)))
-        for n, d, f in product(("", "老王"), (0, 1), (True, False))
+        title_key(parse_article_opened(data(nickname=n, depth=d, first_visit=f, kind=k)))
+        for n, d, f, k in product(("", "老王"), (0, 1), (True, False), ("article", "material"))
     }
-    assert len(keys) == 6
+    assert len(keys) == 12
     for catalogue in ("zh_CN.json", "en.json"):
         words = json.loads((I18N / catalogue).read_text(encoding="utf-8"))
         assert sorted(keys - set(words)) == [], catalogue

@@ -10,6 +10,7 @@ import * as coupons from "./coupons";
 import * as customers from "./customers";
 import * as details from "./details";
 import * as leads from "./leads";
+import * as materials from "./materials";
 import * as notifications from "./notifications";
 import * as performance from "./performance";
 import * as receivables from "./receivables";
@@ -27,6 +28,7 @@ const AREAS = {
   performance,
   coupons,
   articles,
+  materials,
   cards,
   visitors,
   storedValue,

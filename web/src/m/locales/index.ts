@@ -8,6 +8,7 @@ import * as cards from "./cards";
 import * as commissions from "./commissions";
 import * as coupons from "./coupons";
 import * as leads from "./leads";
+import * as materials from "./materials";
 import * as nearby from "./nearby";
 import * as pool from "./pool";
 import * as returns from "./returns";
@@ -16,7 +17,7 @@ import * as storedValue from "./storedValue";
 import * as visitors from "./visitors";
 import * as visits from "./visits";
 
-const AREAS = { articles, cards, returns, storeData, nearby, pool, coupons, visits, visitors, leads, commissions, storedValue };
+const AREAS = { articles, materials, cards, returns, storeData, nearby, pool, coupons, visits, visitors, leads, commissions, storedValue };
 
 export const zh = { m: { ...baseZh.m, ...pickAreas(AREAS, "zh") } };
 export const en = { m: { ...baseEn.m, ...pickAreas(AREAS, "en") } };

@@ -35,3 +35,10 @@ class ErrorCode(ErrorCodeEnum):
     PRODUCT_NOT_FOUND = "PRODUCT_NOT_FOUND", "error.product_not_found"
     # The pasted article link did not answer in time; try again, or upload the page as a file.
     IMPORT_UNREACHABLE = "IMPORT_UNREACHABLE", "error.import_unreachable"
+    # An uploaded poster picture (D4) that is missing, another tenant's, or another salesperson's own.
+    POSTER_IMAGE_NOT_FOUND = "POSTER_IMAGE_NOT_FOUND", "error.poster_image_not_found"
+    # A poster (made from a picture or a text) that is missing or not mine.
+    POSTER_NOT_FOUND = "POSTER_NOT_FOUND", "error.poster_not_found"
+    # Uploads need a file store (FILE_STORE); a runtime built without one refuses them only.
+    FILE_STORE_NOT_CONFIGURED = "FILE_STORE_NOT_CONFIGURED", "error.unavailable"
+    FILE_STORE_UNAVAILABLE = "FILE_STORE_UNAVAILABLE", "error.unavailable"

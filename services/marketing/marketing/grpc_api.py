@@ -10,6 +10,7 @@ from crm.marketing.v1 import marketing_pb2 as pb
 from crm.marketing.v1 import marketing_pb2_grpc
 from crmkit.auth import require_actor
 from crmkit.db import Database
+from crmkit.filestore import FileStore
 from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
 from crmkit.protos import datetime_of, money, timestamp
@@ -17,7 +18,7 @@ from crmkit.protos import datetime_of, money, timestamp
 from .catalogue import Catalogue
 from .domain.cards import CardContent, Module
 from .importer import Fetcher
-from .service import cards, datacentre, imports, library, posters, settings, sharing, visitors
+from .service import cards, datacentre, imports, library, poster_images, posters, settings, sharing, visitors
 from .sharers import Sharers
 
 FULL_NAME = "crm.marketing.v1.MarketingService"
@@ -156,10 +157,33 @@ def _poster(poster: posters.Poster) -> pb.Poster:
     return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
 
 
+def _poster_image(image: poster_images.PosterImage) -> pb.PosterImage:
+    return pb.PosterImage(
+        id=image.id,
+        purpose=image.purpose,
+        theme=image.theme,
+        name=image.name,
+        qr_position=image.qr_position,
+        staff_id=image.staff_id,
+        content_type=image.content_type,
+        size=image.size,
+        width=image.width,
+        height=image.height,
+        created_at=timestamp(image.created_at),
+    )
+
+
 class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
     def __init__(
-        self, db: Database, clock: Callable[[], datetime], sharers: Sharers, catalogue: Catalogue, fetcher: Fetcher
+        self,
+        db: Database,
+        clock: Callable[[], datetime],
+        sharers: Sharers,
+        catalogue: Catalogue,
+        fetcher: Fetcher,
+        file_store: FileStore | None = None,
     ):
+        self.file_store = file_store
         self.fetcher = fetcher
         self.db = db
         self.clock = clock
@@ -348,6 +372,7 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
                     created_at=timestamp(p.created_at),
                     views=p.views,
                     visitors=p.visitors,
+                    poster_id=p.poster_id,
                 )
                 for p in found
             ],
@@ -357,6 +382,57 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
     def ProductPoster(self, request, context):
         poster = posters.product_poster(
             self.db, require_actor(), request.product_id, catalogue=self.catalogue, **self._drawn(request)
+        )
+        return _poster(poster)
+
+    def UploadPosterImage(self, request, context):
+        image = poster_images.upload(
+            self.db,
+            require_actor(),
+            self.file_store,
+            request.file,
+            purpose=request.purpose,
+            theme=request.theme,
+            name=request.name,
+            qr_position=request.qr_position,
+            now=self.clock(),
+        )
+        return _poster_image(image)
+
+    def ListPosterImages(self, request, context):
+        found = poster_images.list_images(self.db, require_actor(), purpose=request.purpose, theme=request.theme)
+        return pb.ListPosterImagesResponse(images=[_poster_image(i) for i in found])
+
+    def ReadPosterImage(self, request, context):
+        data, content_type = poster_images.read(self.db, require_actor(), self.file_store, request.id)
+        return pb.PosterImageFile(data=data, content_type=content_type)
+
+    def DeletePosterImage(self, request, context):
+        poster_images.delete(self.db, require_actor(), self.file_store, request.id)
+        return pb.DeletePosterImageResponse()
+
+    def MakePoster(self, request, context):
+        poster = posters.make_poster(
+            self.db,
+            require_actor(),
+            self.file_store,
+            image_id=request.image_id,
+            text=request.text,
+            qr_position=request.qr_position,
+            **self._drawn(request),
+        )
+        return _poster(poster)
+
+    def DrawMyPoster(self, request, context):
+        poster = posters.draw_my_poster(
+            self.db,
+            require_actor(),
+            self.file_store,
+            request.poster_id,
+            link_base=request.link_base,
+            caption=request.caption,
+            sharers=self.sharers,
+            now=self.clock(),
         )
         return _poster(poster)
 
@@ -420,7 +496,12 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
 
 
 def registration(
-    db: Database, clock: Callable[[], datetime], sharers: Sharers, catalogue: Catalogue, fetcher: Fetcher
+    db: Database,
+    clock: Callable[[], datetime],
+    sharers: Sharers,
+    catalogue: Catalogue,
+    fetcher: Fetcher,
+    file_store: FileStore | None = None,
 ) -> ServiceRegistration:
-    servicer = MarketingServicer(db, clock, sharers, catalogue, fetcher)
+    servicer = MarketingServicer(db, clock, sharers, catalogue, fetcher, file_store)
     return ServiceRegistration(marketing_pb2_grpc.add_MarketingServiceServicer_to_server, servicer, FULL_NAME)

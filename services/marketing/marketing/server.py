@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 
 from crmkit.db import utcnow
+from crmkit.filestore import FileStore
+from crmkit.filestore.factory import file_store_from_env
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings, env
 
@@ -16,6 +20,9 @@ from .grpc_api import registration
 from .importer import Fetcher, HttpFetcher
 from .sharers import IdentitySharers, Sharers
 
+# Uploaded pictures on local disk when FILE_STORE_ROOT is not set (relative to the working directory).
+DEFAULT_FILE_ROOT = Path("var/files")
+
 
 def build(
     settings: Settings,
@@ -24,10 +31,12 @@ def build(
     sharers: Sharers | None = None,
     catalogue: Catalogue | None = None,
     fetcher: Fetcher | None = None,
+    file_store: FileStore | None = None,
 ) -> ServiceRuntime:
     """Wire the database, the peers (identity: posters name the salesperson; orders: recommended
     products) and the servicer; connects to nothing yet (the engine and the channels open
-    lazily). Tests pass `sharers` and `catalogue`."""
+    lazily). Tests pass `sharers` and `catalogue`. Without `file_store` uploads (D4) are refused
+    (Unavailable): the store is never guessed here."""
     settings.require("database_url")
     db = database(settings.database_url)
     closers = []
@@ -43,14 +52,19 @@ def build(
         catalogue = orders
     # Pasted article links reach the internet only (ARTICLE_IMPORT_ALLOW_PRIVATE: local fakes).
     fetcher = fetcher or HttpFetcher(allow_private=env("ARTICLE_IMPORT_ALLOW_PRIVATE", "") == "true")
-    registrations = [registration(db, clock, sharers, catalogue, fetcher)]
+    registrations = [registration(db, clock, sharers, catalogue, fetcher, file_store)]
     return ServiceRuntime(service="marketing", db=db, registrations=registrations, closers=closers)
+
+
+def ports_from_env(environ: Mapping[str, str]) -> dict:
+    # FILE_STORE=local needs FILE_STORE_SIGNING_SECRET, s3 its S3_* settings: MissingSetting here.
+    return {"file_store": file_store_from_env(environ, default_root=DEFAULT_FILE_ROOT)}
 
 
 def main() -> None:
     settings = DECLARATION.settings_from_env()
     settings.require("database_url", "jwt_public_key", "service_token")
-    serve(build(settings), settings)
+    serve(build(settings, **ports_from_env(os.environ)), settings)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from marketing_testkit import ISSUER, PUBLIC_KEY, fresh_database, ref, staff_tok
 from crm.marketing.v1 import marketing_pb2_grpc
 from crmkit import testing
 from crmkit.auth import TokenVerifier
+from crmkit.filestore.local import LocalFileStore
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
 from crmkit.settings import Settings
@@ -59,11 +60,17 @@ def catalogue():
 
 
 @pytest.fixture(scope="session")
-def runtime(database_url, sharers, catalogue):
+def file_store(tmp_path_factory):
+    """Uploaded pictures (D4) on a folder of this run: crmkit's real local store."""
+    return LocalFileStore(tmp_path_factory.mktemp("files"), signing_secret="test-signing-secret")
+
+
+@pytest.fixture(scope="session")
+def runtime(database_url, sharers, catalogue, file_store):
     settings = Settings(service="marketing", database_url=database_url)
     # Imports fetch from a local fake page here; the default refuses addresses inside the network.
     fetcher = HttpFetcher(allow_private=True)
-    rt = marketing_server.build(settings, sharers=sharers, catalogue=catalogue, fetcher=fetcher)
+    rt = marketing_server.build(settings, sharers=sharers, catalogue=catalogue, fetcher=fetcher, file_store=file_store)
     yield rt
     rt.close()
 

@@ -157,6 +157,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Visitors",
         "Data centre",
         "Cards",
+        "Posters",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

@@ -46,6 +46,8 @@ KIND_OF_PARAMETER = {
     "category_id": "article_category",
     "article_id": "article",
     "visitor_id": "visitor",
+    "image_id": "poster_image",
+    "poster_id": "poster",
 }
 
 
@@ -163,4 +165,23 @@ def article_objects(tenant: Tenant) -> dict[str, str]:
     page = owner.http.get(share["url"], timeout=10)
     assert page.status_code == 200, page.text
     (visitor,) = ok(owner.get("/api/v1/visitors"))["visitors"]
-    return {"article_category": category["id"], "article": made["id"], "visitor": visitor["id"]}
+    return {
+        "article_category": category["id"],
+        "article": made["id"],
+        "visitor": visitor["id"],
+        **poster_objects(tenant),
+    }
+
+
+def poster_objects(tenant: Tenant) -> dict[str, str]:
+    """The owner's poster template (D4) and the salesperson's poster made from it."""
+    upload = {"file": ("template.png", png_bytes(), "image/png")}
+    template = tenant.owner.request(
+        "POST", "/api/v1/poster-images", params={"purpose": "template", "theme": "festival"}, files=upload
+    )
+    image_id = ok(template, 201)["id"]
+    seller = tenant.apis["salesperson"]
+    drawn = seller.post("/api/v1/my-posters", json={"image_id": image_id})
+    assert drawn.status_code == 200, drawn.text
+    (poster,) = [p for p in ok(seller.get("/api/v1/my-posters"))["posters"] if p["poster_id"]]
+    return {"poster_image": image_id, "poster": poster["poster_id"]}

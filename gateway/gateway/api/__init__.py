@@ -18,6 +18,7 @@ from gateway.api import (
     orders,
     ownership,
     performance,
+    posters,
     precharges,
     reading,
     receivables,
@@ -66,5 +67,6 @@ BLUEPRINTS = tuple(
         visitors,
         marketing_stats,
         cards,
+        posters,
     )
 )

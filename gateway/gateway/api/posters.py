@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from apiflask import APIBlueprint, Schema
 from apiflask.fields import DateTime, File, Integer, List, Nested, String
-from apiflask.validators import Length, OneOf
+from apiflask.validators import OneOf
 from flask import Response, request
 
 from crm.marketing.v1 import marketing_pb2 as pb

@@ -12,6 +12,7 @@ import * as details from "./details";
 import * as leads from "./leads";
 import * as notifications from "./notifications";
 import * as performance from "./performance";
+import * as posters from "./posters";
 import * as receivables from "./receivables";
 import * as returns from "./returns";
 import * as settings from "./settings";
@@ -28,6 +29,7 @@ const AREAS = {
   coupons,
   articles,
   cards,
+  posters,
   visitors,
   storedValue,
   settings,

@@ -10,13 +10,14 @@ import * as coupons from "./coupons";
 import * as leads from "./leads";
 import * as nearby from "./nearby";
 import * as pool from "./pool";
+import * as posters from "./posters";
 import * as returns from "./returns";
 import * as storeData from "./storeData";
 import * as storedValue from "./storedValue";
 import * as visitors from "./visitors";
 import * as visits from "./visits";
 
-const AREAS = { articles, cards, returns, storeData, nearby, pool, coupons, visits, visitors, leads, commissions, storedValue };
+const AREAS = { articles, cards, posters, returns, storeData, nearby, pool, coupons, visits, visitors, leads, commissions, storedValue };
 
 export const zh = { m: { ...baseZh.m, ...pickAreas(AREAS, "zh") } };
 export const en = { m: { ...baseEn.m, ...pickAreas(AREAS, "en") } };

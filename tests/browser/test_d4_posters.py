@@ -64,7 +64,7 @@ def test_d4_a_template_uploaded_by_the_owner_becomes_the_salespersons_poster(pla
 
         form.locator("[data-test=template-theme]").click()
         page.get_by_role("option", name="节日红").click()
-        form.locator("[data-test=template-name] input").fill(name)
+        form.locator("[data-test=template-name]").fill(name)
         form.locator("[data-test=template-position]").click()
         page.get_by_role("option", name="左上角").click()
         form.locator("[data-test=template-file]").set_input_files(

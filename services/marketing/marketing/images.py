@@ -50,7 +50,13 @@ def check(data: bytes) -> Checked:
     return Checked(content_type, width, height)
 
 
+# A poster is 750 wide and cut from the picture's short side: a JPEG is decoded at the smallest
+# 1/2, 1/4 or 1/8 scale whose short side still has twice that, not at its full 40 megapixels.
+DECODE_AT_LEAST = (1500, 1500)
+
+
 def opened(data: bytes) -> Image.Image:
     """A stored picture as RGB, turned upright as the camera meant (EXIF orientation)."""
     with Image.open(io.BytesIO(data)) as image:
+        image.draft("RGB", DECODE_AT_LEAST)
         return ImageOps.exif_transpose(image).convert("RGB")

@@ -19,7 +19,7 @@ from .. import images
 from ..domain.posters import DEFAULT_POSITION, POSITIONS, THEMES
 from ..errors import ErrorCode
 from ..models import PosterImageRow
-from .access import is_admin, require_admin, require_staff
+from .access import require_admin, require_staff
 
 TEMPLATE, OWN = "template", "own"
 PURPOSES = (TEMPLATE, OWN)
@@ -193,7 +193,7 @@ def delete(db: Database, actor: Actor, store: FileStore | None, image_id: str) -
     store = configured(store)
     with db.uow() as uow:
         row = visible_row(uow.session, actor, image_id)
-        if row.purpose == TEMPLATE and not is_admin(actor):
+        if row.purpose == TEMPLATE:
             require_admin(actor)
         key = row.file_key
         uow.session.delete(row)

@@ -119,3 +119,9 @@ def test_d4_a_photo_is_turned_upright_from_its_exif():
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif)
     assert images.opened(out.getvalue()).size == (20, 40)
+
+
+def test_d4_a_big_photo_is_decoded_no_larger_than_the_poster_needs():
+    photo = images.opened(picture(6000, 4000, "JPEG"))
+    assert photo.size == (3000, 2000)  # half: its short side still twice the poster's width
+    assert images.opened(picture(1200, 900, "JPEG")).size == (1200, 900)

@@ -10,6 +10,7 @@ export const zh = {
   upload: "上传图片",
   uploadHint: "上传活动照片等图片，生成带有您名片二维码和姓名的海报",
   uploaded: "图片已上传",
+  tooLarge: "图片不能超过 5 MB",
   noPictures: "还没有上传图片",
   position: "二维码放在哪里",
   positions: { bottom_right: "右下角", bottom_left: "左下角", top_right: "右上角", top_left: "左上角", bottom_center: "底部居中" },
@@ -46,6 +47,7 @@ export const en: typeof zh = {
   upload: "Upload a picture",
   uploadHint: "Upload an event photo or any picture to make a poster with your card's QR code and name",
   uploaded: "Picture uploaded",
+  tooLarge: "The picture must be at most 5 MB",
   noPictures: "No pictures uploaded yet",
   position: "Where the QR code goes",
   positions: {

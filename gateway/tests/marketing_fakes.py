@@ -31,6 +31,11 @@ def article_pb(**kw) -> pb.Article:
     return pb.Article(**{**fields, **kw})
 
 
+def poster_image_pb(**kw) -> pb.PosterImage:
+    fields = {"id": "pi-1", "purpose": "template", "theme": "festival", "name": "中秋团圆", "qr_position": "top_left"}
+    return pb.PosterImage(**{**fields, "content_type": "image/png", "width": 750, "height": 1334, **kw})
+
+
 def visitor_pb(**kw) -> pb.Visitor:
     fields = {"id": "vis-1", "phone": "", "staff_id": "s-1", "source": "forward", "visits": 2, "seconds": 95}
     return pb.Visitor(**{**fields, "first_seen_at": CREATED, "last_seen_at": CREATED, **kw})
@@ -208,6 +213,37 @@ class FakeMarketing(FakeMarketingVisitors, FakeMarketingMaterials, marketing_pb2
     def ArticlePoster(self, request, context):
         self.rec.record("ArticlePoster", request, context)
         return pb.Poster(png=b"\x89PNG-fake", token=TOKEN, url=request.link_base + TOKEN)
+
+    def UploadPosterImage(self, request, context):
+        self.rec.record("UploadPosterImage", request, context)
+        return poster_image_pb(purpose=request.purpose, theme=request.theme, name=request.name, size=len(request.file))
+
+    def ListPosterImages(self, request, context):
+        self.rec.record("ListPosterImages", request, context)
+        return pb.ListPosterImagesResponse(images=[poster_image_pb()])
+
+    def ReadPosterImage(self, request, context):
+        self.rec.record("ReadPosterImage", request, context)
+        return pb.PosterImageFile(data=b"\x89PNG-template", content_type="image/png")
+
+    def DeletePosterImage(self, request, context):
+        self.rec.record("DeletePosterImage", request, context)
+        return pb.DeletePosterImageResponse()
+
+    def MakePoster(self, request, context):
+        self.rec.record("MakePoster", request, context)
+        return pb.Poster(png=b"\x89PNG-made", token=TOKEN, url=request.link_base + TOKEN)
+
+    def DrawMyPoster(self, request, context):
+        self.rec.record("DrawMyPoster", request, context)
+        return pb.Poster(png=b"\x89PNG-again", token=TOKEN, url=request.link_base + TOKEN)
+
+    def ListMyPosters(self, request, context):
+        self.rec.record("ListMyPosters", request, context)
+        made = pb.PosterStats(token=TOKEN, kind="card", item_id="s-1", title="中秋团圆", views=3, visitors=2)
+        made.poster_id = "po-1"
+        made.created_at.CopyFrom(CREATED)
+        return pb.ListMyPostersResponse(posters=[made], visitors=2)
 
     def GetMyCard(self, request, context):
         self.rec.record("GetMyCard", request, context)

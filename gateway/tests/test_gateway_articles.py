@@ -41,6 +41,12 @@ ARTICLES_PATHS = {
     ("post", "/api/v1/articles/import-file"),
     ("post", "/api/v1/my-card/posters"),
     ("get", "/api/v1/my-posters"),
+    ("post", "/api/v1/poster-images"),
+    ("get", "/api/v1/poster-images"),
+    ("get", "/api/v1/poster-images/{image_id}/file"),
+    ("delete", "/api/v1/poster-images/{image_id}"),
+    ("post", "/api/v1/my-posters"),
+    ("post", "/api/v1/my-posters/{poster_id}/image"),
 }
 ARTICLES_PUBLIC = {
     "/api/v1/public/views/{view_id}/beats",

@@ -160,6 +160,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Data centre",
         "Cards",
         "Materials",
+        "Posters",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

@@ -14,8 +14,8 @@ from conftest import DESKTOP, Watched, api_token
 PASSWORD = "demo1234"
 # What each role's menu offers (ADR 0014; web/src/admin/menu.ts).
 BACK_OFFICE = [
-    "首页", "通知中心", "客户", "订单", "退货", "收款审核", "应收账款",
-    "商品", "业绩", "卡券", "文章库", "素材库", "名片模板", "访客中心", "数据中心", "储值会员", "员工", "门店", "设置",
+    "首页", "通知中心", "客户", "订单", "退货", "收款审核", "应收账款", "商品", "业绩", "卡券",
+    "文章库", "素材库", "名片模板", "海报模板", "访客中心", "数据中心", "储值会员", "员工", "门店", "设置",
 ]  # fmt: skip
 MENUS = {
     "owner": BACK_OFFICE,

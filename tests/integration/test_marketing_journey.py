@@ -209,3 +209,33 @@ def test_d1_an_article_imported_from_a_saved_page_and_a_link_inside_the_network_
     # A pasted link may not make the server reach inside the network (the gateway itself here).
     inside = owner.post("/api/v1/articles/import-link", json={"url": f"{platform.gateway_url}/admin/"})
     assert inside.status_code == 400 and "url" in inside.json()["error"]["fields"]
+
+
+def upload_picture(api, query: dict, name: str, data: bytes):
+    headers = {"Authorization": f"Bearer {api.token}", "Idempotency-Key": uuid.uuid4().hex}
+    return api.http.post(
+        f"{api.base_url}/api/v1/poster-images", params=query, files={"file": (name, data)}, headers=headers, timeout=15
+    )
+
+
+def test_d4_an_uploaded_template_becomes_a_poster_counted_apart(platform, world):
+    """D4 own uploads through the file store each mode wires (a folder of the run): the owner's
+    template, the salesperson's poster on it (its QR their card's link of its own), a scan, and the
+    visitor counted on that poster; a file that is not a picture is refused naming `file`."""
+    owner, sales = world["owner"], world["sales_b"]
+    buffer = io.BytesIO()
+    Image.new("RGB", (750, 1334), "#c81e1e").save(buffer, format="PNG")
+    name = f"开业{uuid.uuid4().hex[:4]}"
+    query = {"purpose": "template", "theme": "festival", "name": name, "qr_position": "bottom_center"}
+    bad = upload_picture(owner, query, "x.png", b"GIF89a not a png")
+    assert bad.status_code == 400 and set(bad.json()["error"]["fields"]) == {"file"}
+    template = ok(upload_picture(owner, query, "t.png", buffer.getvalue()), 201)
+    stored = sales.get(template["url"])
+    assert stored.status_code == 200 and stored.content == buffer.getvalue()
+
+    drawn = sales.post("/api/v1/my-posters", json={"image_id": template["id"]})
+    assert drawn.status_code == 200 and drawn.headers["Content-Type"] == "image/png"
+    (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(drawn.content)))
+    assert "/c/" in code.text and "赵业务" in requests.get(code.text, timeout=10).text
+    (mine,) = [p for p in ok(sales.get("/api/v1/my-posters"))["posters"] if p["title"] == name]
+    assert (mine["url"], mine["views"], mine["visitors"]) == (code.text, 1, 1)

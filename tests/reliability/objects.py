@@ -47,6 +47,8 @@ KIND_OF_PARAMETER = {
     "article_id": "article",
     "visitor_id": "visitor",
     "material_id": "material",
+    "image_id": "poster_image",
+    "poster_id": "poster",
 }
 
 
@@ -178,4 +180,19 @@ def article_objects(tenant: Tenant) -> dict[str, str]:
         "article": made["id"],
         "visitor": visitor["id"],
         "material": material_id,
+        **poster_objects(tenant),
     }
+
+
+def poster_objects(tenant: Tenant) -> dict[str, str]:
+    """The owner's poster template (D4) and the salesperson's poster made from it."""
+    upload = {"file": ("template.png", png_bytes(), "image/png")}
+    template = tenant.owner.request(
+        "POST", "/api/v1/poster-images", params={"purpose": "template", "theme": "festival"}, files=upload
+    )
+    image_id = ok(template, 201)["id"]
+    seller = tenant.apis["salesperson"]
+    drawn = seller.post("/api/v1/my-posters", json={"image_id": image_id})
+    assert drawn.status_code == 200, drawn.text
+    (poster,) = [p for p in ok(seller.get("/api/v1/my-posters"))["posters"] if p["poster_id"]]
+    return {"poster_image": image_id, "poster": poster["poster_id"]}

@@ -19,6 +19,7 @@ from gateway.api import (
     orders,
     ownership,
     performance,
+    posters,
     precharges,
     reading,
     receivables,
@@ -68,5 +69,6 @@ BLUEPRINTS = tuple(
         marketing_stats,
         cards,
         materials,
+        posters,
     )
 )

@@ -70,6 +70,9 @@ class PosterStatsOut(Schema):
     created_at = DateTime()
     views = Integer(metadata={"description": "Views through the poster's link"})
     visitors = Integer(metadata={"description": "Visitors the poster brought first (获客)"})
+    poster_id = String(
+        metadata={"description": "A poster made from a picture or a text (POST /my-posters); empty otherwise"}
+    )
 
 
 class MyPostersOut(Schema):
@@ -230,6 +233,7 @@ def list_my_posters():
                 "created_at": datetime_of(p, "created_at"),
                 "views": p.views,
                 "visitors": p.visitors,
+                "poster_id": p.poster_id,
             }
             for p in reply.posters
         ],

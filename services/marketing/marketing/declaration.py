@@ -44,7 +44,8 @@ DECLARATION = Declaration(
         ),
         Variable(
             "FILE_STORE",
-            "Materials' files (D6: documents, images, videos) in an S3-compatible bucket (OSS, COS, MinIO, S3).",
+            "Materials' files (D6: documents, images, videos) and uploaded poster pictures (D4) in an "
+            "S3-compatible bucket (OSS, COS, MinIO, S3).",
             default="s3",
         ),
         Variable("S3_BUCKET"),
@@ -62,7 +63,7 @@ DECLARATION = Declaration(
         "WECHAT_OPEN_URL": "{fake_wechat}",
         "WECHAT_API_URL": "{fake_wechat}",
         "WECHAT_LOGIN_ANY_BROWSER": "true",
-        # Materials on the run's own disk folder, their URLs signed with a secret of the run.
+        # Materials and poster pictures on the run's own disk folder, URLs signed with a run's secret.
         "FILE_STORE": "local",
         "FILE_STORE_ROOT": "{folder:files}",
         "FILE_STORE_SIGNING_SECRET": "{secret:file-signing}",

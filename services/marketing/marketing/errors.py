@@ -47,3 +47,7 @@ class ErrorCode(ErrorCodeEnum):
     # The file store is not set up (FILE_STORE) or did not answer: materials' files wait for it.
     FILE_STORE_NOT_CONFIGURED = "FILE_STORE_NOT_CONFIGURED", "error.file_store_not_configured"
     FILE_STORE_UNAVAILABLE = "FILE_STORE_UNAVAILABLE", "error.file_store_unavailable"
+    # An uploaded poster picture (D4) that is missing, another tenant's, or another salesperson's own.
+    POSTER_IMAGE_NOT_FOUND = "POSTER_IMAGE_NOT_FOUND", "error.poster_image_not_found"
+    # A poster (made from a picture or a text) that is missing or not mine.
+    POSTER_NOT_FOUND = "POSTER_NOT_FOUND", "error.poster_not_found"

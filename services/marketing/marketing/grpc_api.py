@@ -20,7 +20,19 @@ from .catalogue import Catalogue
 from .domain.cards import CardContent, Module
 from .errors import ErrorCode
 from .importer import Fetcher
-from .service import cards, datacentre, imports, library, materials, posters, settings, sharing, visitors, wechat
+from .service import (
+    cards,
+    datacentre,
+    imports,
+    library,
+    materials,
+    poster_images,
+    posters,
+    settings,
+    sharing,
+    visitors,
+    wechat,
+)
 from .service.material_views import MaterialView
 from .sharers import Sharers
 from .wechat.port import WechatLogin
@@ -206,6 +218,22 @@ def _upload(requests) -> tuple[materials.MaterialFields, object]:
 
 def _poster(poster: posters.Poster) -> pb.Poster:
     return pb.Poster(png=poster.png, token=poster.token, url=poster.url)
+
+
+def _poster_image(image: poster_images.PosterImage) -> pb.PosterImage:
+    return pb.PosterImage(
+        id=image.id,
+        purpose=image.purpose,
+        theme=image.theme,
+        name=image.name,
+        qr_position=image.qr_position,
+        staff_id=image.staff_id,
+        content_type=image.content_type,
+        size=image.size,
+        width=image.width,
+        height=image.height,
+        created_at=timestamp(image.created_at),
+    )
 
 
 class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
@@ -420,6 +448,7 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
                     created_at=timestamp(p.created_at),
                     views=p.views,
                     visitors=p.visitors,
+                    poster_id=p.poster_id,
                 )
                 for p in found
             ],
@@ -429,6 +458,57 @@ class MarketingServicer(marketing_pb2_grpc.MarketingServiceServicer):
     def ProductPoster(self, request, context):
         poster = posters.product_poster(
             self.db, require_actor(), request.product_id, catalogue=self.catalogue, **self._drawn(request)
+        )
+        return _poster(poster)
+
+    def UploadPosterImage(self, request, context):
+        image = poster_images.upload(
+            self.db,
+            require_actor(),
+            self.store,
+            request.file,
+            purpose=request.purpose,
+            theme=request.theme,
+            name=request.name,
+            qr_position=request.qr_position,
+            now=self.clock(),
+        )
+        return _poster_image(image)
+
+    def ListPosterImages(self, request, context):
+        found = poster_images.list_images(self.db, require_actor(), purpose=request.purpose, theme=request.theme)
+        return pb.ListPosterImagesResponse(images=[_poster_image(i) for i in found])
+
+    def ReadPosterImage(self, request, context):
+        data, content_type = poster_images.read(self.db, require_actor(), self.store, request.id)
+        return pb.PosterImageFile(data=data, content_type=content_type)
+
+    def DeletePosterImage(self, request, context):
+        poster_images.delete(self.db, require_actor(), self.store, request.id)
+        return pb.DeletePosterImageResponse()
+
+    def MakePoster(self, request, context):
+        poster = posters.make_poster(
+            self.db,
+            require_actor(),
+            self.store,
+            image_id=request.image_id,
+            text=request.text,
+            qr_position=request.qr_position,
+            **self._drawn(request),
+        )
+        return _poster(poster)
+
+    def DrawMyPoster(self, request, context):
+        poster = posters.draw_my_poster(
+            self.db,
+            require_actor(),
+            self.store,
+            request.poster_id,
+            link_base=request.link_base,
+            caption=request.caption,
+            sharers=self.sharers,
+            now=self.clock(),
         )
         return _poster(poster)
 

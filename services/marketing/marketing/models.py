@@ -98,6 +98,9 @@ class ShareRow(TenantScoped, Base):
     # The reader who forwarded it (none for the salesperson's own link).
     from_visitor_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     depth: Mapped[int] = mapped_column(Integer, default=0)
+    # A card link of one poster made from an image or a text (D4 D12: each counts its own
+    # acquisitions); none for the card's and articles' one link per method.
+    poster_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
 
 
 class VisitorRow(TenantScoped, Base):
@@ -206,3 +209,38 @@ class MaterialRow(TenantScoped, Base):
     download_count: Mapped[int] = mapped_column(Integer, default=0)
     share_count: Mapped[int] = mapped_column(Integer, default=0)
     read_seconds: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PosterImageRow(TenantScoped, Base):
+    """An uploaded image (D4): the tenant's poster template of a theme (owner and store managers),
+    or a salesperson's own picture. The bytes live in the file store under `file_key`."""
+
+    __tablename__ = "poster_images"
+    __table_args__ = (Index("ix_poster_images_library", "tenant_id", "purpose", "created_at"),)
+
+    purpose: Mapped[str] = mapped_column(String(10))  # domain.poster_images.PURPOSES
+    theme: Mapped[str] = mapped_column(String(10), default="")  # templates only
+    name: Mapped[str] = mapped_column(String(30), default="")
+    # Where the salesperson's QR and name go on a template (domain.posters.POSITIONS).
+    qr_position: Mapped[str] = mapped_column(String(15))
+    staff_id: Mapped[str] = mapped_column(String(36))  # who uploaded it
+    file_key: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(30))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+
+
+class PosterRow(TenantScoped, Base):
+    """A poster a salesperson made from an uploaded image and/or a text (D4 own uploads, D12
+    image-text posts), redrawn on demand; its card link is the share whose `poster_id` it is."""
+
+    __tablename__ = "posters"
+    __table_args__ = (Index("ix_posters_staff", "tenant_id", "staff_id", "created_at"),)
+
+    staff_id: Mapped[str] = mapped_column(String(36))
+    image_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # gone if the image is deleted
+    text: Mapped[str] = mapped_column(String(500), default="")
+    qr_position: Mapped[str] = mapped_column(String(15))
+    theme: Mapped[str] = mapped_column(String(10))  # the colours of an image-text poster
+    title: Mapped[str] = mapped_column(String(100), default="")

@@ -25,7 +25,8 @@ from .sharers import IdentitySharers, Sharers
 from .wechat.oauth import login_from_env
 from .wechat.port import WechatLogin
 
-# Materials' files on local disk when FILE_STORE_ROOT is not set (relative to the working directory).
+# Materials' files and uploaded pictures on local disk when FILE_STORE_ROOT is not set (relative
+# to the working directory).
 DEFAULT_FILE_ROOT = Path("var/files")
 
 
@@ -40,8 +41,8 @@ def build(
     file_store: FileStore | None = None,
 ) -> ServiceRuntime:
     """Wire the database, the peers (identity: posters name the salesperson; orders: recommended
-    products), the WeChat login port (None: no WeChat login), the file store (materials, D6;
-    None: materials' files are refused as Unavailable, the store is never guessed here) and the
+    products), the WeChat login port (None: no WeChat login), the file store (materials, D6, and
+    uploaded poster pictures, D4; None: their files are refused as Unavailable, the store is never guessed here) and the
     servicer; connects to nothing yet (the engine and the channels open lazily). Tests pass
     `sharers` and `catalogue`. The beat drainer reads the gateway's queue of reading beats in the
     same Redis (REDIS_URL; the in-process stand-in when embedded)."""

@@ -31,3 +31,34 @@ def fresh_database() -> str:
     url = testing.create_database("marketing_test")
     upgrade(MIGRATIONS, url)
     return url
+
+
+def picture(width: int = 900, height: int = 1200, fmt: str = "PNG") -> bytes:
+    """A busy photo-like picture (stripes and blocks of colour), so a QR stamped on it must stand
+    out to be read."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), "#3b82f6")
+    draw = ImageDraw.Draw(image)
+    for i in range(0, width + height, 24):
+        draw.line((i, 0, i - height, height), fill=("#111827", "#f59e0b", "#10b981")[i // 24 % 3], width=10)
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A few hundred bytes whose header announces `width` × `height` pixels (a decompression
+    bomb as far as the header goes)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )

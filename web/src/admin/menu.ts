@@ -113,6 +113,14 @@ export const PAGES: Page[] = [
     component: () => import("./views/CardTemplateView.vue"),
   },
   {
+    // D4: the poster backgrounds salespeople draw their posters on, by theme.
+    path: "poster-templates",
+    name: "posterTemplates",
+    title: "admin.posters.menu",
+    roles: ["store_manager"],
+    component: () => import("./views/PosterTemplatesView.vue"),
+  },
+  {
     // C10: every reader the staff's shares brought (the service shows managers all of them).
     path: "visitors",
     name: "visitors",

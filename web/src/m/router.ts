@@ -44,6 +44,8 @@ export const router = createRouter({
     { path: "/materials", name: "materials", component: () => import("./views/MaterialsView.vue") },
     { path: "/card", name: "card", component: () => import("./views/MyCardView.vue") },
     { path: "/card/edit", name: "card-edit", component: () => import("./views/MyCardEditView.vue") },
+    { path: "/posters", name: "posters", component: () => import("./views/PostersView.vue") },
+    { path: "/my-posters", name: "my-posters", component: () => import("./views/MyPostersView.vue") },
     { path: "/duplicates", name: "duplicates", component: () => import("./views/DuplicatesView.vue") },
     { path: "/:rest(.*)*", name: "not-found", component: () => import("@/shared/components/NotFound.vue") },
   ],

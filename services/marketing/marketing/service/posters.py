@@ -11,17 +11,18 @@ from sqlalchemy import func, select
 from crmkit.auth import Actor
 from crmkit.db import Database
 from crmkit.errors import Conflict, InvalidInput, NotFound
+from crmkit.filestore import FileStore
 
-from .. import posters
+from .. import images, posters
 from ..catalogue import Catalogue
 from ..domain import shares
-from ..domain.posters import DEFAULT_THEME, THEMES
+from ..domain.posters import DEFAULT_THEME, POSITIONS, TEXT_MAX, THEMES, post_title
 from ..errors import ErrorCode
-from ..models import ArticleRow, ShareRow, ViewRow, VisitorRow
+from ..models import ArticleRow, PosterImageRow, PosterRow, ShareRow, ViewRow, VisitorRow
 from ..sharers import Sharers
-from . import cards
+from . import cards, poster_images
 from .access import require_staff
-from .sharing import share_article
+from .sharing import log_share, root_share, share_article
 
 LINK_BASE_MAX = 200
 CAPTION_MAX = 40
@@ -34,9 +35,9 @@ class Poster:
     url: str
 
 
-def _checked(theme: str, link_base: str, caption: str) -> str:
-    """The theme to draw with; InvalidInput naming every bad field."""
-    problems = {}
+def _checked(theme: str, link_base: str, caption: str, problems: dict[str, str] | None = None) -> str:
+    """The theme to draw with; InvalidInput naming every bad field (with the caller's `problems`)."""
+    problems = dict(problems or {})
     theme = theme or DEFAULT_THEME
     if theme not in THEMES:
         problems["theme"] = "validation.invalid_choice"
@@ -131,6 +132,144 @@ def card_poster(
     return Poster(posters.render(THEMES[theme], text, url), share.token, url)
 
 
+def make_poster(
+    db: Database,
+    actor: Actor,
+    store: FileStore | None,
+    *,
+    image_id: str,
+    text: str,
+    qr_position: str,
+    theme: str,
+    link_base: str,
+    caption: str,
+    sharers: Sharers,
+    now: datetime,
+) -> Poster:
+    """D4 own uploads and D12 image-text posts: a poster of a template of my tenant or my own
+    picture, and/or my text, carrying a card link of its own (method poster), so what each poster
+    brings is counted apart. The same picture, text and position again: the same poster and link.
+    On a template the stamp goes where the template says; on my own picture where I ask."""
+    staff_id = require_staff(actor)
+    text = text.strip()
+    problems = {}
+    if not image_id and not text:
+        problems["text"] = "validation.required"
+    if len(text) > TEXT_MAX:
+        problems["text"] = "validation.too_long"
+    if qr_position and qr_position not in POSITIONS:
+        problems["qr_position"] = "validation.invalid_choice"
+    theme = _checked(theme, link_base, caption, problems)
+    name = ""
+    if image_id:
+        with db.reader() as uow:
+            image = poster_images.visible_row(uow.session, actor, image_id)
+            template = image.purpose == poster_images.TEMPLATE
+            position = image.qr_position if template or not qr_position else qr_position
+            name = image.name
+    else:
+        position = qr_position or POSITIONS[0]
+    posters.font_path()  # refused before anything is counted when no font can draw it
+    cards.get_my_card(db, actor, sharers=sharers, now=now)  # the link lands on my card
+    with db.uow() as uow:
+        row = uow.session.scalar(
+            select(PosterRow).where(
+                PosterRow.tenant_id == actor.tenant_id,
+                PosterRow.staff_id == staff_id,
+                PosterRow.image_id == image_id if image_id else PosterRow.image_id.is_(None),
+                PosterRow.text == text,
+                PosterRow.qr_position == position,
+            )
+        )
+        if row is None:
+            row = PosterRow(
+                tenant_id=actor.tenant_id,
+                staff_id=staff_id,
+                image_id=image_id or None,
+                text=text,
+                qr_position=position,
+                theme=theme,
+                title=post_title(text) if text else name,
+                created_at=now,
+            )
+            uow.session.add(row)
+            uow.session.flush()
+        row.theme = theme
+        poster_id = row.id
+        uow.commit()
+    return _drawn_poster(db, actor, store, poster_id, link_base=link_base, caption=caption, sharers=sharers, now=now)
+
+
+def draw_my_poster(
+    db: Database,
+    actor: Actor,
+    store: FileStore | None,
+    poster_id: str,
+    *,
+    link_base: str,
+    caption: str,
+    sharers: Sharers,
+    now: datetime,
+) -> Poster:
+    """One of my posters made from a picture or a text, drawn again (管理我的海报: open, save)."""
+    require_staff(actor)
+    _checked("", link_base, caption)
+    posters.font_path()
+    return _drawn_poster(db, actor, store, poster_id, link_base=link_base, caption=caption, sharers=sharers, now=now)
+
+
+def _drawn_poster(
+    db: Database,
+    actor: Actor,
+    store: FileStore | None,
+    poster_id: str,
+    *,
+    link_base: str,
+    caption: str,
+    sharers: Sharers,
+    now: datetime,
+) -> Poster:
+    staff_id = require_staff(actor)
+    with db.reader() as uow:
+        row = uow.session.scalar(
+            select(PosterRow).where(
+                PosterRow.tenant_id == actor.tenant_id, PosterRow.id == poster_id, PosterRow.staff_id == staff_id
+            )
+        )
+        if row is None:
+            raise NotFound(ErrorCode.POSTER_NOT_FOUND, params={"id": poster_id})
+        image = None
+        if row.image_id:
+            image = uow.session.scalar(
+                select(PosterImageRow).where(
+                    PosterImageRow.tenant_id == actor.tenant_id, PosterImageRow.id == row.image_id
+                )
+            )
+            if image is None and not row.text:
+                raise NotFound(ErrorCode.POSTER_IMAGE_NOT_FOUND, params={"id": row.image_id})
+        text, position, theme, image_id = row.text, row.qr_position, row.theme, row.image_id or ""
+        picture_key = image.file_key if image is not None else None
+    picture = None
+    if picture_key is not None:
+        store = poster_images.configured(store)
+        picture = images.opened(poster_images.stored_bytes(store, picture_key, image_id))
+    with db.uow() as uow:
+        share = root_share(
+            uow, actor.tenant_id, staff_id, shares.CARD, staff_id, shares.POSTER, now, poster_id=poster_id
+        )
+        log_share(uow, share, now)
+        uow.commit()
+        token = share.token
+    contact = sharers.contact(actor.tenant_id, staff_id)
+    url = link_base + token
+    if text:
+        signature = posters.PosterText("", "", contact.name, contact.phone, caption)
+        png = posters.render_text_post(THEMES[theme], text, picture, signature, url)
+    else:
+        png = posters.render_on_picture(picture, position, posters.Stamp(contact.name, contact.phone, caption), url)
+    return Poster(png, token, url)
+
+
 @dataclass(frozen=True)
 class PosterStats:
     token: str
@@ -140,6 +279,7 @@ class PosterStats:
     created_at: datetime
     views: int
     visitors: int
+    poster_id: str = ""
 
 
 def my_posters(db: Database, actor: Actor) -> list[PosterStats]:
@@ -160,8 +300,14 @@ def my_posters(db: Database, actor: Actor) -> list[PosterStats]:
     )
     with db.reader() as uow:
         rows = uow.session.execute(
-            select(ShareRow, ArticleRow.title, func.coalesce(views.c.n, 0), func.coalesce(brought.c.n, 0))
+            select(
+                ShareRow,
+                func.coalesce(ArticleRow.title, PosterRow.title),
+                func.coalesce(views.c.n, 0),
+                func.coalesce(brought.c.n, 0),
+            )
             .outerjoin(ArticleRow, (ArticleRow.id == ShareRow.item_id) & (ArticleRow.tenant_id == ShareRow.tenant_id))
+            .outerjoin(PosterRow, (PosterRow.id == ShareRow.poster_id) & (PosterRow.tenant_id == ShareRow.tenant_id))
             .outerjoin(views, views.c.share_id == ShareRow.id)
             .outerjoin(brought, brought.c.first_share_id == ShareRow.id)
             .where(
@@ -173,6 +319,6 @@ def my_posters(db: Database, actor: Actor) -> list[PosterStats]:
             .order_by(ShareRow.created_at.desc(), ShareRow.id)
         ).all()
         return [
-            PosterStats(s.token, s.kind, s.item_id, title or "", s.created_at, int(v), int(b))
+            PosterStats(s.token, s.kind, s.item_id, title or "", s.created_at, int(v), int(b), s.poster_id or "")
             for s, title, v, b in rows
         ]

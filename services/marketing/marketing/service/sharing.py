@@ -102,9 +102,19 @@ class Opened:
     material: MaterialView | None = None
 
 
-def root_share(uow: UnitOfWork, tenant_id: str, staff_id: str, kind: str, item_id: str, method: str, now) -> ShareRow:
-    """The salesperson's one link per item and method: shared again, the same link (so readers of
-    both shares join one chain)."""
+def root_share(
+    uow: UnitOfWork,
+    tenant_id: str,
+    staff_id: str,
+    kind: str,
+    item_id: str,
+    method: str,
+    now,
+    *,
+    poster_id: str | None = None,
+) -> ShareRow:
+    """The salesperson's one link per item and method (and per poster made from a picture or a
+    text): shared again, the same link (so readers of both shares join one chain)."""
     row = uow.session.scalar(
         select(ShareRow).where(
             ShareRow.tenant_id == tenant_id,
@@ -113,6 +123,7 @@ def root_share(uow: UnitOfWork, tenant_id: str, staff_id: str, kind: str, item_i
             ShareRow.item_id == item_id,
             ShareRow.method == method,
             ShareRow.parent_share_id.is_(None),
+            ShareRow.poster_id.is_(None) if poster_id is None else ShareRow.poster_id == poster_id,
         )
     )
     if row is None:
@@ -125,6 +136,7 @@ def root_share(uow: UnitOfWork, tenant_id: str, staff_id: str, kind: str, item_i
             method=method,
             depth=0,
             created_at=now,
+            poster_id=poster_id,
         )
         uow.session.add(row)
         uow.session.flush()

@@ -74,7 +74,8 @@ def wechat():
 
 @pytest.fixture(scope="session")
 def file_store(tmp_path_factory):
-    """Materials' files (D6) on a real local store: the port's production adapter for disks."""
+    """Materials' files (D6) and uploaded pictures (D4) on a real local store: the port's production
+    adapter for disks."""
     return LocalFileStore(tmp_path_factory.mktemp("files"), signing_secret="test-signing-secret")
 
 

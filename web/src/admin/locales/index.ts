@@ -13,6 +13,7 @@ import * as leads from "./leads";
 import * as materials from "./materials";
 import * as notifications from "./notifications";
 import * as performance from "./performance";
+import * as posters from "./posters";
 import * as receivables from "./receivables";
 import * as returns from "./returns";
 import * as settings from "./settings";
@@ -30,6 +31,7 @@ const AREAS = {
   articles,
   materials,
   cards,
+  posters,
   visitors,
   storedValue,
   settings,

@@ -11,13 +11,14 @@ import * as leads from "./leads";
 import * as materials from "./materials";
 import * as nearby from "./nearby";
 import * as pool from "./pool";
+import * as posters from "./posters";
 import * as returns from "./returns";
 import * as storeData from "./storeData";
 import * as storedValue from "./storedValue";
 import * as visitors from "./visitors";
 import * as visits from "./visits";
 
-const AREAS = { articles, materials, cards, returns, storeData, nearby, pool, coupons, visits, visitors, leads, commissions, storedValue };
+const AREAS = { articles, materials, cards, posters, returns, storeData, nearby, pool, coupons, visits, visitors, leads, commissions, storedValue };
 
 export const zh = { m: { ...baseZh.m, ...pickAreas(AREAS, "zh") } };
 export const en = { m: { ...baseEn.m, ...pickAreas(AREAS, "en") } };

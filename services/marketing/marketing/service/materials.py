@@ -28,7 +28,7 @@ from ..errors import ErrorCode
 from ..models import MaterialRow, ShareRow, ViewRow, VisitorRow
 from .access import is_admin, require_admin, require_service, require_staff
 from .material_views import MaterialView, material_view
-from .sharing import ShareView, log_share, root_share, share_by_token, share_view
+from .sharing import ShareView, live_material, log_share, root_share, share_by_token, share_view
 
 STATES = ("", "on", "off")
 # Bytes per streamed message: well under the 8 MB a gRPC message may carry.
@@ -315,21 +315,6 @@ def read_material_file(
     return FileRead(content_type, size, file_name, _chunks(data))
 
 
-def _shared_material(uow: UnitOfWork, share: ShareRow) -> MaterialRow:
-    """The live material of a share: another kind's link, or a material gone, is SHARE_NOT_FOUND;
-    one switched off is MATERIAL_INACTIVE (the page says it is gone)."""
-    row = None
-    if share.kind == shares.MATERIAL:
-        row = uow.session.scalar(
-            select(MaterialRow).where(MaterialRow.tenant_id == share.tenant_id, MaterialRow.id == share.item_id)
-        )
-    if row is None:
-        raise NotFound(ErrorCode.SHARE_NOT_FOUND)
-    if not row.active:
-        raise NotFound(ErrorCode.MATERIAL_INACTIVE)
-    return row
-
-
 def read_shared_file(
     db: Database, actor: Actor, store: FileStore | None, token: str, offset: int, length: int, download: bool
 ) -> FileRead:
@@ -337,7 +322,7 @@ def read_shared_file(
     require_service(actor)
     with db.uow() as uow:
         share = share_by_token(uow, token)
-        row = _shared_material(uow, share)
+        row = live_material(uow, share)
         if not row.file_key:
             raise NotFound(ErrorCode.SHARE_NOT_FOUND)
         key, content_type, file_name = row.file_key, row.content_type, row.file_name

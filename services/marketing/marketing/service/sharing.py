@@ -199,7 +199,7 @@ def _live_article(uow: UnitOfWork, share: ShareRow) -> ArticleRow:
     return article
 
 
-def _live_material(uow: UnitOfWork, share: ShareRow) -> MaterialRow:
+def live_material(uow: UnitOfWork, share: ShareRow) -> MaterialRow:
     """A material's link: the material still there (else SHARE_NOT_FOUND) and on (else
     MATERIAL_INACTIVE: the page says it is gone)."""
     row = uow.session.scalar(
@@ -219,7 +219,7 @@ def live_item(uow: UnitOfWork, share: ShareRow) -> None:
             raise NotFound(ErrorCode.SHARE_NOT_FOUND)
         return
     if share.kind == shares.MATERIAL:
-        _live_material(uow, share)
+        live_material(uow, share)
         return
     _live_article(uow, share)
 
@@ -378,7 +378,7 @@ def open_share(
 def _open_material(uow: UnitOfWork, share: ShareRow, visitor_key: str, now: datetime) -> Opened:
     """A shared material (D6) opens like an article: a view, the visitor, the salesperson told;
     the page shows the material itself (no modules, recommendations or products)."""
-    material = _live_material(uow, share)
+    material = live_material(uow, share)
     visitor = visitor_for(uow, share, visitor_key, now)
     view, first_time = record_view(uow, share, visitor, now)
     uow.session.execute(

@@ -66,6 +66,8 @@ class Cluster:
     redis_prefix: str = ""
     gateway_url: str = ""
     sms_server: object = None
+    # module -> its running {fake:<module>} stand-in (e.g. printing's fake FeieYun).
+    fakes: dict = field(default_factory=dict)
     extra_env: dict = field(default_factory=dict)
     mode: str = "cluster"
     private_key: str = ""
@@ -101,6 +103,10 @@ class Cluster:
             # This run's own secrets (e.g. registration QR codes, C2) and folders (proof images, B4).
             if kind == "secret":
                 return uuid.uuid4().hex
+            if kind == "fake":
+                if name not in self.fakes:
+                    self.fakes[name] = declarations.start_fake(name)
+                return self.fakes[name].url
             return str(self.workdir / name) if kind == "folder" else sms_url
 
         py = sys.executable
@@ -190,6 +196,8 @@ class Cluster:
             proc.stop()
         if self.sms_server:
             self.sms_server.stop()
+        for fake in self.fakes.values():
+            fake.stop()
         for url in self.databases.values():
             testing.drop_database(url)
         if self.vhost:

@@ -71,6 +71,7 @@ class Platform:
         self.relays = []
         self.children: list[subprocess.Popen] = []
         self.sms_server = None
+        self.fakes: dict[str, object] = {}  # module -> its running {fake:<module>} stand-in
         self.stopping = threading.Event()
 
     def addresses(self) -> dict[str, str]:
@@ -97,6 +98,10 @@ class Platform:
             return local_secret(self.cfg.var_dir, name)
         if kind == "folder":
             return str(self.cfg.var_dir / name)
+        if kind == "fake":
+            if name not in self.fakes:
+                self.fakes[name] = declarations.start_fake(name)
+            return self.fakes[name].url
         if self.sms_server is None:
             from messaging.sms.fake_server import FakeSmsServer
 
@@ -128,6 +133,8 @@ class Platform:
 
         for service in self.runtimes:
             self.start_server(service)
+        for runtime in self.runtimes.values():
+            runtime.start_background()
 
         if self.broker is None:
             self.start_worker_processes()
@@ -231,6 +238,8 @@ class Platform:
             child.terminate()
         for server in self.servers.values():
             server.stop(2).wait()
+        for runtime in self.runtimes.values():
+            runtime.stop_background()
         for relay in self.relays:
             relay.stop()
         if self.broker:
@@ -239,6 +248,8 @@ class Platform:
             runtime.close()
         if self.sms_server:
             self.sms_server.stop()
+        for fake in self.fakes.values():
+            fake.stop()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -30,6 +30,20 @@ class ServiceRuntime:
     registrations: list[ServiceRegistration]
     # Things to close on shutdown (clients, connections), besides the database.
     closers: list = field(default_factory=list)
+    # Loops that run beside the gRPC server in the same process (start() -> self, stop()), e.g.
+    # marketing's beat drainer; both modes start them with the server.
+    background: list = field(default_factory=list)
+
+    def start_background(self) -> None:
+        for loop in self.background:
+            loop.start()
+
+    def stop_background(self) -> None:
+        for loop in self.background:
+            try:
+                loop.stop()
+            except Exception:
+                log.exception("error while stopping a background loop")
 
     def close(self) -> None:
         for close in self.closers:
@@ -49,7 +63,8 @@ def verifier_from(settings: Settings) -> TokenVerifier:
 
 
 def serve(runtime: ServiceRuntime, settings: Settings) -> None:
-    """Run one service as its own process: gRPC server, outbox relay to RabbitMQ, metrics."""
+    """Run one service as its own process: gRPC server, outbox relay to RabbitMQ, its background
+    loops, metrics."""
     configure_logging(settings.service, settings.log_level)
     relay = None
     if settings.amqp_url:
@@ -61,8 +76,10 @@ def serve(runtime: ServiceRuntime, settings: Settings) -> None:
         settings.service, runtime.registrations, verifier=verifier_from(settings), port=settings.grpc_port
     )
     log.info("%s serving gRPC on port %s", settings.service, port)
+    runtime.start_background()
 
     def _stop():
+        runtime.stop_background()
         if relay:
             relay.stop()
         runtime.close()

@@ -64,6 +64,11 @@ class PrinterListener:
 
     def stop(self) -> None:
         if self._sock is not None:
+            try:
+                # Wakes the accept() blocked in the serving thread (closing alone does not, on Linux).
+                self._sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self._sock.close()
             self._sock = None
         if self._thread is not None:

@@ -11,6 +11,7 @@ from test_gateway_coupons import COUPONS_PATHS, COUPONS_PUBLIC
 from test_gateway_orders import ORDERS_PATHS
 from test_gateway_ownership import OWNERSHIP_PATHS, OWNERSHIP_PUBLIC
 from test_gateway_performance import PERFORMANCE_PATHS
+from test_gateway_printing import PRINTING_PATHS
 from test_gateway_receivables import RECEIVABLES_PATHS
 from test_gateway_reports import REPORTS_PATHS
 from test_gateway_segments import SEGMENTS_PATHS
@@ -30,6 +31,7 @@ EXPECTED = (
     | REPORTS_PATHS
     | CHANGES_PATHS
     | ARTICLES_PATHS
+    | PRINTING_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -153,6 +155,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Stored value",
         "Reports",
         "Articles",
+        "Printers",
         "Reading",
         "Visitors",
         "Data centre",

@@ -46,6 +46,8 @@ KIND_OF_PARAMETER = {
     "category_id": "article_category",
     "article_id": "article",
     "visitor_id": "visitor",
+    "printer_id": "printer",
+    "job_id": "print_job",
 }
 
 
@@ -149,7 +151,26 @@ def make_objects(tenant: Tenant) -> dict[str, str]:
     application = {"store_name": "分店", "contact_name": "王经理", "phone": phone(), "address": "中山路 8 号"}
     made["store_application"] = ok(owner.post("/api/v1/stores/applications", json=application), 201)["id"]
     made.update(article_objects(tenant))
+    made.update(printing_objects(tenant))
     return made
+
+
+def printing_objects(tenant: Tenant) -> dict[str, str]:
+    """A counter printer of the head store (nothing listens at its address: its job waits) and a
+    ticket's job on it."""
+    owner = tenant.owner
+    body = {"store_id": tenant.store_id, "name": "前台", "kind": "network", "role": "counter", "paper_mm": 58}
+    printer = ok(owner.post("/api/v1/printers", json={**body, "host": "127.0.0.1", "port": 9109}), 201)
+    ticket = {
+        "store_id": tenant.store_id,
+        "order_id": uuid.uuid4().hex,
+        "order_no": "TA001",
+        "kind": "takeaway",
+        "lines": [{"product_id": "p-1", "name": "宫保鸡丁", "quantity": 1, "amount_fen": 1800}],
+        "paid_fen": 1800,
+    }
+    [job] = ok(owner.post("/api/v1/print-jobs", json=ticket), 201)["jobs"]
+    return {"printer": printer["id"], "print_job": job["id"]}
 
 
 def article_objects(tenant: Tenant) -> dict[str, str]:

@@ -19,6 +19,7 @@ from gateway.api import (
     ownership,
     performance,
     precharges,
+    printers,
     reading,
     receivables,
     recharges,
@@ -66,5 +67,6 @@ BLUEPRINTS = tuple(
         visitors,
         marketing_stats,
         cards,
+        printers,
     )
 )

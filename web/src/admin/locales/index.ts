@@ -12,6 +12,7 @@ import * as details from "./details";
 import * as leads from "./leads";
 import * as notifications from "./notifications";
 import * as performance from "./performance";
+import * as printers from "./printers";
 import * as receivables from "./receivables";
 import * as returns from "./returns";
 import * as settings from "./settings";
@@ -33,6 +34,7 @@ const AREAS = {
   settings,
   stores,
   notifications,
+  printers,
   changes,
   details,
 };

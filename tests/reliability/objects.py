@@ -9,6 +9,7 @@ the fuzzer (R3, to reach real objects as well as made-up ids) use it.
 from __future__ import annotations
 
 import io
+import time
 import uuid
 
 from openpyxl import Workbook
@@ -156,11 +157,12 @@ def make_objects(tenant: Tenant) -> dict[str, str]:
 
 
 def printing_objects(tenant: Tenant) -> dict[str, str]:
-    """A counter printer of the head store (nothing listens at its address: its job waits) and a
-    ticket's job on it."""
+    """A cloud printer of the head store (the cluster's fake FeieYun) and a ticket's job on it,
+    waited for until printed: afterwards nothing in the background changes either."""
     owner = tenant.owner
-    body = {"store_id": tenant.store_id, "name": "前台", "kind": "network", "role": "counter", "paper_mm": 58}
-    printer = ok(owner.post("/api/v1/printers", json={**body, "host": "127.0.0.1", "port": 9109}), 201)
+    body = {"store_id": tenant.store_id, "name": "前台", "kind": "feieyun", "role": "counter", "paper_mm": 58}
+    sn = str(uuid.uuid4().int)[:9]
+    printer = ok(owner.post("/api/v1/printers", json={**body, "feie_sn": sn, "feie_key": "k3y9"}), 201)
     ticket = {
         "store_id": tenant.store_id,
         "order_id": uuid.uuid4().hex,
@@ -170,6 +172,9 @@ def printing_objects(tenant: Tenant) -> dict[str, str]:
         "paid_fen": 1800,
     }
     [job] = ok(owner.post("/api/v1/print-jobs", json=ticket), 201)["jobs"]
+    deadline = time.monotonic() + 30
+    while ok(owner.get(f"/api/v1/printers/{printer['id']}"))["waiting_jobs"] and time.monotonic() < deadline:
+        time.sleep(0.3)
     return {"printer": printer["id"], "print_job": job["id"]}
 
 

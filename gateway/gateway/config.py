@@ -14,6 +14,7 @@ from crm.identity.v1 import identity_pb2_grpc, stores_pb2_grpc
 from crm.marketing.v1 import marketing_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
 from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2_grpc
+from crm.printing.v1 import printing_pb2_grpc
 from crmkit.alerts import AlertFeed
 from crmkit.auth import TokenVerifier
 from crmkit.grpc_client import ServiceClient
@@ -35,6 +36,7 @@ OWNERSHIP = "crm.customers.v1.CustomerOwnershipService"
 SEGMENTS = "crm.customers.v1.SegmentsService"
 STORED_VALUE = "crm.coupons.v1.StoredValueService"
 MARKETING = "crm.marketing.v1.MarketingService"
+PRINTING = "crm.printing.v1.PrintingService"
 
 
 @dataclass
@@ -61,6 +63,8 @@ class GatewayConfig:
     stored_value: ServiceClient
     # The marketing service (D1 D2), on MARKETING_ADDR: the article library and readers' pages.
     marketing: ServiceClient
+    # The printing service (G1 G2 G4 G5), on PRINTING_ADDR: printers, tickets and the print queue.
+    printing: ServiceClient
     redis: redis.Redis
     keys: Keys
     verifier: TokenVerifier
@@ -169,6 +173,7 @@ def clients_of(settings: Settings) -> dict[str, tuple]:
             MARKETING,
             {"service_token": settings.service_token},
         ),
+        "printing": ("printing", printing_pb2_grpc.PrintingServiceStub, PRINTING, {}),
     }
 
 

@@ -22,6 +22,8 @@ from ownership_fakes import FakeOwnership
 from ownership_fakes import registration as ownership_registration
 from performance_fakes import FakePerformance
 from performance_fakes import registration as performance_registration
+from printing_fakes import FakePrinting
+from printing_fakes import registration as printing_registration
 from receivables_fakes import FakeReceivables
 from receivables_fakes import registration as receivables_registration
 from stores_fakes import FakeStores
@@ -60,6 +62,7 @@ def fakes():
         "coupons": FakeCoupons(),
         "stored_value": FakeStoredValue(),
         "marketing": FakeMarketing(),
+        "printing": FakePrinting(),
     }
 
 
@@ -69,6 +72,7 @@ def peer_addrs(keys, fakes):
     regs["orders"] = orders_registration(fakes["orders"])
     regs["coupons"] = coupons_registration(fakes["coupons"])
     regs["marketing"] = marketing_registration(fakes["marketing"])
+    regs["printing"] = printing_registration(fakes["printing"])
     # The orders deployable serves more gRPC services on one address.
     beside = {
         "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])],

@@ -170,6 +170,7 @@ def test_h1_healthz_and_readyz_when_everything_answers(client):
         "orders": "ok",
         "coupons": "ok",
         "marketing": "ok",
+        "printing": "ok",
     }
 
 

@@ -12,6 +12,7 @@ from test_gateway_materials import MATERIALS_PATHS
 from test_gateway_orders import ORDERS_PATHS
 from test_gateway_ownership import OWNERSHIP_PATHS, OWNERSHIP_PUBLIC
 from test_gateway_performance import PERFORMANCE_PATHS
+from test_gateway_printing import PRINTING_PATHS
 from test_gateway_receivables import RECEIVABLES_PATHS
 from test_gateway_reports import REPORTS_PATHS
 from test_gateway_segments import SEGMENTS_PATHS
@@ -32,6 +33,7 @@ EXPECTED = (
     | CHANGES_PATHS
     | ARTICLES_PATHS
     | MATERIALS_PATHS
+    | PRINTING_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -155,6 +157,7 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Stored value",
         "Reports",
         "Articles",
+        "Printers",
         "Reading",
         "Visitors",
         "Data centre",

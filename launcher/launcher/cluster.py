@@ -66,13 +66,13 @@ class Cluster:
     redis_prefix: str = ""
     gateway_url: str = ""
     sms_server: object = None
-    wechat_server: object = None
+    # module -> its running {fake:<module>} stand-in (e.g. printing's fake FeieYun).
+    fakes: dict = field(default_factory=dict)
     extra_env: dict = field(default_factory=dict)
     mode: str = "cluster"
     private_key: str = ""
 
     def start(self) -> Cluster:
-        from marketing.wechat.fake_server import FakeWechatServer
         from messaging.sms.fake_server import FakeSmsServer
 
         # The key is kept for journeys that mint a token the platform trusts (an expired one, R6).
@@ -85,8 +85,6 @@ class Cluster:
         self.redis_prefix = f"it-{uuid.uuid4().hex[:8]}:"
         self.sms_server = FakeSmsServer(port=0)
         sms_url = self.sms_server.start()
-        self.wechat_server = FakeWechatServer(port=0)
-        wechat_url = self.wechat_server.start()
         ports = {s: free_port() for s in (*services, "gateway")}
         addrs = {declaration.addr_env: f"127.0.0.1:{ports[s]}" for s, declaration in services.items()}
         base = {
@@ -105,9 +103,11 @@ class Cluster:
             # This run's own secrets (e.g. registration QR codes, C2) and folders (proof images, B4).
             if kind == "secret":
                 return uuid.uuid4().hex
-            if kind == "folder":
-                return str(self.workdir / name)
-            return wechat_url if kind == "fake_wechat" else sms_url
+            if kind == "fake":
+                if name not in self.fakes:
+                    self.fakes[name] = declarations.start_fake(name)
+                return self.fakes[name].url
+            return str(self.workdir / name) if kind == "folder" else sms_url
 
         py = sys.executable
         for service, declaration in services.items():
@@ -196,8 +196,8 @@ class Cluster:
             proc.stop()
         if self.sms_server:
             self.sms_server.stop()
-        if self.wechat_server:
-            self.wechat_server.stop()
+        for fake in self.fakes.values():
+            fake.stop()
         for url in self.databases.values():
             testing.drop_database(url)
         if self.vhost:

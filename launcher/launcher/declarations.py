@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 VALUES = ROOT / "deploy" / "helm" / "crm" / "values.yaml"
 BEGIN = "# BEGIN generated from the services' declarations"
 END = "# END generated"
-PLACEHOLDER = re.compile(r"\{(secret|folder):([a-z0-9-]+)\}|\{(fake_sms|fake_wechat)\}")
+# {fake:<module>}: a local stand-in of a provider's API, started by the run from the module's
+# `serve_fake()` (an object with `url` and `stop()`), e.g. printing's fake FeieYun.
+PLACEHOLDER = re.compile(r"\{(secret|folder):([a-z0-9-]+)\}|\{(fake_sms)\}|\{(fake):([a-z0-9_.]+)\}")
 
 
 def load(names=None) -> dict[str, Declaration]:
@@ -50,9 +52,18 @@ def local_env(decl: Declaration, environ: Mapping[str, str], resolve: Callable[[
         return {}
 
     def _value(match: re.Match) -> str:
+        if match.group(4):
+            return resolve("fake", match.group(5))
         return resolve(match.group(1) or match.group(3), match.group(2) or "")
 
     return {name: PLACEHOLDER.sub(_value, value) for name, value in decl.local_env.items()}
+
+
+def start_fake(module: str):
+    """A declared `{fake:<module>}` stand-in, started on a free port: `<module>.serve_fake()`."""
+    from crmkit.declaration import resolve
+
+    return resolve(f"{module}:serve_fake")()
 
 
 def uses_fake_sms(decls: Mapping[str, Declaration], environ: Mapping[str, str]) -> bool:

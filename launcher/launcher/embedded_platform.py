@@ -76,6 +76,11 @@ class EmbeddedPlatform:
         return self.platform.sms_server
 
     @property
+    def fakes(self) -> dict:
+        """The running {fake:<module>} stand-ins, by module (as the cluster's)."""
+        return self.platform.fakes
+
+    @property
     def private_key(self) -> str:
         """The token signing key (tests forge expired tokens with it, as the cluster's)."""
         return self.platform.private_key

@@ -71,7 +71,7 @@ class Platform:
         self.relays = []
         self.children: list[subprocess.Popen] = []
         self.sms_server = None
-        self.wechat_server = None
+        self.fakes: dict[str, object] = {}  # module -> its running {fake:<module>} stand-in
         self.stopping = threading.Event()
 
     def addresses(self) -> dict[str, str]:
@@ -98,15 +98,10 @@ class Platform:
             return local_secret(self.cfg.var_dir, name)
         if kind == "folder":
             return str(self.cfg.var_dir / name)
-        if kind == "fake_wechat":
-            if self.wechat_server is None:
-                from marketing.wechat.fake_server import FakeWechatServer
-
-                # No WeChat account here: readers log in on the fake's consent page (any browser
-                # on this machine; a free port, as nothing outside this run names it).
-                self.wechat_server = FakeWechatServer(port=0)
-                self.wechat_server.start()
-            return self.wechat_server.url
+        if kind == "fake":
+            if name not in self.fakes:
+                self.fakes[name] = declarations.start_fake(name)
+            return self.fakes[name].url
         if self.sms_server is None:
             from messaging.sms.fake_server import FakeSmsServer
 
@@ -253,8 +248,8 @@ class Platform:
             runtime.close()
         if self.sms_server:
             self.sms_server.stop()
-        if self.wechat_server:
-            self.wechat_server.stop()
+        for fake in self.fakes.values():
+            fake.stop()
 
 
 def main(argv: list[str] | None = None) -> None:

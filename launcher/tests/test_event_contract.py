@@ -13,8 +13,9 @@ from messaging.events import EVENTS as MESSAGING
 from messaging.subscriptions import subscriptions as messaging_subscriptions
 from orders.events import EVENTS as ORDERS
 from orders.subscriptions import subscriptions as orders_subscriptions
+from printing.events import EVENTS as PRINTING
 
-CATALOGUES = {c.source: c for c in (IDENTITY, CUSTOMERS, MESSAGING, ORDERS, COUPONS, MARKETING)}
+CATALOGUES = {c.source: c for c in (IDENTITY, CUSTOMERS, MESSAGING, ORDERS, COUPONS, MARKETING, PRINTING)}
 
 
 def consumed() -> dict[str, set[tuple[str, str]]]:
@@ -28,7 +29,7 @@ def consumed() -> dict[str, set[tuple[str, str]]]:
 
 
 def test_every_catalogue_is_its_services_own():
-    assert sorted(CATALOGUES) == ["coupons", "customers", "identity", "marketing", "messaging", "orders"]
+    assert sorted(CATALOGUES) == ["coupons", "customers", "identity", "marketing", "messaging", "orders", "printing"]
 
 
 def test_consumers_subscribe_only_to_events_their_publisher_lists():

@@ -256,6 +256,7 @@ def test_h4_peer_addresses_point_at_in_cluster_services(render):
         "ORDERS_ADDR": "crm-orders:50054",
         "COUPONS_ADDR": "crm-coupons:50055",
         "MARKETING_ADDR": "crm-marketing:50056",
+        "PRINTING_ADDR": "crm-printing:50057",
     }
     assert addrs("crm-orders") == {"CUSTOMERS_ADDR": "crm-customers:50052", "COUPONS_ADDR": "crm-coupons:50055"}
     assert (

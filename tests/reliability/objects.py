@@ -9,6 +9,7 @@ the fuzzer (R3, to reach real objects as well as made-up ids) use it.
 from __future__ import annotations
 
 import io
+import time
 import uuid
 
 from openpyxl import Workbook
@@ -49,6 +50,8 @@ KIND_OF_PARAMETER = {
     "material_id": "material",
     "image_id": "poster_image",
     "poster_id": "poster",
+    "printer_id": "printer",
+    "job_id": "print_job",
 }
 
 
@@ -152,7 +155,30 @@ def make_objects(tenant: Tenant) -> dict[str, str]:
     application = {"store_name": "分店", "contact_name": "王经理", "phone": phone(), "address": "中山路 8 号"}
     made["store_application"] = ok(owner.post("/api/v1/stores/applications", json=application), 201)["id"]
     made.update(article_objects(tenant))
+    made.update(printing_objects(tenant))
     return made
+
+
+def printing_objects(tenant: Tenant) -> dict[str, str]:
+    """A cloud printer of the head store (the cluster's fake FeieYun) and a ticket's job on it,
+    waited for until printed: afterwards nothing in the background changes either."""
+    owner = tenant.owner
+    body = {"store_id": tenant.store_id, "name": "前台", "kind": "feieyun", "role": "counter", "paper_mm": 58}
+    sn = str(uuid.uuid4().int)[:9]
+    printer = ok(owner.post("/api/v1/printers", json={**body, "feie_sn": sn, "feie_key": "k3y9"}), 201)
+    ticket = {
+        "store_id": tenant.store_id,
+        "order_id": uuid.uuid4().hex,
+        "order_no": "TA001",
+        "kind": "takeaway",
+        "lines": [{"product_id": "p-1", "name": "宫保鸡丁", "quantity": 1, "amount_fen": 1800}],
+        "paid_fen": 1800,
+    }
+    [job] = ok(owner.post("/api/v1/print-jobs", json=ticket), 201)["jobs"]
+    deadline = time.monotonic() + 30
+    while ok(owner.get(f"/api/v1/printers/{printer['id']}"))["waiting_jobs"] and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return {"printer": printer["id"], "print_job": job["id"]}
 
 
 def article_objects(tenant: Tenant) -> dict[str, str]:

@@ -21,6 +21,7 @@ from gateway.api import (
     performance,
     posters,
     precharges,
+    printers,
     reading,
     receivables,
     recharges,
@@ -70,5 +71,6 @@ BLUEPRINTS = tuple(
         cards,
         materials,
         posters,
+        printers,
     )
 )

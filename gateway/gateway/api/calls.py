@@ -66,6 +66,16 @@ FIELD_NAMES: dict[str, FieldNames] = {
             "lines.*.amount": "amount_fen",
         }
     ),
+    # A ticket's money (G2): `paid` -> `paid_fen`, `lines.0.amount` -> `lines.0.amount_fen`.
+    "printing": FieldNames(
+        {
+            "subtotal": "subtotal_fen",
+            "discount": "discount_fen",
+            "delivery_fee": "delivery_fee_fen",
+            "paid": "paid_fen",
+            "lines.*.amount": "amount_fen",
+        }
+    ),
 }
 
 

@@ -60,8 +60,8 @@ DECLARATION = Declaration(
     local_env={
         "WECHAT_APP_ID": FAKE_APP_ID,
         "WECHAT_APP_SECRET": FAKE_APP_SECRET,
-        "WECHAT_OPEN_URL": "{fake_wechat}",
-        "WECHAT_API_URL": "{fake_wechat}",
+        "WECHAT_OPEN_URL": "{fake:marketing.wechat.fake_server}",
+        "WECHAT_API_URL": "{fake:marketing.wechat.fake_server}",
         "WECHAT_LOGIN_ANY_BROWSER": "true",
         # Materials and poster pictures on the run's own disk folder, URLs signed with a run's secret.
         "FILE_STORE": "local",

@@ -28,6 +28,7 @@ from .domain.notifications import (
     parse_duplicate_collision,
 )
 from .domain.ownership_notifications import NEEDS_STORE_MANAGERS, ownership_notifications, parse_ownership_event
+from .domain.printer_notifications import parse_printer_offline, printer_offline_notifications
 from .errors import ErrorCode
 from .metrics import HOLDER_NOTIFICATIONS
 from .models import ProcessedEvent
@@ -146,6 +147,22 @@ def on_article_opened(uow: UnitOfWork, event: Event, *, alerts: AlertFeed, now: 
         return 0
     drafts = [article_opened_notification(opened)]
     return _notify(uow, event, "messaging.on_article_opened", drafts, alerts=alerts, now=now)
+
+
+def on_printer_offline(
+    uow: UnitOfWork, event: Event, *, identity, alerts: AlertFeed, now: Callable[[], datetime] = utcnow
+) -> int:
+    """G4 F4: a receipt printer failed its store's number of times in a row; the store's managers
+    are told (tickets wait in its queue). Returns how many notifications were written (0 for a
+    redelivery or a malformed event)."""
+    try:
+        offline = parse_printer_offline(event.data)
+    except MalformedEvent as exc:
+        log.error("ignoring %s %s: %s", event.type, event.event_id, exc)
+        return 0
+    managers = store_manager_ids(identity, event.tenant_id, offline.store_id)
+    drafts = printer_offline_notifications(offline, managers)
+    return _notify(uow, event, "messaging.on_printer_offline", drafts, alerts=alerts, now=now)
 
 
 # Outcomes of a coupon holder notification (the metric's `outcome` label, the handler's answer).

@@ -22,6 +22,7 @@ from .handlers import (
     on_customer_registered,
     on_duplicate_collision,
     on_ownership_event,
+    on_printer_offline,
 )
 from .sms.aliyun import sender_from_env
 from .sms.port import SmsSender
@@ -47,6 +48,9 @@ def subscriptions(
     def article_opened(event: Event) -> None:
         on_article_opened(db.uow(), event, alerts=alerts)
 
+    def printer_offline(event: Event) -> None:
+        on_printer_offline(db.uow(), event, identity=identity_client, alerts=alerts)
+
     def coupon_event(event: Event) -> None:
         on_coupon_event(db, event, sms_sender=sms_sender, customers=customers_client)
 
@@ -59,6 +63,8 @@ def subscriptions(
         **{("coupons", event_type): coupon_event for event_type in COUPON_EVENTS},
         # D2: the salesperson hears at once that a reader opened their shared article.
         ("marketing", "article_opened"): article_opened,
+        # G4: a receipt printer is offline; the store's managers hear it before tickets are missed.
+        ("printing", "printer_offline"): printer_offline,
     }
 
 

@@ -158,6 +158,14 @@ export const PAGES: Page[] = [
     component: () => import("./views/StoresView.vue"),
   },
   {
+    // G1 G4: the stores' receipt printers and their print queue.
+    path: "printers",
+    name: "printers",
+    title: "admin.printers.menu",
+    roles: ["store_manager"],
+    component: () => import("./views/PrintersView.vue"),
+  },
+  {
     path: "settings",
     name: "settings",
     title: "admin.menu.settings",

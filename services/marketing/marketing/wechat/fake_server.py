@@ -321,6 +321,15 @@ class FakeWechatServer:
         self.stop()
 
 
+def serve_fake() -> FakeWechatServer:
+    """The launcher's stand-in for `{fake:marketing.wechat.fake_server}` (declaration.py): readers
+    log in on its consent page, from any browser on this machine, on a free port (nothing outside
+    the run names it)."""
+    server = FakeWechatServer(port=0)
+    server.start()
+    return server
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m marketing.wechat.fake_server", description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")

@@ -14,6 +14,7 @@ import * as materials from "./materials";
 import * as notifications from "./notifications";
 import * as performance from "./performance";
 import * as posters from "./posters";
+import * as printers from "./printers";
 import * as receivables from "./receivables";
 import * as returns from "./returns";
 import * as settings from "./settings";
@@ -37,6 +38,7 @@ const AREAS = {
   settings,
   stores,
   notifications,
+  printers,
   changes,
   details,
 };

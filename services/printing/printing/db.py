@@ -1,0 +1,11 @@
+"""The printing database handle, shared by server.py and its tests."""
+
+from __future__ import annotations
+
+from crmkit.db import Database
+
+from .models import Outbox, ProcessedEvent
+
+
+def database(url: str, *, pool_size: int = 10) -> Database:
+    return Database(url, service="printing", outbox=Outbox, processed=ProcessedEvent, pool_size=pool_size)

@@ -56,7 +56,14 @@ class FakeMarketingVisitors:
 
     def ListVisitors(self, request, context):
         self.rec.record("ListVisitors", request, context)
-        return pb.ListVisitorsResponse(visitors=[visitor_pb()])
+        became = visitor_pb(id="vis-2", phone="13900001111", customer_id="c-1", became_customer_at=CREATED)
+        return pb.ListVisitorsResponse(visitors=[visitor_pb(), became])
+
+    def GetMarketingStats(self, request, context):
+        self.rec.record("GetMarketingStats", request, context)
+        figures = pb.MarketingFigures(views=4, leads=2, customers=1)
+        row = pb.MarketingStatsRow(key="2026-12-01", title="2026-12-01", figures=figures)
+        return pb.MarketingStatsResponse(date_from="2026-12-01", date_to="2026-12-01", rows=[row], total=figures)
 
     def GetVisitor(self, request, context):
         self.rec.record("GetVisitor", request, context)

@@ -153,6 +153,25 @@ def test_c10_the_visitor_centre_passes_filters_and_shows_the_trail(client, auth,
     assert client.get("/api/v1/visitors").status_code == 401
 
 
+def test_c10_the_visitor_centre_filters_and_shows_readers_who_became_customers(client, auth, fakes):
+    listed = client.get("/api/v1/visitors", query_string={"customer": "yes"}, headers=auth)
+    assert listed.status_code == 200
+    (call,) = fakes["marketing"].rec.named("ListVisitors")
+    assert call.request.customer == "yes"
+    anonymous, became = listed.json["visitors"]
+    assert (anonymous["customer_id"], anonymous["became_customer_at"]) == ("", None)
+    assert (became["customer_id"], became["became_customer_at"]) == ("c-1", "2026-01-01T00:00:00+00:00")
+    bad = client.get("/api/v1/visitors", query_string={"customer": "maybe"}, headers=auth)
+    assert bad.status_code == 400 and "customer" in str(bad.json)
+
+
+def test_d8_the_data_centre_counts_customers_made(client, auth, fakes):
+    got = client.get("/api/v1/marketing-stats", query_string={"group_by": "day"}, headers=auth)
+    assert got.status_code == 200
+    assert (got.json["total"]["customers"], got.json["rows"][0]["figures"]["customers"]) == (1, 1)
+    assert got.json["total"]["leads"] == 2
+
+
 def test_d4_a_poster_is_drawn_by_marketing_with_the_readers_address_and_caption(client, auth, fakes):
     resp = client.post("/api/v1/articles/a-1/posters", json={"theme": "fresh"}, headers=auth)
     assert resp.status_code == 200 and resp.mimetype == "image/png" and resp.data.startswith(b"\x89PNG")

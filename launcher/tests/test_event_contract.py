@@ -9,6 +9,7 @@ from customers.events import EVENTS as CUSTOMERS
 from customers.subscriptions import subscriptions as customers_subscriptions
 from identity.events import EVENTS as IDENTITY
 from marketing.events import EVENTS as MARKETING
+from marketing.subscriptions import subscriptions as marketing_subscriptions
 from messaging.events import EVENTS as MESSAGING
 from messaging.subscriptions import subscriptions as messaging_subscriptions
 from orders.events import EVENTS as ORDERS
@@ -25,6 +26,7 @@ def consumed() -> dict[str, set[tuple[str, str]]]:
         "orders": set(orders_subscriptions(None, None, None)),
         "customers": set(customers_subscriptions(None)),
         "coupons": set(coupons_subscriptions(None)),
+        "marketing": set(marketing_subscriptions(None)),
     }
 
 

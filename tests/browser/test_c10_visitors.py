@@ -1,8 +1,9 @@
 """C10 D8 in the web apps: readers made over HTTP as a phone would (a salesperson's link opened
 twice and read, a friend opening the link the page gave the reader and leaving a phone); then the
 owner finds both in the admin's 访客中心 by intent, source, date and visits, follows the trail
-up the forwarding chain, and makes the friend a customer through their lead; the 数据中心 shows
-what the API counts; and the salesperson sees their visitors and own figures on the phone."""
+up the forwarding chain, and makes the friend a customer through their lead (已成为客户 once
+marketing's worker hears it); the 数据中心 shows what the API counts; and the salesperson sees
+their visitors and own figures on the phone, the customer among them tagged."""
 
 from __future__ import annotations
 
@@ -120,6 +121,21 @@ def readers(platform):
     }
 
 
+def _customer_visitors(platform, token) -> set[str]:
+    listed = api_call(platform, token, "GET", "/api/v1/visitors", params={"customer": "yes", "page_size": 100})
+    return {v["id"] for v in listed["visitors"]}
+
+
+def _convert(platform, lead_id: str, visitor_id: str) -> None:
+    """The lead made a customer through the API, and marketing's worker told of it."""
+    owner = api_token(platform, OWNER)
+    lead = api_call(platform, owner, "GET", f"/api/v1/leads/{lead_id}")
+    if lead["status"] != "converted":
+        body = {"fields": {"shop_type": SHOP_TYPE}}
+        api_call(platform, owner, "POST", f"/api/v1/leads/{lead_id}/convert", json=body)
+    assert _wait_for(lambda: visitor_id in _customer_visitors(platform, owner))
+
+
 def _visitor_ids(page: Page) -> list[str]:
     links = page.locator("[data-test=visitors] [data-test^=open-visitor-]")
     return [links.nth(i).get_attribute("data-test").removeprefix("open-visitor-") for i in range(links.count())]
@@ -229,6 +245,21 @@ def test_c10_the_owner_finds_visitors_follows_the_chain_and_makes_a_customer(pla
     page.locator("[data-test=open-converted]").click()
     expect(page.locator(".el-drawer", has_text="刘老板").last).to_contain_text(phone)
 
+    # C10: marketing's worker hears lead_converted: the friend is 已成为客户 in the list, found by
+    # the filter, and the tag opens the customer they became.
+    assert _wait_for(lambda: api_call(platform, owner, "GET", f"/api/v1/visitors/{friend['id']}")["customer_id"])
+    page.reload()
+    _settled(page)
+    _choose(page, "filter-customer", "已成为客户")
+    _settled(page)
+    expect(friend_link).to_be_visible()
+    expect(reader_link).to_have_count(0)
+    friend_row = table.locator(".el-table__row", has=page.locator(f"[data-test=open-visitor-{friend['id']}]"))
+    expect(friend_row.locator("[data-test=became-customer]")).to_have_text("已成为客户")
+    shot(page, "admin-visitors-customers")
+    friend_row.locator("[data-test=became-customer]").click()
+    expect(page.locator(".el-drawer", has_text="刘老板").last).to_contain_text(phone)
+
 
 def test_d8_the_data_centre_shows_what_the_api_counts(platform, desktop, readers):
     owner = api_token(platform, OWNER)
@@ -256,7 +287,7 @@ def test_d8_the_data_centre_shows_what_the_api_counts(platform, desktop, readers
         platform, owner, "GET", "/api/v1/marketing-stats", params={"date_from": _today(), "date_to": _today()}
     )
     assert today["total"]["views"] >= 3 and today["total"]["leads"] >= 1
-    for name in ("views", "leads", "readers", "forwards", "qualified"):
+    for name in ("views", "leads", "readers", "forwards", "qualified", "customers"):
         expect(shown(name)).to_have_text(f"{today['total'][name]:,}")
 
     # Per article: this one's three views by two readers, one forwarded, one lead, one share.
@@ -314,7 +345,16 @@ def test_c10_the_salesperson_sees_their_visitors_on_the_phone(platform, phone, r
     expect(friend_cell).to_have_count(0)
     page.get_by_role("tab", name="全部").click()
 
+    # The friend became a customer when the owner converted their lead (the first test; made here
+    # through the API when this test runs alone): tagged in the list, their record one tap away.
+    if readers["friend"]["id"] not in _customer_visitors(platform, sales):
+        _convert(platform, readers["lead"]["id"], readers["friend"]["id"])
+        page.reload()
+    expect(friend_cell.locator("[data-test=visitor-customer]")).to_have_text("已成为客户")
+    expect(reader_cell.locator("[data-test=visitor-customer]")).to_have_count(0)
+
     friend_cell.click()
+    expect(page.locator("[data-test=visitor-customer]")).to_contain_text("已成为客户")
     call = page.locator("[data-test=call-visitor]")
     expect(call).to_have_attribute("href", f"tel:{readers['phone']}")
     entry = page.locator("[data-test=trail-entry]")

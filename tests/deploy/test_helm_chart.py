@@ -138,10 +138,11 @@ def test_h4_worker_deployments_exist_for_event_consuming_services_only(render):
     assert sorted(workers) == [
         "crm-coupons-worker",
         "crm-customers-worker",
+        "crm-marketing-worker",
         "crm-messaging-worker",
         "crm-orders-worker",
     ]
-    for service in ("customers", "messaging", "orders", "coupons"):
+    for service in ("customers", "messaging", "orders", "coupons", "marketing"):
         (container,) = pod_spec(workers[f"crm-{service}-worker"])["containers"]
         assert container["command"] == ["python", "-m", f"{service}.worker"]
         assert env_of(container)["METRICS_PORT"]["value"] == "9465"

@@ -2,8 +2,9 @@
 article into a category and hides a module, switches it on; a salesperson shares it; a reader
 opens the page the gateway renders, reads, and their friend opens the link the page swapped in;
 the friend leaves a phone and becomes the salesperson's lead in the customers service (once, though
-sent twice); the visitor centre shows both readers, the chain and the reading time; another
-tenant sees nothing, and an altered link is refused."""
+sent twice); the visitor centre shows both readers, the chain and the reading time; the lead
+converted, marketing's worker marks the friend as that customer; another tenant sees nothing, and
+an altered link is refused."""
 
 from __future__ import annotations
 
@@ -123,11 +124,39 @@ def test_d1_d2_an_article_is_written_shared_read_and_forwarded(platform, world):
     theirs = [v["id"] for v in ok(other.get("/api/v1/visitors", params={"page_size": 100}))["visitors"]]
     assert first_id not in theirs and forwarded["id"] not in theirs
 
+    # C10: the lead becomes a customer in the customers service; marketing's worker (a nameko
+    # process, or the embedded bus) hears lead_converted and the friend is that customer now.
+    converted = ok(sales.post(f"/api/v1/leads/{lead['id']}/convert", json={"fields": {"shop_type": "便利店"}}))
+    customer_id = converted["customer_id"]
+    assert customer_id and converted["lead"]["status"] == "converted"
+
+    def friend_became_customer():
+        shown = ok(sales.get(f"/api/v1/visitors/{forwarded['id']}"))
+        return shown if shown["customer_id"] else None
+
+    became = eventually(friend_became_customer)
+    assert became["customer_id"] == customer_id and became["became_customer_at"]
+    customers = ok(sales.get("/api/v1/visitors", params={"customer": "yes", "page_size": 100}))["visitors"]
+    assert forwarded["id"] in {v["id"] for v in customers} and first_id not in {v["id"] for v in customers}
+    not_yet = ok(sales.get("/api/v1/visitors", params={"customer": "no", "page_size": 100}))["visitors"]
+    assert first_id in {v["id"] for v in not_yet} and forwarded["id"] not in {v["id"] for v in not_yet}
+    assert ok(other.get("/api/v1/visitors", params={"customer": "yes"}))["page"]["total"] == 0
+    assert sales.get("/api/v1/visitors", params={"customer": "maybe"}).status_code == 400
+
     # D8: the data centre counts it, per article and per day (China days on both databases).
     by_article = ok(owner.get("/api/v1/marketing-stats", params={"group_by": "article"}))["rows"]
     (row,) = [r for r in by_article if r["key"] == article["id"]]
-    figures = {k: row["figures"][k] for k in ("shares", "forwards", "views", "readers", "read_seconds", "leads")}
-    assert figures == {"shares": 1, "forwards": 1, "views": 2, "readers": 2, "read_seconds": 3, "leads": 1}
+    names = ("shares", "forwards", "views", "readers", "read_seconds", "leads", "customers")
+    figures = {k: row["figures"][k] for k in names}
+    assert figures == {
+        "shares": 1,
+        "forwards": 1,
+        "views": 2,
+        "readers": 2,
+        "read_seconds": 3,
+        "leads": 1,
+        "customers": 1,
+    }
     day = ok(owner.get("/api/v1/marketing-stats", params={"group_by": "day"}))
     assert day["rows"][-1]["key"] == day["date_to"] and len(day["rows"]) == 30
     assert day["rows"][-1]["figures"] == day["total"] and day["total"]["leads"] >= 1

@@ -12,7 +12,7 @@ from gateway.api.common import READ_ERRORS, SECURED
 from gateway.auth import staff_only
 
 bp = APIBlueprint("marketing_stats", __name__, tag="Data centre", url_prefix="/api/v1")
-FIGURES = ("shares", "forwards", "views", "readers", "read_seconds", "new_visitors", "qualified", "leads")
+FIGURES = ("shares", "forwards", "views", "readers", "read_seconds", "new_visitors", "qualified", "leads", "customers")
 
 
 class MarketingStatsQuery(Schema):
@@ -32,6 +32,7 @@ class MarketingFiguresOut(Schema):
     new_visitors = Integer()
     qualified = Integer(metadata={"description": "Visitors who met the tenant's thresholds"})
     leads = Integer(metadata={"description": "Visitors who left a phone"})
+    customers = Integer(metadata={"description": "Visitors who became customers"})
 
 
 class MarketingStatsRowOut(Schema):

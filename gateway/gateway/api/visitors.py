@@ -23,6 +23,11 @@ class VisitorQuery(PageQuery):
     since = DateTime(load_default=None, metadata={"description": "Last seen at or after (RFC 3339)"})
     until = DateTime(load_default=None, metadata={"description": "Last seen before (RFC 3339)"})
     sort = String(load_default="recent", validate=OneOf(("recent", "visits"), error="validation.invalid_choice"))
+    customer = String(
+        load_default="",
+        validate=OneOf(("", "yes", "no"), error="validation.invalid_choice"),
+        metadata={"description": '"yes": only those who became customers; "no": not (yet)'},
+    )
 
 
 class VisitorOut(Schema):
@@ -39,6 +44,8 @@ class VisitorOut(Schema):
     first_seen_at = DateTime()
     last_seen_at = DateTime()
     wechat = Boolean(metadata={"description": "Logged in with WeChat: nickname and avatar are WeChat's"})
+    customer_id = String(metadata={"description": 'The customer they became ("" not yet): 已成为客户'})
+    became_customer_at = DateTime(allow_none=True)
 
 
 class VisitorListOut(Schema):
@@ -77,6 +84,8 @@ def visitor_dict(v) -> dict:
         "first_seen_at": datetime_of(v, "first_seen_at"),
         "last_seen_at": datetime_of(v, "last_seen_at"),
         "wechat": v.wechat,
+        "customer_id": v.customer_id,
+        "became_customer_at": datetime_of(v, "became_customer_at"),
     }
 
 
@@ -100,7 +109,7 @@ def trail_dict(t) -> dict:
 @bp.input(VisitorQuery, location="query", arg_name="query")
 @bp.output(VisitorListOut)
 def list_visitors(query):
-    """Visitors by intent, source and date, most recent or most visits first"""
+    """Visitors by intent, source, date and whether they became customers, most recent or most visits first"""
     reply = call(
         "marketing",
         "ListVisitors",
@@ -111,6 +120,7 @@ def list_visitors(query):
             since=timestamp(query["since"]),
             until=timestamp(query["until"]),
             sort=query["sort"],
+            customer=query["customer"],
         ),
     )
     return {"visitors": [visitor_dict(v) for v in reply.visitors], "page": page_out(reply.page)}

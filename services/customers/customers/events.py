@@ -1,7 +1,8 @@
 """Every event the customers service publishes (exchange `customers.events`), each with the
 function that builds its payload. Use cases publish only these:
 `uow.publish(events.customer_registered(view), tenant_id)`. Consumers today: messaging
-(registrations, ownership changes, pool warnings, collisions) and nobody else yet."""
+(registrations, ownership changes, pool warnings, collisions) and marketing (registrations and
+converted leads: which readers became customers)."""
 
 from __future__ import annotations
 
@@ -192,6 +193,9 @@ def lead_converted(lead: LeadRow, customer_id: str, followups_carried: int, tags
         "lead_id": lead.id,
         "customer_id": customer_id,
         "staff_id": lead.staff_id,
+        # Who the person is, so the marketing worker finds the readers they were (C10).
+        "phone": lead.phone or "",
+        "union_id": lead.union_id or "",
         "followups_carried": followups_carried,
         "tags": tags,
     }

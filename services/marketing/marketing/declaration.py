@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from crmkit.declaration import Declaration, Variable
+from crmkit.declaration import Declaration, Variable, Worker
 
 from .wechat import FAKE_APP_ID, FAKE_APP_SECRET
 
 DECLARATION = Declaration(
     name="marketing",
     grpc_port=50056,
-    doc="the article library, share links and reader tracking (D1, D2)",
+    doc="the article library, share links and reader tracking (D1, D2), the visitor centre (C10)",
     grpc_services=("crm.marketing.v1.MarketingService",),
     build="marketing.server:build",
     ports="marketing.server:ports_from_env",
@@ -57,6 +57,11 @@ DECLARATION = Declaration(
     ),
     # No WeChat account here: the local fake of WeChat's authorization (python -m
     # marketing.wechat.fake_server), whose consent page any browser can use.
+    worker=Worker(
+        wire="marketing.subscriptions:wire",
+        doc="marks the readers who became customers (C10) from the customers service's lead_converted "
+        "and customer_registered events",
+    ),
     local_env={
         "WECHAT_APP_ID": FAKE_APP_ID,
         "WECHAT_APP_SECRET": FAKE_APP_SECRET,

@@ -1,6 +1,7 @@
 """Every event the marketing service publishes (exchange `marketing.events`), each with the
 function that builds its payload. Consumers: customers (visitor_identified: the visitor becomes a
-lead, C7); messaging (article_opened: the salesperson's alert and inbox line, F4)."""
+lead, C7); messaging (article_opened: the salesperson's alert and inbox line, F4). What it consumes (the
+customers service's events, C10) is in subscriptions.py."""
 
 from __future__ import annotations
 

@@ -110,6 +110,9 @@ class VisitorRow(TenantScoped, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "visitor_key", name="uq_visitors_key"),
         Index("ix_visitors_recent", "tenant_id", "last_seen_at"),
+        # The worker finds the readers a new customer was by phone or unionID (C10).
+        Index("ix_visitors_phone", "tenant_id", "phone"),
+        Index("ix_visitors_unionid", "tenant_id", "unionid"),
     )
 
     visitor_key: Mapped[str] = mapped_column(String(64))
@@ -132,6 +135,10 @@ class VisitorRow(TenantScoped, Base):
     # When they first met the tenant's thresholds and first gave a phone: the data centre's days.
     qualified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     identified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The customer this reader became (the customers service's record), and when: set once by the
+    # worker from customers' lead_converted / customer_registered (C10, the data centre's days).
+    customer_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    became_customer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ViewRow(TenantScoped, Base):

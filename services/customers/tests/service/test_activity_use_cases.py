@@ -204,7 +204,7 @@ def test_c7_twenty_salespeople_claim_one_lead_exactly_one_wins(db, tenant):
 
 def test_c7_convert_registers_the_customer_and_carries_followups_and_tags(db, tenant):
     seller = staff(tenant, "salesperson")
-    lead = new_lead(db, seller, 1, tags=("大客户", "零售")).lead
+    lead = new_lead(db, seller, 1, tags=("大客户", "零售"), union_id="oUnion_0009").lead
     follow(db, seller, lead_id=lead.id, minutes=5, nxt=later(60 * 24))
     result = lead_conversion.convert_lead(db.uow(), seller, lead.id, {}, now=later(10))
     assert result.duplicate is None and result.lead.status == "converted"
@@ -219,8 +219,15 @@ def test_c7_convert_registers_the_customer_and_carries_followups_and_tags(db, te
     assert [(c.customer_id, c.status, c.next_followup_at) for c in active] == [
         (customer.id, "interested", later(60 * 24))
     ]
-    assert events(db, tenant, "lead_converted")[0]["customer_id"] == customer.id
-    assert events(db, tenant, "customer_registered")[0]["owner_staff_id"] == seller.staff_id
+    converted = events(db, tenant, "lead_converted")[0]
+    # Who the person is travels with it: marketing finds the readers they were by phone or unionID.
+    assert (converted["customer_id"], converted["phone"], converted["union_id"]) == (
+        customer.id,
+        phone(1),
+        "oUnion_0009",
+    )
+    registered = events(db, tenant, "customer_registered")[0]
+    assert (registered["owner_staff_id"], registered["phone"]) == (seller.staff_id, phone(1))
     with pytest.raises(Conflict):
         lead_conversion.convert_lead(db.uow(), seller, lead.id, {}, now=later(11))
     with pytest.raises(Conflict) as err:

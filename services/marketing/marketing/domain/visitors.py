@@ -11,6 +11,8 @@ from ..errors import ErrorCode
 PHONE = re.compile(r"^1\d{10}$")
 NAME_MAX = 30
 QUALIFIED = ("", "yes", "no")
+# Became a customer (C10): all, yes, no.
+CUSTOMER = ("", "yes", "no")
 SORTS = ("recent", "visits")
 
 

@@ -111,6 +111,8 @@ def visitor_pb(v: visitors.VisitorView) -> pb.Visitor:
         last_seen_at=timestamp(v.last_seen_at),
         clicks=v.clicks,
         wechat=v.wechat,
+        customer_id=v.customer_id,
+        became_customer_at=timestamp(v.became_customer_at),
     )
 
 

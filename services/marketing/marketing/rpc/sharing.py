@@ -99,6 +99,7 @@ class SharingRpcs:
             since=datetime_of(request, "since"),
             until=datetime_of(request, "until"),
             sort=request.sort,
+            customer=request.customer,
         )
         return pb.ListVisitorsResponse(visitors=[visitor_pb(v) for v in found.visitors], page=page.info(found.total))
 

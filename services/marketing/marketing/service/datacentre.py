@@ -4,8 +4,9 @@ inclusive range of days. Salespeople see their own figures; the owner and store 
 Each figure is counted where it happens: shares in the share log (each time a salesperson
 shares); views, forwards (views through a reader's forwarded link), readers (distinct visitors)
 and visible seconds by the day the view opened; new, qualified and identified visitors (leads)
-by the day that happened. A salesperson's figures are those of the chains they started; an
-article's, those of its views (and, for visitors, the article their first link was for)."""
+and visitors who became customers (C10) by the day that happened. A salesperson's figures are
+those of the chains they started; an article's, those of its views (and, for visitors, the
+article their first link was for)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ class Figures:
     new_visitors: int = 0
     qualified: int = 0
     leads: int = 0
+    customers: int = 0
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ def marketing_stats(db: Database, actor: Actor, *, date_from: str, date_to: str,
             ("new_visitors", visitor.created_at),
             ("qualified", visitor.qualified_at),
             ("leads", visitor.identified_at),
+            ("customers", visitor.became_customer_at),
         )
         for name, column in visitor_days:
             k = key_of(column, visitor.staff_id, share.item_id)
@@ -130,7 +133,7 @@ def marketing_stats(db: Database, actor: Actor, *, date_from: str, date_to: str,
                     ).all()
                 )
     total.forwards = sum(f.forwards for f in table.values())
-    for name in ("shares", "new_visitors", "qualified", "leads"):
+    for name in ("shares", "new_visitors", "qualified", "leads", "customers"):
         setattr(total, name, sum(getattr(f, name) for f in table.values()))
     if group_by == "day":
         days = [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]

@@ -15,7 +15,7 @@ from crmkit.paging import Page
 
 from .. import events
 from ..domain import shares
-from ..domain.visitors import QUALIFIED, SORTS, check_identity, display_name
+from ..domain.visitors import CUSTOMER, QUALIFIED, SORTS, check_identity, display_name
 from ..errors import ErrorCode
 from ..models import ArticleRow, MaterialRow, ShareRow, ViewRow, VisitorRow
 from .access import is_admin, require_service, require_staff
@@ -36,6 +36,9 @@ class VisitorView:
     last_seen_at: datetime
     clicks: int = 0
     wechat: bool = False
+    # The customer they became (C10; "" not yet) and when.
+    customer_id: str = ""
+    became_customer_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ def visitor_view(row: VisitorRow) -> VisitorView:
         row.last_seen_at,
         row.clicks,
         bool(row.openid),
+        row.customer_id or "",
+        row.became_customer_at,
     )
 
 
@@ -124,11 +129,14 @@ def list_visitors(
     since: datetime | None,
     until: datetime | None,
     sort: str,
+    customer: str = "",
 ) -> VisitorPage:
     staff_id = require_staff(actor)
     problems = {}
     if qualified not in QUALIFIED:
         problems["qualified"] = "validation.invalid_choice"
+    if customer not in CUSTOMER:
+        problems["customer"] = "validation.invalid_choice"
     if source and source not in shares.METHODS:
         problems["source"] = "validation.invalid_choice"
     sort = sort or "recent"
@@ -142,6 +150,8 @@ def list_visitors(
         stmt = stmt.where(v.staff_id == staff_id)
     if qualified:
         stmt = stmt.where(v.qualified.is_(qualified == "yes"))
+    if customer:
+        stmt = stmt.where(v.customer_id.is_not(None) if customer == "yes" else v.customer_id.is_(None))
     if source:
         stmt = stmt.where(v.first_method == source)
     if since:

@@ -8,6 +8,9 @@ export const zh = {
   figures: { views: "阅读", readers: "访客", shares: "分享", leads: "留资" },
   intents: { all: "全部", yes: "精准访客", no: "普通访客" },
   qualified: "精准",
+  // A reader who became a customer (C10): their record is one tap away.
+  becameCustomer: "已成为客户",
+  customerRecord: "客户档案",
   visits: "{n} 次访问",
   read: "阅读 {time}",
   lastVisit: "最近 {time}",
@@ -37,6 +40,8 @@ export const en: typeof zh = {
   figures: { views: "Views", readers: "Readers", shares: "Shares", leads: "Leads" },
   intents: { all: "All", yes: "Qualified", no: "Not qualified" },
   qualified: "Qualified",
+  becameCustomer: "Customer",
+  customerRecord: "Customer record",
   visits: "{n} visits",
   read: "Read {time}",
   lastVisit: "Last {time}",

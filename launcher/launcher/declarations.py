@@ -127,6 +127,8 @@ def _service_block(d: Declaration) -> list[str]:
     out.append("    secretEnv:" if secret else "    secretEnv: {}")
     for v in secret:
         out += [*_comment(v.doc, 6), f"      {v.name}:", f"        name: {v.secret[0]}", f"        key: {v.secret[1]}"]
+        if v.optional:
+            out.append("        optional: true")
     worker = d.worker
     out.append("    worker:")
     if worker:

@@ -355,6 +355,19 @@ def test_c2_customers_server_gets_the_registration_qr_secret_from_a_secret(rende
     }
 
 
+def test_h4_a_providers_optional_credential_does_not_keep_the_pod_from_starting(render):
+    """WeChat login and FeieYun printers are optional: without their Secret the variable is unset
+    (optional: true), while a credential the service needs (REGISTRATION_QR_SECRET) stays required."""
+    deployments = objects(render(), "Deployment")
+    marketing = env_of(pod_spec(deployments["crm-marketing"])["containers"][0])
+    printing = env_of(pod_spec(deployments["crm-printing"])["containers"][0])
+    customers = env_of(pod_spec(deployments["crm-customers"])["containers"][0])
+    assert marketing["WECHAT_APP_SECRET"]["valueFrom"]["secretKeyRef"]["optional"] is True
+    assert printing["FEIEYUN_UKEY"]["valueFrom"]["secretKeyRef"]["optional"] is True
+    assert "optional" not in customers["REGISTRATION_QR_SECRET"]["valueFrom"]["secretKeyRef"]
+    assert "optional" not in marketing["REDIS_URL"]["valueFrom"]["secretKeyRef"]
+
+
 def test_e5_coupon_reminders_run_as_a_cronjob_with_only_the_coupons_database(render):
     job = objects(render(), "CronJob")["crm-coupons-remind-expiring"]
     spec = job["spec"]["jobTemplate"]["spec"]["template"]["spec"]

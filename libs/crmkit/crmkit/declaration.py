@@ -52,6 +52,9 @@ class Variable:
     # The chart's plain value; ignored when `secret` names the (Secret, key) it comes from.
     default: str = ""
     secret: tuple[str, str] | None = None
+    # A provider's credential the service runs without (WeChat, S3, FeieYun): a missing Secret
+    # leaves the variable unset instead of keeping the pod from starting.
+    optional: bool = False
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,12 @@ DECLARATION = Declaration(
             "The official account (服务号) whose web-page authorization readers log in with (ADR 0018); "
             "empty: readers' pages offer no WeChat login.",
         ),
-        Variable("WECHAT_APP_SECRET", "The account's AppSecret.", secret=("crm-wechat", "app-secret")),
+        Variable(
+            "WECHAT_APP_SECRET",
+            "The account's AppSecret (optional: without the Secret there is no WeChat login).",
+            secret=("crm-wechat", "app-secret"),
+            optional=True,
+        ),
         Variable("WECHAT_OPEN_URL", "WeChat's authorization page host.", default="https://open.weixin.qq.com"),
         Variable(
             "WECHAT_API_URL", "WeChat's API host (sns/oauth2, sns/userinfo).", default="https://api.weixin.qq.com"

@@ -22,7 +22,12 @@ DECLARATION = Declaration(
             "FEIEYUN_USER",
             "The platform's FeieYun account; left empty, cloud printers are refused and network printers work.",
         ),
-        Variable("FEIEYUN_UKEY", secret=("crm-feieyun", "ukey")),
+        Variable(
+            "FEIEYUN_UKEY",
+            "The account's UKEY (optional: without the Secret only network printers work).",
+            secret=("crm-feieyun", "ukey"),
+            optional=True,
+        ),
         Variable(
             "NETWORK_PRINTER_ANY_PORT",
             '"true" only for test clusters: network printers may then use any port, not only 9100-9109.',

@@ -48,6 +48,9 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace 
     secretKeyRef:
       name: {{ .name | quote }}
       key: {{ .key | quote }}
+      {{- if .optional }}
+      optional: true
+      {{- end }}
 {{- end -}}
 
 {{/*
@@ -82,7 +85,7 @@ unknown peer fails the render rather than starting a pod that cannot reach it.
   value: {{ $value | toString | quote }}
 {{- end }}
 {{- range $name, $ref := .cfg.secretEnv | default dict }}
-{{ include "crm.secretEnv" (dict "env" $name "name" $ref.name "key" $ref.key) }}
+{{ include "crm.secretEnv" (dict "env" $name "name" $ref.name "key" $ref.key "optional" $ref.optional) }}
 {{- end }}
 {{- end -}}
 

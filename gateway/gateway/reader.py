@@ -112,12 +112,6 @@ def _texts() -> dict[str, str]:
     return {key: translate(f"reader.{key}") for key in TEXTS}
 
 
-def _own_link(token: str, visitor_key: str) -> str:
-    """The reader's own link to pass on (their forwards count as theirs); "" when it is this one."""
-    own = call_public("marketing", "ForwardShare", pb.ForwardShareRequest(token=token, visitor_key=visitor_key))
-    return own.token if own.token != token else ""
-
-
 def _sharer(tenant_id: str, staff_id: str):
     """The salesperson's name and phone for the contact block; the page still opens without them."""
     try:
@@ -138,7 +132,7 @@ def read(token: str):
         return message_page(_GONE.get(err.code, "reader.not_found"), 404)
     if opened.kind == "material":
         return _material_page(token, opened, lang)
-    own = _own_link(token, opened.visitor_key)
+    own = opened.own_token
     shown = set(opened.modules)
     nonce = secrets.token_urlsafe(12)
     article = opened.article
@@ -176,7 +170,7 @@ def _material_page(token: str, opened, lang: str) -> Response:
     """A shared material (D6): an image inline, a video in a player, a document to preview or
     download, a script as text; its file through `/s/<token>/file`, the link itself the only key.
     Visible time is beaten like an article's."""
-    own = _own_link(token, opened.visitor_key)
+    own = opened.own_token
     nonce = secrets.token_urlsafe(12)
     material = opened.material
     html = TEMPLATES.get_template("reader_material.html").render(
@@ -232,7 +226,7 @@ def read_card(token: str):
         )
     except NotFound:
         return message_page("reader.not_found", 404)
-    own = _own_link(token, opened.visitor_key)
+    own = opened.own_token
     nonce = secrets.token_urlsafe(12)
     html = TEMPLATES.get_template("reader_card.html").render(
         lang=lang,

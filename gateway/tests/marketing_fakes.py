@@ -195,6 +195,7 @@ class FakeMarketing(FakeMarketingVisitors, FakeMarketingMaterials, marketing_pb2
         return pb.OpenShareResponse(
             tenant_id="t-1",
             view_id="v-1",
+            own_token=CHILD,
             visitor_key=request.visitor_key or "a-new-visitor-key-0001",
             article=article_pb(),
             sharer_staff_id="s-1",
@@ -265,6 +266,7 @@ class FakeMarketing(FakeMarketingVisitors, FakeMarketingMaterials, marketing_pb2
         return pb.OpenCardResponse(
             tenant_id="t-1",
             view_id="v-c",
+            own_token=CHILD,
             visitor_key=request.visitor_key or "a-new-visitor-key-0002",
             staff_id="s-1",
             card=pb.CardContent(display_name="张业务", job_title="客户经理", phone="13800000002", intro="专注饮料批发"),

@@ -91,6 +91,8 @@ def test_d2_the_readers_page_is_whole_server_side_and_keeps_the_visitor(client, 
     assert '<meta property="og:title" content="秋冬新品到店">' in page
     assert "<p>正文<b>加粗</b></p>" in page and "7 人读过" in page and "推荐一篇" in page
     assert f'data-own="/s/{CHILD}"' in page and 'data-view="v-1"' in page
+    # The reader's own link comes with the opening: one marketing call per page, not two.
+    assert [c.method for c in fakes["marketing"].rec.calls] == ["OpenShare"]
     assert "冰红茶" in page and "¥36.00 / 箱" in page
     assert 'href="https://mall.example.com/?product_id=p-1&amp;sharer=s-1"' in page
     assert "13800000001" in page  # the sharer's contact block, from identity

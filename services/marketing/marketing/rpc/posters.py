@@ -149,4 +149,5 @@ class PosterRpcs:
             news=[recommended_pb(r) for r in opened.news],
             products=[product_pb(p) for p in opened.products],
             reader=self._reader(opened.reader),
+            own_token=opened.own_token,
         )

@@ -46,6 +46,7 @@ class SharingRpcs:
             mall_url=opened.mall_url,
             products=[product_pb(p) for p in opened.products],
             reader=self._reader(opened.reader),
+            own_token=opened.own_token,
         )
 
     def _reader(self, reader: sharing.Reader) -> pb.ReaderIdentity:

@@ -38,6 +38,7 @@ from .sharing import (
     ShareView,
     ShownProduct,
     log_share,
+    own_link,
     reader_of,
     recommended_links,
     record_view,
@@ -66,6 +67,7 @@ class OpenedCard:
     news: list[Recommended]
     products: list[ShownProduct]
     reader: Reader
+    own_token: str  # the reader's own forward link, "" when it is the one they opened
 
 
 def _content(text: str) -> CardContent:
@@ -195,6 +197,8 @@ def open_card(
         shown = {m.key for m in template.modules if m.visible}
         news = recommended_links(uow, share, content.article_ids, now) if NEWS in shown else []
         mall_url = settings_of(uow, share.tenant_id).mall_url
+        own = own_link(uow, share, visitor, shares.FORWARD, now)
+        own_token = own.token if own.id != share.id else ""
         uow.commit()
         reader = reader_of(visitor)
         tenant_id, staff_id, view_id, key, share_token = (
@@ -207,4 +211,4 @@ def open_card(
     products = []
     if PRODUCTS in shown and content.product_ids:
         products = shown_products(catalogue, tenant_id, content.product_ids, mall_url, staff_id, share_token)
-    return OpenedCard(tenant_id, view_id, key, staff_id, content, template.modules, news, products, reader)
+    return OpenedCard(tenant_id, view_id, key, staff_id, content, template.modules, news, products, reader, own_token)

@@ -98,6 +98,9 @@ class Opened:
     mall_url: str
     products: list[ShownProduct]
     reader: Reader
+    # The reader's own forward link ("" when it is the one they opened): their page shows it, so
+    # what they pass on counts as theirs.
+    own_token: str = ""
     kind: str = shares.ARTICLE
     material: MaterialView | None = None
 
@@ -351,12 +354,14 @@ def open_share(
         ids = settings.recommended_article_ids if settings.recommended_scope == "all" else prefs.recommended_article_ids
         recommended = recommended_links(uow, share, ids, now)
         uow.publish(events.article_opened(article, share, visitor, view), tenant_id)
+        own = own_link(uow, share, visitor, shares.FORWARD, now)
         uow.session.refresh(article)
         shown = article_view(article)
         uow.commit()
         modules = visible_modules(settings.hidden_modules, shown.hidden_modules, prefs.hidden_modules)
         sharer, share_token = share.sharer_staff_id, share.token
         view_id, key, reader = view.id, visitor.visitor_key, reader_of(visitor)
+        own_token = own.token if own.id != share.id else ""
     products = []
     if PRODUCTS in modules and shown.product_ids:
         products = shown_products(catalogue, tenant_id, shown.product_ids, settings.mall_url, sharer, share_token)
@@ -372,6 +377,7 @@ def open_share(
         mall_url=settings.mall_url,
         products=products,
         reader=reader,
+        own_token=own_token,
     )
 
 
@@ -387,6 +393,7 @@ def _open_material(uow: UnitOfWork, share: ShareRow, visitor_key: str, now: date
         .values(view_count=MaterialRow.view_count + 1, reader_count=MaterialRow.reader_count + int(first_time))
     )
     uow.publish(events.article_opened(material, share, visitor, view), share.tenant_id)
+    own = own_link(uow, share, visitor, shares.FORWARD, now)
     uow.session.refresh(material)
     opened = Opened(
         tenant_id=share.tenant_id,
@@ -402,6 +409,7 @@ def _open_material(uow: UnitOfWork, share: ShareRow, visitor_key: str, now: date
         kind=shares.MATERIAL,
         material=material_view(material),
         reader=reader_of(visitor),
+        own_token=own.token if own.id != share.id else "",
     )
     uow.commit()
     return opened
@@ -419,30 +427,37 @@ def forward_share(db: Database, actor: Actor, token: str, visitor_key: str, meth
         visitor = visitor_by_key(uow, parent.tenant_id, visitor_key)
         if visitor is None:
             raise InvalidInput(ErrorCode.MARKETING_INPUT_INVALID, fields={"visitor_key": "validation.invalid"})
-        # Re-reading one's own forward link, or a chain at its end: the same link, no new link.
-        if parent.from_visitor_id == visitor.id or parent.depth >= shares.CHAIN_MAX:
-            return share_view(parent)
-        child = uow.session.scalar(
-            select(ShareRow).where(
-                ShareRow.tenant_id == parent.tenant_id,
-                ShareRow.parent_share_id == parent.id,
-                ShareRow.from_visitor_id == visitor.id,
-                ShareRow.method == method,
-            )
+        link = own_link(uow, parent, visitor, method, now)
+        uow.commit()
+        return share_view(link)
+
+
+def own_link(uow: UnitOfWork, parent: ShareRow, visitor: VisitorRow, method: str, now: datetime) -> ShareRow:
+    """The reader's own link to pass `parent` on by `method`: made the first time, the same one
+    after. Re-reading one's own forward link, or a chain at its end: `parent` itself."""
+    if parent.from_visitor_id == visitor.id or parent.depth >= shares.CHAIN_MAX:
+        return parent
+    child = uow.session.scalar(
+        select(ShareRow).where(
+            ShareRow.tenant_id == parent.tenant_id,
+            ShareRow.parent_share_id == parent.id,
+            ShareRow.from_visitor_id == visitor.id,
+            ShareRow.method == method,
         )
-        if child is None:
-            child = ShareRow(
-                tenant_id=parent.tenant_id,
-                token=shares.new_token(),
-                kind=parent.kind,
-                item_id=parent.item_id,
-                sharer_staff_id=parent.sharer_staff_id,
-                method=method,
-                parent_share_id=parent.id,
-                from_visitor_id=visitor.id,
-                depth=parent.depth + 1,
-                created_at=now,
-            )
-            uow.session.add(child)
-            uow.commit()
-        return share_view(child)
+    )
+    if child is None:
+        child = ShareRow(
+            tenant_id=parent.tenant_id,
+            token=shares.new_token(),
+            kind=parent.kind,
+            item_id=parent.item_id,
+            sharer_staff_id=parent.sharer_staff_id,
+            method=method,
+            parent_share_id=parent.id,
+            from_visitor_id=visitor.id,
+            depth=parent.depth + 1,
+            created_at=now,
+        )
+        uow.session.add(child)
+        uow.session.flush()
+    return child

@@ -45,6 +45,7 @@ def test_d2_a_chain_salesperson_reader_friend_is_recorded_with_each_view(marketi
     forward = marketing.call(
         "ForwardShare", pb.ForwardShareRequest(token=link.token, visitor_key=first.visitor_key), as_service=True
     )
+    assert first.own_token == forward.token  # the page's own link is the one ForwardShare answers
     assert forward.parent_share_id == link.id and forward.depth == 1 and forward.method == "forward"
     assert forward.sharer_staff_id == tenant.sales_id  # the friend is still the salesperson's reader
     friend = open_(marketing, forward.token)
@@ -72,9 +73,11 @@ def test_d2_a_chain_salesperson_reader_friend_is_recorded_with_each_view(marketi
 
     counted = marketing.call("GetArticle", pb.GetArticleRequest(id=article.id), token=tenant.owner)
     assert (counted.share_count, counted.view_count, counted.reader_count) == (2, 2, 2)
-    open_(marketing, link.token, first.visitor_key)  # the same reader again: a view, not a reader
+    again = open_(marketing, link.token, first.visitor_key)  # the same reader again: a view, not a reader
+    assert again.own_token == forward.token  # and the same own link
     counted = marketing.call("GetArticle", pb.GetArticleRequest(id=article.id), token=tenant.owner)
     assert (counted.view_count, counted.reader_count) == (3, 2)
+    assert open_(marketing, forward.token, first.visitor_key).own_token == ""  # my own link is mine already
 
 
 def test_d2_reading_time_moves_forward_only_and_qualifies_the_visitor(marketing, tenant, db, beats, drainer):

@@ -63,7 +63,7 @@ def test_d2_a_chain_salesperson_reader_friend_is_recorded_with_each_view(marketi
         opened = [
             json.loads(o.payload)
             for o in uow.session.scalars(
-                select(Outbox).where(Outbox.tenant_id == tenant.id, Outbox.type == "article_opened")
+                select(Outbox).where(Outbox.tenant_id == tenant.id, Outbox.type == "article_opened").order_by(Outbox.id)
             )
         ]
     assert [(e["data"]["depth"], e["data"]["sharer_staff_id"]) for e in opened] == [

@@ -40,7 +40,10 @@ def identify(marketing, opened, phone, name=""):
 def identified_events(db, tenant_id):
     with db.reader() as uow:
         rows = uow.session.scalars(
-            select(Outbox).where(Outbox.tenant_id == tenant_id, Outbox.type == "visitor_identified")
+            select(Outbox)
+            .where(Outbox.tenant_id == tenant_id, Outbox.type == "visitor_identified")
+            # In the order they were written: PostgreSQL answers in any order without one.
+            .order_by(Outbox.id)
         ).all()
         return [json.loads(r.payload)["data"] for r in rows]
 

@@ -250,7 +250,7 @@ class WeChatPay:
     def _check_merchant(self, data: Mapping[str, Any], error: Callable[[str], Exception]) -> None:
         # a validly signed message for another merchant or app is still not ours to act on
         cfg = self._config
-        if str(data.get("mchid", cfg.mchid)) != cfg.mchid:
+        if str(data.get("mchid")) != cfg.mchid:
             raise error(f"mchid {data.get('mchid')!r} is not ours")
         if "appid" in data and str(data["appid"]) != cfg.appid:
             raise error(f"appid {data.get('appid')!r} is not ours")

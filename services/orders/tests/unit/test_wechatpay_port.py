@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -199,6 +201,10 @@ def test_the_fake_refuses_a_request_signed_with_the_wrong_key(fake, notify_url):
     with pytest.raises(PaymentRejected) as refused:
         stranger.prepay(_no(), "批发订单", 100, OPENID, notify_url)
     assert (refused.value.code, refused.value.status) == ("SIGN_ERROR", 401)
+    late = WeChatPay(fake.config(), clock=lambda: time.time() - 600)
+    with pytest.raises(PaymentRejected) as refused:
+        late.query(_no())
+    assert refused.value.code == "SIGN_ERROR"
     other_serial = WeChatPay(fake.config(merchant_serial_no="ANOTHERSERIAL"))
     with pytest.raises(PaymentRejected) as refused:
         other_serial.query(_no())
@@ -328,3 +334,15 @@ def test_a_notification_for_another_merchant_or_key_is_refused(fake, pay, notify
 def _sealed(body: bytes) -> tuple[str, str, str]:
     resource = json.loads(body)["resource"]
     return resource["ciphertext"], resource["associated_data"], resource["nonce"]
+
+
+def test_the_fake_can_be_paid_from_outside_for_make_run(fake, pay, notify_url, inbox):
+    out_trade_no = _prepaid(pay, notify_url)
+    request = urllib.request.Request(f"{fake.url}/_fake/pay/{out_trade_no}", data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert json.loads(response.read()) == {"delivered": [204]}
+    [(headers, body)] = inbox.received
+    assert pay.parse_notification(headers, body).out_trade_no == out_trade_no
+    with pytest.raises(urllib.error.HTTPError) as again:
+        urllib.request.urlopen(request, timeout=5)
+    assert again.value.code == 409

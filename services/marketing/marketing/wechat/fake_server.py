@@ -36,9 +36,11 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from crmkit.fake_http import FakeHttpServer
 
 from . import FAKE_APP_ID, FAKE_APP_SECRET
 
@@ -191,7 +193,7 @@ fill="#{color}"/><text x="66" y="84" font-size="56" text-anchor="middle" fill="#
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _HttpServer
+    server: Any  # crmkit.fake_http: the server, its state as `.fake`
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -259,15 +261,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], fake: FakeWechat) -> None:
-        self.fake = fake
-        super().__init__(address, _Handler)
-
-
-class FakeWechatServer:
+class FakeWechatServer(FakeHttpServer):
     """The fake on a real socket, served from a background thread."""
 
     def __init__(
@@ -279,32 +273,15 @@ class FakeWechatServer:
         app_secret: str = FAKE_APP_SECRET,
         bound: bool = True,
     ) -> None:
-        self._address = (host, port)
+        super().__init__(
+            _Handler, FakeWechat({app_id: app_secret}, bound=bound), name="fake-wechat", host=host, port=port
+        )
         self.app_id = app_id
-        self.fake = FakeWechat({app_id: app_secret}, bound=bound)
-        self._httpd: _HttpServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
 
     def start(self) -> str:
-        """Bind (port 0 picks a free port), serve, and return the base URL."""
-        self._httpd = _HttpServer(self._address, self.fake)
-        host, port = self._httpd.server_address[:2]
-        self.url = self.fake.base_url = f"http://{host}:{port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-wechat", daemon=True
-        )
-        self._thread.start()
+        # The consent page links back to the fake itself.
+        self.fake.base_url = super().start()
         return self.url
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = self._thread = None
 
     def issue_code(self, nickname: str = DEFAULT_NICKNAME, *, scope: str = "snsapi_userinfo") -> str:
         """A code as if `nickname` had agreed on the consent page."""
@@ -312,13 +289,6 @@ class FakeWechatServer:
 
     def fail_next(self, errcode: int, errmsg: str = "") -> None:
         self.fake.fail_next(errcode, errmsg)
-
-    def __enter__(self) -> FakeWechatServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def serve_fake() -> FakeWechatServer:

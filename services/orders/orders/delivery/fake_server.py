@@ -23,8 +23,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from crmkit.fake_http import FakeHttpServer
 
 from .dada import (
     ADD_ORDER,
@@ -279,7 +281,7 @@ class FakeDada:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _HttpServer
+    server: Any  # crmkit.fake_http: the server, its state as `.fake`
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -296,43 +298,11 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], fake: FakeDada) -> None:
-        self.fake = fake
-        super().__init__(address, _Handler)
-
-
-class FakeDadaServer:
+class FakeDadaServer(FakeHttpServer):
     """The fake on a real socket, served from a background thread."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, **fake_options: Any) -> None:
-        self._address = (host, port)
-        self.fake = FakeDada(**fake_options)
-        self._httpd: _HttpServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
-
-    def start(self) -> str:
-        self._httpd = _HttpServer(self._address, self.fake)
-        host, port = self._httpd.server_address[:2]
-        self.url = f"http://{host}:{port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-dada", daemon=True
-        )
-        self._thread.start()
-        return self.url
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-        self._thread = None
+        super().__init__(_Handler, FakeDada(**fake_options), name="fake-dada", host=host, port=port)
 
     def config(self, **overrides: Any) -> DadaConfig:
         """An adapter configuration for this fake (start() first)."""
@@ -346,10 +316,3 @@ class FakeDadaServer:
         }
         values.update(overrides)
         return DadaConfig(**values)
-
-    def __enter__(self) -> FakeDadaServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -32,11 +32,13 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from crmkit.fake_http import FakeHttpServer
 
 from . import crypto
 from .wechatpay import MAX_CLOCK_SKEW_SECONDS, WeChatPayConfig
@@ -499,7 +501,7 @@ class FakeWeChatPay:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _HttpServer
+    server: Any  # crmkit.fake_http: the server, its state as `.fake`
 
     def do_GET(self) -> None:
         self._serve("GET")
@@ -539,15 +541,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], fake: FakeWeChatPay) -> None:
-        self.fake = fake
-        super().__init__(address, _Handler)
-
-
-class FakeWeChatPayServer:
+class FakeWeChatPayServer(FakeHttpServer):
     """The fake on a real socket, served from a background thread.
 
     Without a merchant key it makes one, so `config()` gives a working adapter configuration.
@@ -563,37 +557,14 @@ class FakeWeChatPayServer:
         appid: str = TEST_APPID,
         apiv3_key: bytes = TEST_APIV3_KEY,
     ) -> None:
-        self._address = (host, port)
         self.merchant_private_key = merchant_private_key or crypto.generate_key()
-        self.fake = FakeWeChatPay(
+        fake = FakeWeChatPay(
             mchid=mchid,
             appid=appid,
             merchant_public_key=self.merchant_private_key.public_key(),
             apiv3_key=apiv3_key,
         )
-        self._httpd: _HttpServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
-
-    def start(self) -> str:
-        self._httpd = _HttpServer(self._address, self.fake)
-        host, port = self._httpd.server_address[:2]
-        self.url = f"http://{host}:{port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-wechatpay", daemon=True
-        )
-        self._thread.start()
-        return self.url
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-        self._thread = None
+        super().__init__(_Handler, fake, name="fake-wechatpay", host=host, port=port)
 
     def config(self, **overrides: Any) -> WeChatPayConfig:
         """An adapter configuration for this fake (start() first)."""
@@ -611,10 +582,3 @@ class FakeWeChatPayServer:
         }
         values.update(overrides)
         return WeChatPayConfig(**values)
-
-    def __enter__(self) -> FakeWeChatPayServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

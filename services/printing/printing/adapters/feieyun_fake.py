@@ -24,9 +24,11 @@ import threading
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from crmkit.fake_http import FakeHttpServer
 
 from .feieyun import ALREADY_ADDED, signature
 
@@ -158,7 +160,7 @@ def print_order(order: dict[str, Any]) -> None:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: _HttpServer
+    server: Any  # crmkit.fake_http: the server, its state as `.fake`
 
     def _form(self) -> dict[str, str]:
         length = int(self.headers.get("Content-Length") or 0)
@@ -214,53 +216,16 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], fake: FakeFeieyun) -> None:
-        self.fake = fake
-        super().__init__(address, _Handler)
-
-
-class FakeFeieyunServer:
+class FakeFeieyunServer(FakeHttpServer):
     """The fake on a real socket, served from a background thread."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, print_orders: bool = False, **account):
-        self._address = (host, port)
-        self.fake = FakeFeieyun(**account, echo=print_order if print_orders else None)
-        self._httpd: _HttpServer | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
+        fake = FakeFeieyun(**account, echo=print_order if print_orders else None)
+        super().__init__(_Handler, fake, name="fake-feieyun", host=host, port=port)
 
     @property
     def api_url(self) -> str:
         return self.url + API_PATH
-
-    def start(self) -> str:
-        self._httpd = _HttpServer(self._address, self.fake)
-        host, port = self._httpd.server_address[:2]
-        self.url = f"http://{host}:{port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-feieyun", daemon=True
-        )
-        self._thread.start()
-        return self.url
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-
-    def __enter__(self) -> FakeFeieyunServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def serve_fake() -> FakeFeieyunServer:

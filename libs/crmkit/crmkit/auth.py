@@ -26,6 +26,8 @@ ALGORITHM = "EdDSA"
 
 STAFF = "staff"
 SERVICE = "service"
+# A shop's customer logged in by SMS code (issue 15): subject_id is the customer id, no roles.
+CUSTOMER = "customer"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,10 @@ class Actor:
     @property
     def staff_id(self) -> str | None:
         return self.subject_id if self.kind == STAFF else None
+
+    @property
+    def customer_id(self) -> str | None:
+        return self.subject_id if self.kind == CUSTOMER else None
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from crmkit.events import EventCatalogue
 
 if TYPE_CHECKING:  # the views' modules publish through this one
+    from orders.models_storefront import StorefrontLineRow, StorefrontOrderRow, StorefrontRefundRow
     from orders.service.collections import CollectionView
     from orders.service.views import LineView, OrderView, ReturnView
 
@@ -182,4 +183,77 @@ def gift_stock_handed_out(
         "store_id": store_id,
         "reason": reason,
         "lines": [{"product_id": pid, "quantity": quantities[pid]} for pid in sorted(quantities)],
+    }
+
+
+# Storefront orders (B6 B8 B12): every event carries the whole order as its consumers need it
+# (printing's tickets and auto-accept, messaging's alerts).
+
+
+def storefront_order(row: StorefrontOrderRow, lines: Sequence[StorefrontLineRow]) -> dict[str, Any]:
+    return {
+        "order_id": row.id,
+        "number": row.number,
+        "store_id": row.store_id,
+        "kind": row.kind,
+        "state": row.state,
+        "customer_id": row.customer_id,
+        "customer_name": row.customer_name,
+        "customer_phone": row.customer_phone,
+        "contact_name": row.contact_name,
+        "contact_phone": row.contact_phone,
+        "address": row.address,
+        "note": row.note,
+        "verification_code": row.verification_code or "",
+        "lines": [
+            {
+                "product_id": line.product_id,
+                "category_id": line.category_id,
+                "name": line.name,
+                "quantity": line.quantity,
+                "amount_fen": line.amount_fen,
+                "spec": line.spec,
+            }
+            for line in lines
+        ],
+        "goods_total_fen": row.goods_total_fen,
+        "discount_fen": row.discount_fen,
+        "delivery_fee_fen": row.delivery_fee_fen,
+        "total_fen": row.total_fen,
+        "paid_fen": row.paid_fen,
+        "refunded_fen": row.refunded_fen,
+        "placed_at": row.created_at.isoformat(),
+        "paid_at": row.paid_at.isoformat() if row.paid_at else None,
+    }
+
+
+@EVENTS.publishes("storefront_order_paid")
+def storefront_order_paid(order: Mapping[str, Any]) -> dict[str, Any]:
+    """Once per order, when paid. `order`: storefront_order(row, lines)."""
+    return {"order": dict(order)}
+
+
+@EVENTS.publishes("storefront_order_changed")
+def storefront_order_changed(order: Mapping[str, Any], action: str, party: str) -> dict[str, Any]:
+    return {"order": dict(order), "action": action, "party": party}
+
+
+@EVENTS.publishes("storefront_refund_requested")
+def storefront_refund_requested(order: Mapping[str, Any], refund: StorefrontRefundRow) -> dict[str, Any]:
+    return {
+        "order": dict(order),
+        "refund": {"refund_id": refund.id, "requested_fen": refund.requested_fen, "reason": refund.reason},
+    }
+
+
+@EVENTS.publishes("storefront_refund_decided")
+def storefront_refund_decided(order: Mapping[str, Any], refund: StorefrontRefundRow) -> dict[str, Any]:
+    return {
+        "order": dict(order),
+        "refund": {
+            "refund_id": refund.id,
+            "state": refund.state,
+            "approved_fen": refund.approved_fen,
+            "reject_reason": refund.reject_reason,
+        },
     }

@@ -255,4 +255,5 @@ class ProcessedEvent(ProcessedEventMixin, Base):
 # Receivables' tables (B4) join this metadata, so Alembic and the tests see them.
 import orders.models_gifts  # noqa: E402, F401  (gift hand-outs, E7)
 import orders.models_performance  # noqa: E402, F401  (B9-B11 tables likewise)
+import orders.models_storefront  # noqa: E402, F401  (B6 B8 B12 storefront orders)
 from orders import models_receivables  # noqa: E402, F401

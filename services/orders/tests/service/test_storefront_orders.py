@@ -246,6 +246,27 @@ def test_b6_racing_repeats_of_a_key_place_one_order_and_redeem_its_coupon_once(s
     assert shop.s.coupons.used_on(shop.tenant, coupon) == answers[0].id
 
 
+def test_b6_racing_repeats_of_a_top_up_key_meet_on_the_unique_key(shop):
+    """No stock to queue on: the repeats race to the insert and the unique key decides."""
+    barrier, answers, errors = threading.Barrier(8), [], []
+
+    def attempt():
+        barrier.wait()
+        try:
+            answers.append(place(shop.api, shop.alice, sf.TOP_UP, amount=20000, key="top-up-race"))
+        except Exception as exc:  # noqa: BLE001 - every outcome is asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attempt) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert len({a.id for a in answers}) == 1 and len(answers) == 8
+    assert rows_of(shop.db, shop.tenant, StorefrontOrderRow) == 1
+
+
 # --- Coupons (E4) ------------------------------------------------------------------------------
 
 

@@ -13,6 +13,9 @@ import { api, call } from "@/api/client";
 import type { components } from "@/api/schema";
 import { ApiError } from "@/api/errors";
 import { refreshUnread } from "@/shared/inbox";
+import { canSpeak, speak } from "@/shared/useSpokenAlerts";
+
+export { canSpeak, speak };
 
 export type Alert = components["schemas"]["AlertOut"];
 export type AlertHandler = (alerts: Alert[]) => void;
@@ -24,19 +27,6 @@ const VOICE_KEY = "crm.alerts.voice";
 
 /** The person's choice to hear alerts (kept on this device, per browser). */
 export const voice = ref(localStorage.getItem(VOICE_KEY) === "on");
-
-export function canSpeak(): boolean {
-  return typeof window !== "undefined" && "speechSynthesis" in window && "SpeechSynthesisUtterance" in window;
-}
-
-/** Reads `text` aloud, in Chinese unless the app is in English. Browsers speak only after the
- * person has touched the page once; before that the call is silently refused. */
-export function speak(text: string, language = "zh-CN"): void {
-  if (!canSpeak()) return;
-  const utterance = new SpeechSynthesisUtterance(text);
-  utterance.lang = language === "en" ? "en-US" : "zh-CN";
-  window.speechSynthesis.speak(utterance);
-}
 
 /** Turns voice on or off; turning it on (a tap, which lets the browser speak) says so aloud. */
 export function setVoice(on: boolean, confirmation: string, language = "zh-CN"): void {
@@ -50,6 +40,9 @@ interface Options {
   active?: () => boolean;
   /** The app's language, for speech. */
   language?: () => string;
+  /** The words to read aloud for an alert (an app may say more than the title: a new order's
+   * kind and amount); the title when left out. */
+  words?: (alert: Alert) => string;
 }
 
 const handlers = new Set<AlertHandler>();
@@ -99,7 +92,9 @@ function deliver(alerts: Alert[]) {
   for (const handler of handlers) handler(alerts);
   refreshUnread();
   const newest = alerts[alerts.length - 1];
-  if (voice.value && newest.title) speak(newest.title, options.language?.() ?? "zh-CN");
+  if (!voice.value) return;
+  const words = options.words?.(newest) || newest.title;
+  if (words) speak(words, options.language?.() ?? "zh-CN");
 }
 
 function onVisibility() {

@@ -14,3 +14,10 @@ export function toFen(text: string): number | null {
   const fen = Number(m[2]) * 100 + Number((m[3] ?? "").padEnd(2, "0"));
   return m[1] ? -fen : fen;
 }
+
+/** Yuan as digits alone, for words read aloud ("12.50", no sign of currency, no separators). */
+export function yuanDigits(fen: number): string {
+  const sign = fen < 0 ? "-" : "";
+  const abs = Math.abs(Math.trunc(fen));
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, "0")}`;
+}

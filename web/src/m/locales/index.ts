@@ -17,8 +17,9 @@ import * as storeData from "./storeData";
 import * as storedValue from "./storedValue";
 import * as visitors from "./visitors";
 import * as visits from "./visits";
+import * as workbench from "./workbench";
 
-const AREAS = { articles, materials, cards, posters, returns, storeData, nearby, pool, coupons, visits, visitors, leads, commissions, storedValue };
+const AREAS = { articles, materials, cards, posters, returns, storeData, nearby, pool, coupons, visits, visitors, leads, commissions, storedValue, workbench };
 
 export const zh = { m: { ...baseZh.m, ...pickAreas(AREAS, "zh") } };
 export const en = { m: { ...baseEn.m, ...pickAreas(AREAS, "en") } };

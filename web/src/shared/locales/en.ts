@@ -63,9 +63,35 @@ const en: typeof zh = {
     title: "New alert",
     more: "{n} more new alerts: see the inbox",
     voice: "Read alerts aloud",
-    voiceHint: "Alerts such as someone opening an article you shared are spoken when they arrive",
+    voiceHint: "Alerts such as a new order, a refund request or someone opening an article you shared are spoken when they arrive",
     voiceOn: "Alerts will be read aloud",
     voiceUnsupported: "This browser cannot read aloud",
+    spoken: {
+      order: "New order ({kind}), {amount} yuan",
+      refund: "New refund request, {amount} yuan",
+      refundWithReason: "New refund request, {amount} yuan, because: {reason}",
+    },
+  },
+  storefront: {
+    kinds: {
+      ecommerce: "Online shop",
+      reservation: "Reservation",
+      in_store: "In-store",
+      takeaway: "Takeaway",
+      face_to_face: "Counter payment",
+      top_up: "Top-up",
+    },
+    states: {
+      awaiting_payment: "Awaiting payment",
+      paid: "Paid",
+      shipped: "Shipped",
+      confirmed: "Confirmed",
+      accepted: "Accepted",
+      delivering: "Out for delivery",
+      delivered: "Delivered",
+      done: "Done",
+      closed: "Closed",
+    },
   },
 };
 

@@ -62,8 +62,36 @@ export default {
     title: "新提醒",
     more: "另有 {n} 条新提醒，请查看消息",
     voice: "语音播报提醒",
-    voiceHint: "有人查看您分享的文章等提醒到达时朗读出来",
+    voiceHint: "新订单、退款申请、有人查看您分享的文章等提醒到达时朗读出来",
     voiceOn: "语音播报已开启",
     voiceUnsupported: "当前浏览器不支持语音播报",
+    // F4: what is said aloud for a storefront alert (the amount in yuan, digits only).
+    spoken: {
+      order: "您有新的{kind}订单，金额 {amount} 元",
+      refund: "您有新的退款申请，金额 {amount} 元",
+      refundWithReason: "您有新的退款申请，金额 {amount} 元，原因：{reason}",
+    },
+  },
+  // B6: the storefront's order kinds and states (orders.domain.storefront).
+  storefront: {
+    kinds: {
+      ecommerce: "电商",
+      reservation: "预约",
+      in_store: "到店",
+      takeaway: "外卖",
+      face_to_face: "当面付",
+      top_up: "储值",
+    },
+    states: {
+      awaiting_payment: "待付款",
+      paid: "已付款",
+      shipped: "已发货",
+      confirmed: "已确认",
+      accepted: "已接单",
+      delivering: "配送中",
+      delivered: "已送达",
+      done: "已完成",
+      closed: "已关闭",
+    },
   },
 };

@@ -1,0 +1,248 @@
+"""F4 B6 B7 B8 B12 in the mobile app: the store's workbench. A store manager has it open with voice
+on; a customer pays a takeaway order from the shop (stored value) and within 2.5 s the workbench
+shows the alert, says "您有新的外卖订单，金额 … 元" in Chinese and lists the order; the manager accepts
+it and hands it to Dada; the customer asks for part of it back and the request is said aloud; the
+manager approves it. An in-store order is handed over at the counter by its code (B7)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from conftest import api_call, api_token, mobile_login, shot, sms_code
+
+pytestmark = pytest.mark.skip(reason="needs the storefront backend: coordinator enables it at merge")
+
+OWNER = "13800000000"
+MANAGER = "13800000001"  # 王店长 (demo): their stores are the test's
+PASSWORD = "demo1234"
+# The app polls about every second; the architecture promises 2 s, and the bar animates in.
+WITHIN_MS = 2500
+# Records what the app asks the browser to say (headless Chromium has no voice to hear).
+SPEECH_SPY = """
+window.__spoken = [];
+if (window.speechSynthesis) {
+  window.speechSynthesis.speak = (u) => window.__spoken.push({ text: u.text, lang: u.lang });
+}
+"""
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+@pytest.fixture(scope="module")
+def desk(platform) -> dict:
+    """A store manager of this module's own in the demo manager's stores: the storefront alerts
+    (sent to the store's managers) that reach them are this module's orders'."""
+    owner = api_token(platform, OWNER)
+    me = api_call(platform, api_token(platform, MANAGER), "GET", "/api/v1/me")
+    phone = "135" + str(uuid.uuid4().int)[:8]
+    body = {
+        "name": "工作台店长",
+        "phone": phone,
+        "roles": ["store_manager"],
+        "password": PASSWORD,
+        "store_ids": me["store_ids"],
+    }
+    staff = api_call(platform, owner, "POST", "/api/v1/staff", json=body)
+    return {"phone": phone, "staff": staff, "store_id": me["store_ids"][0], "tenant_id": me["tenant_id"]}
+
+
+@pytest.fixture(scope="module")
+def shopper(platform, desk) -> dict:
+    """A shop customer (SMS login, registered on the way), with stored value to pay with."""
+    phone = "137" + str(uuid.uuid4().int)[:8]
+    tenant = desk["tenant_id"]
+    sent = requests.post(
+        f"{platform.base_url}/api/v1/shop/login/code", json={"tenant_id": tenant, "phone": phone}, timeout=10
+    )
+    assert sent.status_code == 202, sent.text
+    login = requests.post(
+        f"{platform.base_url}/api/v1/shop/login",
+        json={"tenant_id": tenant, "phone": phone, "code": sms_code(platform, phone)},
+        timeout=10,
+    )
+    assert login.status_code == 200, login.text
+    body = login.json()
+    owner = api_token(platform, OWNER)
+    api_call(
+        platform,
+        owner,
+        "POST",
+        f"/api/v1/customers/{body['customer_id']}/stored-value/credits",
+        json={"amount": 100_000, "note": "工作台测试"},
+    )
+    return {"phone": phone, "token": body["access_token"], "customer_id": body["customer_id"]}
+
+
+def _product(platform, desk, shopper) -> dict:
+    """A product the shop sells in the desk's store, with stock enough for this run's orders."""
+    items = api_call(platform, shopper["token"], "GET", "/api/v1/shop/products", params={"store_id": desk["store_id"]})
+    product = items["items"][0]
+    api_call(
+        platform,
+        api_token(platform, OWNER),
+        "PUT",
+        f"/api/v1/products/{product['id']}/stock/{desk['store_id']}",
+        json={"quantity": 100, "reason": "补货"},
+    )
+    return product
+
+
+def _paid_order(platform, desk, shopper, kind: str, **extra) -> dict:
+    """A storefront order placed and paid by the customer (stored value: paid at once)."""
+    product = _product(platform, desk, shopper)
+    body = {
+        "store_id": desk["store_id"],
+        "kind": kind,
+        "lines": [{"product_id": product["id"], "quantity": 2, "spec": "少辣"}],
+        "note": "",
+        "coupon_codes": [],
+        **extra,
+    }
+    order = api_call(platform, shopper["token"], "POST", "/api/v1/shop/orders", json=body)
+    paid = api_call(
+        platform, shopper["token"], "POST", f"/api/v1/shop/orders/{order['id']}/pay", json={"method": "stored_value"}
+    )
+    assert paid["order"]["state"] == "paid", paid
+    return paid["order"]
+
+
+def _polling(page: Page) -> None:
+    """Wait until the app holds its cursor: it asks with `after=` only once it has one."""
+    with page.expect_response(lambda r: "/api/v1/alerts?after=" in r.url and r.ok, timeout=10_000):
+        pass
+
+
+def _said(page: Page, words: str) -> None:
+    """Wait until the app has asked the browser to say `words` in Chinese."""
+    page.wait_for_function(
+        "(words) => window.__spoken.some((u) => u.text === words && u.lang === 'zh-CN')", arg=words, timeout=WITHIN_MS
+    )
+
+
+def test_f4_b6_b8_b12_the_workbench_hears_a_paid_takeaway_accepts_it_hands_it_to_dada_and_refunds(
+    platform, phone, desk, shopper
+):
+    page = phone
+    page.context.add_init_script(SPEECH_SPY)
+    mobile_login(page, platform, desk["phone"])
+    page.locator("[data-test=workbench-tile]").click()
+    expect(page).to_have_url(f"{platform.base_url}/m/workbench")
+    # Voice on, by the person's own tap (which also arms the browser's speech).
+    page.locator("[data-test=sf-voice]").click()
+    expect(page.locator("[data-test=sf-voice]")).to_have_class(re.compile(r"van-switch--on"))
+    page.get_by_role("tab", name="外卖").click()
+    _polling(page)
+
+    order = _paid_order(
+        platform,
+        desk,
+        shopper,
+        "takeaway",
+        contact_name="李女士",
+        contact_phone=shopper["phone"],
+        address="人民路 1 号 502",
+    )
+
+    # Shown (the notify bar every alert gets), said aloud with its kind and amount, listed.
+    alert = page.locator(".crm-alert")
+    expect(alert).to_be_visible(timeout=WITHIN_MS)
+    expect(alert).to_contain_text(order["number"])
+    _said(page, f"您有新的外卖订单，金额 {_yuan(order['total_fen'])} 元")
+    row = page.locator("[data-test=sf-order]", has_text=order["number"])
+    expect(row).to_be_visible(timeout=WITHIN_MS)
+    expect(row.locator("[data-test=sf-order-state]")).to_have_text("已付款")
+    expect(page.locator("[data-test=sf-orders]")).not_to_have_text("0")
+    page.wait_for_timeout(400)  # the bar has slid in: the screenshot shows it whole
+    shot(page, "m-workbench")
+
+    # Accept (接单), then hand it to Dada (B12): the page re-renders from each answer.
+    row.click()
+    expect(page.locator("[data-test=sf-state]")).to_contain_text("已付款")
+    expect(page.locator("[data-test=sf-line]")).to_contain_text("少辣")
+    expect(page.locator("[data-test=sf-customer]")).to_contain_text(
+        shopper["phone"][:3] + "****" + shopper["phone"][-4:]
+    )
+    expect(page.locator("[data-test=sf-address]")).to_contain_text("人民路 1 号 502")
+    page.locator("[data-test=sf-action-accept]").click()
+    expect(page.locator("[data-test=sf-state]")).to_contain_text("已接单")
+    expect(page.locator("[data-test=sf-action-accept]")).to_have_count(0)
+    shot(page, "m-workbench-order")
+    page.locator("[data-test=sf-hand-to-delivery]").click()
+    expect(page.locator("[data-test=sf-state]")).to_contain_text("配送中")
+    expect(page.locator("[data-test=sf-delivery]")).to_contain_text("达达")
+    expect(page.locator("[data-test=sf-hand-to-delivery]")).to_have_count(0)
+
+    # B8: the customer asks for 1.00 back; the request is said aloud and shown on the order.
+    api_call(
+        platform,
+        shopper["token"],
+        "POST",
+        f"/api/v1/shop/orders/{order['id']}/refunds",
+        json={"amount_fen": 100, "reason": "少送了一双筷子"},
+    )
+    _said(page, "您有新的退款申请，金额 1.00 元，原因：少送了一双筷子")
+    refund = page.locator("[data-test=sf-refund]")
+    expect(refund.locator("[data-test=sf-refund-state]")).to_contain_text("待处理", timeout=WITHIN_MS)
+    refund.locator("[data-test=sf-refund-approve]").click()
+    amount = page.locator("[data-test=sf-refund-amount] input")
+    expect(amount).to_have_value("1.00")  # what was asked, by default
+    # More than is left is refused on the field, before anything is sent.
+    amount.fill(_yuan(order["paid_fen"] + 1))
+    page.get_by_role("button", name="确定").click()
+    expect(page.locator("[data-test=sf-refund-amount]")).to_contain_text("不超过")
+    amount.fill("1.00")
+    page.get_by_role("button", name="确定").click()
+    expect(refund.locator("[data-test=sf-refund-state]")).to_contain_text(re.compile("已退款|已同意"))
+    expect(refund.locator("[data-test=sf-refund-approve]")).to_have_count(0)
+
+    # Back on the workbench, the 待退款 filter no longer lists it.
+    page.goto(f"{platform.base_url}/m/workbench")
+    page.locator("[data-test=sf-filter-refund_pending]").click()
+    expect(page.locator("[data-test=sf-order]", has_text=order["number"])).to_have_count(0)
+
+
+def test_b7_an_in_store_order_confirmed_elsewhere_is_refused_here_then_verified_once_by_its_code(
+    platform, phone, desk, shopper
+):
+    order = _paid_order(platform, desk, shopper, "in_store")
+    page = phone
+    mobile_login(page, platform, desk["phone"])
+    page.locator("[data-test=workbench-tile]").click()
+    page.get_by_role("tab", name="到店").click()
+    page.locator("[data-test=sf-order]", has_text=order["number"]).click()
+    expect(page.locator("[data-test=sf-action-confirm]")).to_be_visible()
+
+    # Someone at another phone confirms it first: this tap is refused (409) with the server's
+    # words, and the page shows the order as it is now.
+    manager = api_token(platform, desk["phone"])
+    confirmed = api_call(platform, manager, "POST", f"/api/v1/storefront/orders/{order['id']}/actions/confirm", json={})
+    assert confirmed["state"] == "confirmed", confirmed
+    page.locator("[data-test=sf-action-confirm]").click()
+    expect(page.locator(".van-toast")).to_be_visible()
+    expect(page.locator(".van-toast")).not_to_be_empty()
+    expect(page.locator("[data-test=sf-state]")).to_contain_text("已确认")
+    expect(page.locator("[data-test=sf-action-confirm]")).to_have_count(0)
+
+    # B7: the customer shows the code at the counter.
+    code = api_call(platform, shopper["token"], "GET", f"/api/v1/shop/orders/{order['id']}")["verification_code"]
+    assert code
+    page.goto(f"{platform.base_url}/m/workbench")
+    page.locator("[data-test=sf-verify-entry]").click()
+    page.locator("[data-test=sf-verify-code] input").fill(code)
+    page.locator("[data-test=sf-verify]").click()
+    verified = page.locator("[data-test=sf-verified]")
+    expect(verified).to_contain_text(order["number"])
+    expect(verified).to_contain_text("已完成")
+    shot(page, "m-workbench-verify")
+    # The same code again: refused, with the server's reason on the field.
+    page.locator("[data-test=sf-verify-code] input").fill(code)
+    page.locator("[data-test=sf-verify]").click()
+    expect(page.locator("[data-test=sf-verify-code] .van-field__error-message")).not_to_be_empty()
+    expect(verified).to_have_count(0)

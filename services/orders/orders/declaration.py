@@ -7,11 +7,13 @@ from crmkit.declaration import Declaration, Resources, Variable, Worker
 DECLARATION = Declaration(
     name="orders",
     grpc_port=50054,
-    doc="catalogue, stock, orders and returns, receivables and collections, performance (B1-B5, B7, B9-B11, E4)",
+    doc="catalogue, stock, orders and returns, receivables and collections, performance, storefront orders "
+    "(B1-B7, B9-B11, E4)",
     grpc_services=(
         "crm.orders.v1.OrdersService",
         "crm.orders.v1.ReceivablesService",
         "crm.orders.v1.PerformanceService",
+        "crm.orders.v1.StorefrontService",
     ),
     build="orders.server:build",
     ports="orders.server:ports_from_env",
@@ -32,6 +34,11 @@ DECLARATION = Declaration(
         Variable("S3_ADDRESSING_STYLE", default="virtual"),
         Variable("S3_ACCESS_KEY_ID", secret=("crm-orders-s3", "access-key-id")),
         Variable("S3_SECRET_ACCESS_KEY", secret=("crm-orders-s3", "secret-access-key")),
+        Variable(
+            "STOREFRONT_UNPAID_MINUTES",
+            "Minutes a storefront order waits for payment before it closes and its stock and coupons go back (B6).",
+            default="15",
+        ),
     ),
     # Proof images on the run's own disk folder, their URLs signed with a secret of the run.
     local_env={

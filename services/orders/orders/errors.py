@@ -56,6 +56,7 @@ class ErrorCode(ErrorCodeEnum):
     COLLECTION_STATE_INVALID = "COLLECTION_STATE_INVALID", STATE_INVALID
     COLLECTION_EXCEEDS_DEBT = "COLLECTION_EXCEEDS_DEBT", "error.collection_exceeds_debt"
     # Storefront orders and refunds (B6, B8)
+    STOREFRONT_INPUT_INVALID = "STOREFRONT_INPUT_INVALID", INVALID_INPUT  # placing, a step's fields, list filters
     STOREFRONT_ACTION_DENIED = "STOREFRONT_ACTION_DENIED", PERMISSION_DENIED
     STOREFRONT_STATE_INVALID = "STOREFRONT_STATE_INVALID", STATE_INVALID
     # In-store, face-to-face and top-up orders take no refund requests (the merchant manual).

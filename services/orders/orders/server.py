@@ -13,12 +13,13 @@ from crmkit.filestore.factory import file_store_from_env
 from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings
-from orders import grpc_performance, grpc_receivables
+from orders import grpc_performance, grpc_receivables, grpc_storefront
 from orders.declaration import DECLARATION
 from orders.grpc_api import registration
 from orders.models import Outbox, ProcessedEvent
 from orders.service.coupons import CouponRedeemer, GrpcCoupons
 from orders.service.customers import CustomerDirectory, customer_directory
+from orders.service.storefront_config import StorefrontConfig, storefront_config_from_env
 
 SERVICE = DECLARATION.name
 # Proof images on local disk when FILE_STORE_ROOT is not set (relative to the working directory).
@@ -31,6 +32,7 @@ def build(
     customers: CustomerDirectory | None = None,
     coupons: CouponRedeemer | None = None,
     file_store: FileStore | None = None,
+    storefront: StorefrontConfig | None = None,
     clock: Callable[[], datetime] = utcnow,
 ) -> ServiceRuntime:
     """Wire the database, the customers client and the servicer; connects to nothing until the
@@ -51,6 +53,7 @@ def build(
     registrations = [
         registration(db, customers, coupons=coupons, clock=clock),
         grpc_receivables.registration(db, file_store, customers, clock=clock),
+        grpc_storefront.registration(db, customers, coupons=coupons, config=storefront, clock=clock),
     ]
     # The sales ranking (B9): real Redis with REDIS_URL, crmkit's shared fakeredis in embedded mode.
     redis = make_redis(settings.redis_url)
@@ -61,7 +64,10 @@ def build(
 
 def ports_from_env(environ: Mapping[str, str]) -> dict:
     # FILE_STORE=local needs FILE_STORE_SIGNING_SECRET, s3 its S3_* settings: MissingSetting here.
-    return {"file_store": file_store_from_env(environ, default_root=DEFAULT_FILE_ROOT)}
+    return {
+        "file_store": file_store_from_env(environ, default_root=DEFAULT_FILE_ROOT),
+        "storefront": storefront_config_from_env(environ),
+    }
 
 
 def main() -> None:

@@ -76,6 +76,17 @@ class GrpcCustomerDirectory:
         except NotFound:
             raise self.not_found(customer_id) from None
 
+    def get_in_tenant(self, tenant_id: str, customer_id: str) -> CustomerInfo:
+        """The customer as this service sees them in the tenant, whoever is calling: for callers
+        the customers service answers nothing (a shop's customer ordering for themselves) or who
+        act on any customer of the tenant (a storefront counter); not_found otherwise."""
+        try:
+            request = customers_pb2.GetCustomerRequest(id=customer_id)
+            c = self.client.call("GetCustomer", request, as_service=True, tenant_id=tenant_id)
+        except NotFound:
+            raise self.not_found(customer_id) from None
+        return _info(c)
+
     def by_phone(self, phone: str) -> CustomerInfo | None:
         """The caller's tenant's customer with exactly this phone, or None."""
         found = self.client.call("ListCustomers", customers_pb2.ListCustomersRequest(query=phone, page=_PHONE_PAGE))

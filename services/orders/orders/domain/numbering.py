@@ -11,6 +11,7 @@ from orders.errors import ErrorCode
 
 ORDER_PREFIX = "XS"  # 销售 (sale)
 RETURN_PREFIX = "TH"  # 退货 (return)
+STOREFRONT_PREFIX = "SF"  # the merchant's storefront orders (B6)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

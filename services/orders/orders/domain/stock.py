@@ -9,6 +9,9 @@ from orders.errors import ErrorCode
 STOCK_TAKE = "stock_take"
 SHIPMENT = "shipment"
 RETURN_RECEIVED = "return_received"
+# A storefront order takes its goods when placed and gives them back if it closes unpaid (B6).
+STOREFRONT_SALE = "storefront_sale"
+STOREFRONT_RELEASE = "storefront_release"
 
 
 def take_out(product_id: str, on_hand: int, quantity: int, *, allow_negative: bool) -> int:

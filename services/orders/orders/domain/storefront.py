@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crmkit.errors import Conflict, InvalidInput, PermissionDenied
+from crmkit.onetime_codes import QrFormat
 from orders.errors import ErrorCode
 
 # Kinds (B6).
@@ -104,6 +105,11 @@ STEPS: dict[str, dict[str, Step]] = {
 # A refund may be asked for once the order is paid and until it is closed (goods come back after
 # receipt too); what was refunded in full is closed.
 REFUND_STATES = (PAID, SHIPPED, CONFIRMED, ACCEPTED, DELIVERING, DELIVERED, DONE)
+# A refund request waiting for the merchant (the state of its StorefrontRefundRow).
+REFUND_REQUESTED = "requested"
+
+# B7: what the QR code of a reservation's or an in-store order's one-time code carries.
+STOREFRONT_QR = QrFormat("CRMSF:")
 
 
 def next_state(kind: str, action: str, state: str, party: str) -> str:
@@ -137,6 +143,12 @@ class Refunds:
     @property
     def refundable_fen(self) -> int:
         return self.paid_fen - self.refunded_fen
+
+
+def may_request_refund(kind: str, state: str, money: Refunds) -> bool:
+    """Whether the customer may ask for a refund now: the button check_refund_request would
+    not refuse."""
+    return kind in REFUNDABLE and state in REFUND_STATES and not money.requested_fen and money.refundable_fen > 0
 
 
 def check_refund_request(kind: str, state: str, money: Refunds, amount_fen: int) -> None:

@@ -24,6 +24,7 @@ from orders.models import (
     ReturnLineRow,
     StockRow,
 )
+from orders.models_storefront import StorefrontLineRow
 from orders.service.access import CATALOGUE_ROLES, require_reader, require_role
 from orders.service.changes import PRODUCT, log_change, product_snapshot
 from orders.service.views import (
@@ -191,7 +192,8 @@ def set_product_listed(uow: UnitOfWork, actor: Actor, product_id: str, listed: b
 
 
 def delete_product(uow: UnitOfWork, actor: Actor, product_id: str, *, now: datetime) -> bool:
-    """True when archived: orders and returns keep pointing at a product they were sold with."""
+    """True when archived: orders (storefront ones too) and returns keep pointing at a product they
+    were sold with."""
     require_role(actor, CATALOGUE_ROLES, ErrorCode.CATALOGUE_MANAGE_DENIED)
     with uow:
         session = uow.session
@@ -201,6 +203,9 @@ def delete_product(uow: UnitOfWork, actor: Actor, product_id: str, *, now: datet
                 or_(
                     exists().where(OrderLineRow.tenant_id == actor.tenant_id, OrderLineRow.product_id == row.id),
                     exists().where(ReturnLineRow.tenant_id == actor.tenant_id, ReturnLineRow.product_id == row.id),
+                    exists().where(
+                        StorefrontLineRow.tenant_id == actor.tenant_id, StorefrontLineRow.product_id == row.id
+                    ),
                 )
             )
         )

@@ -26,6 +26,11 @@ class CustomerDirectory(Protocol):
         the customers service shows no customers (finance) whose answers still must not treat
         another tenant's id as known (R4)."""
 
+    def get_in_tenant(self, tenant_id: str, customer_id: str) -> CustomerInfo:
+        """The customer as this service sees them in the tenant, whoever is calling (storefront
+        orders: a customer's own token sees nothing in the customers service); NotFound
+        otherwise."""
+
 
 def customer_not_found(customer_id: str) -> NotFound:
     return NotFound(ErrorCode.CUSTOMER_NOT_FOUND, params={"id": customer_id})

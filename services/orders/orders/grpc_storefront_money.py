@@ -5,15 +5,9 @@ from __future__ import annotations
 
 from crm.orders.v1 import storefront_pb2 as pb
 from crmkit.auth import require_actor
+from orders.convert_storefront import order_proto
 from orders.service import storefront_delivery, storefront_payment, storefront_refunds
 from orders.service.storefront_callbacks import CallbackAnswer
-
-
-def _order(view):
-    # orders.grpc_storefront builds the servicer from this mixin: imported when called, not before.
-    from orders.grpc_storefront import order_proto
-
-    return order_proto(view)
 
 
 def _answer(answer: CallbackAnswer) -> pb.ProviderCallbackAnswer:
@@ -37,7 +31,7 @@ class StorefrontMoneyRpc:
             stored_value=self._coupons,
             now=self._clock(),
         )
-        return pb.StartStorefrontPaymentResponse(order=_order(view), pay_params=pay_params)
+        return pb.StartStorefrontPaymentResponse(order=order_proto(view), pay_params=pay_params)
 
     def HandlePaymentNotification(self, request, context):
         answer = storefront_payment.handle_notification(
@@ -56,7 +50,7 @@ class StorefrontMoneyRpc:
         view = storefront_refunds.request_refund(
             self._db.uow(), require_actor(), request.id, request.amount.fen, request.reason, now=self._clock()
         )
-        return _order(view)
+        return order_proto(view)
 
     def DecideRefund(self, request, context):
         view = storefront_refunds.decide_refund(
@@ -71,7 +65,7 @@ class StorefrontMoneyRpc:
             stored_value=self._coupons,
             now=self._clock(),
         )
-        return _order(view)
+        return order_proto(view)
 
     # --- Delivery (B12) ---
     def HandToDelivery(self, request, context):
@@ -82,7 +76,7 @@ class StorefrontMoneyRpc:
             delivery=self._delivery,
             now=self._clock(),
         )
-        return _order(view)
+        return order_proto(view)
 
     def HandleDeliveryCallback(self, request, context):
         answer = storefront_delivery.handle_callback(

@@ -111,7 +111,7 @@ class StorefrontLoop:
             query = query.where(StorefrontOrderRow.closes_at <= self.clock())
         else:
             query = query.where(StorefrontOrderRow.kind == kind)
-        with self.db.uow(read_only=True) as uow:
+        with self.db.reader() as uow:
             return list(uow.session.scalars(query.order_by(StorefrontOrderRow.closes_at).limit(BATCH)))
 
     def _locked(self, uow, order_id: str, state: str) -> StorefrontOrderRow | None:

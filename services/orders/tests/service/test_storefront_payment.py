@@ -7,19 +7,25 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis as redis_lib
+from orders_testkit import ISSUER, PUBLIC
 from sqlalchemy import select
 from storefront_money_testkit import *  # noqa: F403
 from storefront_money_testkit import GATEWAY
 
+from crm.coupons.v1 import stored_value_pb2, stored_value_pb2_grpc
 from crm.orders.v1 import storefront_pb2 as pb
+from crmkit import testing
 from crmkit.auth import Actor
 from crmkit.db import utcnow
 from crmkit.errors import Conflict, InvalidInput, PermissionDenied, Unavailable
+from crmkit.grpc_client import ServiceClient
 from orders.models_storefront import StorefrontPaymentEventRow
 from orders.payments import crypto
 from orders.payments.fake_server import FakeWeChatPay
 from orders.providers import WECHATPAY_CALLBACK_PATH
 from orders.service import storefront_payment
+from orders.service.coupons import STORED_VALUE_NAME, GrpcCoupons
 from orders.service.storefront_callbacks import out_no
 
 
@@ -347,3 +353,56 @@ def test_b6_without_wechat_pay_settings_a_wechat_payment_is_a_clear_failed_preco
         now=utcnow(),
     )
     assert view.state == "paid"
+
+
+@pytest.fixture(scope="module")
+def real_coupons(customers, tmp_path_factory):
+    """The real coupons service (its own process and database), met only through its proto."""
+    url = testing.create_database("orders_sf_coupons_test")
+    prefix = f"orders-sf-coupons-{uuid.uuid4().hex[:8]}:"
+    env = {
+        "DATABASE_URL": url,
+        "REDIS_URL": testing.REDIS_URL,
+        "REDIS_PREFIX": prefix,
+        "JWT_PUBLIC_KEY": PUBLIC,
+        "SERVICE_TOKEN": ISSUER.service_token("coupons"),
+        "CUSTOMERS_ADDR": customers.address,
+        "IDENTITY_ADDR": "127.0.0.1:9",
+        "MESSAGING_ADDR": "127.0.0.1:9",
+    }
+    log = tmp_path_factory.mktemp("coupons") / "coupons.log"
+    try:
+        with testing.service_process("coupons", env, log) as address:
+            yield address
+    finally:
+        testing.delete_redis_prefix(redis_lib.Redis.from_url(testing.REDIS_URL), prefix)
+        testing.drop_database(url)
+
+
+def test_b6_e7_the_coupons_adapter_moves_stored_value_in_the_real_coupons_service(real_coupons, customers):
+    """What the storefront asks of the coupons service, as orders' service actor: a debit (refused
+    when short, once per key), a credit back, and an online recharge by the tenant's rules."""
+    tenant = f"t-{uuid.uuid4().hex[:12]}"
+    cid = customers.add(tenant)
+    book = GrpcCoupons(real_coupons, ISSUER.service_token("orders"))
+    accounts = ServiceClient(real_coupons, stored_value_pb2_grpc.StoredValueServiceStub, STORED_VALUE_NAME)
+
+    def balance() -> int:
+        request = stored_value_pb2.GetAccountRequest(customer_id=cid)
+        return accounts.call("GetAccount", request, token=ISSUER.service_token("orders"), tenant_id=tenant).balance.fen
+
+    try:
+        with pytest.raises(Conflict) as err:
+            book.debit(tenant, cid, 500, reference="SF1", key="storefront:o-1")
+        assert err.value.code == "INSUFFICIENT_BALANCE"
+        book.recharge(tenant, cid, 2000, note="SF2", key="storefront-top-up:o-2")
+        book.recharge(tenant, cid, 2000, note="SF2", key="storefront-top-up:o-2")
+        assert balance() == 2000
+        book.debit(tenant, cid, 500, reference="SF1", key="storefront:o-1")
+        book.debit(tenant, cid, 500, reference="SF1", key="storefront:o-1")
+        assert balance() == 1500
+        book.credit(tenant, cid, 200, reference="SF1", key="storefront-refund:r-1")
+        assert balance() == 1700
+    finally:
+        book.close()
+        accounts.close()

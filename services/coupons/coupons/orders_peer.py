@@ -1,6 +1,7 @@
 """What coupons need from the orders service, as ports with their gRPC adapters (service token):
 the worker deducts a recharge's gift products from stock (E7, HandOutGiftStock); the sweep of
-coupons redeemed on orders asks whether such an order exists (E4, GetOrder)."""
+coupons redeemed on orders asks whether such an order exists (E4, GetOrder of a wholesale order,
+else of a storefront order, B6)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from coupons.errors import ErrorCode
-from crm.orders.v1 import orders_pb2, orders_pb2_grpc
+from crm.orders.v1 import orders_pb2, orders_pb2_grpc, storefront_pb2, storefront_pb2_grpc
 from crmkit.errors import NotFound, Unavailable
 from crmkit.grpc_client import ServiceClient
 from crmkit.settings import Settings
@@ -30,6 +31,13 @@ class GrpcOrders:
             "crm.orders.v1.OrdersService",
             service_token=service_token,
         )
+        # Storefront orders redeem coupons too: the same server, its own service.
+        self.storefront = ServiceClient(
+            address,
+            storefront_pb2_grpc.StorefrontServiceStub,
+            "crm.orders.v1.StorefrontService",
+            service_token=service_token,
+        )
 
     def hand_out(self, tenant_id: str, idempotency_key: str, store_id: str, lines: Sequence[tuple[str, int]]) -> None:
         request = orders_pb2.HandOutGiftStockRequest(
@@ -41,14 +49,22 @@ class GrpcOrders:
         self.client.call("HandOutGiftStock", request, as_service=True, tenant_id=tenant_id)
 
     def exists(self, tenant_id: str, order_id: str) -> bool:
-        try:
-            self.client.call("GetOrder", orders_pb2.GetOrderRequest(id=order_id), as_service=True, tenant_id=tenant_id)
-        except NotFound:
-            return False
-        return True
+        """A wholesale order (E4) or a storefront order (B6) with this id: both redeem coupons."""
+        asked = (
+            (self.client, orders_pb2.GetOrderRequest(id=order_id)),
+            (self.storefront, storefront_pb2.GetStorefrontOrderRequest(id=order_id)),
+        )
+        for client, request in asked:
+            try:
+                client.call("GetOrder", request, as_service=True, tenant_id=tenant_id)
+            except NotFound:
+                continue
+            return True
+        return False
 
     def close(self) -> None:
         self.client.close()
+        self.storefront.close()
 
 
 class OrdersNotConfigured:

@@ -18,14 +18,16 @@ from orders_testkit import ISSUER, PUBLIC, call, line, product, staff
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2, coupons_pb2_grpc
 from crm.orders.v1 import orders_pb2 as pb
-from crm.orders.v1 import orders_pb2_grpc
+from crm.orders.v1 import orders_pb2_grpc, storefront_pb2_grpc
+from crm.orders.v1 import storefront_pb2 as spb
 from crmkit import testing
-from crmkit.auth import TokenVerifier
+from crmkit.auth import CUSTOMER, Actor, TokenVerifier
 from crmkit.db import utcnow
 from crmkit.errors import Conflict, InvalidInput
 from crmkit.grpc_client import ServiceClient
 from crmkit.grpc_server import build_server
 from crmkit.settings import Settings
+from orders import grpc_storefront
 from orders import server as orders_server
 from orders.grpc_api import FULL_NAME
 from orders.service.coupons import GrpcCoupons
@@ -83,7 +85,12 @@ def coupons_client(coupons_service):
 @pytest.fixture(scope="module")
 def orders_client(database_url, customers, coupons_client):
     settings = Settings(
-        service="orders", database_url=database_url, jwt_public_key=PUBLIC, peers={"customers": customers.address}
+        service="orders",
+        database_url=database_url,
+        jwt_public_key=PUBLIC,
+        peers={"customers": customers.address},
+        # Storefront orders look their customer up as this service.
+        service_token=ISSUER.service_token("orders"),
     )
     adapter = GrpcCoupons(coupons_client.address, ISSUER.service_token("orders"))
     rt = orders_server.build(settings, coupons=adapter)
@@ -146,7 +153,14 @@ def shop(tenant, customers, orders_client, coupons_client):
         return list(listed.orders)
 
     return SimpleNamespace(
-        coupon=coupon, order=order, coupon_status=coupon_status, orders_of=orders_of, alice=alice, bob=bob
+        coupon=coupon,
+        order=order,
+        coupon_status=coupon_status,
+        orders_of=orders_of,
+        alice=alice,
+        bob=bob,
+        owner=owner,
+        cola=cola,
     )
 
 
@@ -277,6 +291,46 @@ def test_e4_the_sweep_gives_back_coupons_of_an_order_never_placed_and_keeps_plac
     assert shop.coupon_status(ghost_code).status == "active"
     kept = shop.coupon_status(placed_code)
     assert (kept.status, kept.order_id) == ("redeemed", placed.id)
+
+
+def test_b6_the_sweep_keeps_the_coupon_of_a_storefront_order_and_a_cancel_gives_it_back(
+    shop, orders_client, coupons_service, tenant
+):
+    """A storefront order redeems coupons in the same coupons service: the sweep finds it through
+    StorefrontService and keeps its coupon; cancelling the unpaid order gives the coupon back."""
+    kept_code, back_code = shop.coupon(), shop.coupon()
+    call(
+        orders_client,
+        shop.owner,
+        "SetStock",
+        pb.SetStockRequest(product_id=shop.cola.id, store_id="store-1", quantity=10, reason="count"),
+    )
+    storefront = ServiceClient(
+        f"127.0.0.1:{orders_client.port}", storefront_pb2_grpc.StorefrontServiceStub, grpc_storefront.FULL_NAME
+    )
+    alice = Actor(kind=CUSTOMER, subject_id=shop.alice, tenant_id=tenant)
+
+    def place(code):
+        request = spb.PlaceStorefrontOrderRequest(
+            store_id="store-1",
+            kind="in_store",
+            lines=[spb.StorefrontLineInput(product_id=shop.cola.id, quantity=4)],
+            coupon_codes=[code],
+        )
+        return call(storefront, alice, "PlaceOrder", request)
+
+    try:
+        kept, back = place(kept_code), place(back_code)
+        assert (kept.goods_total.fen, kept.discount.fen, kept.total.fen) == (12000, 2000, 10000)
+        cancel = spb.StorefrontActionRequest(id=back.id, action="cancel")
+        assert call(storefront, alice, "TakeAction", cancel).state == "closed"
+    finally:
+        storefront.close()
+    assert shop.coupon_status(back_code).status == "active"
+    done = sweep(coupons_service, f"127.0.0.1:{orders_client.port}", utcnow() + timedelta(minutes=20))
+    assert done.returncode == 0, done.stderr
+    used = shop.coupon_status(kept_code)
+    assert (used.status, used.order_id) == ("redeemed", kept.id)
 
 
 def test_e4_the_sweep_runs_as_its_own_process_and_waits_when_orders_is_down(shop, orders_client, coupons_service):

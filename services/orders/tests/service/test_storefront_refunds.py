@@ -10,6 +10,7 @@ from storefront_money_testkit import STORE
 from crm.orders.v1 import storefront_pb2 as pb
 from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unavailable
 from crmkit.protos import money
+from orders.providers import WECHATPAY_CALLBACK_PATH
 from orders.service.storefront_callbacks import out_no
 
 
@@ -170,3 +171,36 @@ def test_b8_wechat_unreachable_keeps_the_request_waiting_and_asking_again_refund
     assert decide(shop, order.id, refund.id).state == "closed"
     assert wechatpay.fake.settle_refund(out_no(refund.id))[0].status == 200
     assert shop.get(order.id).refunds[0].state == "refunded"
+
+
+def test_b8_a_refund_wechat_could_not_pay_out_fails_for_the_merchant_to_settle(shop, wechatpay, gateway):
+    order = paid_on_wechat(shop, wechatpay, quantity=2)
+    refund = ask(shop, order.id, 1000).refunds[0]
+    approved = decide(shop, order.id, refund.id)
+    resource = {
+        "mchid": wechatpay.fake.mchid,
+        "out_trade_no": out_no(order.id),
+        "transaction_id": "4200000000000000000000000002",
+        "out_refund_no": out_no(refund.id),
+        "refund_id": "50000000000000000000000000000002",
+        "refund_status": "ABNORMAL",
+        "user_received_account": "支付用户零钱",
+        "amount": {"total": 3000, "refund": 1000, "payer_total": 3000, "payer_refund": 1000},
+    }
+    # The payer's account could not take it (e.g. closed): WeChat says so, signed as ever.
+    sent = wechatpay.fake._notify(
+        gateway.url + WECHATPAY_CALLBACK_PATH,
+        "REFUND.ABNORMAL",
+        "退款异常",
+        "refund",
+        resource,
+        times=2,
+        forge=False,
+        tamper=None,
+        timestamp_offset=0,
+    )
+    assert [d.status for d in sent] == [200, 200]
+    after = shop.get(order.id)
+    assert after.refunds[0].state == "failed"
+    assert (after.state, after.refunded.fen) == (approved.state, approved.refunded.fen) == ("paid", 1000)
+    assert [e["refund"]["state"] for e in shop.outbox("storefront_refund_decided")] == ["approved", "failed"]

@@ -103,6 +103,8 @@ class Cluster:
             # This run's own secrets (e.g. registration QR codes, C2) and folders (proof images, B4).
             if kind == "secret":
                 return uuid.uuid4().hex
+            if kind == "gateway":
+                return f"http://127.0.0.1:{ports['gateway']}"
             if kind == "fake":
                 if name not in self.fakes:
                     self.fakes[name] = declarations.start_fake(name)

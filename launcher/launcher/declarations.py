@@ -23,7 +23,8 @@ BEGIN = "# BEGIN generated from the services' declarations"
 END = "# END generated"
 # {fake:<module>}: a local stand-in of a provider's API, started by the run from the module's
 # `serve_fake()` (an object with `url` and `stop()`), e.g. printing's fake FeieYun.
-PLACEHOLDER = re.compile(r"\{(secret|folder):([a-z0-9-]+)\}|\{(fake_sms)\}|\{(fake):([a-z0-9_.]+)\}")
+# {gateway}: the run's own gateway address, where the stand-ins send their callbacks.
+PLACEHOLDER = re.compile(r"\{(secret|folder):([a-z0-9-]+)\}|\{(fake_sms)\}|\{(fake):([a-z0-9_.]+)\}|\{(gateway)\}")
 
 
 def load(names=None) -> dict[str, Declaration]:
@@ -54,6 +55,8 @@ def local_env(decl: Declaration, environ: Mapping[str, str], resolve: Callable[[
     def _value(match: re.Match) -> str:
         if match.group(4):
             return resolve("fake", match.group(5))
+        if match.group(6):
+            return resolve("gateway", "")
         return resolve(match.group(1) or match.group(3), match.group(2) or "")
 
     return {name: PLACEHOLDER.sub(_value, value) for name, value in decl.local_env.items()}

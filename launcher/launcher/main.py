@@ -74,6 +74,12 @@ class Platform:
         self.fakes: dict[str, object] = {}  # module -> its running {fake:<module>} stand-in
         self.stopping = threading.Event()
 
+    @property
+    def gateway_url(self) -> str:
+        """This run's gateway as the local stand-ins reach it (callbacks of the fake providers)."""
+        host = self.cfg.http_host if self.cfg.http_host not in ("", "0.0.0.0", "::") else "127.0.0.1"
+        return f"http://{host}:{self.cfg.http_port}"
+
     def addresses(self) -> dict[str, str]:
         return {name: f"127.0.0.1:{port}" for name, port in self.cfg.grpc_ports.items()}
 
@@ -98,6 +104,8 @@ class Platform:
             return local_secret(self.cfg.var_dir, name)
         if kind == "folder":
             return str(self.cfg.var_dir / name)
+        if kind == "gateway":
+            return self.gateway_url
         if kind == "fake":
             if name not in self.fakes:
                 self.fakes[name] = declarations.start_fake(name)

@@ -112,7 +112,8 @@ class Declaration:
     # What `make run` and the test cluster set for `env` where no real provider is at hand.
     # Placeholders: {secret:NAME} a random secret (kept under var/ by make run, fresh per test
     # cluster), {folder:NAME} a folder of the run, {fake_sms} the local fake SMS provider's URL,
-    # {fake:MODULE} the URL of the stand-in MODULE.serve_fake() starts (e.g. a fake FeieYun).
+    # {fake:MODULE} the URL of the stand-in MODULE.serve_fake() starts (e.g. a fake FeieYun),
+    # {gateway} the run's own gateway (where a stand-in's callbacks go).
     # When the operator's environment sets any of these variables, it decides them all.
     local_env: Mapping[str, str] = field(default_factory=dict)
     worker: Worker | None = None

@@ -64,6 +64,23 @@ class ErrorCode(ErrorCodeEnum):
     REFUND_PENDING = "REFUND_PENDING", "error.refund_pending"  # one request at a time
     REFUND_NOT_PENDING = "REFUND_NOT_PENDING", STATE_INVALID
     REFUND_AMOUNT_INVALID = "REFUND_AMOUNT_INVALID", INVALID_INPUT  # 0, or over what is left
+    REFUND_INPUT_INVALID = "REFUND_INPUT_INVALID", INVALID_INPUT  # the reason of a request or rejection
+    REFUND_NOT_FOUND = "REFUND_NOT_FOUND", "error.refund_not_found"
+    # Storefront payment (B6): WeChat Pay and stored value
+    PAYMENT_INPUT_INVALID = "PAYMENT_INPUT_INVALID", INVALID_INPUT  # method, openid
+    PAYMENT_NOT_CONFIGURED = "PAYMENT_NOT_CONFIGURED", "error.payment_not_configured"  # no WECHATPAY_* settings
+    PAYMENT_REJECTED = "PAYMENT_REJECTED", "error.payment_rejected"  # WeChat Pay refused (params provider_code)
+    PAYMENT_UNAVAILABLE = "PAYMENT_UNAVAILABLE", UNAVAILABLE  # no trustworthy answer from WeChat Pay
+    # A notification that does not verify (params reason: BAD_SIGNATURE, WRONG_MERCHANT...).
+    PAYMENT_NOTIFICATION_REJECTED = "PAYMENT_NOTIFICATION_REJECTED", INVALID_INPUT
+    # A verified notification whose amount is not the order's: refused, a person must look.
+    PAYMENT_AMOUNT_MISMATCH = "PAYMENT_AMOUNT_MISMATCH", "error.payment_amount_mismatch"
+    STORED_VALUE_INSUFFICIENT = "STORED_VALUE_INSUFFICIENT", "error.insufficient_balance"  # params balance
+    # Storefront delivery (B12): Dada
+    DELIVERY_NOT_CONFIGURED = "DELIVERY_NOT_CONFIGURED", "error.delivery_not_configured"  # no DADA_* settings
+    DELIVERY_REJECTED = "DELIVERY_REJECTED", "error.delivery_rejected"  # params provider_code, message
+    DELIVERY_UNAVAILABLE = "DELIVERY_UNAVAILABLE", UNAVAILABLE
+    DELIVERY_CALLBACK_REJECTED = "DELIVERY_CALLBACK_REJECTED", INVALID_INPUT  # params reason
     # Performance and commission (B9, B11)
     PERFORMANCE_INPUT_INVALID = "PERFORMANCE_INPUT_INVALID", INVALID_INPUT
     PERFORMANCE_DENIED = "PERFORMANCE_DENIED", PERMISSION_DENIED

@@ -10,6 +10,7 @@ from crm.orders.v1 import storefront_pb2_grpc
 from crmkit.db import Database, utcnow
 from crmkit.grpc_server import ServiceRegistration
 from orders.convert_storefront import order_proto
+from orders.grpc_storefront_money import StorefrontMoneyRpc
 from orders.grpc_storefront_orders import StorefrontOrdersRpc
 from orders.service.coupons import CouponRedeemer, CouponsNotConfigured
 from orders.service.customers import CustomerDirectory
@@ -20,7 +21,7 @@ FULL_NAME = "crm.orders.v1.StorefrontService"
 __all__ = ["FULL_NAME", "StorefrontServicer", "order_proto", "registration"]
 
 
-class StorefrontServicer(StorefrontOrdersRpc, storefront_pb2_grpc.StorefrontServiceServicer):
+class StorefrontServicer(StorefrontOrdersRpc, StorefrontMoneyRpc, storefront_pb2_grpc.StorefrontServiceServicer):
     """`payments` (the WeChat Pay port) and `delivery` (the Dada port) are for the money half
     (payment, refunds, delivery); `config` holds the storefront's settings."""
 

@@ -17,8 +17,10 @@ from orders import grpc_performance, grpc_receivables, grpc_storefront
 from orders.declaration import DECLARATION
 from orders.grpc_api import registration
 from orders.models import Outbox, ProcessedEvent
-from orders.service.coupons import CouponRedeemer, GrpcCoupons
+from orders.providers import Delivery, Payments, delivery_from_env, payments_from_env
+from orders.service.coupons import CouponRedeemer, CouponsNotConfigured, GrpcCoupons
 from orders.service.customers import CustomerDirectory, customer_directory
+from orders.service.storefront_closing import StorefrontLoop
 from orders.service.storefront_config import StorefrontConfig, storefront_config_from_env
 
 SERVICE = DECLARATION.name
@@ -33,11 +35,16 @@ def build(
     coupons: CouponRedeemer | None = None,
     file_store: FileStore | None = None,
     storefront: StorefrontConfig | None = None,
+    payments: Payments | None = None,
+    delivery: Delivery | None = None,
     clock: Callable[[], datetime] = utcnow,
+    storefront_interval: float = 15.0,
 ) -> ServiceRuntime:
     """Wire the database, the customers client and the servicer; connects to nothing until the
     first call (a gRPC channel dials lazily). Without `file_store` the receivables service runs
-    but refuses proof images (Unavailable): the store is never guessed here."""
+    but refuses proof images (Unavailable): the store is never guessed here. Without `payments`
+    (WeChat Pay) or `delivery` (Dada) the storefront refuses those with a clear code. The
+    storefront loop (unpaid orders closing, top-ups credited) runs beside the server."""
     settings.require("database_url")
     db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
     closers = []
@@ -53,13 +60,25 @@ def build(
     registrations = [
         registration(db, customers, coupons=coupons, clock=clock),
         grpc_receivables.registration(db, file_store, customers, clock=clock),
-        grpc_storefront.registration(db, customers, coupons=coupons, config=storefront, clock=clock),
+        grpc_storefront.registration(
+            db,
+            customers,
+            coupons=coupons,
+            payments=payments,
+            delivery=delivery,
+            config=storefront,
+            clock=clock,
+        ),
     ]
     # The sales ranking (B9): real Redis with REDIS_URL, crmkit's shared fakeredis in embedded mode.
     redis = make_redis(settings.redis_url)
     closers.append(redis.close)
     registrations.append(grpc_performance.registration(db, redis, Keys(settings.redis_prefix, SERVICE), clock=clock))
-    return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
+    book = coupons or CouponsNotConfigured()
+    loop = StorefrontLoop(
+        db, payments=payments, coupons=book, stored_value=book, clock=clock, interval=storefront_interval
+    )
+    return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers, background=[loop])
 
 
 def ports_from_env(environ: Mapping[str, str]) -> dict:
@@ -67,6 +86,9 @@ def ports_from_env(environ: Mapping[str, str]) -> dict:
     return {
         "file_store": file_store_from_env(environ, default_root=DEFAULT_FILE_ROOT),
         "storefront": storefront_config_from_env(environ),
+        # WECHATPAY_* and DADA_* (with PUBLIC_BASE_URL): each provider, or None when not set up.
+        "payments": payments_from_env(environ),
+        "delivery": delivery_from_env(environ),
     }
 
 

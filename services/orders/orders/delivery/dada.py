@@ -164,10 +164,10 @@ class Dada:
         cargo_fen: int,
         receiver_name: str,
         receiver_address: str,
-        receiver_lat: float,
-        receiver_lng: float,
         receiver_phone: str,
         callback_url: str,
+        receiver_lat: float | None = None,
+        receiver_lng: float | None = None,
     ) -> DeliveryQuote:
         for field, value in (
             ("order_id", order_id),
@@ -181,22 +181,20 @@ class Dada:
         _check_fen("cargo_fen", cargo_fen)
         if not callback_url.startswith(("http://", "https://")):
             raise ValueError("callback_url: an http(s) URL")
-        result = self._call(
-            ADD_ORDER,
-            {
-                "shop_no": shop_no,
-                "origin_id": order_id,
-                "city_code": city_code,
-                "cargo_price": fen_to_yuan(cargo_fen),
-                "is_prepay": 0,
-                "receiver_name": receiver_name,
-                "receiver_address": receiver_address,
-                "receiver_lat": receiver_lat,
-                "receiver_lng": receiver_lng,
-                "receiver_phone": receiver_phone,
-                "callback": callback_url,
-            },
-        )
+        business: dict[str, Any] = {
+            "shop_no": shop_no,
+            "origin_id": order_id,
+            "city_code": city_code,
+            "cargo_price": fen_to_yuan(cargo_fen),
+            "is_prepay": 0,
+            "receiver_name": receiver_name,
+            "receiver_address": receiver_address,
+            "receiver_phone": receiver_phone,
+            "callback": callback_url,
+        }
+        if receiver_lat is not None and receiver_lng is not None:
+            business.update(receiver_lat=receiver_lat, receiver_lng=receiver_lng)
+        result = self._call(ADD_ORDER, business)
         try:
             return DeliveryQuote(fee_fen=yuan_to_fen(result["fee"]), distance_m=int(round(float(result["distance"]))))
         except (KeyError, TypeError, ValueError, InvalidOperation) as exc:

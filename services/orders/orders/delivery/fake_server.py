@@ -316,3 +316,11 @@ class FakeDadaServer(FakeHttpServer):
         }
         values.update(overrides)
         return DadaConfig(**values)
+
+
+def serve_fake() -> FakeDadaServer:
+    """The launcher's stand-in for `{fake:orders.delivery.fake_server}` (declaration.py): on a free
+    port, with the TEST_* account orders' local configuration names."""
+    server = FakeDadaServer(port=0)
+    server.start()
+    return server

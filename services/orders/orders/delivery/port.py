@@ -90,6 +90,8 @@ class CallbackRejected(DeliveryError):
 
 
 class DeliveryPort(Protocol):
+    provider: str  # its name on the delivery row, e.g. "dada"
+
     def add_order(
         self,
         order_id: str,
@@ -99,11 +101,14 @@ class DeliveryPort(Protocol):
         cargo_fen: int,
         receiver_name: str,
         receiver_address: str,
-        receiver_lat: float,
-        receiver_lng: float,
         receiver_phone: str,
         callback_url: str,
-    ) -> DeliveryQuote: ...
+        receiver_lat: float | None = None,
+        receiver_lng: float | None = None,
+    ) -> DeliveryQuote:
+        """Hand an order over; the coordinates (GCJ-02) when known, else the provider places the
+        address itself."""
+        ...
 
     def cancel(self, order_id: str, reason: str) -> int:
         """Cancel the delivery; returns the fee (fen) the provider keeps for cancelling late."""

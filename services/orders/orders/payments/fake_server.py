@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from crmkit.fake_http import FakeHttpServer
 
-from . import crypto
+from . import crypto, fake_keys
 from .wechatpay import MAX_CLOCK_SKEW_SECONDS, WeChatPayConfig
 
 # Defaults the fake and `config()` agree on. Not secrets.
@@ -556,6 +556,7 @@ class FakeWeChatPayServer(FakeHttpServer):
         mchid: str = TEST_MCHID,
         appid: str = TEST_APPID,
         apiv3_key: bytes = TEST_APIV3_KEY,
+        platform_private_key: rsa.RSAPrivateKey | None = None,
     ) -> None:
         self.merchant_private_key = merchant_private_key or crypto.generate_key()
         fake = FakeWeChatPay(
@@ -563,6 +564,7 @@ class FakeWeChatPayServer(FakeHttpServer):
             appid=appid,
             merchant_public_key=self.merchant_private_key.public_key(),
             apiv3_key=apiv3_key,
+            platform_private_key=platform_private_key,
         )
         super().__init__(_Handler, fake, name="fake-wechatpay", host=host, port=port)
 
@@ -582,3 +584,16 @@ class FakeWeChatPayServer(FakeHttpServer):
         }
         values.update(overrides)
         return WeChatPayConfig(**values)
+
+
+def serve_fake() -> FakeWeChatPayServer:
+    """The launcher's stand-in for `{fake:orders.payments.fake_server}` (declaration.py): on a free
+    port, with the fixed keys of `fake_keys` that orders' local configuration names, so `make run`
+    takes payments against it (`POST <url>/_fake/pay/<out_trade_no>` pays an order)."""
+    server = FakeWeChatPayServer(
+        port=0,
+        merchant_private_key=crypto.load_private_key(fake_keys.FAKE_MERCHANT_PRIVATE_KEY),
+        platform_private_key=crypto.load_private_key(fake_keys.FAKE_PLATFORM_PRIVATE_KEY),
+    )
+    server.start()
+    return server

@@ -1,5 +1,6 @@
 """The coupons service as seen from orders (E4): redeem the coupons an order uses, or give them
-back when the order is not placed after all, and its gRPC adapter.
+back when the order is not placed after all; and the customer's stored value (E7, E9) a
+storefront order is paid from, refunded to, or topped up through (B6). Its gRPC adapter.
 
 Orders calls with its service token on the caller's tenant: the staff member was checked here
 (may order for this customer), and the coupons service checks the coupon's own rules (holder,
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from crm.coupons.v1 import coupons_pb2, coupons_pb2_grpc
+from crm.coupons.v1 import coupons_pb2, coupons_pb2_grpc, stored_value_pb2, stored_value_pb2_grpc
 from crmkit.db import new_id
 from crmkit.errors import Conflict, InvalidInput, NotFound, Unavailable
 from crmkit.grpc_client import ServiceClient
@@ -23,6 +24,11 @@ from crmkit.protos import money
 from orders.errors import ErrorCode
 
 FULL_NAME = "crm.coupons.v1.CouponsService"
+STORED_VALUE_NAME = "crm.coupons.v1.StoredValueService"
+# Ledger reasons of the coupons service (coupons.domain.stored_value) orders writes with.
+SPEND = "spend"
+ADJUSTMENT = "adjustment"
+ONLINE = "online"
 MAX_COUPONS_PER_ORDER = 10
 CODE_MAX = 200  # a scanned QR payload is longer than a typed code
 # Orders submitted under one idempotency key share one id, so the coupons service sees a retried
@@ -54,6 +60,20 @@ class CouponRedeemer(Protocol):
 
     def release(self, tenant_id: str, order_id: str) -> None:
         """Give back every coupon redeemed on an order that was not placed."""
+
+
+class StoredValue(Protocol):
+    """The customer's stored-value balance, each move idempotent on its key: a retry after a lost
+    answer finds the first move instead of making a second."""
+
+    def debit(self, tenant_id: str, customer_id: str, amount_fen: int, *, reference: str, key: str) -> None:
+        """Pay from the balance; Conflict INSUFFICIENT_BALANCE (coupons' code) when it is short."""
+
+    def credit(self, tenant_id: str, customer_id: str, amount_fen: int, *, reference: str, key: str) -> None:
+        """Pay back into the balance (a refund)."""
+
+    def recharge(self, tenant_id: str, customer_id: str, paid_fen: int, *, note: str, key: str) -> None:
+        """A top-up paid online, credited by the tenant's recharge rules (E7: bonus and gifts)."""
 
 
 def order_id_for(tenant_id: str, idempotency_key: str) -> str:
@@ -96,13 +116,19 @@ def refusal_naming(index: int, code: str, exc: Exception) -> Exception:
 
 class CouponsNotConfigured:
     """No COUPONS_ADDR (a process built without the coupons peer): orders without coupons go
-    through; an order with a coupon is refused as the service being unavailable."""
+    through; an order with a coupon, or paid from or back to stored value, is refused as the
+    service being unavailable."""
 
     def redeem(self, *args, **kwargs) -> CouponUse:
         raise Unavailable(ErrorCode.COUPONS_UNAVAILABLE)
 
     def release(self, tenant_id: str, order_id: str) -> None:
         return None
+
+    def debit(self, *args, **kwargs) -> None:
+        raise Unavailable(ErrorCode.COUPONS_UNAVAILABLE)
+
+    credit = recharge = debit
 
 
 class GrpcCoupons:
@@ -111,6 +137,12 @@ class GrpcCoupons:
             address,
             coupons_pb2_grpc.CouponsServiceStub,
             FULL_NAME,
+            service_token=service_token,
+        )
+        self.stored_value = ServiceClient(
+            address,
+            stored_value_pb2_grpc.StoredValueServiceStub,
+            STORED_VALUE_NAME,
             service_token=service_token,
         )
 
@@ -148,5 +180,31 @@ class GrpcCoupons:
             tenant_id=tenant_id,
         )
 
+    def debit(self, tenant_id: str, customer_id: str, amount_fen: int, *, reference: str, key: str) -> None:
+        self._ledger("Debit", tenant_id, customer_id, amount_fen, SPEND, reference, key)
+
+    def credit(self, tenant_id: str, customer_id: str, amount_fen: int, *, reference: str, key: str) -> None:
+        self._ledger("Credit", tenant_id, customer_id, amount_fen, ADJUSTMENT, reference, key)
+
+    def recharge(self, tenant_id: str, customer_id: str, paid_fen: int, *, note: str, key: str) -> None:
+        request = stored_value_pb2.RechargeRequest(
+            customer_id=customer_id, paid=money(paid_fen), member_type=ONLINE, note=note, idempotency_key=key
+        )
+        self.stored_value.call("RecordRecharge", request, as_service=True, tenant_id=tenant_id)
+
+    def _ledger(
+        self, method: str, tenant_id: str, customer_id: str, amount_fen: int, reason: str, reference: str, key: str
+    ) -> None:
+        request = stored_value_pb2.LedgerRequest(
+            customer_id=customer_id,
+            kind="balance",
+            amount=amount_fen,
+            reason=reason,
+            reference=reference,
+            idempotency_key=key,
+        )
+        self.stored_value.call(method, request, as_service=True, tenant_id=tenant_id)
+
     def close(self) -> None:
         self.client.close()
+        self.stored_value.close()

@@ -1,0 +1,81 @@
+"""The keys of the local WeChat Pay fake (`make run`, the integration platform): a merchant key
+pair and a platform key pair that the fake and orders' local configuration (declaration.py
+local_env) agree on, as marketing's fake WeChat has its fixed AppSecret.
+
+NOT SECRETS: they sign nothing but requests to and answers from the fake on this machine; a real
+merchant key and WeChat Pay's platform key come from the operator's secrets.
+"""
+
+FAKE_MERCHANT_PRIVATE_KEY = """\
+-----BEGIN PRIVATE KEY-----
+MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQCmb2polgP2AfaG
+sbcer+4TTVOuXogGDghEolUSZgqeVTxrnACz7NMJPTNnY7AodZtsPZoZW1dfv4SA
+jjX74BLgvTdMiRu3E2Rkc8EfxyrfcHf6wAIDXMTMftQ5VTYw+81idgLJvCJdSYtH
+k8UQXWXBCTa687q+bgLqiKyTozkC7D4szR/v84za4veDeZLGW+nh2SrNt1IZWwTx
+Sq/Ql1GcwflkgGM7CW5H0UpZEW3kd4KCyGj07fQjedaQQ7msA66rKoIwryTdWcL3
+6ShgyqgeFNSbzulkBXj+Lm4e3IFq56Vc/sYRje6KMZkk0X90qd7qLUWy8kYvM5GU
+icT2mR0vAgMBAAECggEACyDb/o45SZOsBimP0u90fbnn5HrRoYYCq4QnKAnGn/uX
+BKLzsRQesDl1XG5f8vSaJcygpx1iZDaMB4R6u5Kp8Hj2X5mzTrRvPAA5Y4SPq0z7
+2LpJ6CulxP6d9g9qhi/v9atqWE7KBW7Lb0fEH2n/Sb7x9+IgFGeKrl/hGiYJw9Yo
+WwoVVPRrywxKihKLlKM+tMTRLpQZa7YPkofpkYWNPLgN0edjaHF5jZRrvwVXACQx
+btR8GneFoTZjVcdydGDjDoiq81jbu5jiZR3XhQ24rOKS1ljVzkHxTk8A+jeiNDzd
+li8/0LQCILSY1Xlr+jyYZTD5wfwViF6v+/TkXStEsQKBgQDV9dUNYlGATtcaE+Oe
+lFtT8BGkON6xs3bS9cmlyQwa/QRvPhXGtyszxpLHjK4bptuzzhKQRfP7TJ/9rAMI
+tiBK+TzPB8NSGid9ZE/QyVEI3f2wiRagDCzb2JBN/fvGFZFlYqDN8OdvMWuHH8Po
+p+jaagq0qnxwYcqR3z1oN6XndQKBgQDHIxSPZXQ0Eg8LN3A7+9s8F6n3uCyivvR6
+Y8HDfX0H/QV7jB1rVaoAI6fTGehJKEYSEFGomyKglLeyjsu4GRiV2psBj0kd3XMe
+jSirboIM7eC1fLbgHzFSeHC3QAnzxn50JRUPYb3RNgeHUxaeLkiEVnWV4mEQx+fe
+QP1bzr7BkwKBgE6OScD2PjI7wCIk90d79OQmmnOPJcRcvd3KvFSQMk+eYght5RTm
+n4gM+kslza79XmDv4kTyShgUFBHRG/QQ2l5sj/T7Rq1YSPNy5xMjNwtoZgJw8suk
+bLvzEVhxTgV2WcG9qoiyUGa04GPmN8muDIJUuMWIatPgM73HFwayl8kZAoGBAJJE
++DMj6CjfIuGwROYqZqxLDXOBenfIHzdO0uJO6GnXthE7p9hRQd98USdEHlSuGlnm
+VrSrztF4qz2imYyOEnrv6W9J2gDvykEkmjzhnPD2QVnNU15oSwgyo0hW53iB0hxp
+qIB14MEtGHaT10c049sgzpnbgESdMXkU74Rh5ce1AoGAFy3bRuzjVmtwEtLav6k/
+hgtikYH3+r/Juzjo4zxEqOrh/gHZpAERLfg2J7GQFbyviKc3H3mTUHUdkaErRX0b
+j1M6EmwQkT51JQS/gP/8gi1ut14mo//bcJz+bxsODzwW/rAvDQggdwXTzC2hb8kn
+N4alhFmnZxaLx7wj3t0lYjw=
+-----END PRIVATE KEY-----
+"""
+
+FAKE_PLATFORM_PRIVATE_KEY = """\
+-----BEGIN PRIVATE KEY-----
+MIIEvwIBADANBgkqhkiG9w0BAQEFAASCBKkwggSlAgEAAoIBAQDzsfP+1bHlGEsf
+ade0voXzGlR5t2FiNfWHi3G0XAzpHRQKk/L8PNRglIKiPLAqcrT3uYnDvMQaRs/p
+DjmIoYyNqW3Bun8AplsrIk1Or5HdJ8OkaHytWnGh4rZhfFbcGyb7I+91W30hk01w
+JbSx7izvrY8sGr9aj9OCNFmH7ssz5SN6lpQ/1H232sofBWgMjG9s9OsAg0EGdPmH
+V7pAIFIa0LCqBN1b+/meuTq3+fj4HtoNOo1X6ODmSnAPndU3lUB7Np+2aqXo7KuI
+yxyLA+DQKIyGOGJ/cMB9vlOmW36QbCA+kJXS4+bymbTIhMlGFQao3FBElsB0jhvB
+8PSjbRHLAgMBAAECggEAHlt4rbIpKwTPtuYUfOuO/C23gEIb24QlRfFVBMbCxPde
+W8L6bfmV60IU0+kDeQY5DPML+lo1g6B2ne2rtR2KyMrmZU+6KnaOvNzVDIxKe2ZM
+tNpfTakKpsP7PEGlAF5RiM99MP1opRoYd3P7An9NEb5pK3FZjQqFqp6i2JAiuCAB
+Aagkfx0n4AljrrSuzVQdOBUzUVfiGzj6yx5W0U/P/kPKVCzAjm7ylJOMwYfiJ7Ca
+guBkLYnmXcUO6WCbhwIArrx5CPQOBfwZhh5qPpGd0/445xyuTg36Akskt0G14ekN
+vRbQAsS6BzKXgkfeyYUkf2N9ZA7IJG02yrkz4J3WQQKBgQD+r8FwfPrYl8oVh/UY
+PJRpW9VFy/eVUaBLRwDEjONWnjD7FP3AKcjTdljm+wJJSCmV/ZT73T46nuiPzmaL
+obLQzoAUUOH3XupZIpEvviK4oR9pMbVMSWO45+YOC9A9hK89sVaaQP2NtAh7BAF7
+alu+F9zoB1DnvMyelYEtvkMwcwKBgQD086+xxQ5bVfW/P6DiQAK7Del6muukFVBq
+ZC1BuIyWs9G8m3QWswfYJ+7l1Cbbea+1lyTod1cd8rxqBkeQlxdAXWfoa4UzrjD/
+K6cpehnWmscCTO/J/XlFyhzJerwCmCA8SptH6AvTqkqGQHS4jfXNYPV5T9S0HhAo
+QqM/H897SQKBgQDLkHMOk/ZzdC9Dsl2GN7Vv2MTIetSy9oEmaeQFNY7nxpzjss12
+8G7iBe/c/re/FvyWNA8GmLmKZUUA3Do+VMn193eLxXI3JBgvkl91R4W9CJtwmxiL
+lwUr376Tb4HMCed/aeUMefGvdzxoBrWgjUwyziP1GRPjhZYPEvQjObW+XQKBgQCl
+UIk0yq9DySHPbtvflh/BqkP2sPNzi8b35p/8iNapJrbYOXoBj9YtddXvWlzXJqsF
+PPp1wYUT+yxZyd8moDHbCK8F1vrQxDDhJc7tWTBy+4Zv8QisI9ti1GLVP3X/sjef
+OSLPRrYkpfsh3AJqQ7SuZU+GDfCZluiEo2SVR5y5sQKBgQCz6fGAGIpffIuxLybT
+JmcveXLNHev3MjeQ4oa+JSghuRedhwRJUBlW2Cpimy4zAAC8ZPnAeZ0HEo51KfBa
+HKHVb640cOVsJvg4myErrofZQMKhaj5jsXP+7VTJpc/KPI4MM3bKSxNXvt4+EfB2
+TcXY/B8BKwgZ/lzTmCIFgASv4A==
+-----END PRIVATE KEY-----
+"""
+
+FAKE_PLATFORM_PUBLIC_KEY = """\
+-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA87Hz/tWx5RhLH2nXtL6F
+8xpUebdhYjX1h4txtFwM6R0UCpPy/DzUYJSCojywKnK097mJw7zEGkbP6Q45iKGM
+jaltwbp/AKZbKyJNTq+R3SfDpGh8rVpxoeK2YXxW3Bsm+yPvdVt9IZNNcCW0se4s
+762PLBq/Wo/TgjRZh+7LM+UjepaUP9R9t9rKHwVoDIxvbPTrAINBBnT5h1e6QCBS
+GtCwqgTdW/v5nrk6t/n4+B7aDTqNV+jg5kpwD53VN5VAezaftmql6OyriMsciwPg
+0CiMhjhif3DAfb5Tplt+kGwgPpCV0uPm8pm0yITJRhUGqNxQRJbAdI4bwfD0o20R
+ywIDAQAB
+-----END PUBLIC KEY-----
+"""

@@ -116,6 +116,7 @@ def _settings(s: printers.StoreSettings) -> pb.PrintSettings:
         stale_after_minutes=s.stale_after_minutes,
         offline_after_failures=s.offline_after_failures,
         auto_print=s.auto_print,
+        auto_accept=s.auto_accept,
     )
 
 
@@ -201,7 +202,11 @@ class PrintingServicer(printing_pb2_grpc.PrintingServiceServicer):
 
     def UpdatePrintSettings(self, request, context):
         wanted = printers.StoreSettings(
-            request.store_id, request.stale_after_minutes, request.offline_after_failures, request.auto_print
+            request.store_id,
+            request.stale_after_minutes,
+            request.offline_after_failures,
+            request.auto_print,
+            request.auto_accept,
         )
         return _settings(printers.update_settings(self.db, require_actor(), wanted, now=self.clock()))
 

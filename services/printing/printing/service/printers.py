@@ -323,13 +323,17 @@ class StoreSettings:
     stale_after_minutes: int = STALE_AFTER_MINUTES
     offline_after_failures: int = OFFLINE_AFTER
     auto_print: bool = True
+    # Off until the merchant turns it on: accepting an order commits the store to it.
+    auto_accept: bool = False
 
 
 def settings_of(uow: UnitOfWork, tenant_id: str, store_id: str) -> StoreSettings:
     row = uow.session.get(PrintSettingsRow, (tenant_id, store_id))
     if row is None:
         return StoreSettings(store_id)
-    return StoreSettings(store_id, row.stale_after_minutes, row.offline_after_failures, row.auto_print)
+    return StoreSettings(
+        store_id, row.stale_after_minutes, row.offline_after_failures, row.auto_print, row.auto_accept
+    )
 
 
 def get_settings(db: Database, actor: Actor, store_id: str) -> StoreSettings:
@@ -355,6 +359,7 @@ def update_settings(db: Database, actor: Actor, wanted: StoreSettings, *, now: d
         row.stale_after_minutes = wanted.stale_after_minutes
         row.offline_after_failures = wanted.offline_after_failures
         row.auto_print = wanted.auto_print
+        row.auto_accept = wanted.auto_accept
         row.updated_at = now
         uow.commit()
         return wanted

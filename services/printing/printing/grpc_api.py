@@ -173,9 +173,7 @@ class PrintingServicer(printing_pb2_grpc.PrintingServiceServicer):
         return pb.ListPrintersResponse(printers=[_printer(p) for p in found])
 
     def TestPrint(self, request, context):
-        job = printers.queue_test_page(self.db, require_actor(), request.printer_id, now=self.clock())
-        self.dispatcher.wake()
-        return _job(job)
+        return _job(printers.queue_test_page(self.db, require_actor(), request.printer_id, now=self.clock()))
 
     # G5 a product's own printers
 
@@ -215,8 +213,6 @@ class PrintingServicer(printing_pb2_grpc.PrintingServiceServicer):
     def PrintTicket(self, request, context):
         now = self.clock()
         printed = tickets.print_ticket(self.db, require_actor(), _ticket(request, now), now=now)
-        if not printed.replayed:
-            self.dispatcher.wake()
         return pb.PrintTicketResponse(
             ticket_id=printed.ticket_id, jobs=[_job(j) for j in printed.jobs], replayed=printed.replayed
         )
@@ -235,9 +231,7 @@ class PrintingServicer(printing_pb2_grpc.PrintingServiceServicer):
         return pb.ListJobsResponse(jobs=[_job(j) for j in found.jobs], page=page.info(found.total))
 
     def Reprint(self, request, context):
-        job = tickets.reprint(self.db, require_actor(), request.job_id, now=self.clock())
-        self.dispatcher.wake()
-        return _job(job)
+        return _job(tickets.reprint(self.db, require_actor(), request.job_id, now=self.clock()))
 
 
 def registration(

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-12-06
+Create Date: 2026-12-05
 
 Off for every store that exists: accepting orders for a merchant is something the merchant turns on.
 """

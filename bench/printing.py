@@ -13,8 +13,9 @@ layout and ESC/POS → TCP → the printer's last byte.
    (default 100 ms, far below capacity): p50/p95/max (goal p95 < 500 ms).
 2. Throughput: as many orders paid at once; the queue's receipts per second (first paid to last
    receipt's last byte; one printer, so one job at a time, in order), beside the same receipts'
-   ESC/POS bytes written straight to the same listener over a new connection each, as the
-   dispatcher does (`NetworkPrinters.send`).
+   ESC/POS bytes, rendered beforehand, written straight to the same listener over a new
+   connection each as the dispatcher does (`NetworkPrinters.send`), the next as soon as the
+   printer has the one before.
 
 The store's auto-accept is off: orders' StorefrontService is not part of this bench (the worker
 queues the ticket before it calls orders, so the accept adds nothing to the time to paper).

@@ -56,6 +56,7 @@ lint: install
 
 bench: install
 	$(PY) -m bench
+	$(PY) -m bench.printing
 	$(PY) -m bench.web
 
 helm-lint: install

@@ -68,7 +68,7 @@ def test_g4_g5_settings_and_product_routes(client, auth, fakes):
     assert got.status_code == 200 and got.json["stale_after_minutes"] == 30
     put = client.put(
         "/api/v1/printers/settings",
-        json={"store_id": "st-1", "stale_after_minutes": 10, "auto_print": False},
+        json={"store_id": "st-1", "stale_after_minutes": 10, "auto_print": False, "auto_accept": True},
         headers=auth,
     )
     assert put.status_code == 200 and put.json == {
@@ -76,7 +76,12 @@ def test_g4_g5_settings_and_product_routes(client, auth, fakes):
         "stale_after_minutes": 10,
         "offline_after_failures": 3,
         "auto_print": False,
+        "auto_accept": True,
     }
+    assert fakes["printing"].rec.named("UpdatePrintSettings")[0].request.auto_accept is True
+    # G3: left out, auto-accept is off (the merchant turns it on).
+    client.put("/api/v1/printers/settings", json={"store_id": "st-1"}, headers=auth)
+    assert fakes["printing"].rec.named("UpdatePrintSettings")[1].request.auto_accept is False
     assert (
         client.put(
             "/api/v1/printers/settings", json={"store_id": "st-1", "stale_after_minutes": 0}, headers=auth

@@ -15,6 +15,7 @@ from messaging.subscriptions import subscriptions as messaging_subscriptions
 from orders.events import EVENTS as ORDERS
 from orders.subscriptions import subscriptions as orders_subscriptions
 from printing.events import EVENTS as PRINTING
+from printing.subscriptions import subscriptions as printing_subscriptions
 
 CATALOGUES = {c.source: c for c in (IDENTITY, CUSTOMERS, MESSAGING, ORDERS, COUPONS, MARKETING, PRINTING)}
 
@@ -27,6 +28,7 @@ def consumed() -> dict[str, set[tuple[str, str]]]:
         "customers": set(customers_subscriptions(None)),
         "coupons": set(coupons_subscriptions(None)),
         "marketing": set(marketing_subscriptions(None)),
+        "printing": set(printing_subscriptions(None, None)),
     }
 
 

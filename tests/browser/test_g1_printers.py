@@ -1,6 +1,6 @@
-"""G1 G4 in the admin's 打印机 page: the owner adds a network printer (a local TCP listener stands in
-for it), test-prints it, an order's receipt prints on it, and the queue shows the job, reprinted
-from there with 补打 on the paper."""
+"""G1 G4 G3 in the admin's 打印机 page: the owner adds a network printer (a local TCP listener stands
+in for it), test-prints it, an order's receipt prints on it, and the queue shows the job, reprinted
+from there with 补打 on the paper; the store's auto-accept is switched on beside auto-print."""
 
 from __future__ import annotations
 
@@ -81,9 +81,14 @@ def test_g1_a_printer_added_test_printed_and_its_queue_reprinted(platform, deskt
         again = read(wait_for(listener, 3)[2])
         assert "【补打】" in again.text and "招牌奶茶" in again.text
 
+        # G3: the store turns auto-accept on beside auto-print; the worker reads it per order.
         page.get_by_role("tab", name="打印设置").click()
+        expect(page.get_by_text("外卖、到店订单付款后自动接单")).to_be_visible()
+        page.locator("[data-test=auto-accept]").click()
         page.locator("[data-test=save-print-settings]").click()
         expect(page.get_by_text("已保存").first).to_be_visible()
+        saved = api_call(platform, owner, "GET", f"/api/v1/printers/settings?store_id={store['id']}")
+        assert (saved["auto_accept"], saved["auto_print"]) == (True, True)
         shot(page, "g1-printers")
     finally:
         listener.stop()

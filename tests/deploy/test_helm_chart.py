@@ -141,8 +141,9 @@ def test_h4_worker_deployments_exist_for_event_consuming_services_only(render):
         "crm-marketing-worker",
         "crm-messaging-worker",
         "crm-orders-worker",
+        "crm-printing-worker",
     ]
-    for service in ("customers", "messaging", "orders", "coupons", "marketing"):
+    for service in ("customers", "messaging", "orders", "coupons", "marketing", "printing"):
         (container,) = pod_spec(workers[f"crm-{service}-worker"])["containers"]
         assert container["command"] == ["python", "-m", f"{service}.worker"]
         assert env_of(container)["METRICS_PORT"]["value"] == "9465"

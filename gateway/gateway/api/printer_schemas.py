@@ -77,6 +77,10 @@ class PrintSettingsIO(Schema):
     stale_after_minutes = Integer(load_default=30, validate=Range(min=1, max=1440))
     offline_after_failures = Integer(load_default=3, validate=Range(min=1, max=20))
     auto_print = Boolean(load_default=True)
+    auto_accept = Boolean(
+        load_default=False,
+        metadata={"description": "G3: takeaway orders accepted and in-store orders confirmed as they are paid"},
+    )
 
 
 class ProductPrintersIn(Schema):

@@ -79,6 +79,7 @@ def settings_dict(s: pb.PrintSettings) -> dict:
         "stale_after_minutes": s.stale_after_minutes,
         "offline_after_failures": s.offline_after_failures,
         "auto_print": s.auto_print,
+        "auto_accept": s.auto_accept,
     }
 
 

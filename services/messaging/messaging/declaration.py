@@ -13,7 +13,7 @@ DECLARATION = Declaration(
     ports="messaging.server:ports_from_env",
     migrations=Path(__file__).parent / "migrations",
     peers={
-        "identity": "store managers to notify (F4)",
+        "identity": "store managers and owners to notify (F4)",
         "customers": "a coupon holder's phone when the coupon event carries none (E2 E5)",
     },
     # Server and worker get the same env (SMS settings included): the worker texts coupon holders
@@ -41,7 +41,8 @@ DECLARATION = Declaration(
     local_env={"SMS_PROVIDER": "fake", "ALIYUN_SMS_ENDPOINT": "{fake_sms}"},
     worker=Worker(
         wire="messaging.subscriptions:wire",
-        doc="staff notifications and their real-time alerts (F4 C2 C3 D2); coupon holder texts (E2 E5)",
+        doc="staff notifications and their real-time alerts (F4 C2 C3 D2 G4; storefront orders paid and refunds "
+        "asked for); coupon holder texts (E2 E5)",
         # The alerts go to the shared Redis the gateway reads (ADR 0016). Without REDIS_URL crmkit
         # falls back to an in-process stand-in: in a worker process of its own, alerts nobody reads.
         requires=("redis_url",),

@@ -29,6 +29,12 @@ from .domain.notifications import (
 )
 from .domain.ownership_notifications import NEEDS_STORE_MANAGERS, ownership_notifications, parse_ownership_event
 from .domain.printer_notifications import parse_printer_offline, printer_offline_notifications
+from .domain.storefront_notifications import (
+    order_paid_notifications,
+    parse_order_paid,
+    parse_refund_requested,
+    refund_requested_notifications,
+)
 from .errors import ErrorCode
 from .metrics import HOLDER_NOTIFICATIONS
 from .models import ProcessedEvent
@@ -39,19 +45,21 @@ from .sms.port import SmsSender, is_mainland_mobile
 
 log = logging.getLogger(__name__)
 
+OWNER = "owner"
 STORE_MANAGER = "store_manager"
 LIST_PAGE_SIZE = 100
 
 
-def store_manager_ids(identity, tenant_id: str, store_id: str) -> list[str]:
-    """Active store managers of one store, from identity (all pages), as a service of the tenant."""
+def staff_ids(identity, tenant_id: str, role: str, store_id: str = "") -> list[str]:
+    """Active staff of one role (of one store, when named), from identity (all pages), as a
+    service of the tenant."""
     ids: list[str] = []
     page = 1
     while True:
         resp = identity.call(
             "ListStaff",
             identity_pb2.ListStaffRequest(
-                role=STORE_MANAGER,
+                role=role,
                 store_id=store_id,
                 page=common_pb2.PageRequest(page=page, page_size=LIST_PAGE_SIZE),
             ),
@@ -62,6 +70,11 @@ def store_manager_ids(identity, tenant_id: str, store_id: str) -> list[str]:
         if not resp.staff or page * LIST_PAGE_SIZE >= resp.page.total:
             return ids
         page += 1
+
+
+def store_manager_ids(identity, tenant_id: str, store_id: str) -> list[str]:
+    """Active store managers of one store."""
+    return staff_ids(identity, tenant_id, STORE_MANAGER, store_id)
 
 
 def _notify(
@@ -163,6 +176,40 @@ def on_printer_offline(
     managers = store_manager_ids(identity, event.tenant_id, offline.store_id)
     drafts = printer_offline_notifications(offline, managers)
     return _notify(uow, event, "messaging.on_printer_offline", drafts, alerts=alerts, now=now)
+
+
+def on_storefront_order_paid(
+    uow: UnitOfWork, event: Event, *, identity, alerts: AlertFeed, now: Callable[[], datetime] = utcnow
+) -> int:
+    """F4: a storefront order was paid; the tenant's owners and the store's managers hear it at
+    once (the /m/ app speaks it). Returns how many notifications were written (0 for a
+    redelivery or a malformed event)."""
+    try:
+        order = parse_order_paid(event.data)
+    except MalformedEvent as exc:
+        log.error("ignoring %s %s: %s", event.type, event.event_id, exc)
+        return 0
+    # Asked before the transaction opens; a peer failure raises and the event comes back.
+    owners = staff_ids(identity, event.tenant_id, OWNER)
+    drafts = order_paid_notifications(order, owners, store_manager_ids(identity, event.tenant_id, order.store_id))
+    return _notify(uow, event, "messaging.on_storefront_order_paid", drafts, alerts=alerts, now=now)
+
+
+def on_storefront_refund_requested(
+    uow: UnitOfWork, event: Event, *, identity, alerts: AlertFeed, now: Callable[[], datetime] = utcnow
+) -> int:
+    """F4 B8: a customer asked for a refund of a storefront order; the tenant's owners and the
+    store's managers hear it at once, to approve or reject it. Returns how many notifications
+    were written (0 for a redelivery or a malformed event)."""
+    try:
+        refund = parse_refund_requested(event.data)
+    except MalformedEvent as exc:
+        log.error("ignoring %s %s: %s", event.type, event.event_id, exc)
+        return 0
+    owners = staff_ids(identity, event.tenant_id, OWNER)
+    managers = store_manager_ids(identity, event.tenant_id, refund.order.store_id)
+    drafts = refund_requested_notifications(refund, owners, managers)
+    return _notify(uow, event, "messaging.on_storefront_refund_requested", drafts, alerts=alerts, now=now)
 
 
 # Outcomes of a coupon holder notification (the metric's `outcome` label, the handler's answer).

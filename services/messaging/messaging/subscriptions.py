@@ -23,6 +23,8 @@ from .handlers import (
     on_duplicate_collision,
     on_ownership_event,
     on_printer_offline,
+    on_storefront_order_paid,
+    on_storefront_refund_requested,
 )
 from .sms.aliyun import sender_from_env
 from .sms.port import SmsSender
@@ -51,6 +53,12 @@ def subscriptions(
     def printer_offline(event: Event) -> None:
         on_printer_offline(db.uow(), event, identity=identity_client, alerts=alerts)
 
+    def storefront_order_paid(event: Event) -> None:
+        on_storefront_order_paid(db.uow(), event, identity=identity_client, alerts=alerts)
+
+    def storefront_refund_requested(event: Event) -> None:
+        on_storefront_refund_requested(db.uow(), event, identity=identity_client, alerts=alerts)
+
     def coupon_event(event: Event) -> None:
         on_coupon_event(db, event, sms_sender=sms_sender, customers=customers_client)
 
@@ -65,6 +73,10 @@ def subscriptions(
         ("marketing", "article_opened"): article_opened,
         # G4: a receipt printer is offline; the store's managers hear it before tickets are missed.
         ("printing", "printer_offline"): printer_offline,
+        # F4: a storefront order paid or a refund asked for; the owners and the store's managers
+        # hear it at once (the /m/ app speaks it).
+        ("orders", "storefront_order_paid"): storefront_order_paid,
+        ("orders", "storefront_refund_requested"): storefront_refund_requested,
     }
 
 

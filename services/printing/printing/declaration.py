@@ -2,16 +2,29 @@
 
 from pathlib import Path
 
-from crmkit.declaration import Declaration, Variable
+from crmkit.declaration import Declaration, Variable, Worker
 
 DECLARATION = Declaration(
     name="printing",
     grpc_port=50057,
-    doc="receipt printers, receipt layouts, routing and the print queue (G1 G2 G4 G5)",
+    doc="receipt printers, receipt layouts, routing and the print queue (G1 G2 G4 G5); paid orders "
+    "printed and accepted unattended (G3)",
     grpc_services=("crm.printing.v1.PrintingService",),
     build="printing.server:build",
     ports="printing.server:ports_from_env",
     migrations=Path(__file__).parent / "migrations",
+    peers={
+        "orders": "the worker accepts paid takeaway and in-store orders for unattended stores "
+        "(StorefrontService.TakeAction, G3)",
+    },
+    worker=Worker(
+        wire="printing.subscriptions:wire",
+        doc="G3: paid takeaway and in-store orders (orders' storefront_order_paid) printed through the queue "
+        "and accepted, as each store's print settings say",
+        # The accept goes to orders with the service token: a worker without it could only
+        # requeue those events, so it refuses to start instead.
+        requires=("service_token",),
+    ),
     env=(
         Variable(
             "FEIEYUN_URL",

@@ -8,8 +8,9 @@ it printed); retried with back-off; failed for good; or, for a job older than it
 stale. The printer's failures in a row are counted there, and the one that reaches the store's
 threshold marks it offline and publishes `printer_offline` (messaging tells the store's managers).
 
-PrintTicket, Reprint and TestPrint wake the loop; otherwise it looks every `interval` seconds
-(jobs another replica queued, retries coming due).
+Queued jobs wake the loop (queue_signal: PostgreSQL's NOTIFY from whichever process queued them,
+the worker's paid orders included, or directly within this process); otherwise it looks every
+`interval` seconds (retries coming due, a wake-up lost while its LISTEN connection was down).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from .domain.tickets import Ticket
 from .events import printer_offline
 from .metrics import JOBS, OFFLINE, SEND_SECONDS
 from .models import JobRow, PrinterRow, PrintSettingsRow, TicketRow
+from .queue_signal import Listener, listen_url, subscribe, unsubscribe
 from .service.printers import FEIEYUN
 
 log = logging.getLogger(__name__)
@@ -134,12 +136,17 @@ class Dispatcher:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self.listener: Listener | None = None
 
     # --- the loop (ServiceRuntime.background: start() -> self, stop()) ---
 
     def start(self) -> Dispatcher:
         if self._thread is None:
             self._stopping.clear()
+            subscribe(self.wake)
+            url = listen_url(self.db)
+            if url is not None:
+                self.listener = Listener(url, self.wake).start()
             self._thread = threading.Thread(target=self._loop, name="print-dispatcher", daemon=True)
             self._thread.start()
         return self
@@ -147,6 +154,10 @@ class Dispatcher:
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
+        unsubscribe(self.wake)
+        if self.listener is not None:
+            self.listener.stop()
+            self.listener = None
         if self._thread is not None:
             self._thread.join(timeout=15)
             self._thread = None

@@ -116,6 +116,7 @@ def _settings(s: printers.StoreSettings) -> pb.PrintSettings:
         stale_after_minutes=s.stale_after_minutes,
         offline_after_failures=s.offline_after_failures,
         auto_print=s.auto_print,
+        auto_accept=s.auto_accept,
     )
 
 
@@ -172,9 +173,7 @@ class PrintingServicer(printing_pb2_grpc.PrintingServiceServicer):
         return pb.ListPrintersResponse(printers=[_printer(p) for p in found])
 
     def TestPrint(self, request, context):
-        job = printers.queue_test_page(self.db, require_actor(), request.printer_id, now=self.clock())
-        self.dispatcher.wake()
-        return _job(job)
+        return _job(printers.queue_test_page(self.db, require_actor(), request.printer_id, now=self.clock()))
 
     # G5 a product's own printers
 
@@ -201,7 +200,11 @@ class PrintingServicer(printing_pb2_grpc.PrintingServiceServicer):
 
     def UpdatePrintSettings(self, request, context):
         wanted = printers.StoreSettings(
-            request.store_id, request.stale_after_minutes, request.offline_after_failures, request.auto_print
+            request.store_id,
+            request.stale_after_minutes,
+            request.offline_after_failures,
+            request.auto_print,
+            request.auto_accept,
         )
         return _settings(printers.update_settings(self.db, require_actor(), wanted, now=self.clock()))
 
@@ -210,8 +213,6 @@ class PrintingServicer(printing_pb2_grpc.PrintingServiceServicer):
     def PrintTicket(self, request, context):
         now = self.clock()
         printed = tickets.print_ticket(self.db, require_actor(), _ticket(request, now), now=now)
-        if not printed.replayed:
-            self.dispatcher.wake()
         return pb.PrintTicketResponse(
             ticket_id=printed.ticket_id, jobs=[_job(j) for j in printed.jobs], replayed=printed.replayed
         )
@@ -230,9 +231,7 @@ class PrintingServicer(printing_pb2_grpc.PrintingServiceServicer):
         return pb.ListJobsResponse(jobs=[_job(j) for j in found.jobs], page=page.info(found.total))
 
     def Reprint(self, request, context):
-        job = tickets.reprint(self.db, require_actor(), request.job_id, now=self.clock())
-        self.dispatcher.wake()
-        return _job(job)
+        return _job(tickets.reprint(self.db, require_actor(), request.job_id, now=self.clock()))
 
 
 def registration(

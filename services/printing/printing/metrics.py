@@ -17,3 +17,8 @@ SEND_SECONDS = Histogram(
     ["kind"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
+# G3: what the worker did for paid storefront orders. step print: queued, replayed (the order's
+# ticket was queued before), invalid (cannot be printed as sent), off (the store's auto_print is
+# off); step accept: accepted, already (the merchant was first), refused (orders said no for
+# good), off.
+AUTO_STEPS = Counter("crm_printing_auto_steps_total", "Unattended steps on paid orders", ["step", "outcome"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crmkit.db import OutboxMixin, ProcessedEventMixin, TenantScoped, UTCDateTime
@@ -69,6 +69,8 @@ class PrintSettingsRow(Base):
     stale_after_minutes: Mapped[int] = mapped_column(Integer)
     offline_after_failures: Mapped[int] = mapped_column(Integer)
     auto_print: Mapped[bool] = mapped_column(Boolean, default=True)
+    # G3: the worker accepts (takeaway) or confirms (in-store) a paid order through orders.
+    auto_accept: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

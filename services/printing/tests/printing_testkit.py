@@ -66,3 +66,58 @@ def takeaway(store_id: str = "store-1", **changes) -> Ticket:
     )
     fields.update(changes)
     return Ticket(**fields)
+
+
+def paid_order(store_id: str = "store-1", *, kind: str = "takeaway", **changes) -> dict:
+    """The `order` of the orders service's storefront events (issue 15's contract), paid."""
+    order = {
+        "order_id": ref("sf"),
+        "number": "SF20260308-0001",
+        "store_id": store_id,
+        "kind": kind,
+        "state": "paid",
+        "customer_id": ref("c"),
+        "customer_name": "王芳",
+        "customer_phone": "13900001111",
+        "contact_name": "王先生",
+        "contact_phone": "13812348000",
+        "address": "朝阳区建国路88号SOHO现代城A座1201",
+        "note": "少辣，不要香菜",
+        "verification_code": "88421937",
+        "lines": [
+            {
+                "product_id": "p-chicken",
+                "category_id": "c-hot",
+                "name": "宫保鸡丁",
+                "quantity": 2,
+                "amount_fen": 3600,
+                "spec": "大份",
+            },
+            {
+                "product_id": "p-noodle",
+                "category_id": "c-hot",
+                "name": "牛肉拉面",
+                "quantity": 1,
+                "amount_fen": 1800,
+                "spec": "",
+            },
+            {
+                "product_id": "p-tea",
+                "category_id": "c-drink",
+                "name": "柠檬茶",
+                "quantity": 1,
+                "amount_fen": 800,
+                "spec": "",
+            },
+        ],
+        "goods_total_fen": 6200,
+        "discount_fen": 500,
+        "delivery_fee_fen": 400,
+        "total_fen": 6100,
+        "paid_fen": 6100,
+        "refunded_fen": 0,
+        "placed_at": "2026-03-08T04:30:00+00:00",
+        "paid_at": "2026-03-08T04:31:00+00:00",
+    }
+    order.update(changes)
+    return order

@@ -144,6 +144,8 @@ def test_f4_subscriptions_route_customer_registered_to_the_handler(db, identity,
         ("coupons", "coupon_expiring"),
         ("marketing", "article_opened"),
         ("printing", "printer_offline"),
+        ("orders", "storefront_order_paid"),
+        ("orders", "storefront_refund_requested"),
     } | {("customers", event_type) for event_type in OWNERSHIP_EVENTS}
     routes[("customers", "customer_registered")](registered(tenant, owner="s9"))
     assert [r[0] for r in notifications_of(db, tenant)] == ["s9"]

@@ -20,6 +20,7 @@ from ..domain.queue import OFFLINE_AFTER, QUEUED, STALE_AFTER_MAX_MINUTES, STALE
 from ..domain.routing import PREPARATION, ROLES, TEST
 from ..errors import ErrorCode
 from ..models import JobRow, PrinterRow, PrintSettingsRow, ProductPrintersRow
+from ..queue_signal import announce, wake_local
 from .access import Reach, reach_of, require_store
 from .views import JobView, PrinterView, job_view, printer_view, waiting_jobs
 
@@ -233,8 +234,11 @@ def queue_test_page(db: Database, actor: Actor, printer_id: str, *, now: datetim
             updated_at=now,
         )
         uow.session.add(job)
+        announce(uow)
         uow.commit()
-        return job_view(job, printer, None)
+        view = job_view(job, printer, None)
+    wake_local()
+    return view
 
 
 # --- G5 a product's own printers ---------------------------------------------------------------
@@ -323,13 +327,15 @@ class StoreSettings:
     stale_after_minutes: int = STALE_AFTER_MINUTES
     offline_after_failures: int = OFFLINE_AFTER
     auto_print: bool = True
+    # Off until the merchant turns it on: accepting an order commits the store to it.
+    auto_accept: bool = False
 
 
 def settings_of(uow: UnitOfWork, tenant_id: str, store_id: str) -> StoreSettings:
     row = uow.session.get(PrintSettingsRow, (tenant_id, store_id))
     if row is None:
         return StoreSettings(store_id)
-    return StoreSettings(store_id, row.stale_after_minutes, row.offline_after_failures, row.auto_print)
+    return StoreSettings(store_id, row.stale_after_minutes, row.offline_after_failures, row.auto_print, row.auto_accept)
 
 
 def get_settings(db: Database, actor: Actor, store_id: str) -> StoreSettings:
@@ -355,6 +361,7 @@ def update_settings(db: Database, actor: Actor, wanted: StoreSettings, *, now: d
         row.stale_after_minutes = wanted.stale_after_minutes
         row.offline_after_failures = wanted.offline_after_failures
         row.auto_print = wanted.auto_print
+        row.auto_accept = wanted.auto_accept
         row.updated_at = now
         uow.commit()
         return wanted

@@ -19,6 +19,7 @@ from ..domain.routing import RoutedPrinter, route
 from ..domain.tickets import Ticket, TicketInvalid, check_ticket
 from ..errors import ErrorCode
 from ..models import JobRow, PrinterRow, TicketRow
+from ..queue_signal import announce, wake_local
 from .access import reach_of, require_store
 from .printers import product_printers_of
 from .views import JobView, job_view
@@ -43,6 +44,12 @@ def _jobs_of_ticket(uow: UnitOfWork, ticket: TicketRow) -> list[JobView]:
 
 def _existing(uow: UnitOfWork, tenant_id: str, order_id: str) -> TicketRow | None:
     return uow.session.scalar(select(TicketRow).where(TicketRow.tenant_id == tenant_id, TicketRow.order_id == order_id))
+
+
+def _replayed(uow: UnitOfWork, tenant_id: str, order_id: str) -> Printed:
+    uow.rollback()
+    existing = _existing(uow, tenant_id, order_id)
+    return Printed(existing.id, _jobs_of_ticket(uow, existing), True)
 
 
 def new_job(printer: PrinterRow, *, ticket_id: str | None, variant: str, lines: list[int], now: datetime, **more):
@@ -97,7 +104,12 @@ def print_ticket(db: Database, actor: Actor, ticket: Ticket, *, now: datetime) -
             created_at=now,
         )
         uow.session.add(row)
-        uow.session.flush()
+        try:
+            uow.session.flush()
+        except IntegrityError:
+            # The same order sent twice at once (an event delivered twice): PostgreSQL held this
+            # INSERT until the other transaction committed its ticket; those jobs are the ones.
+            return _replayed(uow, actor.tenant_id, ticket.order_id)
         by_id = {p.id: p for p in printers}
         rows = []
         for r in route(ticket, routed, overrides):
@@ -106,14 +118,12 @@ def print_ticket(db: Database, actor: Actor, ticket: Ticket, *, now: datetime) -
             rows.append(job)
         uow.session.flush()
         jobs = [job_view(job, by_id[job.printer_id], row) for job in rows]
-        try:
-            uow.commit()
-        except IntegrityError:
-            # The same order sent twice at once: the other request's jobs are the ones.
-            uow.rollback()
-            existing = _existing(uow, actor.tenant_id, ticket.order_id)
-            return Printed(existing.id, _jobs_of_ticket(uow, existing), True)
-        return Printed(row.id, jobs, False)
+        if rows:
+            announce(uow)
+        uow.commit()
+    if rows:
+        wake_local()
+    return Printed(row.id, jobs, False)
 
 
 def _job(uow: UnitOfWork, actor: Actor, job_id: str):
@@ -143,9 +153,12 @@ def reprint(db: Database, actor: Actor, job_id: str, *, now: datetime) -> JobVie
             reprint_of=job.id,
         )
         uow.session.add(copy)
+        announce(uow)
         uow.commit()
         ticket = uow.session.get(TicketRow, job.ticket_id) if job.ticket_id else None
-        return job_view(copy, printer, ticket)
+        view = job_view(copy, printer, ticket)
+    wake_local()
+    return view
 
 
 @dataclass(frozen=True)

@@ -146,9 +146,21 @@ def test_g1_cloud_printers_need_the_platforms_feieyun_account(database_url):
 
 def test_g4_store_settings_have_defaults_and_bounds(printing, tenant):
     got = printing.call("GetPrintSettings", pb.GetPrintSettingsRequest(store_id=tenant.store), token=tenant.manager)
-    assert (got.stale_after_minutes, got.offline_after_failures, got.auto_print) == (30, 3, True)
+    # G3: auto-print is on, auto-accept off until the merchant turns it on.
+    assert (got.stale_after_minutes, got.offline_after_failures, got.auto_print, got.auto_accept) == (
+        30,
+        3,
+        True,
+        False,
+    )
     wanted = pb.PrintSettings(store_id=tenant.store, stale_after_minutes=10, offline_after_failures=2, auto_print=False)
     assert printing.call("UpdatePrintSettings", wanted, token=tenant.manager) == wanted
+    wanted = pb.PrintSettings(
+        store_id=tenant.store, stale_after_minutes=10, offline_after_failures=2, auto_print=True, auto_accept=True
+    )
+    assert printing.call("UpdatePrintSettings", wanted, token=tenant.manager) == wanted
+    got = printing.call("GetPrintSettings", pb.GetPrintSettingsRequest(store_id=tenant.store), token=tenant.owner)
+    assert (got.auto_print, got.auto_accept) == (True, True)
     with pytest.raises(InvalidInput) as err:
         printing.call(
             "UpdatePrintSettings",

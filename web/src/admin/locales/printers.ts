@@ -50,7 +50,9 @@ export const zh = {
     staleHint: "打印机故障恢复后，超过该时间的小票不再自动打印，请在打印队列中补打",
     offlineAfter: "连续失败几次视为离线",
     offlineHint: "离线时会通知店长",
-    autoPrint: "外卖、到店订单自动接单并打印",
+    autoPrint: "外卖、到店订单付款后自动打印",
+    autoAccept: "外卖、到店订单付款后自动接单",
+    autoAcceptHint: "无人值守时由系统接单（外卖）或确认（到店），顾客无需等待",
   },
 };
 
@@ -106,6 +108,8 @@ export const en: typeof zh = {
     staleHint: "After a printer outage, older tickets are not printed by themselves: reprint them from the queue",
     offlineAfter: "Failures in a row before offline",
     offlineHint: "The store managers are told when a printer goes offline",
-    autoPrint: "Accept and print takeaway and in-store orders automatically",
+    autoPrint: "Print takeaway and in-store orders as they are paid",
+    autoAccept: "Accept takeaway and in-store orders as they are paid",
+    autoAcceptHint: "With nobody at a screen the system accepts (takeaway) or confirms (in-store) the order",
   },
 };

@@ -157,7 +157,9 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
     def CreateStore(self, request, context):
         actor = self.rec.record("CreateStore", request, context)
         n = len(self.rec.named("CreateStore"))
-        return ipb.Store(id=f"st-new-{n}", tenant_id=actor.tenant_id, name=request.name, created_at=CREATED)
+        return ipb.Store(
+            id=f"st-new-{n}", tenant_id=actor.tenant_id, name=request.name, address=request.address, created_at=CREATED
+        )
 
     def ListStores(self, request, context):
         actor = self.rec.record("ListStores", request, context)

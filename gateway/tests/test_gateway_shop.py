@@ -107,6 +107,15 @@ def test_b6_stores_and_products_are_the_tokens_tenants_read_as_the_gateway(clien
         assert (call.actor.kind, call.actor.subject_id, call.actor.tenant_id) == ("service", "gateway", "t-7")
 
 
+def test_b6_the_owner_says_where_a_new_store_is_for_the_shop(client, auth, fakes):
+    made = client.post("/api/v1/stores", json={"name": "东店", "address": "人民路 8 号"}, headers=auth)
+    long = client.post("/api/v1/stores", json={"name": "西店", "address": "长" * 201}, headers=auth)
+
+    assert made.status_code == 201 and made.json["address"] == "人民路 8 号"
+    assert set(long.json["error"]["fields"]) == {"address"}
+    assert [c.request.address for c in fakes["identity"].rec.named("CreateStore")] == ["人民路 8 号"]
+
+
 def test_b6_a_customer_places_their_order_once_per_key(client, customer_auth, fakes):
     placed = client.post("/api/v1/shop/orders", json=TAKEAWAY, headers={**customer_auth(), **key("k-1")})
     again = client.post("/api/v1/shop/orders", json=TAKEAWAY, headers={**customer_auth(), **key("k-1")})

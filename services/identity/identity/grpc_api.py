@@ -118,7 +118,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return convert.staff_pb(staff.get_me(self.db.uow(), require_actor()), now=self.clock())
 
     def CreateStore(self, request, context):
-        cmd = commands.CreateStore(name=request.name, parent_store_id=request.parent_store_id)
+        cmd = commands.CreateStore(name=request.name, parent_store_id=request.parent_store_id, address=request.address)
         return convert.store_pb(tenants.create_store(self.db.uow(), require_actor(), cmd, now=self.clock()))
 
     def ListStores(self, request, context):

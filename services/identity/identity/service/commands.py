@@ -22,6 +22,7 @@ class CreateTenant:
 class CreateStore:
     name: str
     parent_store_id: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from gateway.api import BLUEPRINTS
 from gateway.auth import BEARER_SCHEME, authenticate, client_ip
 from gateway.config import GatewayConfig
 from gateway.proxies import TrustedProxyFix
-from gateway.ratelimit import ALERTS, PUBLIC, RateLimiter
+from gateway.ratelimit import ALERTS, CALLBACKS, PUBLIC, RateLimiter
 
 __all__ = ["GatewayConfig", "create_app"]
 
@@ -97,6 +97,8 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
         marker = getattr(view, "_gateway_rate_limit", None)
         if marker == PUBLIC:
             bucket, limit = f"ip:{client_ip()}:{request.endpoint}", config.rate_limit_public_per_min
+        elif marker == CALLBACKS:
+            bucket, limit = f"callback:{client_ip()}:{request.endpoint}", config.rate_limit_callbacks_per_min
         elif marker == ALERTS and g.actor is not None:
             bucket, limit = f"alerts:{g.actor.tenant_id}:{g.actor.subject_id}", config.rate_limit_alerts_per_min
         elif g.actor is not None:

@@ -11,7 +11,7 @@ from functools import wraps
 from flask import current_app, g, request
 
 from crmkit.auth import Actor
-from crmkit.errors import DomainError, Unauthenticated
+from crmkit.errors import DomainError, PermissionDenied, Unauthenticated
 
 BEARER_SCHEME = "BearerAuth"
 
@@ -46,14 +46,31 @@ def current_actor() -> Actor:
 
 
 def staff_only(view):
-    """The view needs a valid access token; 401 (or 403 for an expired seat) before anything else."""
+    """The view needs a valid access token of staff (or a service); 401 (or 403 for an expired
+    seat) before anything else. A shop customer's token is 403 here, before any service is
+    called: the services refuse it too (crmkit.grpc_server), this answers without the hop."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        current_actor()
+        if current_actor().is_customer:
+            raise PermissionDenied("STAFF_ONLY", "error.staff_only")
         return view(*args, **kwargs)
 
     wrapper._gateway_staff_only = True
+    return wrapper
+
+
+def customer_only(view):
+    """The shop's own views (B6): a customer token from the storefront login; staff tokens are
+    403 (staff act on storefront orders through /storefront/, with their own rules)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_actor().is_customer:
+            raise PermissionDenied("CUSTOMERS_ONLY", "error.customers_only")
+        return view(*args, **kwargs)
+
+    wrapper._gateway_customer_only = True
     return wrapper
 
 

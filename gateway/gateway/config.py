@@ -13,7 +13,7 @@ from crm.customers.v1 import activity_pb2_grpc, customers_pb2_grpc, ownership_pb
 from crm.identity.v1 import identity_pb2_grpc, stores_pb2_grpc
 from crm.marketing.v1 import marketing_pb2_grpc
 from crm.messaging.v1 import messaging_pb2_grpc
-from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2_grpc
+from crm.orders.v1 import orders_pb2_grpc, performance_pb2_grpc, receivables_pb2_grpc, storefront_pb2_grpc
 from crm.printing.v1 import printing_pb2_grpc
 from crmkit.alerts import AlertFeed
 from crmkit.auth import TokenVerifier
@@ -29,6 +29,7 @@ MESSAGING = "crm.messaging.v1.MessagingService"
 ORDERS = "crm.orders.v1.OrdersService"
 RECEIVABLES = "crm.orders.v1.ReceivablesService"
 PERFORMANCE = "crm.orders.v1.PerformanceService"
+STOREFRONT = "crm.orders.v1.StorefrontService"
 COUPONS = "crm.coupons.v1.CouponsService"
 STORES = "crm.identity.v1.StoresService"
 ACTIVITY = "crm.customers.v1.ActivityService"
@@ -49,6 +50,8 @@ class GatewayConfig:
     receivables: ServiceClient
     # The third (B9-B11), on ORDERS_ADDR as well.
     performance: ServiceClient
+    # The fourth: the merchant's storefront orders (B6 B8 B12), on ORDERS_ADDR too.
+    storefront: ServiceClient
     # The customers deployable's other services, on CUSTOMERS_ADDR: leads, follow-ups, visits,
     # duplicates (C6-C9); tags, QR registration, ownership, pool, near me (C2 C3 C5 C12);
     # segments (C4).
@@ -76,6 +79,9 @@ class GatewayConfig:
     # Requests per minute: per client IP on the public auth endpoints, per staff member elsewhere.
     rate_limit_public_per_min: int = 20
     rate_limit_actor_per_min: int = 600
+    # Per client IP on the payment and delivery providers' callbacks: a busy merchant's
+    # notifications all come from a few of WeChat Pay's or Dada's addresses.
+    rate_limit_callbacks_per_min: int = 600
     # The alert poll's own bucket per staff member: one open app asks about 60 times a minute.
     rate_limit_alerts_per_min: int = 240
     # How long an Idempotency-Key and its stored response live.
@@ -129,6 +135,7 @@ class GatewayConfig:
             rate_limit_public_per_min=rate_limit_public_per_min or env_int("RATE_LIMIT_PUBLIC_PER_MIN", 20),
             rate_limit_actor_per_min=rate_limit_actor_per_min or env_int("RATE_LIMIT_ACTOR_PER_MIN", 600),
             rate_limit_alerts_per_min=env_int("RATE_LIMIT_ALERTS_PER_MIN", 240),
+            rate_limit_callbacks_per_min=env_int("RATE_LIMIT_CALLBACKS_PER_MIN", 600),
             trusted_proxy_hops=env_int("TRUSTED_PROXY_HOPS", 0),
             trusted_proxies=proxy_networks(env("TRUSTED_PROXIES", "")),
         )
@@ -160,9 +167,17 @@ def clients_of(settings: Settings) -> dict[str, tuple]:
         "ownership": ("customers", ownership_pb2_grpc.CustomerOwnershipServiceStub, OWNERSHIP, {}),
         "segments": ("customers", segments_pb2_grpc.SegmentsServiceStub, SEGMENTS, {}),
         "messaging": ("messaging", messaging_pb2_grpc.MessagingServiceStub, MESSAGING, {}),
-        "orders": ("orders", orders_pb2_grpc.OrdersServiceStub, ORDERS, {}),
+        # With the gateway's service token: the shop's catalogue is read for the customer's tenant (B6).
+        "orders": ("orders", orders_pb2_grpc.OrdersServiceStub, ORDERS, {"service_token": settings.service_token}),
         "receivables": ("orders", receivables_pb2_grpc.ReceivablesServiceStub, RECEIVABLES, {}),
         "performance": ("orders", performance_pb2_grpc.PerformanceServiceStub, PERFORMANCE, {}),
+        # With the gateway's service token: the providers' callbacks reach it as the gateway (B6 B12).
+        "storefront": (
+            "orders",
+            storefront_pb2_grpc.StorefrontServiceStub,
+            STOREFRONT,
+            {"service_token": settings.service_token},
+        ),
         "coupons": ("coupons", coupons_pb2_grpc.CouponsServiceStub, COUPONS, {}),
         # A pre-charge sheet (E8) is checked and applied in one call: a longer deadline.
         "stored_value": ("coupons", stored_value_pb2_grpc.StoredValueServiceStub, STORED_VALUE, {"timeout": 30.0}),

@@ -79,3 +79,14 @@ def alerts_limit(view):
     the budget of their polling."""
     view._gateway_rate_limit = ALERTS
     return view
+
+
+CALLBACKS = "callbacks"
+
+
+def callback_limit(view):
+    """Marks a payment or delivery provider's callback (B6 B12): public and limited per client IP
+    like the public endpoints, in a bucket of its own with room for a busy merchant's payments,
+    which all arrive from a few of the provider's addresses."""
+    view._gateway_rate_limit = CALLBACKS
+    return view

@@ -26,6 +26,8 @@ from printing_fakes import FakePrinting
 from printing_fakes import registration as printing_registration
 from receivables_fakes import FakeReceivables
 from receivables_fakes import registration as receivables_registration
+from storefront_fakes import FakeStorefront
+from storefront_fakes import registration as storefront_registration
 from stores_fakes import FakeStores
 from stores_fakes import registration as stores_registration
 
@@ -63,6 +65,7 @@ def fakes():
         "stored_value": FakeStoredValue(),
         "marketing": FakeMarketing(),
         "printing": FakePrinting(),
+        "storefront": FakeStorefront(),
     }
 
 
@@ -75,7 +78,11 @@ def peer_addrs(keys, fakes):
     regs["printing"] = printing_registration(fakes["printing"])
     # The orders deployable serves more gRPC services on one address.
     beside = {
-        "orders": [receivables_registration(fakes["receivables"]), performance_registration(fakes["performance"])],
+        "orders": [
+            receivables_registration(fakes["receivables"]),
+            performance_registration(fakes["performance"]),
+            storefront_registration(fakes["storefront"]),
+        ],
         "identity": [stores_registration(fakes["stores"])],
         "customers": [activity_registration(fakes["activity"]), ownership_registration(fakes["ownership"])],
         "coupons": [stored_value_registration(fakes["stored_value"])],
@@ -102,6 +109,7 @@ def clean_fakes(fakes):
     fakes["customers"].customers.clear()
     fakes["orders"].reset()
     fakes["marketing"].reset_materials()
+    fakes["storefront"].callback_answer.CopyFrom(type(fakes["storefront"].callback_answer)(accepted=True, message="ok"))
 
 
 @pytest.fixture(scope="session")
@@ -161,6 +169,17 @@ def token(issuer):
 @pytest.fixture
 def auth(token):
     return {"Authorization": f"Bearer {token()}"}
+
+
+@pytest.fixture
+def customer_auth(issuer):
+    """A shop customer's token (B6), as identity's LoginCustomer issues it."""
+
+    def make(customer_id="c-1", tenant_id="t-1"):
+        token = issuer.issue(kind="customer", subject_id=customer_id, tenant_id=tenant_id, ttl=timedelta(days=7))[0]
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
 
 
 @pytest.fixture

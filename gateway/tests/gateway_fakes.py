@@ -124,6 +124,18 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
         self.rec.record("LoginWithSmsCode", request, context, staff=False)
         return self._login(request.phone)
 
+    def RequestCustomerCode(self, request, context):
+        self.rec.record("RequestCustomerCode", request, context, staff=False)
+        if request.tenant_id == "t-missing":
+            raise NotFound("TENANT_NOT_FOUND", "error.tenant_not_found")
+        return ipb.RequestSmsCodeResponse(expires_in_seconds=300, resend_after_seconds=60)
+
+    def LoginCustomer(self, request, context):
+        self.rec.record("LoginCustomer", request, context, staff=False)
+        if request.code != "246810":
+            raise Unauthenticated("INVALID_CODE", "error.invalid_code")
+        return ipb.CustomerLogin(access_token="customer.jwt", expires_in=604800, customer_id="c-9")
+
     def ChooseTenant(self, request, context):
         self.rec.record("ChooseTenant", request, context, staff=False)
         if request.ticket != "ticket-1":
@@ -145,12 +157,17 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
     def CreateStore(self, request, context):
         actor = self.rec.record("CreateStore", request, context)
         n = len(self.rec.named("CreateStore"))
-        return ipb.Store(id=f"st-new-{n}", tenant_id=actor.tenant_id, name=request.name, created_at=CREATED)
+        return ipb.Store(
+            id=f"st-new-{n}", tenant_id=actor.tenant_id, name=request.name, address=request.address, created_at=CREATED
+        )
 
     def ListStores(self, request, context):
         actor = self.rec.record("ListStores", request, context)
         return ipb.ListStoresResponse(
-            stores=[ipb.Store(id="st-1", tenant_id=actor.tenant_id, name="总店", is_head=True)]
+            stores=[
+                ipb.Store(id="st-1", tenant_id=actor.tenant_id, name="总店", is_head=True),
+                ipb.Store(id="st-2", tenant_id=actor.tenant_id, name="分店", address="人民路 8 号"),
+            ]
         )
 
     def CreateStaff(self, request, context):

@@ -6,6 +6,7 @@ import re
 
 from test_gateway_activity import ACTIVITY_PATHS
 from test_gateway_articles import ARTICLES_PATHS, ARTICLES_PUBLIC
+from test_gateway_callbacks import CALLBACK_PATHS
 from test_gateway_changes_and_record import CHANGES_PATHS
 from test_gateway_coupons import COUPONS_PATHS, COUPONS_PUBLIC
 from test_gateway_materials import MATERIALS_PATHS
@@ -16,8 +17,10 @@ from test_gateway_printing import PRINTING_PATHS
 from test_gateway_receivables import RECEIVABLES_PATHS
 from test_gateway_reports import REPORTS_PATHS
 from test_gateway_segments import SEGMENTS_PATHS
+from test_gateway_shop import SHOP_PATHS, SHOP_PUBLIC
 from test_gateway_store_network import STORE_NETWORK_PATHS
 from test_gateway_stored_value import STORED_VALUE_PATHS
+from test_gateway_storefront import STOREFRONT_PATHS
 
 EXPECTED = (
     ORDERS_PATHS
@@ -34,6 +37,9 @@ EXPECTED = (
     | ARTICLES_PATHS
     | MATERIALS_PATHS
     | PRINTING_PATHS
+    | STOREFRONT_PATHS
+    | SHOP_PATHS
+    | CALLBACK_PATHS
     | {
         ("post", "/api/v1/auth/login/password"),
         ("post", "/api/v1/auth/sms-codes"),
@@ -71,6 +77,8 @@ PUBLIC = {
     *OWNERSHIP_PUBLIC,
     *COUPONS_PUBLIC,
     *ARTICLES_PUBLIC,
+    *SHOP_PUBLIC,
+    *(path for _, path in CALLBACK_PATHS),
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -164,6 +172,9 @@ def test_h1_openapi_documents_the_error_envelope_and_tags(client):
         "Cards",
         "Materials",
         "Posters",
+        "Storefront",
+        "Shop",
+        "Callbacks",
     }
     query = spec["paths"]["/api/v1/customers"]["get"]["parameters"]
     page_size = next(p for p in query if p["name"] == "page_size")

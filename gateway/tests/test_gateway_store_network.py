@@ -101,6 +101,7 @@ def test_a4_figures_of_each_sub_store_over_a_checked_period(client, fakes, auth)
                     "name": "东门分店",
                     "parent_store_id": "st-head",
                     "is_head": False,
+                    "address": "",
                     "created_at": "2026-01-01T00:00:00+00:00",
                 },
                 "orders": 3,

@@ -27,6 +27,10 @@ SHARED_NAMES = {
     ("/stores/applications/", "application_id"): "store_application",
     ("/registration-applications/", "application_id"): "registration_application",
     ("/collections/", "key"): "proof_key",
+    # B6: a storefront order, not a wholesale one; the shop's are reached with a customer token
+    # only, which the staff people here never hold (no object of that kind is made).
+    ("/storefront/orders/", "order_id"): "storefront_order",
+    ("/shop/orders/", "order_id"): "shop_order",
 }
 KIND_OF_PARAMETER = {
     "customer_id": "customer",

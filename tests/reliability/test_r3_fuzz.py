@@ -55,10 +55,14 @@ def real_path_ids(operation, objects: dict[str, str]) -> dict[str, str] | None:
 def in_english(response) -> bool:
     """The error's words (message and field messages; field names are the client's own). A
     plain-text 400 of the HTTP server itself (waitress, for a malformed Content-Length) never
-    reaches the app and has no words of ours."""
+    reaches the app and has no words of ours; nor has a callback's answer to WeChat Pay or Dada."""
     if "json" not in response.headers.get("Content-Type", ""):
         return True
-    error = response.json()["error"]
+    body = response.json()
+    if "error" not in body:
+        # A provider's callback (B6 B12) is answered in the provider's format, for its servers.
+        return True
+    error = body["error"]
     return not any(CHINESE.search(text) for text in (error["message"], *error["fields"].values()))
 
 

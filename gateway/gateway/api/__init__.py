@@ -7,6 +7,7 @@ from gateway.api import (
     alerts,
     articles,
     auth,
+    callbacks,
     cards,
     catalogue,
     coupon_batches,
@@ -29,9 +30,11 @@ from gateway.api import (
     reports,
     returns,
     segments,
+    shop,
     staff,
     store_network,
     stored_value,
+    storefront,
     stores,
     tenants,
     visitors,
@@ -72,5 +75,8 @@ BLUEPRINTS = tuple(
         materials,
         posters,
         printers,
+        storefront,
+        shop,
+        callbacks,
     )
 )

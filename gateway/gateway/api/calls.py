@@ -66,6 +66,8 @@ FIELD_NAMES: dict[str, FieldNames] = {
             "lines.*.amount": "amount_fen",
         }
     ),
+    # A storefront order's or refund's `amount` (B6 B8) -> `amount_fen`; its key is our header.
+    "storefront": FieldNames({"amount": "amount_fen", "idempotency_key": HEADER}),
     # A ticket's money (G2): `paid` -> `paid_fen`, `lines.0.amount` -> `lines.0.amount_fen`.
     "printing": FieldNames(
         {

@@ -42,6 +42,7 @@ class StoreOut(Timestamped):
     name = String()
     parent_store_id = String(allow_none=True)
     is_head = Boolean()
+    address = String(metadata={"description": "Where it is, as the shop lists it; empty until known"})
 
 
 class TenantOut(Timestamped):
@@ -120,6 +121,7 @@ def store_dict(store) -> dict:
         "name": store.name,
         "parent_store_id": store.parent_store_id or None,
         "is_head": store.is_head,
+        "address": store.address,
         "created_at": datetime_of(store, "created_at"),
     }
 
@@ -230,6 +232,7 @@ class TenantCreatedOut(Schema):
 class StoreIn(Schema):
     name = text(64, required=True)
     parent_store_id = String(validate=Length(max=64))
+    address = text(200, load_default="", metadata={"description": "Where it is (the shop lists it)"})
 
 
 class StoresOut(Schema):

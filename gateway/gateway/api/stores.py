@@ -35,5 +35,7 @@ def create_store(body):
 
     Without `parent_store_id` the store hangs under the head store.
     """
-    request = pb.CreateStoreRequest(name=body["name"], parent_store_id=body.get("parent_store_id", ""))
+    request = pb.CreateStoreRequest(
+        name=body["name"], parent_store_id=body.get("parent_store_id", ""), address=body["address"]
+    )
     return store_dict(call("identity", "CreateStore", request))

@@ -26,7 +26,9 @@ ALGORITHM = "EdDSA"
 
 STAFF = "staff"
 SERVICE = "service"
-# A shop's customer logged in by SMS code (issue 15): subject_id is the customer id, no roles.
+# A shop's customer (B6), logged in by SMS code on the storefront: subject is the customers
+# service's customer id; no roles, switches or stores. Only the storefront's own methods take
+# one (crmkit.grpc_server refuses it everywhere else, the gateway's staff views too).
 CUSTOMER = "customer"
 
 
@@ -55,6 +57,10 @@ class Actor:
     @property
     def customer_id(self) -> str | None:
         return self.subject_id if self.kind == CUSTOMER else None
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind == CUSTOMER
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

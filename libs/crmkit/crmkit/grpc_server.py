@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from crmkit import context as ctx
 from crmkit.auth import Actor, AuthFailure, TokenVerifier, current_actor
-from crmkit.errors import DomainError, Unavailable
+from crmkit.errors import DomainError, PermissionDenied, Unavailable
 from crmkit.grpc_errors import to_status
 from crmkit.metrics import GRPC_LATENCY, GRPC_REQUESTS
 
@@ -32,21 +32,34 @@ class ServiceRegistration:
     add_to_server: Callable[[object, grpc.Server], None]
     servicer: object
     full_name: str
+    # The methods a shop customer's token may call (B6); each checks the customer itself. Every
+    # other method sees a customer token as no actor at all (PermissionDenied when it needs one).
+    customer_methods: frozenset[str] = frozenset()
+
+    def customer_paths(self) -> set[str]:
+        return {f"/{self.full_name}/{method}" for method in self.customer_methods}
+
+
+def customer_refused() -> PermissionDenied:
+    return PermissionDenied("STAFF_ONLY", "error.staff_only")
 
 
 class ContextInterceptor(grpc.ServerInterceptor):
-    def __init__(self, service: str, verifier: TokenVerifier | None):
+    def __init__(self, service: str, verifier: TokenVerifier | None, customer_paths: Iterable[str] = ()):
         self.service = service
         self.verifier = verifier
+        # "/crm.orders.v1.StorefrontService/PlaceOrder": where a customer token is an actor.
+        self.customer_paths = frozenset(customer_paths)
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
         if handler is None or not (handler.unary_unary or handler.unary_stream or handler.stream_unary):
             return handler
         method = handler_call_details.method.rsplit("/", 1)[-1]
+        customers = handler_call_details.method in self.customer_paths
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
-                self._wrap(handler.unary_unary, method),
+                self._wrap(handler.unary_unary, method, customers),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -54,17 +67,17 @@ class ContextInterceptor(grpc.ServerInterceptor):
             # An upload in chunks (marketing's materials, D6): the behaviour reads the request
             # iterator itself, so the unary wrapper serves it unchanged.
             return grpc.stream_unary_rpc_method_handler(
-                self._wrap(handler.stream_unary, method),
+                self._wrap(handler.stream_unary, method, customers),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         return grpc.unary_stream_rpc_method_handler(
-            self._wrap_stream(handler.unary_stream, method),
+            self._wrap_stream(handler.unary_stream, method, customers),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )
 
-    def _enter(self, grpc_context) -> list:
+    def _enter(self, grpc_context, customers: bool) -> list:
         md = dict(grpc_context.invocation_metadata())
         tokens = [ctx.request_id.set(md.get("x-request-id") or ctx.new_request_id())]
         remaining = grpc_context.time_remaining()
@@ -78,6 +91,10 @@ class ContextInterceptor(grpc.ServerInterceptor):
                 actor = self.verifier.verify(raw)
                 if actor.is_service and md.get("x-tenant-id"):
                     actor = actor.for_tenant(md["x-tenant-id"])
+                if actor.is_customer and not customers:
+                    # Staff methods check roles or a staff id, but one that only checks "someone
+                    # of the tenant" must not serve a shop's customer: refused here, once for all.
+                    raise customer_refused()
             except DomainError as err:
                 actor = AuthFailure(err)
         tokens.append(ctx.client_address.set(self._client_address(md, actor, grpc_context)))
@@ -105,9 +122,9 @@ class ContextInterceptor(grpc.ServerInterceptor):
     def _fail(self, grpc_context, err: DomainError) -> None:
         grpc_context.abort_with_status(to_status(err, self.service))
 
-    def _wrap(self, behavior, method: str):
+    def _wrap(self, behavior, method: str, customers: bool):
         def wrapped(request, grpc_context):
-            tokens = self._enter(grpc_context)
+            tokens = self._enter(grpc_context, customers)
             start = time.perf_counter()
             code = grpc.StatusCode.OK
             try:
@@ -137,9 +154,9 @@ class ContextInterceptor(grpc.ServerInterceptor):
 
         return wrapped
 
-    def _wrap_stream(self, behavior, method: str):
+    def _wrap_stream(self, behavior, method: str, customers: bool):
         def wrapped(request, grpc_context):
-            tokens = self._enter(grpc_context)
+            tokens = self._enter(grpc_context, customers)
             code = grpc.StatusCode.OK
             try:
                 yield from behavior(request, grpc_context)
@@ -162,9 +179,11 @@ def build_server(
     host: str = "0.0.0.0",
     max_workers: int = 32,
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
+    registrations = list(registrations)
+    customer_paths = set().union(*(reg.customer_paths() for reg in registrations))
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"grpc-{service}"),
-        interceptors=[ContextInterceptor(service, verifier)],
+        interceptors=[ContextInterceptor(service, verifier, customer_paths)],
         # 8 MB in: a 5 MB proof image (B4) plus its envelope exceeds gRPC's 4 MB default.
         options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024)],
     )

@@ -20,6 +20,7 @@ from customers.domain.registration import RegisterCustomer
 from customers.service import changes, customer_report, levels
 from customers.service.fields import DefineCustomerField
 from customers.service.profile import update_customer
+from customers.service.shoppers import ensure_shopper
 from customers.service.views import CustomerView
 
 FULL_NAME = "crm.customers.v1.CustomersService"
@@ -109,6 +110,9 @@ class CustomersServicer(customers_pb2_grpc.CustomersServiceServicer):
         )
         view = service.register_customer(self.db.uow(), require_actor(), cmd, now=self.clock())
         return customer_to_proto(view)
+
+    def EnsureShopper(self, request, context):
+        return customer_to_proto(ensure_shopper(self.db.uow(), require_actor(), request.phone, now=self.clock()))
 
     def GetCustomer(self, request, context):
         return customer_to_proto(service.get_customer(self.db.uow(), require_actor(), request.id))

@@ -24,6 +24,7 @@ def store_pb(store: Store) -> pb.Store:
         parent_store_id=store.parent_store_id or "",
         is_head=store.is_head,
         created_at=ts(store.created_at),
+        address=store.address or "",
     )
 
 

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from crmkit.declaration import Declaration
+from crmkit.declaration import Declaration, Variable
 
 DECLARATION = Declaration(
     name="identity",
@@ -14,6 +14,14 @@ DECLARATION = Declaration(
     peers={
         "messaging": "login and sign-up codes are texted through messaging",
         "orders": "sub-store figures (A4) come from orders",
+        "customers": "a shop customer's SMS login (B6) finds or registers the customer in customers",
     },
+    env=(
+        Variable(
+            "CUSTOMER_TOKEN_DAYS",
+            "Days a shop customer's access token (B6 storefront SMS login) is valid; there is no refresh token.",
+            default="7",
+        ),
+    ),
     signs_tokens=True,
 )

@@ -14,7 +14,17 @@ from crmkit.grpc_server import ServiceRegistration
 from crmkit.paging import page_from_proto
 from identity import convert
 from identity.domain.throttling import source_key
-from identity.service import commands, login, seats, sessions, staff, staff_status, tenant_choice, tenants
+from identity.service import (
+    commands,
+    customer_login,
+    login,
+    seats,
+    sessions,
+    staff,
+    staff_status,
+    tenant_choice,
+    tenants,
+)
 from identity.service.ports import LoginPorts
 
 FULL_NAME = "crm.identity.v1.IdentityService"
@@ -87,13 +97,28 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         sessions.logout(self.db.uow(), self.ports.revoked, request.refresh_token, now=self.clock())
         return pb.LogoutResponse()
 
+    def RequestCustomerCode(self, request, context):
+        cmd = commands.RequestCustomerCode(tenant_id=request.tenant_id, phone=request.phone)
+        uow = self.db.uow()
+        sent = customer_login.request_customer_code(uow, self.ports, cmd, now=self.clock(), source=caller_source())
+        return pb.RequestSmsCodeResponse(
+            expires_in_seconds=sent.expires_in_seconds, resend_after_seconds=sent.resend_after_seconds
+        )
+
+    def LoginCustomer(self, request, context):
+        cmd = commands.LoginCustomer(tenant_id=request.tenant_id, phone=request.phone, code=request.code)
+        session = customer_login.login_customer(self.db.uow(), self.ports, cmd, now=self.clock())
+        return pb.CustomerLogin(
+            access_token=session.access_token, expires_in=session.expires_in, customer_id=session.customer_id
+        )
+
     # Calls with a staff or service token.
 
     def GetMe(self, request, context):
         return convert.staff_pb(staff.get_me(self.db.uow(), require_actor()), now=self.clock())
 
     def CreateStore(self, request, context):
-        cmd = commands.CreateStore(name=request.name, parent_store_id=request.parent_store_id)
+        cmd = commands.CreateStore(name=request.name, parent_store_id=request.parent_store_id, address=request.address)
         return convert.store_pb(tenants.create_store(self.db.uow(), require_actor(), cmd, now=self.clock()))
 
     def ListStores(self, request, context):

@@ -35,6 +35,8 @@ class Store(TenantScoped, Base):
     # None for the head store, created with the tenant (A4).
     parent_store_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("stores.id"), nullable=True)
     is_head: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Where it is, as the shop shows it (B6); a sub-store's from its application.
+    address: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Staff(TenantScoped, Base):

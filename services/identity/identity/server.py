@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 
 import redis as redis_lib
 from cryptography.hazmat.primitives import serialization
@@ -15,12 +16,14 @@ from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings, env_int
 from identity.choice_tickets import ChoiceTickets
 from identity.declaration import DECLARATION
+from identity.domain.sessions import CUSTOMER_ACCESS_TTL
 from identity.domain.throttling import Limit, Limits
 from identity.grpc_api import IdentityServicer, registration
 from identity.grpc_api_stores import StoresServicer
 from identity.grpc_api_stores import registration as stores_registration
 from identity.models import Outbox, ProcessedEvent
 from identity.service.ports import LoginPorts
+from identity.shoppers import CustomersShoppers, ShopperDirectory
 from identity.sms import CodeSender, MessagingCodeSender
 from identity.sms_store import SmsCodeStore
 from identity.takings import OrdersTakings, TakingsSource
@@ -35,6 +38,7 @@ def build(
     redis: redis_lib.Redis | None = None,
     code_sender: CodeSender | None = None,
     takings: TakingsSource | None = None,
+    shoppers: ShopperDirectory | None = None,
     limits: Limits | None = None,
 ) -> ServiceRuntime:
     # identity alone signs tokens: it cannot start without the private key.
@@ -53,6 +57,11 @@ def build(
         orders = OrdersTakings.from_settings(settings)
         closers.append(orders.close)
         takings = orders
+    if shoppers is None:
+        # Storefront customers (B6) are the customers service's: CUSTOMERS_ADDR is required.
+        customers = CustomersShoppers.from_settings(settings)
+        closers.append(customers.close)
+        shoppers = customers
     keys = Keys(settings.redis_prefix, SERVICE)
     limits = limits or limits_from_env()
     ports = LoginPorts(
@@ -64,7 +73,9 @@ def build(
         tickets=ChoiceTickets(settings.jwt_private_key, redis, keys),
         # Read by every verifier (crmkit.runtime, the gateway) under the same prefix.
         revoked=RevokedSessions(redis, settings.redis_prefix),
+        shoppers=shoppers,
         limits=limits,
+        customer_token_ttl=timedelta(days=env_int("CUSTOMER_TOKEN_DAYS", CUSTOMER_ACCESS_TTL.days)),
     )
     registrations = [
         registration(IdentityServicer(db, ports)),

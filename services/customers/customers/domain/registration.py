@@ -50,7 +50,8 @@ class Registration:
     name: str
     phone: str
     fields: dict[str, str]
-    owner_staff_id: str
+    # None: nobody's, in the public pool (a shopper's first login, B6).
+    owner_staff_id: str | None
     store_id: str | None
     registered_by_staff_id: str
     level: str = ""

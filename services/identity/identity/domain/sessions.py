@@ -8,6 +8,9 @@ from datetime import datetime, timedelta
 
 ACCESS_TTL = timedelta(minutes=15)
 REFRESH_TTL = timedelta(days=30)
+# A shop customer's token (B6): no refresh token, so long enough to shop for a week without
+# logging in again (CUSTOMER_TOKEN_DAYS changes it).
+CUSTOMER_ACCESS_TTL = timedelta(days=7)
 
 # What presenting a refresh token leads to.
 USABLE = "usable"

@@ -21,6 +21,13 @@ SIGNUP = "signup"
 PURPOSES = (LOGIN, SIGNUP)
 
 
+def customer_purpose(tenant_id: str) -> str:
+    """A shop customer's login code (B6) for one merchant: not one of PURPOSES, so no staff
+    request can ask for it, and kept under its own key, so a staff login code never logs a
+    customer in (nor the reverse), nor a code asked for at one merchant at another."""
+    return f"customer:{tenant_id}"
+
+
 def generate_code() -> str:
     # secrets, not random: codes must not be predictable from earlier ones.
     return f"{secrets.randbelow(10**CODE_LENGTH):0{CODE_LENGTH}d}"

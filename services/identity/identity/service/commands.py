@@ -22,6 +22,7 @@ class CreateTenant:
 class CreateStore:
     name: str
     parent_store_id: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,18 @@ class LoginWithSmsCode:
 class ChooseTenant:
     ticket: str
     tenant_id: str
+
+
+@dataclass(frozen=True)
+class RequestCustomerCode:
+    """A shop's customer asks for a login code to one merchant's storefront (B6)."""
+
+    tenant_id: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class LoginCustomer:
+    tenant_id: str
+    phone: str
+    code: str

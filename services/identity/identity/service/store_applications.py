@@ -153,6 +153,7 @@ def approve_application(uow: UnitOfWork, actor: Actor, application_id: str, *, n
             tenant_id=actor.tenant_id,
             name=row.store_name,
             parent_store_id=row.parent_store_id,
+            address=row.address,
             is_head=False,
             created_at=now,
         )

@@ -18,6 +18,7 @@ from crmkit.errors import InvalidInput, QuotaExceeded
 from identity import events
 from identity.domain import roles as rules
 from identity.domain import sms_codes
+from identity.domain.stores import ADDRESS_MAX
 from identity.domain.validation import clean_text, name_problem, password_problem, phone_problem, raise_if_any
 from identity.errors import ErrorCode
 from identity.models import Staff, Store, Tenant
@@ -117,9 +118,10 @@ def _prove_phone(ports: LoginPorts, phone: str, code: str) -> None:
 
 
 def create_store(uow: UnitOfWork, actor: Actor, cmd: commands.CreateStore, *, now: datetime) -> Store:
-    name = clean_text(cmd.name)
+    name, address = clean_text(cmd.name), clean_text(cmd.address)
     parent_id = clean_text(cmd.parent_store_id)
-    raise_if_any({"name": name_problem(name)})
+    too_long = "validation.too_long" if len(address) > ADDRESS_MAX else None
+    raise_if_any({"name": name_problem(name), "address": too_long})
     with uow:
         if rules.OWNER not in acting_staff(uow, actor).roles:
             raise not_allowed()
@@ -131,7 +133,14 @@ def create_store(uow: UnitOfWork, actor: Actor, cmd: commands.CreateStore, *, no
                 raise InvalidInput(fields={"parent_store_id": "validation.invalid_choice"})
         else:
             parent_id = head_store_id(uow, actor.tenant_id)
-        store = Store(tenant_id=actor.tenant_id, name=name, parent_store_id=parent_id, is_head=False, created_at=now)
+        store = Store(
+            tenant_id=actor.tenant_id,
+            name=name,
+            parent_store_id=parent_id,
+            address=address,
+            is_head=False,
+            created_at=now,
+        )
         uow.session.add(store)
         uow.commit()
         return store

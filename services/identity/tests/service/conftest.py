@@ -4,7 +4,7 @@ a unique key prefix, the real gRPC server on a free port; only the SMS sender is
 from __future__ import annotations
 
 import pytest
-from identity_testkit import PRIVATE, PUBLIC, App, StaticTakings
+from identity_testkit import PRIVATE, PUBLIC, App, StaticTakings, TenantShoppers
 
 from crm.identity.v1 import identity_pb2_grpc, stores_pb2_grpc
 from crmkit import testing
@@ -39,9 +39,18 @@ def app():
         )
         sender = RecordingCodeSender()
         takings = StaticTakings()
-        runtime = build(settings, redis=redis, code_sender=sender, takings=takings)
+        shoppers = TenantShoppers()
+        runtime = build(settings, redis=redis, code_sender=sender, takings=takings, shoppers=shoppers)
         servicer = runtime.registrations[0].servicer
-        yield App(db=runtime.db, ports=servicer.ports, sender=sender, redis=redis, prefix=prefix, takings=takings)
+        yield App(
+            db=runtime.db,
+            ports=servicer.ports,
+            sender=sender,
+            redis=redis,
+            prefix=prefix,
+            takings=takings,
+            shoppers=shoppers,
+        )
         runtime.close()
     finally:
         testing.delete_redis_prefix(redis, prefix)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from crm.identity.v1 import identity_pb2 as ipb
@@ -26,6 +27,7 @@ class App:
     redis: object
     prefix: str
     takings: object = None
+    shoppers: TenantShoppers = field(default_factory=lambda: TenantShoppers())
 
 
 def now() -> datetime:
@@ -126,3 +128,17 @@ class StaticTakings:
     def daily_takings(self, tenant_id: str, date_from: str, date_to: str):
         self.asked.append((tenant_id, date_from, date_to))
         return list(self.days)
+
+
+class TenantShoppers:
+    """A stand-in for the customers service's EnsureShopper (B6): one customer id per (tenant,
+    phone), as its unique constraint keeps it, and a record of what identity asked. The
+    customers service's own tests prove it on PostgreSQL; the storefront journey end to end."""
+
+    def __init__(self):
+        self.ids: dict[tuple[str, str], str] = {}
+        self.asked: list[tuple[str, str]] = []
+
+    def ensure_shopper(self, tenant_id: str, phone: str) -> str:
+        self.asked.append((tenant_id, phone))
+        return self.ids.setdefault((tenant_id, phone), f"c-{uuid.uuid4().hex[:12]}")

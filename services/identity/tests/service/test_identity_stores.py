@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from identity_testkit import PASSWORD, PUBLIC, SOURCE, add_staff, now, signup, staff_actor
+from identity_testkit import PASSWORD, PUBLIC, SOURCE, add_staff, now, service_actor, signup, staff_actor
 from sqlalchemy import select
 
 from crmkit.auth import TokenVerifier
@@ -66,6 +66,8 @@ def test_a4_sub_store_applies_and_head_store_approves(app):
         store = uow.session.get(Store, approved.store_id)
         head = uow.session.scalar(select(Store).where(Store.is_head.is_(True)))
         assert (store.name, store.parent_store_id, store.is_head) == ("东门分店", head.id, False)
+        # B6: the shop lists the store where its application said it is.
+        assert (store.address, head.address) == ("东门路 1 号", "")
         actions = list(uow.session.scalars(select(AuditLog.action).where(AuditLog.object_id == row.id)))
     assert actions == ["store_application.approved"]
     assert events(app) == ["sub_store_applied", "sub_store_approved"]
@@ -331,3 +333,19 @@ def test_a4_one_name_applied_for_at_once_is_pending_once(app, shop):
     for t in threads:
         t.join()
     assert sorted(outcomes) == ["duplicate"] * 3 + ["filed"]
+
+
+def test_b6_a_store_the_owner_opens_may_say_where_it_is_and_the_shop_reads_it(app):
+    owner = signup(app).owner
+    cmd = commands.CreateStore(name="East", address=" 人民路 8 号 ")
+    store = tenants.create_store(app.db.uow(), staff_actor(owner), cmd, now=now())
+
+    listed = tenants.list_stores(app.db.uow(), service_actor(owner.tenant_id))
+
+    assert store.address == "人民路 8 号"
+    assert [(s.name, s.address) for s in listed] == [("总店", ""), ("East", "人民路 8 号")]
+    with pytest.raises(InvalidInput) as err:
+        tenants.create_store(
+            app.db.uow(), staff_actor(owner), commands.CreateStore(name="West", address="长" * 201), now=now()
+        )
+    assert err.value.fields == {"address": "validation.too_long"}

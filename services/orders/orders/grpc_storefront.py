@@ -45,6 +45,11 @@ class StorefrontServicer(StorefrontOrdersRpc, StorefrontMoneyRpc, storefront_pb2
         self._clock = clock
 
 
+# What a shop customer's token may call (crmkit.grpc_server refuses it on every other method); each
+# use case keeps a customer to their own orders.
+CUSTOMER_METHODS = frozenset({"PlaceOrder", "GetOrder", "ListOrders", "TakeAction", "StartPayment", "RequestRefund"})
+
+
 def registration(
     db: Database,
     customers: CustomerDirectory,
@@ -58,4 +63,9 @@ def registration(
     servicer = StorefrontServicer(
         db, customers, coupons=coupons, payments=payments, delivery=delivery, config=config, clock=clock
     )
-    return ServiceRegistration(storefront_pb2_grpc.add_StorefrontServiceServicer_to_server, servicer, FULL_NAME)
+    return ServiceRegistration(
+        storefront_pb2_grpc.add_StorefrontServiceServicer_to_server,
+        servicer,
+        FULL_NAME,
+        customer_methods=CUSTOMER_METHODS,
+    )

@@ -15,8 +15,6 @@ from playwright.sync_api import Page, expect
 
 from conftest import api_call, api_token, mobile_login, shot, sms_code
 
-pytestmark = pytest.mark.skip(reason="needs the storefront backend: coordinator enables it at merge")
-
 OWNER = "13800000000"
 MANAGER = "13800000001"  # 王店长 (demo): their stores are the test's
 PASSWORD = "demo1234"

@@ -271,7 +271,12 @@ def test_h4_peer_addresses_point_at_in_cluster_services(render):
             "ORDERS_ADDR": "crm-orders:50054",
         }
     )
-    assert addrs("crm-identity") == {"MESSAGING_ADDR": "crm-messaging:50053", "ORDERS_ADDR": "crm-orders:50054"}
+    # Identity finds or registers a shop customer at the customer's SMS login (B6).
+    assert addrs("crm-identity") == {
+        "MESSAGING_ADDR": "crm-messaging:50053",
+        "ORDERS_ADDR": "crm-orders:50054",
+        "CUSTOMERS_ADDR": "crm-customers:50052",
+    }
     assert addrs("crm-customers") == {"IDENTITY_ADDR": "crm-identity:50051"}
     assert (
         addrs("crm-messaging")

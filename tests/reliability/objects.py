@@ -56,6 +56,7 @@ KIND_OF_PARAMETER = {
     "poster_id": "poster",
     "printer_id": "printer",
     "job_id": "print_job",
+    "refund_id": "storefront_refund",
 }
 
 
@@ -160,7 +161,29 @@ def make_objects(tenant: Tenant) -> dict[str, str]:
     made["store_application"] = ok(owner.post("/api/v1/stores/applications", json=application), 201)["id"]
     made.update(article_objects(tenant))
     made.update(printing_objects(tenant))
+    made.update(storefront_objects(tenant, customer, product["id"]))
     return made
+
+
+def storefront_objects(tenant: Tenant, customer: dict, product_id: str) -> dict[str, str]:
+    """A takeaway order the customer paid from the balance recharged above, with a refund request
+    waiting for the merchant (B6 B8). Printed by hand only: a ticket printing by itself while B
+    tries A's objects would change what A reads back."""
+    settings = {"store_id": tenant.store_id, "stale_after_minutes": 30, "offline_after_failures": 3}
+    ok(tenant.owner.put("/api/v1/printers/settings", json={**settings, "auto_print": False, "auto_accept": False}))
+    shopper = tenant.shop_customer(customer["phone"])
+    body = {
+        "store_id": tenant.store_id,
+        "kind": "takeaway",
+        "lines": [{"product_id": product_id, "quantity": 1}],
+        "contact_name": "甲客户",
+        "contact_phone": customer["phone"],
+        "address": "中山路 9 号",
+    }
+    order = ok(shopper.post("/api/v1/shop/orders", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}), 201)
+    ok(shopper.post(f"/api/v1/shop/orders/{order['id']}/pay", json={"method": "stored_value"}))
+    asked = ok(shopper.post(f"/api/v1/shop/orders/{order['id']}/refunds", json={"amount_fen": 100, "reason": "少了"}))
+    return {"storefront_order": order["id"], "storefront_refund": asked["refunds"][0]["id"]}
 
 
 def printing_objects(tenant: Tenant) -> dict[str, str]:

@@ -105,15 +105,34 @@ class Tenant:
     apis: dict[str, Api] = field(default_factory=dict)  # role -> Api with that person's token
     phones: dict[str, str] = field(default_factory=dict)
     staff_ids: dict[str, str] = field(default_factory=dict)
+    # What the tenant's shop customers log in with (B6): the gateway and the fake SMS provider.
+    anon: Api | None = None
+    sms_server: object = None
 
     @property
     def owner(self) -> Api:
         return self.apis["owner"]
 
+    def shop_customer(self, number: str) -> Api:
+        """The tenant's shop customer with this phone, logged in by SMS code (B6)."""
+        tenant_id = ok(self.owner.get("/api/v1/me"))["tenant_id"]
+        source = {"X-Forwarded-For": client_address()}
+        before = len(self.sms_server.messages(phone=number))
+        body = {"tenant_id": tenant_id, "phone": number}
+        sent = self.anon.post("/api/v1/shop/login/code", json=body, headers=source)
+        assert sent.status_code == 202, sent.text
+        for _ in range(100):
+            texts = self.sms_server.messages(phone=number)[before:]
+            if texts:
+                logged = self.anon.post("/api/v1/shop/login", json={**body, "code": texts[-1]["params"]["code"]})
+                return self.anon.as_(ok(logged)["access_token"])
+            time.sleep(0.1)
+        raise AssertionError(f"no login code reached {number}")
+
 
 def tenant_with_every_role(anon: Api, sms_server, name: str) -> Tenant:
     signed = sign_up(anon, sms_server, name)
-    tenant = Tenant(name, signed["head_store"]["id"])
+    tenant = Tenant(name, signed["head_store"]["id"], anon=anon, sms_server=sms_server)
     tenant.phones["owner"] = signed["owner_phone"]
     tenant.staff_ids["owner"] = signed["owner"]["id"]
     tenant.apis["owner"] = anon.as_(login(anon, signed["owner_phone"]))

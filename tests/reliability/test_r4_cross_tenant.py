@@ -46,17 +46,6 @@ UNCOVERED = {
             ("post", "/api/v1/shop/orders/{order_id}/refunds"),
         )
     },
-    **{
-        op: "no storefront order in objects.py until the orders side of StorefrontService lands (issue 15): "
-        "make one there (with a refund request) and drop these"
-        for op in (
-            ("get", "/api/v1/storefront/orders/{order_id}"),
-            ("post", "/api/v1/storefront/orders/{order_id}/actions/{action}"),
-            ("post", "/api/v1/storefront/orders/{order_id}/refunds/{refund_id}/approve"),
-            ("post", "/api/v1/storefront/orders/{order_id}/refunds/{refund_id}/reject"),
-            ("post", "/api/v1/storefront/orders/{order_id}/delivery"),
-        )
-    },
 }
 
 

@@ -92,27 +92,44 @@ def record(
 ) -> bool:
     """Add one row to the caller's transaction. With both snapshots only the fields that differ
     are kept, and nothing is written when none does (saving a form unchanged is no change)."""
+    values = entry(
+        by, tenant_id=tenant_id, object_type=object_type, object_id=object_id, action=action, before=before, after=after
+    )
+    if values is None:
+        return False
+    session.add(model(**values, created_at=now))
+    return True
+
+
+def entry(
+    by: Author,
+    *,
+    tenant_id: str,
+    object_type: str,
+    object_id: str,
+    action: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> dict[str, Any] | None:
+    """The columns of one change-log row as `record` writes it (its time apart), or None when
+    nothing changed: for a use case that writes its rows with Core."""
     if before is not None and after is not None:
         before, after = diff(before, after)
         if not after:
-            return False
+            return None
     else:
         before = jsonable(before) if before is not None else None
         after = jsonable(after) if after is not None else None
-    session.add(
-        model(
-            tenant_id=tenant_id,
-            object_type=object_type,
-            object_id=object_id,
-            action=action,
-            actor_kind=by.kind,
-            actor_id=by.id,
-            before=before,
-            after=after,
-            created_at=now,
-        )
-    )
-    return True
+    return {
+        "tenant_id": tenant_id,
+        "object_type": object_type,
+        "object_id": object_id,
+        "action": action,
+        "actor_kind": by.kind,
+        "actor_id": by.id,
+        "before": before,
+        "after": after,
+    }
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Connection,
     DateTime,
     Engine,
     Integer,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     event,
+    insert,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +37,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from crmkit.context import current_request_id
 from crmkit.events import Event, Outgoing
+from crmkit.settings import DEFAULT_GRPC_WORKERS, POOL_RESERVE
 
 
 def utcnow() -> datetime:
@@ -122,7 +125,21 @@ def normalize_url(url: str) -> str:
 READ_ONLY = "crm_read_only"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+# A server process's pool with the default number of gRPC worker threads (Settings).
+DEFAULT_POOL_SIZE = DEFAULT_GRPC_WORKERS + POOL_RESERVE
+# Opened beyond pool_size only when every pooled connection is taken (a use case holding two at
+# once) and closed again on return: never in steady state, but never a wait that cannot end.
+POOL_OVERFLOW = 4
+
+
+def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: int = POOL_OVERFLOW) -> Engine:
+    """`pool_size`: the connections kept open, opened as first needed and never closed in
+    steady state; size it to the threads that use the database at once (Settings).
+
+    No pre-ping (a round trip before every statement's transaction): a connection found dead
+    (the server restarted, a connection was cut) fails its statement with a disconnect error;
+    SQLAlchemy then discards it and every pooled connection older than it, and the call is
+    answered UNAVAILABLE (crmkit.grpc_server), which clients retry where the proto allows."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -146,19 +163,25 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False)
 
 
 class Database:
-    def __init__(self, url: str, *, service: str, outbox: type, processed: type, pool_size: int = 10):
+    def __init__(self, url: str, *, service: str, outbox: type, processed: type, pool_size: int = DEFAULT_POOL_SIZE):
         self.service = service
         self.engine = make_engine(url, pool_size=pool_size)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         readers = self.engine.execution_options(**{READ_ONLY: True})
         if self.dialect == "postgresql":
+            # One statement is consistent by itself: no BEGIN and ROLLBACK round trips around it.
+            self._single_reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
             readers = readers.execution_options(postgresql_readonly=True)
+        else:
+            self._single_reads = readers
         self.reader_factory = sessionmaker(readers, expire_on_commit=False)
         self.outbox_model = outbox
+        # Built once: hot paths write their events with Core (publish_on).
+        self._outbox_insert = insert(outbox.__table__)
         self.processed_model = processed
         self._after_commit: list[Callable[[], None]] = []
 
@@ -178,6 +201,41 @@ class Database:
         another transaction of this process writes (a handler's, say) does not wait for it,
         and PostgreSQL refuses any write in it."""
         return UnitOfWork(self, read_only=True)
+
+    def single_read(self) -> Connection:
+        """A connection for reads of one statement each (`with db.single_read() as conn`): on
+        PostgreSQL in autocommit, so a statement costs one round trip; on SQLite a reader's
+        (a deferred BEGIN beside the one writer)."""
+        return self._single_reads.connect()
+
+    def outbox_values(self, event: Outgoing, tenant_id: str) -> tuple[Event, dict[str, Any]]:
+        """`event` (built by this service's events.py) enveloped, and its outbox row."""
+        if not isinstance(event, Outgoing) or event.source != self.service:
+            # Only the service's own catalogue lists what it may put on the wire.
+            raise TypeError(f"{self.service} publishes only events built by its events.py, not {event!r}")
+        evt = Event(
+            type=event.type,
+            source=self.service,
+            tenant_id=tenant_id,
+            data=event.data,
+            request_id=current_request_id(),
+        )
+        row = {
+            "event_id": evt.event_id,
+            "type": evt.type,
+            "tenant_id": evt.tenant_id,
+            "payload": json.dumps(evt.to_message(), ensure_ascii=False),
+            "occurred_at": evt.occurred_at,
+            "attempts": 0,
+        }
+        return evt, row
+
+    def publish_on(self, conn: Connection, event: Outgoing, tenant_id: str) -> Event:
+        """UnitOfWork.publish for a use case written in Core: the outbox row in the transaction
+        of `conn`; call notify_outbox() once it has committed."""
+        evt, row = self.outbox_values(event, tenant_id)
+        conn.execute(self._outbox_insert, row)
+        return evt
 
     def notify_outbox(self) -> None:
         for callback in self._after_commit:
@@ -219,25 +277,8 @@ class UnitOfWork:
 
     def publish(self, event: Outgoing, tenant_id: str) -> Event:
         """Write `event` (built by this service's events.py) to the outbox of this transaction."""
-        if not isinstance(event, Outgoing) or event.source != self.db.service:
-            # Only the service's own catalogue lists what it may put on the wire.
-            raise TypeError(f"{self.db.service} publishes only events built by its events.py, not {event!r}")
-        evt = Event(
-            type=event.type,
-            source=self.db.service,
-            tenant_id=tenant_id,
-            data=event.data,
-            request_id=current_request_id(),
-        )
-        self.session.add(
-            self.db.outbox_model(
-                event_id=evt.event_id,
-                type=evt.type,
-                tenant_id=evt.tenant_id,
-                payload=json.dumps(evt.to_message(), ensure_ascii=False),
-                occurred_at=evt.occurred_at,
-            )
-        )
+        evt, row = self.db.outbox_values(event, tenant_id)
+        self.session.add(self.db.outbox_model(**row))
         self._published = True
         return evt
 

@@ -137,14 +137,19 @@ class Declaration:
         """A process of this service (server, worker, job): its settings and its peers' addresses."""
         return Settings.from_env(self.name, default_grpc_port=self.grpc_port, peers=self.peers)
 
-    def open_database(self, url: str, *, pool_size: int = 10):
+    def open_database(self, url: str, *, pool_size: int | None = None):
         """The service's database handle; `<name>.models` holds its Outbox and ProcessedEvent
-        (docs/service-conventions.md)."""
-        from crmkit.db import Database
+        (docs/service-conventions.md). `pool_size`: connections kept, by default those of a
+        server process with the default gRPC worker threads (Settings.database_pool_size)."""
+        from crmkit.db import DEFAULT_POOL_SIZE, Database
 
         models = importlib.import_module(f"{self.name}.models")
         return Database(
-            url, service=self.name, outbox=models.Outbox, processed=models.ProcessedEvent, pool_size=pool_size
+            url,
+            service=self.name,
+            outbox=models.Outbox,
+            processed=models.ProcessedEvent,
+            pool_size=pool_size or DEFAULT_POOL_SIZE,
         )
 
     def job(self, name: str) -> Job:

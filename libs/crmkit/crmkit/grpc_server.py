@@ -21,6 +21,7 @@ from crmkit.auth import Actor, AuthFailure, TokenVerifier, current_actor
 from crmkit.errors import DomainError, PermissionDenied, Unavailable
 from crmkit.grpc_errors import to_status
 from crmkit.metrics import GRPC_LATENCY, GRPC_REQUESTS
+from crmkit.settings import DEFAULT_GRPC_WORKERS
 
 log = logging.getLogger(__name__)
 
@@ -177,7 +178,7 @@ def build_server(
     verifier: TokenVerifier | None,
     port: int,
     host: str = "0.0.0.0",
-    max_workers: int = 32,
+    max_workers: int = DEFAULT_GRPC_WORKERS,
 ) -> tuple[grpc.Server, int, health.HealthServicer]:
     registrations = list(registrations)
     customer_paths = set().union(*(reg.customer_paths() for reg in registrations))

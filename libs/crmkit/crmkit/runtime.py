@@ -72,8 +72,13 @@ def serve(runtime: ServiceRuntime, settings: Settings) -> None:
     else:
         log.warning("AMQP_URL not set: outbox events stay unpublished until a relay runs")
     serve_metrics(settings.metrics_port)
+    # As many threads as the database pool keeps connections for (Settings.database_pool_size).
     server, port, health = build_server(
-        settings.service, runtime.registrations, verifier=verifier_from(settings), port=settings.grpc_port
+        settings.service,
+        runtime.registrations,
+        verifier=verifier_from(settings),
+        port=settings.grpc_port,
+        max_workers=settings.grpc_workers,
     )
     log.info("%s serving gRPC on port %s", settings.service, port)
     runtime.start_background()

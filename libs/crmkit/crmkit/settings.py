@@ -12,6 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# gRPC worker threads of a server process (GRPC_WORKERS), and the database connections its
+# pool keeps besides one per thread (the outbox relay's, a background loop's).
+DEFAULT_GRPC_WORKERS = 32
+POOL_RESERVE = 2
+
 
 class MissingSetting(RuntimeError):
     def __init__(self, name: str):
@@ -58,6 +63,15 @@ class Settings:
     service_token: str | None = None
     log_level: str = "INFO"
     peers: dict[str, str] = field(default_factory=dict)
+    # Threads answering gRPC calls in a server process; its database pool is sized from it.
+    grpc_workers: int = DEFAULT_GRPC_WORKERS
+
+    @property
+    def database_pool_size(self) -> int:
+        """Connections a server process keeps: one per gRPC worker thread, so no call ever waits
+        for one or opens one once they are all open, plus the outbox relay's and one for a
+        background loop (docs: services/orders/README.md, "Database connections")."""
+        return self.grpc_workers + POOL_RESERVE
 
     @classmethod
     def from_env(cls, service: str, *, default_grpc_port: int = 50051, peers: Iterable[str] | None = None) -> Settings:
@@ -79,6 +93,7 @@ class Settings:
             service_token=env("SERVICE_TOKEN"),
             log_level=env("LOG_LEVEL", "INFO"),
             peers=peers,
+            grpc_workers=env_int("GRPC_WORKERS", DEFAULT_GRPC_WORKERS),
         )
 
     def require(self, *names: str) -> Settings:

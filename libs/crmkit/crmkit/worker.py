@@ -97,8 +97,17 @@ def _service_runner(service_cls: type, amqp_url: str, max_workers: int):
     return runner
 
 
+# Handlers a worker process runs at once (nameko's max_workers); its database pool keeps as many.
+WORKER_HANDLERS = 10
+
+
 def run_worker(
-    service_cls: type, amqp_url: str, *, max_workers: int = 10, make_runner=_service_runner, clock=time.monotonic
+    service_cls: type,
+    amqp_url: str,
+    *,
+    max_workers: int = WORKER_HANDLERS,
+    make_runner=_service_runner,
+    clock=time.monotonic,
 ) -> None:
     """`python -m <service>.worker`: run one nameko service until SIGTERM/SIGINT.
 
@@ -176,8 +185,9 @@ def main(declaration: Declaration) -> None:
 
     worker = declaration.worker
     settings = declaration.settings_from_env().require("amqp_url", "database_url", *worker.requires)
-    # A handful of connections: nameko runs at most max_workers handlers at once.
-    db = declaration.open_database(settings.database_url, pool_size=5)
+    # One connection per handler nameko runs at once: none waits for one, none is opened and
+    # closed per event.
+    db = declaration.open_database(settings.database_url, pool_size=WORKER_HANDLERS)
     handlers = resolve(worker.wire)(settings, os.environ, db)
     configure_logging(declaration.name, settings.log_level)
     serve_metrics(settings.metrics_port)

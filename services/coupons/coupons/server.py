@@ -34,7 +34,13 @@ def build(
     first use. One customers client serves coupon sends (E2) and stored value (E7 E8 E9);
     `owner_sms` is stored value's pre-charge code (E8); tests pass fakes."""
     settings.require("database_url")
-    db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
+    db = Database(
+        settings.database_url,
+        service=SERVICE,
+        outbox=Outbox,
+        processed=ProcessedEvent,
+        pool_size=settings.database_pool_size,
+    )
     redis = make_redis(settings.redis_url)
     closers = [redis.close]
     if customers is None:

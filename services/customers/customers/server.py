@@ -29,7 +29,13 @@ def build(
     registration secret the QR methods answer UNAVAILABLE (main() refuses to start without).
     `staff` replaces the identity-backed directory (tests)."""
     settings.require("database_url")
-    db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
+    db = Database(
+        settings.database_url,
+        service=SERVICE,
+        outbox=Outbox,
+        processed=ProcessedEvent,
+        pool_size=settings.database_pool_size,
+    )
     secret = registration_secret or env(REGISTRATION_SECRET_ENV)
     # Transfers (C3), lead assignment (C7) and visits planned for a colleague (C6) check the
     # colleague with identity; without IDENTITY_ADDR and a service token they answer UNAVAILABLE.

@@ -43,7 +43,13 @@ def build(
 ) -> ServiceRuntime:
     # identity alone signs tokens: it cannot start without the private key.
     settings.require("jwt_private_key", "database_url")
-    db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
+    db = Database(
+        settings.database_url,
+        service=SERVICE,
+        outbox=Outbox,
+        processed=ProcessedEvent,
+        pool_size=settings.database_pool_size,
+    )
     closers = []
     if redis is None:
         redis = make_redis(settings.redis_url)

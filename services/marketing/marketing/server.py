@@ -47,7 +47,7 @@ def build(
     `sharers` and `catalogue`. The beat drainer reads the gateway's queue of reading beats in the
     same Redis (REDIS_URL; the in-process stand-in when embedded)."""
     settings.require("database_url")
-    db = database(settings.database_url)
+    db = database(settings.database_url, pool_size=settings.database_pool_size)
     closers = []
     if sharers is None:
         settings.require("service_token")

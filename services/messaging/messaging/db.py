@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from crmkit.db import Database
+from crmkit.db import DEFAULT_POOL_SIZE, Database
 
 from .models import Outbox, ProcessedEvent
 
 
-def database(url: str, *, pool_size: int = 10) -> Database:
+def database(url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Database:
     return Database(url, service="messaging", outbox=Outbox, processed=ProcessedEvent, pool_size=pool_size)

@@ -21,7 +21,7 @@ def build(settings: Settings, *, sms_sender: SmsSender | None = None) -> Service
     settings.require("database_url")
     # SMS_PROVIDER and ALIYUN_* are the adapter's own settings; a missing one stops startup.
     sender = sms_sender or sender_from_env(os.environ)
-    db = database(settings.database_url)
+    db = database(settings.database_url, pool_size=settings.database_pool_size)
     return ServiceRuntime(service="messaging", db=db, registrations=[registration(db, sender)])
 
 

@@ -46,7 +46,13 @@ def build(
     (WeChat Pay) or `delivery` (Dada) the storefront refuses those with a clear code. The
     storefront loop (unpaid orders closing, top-ups credited) runs beside the server."""
     settings.require("database_url")
-    db = Database(settings.database_url, service=SERVICE, outbox=Outbox, processed=ProcessedEvent)
+    db = Database(
+        settings.database_url,
+        service=SERVICE,
+        outbox=Outbox,
+        processed=ProcessedEvent,
+        pool_size=settings.database_pool_size,
+    )
     closers = []
     if customers is None:
         directory = customer_directory(settings.peer("customers"), settings.service_token)

@@ -42,7 +42,7 @@ def build(
     """Wire the database, the adapters, the dispatcher (started beside the server) and the
     servicer; connects to nothing yet."""
     settings.require("database_url")
-    db = database(settings.database_url)
+    db = database(settings.database_url, pool_size=settings.database_pool_size)
     feieyun = feieyun or FeieyunClient(DEFAULT_URL, "", "")
     network = network or NetworkPrinters()
     dispatcher = Dispatcher(db, network=network, feieyun=feieyun, clock=clock, interval=dispatch_interval)

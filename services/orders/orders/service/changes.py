@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Connection, exists, insert, select
 from sqlalchemy.orm import Session
 
 from crmkit import changelog
 from crmkit.auth import Actor
 from crmkit.changelog import Author, Change
-from crmkit.db import UnitOfWork
+from crmkit.db import UnitOfWork, new_id
 from crmkit.errors import NotFound
 from crmkit.paging import Page
 from orders.errors import ErrorCode
@@ -118,6 +118,26 @@ def log_change(
         after=after,
         now=now,
     )
+
+
+# Built once: an order placed writes its change-log row with Core (log_created).
+_INSERT_CHANGE = insert(ChangeRow.__table__)
+
+
+def log_created(
+    conn: Connection, actor: Actor, object_type: str, row, action: str, after: dict[str, Any], *, now: datetime
+) -> None:
+    """log_change of a new object (no `before`) on a Core connection, in its transaction."""
+    values = changelog.entry(
+        changelog.author(actor),
+        tenant_id=row.tenant_id,
+        object_type=object_type,
+        object_id=row.id,
+        action=action,
+        before=None,
+        after=after,
+    )
+    conn.execute(_INSERT_CHANGE, {**values, "id": new_id(), "created_at": now})
 
 
 def _read(uow: UnitOfWork, actor: Actor, object_type: str, object_id: str, page: Page, *, known) -> tuple:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, and_, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
@@ -14,11 +14,11 @@ from crmkit.db import UnitOfWork
 from orders.domain import credit
 from orders.domain.receivables import due_at
 from orders.domain.states import DEBT_STATUSES, SUBMITTED
-from orders.models import OrderRow
+from orders.models import OrderRow, OrderSettingsRow
 from orders.models_receivables import CreditTermRow
 from orders.service.access import require_staff
 from orders.service.customers import CustomerDirectory, require_customer_id
-from orders.service.settings import load_settings
+from orders.service.settings import OrderSettings
 
 
 @dataclass(frozen=True)
@@ -29,54 +29,89 @@ class CustomerCredit:
     position: credit.CreditPosition
 
 
-def load_position(
-    session: Session, tenant_id: str, customer_id: str, now: datetime
-) -> tuple[int, credit.CreditPosition]:
-    """(term days, position): three small queries over one customer's open documents."""
-    term = session.execute(
-        select(CreditTermRow.days, CreditTermRow.limit_fen).where(
-            CreditTermRow.tenant_id == tenant_id, CreditTermRow.customer_id == customer_id
-        )
-    ).first()
-    days, limit_fen = term if term else (0, None)
-    open_debts = session.execute(
-        select(OrderRow.debt_fen, OrderRow.approved_at).where(
-            OrderRow.tenant_id == tenant_id,
-            OrderRow.customer_id == customer_id,
-            OrderRow.status.in_(DEBT_STATUSES),
-            OrderRow.debt_fen > 0,
-        )
-    ).all()
-    pending = session.scalar(
-        select(func.coalesce(func.sum(OrderRow.total_fen), 0)).where(
-            OrderRow.tenant_id == tenant_id, OrderRow.customer_id == customer_id, OrderRow.status == SUBMITTED
-        )
+_SETTINGS = OrderSettingsRow.__table__
+_TERMS = CreditTermRow.__table__
+_ORDERS = OrderRow.__table__
+_DEBTS = _ORDERS.alias("debt")
+_PENDING = (
+    select(func.coalesce(func.sum(_ORDERS.c.total_fen), 0))
+    .where(
+        _ORDERS.c.tenant_id == bindparam("tenant_id"),
+        _ORDERS.c.customer_id == bindparam("customer_id"),
+        _ORDERS.c.status == SUBMITTED,
     )
-    debts = [credit.OpenDebt(debt, due_at(approved, days)) for debt, approved in open_debts]
-    return days, credit.position(limit_fen, debts, int(pending), now)
+    .scalar_subquery()
+)
+# The tenant's credit control mode and a customer's whole position in one round trip, built
+# once (it runs on every order placed): one row per open debt (debt columns NULL without any),
+# each carrying the mode, the term and the pending total.
+_ONE = select(literal(1).label("one")).subquery("one")
+STANDING = select(
+    _SETTINGS.c.credit_control,
+    _TERMS.c.days,
+    _TERMS.c.limit_fen,
+    _PENDING.label("pending_fen"),
+    _DEBTS.c.debt_fen,
+    _DEBTS.c.approved_at,
+).select_from(
+    _ONE.outerjoin(_SETTINGS, _SETTINGS.c.tenant_id == bindparam("tenant_id"))
+    .outerjoin(
+        _TERMS, and_(_TERMS.c.tenant_id == bindparam("tenant_id"), _TERMS.c.customer_id == bindparam("customer_id"))
+    )
+    .outerjoin(
+        _DEBTS,
+        and_(
+            _DEBTS.c.tenant_id == bindparam("tenant_id"),
+            _DEBTS.c.customer_id == bindparam("customer_id"),
+            _DEBTS.c.status.in_(DEBT_STATUSES),
+            _DEBTS.c.debt_fen > 0,
+        ),
+    )
+)
 
 
-def check_new_order(
-    session: Session, tenant_id: str, customer_id: str, order_total_fen: int, now: datetime
+@dataclass(frozen=True)
+class Standing:
+    mode: str  # the tenant's credit control (B2)
+    term_days: int
+    position: credit.CreditPosition
+
+
+def load_standing(conn: Connection | Session, tenant_id: str, customer_id: str, now: datetime) -> Standing:
+    """The tenant's credit control and the customer's term and position, in one statement."""
+    rows = conn.execute(STANDING, {"tenant_id": tenant_id, "customer_id": customer_id}).all()
+    first = rows[0]
+    days = first.days or 0
+    debts = [credit.OpenDebt(r.debt_fen, due_at(r.approved_at, days)) for r in rows if r.debt_fen is not None]
+    # Defaults until the owner saves settings (orders.service.settings).
+    mode = first.credit_control or OrderSettings().credit_control
+    return Standing(mode, days, credit.position(first.limit_fen, debts, int(first.pending_fen), now))
+
+
+def check_new_order(standing: Standing, order_total_fen: int) -> tuple[str, ...]:
+    """The warnings the order carries; raises Conflict instead when the tenant blocks it."""
+    return credit.check_order(standing.mode, standing.position, order_total_fen)
+
+
+def recheck_in_queue(
+    conn: Connection, standing: Standing, tenant_id: str, customer_id: str, order_total_fen: int, now: datetime
 ) -> tuple[str, ...]:
-    """Inside the submitting transaction. When the tenant blocks, the customer's submissions are
-    queued on a transaction lock first, so two racing orders cannot both slip under the limit
-    (warnings are advice to the back office and need no such queue)."""
-    mode = load_settings(session, tenant_id).credit_control
-    if mode == credit.OFF:
-        return ()
-    if mode == credit.BLOCK:
-        _queue_customer(session, tenant_id, customer_id)
-    _, pos = load_position(session, tenant_id, customer_id, now)
-    return credit.check_order(mode, pos, order_total_fen)
+    """Inside the submitting transaction, after check_new_order passed. When the tenant blocks,
+    the customer's submissions are queued on a transaction lock and the position read again, so
+    two racing orders cannot both slip under the limit (warnings are advice to the back office
+    and need no such queue)."""
+    if standing.mode != credit.BLOCK:
+        return check_new_order(standing, order_total_fen)
+    _queue_customer(conn, tenant_id, customer_id)
+    return check_new_order(load_standing(conn, tenant_id, customer_id, now), order_total_fen)
 
 
-def _queue_customer(session: Session, tenant_id: str, customer_id: str) -> None:
+def _queue_customer(conn: Connection, tenant_id: str, customer_id: str) -> None:
     """A PostgreSQL advisory lock held until commit; SQLite (one process, one writer at a time)
     needs none."""
-    if session.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         key = f"orders.credit:{tenant_id}:{customer_id}"
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+        conn.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
 
 def get_customer_credit(
@@ -87,6 +122,6 @@ def get_customer_credit(
     require_staff(actor)
     require_customer_id(customer_id)
     customers.get(customer_id)
-    with uow:
-        days, pos = load_position(uow.session, actor.tenant_id, customer_id, now)
-        return CustomerCredit(customer_id, days, load_settings(uow.session, actor.tenant_id).credit_control, pos)
+    with uow.db.single_read() as conn:
+        standing = load_standing(conn, actor.tenant_id, customer_id, now)
+    return CustomerCredit(customer_id, standing.term_days, standing.mode, standing.position)

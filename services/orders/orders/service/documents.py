@@ -8,14 +8,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
-from crmkit.db import UnitOfWork, new_id, row_values
+from crmkit.db import UnitOfWork, new_id
 from crmkit.errors import NotFound
 from crmkit.events import Outgoing
 from orders.domain.lines import PricedLine
@@ -26,13 +27,15 @@ from orders.models import (
     UQ_RETURN_IDEMPOTENCY,
     OrderLineRow,
     OrderRow,
-    ProductRow,
     ReturnLineRow,
     ReturnRow,
 )
 from orders.service.changes import ORDER, RETURN, log_change, order_snapshot, return_snapshot
 from orders.service.scoping import document_allowed
 from orders.service.views import group_lines, order_view, return_view
+
+# Built once: the lines of every new order and return.
+_INSERT_LINES = {table: insert(table.__table__) for table in (OrderLineRow, ReturnLineRow)}
 
 # A step's own work inside the move: (session, locked row, its lines) -> the keyword arguments
 # of the step's event builder (what the step learned that the event tells), or None.
@@ -83,39 +86,44 @@ class DocumentKind:
 
     def add_lines(
         self,
-        session: Session,
+        conn: Connection | Session,
         tenant_id: str,
         priced: Sequence[PricedLine],
-        products: Mapping[str, ProductRow],
+        products: Mapping[str, Any],
         *,
         now: datetime,
         **document: str,
-    ) -> list:
+    ) -> list[SimpleNamespace]:
         """The lines of a new document, each with its product as it is now (name, barcode, unit,
-        brand, category) and its tracked price; `document`: the line's columns naming it."""
-        lines = [
-            self.line_table(
-                id=new_id(),
-                tenant_id=tenant_id,
-                position=i,
-                **document,
-                product_id=line.product_id,
-                product_name=products[line.product_id].name,
-                barcode=products[line.product_id].barcode or "",
-                unit=products[line.product_id].unit,
-                brand=products[line.product_id].brand,
-                category_id=products[line.product_id].category_id or "",
-                quantity=line.quantity,
-                unit_price_fen=line.price.unit_price_fen,
-                price_source=line.price.source,
-                amount_fen=line.amount_fen,
-                created_at=now,
+        brand, category; `products` as pricing.products_for reads them) and its tracked price;
+        `document`: the line's columns naming it. Answers the lines as written (their columns
+        as attributes, as views and snapshots read rows)."""
+        lines = []
+        for i, line in enumerate(priced):
+            product = products[line.product_id]
+            lines.append(
+                {
+                    "id": new_id(),
+                    "tenant_id": tenant_id,
+                    "position": i,
+                    **document,
+                    "product_id": line.product_id,
+                    "product_name": product.name,
+                    "barcode": product.barcode or "",
+                    "unit": product.unit,
+                    "brand": product.brand,
+                    "category_id": product.category_id or "",
+                    "quantity": line.quantity,
+                    "unit_price_fen": line.price.unit_price_fen,
+                    "price_source": line.price.source,
+                    "amount_fen": line.amount_fen,
+                    "created_at": now,
+                }
             )
-            for i, line in enumerate(priced)
-        ]
-        # One multi-row INSERT; the ORM's unit of work would cost more than the insert itself.
-        session.execute(insert(self.line_table), [row_values(line) for line in lines])
-        return lines
+        # One executemany of a statement built once; the ORM's unit of work would cost more than
+        # the insert itself.
+        conn.execute(_INSERT_LINES[self.line_table], lines)
+        return [SimpleNamespace(**line) for line in lines]
 
     def locked(self, session: Session, actor: Actor, document_id: str):
         # Locked until commit: two clerks pressing "ship" (or "refund") at once must not take the

@@ -7,9 +7,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from crmkit.auth import Actor
@@ -22,9 +24,9 @@ from orders.domain.lines import LineRequest, PricedLine
 from orders.domain.money import total
 from orders.domain.numbering import ORDER_PREFIX
 from orders.domain.states import SUBMITTED
-from orders.models import OrderRow, ProductRow
+from orders.models import OrderRow
 from orders.service.access import require_staff
-from orders.service.changes import ORDER, log_change, placed_order_snapshot
+from orders.service.changes import ORDER, log_created, placed_order_snapshot
 from orders.service.coupons import (
     CouponLine,
     CouponRedeemer,
@@ -34,10 +36,10 @@ from orders.service.coupons import (
     order_id_for,
     refusal_naming,
 )
-from orders.service.credit import check_new_order
+from orders.service.credit import check_new_order, load_standing, recheck_in_queue
 from orders.service.customers import CustomerDirectory, CustomerInfo, require_customer_id
 from orders.service.documents import ORDERS
-from orders.service.numbers import allocate_number
+from orders.service.numbers import draw_number
 from orders.service.pricing import check_and_price
 from orders.service.views import (
     OrderView,
@@ -49,6 +51,10 @@ COUPON_RELEASE_FAILURES = Counter(
     "crm_orders_coupon_release_failures_total",
     "Coupons of an order that was not placed which could not be given back (see the log for the order id)",
 )
+
+
+# Built once: every order placed.
+_INSERT_ORDER = insert(OrderRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -72,12 +78,14 @@ def submit_order(
     now: datetime,
 ) -> OrderView:
     """Order, lines and `order_submitted` in one transaction. A repeat of an idempotency key
-    returns the first order, also when the repeats race (the unique key decides).
+    returns the first order, also when the repeats race: the key's unique constraint refuses
+    the repeat's insert (there is no lookup before it), and a repeat refused earlier (its input
+    no longer valid, its coupons taken by the first) finds the first order too.
 
-    Coupons (E4) are redeemed in the coupons service inside that transaction, after pricing and
-    before the credit check (credit counts what is owed after the discount). If the order is not
-    placed after all (a refused coupon, credit blocked, any error), the coupons redeemed on it
-    are given back, unless a racing repeat of the same key placed it."""
+    Coupons (E4) are redeemed in the coupons service after pricing and before the credit check
+    (credit counts what is owed after the discount). If the order is not placed after all (a
+    refused coupon, credit blocked, any error), the coupons redeemed on it are given back,
+    unless a repeat of the same key placed it."""
     staff_id = require_staff(actor)
     require_customer_id(cmd.customer_id)
     key = idempotency_key(cmd.idempotency_key)
@@ -85,47 +93,76 @@ def submit_order(
     order_id = order_id_for(actor.tenant_id, key) if codes else new_id()
     redeeming = False
     try:
-        with uow:
-            session = uow.session
-            if key and (first := ORDERS.by_key(session, actor, key)):
-                return first
-            # The customers service decides whether this caller may order for this customer.
-            customer = customers.get(cmd.customer_id)
-            store_id = resolve_store(actor, customer.store_id, cmd.store_id)
-            priced, products = check_and_price(session, actor, customer, cmd.lines, cmd.note)
+        # The customers service decides whether this caller may order for this customer; asked
+        # before a database connection is taken, so none is held while it answers.
+        customer = customers.get(cmd.customer_id)
+        store_id = resolve_store(actor, customer.store_id, cmd.store_id)
+        db = uow.db
+        with db.engine.connect() as conn:
+            checking = _Checking(conn)
+            priced, products = check_and_price(conn, actor, customer, cmd.lines, cmd.note)
             goods_total = total(line.amount_fen for line in priced)
             redeeming = bool(codes)
             used = _redeem_all(coupons, actor.tenant_id, order_id, customer.id, store_id, codes, priced, products)
             # Two coupons on the same goods never take off more than the goods cost.
             discount = min(goods_total, sum(u.discount_fen for u in used))
-            warnings = check_new_order(session, actor.tenant_id, customer.id, goods_total - discount, now)
-            # Drawn once the order is checked, priced and within credit: refusals cost none.
-            number = allocate_number(session, actor.tenant_id, ORDER_PREFIX, now)
-            row = _order_row(actor, cmd, order_id, number, customer, staff_id, store_id, key, now)
+            owed = goods_total - discount
+            standing = load_standing(conn, actor.tenant_id, customer.id, now)
+            # Refused before a number is drawn: a refusal costs none.
+            check_new_order(standing, owed)
+            number = draw_number(conn, actor.tenant_id, ORDER_PREFIX, now)
+            checking.write()
             # What is owed after the coupons, and the credit warnings it was taken with (B2).
-            row.total_fen, row.discount_fen, row.credit_warnings = goods_total - discount, discount, ",".join(warnings)
-            row.coupons = [_coupon_used(u) for u in used] or None
-            session.add(row)
-            # Insert the order first: a racing repeat of its key fails here, before the lines.
-            session.flush()
-            lines = ORDERS.add_lines(
-                session, actor.tenant_id, priced, products, now=now, order_id=row.id, customer_id=customer.id
+            warnings = recheck_in_queue(conn, standing, actor.tenant_id, customer.id, owed, now)
+            values = _order_values(actor, cmd, order_id, number, customer, staff_id, store_id, key, now)
+            values.update(
+                total_fen=owed,
+                discount_fen=discount,
+                credit_warnings=",".join(warnings),
+                coupons=[_coupon_used(u) for u in used] or None,
             )
-            after = placed_order_snapshot(row, lines)
-            log_change(session, actor, ORDER, row, "submitted", before=None, after=after, now=now)
+            # The order first: a racing repeat of its key fails here, before the lines.
+            conn.execute(_INSERT_ORDER, values)
+            lines = ORDERS.add_lines(
+                conn, actor.tenant_id, priced, products, now=now, order_id=order_id, customer_id=customer.id
+            )
+            row = SimpleNamespace(**values)
+            log_created(conn, actor, ORDER, row, "submitted", placed_order_snapshot(row, lines), now=now)
             view = order_view(row, lines)
-            uow.publish(events.order_submitted(view), actor.tenant_id)
-            uow.commit()
-            return view
+            db.publish_on(conn, events.order_submitted(view), actor.tenant_id)
+            conn.commit()
+        db.notify_outbox()
+        return view
     except BaseException as exc:
-        if key and isinstance(exc, IntegrityError) and (first := _placed_by_a_repeat(uow, actor, key, exc, codes)):
+        if key and (first := _placed_by_a_repeat(uow, actor, key, exc, codes)):
             return first
         if redeeming:
             _give_back(uow, coupons, actor.tenant_id, order_id)
         raise
 
 
-def _order_row(
+class _Checking:
+    """The connection's two phases on PostgreSQL: the checks' reads and the number's draw in
+    autocommit (each statement consistent by itself, the counter's row lock held for its one
+    statement: orders.service.numbers), then the write transaction. On SQLite (one process, one
+    writer) all of it is one transaction from the start, the counter bumped inside it."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.autocommit = conn.dialect.name == "postgresql"
+        if self.autocommit:
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            conn.begin()
+
+    def write(self) -> None:
+        if self.autocommit:
+            # Ends SQLAlchemy's own record of the autocommitted statements (no round trip).
+            self.conn.commit()
+            self.conn.execution_options(isolation_level=self.conn.default_isolation_level)
+
+
+def _order_values(
     actor: Actor,
     cmd: SubmitOrder,
     order_id: str,
@@ -133,30 +170,35 @@ def _order_row(
     customer: CustomerInfo,
     staff_id: str,
     store_id: str,
-    key: str,
+    key: str | None,
     now: datetime,
-) -> OrderRow:
-    """A new order as submitted; its money (total, discount, coupons, credit warnings) is set by
-    the caller once the coupons and credit have been heard."""
-    return OrderRow(
-        id=order_id,
-        tenant_id=actor.tenant_id,
-        number=number,
-        customer_id=customer.id,
-        customer_name=customer.name,
-        customer_phone=customer.phone,
-        salesperson_id=salesperson_for_order(customer.owner_staff_id, staff_id),
-        submitted_by=staff_id,
-        store_id=store_id,
-        status=SUBMITTED,
-        debt_fen=0,
-        verification_code=new_code(),
-        note=cmd.note.strip(),
-        reject_reason="",
-        idempotency_key=key,
-        submitted_at=now,
-        created_at=now,
-    )
+) -> dict[str, Any]:
+    """A new order's columns as submitted; its money (total, discount, coupons, credit warnings)
+    is set by the caller once the coupons and credit have been heard."""
+    return {
+        "id": order_id,
+        "tenant_id": actor.tenant_id,
+        "number": number,
+        "customer_id": customer.id,
+        "customer_name": customer.name,
+        "customer_phone": customer.phone,
+        "salesperson_id": salesperson_for_order(customer.owner_staff_id, staff_id),
+        "submitted_by": staff_id,
+        "store_id": store_id,
+        "status": SUBMITTED,
+        "debt_fen": 0,
+        "verification_code": new_code(),
+        "verified_at": None,
+        "verified_by": None,
+        "note": cmd.note.strip(),
+        "reject_reason": "",
+        "idempotency_key": key,
+        "submitted_at": now,
+        "approved_at": None,
+        "picked_at": None,
+        "shipped_at": None,
+        "created_at": now,
+    }
 
 
 def _coupon_used(use: CouponUse) -> dict:
@@ -169,15 +211,21 @@ def _coupon_used(use: CouponUse) -> dict:
 
 
 def _placed_by_a_repeat(
-    uow: UnitOfWork, actor: Actor, key: str, exc: IntegrityError, codes: Sequence[str]
+    uow: UnitOfWork, actor: Actor, key: str, exc: BaseException, codes: Sequence[str]
 ) -> OrderView | None:
-    """The order a racing repeat of the same key placed first, if that is why the insert
-    failed. With coupons the repeat also carries the same order id (the primary key)."""
-    text = str(exc.orig)
-    if ORDERS.repeats_a_key(exc) or (codes and ("orders_pkey" in text or "orders.id" in text)):
-        with uow:
-            return ORDERS.by_key(uow.session, actor, key)
-    return None
+    """The order an earlier or racing submission with the same key placed, if that is why this
+    one failed: its insert lost on the key's unique constraint (with coupons the repeat also
+    carries the same order id, the primary key), or it was refused on the way (a repeat is
+    checked again as a new order: its products since archived, its coupons used by the first,
+    the first order's total now counted against credit)."""
+    if isinstance(exc, IntegrityError):
+        text = str(exc.orig)
+        if not (ORDERS.repeats_a_key(exc) or (codes and ("orders_pkey" in text or "orders.id" in text))):
+            return None
+    elif not isinstance(exc, DomainError):
+        return None
+    with uow:
+        return ORDERS.by_key(uow.session, actor, key)
 
 
 def _redeem_all(
@@ -188,7 +236,7 @@ def _redeem_all(
     store_id: str,
     codes: Sequence[str],
     priced: Sequence[PricedLine],
-    products: Mapping[str, ProductRow],
+    products: Mapping[str, Any],
 ) -> list[CouponUse]:
     """Each code redeemed on this order, in the order given; the first refusal names its field."""
     if not codes:

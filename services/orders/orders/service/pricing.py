@@ -3,10 +3,10 @@ and the checked, priced lines of an order or a return."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
@@ -21,7 +21,6 @@ from orders.service.access import require_staff
 from orders.service.customers import CustomerDirectory, CustomerInfo, require_customer_id
 
 MAX_QUOTE = 200
-_AGREED, _LAST = "agreed", "last"
 
 
 @dataclass(frozen=True)
@@ -32,66 +31,79 @@ class Quote:
     default_price_fen: int
 
 
-def _last_paid(tenant_id: str, customer_id: str, product_ids: Sequence[str]):
-    """What the customer last paid for each product, on the most recent order that was not
-    rejected (a refused order was never a price they agreed to pay)."""
-    newest_first = func.row_number().over(
-        partition_by=OrderLineRow.product_id,
-        order_by=(OrderLineRow.created_at.desc(), OrderLineRow.position.desc()),
+_PRODUCTS = ProductRow.__table__
+_LINES = OrderLineRow.__table__
+_ORDERS = OrderRow.__table__
+_AGREED_PRICES = CustomerPriceRow.__table__
+
+# What the customer last paid for the product, on the most recent order that was not rejected (a
+# refused order was never a price they agreed to pay): newest line first, served by
+# ix_order_lines_tenant_customer_product.
+_last_paid = (
+    select(_LINES.c.unit_price_fen)
+    .join(_ORDERS, _ORDERS.c.id == _LINES.c.order_id)
+    .where(
+        _LINES.c.tenant_id == bindparam("tenant_id"),
+        _LINES.c.customer_id == bindparam("customer_id"),
+        _LINES.c.product_id == _PRODUCTS.c.id,
+        _ORDERS.c.status != REJECTED,
     )
-    ranked = (
-        select(OrderLineRow.product_id, OrderLineRow.unit_price_fen, newest_first.label("n"))
-        .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
-        .where(
-            OrderLineRow.tenant_id == tenant_id,
-            OrderLineRow.customer_id == customer_id,
-            OrderLineRow.product_id.in_(list(product_ids)),
-            OrderRow.status != REJECTED,
-        )
-        .subquery()
+    .order_by(_LINES.c.created_at.desc(), _LINES.c.position.desc())
+    .limit(1)
+    .correlate(_PRODUCTS)
+    .scalar_subquery()
+)
+_agreed = (
+    select(_AGREED_PRICES.c.price_fen)
+    .where(
+        _AGREED_PRICES.c.tenant_id == bindparam("tenant_id"),
+        _AGREED_PRICES.c.customer_id == bindparam("customer_id"),
+        _AGREED_PRICES.c.product_id == _PRODUCTS.c.id,
     )
-    return select(literal(_LAST), ranked.c.product_id, ranked.c.unit_price_fen).where(ranked.c.n == 1)
+    .correlate(_PRODUCTS)
+    .scalar_subquery()
+)
+# The products of a document with the two prices that depend on its customer, in one round trip
+# built once: this runs on every order placed.
+PRODUCTS_FOR_CUSTOMER = select(
+    _PRODUCTS.c.id,
+    _PRODUCTS.c.name,
+    _PRODUCTS.c.barcode,
+    _PRODUCTS.c.unit,
+    _PRODUCTS.c.brand,
+    _PRODUCTS.c.category_id,
+    _PRODUCTS.c.wholesale_price_fen,
+    _PRODUCTS.c.level_prices,
+    _PRODUCTS.c.listed,
+    _PRODUCTS.c.archived,
+    _agreed.label("agreed_price_fen"),
+    _last_paid.label("last_price_fen"),
+).where(_PRODUCTS.c.tenant_id == bindparam("tenant_id"), _PRODUCTS.c.id.in_(bindparam("product_ids", expanding=True)))
 
 
-def known_prices(
-    session: Session, tenant_id: str, customer_id: str, product_ids: Sequence[str]
-) -> tuple[dict[str, int], dict[str, int]]:
-    """(customer-specific prices, last prices paid) of these products for this customer, in one
-    query: this runs on every order placed."""
-    if not product_ids:
-        return {}, {}
-    agreed = select(literal(_AGREED), CustomerPriceRow.product_id, CustomerPriceRow.price_fen).where(
-        CustomerPriceRow.tenant_id == tenant_id,
-        CustomerPriceRow.customer_id == customer_id,
-        CustomerPriceRow.product_id.in_(list(product_ids)),
-    )
-    found: dict[str, dict[str, int]] = {_AGREED: {}, _LAST: {}}
-    for kind, product_id, price in session.execute(union_all(agreed, _last_paid(tenant_id, customer_id, product_ids))):
-        found[kind][product_id] = price
-    return found[_AGREED], found[_LAST]
+def products_for(
+    conn: Connection | Session, tenant_id: str, customer_id: str, product_ids: Iterable[str]
+) -> dict[str, Row]:
+    """The products of the tenant among `product_ids` (listed or not, archived or not), each with
+    the customer's agreed and last paid prices (None when there is none), by id. A row carries the
+    product's columns by name (name, barcode, unit, brand, category_id...)."""
+    wanted = sorted({pid for pid in product_ids if pid})
+    if not wanted:
+        return {}
+    params = {"tenant_id": tenant_id, "customer_id": customer_id, "product_ids": wanted}
+    return {row.id: row for row in conn.execute(PRODUCTS_FOR_CUSTOMER, params)}
 
 
-def price_options(
-    session: Session, tenant_id: str, customer: CustomerInfo, products: Sequence[ProductRow]
-) -> dict[str, PriceOptions]:
-    customer_prices, paid = known_prices(session, tenant_id, customer.id, [p.id for p in products])
+def price_options(customer: CustomerInfo, products: Iterable[Row]) -> dict[str, PriceOptions]:
     return {
         p.id: PriceOptions(
             wholesale=p.wholesale_price_fen,
-            last=paid.get(p.id),
-            customer=customer_prices.get(p.id),
+            last=p.last_price_fen,
+            customer=p.agreed_price_fen,
             level=level_price(dict(p.level_prices or {}), customer.level),
         )
         for p in products
     }
-
-
-def load_products(session: Session, tenant_id: str, product_ids: Sequence[str]) -> dict[str, ProductRow]:
-    wanted = {pid for pid in product_ids if pid}
-    if not wanted:
-        return {}
-    rows = session.scalars(select(ProductRow).where(ProductRow.tenant_id == tenant_id, ProductRow.id.in_(wanted)))
-    return {r.id: r for r in rows}
 
 
 def quote_prices(
@@ -107,16 +119,16 @@ def quote_prices(
     if fields:
         raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields=fields)
     customer = customers.get(customer_id)
-    with uow:
-        products = load_products(uow.session, actor.tenant_id, product_ids)
-        unknown = {
-            f"product_ids.{i}": "validation.invalid_choice"
-            for i, pid in enumerate(product_ids)
-            if pid not in products or products[pid].archived
-        }
-        if unknown:
-            raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields=unknown)
-        options = price_options(uow.session, actor.tenant_id, customer, list(products.values()))
+    with uow.db.single_read() as conn:
+        products = products_for(conn, actor.tenant_id, customer.id, product_ids)
+    unknown = {
+        f"product_ids.{i}": "validation.invalid_choice"
+        for i, pid in enumerate(product_ids)
+        if pid not in products or products[pid].archived
+    }
+    if unknown:
+        raise InvalidInput(ErrorCode.ORDER_INPUT_INVALID, fields=unknown)
+    options = price_options(customer, products.values())
     quotes = []
     for pid in product_ids:
         source, price = options[pid].default()
@@ -125,11 +137,11 @@ def quote_prices(
 
 
 def check_and_price(
-    session: Session, actor: Actor, customer: CustomerInfo, lines: Sequence[LineRequest], note: str
-) -> tuple[list[PricedLine], dict[str, ProductRow]]:
-    """The lines of a new order or return, checked and priced inside its transaction."""
+    conn: Connection | Session, actor: Actor, customer: CustomerInfo, lines: Sequence[LineRequest], note: str
+) -> tuple[list[PricedLine], dict[str, Row]]:
+    """The lines of a new order or return, checked and priced (one statement), and their
+    products by id (products_for)."""
     require_price_change([line.price_source for line in lines], actor.permissions)
-    products = load_products(session, actor.tenant_id, [line.product_id for line in lines])
+    products = products_for(conn, actor.tenant_id, customer.id, [line.product_id for line in lines])
     check_lines(lines, {pid: Orderable(pid, p.listed, p.archived) for pid, p in products.items()}, note)
-    options = price_options(session, actor.tenant_id, customer, list(products.values()))
-    return price_lines(lines, options), products
+    return price_lines(lines, price_options(customer, products.values())), products

@@ -1,0 +1,226 @@
+"""CPU, statements and new connections per order of the orders service's submit use case, and per
+customer lookup of the customers service, measured in one process against PostgreSQL (issue 16,
+P1): `python -m bench.orders_cpu [orders] [customers]`.
+
+The figures do not depend on what else runs on the machine: CPU is this process's own
+(`time.process_time`, one thread calling), statements and connections are counted by SQLAlchemy
+events. The gRPC edge (about 0.5 ms a call each side, measured apart) is left out: what is
+measured is the use case as its servicer calls it. Each run makes its own databases and drops
+them. Environment: ORDERS_CPU_N (measured calls, default 500), ORDERS_CPU_WARM (default 200).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
+
+from crmkit import testing
+from crmkit.auth import STAFF, Actor
+
+
+@dataclass
+class Figures:
+    calls: int
+    cpu_ms: float
+    statements: float
+    connections: float
+    kinds: dict[str, float]
+
+    def print(self, title: str) -> None:
+        print(f"{title}: {self.calls} calls")
+        print(f"  CPU per call (ms)                {self.cpu_ms:8.3f}")
+        print(f"  statements per call              {self.statements:8.2f}")
+        print(f"  new connections per call        {self.connections:8.3f}")
+        for kind, n in sorted(self.kinds.items()):
+            print(f"    {kind:<30}{n:8.2f}")
+
+
+class Counting:
+    """Statements (by their first word, BEGIN/COMMIT/ROLLBACK included) and new DBAPI connections
+    of every engine in the process, the counter engine of orders' numbering included."""
+
+    def __init__(self):
+        self.kinds: Counter[str] = Counter()
+        self.connections = 0
+        event.listen(Engine, "before_cursor_execute", self._statement)
+        event.listen(Engine, "begin", self._begin)
+        event.listen(Engine, "commit", self._commit)
+        event.listen(Engine, "rollback", self._rollback)
+        event.listen(Pool, "connect", self._connect)
+
+    def _statement(self, conn, cursor, statement, parameters, context, executemany):
+        word = statement.lstrip().split(None, 1)[0].upper()
+        self.kinds[f"{word}{' (many)' if executemany else ''}"] += 1
+
+    def _begin(self, conn):
+        self.kinds["BEGIN"] += 1
+
+    def _commit(self, conn):
+        self.kinds["COMMIT"] += 1
+
+    def _rollback(self, conn):
+        self.kinds["ROLLBACK (incl. no-op)"] += 1
+
+    def _connect(self, dbapi_conn, record):
+        self.connections += 1
+
+    def reset(self) -> None:
+        self.kinds.clear()
+        self.connections = 0
+
+    def close(self) -> None:
+        event.remove(Engine, "before_cursor_execute", self._statement)
+        event.remove(Engine, "begin", self._begin)
+        event.remove(Engine, "commit", self._commit)
+        event.remove(Engine, "rollback", self._rollback)
+        event.remove(Pool, "connect", self._connect)
+
+
+def measure(call, *, warm: int, n: int, counting: Counting) -> Figures:
+    for i in range(warm):
+        call(i)
+    counting.reset()
+    start = time.process_time()
+    for i in range(warm, warm + n):
+        call(i)
+    cpu = time.process_time() - start
+    kinds = {k: v / n for k, v in counting.kinds.items()}
+    statements = sum(v for k, v in kinds.items() if not k.startswith(("BEGIN", "COMMIT", "ROLLBACK")))
+    return Figures(n, cpu * 1000 / n, statements, counting.connections / n, kinds)
+
+
+def staff(tenant: str, *roles: str) -> Actor:
+    return Actor(
+        kind=STAFF,
+        subject_id=f"s-{uuid.uuid4().hex[:8]}",
+        tenant_id=tenant,
+        roles=frozenset(roles),
+        permissions=frozenset(),
+        store_ids=("store-1",),
+    )
+
+
+def orders_figures(counting: Counting, *, warm: int, n: int) -> Figures:
+    from crmkit.peers.customers import CustomerInfo
+    from orders import migrate
+    from orders.declaration import DECLARATION
+    from orders.domain.lines import LineRequest
+    from orders.models import ProductRow
+    from orders.service.ordering import SubmitOrder, submit_order
+
+    url = testing.create_database("orders_cpu")
+    try:
+        migrate.upgrade(migrate.MIGRATIONS, url)
+        db = DECLARATION.open_database(url)
+        tenant = f"t-{uuid.uuid4().hex[:12]}"
+        seller = staff(tenant, "salesperson")
+        now = datetime.now(UTC)
+        product_ids = [str(uuid.uuid4()) for _ in range(5)]
+        with db.uow() as uow:
+            for i, pid in enumerate(product_ids):
+                uow.session.add(
+                    ProductRow(
+                        id=pid,
+                        tenant_id=tenant,
+                        name=f"product {i}",
+                        barcode=f"69{i:011d}",
+                        brand="",
+                        unit="box",
+                        wholesale_price_fen=1000 + i,
+                        level_prices={},
+                        kind="goods",
+                        listed=True,
+                        archived=False,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            uow.commit()
+        customers = [
+            CustomerInfo(f"c-{i}", f"customer {i}", "13800000000", seller.subject_id, "store-1") for i in range(50)
+        ]
+
+        class Directory:
+            def get(self, customer_id: str) -> CustomerInfo:
+                return customers[int(customer_id[2:])]
+
+            def require_in_tenant(self, tenant_id: str, customer_id: str) -> None:
+                pass
+
+        directory = Directory()
+        lines = tuple(LineRequest(pid, 1 + i) for i, pid in enumerate(product_ids))
+
+        def call(i: int) -> None:
+            cmd = SubmitOrder(customer_id=f"c-{i % 50}", lines=lines, idempotency_key=uuid.uuid4().hex)
+            submit_order(db.uow(), seller, directory, cmd, now=datetime.now(UTC))
+
+        figures = measure(call, warm=warm, n=n, counting=counting)
+        db.dispose()
+        return figures
+    finally:
+        _dispose_counter_engines()
+        testing.drop_database(url)
+
+
+def _dispose_counter_engines() -> None:
+    from orders.service.numbers import dispose_counter_engines
+
+    dispose_counter_engines()
+
+
+def customers_figures(counting: Counting, *, warm: int, n: int) -> Figures:
+    from customers import migrate
+    from customers.declaration import DECLARATION
+    from customers.domain.registration import RegisterCustomer
+    from customers.service.queries import get_customer
+    from customers.service.registration import register_customer
+
+    url = testing.create_database("customers_cpu")
+    try:
+        migrate.upgrade(migrate.MIGRATIONS, url)
+        db = DECLARATION.open_database(url)
+        tenant = f"t-{uuid.uuid4().hex[:12]}"
+        seller = staff(tenant, "salesperson")
+        now = datetime.now(UTC)
+        ids = [
+            register_customer(
+                db.uow(), seller, RegisterCustomer(name=f"customer {i}", phone=f"1380000{i:04d}", fields={}), now=now
+            ).id
+            for i in range(50)
+        ]
+
+        def call(i: int) -> None:
+            get_customer(db.uow(), seller, ids[i % 50])
+
+        figures = measure(call, warm=warm, n=n, counting=counting)
+        db.dispose()
+        return figures
+    finally:
+        testing.drop_database(url)
+
+
+def main(argv: list[str]) -> None:
+    which = argv or ["orders", "customers"]
+    n = int(os.environ.get("ORDERS_CPU_N", "500"))
+    warm = int(os.environ.get("ORDERS_CPU_WARM", "200"))
+    counting = Counting()
+    try:
+        if "orders" in which:
+            orders_figures(counting, warm=warm, n=n).print("orders SubmitOrder use case (5 lines, idempotency key)")
+        if "customers" in which:
+            customers_figures(counting, warm=warm, n=n).print("customers GetCustomer use case")
+    finally:
+        counting.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, bindparam, func, literal, select
+from sqlalchemy import Connection, and_, bindparam, func, literal, literal_column, select
 from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
@@ -63,7 +63,8 @@ STANDING = select(
         and_(
             _DEBTS.c.tenant_id == bindparam("tenant_id"),
             _DEBTS.c.customer_id == bindparam("customer_id"),
-            _DEBTS.c.status.in_(DEBT_STATUSES),
+            # Constants of the code written into the statement: no list to expand on every call.
+            _DEBTS.c.status.in_([literal_column(f"'{status}'") for status in DEBT_STATUSES]),
             _DEBTS.c.debt_fen > 0,
         ),
     )

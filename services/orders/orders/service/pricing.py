@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import Connection, Row, String, any_, bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
@@ -64,8 +65,9 @@ _agreed = (
     .scalar_subquery()
 )
 # The products of a document with the two prices that depend on its customer, in one round trip
-# built once: this runs on every order placed.
-PRODUCTS_FOR_CUSTOMER = select(
+# built once: this runs on every order placed. PostgreSQL takes the ids as one array (the same
+# statement text whatever their number); SQLite as a list expanded per call.
+_PRODUCTS_FOR_CUSTOMER = select(
     _PRODUCTS.c.id,
     _PRODUCTS.c.name,
     _PRODUCTS.c.barcode,
@@ -78,7 +80,13 @@ PRODUCTS_FOR_CUSTOMER = select(
     _PRODUCTS.c.archived,
     _agreed.label("agreed_price_fen"),
     _last_paid.label("last_price_fen"),
-).where(_PRODUCTS.c.tenant_id == bindparam("tenant_id"), _PRODUCTS.c.id.in_(bindparam("product_ids", expanding=True)))
+).where(_PRODUCTS.c.tenant_id == bindparam("tenant_id"))
+PRODUCTS_FOR_CUSTOMER = {
+    "postgresql": _PRODUCTS_FOR_CUSTOMER.where(
+        _PRODUCTS.c.id == any_(bindparam("product_ids", type_=postgresql.ARRAY(String)))
+    ),
+    "sqlite": _PRODUCTS_FOR_CUSTOMER.where(_PRODUCTS.c.id.in_(bindparam("product_ids", expanding=True))),
+}
 
 
 def products_for(
@@ -91,7 +99,8 @@ def products_for(
     if not wanted:
         return {}
     params = {"tenant_id": tenant_id, "customer_id": customer_id, "product_ids": wanted}
-    return {row.id: row for row in conn.execute(PRODUCTS_FOR_CUSTOMER, params)}
+    dialect = (conn.get_bind() if isinstance(conn, Session) else conn).dialect.name
+    return {row.id: row for row in conn.execute(PRODUCTS_FOR_CUSTOMER[dialect], params)}
 
 
 def price_options(customer: CustomerInfo, products: Iterable[Row]) -> dict[str, PriceOptions]:

@@ -1,5 +1,6 @@
-"""Taking an order on site (B2): submitted with price tracking, coupons redeemed (E4) and credit
-checked in one transaction. Reading orders is order_lookup.py."""
+"""Taking an order on site (B2): checked, priced, its coupons redeemed (E4) and its credit
+checked, then written with its lines and event in one transaction; the hot path of P1, in Core
+statements built once (issue 16). Reading orders is order_lookup.py."""
 
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ def submit_order(
         store_id = resolve_store(actor, customer.store_id, cmd.store_id)
         db = uow.db
         with db.engine.connect() as conn:
-            checking = _Checking(conn)
+            phases = _ReadThenWrite(conn)
             priced, products = check_and_price(conn, actor, customer, cmd.lines, cmd.note)
             goods_total = total(line.amount_fen for line in priced)
             redeeming = bool(codes)
@@ -111,7 +112,7 @@ def submit_order(
             # Refused before a number is drawn: a refusal costs none.
             check_new_order(standing, owed)
             number = draw_number(conn, actor.tenant_id, ORDER_PREFIX, now)
-            checking.write()
+            phases.begin_writes()
             # What is owed after the coupons, and the credit warnings it was taken with (B2).
             warnings = recheck_in_queue(conn, standing, actor.tenant_id, customer.id, owed, now)
             values = _order_values(actor, cmd, order_id, number, customer, staff_id, store_id, key, now)
@@ -141,11 +142,12 @@ def submit_order(
         raise
 
 
-class _Checking:
+class _ReadThenWrite:
     """The connection's two phases on PostgreSQL: the checks' reads and the number's draw in
     autocommit (each statement consistent by itself, the counter's row lock held for its one
-    statement: orders.service.numbers), then the write transaction. On SQLite (one process, one
-    writer) all of it is one transaction from the start, the counter bumped inside it."""
+    statement: orders.service.numbers; no transaction open while the coupons service answers),
+    then the write transaction. On SQLite (one process, one writer) all of it is one
+    transaction from the start, the counter bumped inside it."""
 
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -155,7 +157,7 @@ class _Checking:
         else:
             conn.begin()
 
-    def write(self) -> None:
+    def begin_writes(self) -> None:
         if self.autocommit:
             # Ends SQLAlchemy's own record of the autocommitted statements (no round trip).
             self.conn.commit()

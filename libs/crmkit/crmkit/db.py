@@ -136,10 +136,10 @@ def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: i
     """`pool_size`: the connections kept open, opened as first needed and never closed in
     steady state; size it to the threads that use the database at once (Settings).
 
-    No pre-ping (a round trip before every statement's transaction): a connection found dead
-    (the server restarted, a connection was cut) fails its statement with a disconnect error;
-    SQLAlchemy then discards it and every pooled connection older than it, and the call is
-    answered UNAVAILABLE (crmkit.grpc_server), which clients retry where the proto allows."""
+    No pre-ping (a round trip on every checkout): a connection found dead (the server restarted,
+    a connection was cut) fails its statement with a disconnect error; SQLAlchemy then discards
+    it and every connection the pool opened before it, and the call is answered UNAVAILABLE
+    (crmkit.grpc_server), which clients retry where the proto allows."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})

@@ -51,6 +51,38 @@ def test_b2_service_runs_on_sqlite_after_migration(tmp_path):
         runtime.close()
 
 
+def test_b2_credit_control_prices_and_quotes_run_on_sqlite(tmp_path):
+    """The order path's statements built for PostgreSQL run on the embedded database too (issue
+    16): the blocked order is refused before a number is drawn, quotes and credit read alike."""
+    from datetime import UTC, datetime
+
+    from crmkit.errors import Conflict
+    from orders.service import credit, pricing, receivables, settings
+
+    url = f"sqlite:///{tmp_path}/orders.db"
+    migrate.upgrade(migrate.MIGRATIONS, url)
+    runtime = server.build(Settings(service="orders", database_url=url), customers=OneCustomer())
+    try:
+        now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+        owner, db, customers = staff("t1", "owner"), runtime.db, OneCustomer()
+        cola = catalogue.create_product(db.uow(), owner, ProductInput(name="Cola", wholesale_price_fen=100), now=now)
+        settings.update_order_settings(db.uow(), owner, settings.OrderSettings(credit_control="block"), now=now)
+        receivables.set_credit_term(db.uow(), owner, customers, "c1", 0, limit_fen=300, now=now)
+        two = ordering.SubmitOrder(customer_id="c1", lines=(LineRequest(cola.id, 2),))
+        first = ordering.submit_order(db.uow(), owner, customers, two, now=now)
+        with pytest.raises(Conflict):
+            ordering.submit_order(db.uow(), owner, customers, two, now=now)
+        one = ordering.SubmitOrder(customer_id="c1", lines=(LineRequest(cola.id, 1),))
+        assert ordering.submit_order(db.uow(), owner, customers, one, now=now).number == "XS20261123-0002"
+        assert first.number == "XS20261123-0001"
+        position = credit.get_customer_credit(db.uow(), owner, customers, "c1", now=now).position
+        assert (position.limit_fen, position.pending_fen) == (300, 300)
+        [quote] = pricing.quote_prices(db.uow(), owner, customers, "c1", [cola.id])
+        assert (quote.default_source, quote.default_price_fen) == ("last", 100)
+    finally:
+        runtime.close()
+
+
 def test_b2_server_needs_the_customers_address(tmp_path):
     with pytest.raises(MissingSetting) as err:
         server.build(Settings(service="orders", database_url=f"sqlite:///{tmp_path}/x.db"))

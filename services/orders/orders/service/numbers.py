@@ -5,9 +5,9 @@ On PostgreSQL the upsert commits by itself, outside the document's transaction, 
 row lock lasts one statement: if it were taken inside the document's transaction, every document
 of a tenant would queue on it until the previous one committed, and a tenant's whole order intake
 would be as fast as one transaction at a time. An order draws its number on its own connection
-in autocommit before its write transaction begins (draw_number, orders.service.ordering); returns
-and collections, which draw inside their transaction, use the counters' own small pool
-(allocate_number). The price is that a submission failing after its number was drawn (a database
+in autocommit before its write transaction begins (draw_number, orders.service.ordering); returns,
+collections and storefront orders, which draw inside their transaction, use the counters' own
+small pool (allocate_number). The price is that a submission failing after its number was drawn (a database
 error, a racing repeat of its idempotency key) leaves a gap; numbers are drawn only after the
 document has been checked and priced, so bad input never costs one. SQLite (the embedded default,
 one process) bumps the counter inside the document's transaction: a second connection would wait

@@ -13,6 +13,7 @@ bookkeeping tables by subclassing the mixins here:
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -146,7 +147,19 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    size, overflow = pool_limits(pool_size)
+    return create_engine(url, pool_size=size, max_overflow=overflow, pool_pre_ping=True)
+
+
+def pool_limits(pool_size: int, environ=os.environ) -> tuple[int, int]:
+    """(pool size, max overflow) of a process's database pool: the code's size and twice as many
+    overflow connections, unless the deployment fixes them with DATABASE_POOL_SIZE (and
+    DATABASE_MAX_OVERFLOW, 0 when unset). The chart does, so that replicas x pools stay under
+    the PostgreSQL server's max_connections (docs/capacity.md)."""
+    fixed = environ.get("DATABASE_POOL_SIZE")
+    if not fixed:
+        return pool_size, pool_size * 2
+    return int(fixed), int(environ.get("DATABASE_MAX_OVERFLOW") or 0)
 
 
 class Database:

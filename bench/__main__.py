@@ -15,7 +15,8 @@ P2  coupon claims per second through the public claim API, 1,000 clients, at the
 Baselines: pgbench TPS (TPC-B-like) with the same number of clients (P0, P1); redis-benchmark
 EVALSHA ops/s of the coupons' claim script (P2).
 For every P1 and P2 run, the CPU each process spent per answered request (bench/cpu.py: process
-trees, PostgreSQL with its exited backends), less its rate in an idle window measured first.
+trees, PostgreSQL with its exited backends; the shared servers less their rate in an idle window
+measured first), each window opened once the cluster is quiet again.
 Environment: BENCH_SECONDS (default 15), BENCH_CLIENTS (default 16), BENCH_IDLE_SECONDS (3).
 """
 
@@ -28,13 +29,13 @@ from pathlib import Path
 
 from bench import claims, figures, reading, report
 from bench.baselines import pgbench_tps, redis_evalsha_ops
-from bench.cpu import CpuSampler, per_request
+from bench.cpu import CpuSampler, per_request, wait_quiet
 from bench.tenant import set_up
 from crmkit import testing
 from launcher.cluster import Cluster
 
-# Seconds between two measurement windows: the previous run's outbox and events drain first.
-SETTLE = 2.0
+# Seconds at least between two measurement windows (then until the cluster is quiet).
+SETTLE = 1.0
 
 
 def _row(label: str, value: str) -> None:
@@ -60,8 +61,12 @@ def _report_p2_extra(p2, recorded: int, answered: int, persisted_after: float) -
 
 
 def _measure(name: str, clients: int, sampler: CpuSampler, idle: dict, load) -> report.Run:
-    """One window of `load()` with the CPU of every part sampled around it."""
-    time.sleep(SETTLE)  # the previous run's outbox and events drain before the window opens
+    """One window of `load()` with the CPU of every part sampled around it, opened once the
+    previous run's outbox, events and texts have drained (the cluster's processes near idle)."""
+    time.sleep(SETTLE)
+    settled = wait_quiet(sampler)
+    if settled > 1:
+        print(f"{name}: the cluster was busy with the previous run for another {settled:.1f} s")
     sampler.start()
     result = load()
     spent = sampler.stop()
@@ -106,6 +111,7 @@ def main() -> None:
             p0 = figures.registrations(tenant, clients=clients, seconds=seconds, run_digit=2)
             figures.orders(tenant, clients=clients, seconds=2)  # warm-up
             time.sleep(SETTLE)
+            wait_quiet(sampler)
             idle = sampler.idle(idle_seconds)
             p1_peak = _measure(
                 "peak", clients, sampler, idle, lambda: figures.orders(tenant, clients=clients, seconds=seconds)

@@ -72,10 +72,10 @@ _LAST = (POSTGRES, POSTGRES_EXITED, REDIS, LOAD, MACHINE, SESSIONS)
 
 
 def cpu_table(runs: list[Run], idle: Mapping[str, float]) -> list[str]:
-    """CPU per answered request (ms) of every part in every run, less the part's idle rate, and
-    that idle rate (ms of CPU per second) beside them."""
+    """CPU per answered request (ms) of every part in every run, the shared servers' less their
+    idle rate, and that idle rate (ms of CPU per second) beside them."""
     names = sorted({n for r in runs for n in r.cpu} - set(_LAST)) + [n for n in _LAST if any(n in r.cpu for r in runs)]
-    out = [line("CPU per request (ms), idle rate taken out", *(r.name for r in runs), "idle ms/s")]
+    out = [line("CPU per request (ms), shared: less idle", *(r.name for r in runs), "idle ms/s")]
     for name in names:
         per_run = [r.cpu.get(name, float("nan")) for r in runs]
         idle_rate = "-" if name == SESSIONS else f"{idle.get(name, 0.0) * 1000:.1f}"

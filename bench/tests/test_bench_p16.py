@@ -82,12 +82,14 @@ def test_i16_postmaster_is_the_postgres_process_without_a_postgres_parent():
     assert postmaster(_procs(ProcStat(3000, "python", 1, 0, 0))) is None
 
 
-def test_i16_cpu_per_request_takes_the_idle_rate_out_and_keeps_sessions_a_count():
-    spent = {"orders": 1.2, "postgresql": 0.2, cpu.SESSIONS: 5.0}
-    idle = {"orders": 0.01, "postgresql": 0.05}
+def test_i16_cpu_per_request_takes_the_shared_servers_idle_rate_out_and_keeps_sessions_a_count():
+    spent = {"orders": 1.2, cpu.POSTGRES: 0.2, cpu.REDIS: 0.3, cpu.POSTGRES_EXITED: 0.1, cpu.SESSIONS: 5.0}
+    idle = {"orders": 0.01, cpu.POSTGRES: 0.05, cpu.REDIS: 0.01, cpu.POSTGRES_EXITED: 0.01}
     out = per_request(spent, 100, window=10.0, idle=idle)
-    assert out["orders"] == pytest.approx((1.2 - 0.1) * 1000 / 100)
-    assert out["postgresql"] == 0.0  # less than idle: never negative
+    assert out["orders"] == pytest.approx(1.2 * 1000 / 100)  # its own polling is its cost
+    assert out[cpu.REDIS] == pytest.approx((0.3 - 0.1) * 1000 / 100)  # the neighbours' is not
+    assert out[cpu.POSTGRES] == 0.0  # less than idle: never negative
+    assert out[cpu.POSTGRES_EXITED] == pytest.approx(1.0)  # a breakdown: kept as measured
     assert out[cpu.SESSIONS] == pytest.approx(0.05)
     assert per_request({"orders": 1.0}, 0, window=1.0)["orders"] == 1000.0  # no division by zero
 

@@ -6,12 +6,17 @@ the upsert until its commit, which waits for the WAL flush, so one tenant's numb
 out one after another however many servers ask: the tenant's ceiling is one upsert-and-commit
 at a time. This measures it with the real `allocate_number` on a database of its own, from 1
 and from `BENCH_COUNTER_THREADS` threads (default 8) on one tenant, and from as many threads
-each on its own tenant (no shared row) for comparison. `BENCH_SECONDS` (default 5) per figure.
+each on its own tenant (no shared row) for comparison; then the row alone, without our Python:
+pgbench running the same upsert from 1 and from as many clients. `BENCH_SECONDS` (default 5)
+per figure.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -48,6 +53,33 @@ def numbers_per_second(engine, tenants: list[str], *, seconds: float) -> float:
     return sum(counts) / (time.monotonic() - started)
 
 
+# The upsert of orders/service/numbers.py, for pgbench: one tenant's counter row for a day.
+UPSERT = (
+    "INSERT INTO number_counters (id, tenant_id, prefix, day, last_seq, created_at) "
+    "VALUES (gen_random_uuid()::text, 'bench-tenant', 'XS', '20261205', 1, now()) "
+    "ON CONFLICT (tenant_id, prefix, day) DO UPDATE SET last_seq = number_counters.last_seq + 1 "
+    "RETURNING last_seq;\n"
+)
+
+
+def pgbench_upserts(url: str, *, clients: int, seconds: float) -> float:
+    """Upserts per second on one counter row by pgbench's `clients` connections."""
+    with tempfile.NamedTemporaryFile("w", suffix=".sql") as script:
+        script.write(UPSERT)
+        script.flush()
+        out = subprocess.run(
+            ["pgbench", "-n", "-f", script.name, "-c", str(clients), "-j", str(min(clients, 4))]
+            + ["-T", str(max(1, int(seconds))), url],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
+    if not match:
+        raise RuntimeError(f"cannot read pgbench output:\n{out}")
+    return float(match.group(1))
+
+
 def main() -> None:
     seconds = float(os.environ.get("BENCH_SECONDS", "5"))
     threads = int(os.environ.get("BENCH_COUNTER_THREADS", "8"))
@@ -68,6 +100,9 @@ def main() -> None:
         print(f"{f'one tenant, {threads} threads (numbers/s)':<48}{shared:>12.0f}")
         apart = numbers_per_second(engine, [str(uuid.uuid4()) for _ in range(threads)], seconds=seconds)
         print(f"{f'{threads} tenants, a thread each (numbers/s)':<48}{apart:>12.0f}")
+        for clients in (1, threads):
+            rate = pgbench_upserts(url, clients=clients, seconds=seconds)
+            print(f"{f'the row alone, pgbench {clients} client(s) (upserts/s)':<48}{rate:>12.0f}")
     finally:
         counters = numbers._COUNTER_ENGINES.pop(engine, None)
         if counters is not None:

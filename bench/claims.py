@@ -1,5 +1,7 @@
 """P2: coupon claims per second through the gateway's public claim API, with many concurrent
-clients (1,000 by default).
+clients (1,000 by default): at the peak (closed loop: each client claims again once answered)
+and at a fixed rate (open loop: claims due at that rate whether or not answers came back, each
+timed from when it was due).
 
 The load generator is one asyncio event loop speaking just enough HTTP/1.1 itself: a thousand OS
 threads with `requests` would spend the two cores on the client. Each claim is a different
@@ -19,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bench.load import LoadResult
+from bench.load import LATE, LoadResult, Schedule
 from bench.tenant import BenchTenant
 
 # Large enough that a run never sells out: the stock check (DECR) is on every claim's path, as
@@ -71,6 +73,22 @@ def claimed_count(t: BenchTenant, template_id: str) -> int:
     )
     resp.raise_for_status()
     return resp.json()["claimed"]
+
+
+def wait_recorded(t: BenchTenant, template_id: str, answered: int, *, quiet: float = 10.0, limit: float = 120.0):
+    """(coupons recorded, seconds it took) once the record holds every 201 answer, or has not
+    grown for `quiet` seconds, or after `limit`: a claim may be answered before its coupon row is
+    written (a batch writer behind the Redis decision), so the count is read when it settles."""
+    started = time.monotonic()
+    last, last_change = -1, started
+    while True:
+        recorded = claimed_count(t, template_id)
+        now = time.monotonic()
+        if recorded != last:
+            last, last_change = recorded, now
+        if recorded >= answered or now - last_change >= quiet or now - started >= limit:
+            return recorded, now - started
+        time.sleep(0.5)
 
 
 def phone_for(run_digit: int, n: int) -> str:
@@ -126,30 +144,50 @@ def outcome(status: int, body: bytes) -> str:
     return FAILED
 
 
-async def _run(url: str, *, clients: int, seconds: float, run_digit: int) -> ClaimResult:
+async def _run(url: str, *, clients: int, seconds: float, run_digit: int, rate: float | None = None) -> ClaimResult:
+    """Closed loop (`rate` None): every client claims again as soon as it has its answer. Open
+    loop: claims are due at `rate` a second (bench.load.Schedule), each sent by a free client
+    when due and timed from then; at most `clients` are in flight."""
     parts = urlsplit(url)
     host, port, path = parts.hostname, parts.port or 80, parts.path
     loop = asyncio.get_running_loop()
     stop_at = loop.time() + seconds
     latencies: list[float] = []
     counts = {OK: 0, SOLD_OUT: 0, FAILED: 0}
-    state = {"next": 0, "in_flight": 0, "peak": 0, "busy": 0.0}
-    window_start = loop.time()
+    state = {"next": 0, "in_flight": 0, "peak": 0, "busy": 0.0, "late": 0}
+    schedule = Schedule(rate, seconds) if rate else None
+    window_start = loop.time() + (0.05 if schedule else 0.0)  # open loop: every client waiting first
+
+    def next_claim() -> tuple[int, float] | None:
+        """(claim number, when it is due on the loop's clock), or None when the run is over.
+        One event loop thread: the counters need no lock."""
+        if schedule is None:
+            if loop.time() >= stop_at:
+                return None
+            n, state["next"] = state["next"], state["next"] + 1
+            return n, loop.time()
+        slot = schedule.take()
+        return None if slot is None else (slot[0], window_start + slot[1])
 
     async def client() -> None:
-        while loop.time() < stop_at:
-            # One event loop thread: the counter needs no lock.
-            n, state["next"] = state["next"], state["next"] + 1
+        while (claim := next_claim()) is not None:
+            n, due = claim
+            if due > loop.time():
+                await asyncio.sleep(due - loop.time())
+            elif loop.time() - due > LATE:
+                state["late"] += 1
             raw = claim_request(f"{host}:{port}", path, phone_for(run_digit, n))
             state["in_flight"] += 1
             state["peak"] = max(state["peak"], state["in_flight"])
-            start, sent = time.perf_counter(), loop.time()
+            sent = loop.time()
             try:
                 result = outcome(*await asyncio.wait_for(_post(host, port, raw), REQUEST_TIMEOUT))
             except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
                 result = FAILED
-            latencies.append(time.perf_counter() - start)
-            state["busy"] += max(0.0, min(loop.time(), stop_at) - max(sent, window_start))
+            # From when it was due: a claim that waited for a free client waited for the system.
+            latencies.append(loop.time() - due)
+            end = stop_at if schedule is None else window_start + seconds
+            state["busy"] += max(0.0, min(loop.time(), end) - max(sent, window_start))
             state["in_flight"] -= 1
             counts[result] += 1
 
@@ -157,12 +195,22 @@ async def _run(url: str, *, clients: int, seconds: float, run_digit: int) -> Cla
     await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.monotonic() - started
     return ClaimResult(
-        counts[OK], counts[FAILED], elapsed, latencies, counts[SOLD_OUT], state["peak"], seconds, state["busy"]
+        ok=counts[OK],
+        failed=counts[FAILED],
+        seconds=elapsed,
+        latencies=latencies,
+        target_rate=rate or 0.0,
+        issued=schedule.taken if schedule else state["next"],
+        late=state["late"],
+        sold_out=counts[SOLD_OUT],
+        peak_clients=state["peak"],
+        window=seconds,
+        busy_in_window=state["busy"],
     )
 
 
-def claims(claim_url: str, *, clients: int, seconds: float, run_digit: int) -> ClaimResult:
-    """P2: `clients` concurrent claimers, closed loop, each claim a new phone number of run
-    `run_digit` (3..9, distinct per run so no number claims twice), against the full URL of a
-    template's public claim path."""
-    return asyncio.run(_run(claim_url, clients=clients, seconds=seconds, run_digit=run_digit))
+def claims(claim_url: str, *, clients: int, seconds: float, run_digit: int, rate: float | None = None) -> ClaimResult:
+    """P2: `clients` concurrent claimers, each claim a new phone number of run `run_digit` (3..9,
+    distinct per run so no number claims twice), against the full URL of a template's public
+    claim path. Closed loop, or open loop at `rate` claims a second."""
+    return asyncio.run(_run(claim_url, clients=clients, seconds=seconds, run_digit=run_digit, rate=rate))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from bench.load import LoadResult, run_load
+from bench.load import LoadResult, run_load, run_open_loop
 from bench.tenant import BenchTenant
 
 
@@ -27,9 +27,10 @@ def registrations(t: BenchTenant, *, clients: int, seconds: float, run_digit: in
     return run_load(send, clients=clients, seconds=seconds)
 
 
-def orders(t: BenchTenant, *, clients: int, seconds: float) -> LoadResult:
+def orders(t: BenchTenant, *, clients: int, seconds: float, rate: float | None = None) -> LoadResult:
     """P1: a salesperson places 5-line orders (gateway -> orders -> customers over gRPC for the
-    customer and visibility -> PostgreSQL: price tracking, numbering, lines, outbox)."""
+    customer and visibility -> PostgreSQL: price tracking, numbering, lines, outbox). Closed
+    loop with `clients` threads, or open loop at `rate` orders a second on up to `clients`."""
     headers = {"Authorization": f"Bearer {t.sales_token}"}
     lines = [{"product_id": p, "quantity": 1 + i} for i, p in enumerate(t.product_ids[:5])]
 
@@ -40,4 +41,6 @@ def orders(t: BenchTenant, *, clients: int, seconds: float) -> LoadResult:
         )
         return resp.status_code == 201
 
+    if rate:
+        return run_open_loop(send, rate=rate, seconds=seconds, clients=clients)
     return run_load(send, clients=clients, seconds=seconds)

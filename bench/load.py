@@ -1,5 +1,13 @@
-"""A closed-loop HTTP load generator: N client threads, each sending its next request as soon as
-the previous one answers, for a fixed time; records every latency."""
+"""HTTP load generators that record every latency.
+
+Closed loop (`run_load`): N client threads, each sending its next request as soon as the previous
+one answers, for a fixed time: the rate it reaches is the system's peak for N clients.
+
+Open loop (`run_open_loop`): requests are due at a fixed rate, request k at start + k / rate,
+whether or not earlier ones have answered; up to N are in flight at once. A request's latency is
+counted from when it was due, not from when a client got round to sending it: a system that
+falls behind shows it in the latency rather than slowing the generator down (no coordinated
+omission)."""
 
 from __future__ import annotations
 
@@ -7,7 +15,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 
@@ -18,6 +26,11 @@ class LoadResult:
     failed: int
     seconds: float
     latencies: list[float]
+    # Open loop only: the rate requests were due at, how many were sent, and how many left more
+    # than LATE after they were due (every client busy: the generator, not the schedule, lagged).
+    target_rate: float = 0.0
+    issued: int = 0
+    late: int = 0
 
     @property
     def rate(self) -> float:
@@ -32,6 +45,36 @@ class LoadResult:
     @property
     def p50(self) -> float:
         return statistics.median(self.latencies) if self.latencies else float("nan")
+
+
+# A request sent more than this after it was due counts as late.
+LATE = 0.010
+
+
+@dataclass
+class Schedule:
+    """When each request of an open-loop run is due: k / rate seconds after the start, for
+    `seconds`. `take()` hands out the next (k, due offset), or None once the run's time is up;
+    callers serialise it (a lock, or one event loop)."""
+
+    rate: float
+    seconds: float
+    taken: int = field(default=0, init=False)
+
+    def __post_init__(self):
+        if self.rate <= 0 or self.seconds <= 0:
+            raise ValueError("an open loop needs a positive rate and duration")
+
+    @property
+    def total(self) -> int:
+        return int(self.rate * self.seconds)
+
+    def take(self) -> tuple[int, float] | None:
+        if self.taken >= self.total:
+            return None
+        k = self.taken
+        self.taken += 1
+        return k, k / self.rate
 
 
 def run_load(send: Callable[[requests.Session, int], bool], *, clients: int, seconds: float) -> LoadResult:
@@ -63,3 +106,56 @@ def run_load(send: Callable[[requests.Session, int], bool], *, clients: int, sec
     for t in threads:
         t.join()
     return LoadResult(counts["ok"], counts["failed"], time.monotonic() - started, latencies)
+
+
+def run_open_loop(
+    send: Callable[[requests.Session, int], bool], *, rate: float, seconds: float, clients: int
+) -> LoadResult:
+    """`send(session, n)` performs request n (unique over the run) when it is due, on one of
+    `clients` threads; `seconds` is the time over which requests are due (the run then waits
+    for the last answers, which `LoadResult.seconds` includes)."""
+    schedule = Schedule(rate, seconds)
+    lock = threading.Lock()
+    latencies: list[float] = []
+    counts = {"ok": 0, "failed": 0, "late": 0}
+    start = time.perf_counter() + 0.05  # every thread started before the first is due
+
+    def worker() -> None:
+        session = requests.Session()
+        local, ok, failed, late = [], 0, 0, 0
+        while True:
+            with lock:
+                slot = schedule.take()
+            if slot is None:
+                break
+            n, offset = slot
+            due = start + offset
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            elif -wait > LATE:
+                late += 1
+            success = send(session, n)
+            local.append(time.perf_counter() - due)
+            ok, failed = (ok + 1, failed) if success else (ok, failed + 1)
+        with lock:
+            latencies.extend(local)
+            counts["ok"] += ok
+            counts["failed"] += failed
+            counts["late"] += late
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = max(time.perf_counter() - start, seconds)
+    return LoadResult(
+        counts["ok"],
+        counts["failed"],
+        elapsed,
+        latencies,
+        target_rate=rate,
+        issued=schedule.taken,
+        late=counts["late"],
+    )

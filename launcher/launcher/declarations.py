@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from crmkit.declaration import Declaration, Resources, addr_env, declarations
+from crmkit.declaration import Declaration, Resources, Worker, addr_env, declarations
 
 ROOT = Path(__file__).resolve().parents[2]
 VALUES = ROOT / "deploy" / "helm" / "crm" / "values.yaml"
@@ -116,8 +116,13 @@ def _resources(r: Resources, indent: int) -> list[str]:
 def _service_block(d: Declaration) -> list[str]:
     out = [f"  {d.name}:", *_comment(d.doc, 4), "    enabled: true"]
     out += ["    image:", f"      repository: {d.name}", '      tag: ""', f"    replicas: {d.replicas}"]
+    out += ["    autoscaling:", "      enabled: true", f"      maxReplicas: {d.max_replicas}"]
+    out += ["      targetCPUUtilizationPercentage: 70"]
     out += [f"    grpcPort: {d.grpc_port}", *_resources(d.resources, 4)]
     out += ["    database:", f"      secretName: crm-{d.name}-db", "      secretKey: url"]
+    out += [f"      poolSize: {d.database_pool}", "      maxOverflow: 0"]
+    if d.extra_connections:
+        out.append(f"      extraConnections: {d.extra_connections}")
     for peer, why in d.peers.items():
         out += _comment(f"{peer}: {why}", 4)
     out.append(f"    peers: [{', '.join(d.peers)}]")
@@ -138,6 +143,7 @@ def _service_block(d: Declaration) -> list[str]:
         out += _comment(worker.doc[:1].upper() + worker.doc[1:] + ".", 6)
     out += [f"      enabled: {'true' if worker else 'false'}", f"      replicas: {worker.replicas if worker else 1}"]
     out += _resources(worker.resources if worker else Resources("50m", "128Mi", "256Mi"), 6)
+    out.append(f"      databasePoolSize: {worker.database_pool if worker else Worker('').database_pool}")
     return out
 
 
@@ -176,6 +182,12 @@ def generated_values(decls: Mapping[str, Declaration]) -> str:
         "#   peers:        services whose gRPC address this one needs, as <NAME>_ADDR",
         "#   env:          extra plain variables; secretEnv: extra variables from Secrets",
         "#   signsJwt:     receives JWT_PRIVATE_KEY (only the service that issues tokens)",
+        "#   autoscaling:  a HorizontalPodAutoscaler keeps `replicas` to maxReplicas server pods at",
+        "#                 the target CPU (% of the request); off: `replicas` pods",
+        "#   database:     poolSize + maxOverflow (+ extraConnections): the connections one server",
+        "#                 process holds (DATABASE_POOL_SIZE, DATABASE_MAX_OVERFLOW); a worker's is",
+        "#                 worker.databasePoolSize. The render fails when every pod together could",
+        "#                 open more than PostgreSQL takes (postgresql, pgbouncer; docs/capacity.md)",
         "# Resources set no CPU limit on purpose: CFS throttling adds tail latency to gRPC calls,",
         "# and the request already reserves the CPU for scheduling.",
         "services:",

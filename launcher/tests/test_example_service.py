@@ -69,7 +69,8 @@ def test_i12_the_chart_deploys_it_and_the_gateway_reaches_it(example, tmp_path):
     assert server["command"] == ["python", "-m", f"{NAME}.server"]
     (gateway,) = objects[("Deployment", "crm-gateway")]["spec"]["template"]["spec"]["containers"]
     env = {e["name"]: e.get("value") for e in gateway["env"]}
-    assert env[f"{NAME.upper()}_ADDR"] == f"crm-{NAME}:{example_service.PORT}"
+    # Its headless gRPC Service: the gateway balances over every pod (issue 16).
+    assert env[f"{NAME.upper()}_ADDR"] == f"crm-{NAME}-grpc:{example_service.PORT}"
     assert NAME in env["PEERS"].split(",")
 
 

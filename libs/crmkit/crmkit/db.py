@@ -13,6 +13,7 @@ bookkeeping tables by subclassing the mixins here:
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -163,7 +164,19 @@ def make_engine(url: str, *, pool_size: int = DEFAULT_POOL_SIZE, max_overflow: i
             conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False)
+    size, overflow = pool_limits(pool_size, max_overflow)
+    return create_engine(url, pool_size=size, max_overflow=overflow, pool_pre_ping=False)
+
+
+def pool_limits(pool_size: int, max_overflow: int, environ=os.environ) -> tuple[int, int]:
+    """(pool size, max overflow) of a process's database pool: the code's, unless the deployment
+    fixes them with DATABASE_POOL_SIZE (and DATABASE_MAX_OVERFLOW, 0 when unset). The chart does,
+    so that replicas x pools stay under the PostgreSQL server's max_connections
+    (docs/capacity.md); threads beyond a fixed pool wait for a connection instead of opening one."""
+    fixed = environ.get("DATABASE_POOL_SIZE")
+    if not fixed:
+        return pool_size, max_overflow
+    return int(fixed), int(environ.get("DATABASE_MAX_OVERFLOW") or 0)
 
 
 class Database:

@@ -71,6 +71,9 @@ class Worker:
     requires: tuple[str, ...] = ()
     replicas: int = 1
     resources: Resources = Resources(cpu="50m", memory="128Mi", memory_limit="256Mi")
+    # The chart fixes each worker process's database pool to this (DATABASE_POOL_SIZE): nameko
+    # runs up to ten handlers at once, the rest wait for a connection instead of opening one.
+    database_pool: int = 4
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,19 @@ class Declaration:
     local_env: Mapping[str, str] = field(default_factory=dict)
     worker: Worker | None = None
     jobs: tuple[Job, ...] = ()
+    # Server pods in the chart: `replicas` at least and, scaled by CPU (a HorizontalPodAutoscaler),
+    # `max_replicas` at most; the chart checks every replica's connections fit in PostgreSQL's
+    # max_connections (docs/capacity.md).
     replicas: int = 2
+    max_replicas: int = 4
     resources: Resources = Resources()
+    # Each server process's database pool as the chart fixes it (DATABASE_POOL_SIZE, no
+    # overflow): threads beyond it wait for a connection rather than open and close one per
+    # burst; under the interpreter lock a process has few transactions truly in flight.
+    database_pool: int = 8
+    # Connections a server process opens outside that pool (orders' document-number counters
+    # have their own engine, orders/service/numbers.py): counted in the chart's arithmetic.
+    extra_connections: int = 0
 
     def __post_init__(self):
         if not NAME.match(self.name):

@@ -1,5 +1,12 @@
 """gRPC clients: one channel per peer, created once; every call has a deadline; only methods the
-proto marks idempotent are retried (by gRPC's own retry policy, on UNAVAILABLE)."""
+proto marks idempotent are retried (by gRPC's own retry policy, on UNAVAILABLE).
+
+Calls are balanced over every replica of the peer: the address is resolved by DNS
+(`dns:///host:port`; in Kubernetes a headless Service answers with every ready pod's address)
+and the channel keeps a connection to each, picking them in turn (`round_robin`). gRPC's default
+(`pick_first`) would send every call of a process down one HTTP/2 connection to one pod, however
+many replicas run. New replicas are found when the channel resolves again: servers end each
+connection after a while (crmkit.grpc_server) so clients do."""
 
 from __future__ import annotations
 
@@ -26,9 +33,21 @@ def idempotent_methods(full_name: str) -> list[str]:
     return [m.name for m in service.methods if m.GetOptions().idempotency_level in _RETRYABLE]
 
 
+# Target schemes gRPC resolves itself; anything else ("host:port") is a DNS name.
+_SCHEMES = ("dns:", "ipv4:", "ipv6:", "unix:", "unix-abstract:", "vsock:")
+
+
+def channel_target(address: str) -> str:
+    """`host:port` as an explicit DNS target, so every address the name resolves to is a
+    replica to balance over; a target that names its scheme (`ipv4:a:1,b:2`, `unix:...`) is
+    kept as written."""
+    return address if address.startswith(_SCHEMES) else f"dns:///{address}"
+
+
 def _service_config(full_name: str, idempotent: Iterable[str]) -> str:
     methods = [{"service": full_name, "method": m} for m in idempotent]
-    config: dict = {"methodConfig": []}
+    # round_robin: one subchannel per resolved address, calls spread over the ready ones.
+    config: dict = {"loadBalancingConfig": [{"round_robin": {}}], "methodConfig": []}
     if methods:
         config["methodConfig"].append(
             {
@@ -66,7 +85,7 @@ class ServiceClient:
         self.timeout = timeout
         self.service_token = service_token
         self.channel = grpc.insecure_channel(
-            address,
+            channel_target(address),
             options=[
                 ("grpc.enable_retries", 1),
                 ("grpc.service_config", _service_config(full_name, idempotent_methods(full_name))),

@@ -171,6 +171,10 @@ class ContextInterceptor(grpc.ServerInterceptor):
         return wrapped
 
 
+# How long a client connection lives before the server asks the client to reconnect (GOAWAY).
+MAX_CONNECTION_AGE_MS = 5 * 60 * 1000
+
+
 def build_server(
     service: str,
     registrations: Iterable[ServiceRegistration],
@@ -185,8 +189,16 @@ def build_server(
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix=f"grpc-{service}"),
         interceptors=[ContextInterceptor(service, verifier, customer_paths)],
-        # 8 MB in: a 5 MB proof image (B4) plus its envelope exceeds gRPC's 4 MB default.
-        options=[("grpc.so_reuseport", 0), ("grpc.max_receive_message_length", 8 * 1024 * 1024)],
+        options=[
+            ("grpc.so_reuseport", 0),
+            # 8 MB in: a 5 MB proof image (B4) plus its envelope exceeds gRPC's 4 MB default.
+            ("grpc.max_receive_message_length", 8 * 1024 * 1024),
+            # Clients balance over the addresses they resolved (crmkit.grpc_client); a replica
+            # added later is only found when they resolve again. Ending every connection after
+            # a few minutes (calls in flight get the grace to finish) makes them re-resolve.
+            ("grpc.max_connection_age_ms", MAX_CONNECTION_AGE_MS),
+            ("grpc.max_connection_age_grace_ms", 30_000),
+        ],
     )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -54,4 +54,6 @@ DECLARATION = Declaration(
             "the order does not exist; asked 15 minutes after the redemption.",
         ),
     ),
+    # Every claim passes here (P2): more replicas than the others at peak (docs/capacity.md).
+    max_replicas=6,
 )

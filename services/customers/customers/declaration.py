@@ -39,4 +39,6 @@ DECLARATION = Declaration(
             "so hourly is early enough; a rerun changes nothing (each change is checked again).",
         ),
     ),
+    # Every order looks its customer up here (P1): more replicas than the others at peak (docs/capacity.md).
+    max_replicas=6,
 )

@@ -78,7 +78,7 @@ unknown peer fails the render rather than starting a pod that cannot reach it.
 {{- fail (printf "%s needs peer %q, which is not an enabled service in .Values.services" $.name $peer) }}
 {{- end }}
 - name: {{ printf "%s_ADDR" ($peer | upper | replace "-" "_") }}
-  value: {{ printf "%s:%v" (include "crm.name" (dict "root" $.root "name" $peer)) $target.grpcPort | quote }}
+  value: {{ include "crm.grpcAddress" (dict "root" $.root "name" $peer "cfg" $target) | quote }}
 {{- end }}
 {{- range $name, $value := .cfg.env | default dict }}
 - name: {{ $name }}
@@ -145,4 +145,75 @@ volumeMounts:
 prometheus.io/scrape: "true"
 prometheus.io/port: {{ . | quote }}
 prometheus.io/path: /metrics
+{{- end -}}
+
+{{/*
+A peer's gRPC address: its headless Service, whose DNS name answers with every ready pod's
+address, so a client's round_robin channel (crmkit.grpc_client) spreads calls over all replicas
+rather than one connection through a ClusterIP. (dict "root" $ "name" "orders" "cfg" $svc)
+*/}}
+{{- define "crm.grpcAddress" -}}
+{{- printf "%s:%v" (include "crm.name" (dict "root" .root "name" .name "suffix" "grpc")) .cfg.grpcPort -}}
+{{- end -}}
+
+{{/*
+Most pods of a Deployment at once: its replicas (or its autoscaler's maximum) plus the 25% a
+rolling update adds on top (Kubernetes' default maxSurge, rounded up).
+(dict "replicas" 2 "autoscaling" $cfg.autoscaling)
+*/}}
+{{- define "crm.podsAtMost" -}}
+{{- $pods := int .replicas -}}
+{{- if and .autoscaling .autoscaling.enabled -}}{{- $pods = int .autoscaling.maxReplicas -}}{{- end -}}
+{{- add $pods (div (add $pods 3) 4) -}}
+{{- end -}}
+
+{{/* DATABASE_POOL_SIZE and DATABASE_MAX_OVERFLOW of a process: (dict "size" 8 "overflow" 0). */}}
+{{- define "crm.poolEnv" -}}
+- name: DATABASE_POOL_SIZE
+  value: {{ .size | toString | quote }}
+- name: DATABASE_MAX_OVERFLOW
+  value: {{ .overflow | default 0 | toString | quote }}
+{{- end -}}
+
+{{/*
+An autoscaling/v2 HorizontalPodAutoscaler on a Deployment's CPU:
+(dict "root" $ "name" "orders" "component" "server" "replicas" 2 "autoscaling" $cfg.autoscaling)
+*/}}
+{{- define "crm.hpa" -}}
+{{- $a := .autoscaling -}}
+{{- if lt (int .replicas) 1 -}}
+{{- fail (printf "%s: autoscaling needs replicas >= 1 (its minimum)" .name) -}}
+{{- end -}}
+{{- if lt (int $a.maxReplicas) (int .replicas) -}}
+{{- fail (printf "%s: autoscaling.maxReplicas %v is below replicas %v" .name $a.maxReplicas .replicas) -}}
+{{- end -}}
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: {{ include "crm.name" . }}
+  labels:
+    {{- include "crm.labels" . | nindent 4 }}
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: {{ include "crm.name" . }}
+  minReplicas: {{ .replicas }}
+  maxReplicas: {{ $a.maxReplicas }}
+  metrics:
+    - type: Resource
+      resource:
+        name: cpu
+        target:
+          type: Utilization
+          averageUtilization: {{ $a.targetCPUUtilizationPercentage | default 70 }}
+  behavior:
+    # Load that dips for a minute should not cost the pods (and their warm pools) it will need
+    # again: scale down only after five quiet minutes, a pod at a time.
+    scaleDown:
+      stabilizationWindowSeconds: 300
+      policies:
+        - type: Pods
+          value: 1
+          periodSeconds: 60
 {{- end -}}

@@ -14,7 +14,7 @@ import yaml
 from sqlalchemy import create_engine
 from test_helm_chart import CHART, CI_VALUES, DEFAULTS, SERVICES, env_of, objects, pod_spec
 
-from crmkit.db import make_engine
+from crmkit.db import POOL_OVERFLOW, make_engine
 from launcher import declarations
 
 PG_URL = "postgresql+psycopg://u@127.0.0.1:1/none"  # engines connect lazily: never opened here
@@ -138,7 +138,7 @@ def test_i16_a_fixed_pool_from_the_environment_has_no_overflow(monkeypatch):
     assert make_engine(PG_URL).pool._max_overflow == 2
     monkeypatch.delenv("DATABASE_POOL_SIZE")
     engine = make_engine(PG_URL, pool_size=10)
-    assert (engine.pool.size(), engine.pool._max_overflow) == (10, 20)  # the code's own choice
+    assert (engine.pool.size(), engine.pool._max_overflow) == (10, POOL_OVERFLOW)  # the code's own choice
 
 
 def test_i16_every_stateless_deployment_has_an_autoscaler_and_workers_have_none(render):

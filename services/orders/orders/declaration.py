@@ -131,6 +131,7 @@ DECLARATION = Declaration(
     resources=Resources(cpu="200m", memory="256Mi", memory_limit="512Mi"),
     # Every order passes here (P1): the tier that needs the most replicas (docs/capacity.md).
     max_replicas=6,
-    # The document-number counters' own engine (service/numbers.py: pool 2, overflow 14).
-    extra_connections=16,
+    # The document-number counters' own engine for returns, collections and storefront orders
+    # (service/numbers.py: pool 2, no overflow).
+    extra_connections=2,
 )

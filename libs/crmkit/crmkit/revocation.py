@@ -50,7 +50,12 @@ class RevokedSessions:
         self._revoke = client.register_script(_REVOKE)
         self._clock = clock
 
-    def _key(self, session_id: str) -> str:
+    @property
+    def client(self) -> redis.Redis:
+        return self._redis
+
+    def key(self, session_id: str) -> str:
+        """Where the session's cutoff is kept: the gateway reads it in its own round trip."""
         return self._keys("revoked", session_id)
 
     def revoke(self, session_ids: Iterable[str], *, token_ttl: timedelta, leeway_seconds: int = 5) -> float:
@@ -59,7 +64,7 @@ class RevokedSessions:
         The cutoff is read from the clock here, when the call is made, not passed in: called
         after the change that caused it has committed, it then follows every token issued from
         the old state (a refresh that read the old switches carries an earlier `iat`)."""
-        keys = [self._key(s) for s in dict.fromkeys(session_ids) if s]
+        keys = [self.key(s) for s in dict.fromkeys(session_ids) if s]
         cutoff = self._clock()
         if keys:
             ttl = math.ceil(token_ttl.total_seconds()) + leeway_seconds + 1
@@ -72,7 +77,7 @@ class RevokedSessions:
     def cutoff(self, session_id: str) -> float | None:
         """The session's cutoff, None if it was never revoked (or all its tokens are past)."""
         try:
-            raw = self._redis.get(self._key(session_id))
+            raw = self._redis.get(self.key(session_id))
         except redis.RedisError:
             # Refuse rather than let a possibly revoked token through: see ADR 0011.
             raise store_unavailable() from None

@@ -33,6 +33,29 @@ def _proc_cpu(pid: int) -> float:
         return 0.0
 
 
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process now (field 4 of /proc/<pid>/stat)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                text = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(text[text.rindex(")") + 2 :].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    return parents
+
+
+def _tree_cpu(pid: int, parents: dict[int, int]) -> float:
+    """The process's CPU and its live descendants': the gateway's requests run in gunicorn's
+    worker, a child of the process the cluster started."""
+    total = _proc_cpu(pid)
+    for child, parent in parents.items():
+        if parent == pid:
+            total += _tree_cpu(child, parents)
+    return total
+
+
 def _postgres_cpu() -> float:
     total = 0.0
     for entry in Path("/proc").iterdir():
@@ -65,7 +88,8 @@ class CpuSampler:
         self.pids = pids
 
     def _read(self) -> dict[str, float]:
-        parts = {name: _proc_cpu(pid) for name, pid in self.pids.items()}
+        parents = _parents()
+        parts = {name: _tree_cpu(pid, parents) for name, pid in self.pids.items()}
         parts["redis (whole server)"] = _redis_cpu()
         parts["postgresql (all backends)"] = _postgres_cpu()
         parts["load generator"] = time.process_time()

@@ -9,7 +9,10 @@ key lives as long as the newest access token it can concern, so the store stays 
 number of sessions revoked in the last 15 minutes.
 
 Checking costs one GET per verified staff token; see docs/adr/0011 for the measured cost and why
-a Redis that cannot answer refuses the token rather than letting it through.
+a Redis that cannot answer refuses the token rather than letting it through. The gateway reads
+the same key (`key`) and applies the same rule inside the one script that admits a request
+(gateway.admission, issue 16), so there it costs no round trip of its own. The answer is never
+cached: a revocation takes effect on the next call.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The gateway alone: its CPU per request for P1-like and P2-like requests (issue 16).
 
 `python -m bench.gateway_cpu p1|p2 [--requests N] [--clients C]` starts `python -m gateway.serve`
-(this tree's, or the interpreter and PYTHONPATH in GATEWAY_PYTHON / GATEWAY_PYTHONPATH, to
-measure another tree) in front of the gateway tests' fake services (real gRPC servers in this
-process) and the local Redis, sends the requests, and prints the CPU the gateway process and its
-children spent per answered request, from /proc. Only the gateway is measured, so the figure
-does not depend on what else the machine runs (its latency does).
+in front of the gateway tests' fake services (real gRPC servers in this process) and the local
+Redis, sends the requests, and prints the CPU the gateway process and its children spent per
+answered request, from /proc. Only the gateway is measured, so the figure does not depend on what
+else the machine runs (its latency does). To measure another tree: GATEWAY_PYTHON and
+GATEWAY_PYTHONPATH; another server: GATEWAY_COMMAND (`{port}` is replaced by the port).
 
 - p1: a salesperson's 5-line order, with a session token and an Idempotency-Key, over C
   keep-alive connections (default 16), as `make bench`'s P1 sends it.
@@ -80,8 +80,12 @@ def start_gateway(keys, addrs: dict[str, str], prefix: str, log_path: Path) -> t
     if os.environ.get("GATEWAY_PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["GATEWAY_PYTHONPATH"]
     python = os.environ.get("GATEWAY_PYTHON", sys.executable)
+    command = [python, "-m", "gateway.serve"]
+    if os.environ.get("GATEWAY_COMMAND"):
+        # Another server for comparison, e.g. "gunicorn -k gevent -b 127.0.0.1:{port} module:app".
+        command = os.environ["GATEWAY_COMMAND"].format(port=port).split()
     with open(log_path, "wb") as log:
-        proc = subprocess.Popen([python, "-m", "gateway.serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     testing.wait_for(lambda: _healthy(port), timeout=30, what="the gateway", log=log_path.read_text)
     return proc, port
 

@@ -20,6 +20,7 @@ import asyncio
 import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -164,6 +165,7 @@ def main() -> None:
     parser.add_argument("kind", choices=["p1", "p2"])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--clients", type=int)
+    parser.add_argument("--idle", type=int, default=0, help="connections opened first and left silent")
     args = parser.parse_args()
     clients = args.clients or (16 if args.kind == "p1" else 1000)
     keys = generate_keypair()
@@ -186,13 +188,17 @@ def main() -> None:
             else (lambda n: p2(port, requests=n, clients=clients))
         )
         send(min(200, args.requests))  # warm up: imports, connections, the token cache
+        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(args.idle)]
         before = _tree_cpu(proc.pid, _parents())
         started = time.monotonic()
         ok = send(args.requests)
         seconds = time.monotonic() - started
         spent = _tree_cpu(proc.pid, _parents()) - before
+        for sock in idle:
+            sock.close()
         print(
-            f"{args.kind}: {ok}/{args.requests} answered 201 in {seconds:.1f} s ({clients} clients); "
+            f"{args.kind}: {ok}/{args.requests} answered 201 in {seconds:.1f} s ({clients} clients, "
+            f"{args.idle} idle); "
             f"gateway CPU {spent:.2f} s = {spent / max(ok, 1) * 1000:.2f} ms per request"
         )
     finally:

@@ -165,7 +165,7 @@ def idempotent(view):
             if not found.claimed:
                 return _answer_taken(found.stored, fingerprint)
         else:
-            # Not admitted by the guard (a route outside the API blueprints): a round trip of its own.
+            # Not claimed by the admission (Redis failed there, or a route outside the API): claim it now.
             key, fingerprint = _storage_key(idempotency_key), _fingerprint()
             if not store.set(key, _marker(fingerprint), nx=True, ex=cfg.idempotency_processing_seconds):
                 return _answer_taken(store.get(key), fingerprint)

@@ -20,7 +20,6 @@ import asyncio
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "gateway" / "tests"
 
 from coupons_fakes import FakeCoupons  # noqa: E402
 from coupons_fakes import registration as coupons_registration  # noqa: E402
-from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, registrations  # noqa: E402
+from gateway_fakes import FakeCustomers, FakeIdentity, FakeMessaging, Recorder, registrations  # noqa: E402
 from orders_fakes import FakeOrders  # noqa: E402
 from orders_fakes import registration as orders_registration  # noqa: E402
 
@@ -62,6 +61,18 @@ def start_fakes(public_key: str) -> tuple[list, dict[str, str]]:
         addrs[name] = f"127.0.0.1:{port}"
     closed = f"127.0.0.1:{testing.free_port()}"
     return servers, {name: addrs.get(name, closed) for name in DEPLOYABLES}
+
+
+def slow_down(seconds: float) -> None:
+    """Every fake answers after `seconds`: requests then stay open in the gateway as long as they
+    do under load, and so do their connections."""
+    record = Recorder.record
+
+    def slowly(self, *args, **kwargs):
+        time.sleep(seconds)
+        return record(self, *args, **kwargs)
+
+    Recorder.record = slowly
 
 
 def start_gateway(keys, addrs: dict[str, str], prefix: str, log_path: Path) -> tuple[subprocess.Popen, int]:
@@ -100,6 +111,14 @@ def _healthy(port: int) -> bool:
         return ok
     except OSError:
         return False
+
+
+def keep_alive(port: int) -> http.client.HTTPConnection:
+    """A client that asked once and keeps its connection open, silent (as apps and proxies do)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/healthz")
+    conn.getresponse().read()
+    return conn
 
 
 def p1(port: int, token: str, *, requests: int, clients: int) -> int:
@@ -165,7 +184,13 @@ def main() -> None:
     parser.add_argument("kind", choices=["p1", "p2"])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--clients", type=int)
-    parser.add_argument("--idle", type=int, default=0, help="connections opened first and left silent")
+    parser.add_argument("--idle", type=int, default=0, help="keep-alive clients that asked once and stay silent")
+    parser.add_argument(
+        "--service-ms",
+        type=float,
+        default=0.0,
+        help="each fake service call waits this long, as a loaded service answers",
+    )
     args = parser.parse_args()
     clients = args.clients or (16 if args.kind == "p1" else 1000)
     keys = generate_keypair()
@@ -177,10 +202,13 @@ def main() -> None:
         session_id="sess-1",
         ttl=timedelta(minutes=15),
     )[0]
+    if args.service_ms:
+        slow_down(args.service_ms / 1000)
     servers, addrs = start_fakes(keys[1])
     prefix = f"bench-gw-{uuid.uuid4().hex[:8]}:"
     log_path = Path(tempfile.mkdtemp(prefix="bench-gw-")) / "gateway.log"
     proc, port = start_gateway(keys, addrs, prefix, log_path)
+    print(f"gateway pid {proc.pid} on port {port}", flush=True)  # for py-spy
     try:
         send = (
             (lambda n: p1(port, token, requests=n, clients=clients))
@@ -188,14 +216,14 @@ def main() -> None:
             else (lambda n: p2(port, requests=n, clients=clients))
         )
         send(min(200, args.requests))  # warm up: imports, connections, the token cache
-        idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(args.idle)]
+        idle = [keep_alive(port) for _ in range(args.idle)]
         before = _tree_cpu(proc.pid, _parents())
         started = time.monotonic()
         ok = send(args.requests)
         seconds = time.monotonic() - started
         spent = _tree_cpu(proc.pid, _parents()) - before
-        for sock in idle:
-            sock.close()
+        for conn in idle:
+            conn.close()
         print(
             f"{args.kind}: {ok}/{args.requests} answered 201 in {seconds:.1f} s ({clients} clients, "
             f"{args.idle} idle); "

@@ -77,6 +77,7 @@ class PikaPublisher:
 
     def _on_select_ok(self, _frame) -> None:
         self._select_ok = True
+        self._wake()
 
     def _on_confirm(self, frame) -> None:
         method = frame.method
@@ -85,6 +86,13 @@ class PikaPublisher:
         for tag in tags:
             if tag in self._outcome and self._outcome[tag] is None:
                 self._outcome[tag] = acked
+        self._wake()
+
+    def _wake(self) -> None:
+        """End the current `process_data_events` wait: it returns early only for events of
+        pika's own channels, and these callbacks are not theirs (pika: call_later(0) from the
+        connection's thread)."""
+        self._conn.call_later(0, _nothing)
 
     def _wait(self, done, what: str) -> None:
         deadline = time.monotonic() + self.confirm_timeout
@@ -155,6 +163,10 @@ class PikaPublisher:
             pass
         self._conn = None
         self._channel = None
+
+
+def _nothing() -> None:
+    pass
 
 
 class OutboxRelay:

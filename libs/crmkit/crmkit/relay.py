@@ -92,7 +92,8 @@ class PikaPublisher:
         """End the current `process_data_events` wait: it returns early only for events of
         pika's own channels, and these callbacks are not theirs (pika: call_later(0) from the
         connection's thread)."""
-        self._conn.call_later(0, _nothing)
+        if self._conn is not None and self._conn.is_open:
+            self._conn.call_later(0, _nothing)
 
     def _wait(self, done, what: str) -> None:
         deadline = time.monotonic() + self.confirm_timeout

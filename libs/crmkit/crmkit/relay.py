@@ -61,7 +61,7 @@ class PikaPublisher:
         self._declared: set[str] = set()
         # Delivery tags of the channel in confirm mode count its messages from 1.
         self._sent = 0
-        self._outcome: dict[int, bool] = {}
+        self._outcome: dict[int, bool | None] = {}  # delivery tag -> acked, nacked, not yet known
         self._select_ok = False
 
     def _ensure(self):

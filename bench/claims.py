@@ -6,9 +6,9 @@ timed from when it was due).
 The load generator is one asyncio event loop speaking just enough HTTP/1.1 itself: a thousand OS
 threads with `requests` would spend the two cores on the client. Each claim is a different
 person (a distinct phone number, the per-person limit is 1), so each claim opens its own
-connection and closes it (`Connection: close`), as a thousand phones would. That also keeps every
-client in play: waitress serves at most 100 connections at once and queues the rest in the
-listen backlog, so 1,000 keep-alive clients would leave 900 of them waiting for an idle timeout.
+connection and closes it (`Connection: close`), as a thousand phones would. (It also kept every
+client in play under waitress, which served at most 100 connections at once; the gateway's
+gunicorn worker holds HTTP_CONNECTIONS, 2,000 by default, in epoll: issue 16.)
 """
 
 from __future__ import annotations

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
-import redis
-from flask import g, request
-
 from gateway import (
+    admission,
     customer_pages,
     docs_assets,
     errors,
@@ -21,14 +17,11 @@ from gateway import (
     web_apps,
 )
 from gateway.api import BLUEPRINTS
-from gateway.auth import BEARER_SCHEME, authenticate, client_ip
+from gateway.auth import BEARER_SCHEME
 from gateway.config import GatewayConfig
 from gateway.proxies import TrustedProxyFix
-from gateway.ratelimit import ALERTS, CALLBACKS, PUBLIC, RateLimiter
 
 __all__ = ["GatewayConfig", "create_app"]
-
-log = logging.getLogger(__name__)
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -78,7 +71,6 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
         # Behind the Ingress: take the client IP from X-Forwarded-For, trusting only our proxies.
         app.wsgi_app = TrustedProxyFix(app.wsgi_app, config.trusted_proxy_hops, config.trusted_proxies)
     app.extensions["gateway"] = config
-    limiter = RateLimiter(config.redis, config.keys)
     # The readers' and customers' pages (and the readers' WeChat login) are not in the API
     # document but are limited and authenticated like it.
     api_blueprints = {bp.name for bp in BLUEPRINTS} | {reader.bp.name, reader_wechat.bp.name, customer_pages.bp.name}
@@ -88,29 +80,7 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
     web_apps.install(app)
     errors.install(app)
 
-    @app.before_request
-    def guard():
-        if request.blueprint not in api_blueprints:
-            return
-        authenticate()
-        view = app.view_functions.get(request.endpoint)
-        marker = getattr(view, "_gateway_rate_limit", None)
-        if marker == PUBLIC:
-            bucket, limit = f"ip:{client_ip()}:{request.endpoint}", config.rate_limit_public_per_min
-        elif marker == CALLBACKS:
-            bucket, limit = f"callback:{client_ip()}:{request.endpoint}", config.rate_limit_callbacks_per_min
-        elif marker == ALERTS and g.actor is not None:
-            bucket, limit = f"alerts:{g.actor.tenant_id}:{g.actor.subject_id}", config.rate_limit_alerts_per_min
-        elif g.actor is not None:
-            bucket, limit = f"actor:{g.actor.tenant_id}:{g.actor.subject_id}", config.rate_limit_actor_per_min
-        else:
-            # No valid token: the view will answer 401, but 401s must not be free to hammer.
-            bucket, limit = f"anon:{client_ip()}", config.rate_limit_actor_per_min
-        try:
-            limiter.enforce(bucket, limit)
-        except redis.RedisError:
-            # Fail open: limits protect the services, they are not worth refusing every request.
-            log.warning("rate limiter unavailable; request let through", exc_info=True)
+    admission.install(app, api_blueprints)
 
     # After the guard: a request refused for its rate is refused whatever its body holds.
     text_input.install(app)
@@ -123,4 +93,5 @@ def create_app(config: GatewayConfig) -> openapi.GatewayAPI:
     openapi.install(app)
     ranges.install(app)
     idempotency.document(app)
+    app.teardown_request(idempotency.release_unanswered)
     return app

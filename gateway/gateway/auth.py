@@ -26,15 +26,23 @@ def bearer_token() -> str | None:
 
 def authenticate() -> None:
     """Before each request: remember the actor, or why there is none (raised only where needed,
-    so a stale token does not block the public login and refresh endpoints)."""
+    so a stale token does not block the public login and refresh endpoints). Whether the token's
+    session was revoked is asked in the request's admission round trip (gateway.admission)."""
     g.token = bearer_token()
     g.actor = None
     g.auth_error = None
     if g.token:
         try:
-            g.actor = current_app.extensions["gateway"].verifier.verify(g.token)
+            g.actor = current_app.extensions["gateway"].verifier.verify_claims(g.token)
         except DomainError as err:
             g.auth_error = err
+
+
+def refuse_actor(err: DomainError) -> None:
+    """The token turned out unusable after all (its session revoked, or the store that says so
+    unreachable): the request goes on as one without an actor."""
+    g.actor = None
+    g.auth_error = err
 
 
 def current_actor() -> Actor:

@@ -9,6 +9,10 @@ the client can retry. A marker left by a gateway that died mid-request lapses af
 `idempotency_processing_seconds` (and the embedded platform, one process that just started,
 releases every such marker at once: `release_abandoned`), so a retry is never refused forever;
 the services that create money-bearing objects are idempotent on the key themselves (orders).
+
+On the API the key is claimed in the round trip that admits the request (gateway.admission,
+`claim_for`), not in one of its own; the view then finds the claim's outcome in `g`. A claim whose
+view never ran (a later check refused the request) is released when the request ends.
 """
 
 from __future__ import annotations
@@ -17,14 +21,17 @@ import hashlib
 import json
 import logging
 import re
+from dataclasses import dataclass
 from functools import wraps
 
+import redis
 from apiflask import HTTPError
 from flask import Response, current_app, g, request
 
 from crmkit.errors import DomainError
 from gateway.auth import client_ip
 from gateway.errors import ApiError
+from gateway.ratelimit import Admission, KeyClaim
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,16 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 PROCESSING = "processing"
 DONE = "done"
+# Where the admission round trip leaves the claim's outcome for the view (flask.g).
+ADMITTED = "idempotency_admitted"
+
+
+@dataclass(frozen=True)
+class Admitted:
+    key: str
+    fingerprint: str
+    claimed: bool
+    stored: str | None
 
 
 def _scope() -> str:
@@ -73,6 +90,60 @@ def _replay(stored: dict) -> Response:
     return response
 
 
+def _valid(idempotency_key: str) -> bool:
+    return bool(idempotency_key.strip()) and len(idempotency_key) <= MAX_KEY_LENGTH
+
+
+def _marker(fingerprint: str) -> str:
+    return json.dumps({"state": PROCESSING, "fingerprint": fingerprint})
+
+
+def _answer_taken(raw: str | None, fingerprint: str) -> Response:
+    """The answer to a request whose key another request holds: its stored response, or why not."""
+    stored = json.loads(raw or "null")
+    if stored is None:
+        # Expired or released between SET and GET: the caller may simply retry.
+        raise ApiError(409, "IDEMPOTENCY_IN_PROGRESS", "error.idempotency_in_progress")
+    if stored["fingerprint"] != fingerprint:
+        raise ApiError(422, "IDEMPOTENCY_KEY_REUSED", "error.idempotency_key_reused")
+    if stored["state"] == PROCESSING:
+        raise ApiError(409, "IDEMPOTENCY_IN_PROGRESS", "error.idempotency_in_progress")
+    return _replay(stored)
+
+
+def claim_for(view) -> tuple[KeyClaim, str] | None:
+    """The key claim (and the body's fingerprint) a request to `view` makes in its admission
+    round trip; None when it makes none: no key, a key the view refuses with 400, or a staff-only
+    view without an actor (refused with 401 before any key is looked at)."""
+    if not getattr(view, "takes_idempotency_key", False):
+        return None
+    idempotency_key = request.headers.get(HEADER)
+    if idempotency_key is None or not _valid(idempotency_key):
+        return None
+    if getattr(view, "_gateway_staff_only", False) and g.get("actor") is None:
+        return None
+    cfg = current_app.extensions["gateway"]
+    fingerprint = _fingerprint()
+    claim = KeyClaim(_storage_key(idempotency_key), _marker(fingerprint), cfg.idempotency_processing_seconds)
+    return claim, fingerprint
+
+
+def admitted(claim: KeyClaim, fingerprint: str, admission: Admission) -> None:
+    """Leave the claim's outcome for the view's decorator."""
+    setattr(g, ADMITTED, Admitted(claim.key, fingerprint, admission.claimed, admission.stored))
+
+
+def release_unanswered(_exc=None) -> None:
+    """At the end of every request: a key claimed for a view that never ran is let go, so a retry
+    is not refused as "in progress" until the marker lapses."""
+    left = g.pop(ADMITTED, None)
+    if left is not None and left.claimed:
+        try:
+            current_app.extensions["gateway"].redis.delete(left.key)
+        except redis.RedisError:
+            log.warning("idempotency key not released; it lapses by itself", exc_info=True)
+
+
 def idempotent(view):
     """Decorator for creating POST views; without the header the request runs as usual."""
 
@@ -81,32 +152,30 @@ def idempotent(view):
         idempotency_key = request.headers.get(HEADER)
         if idempotency_key is None:
             return view(*args, **kwargs)
-        if not idempotency_key.strip() or len(idempotency_key) > MAX_KEY_LENGTH:
+        if not _valid(idempotency_key):
             raise ApiError(
                 400, "IDEMPOTENCY_KEY_INVALID", "error.idempotency_key_invalid", fields={HEADER: "validation.invalid"}
             )
         cfg = current_app.extensions["gateway"]
-        redis = cfg.redis
-        key = _storage_key(idempotency_key)
-        fingerprint = _fingerprint()
-        marker = json.dumps({"state": PROCESSING, "fingerprint": fingerprint})
-        if not redis.set(key, marker, nx=True, ex=cfg.idempotency_processing_seconds):
-            stored = json.loads(redis.get(key) or "null")
-            if stored is None:
-                # Expired or released between SET and GET: the caller may simply retry.
-                raise ApiError(409, "IDEMPOTENCY_IN_PROGRESS", "error.idempotency_in_progress")
-            if stored["fingerprint"] != fingerprint:
-                raise ApiError(422, "IDEMPOTENCY_KEY_REUSED", "error.idempotency_key_reused")
-            if stored["state"] == PROCESSING:
-                raise ApiError(409, "IDEMPOTENCY_IN_PROGRESS", "error.idempotency_in_progress")
-            return _replay(stored)
+        store = cfg.redis
+        # From here on the claim is this view's to settle (release_unanswered leaves it alone).
+        found: Admitted | None = g.pop(ADMITTED, None)
+        if found is not None:
+            key, fingerprint = found.key, found.fingerprint
+            if not found.claimed:
+                return _answer_taken(found.stored, fingerprint)
+        else:
+            # Not claimed by the admission (Redis failed there, or a route outside the API): claim it now.
+            key, fingerprint = _storage_key(idempotency_key), _fingerprint()
+            if not store.set(key, _marker(fingerprint), nx=True, ex=cfg.idempotency_processing_seconds):
+                return _answer_taken(store.get(key), fingerprint)
         try:
             response = _run(view, args, kwargs)
         except BaseException:
-            redis.delete(key)
+            store.delete(key)
             raise
         if response.status_code >= 500:
-            redis.delete(key)
+            store.delete(key)
             return response
         stored = {
             "state": DONE,
@@ -114,7 +183,7 @@ def idempotent(view):
             "status": response.status_code,
             "body": response.get_data(as_text=True),
         }
-        redis.set(key, json.dumps(stored), ex=cfg.idempotency_ttl_seconds)
+        store.set(key, json.dumps(stored), ex=cfg.idempotency_ttl_seconds)
         return response
 
     # Read by `document` (functools.wraps carries it through the outer decorators).
@@ -150,12 +219,12 @@ def document(app) -> None:
         return spec
 
 
-def release_abandoned(redis, keys) -> int:
+def release_abandoned(client, keys) -> int:
     """Forget every "processing" marker: for a gateway that just started and is the only one
     (the embedded platform), none of those requests is still running. Answers how many."""
     released = 0
-    for key in redis.scan_iter(match=keys("idem", "*"), count=500):
-        stored = json.loads(redis.get(key) or "null")
+    for key in client.scan_iter(match=keys("idem", "*"), count=500):
+        stored = json.loads(client.get(key) or "null")
         if stored is not None and stored.get("state") == PROCESSING:
-            released += redis.delete(key)
+            released += client.delete(key)
     return released

@@ -6,13 +6,14 @@ These routes are plain Flask routes, hidden from the OpenAPI document: they are 
 from __future__ import annotations
 
 import logging
+import random
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 from apiflask import APIFlask
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
@@ -50,15 +51,22 @@ def finish_request(response: Response) -> Response:
         elapsed = time.perf_counter() - g.started if "started" in g else 0.0
         HTTP_REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
         HTTP_LATENCY.labels(endpoint, request.method).observe(elapsed)
-        # One access line per request; the JSON formatter adds the request id.
-        log.info(
-            "%s %s %s",
-            request.method,
-            request.path,
-            response.status_code,
-            extra={"status": response.status_code, "duration_ms": round(elapsed * 1000, 1)},
-        )
+        _access_line(response.status_code, elapsed * 1000)
     return response
+
+
+def _access_line(status: int, duration_ms: float) -> None:
+    """Errors and slow requests always; the rest sampled (the counts are in the metrics above).
+    The JSON formatter adds the request id."""
+    cfg = current_app.extensions.get("gateway")
+    rate = cfg.access_log_sample_rate if cfg is not None else 1.0
+    always = status >= 400 or (cfg is not None and duration_ms >= cfg.access_log_slow_ms)
+    if not always and (rate <= 0.0 or random.random() >= rate):
+        return
+    extra = {"status": status, "duration_ms": round(duration_ms, 1)}
+    if not always:
+        extra["sample_rate"] = rate  # one line stands for 1/rate requests like it
+    log.info("%s %s %s", request.method, request.path, status, extra=extra)
 
 
 def end_request(_exc) -> None:

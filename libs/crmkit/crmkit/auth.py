@@ -7,6 +7,7 @@ public key and verifies tokens itself, so no call to identity sits on the hot pa
 from __future__ import annotations
 
 import math
+import time
 import uuid
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from crmkit.errors import PermissionDenied, Unauthenticated
 from crmkit.revocation import RevokedSessions
+from crmkit.token_cache import VerifiedTokens
 
 ISSUER = "crm-identity"
 AUDIENCE = "crm"
@@ -45,6 +47,9 @@ class Actor:
     extra: dict = field(default_factory=dict, compare=False)
     # The store the staff member switched to in this login session (A4); None in older tokens.
     current_store_id: str | None = None
+    # The token's `iat` (epoch seconds): a revoked session's cutoff is compared with it
+    # (crmkit.revocation). Not part of who the actor is.
+    issued_at: float | None = field(default=None, compare=False)
 
     @property
     def is_service(self) -> bool:
@@ -109,14 +114,52 @@ class TokenVerifier:
     """Checks signature, audience, issuer, expiry and the seat end; with `revoked` (every server
     process and the gateway: crmkit.runtime, the launcher, gateway.config), also whether the
     token's session was revoked since it was issued (logout, refresh-token reuse, a switch taken
-    away), at the cost of one Redis GET per staff token."""
+    away), at the cost of one Redis GET per staff token.
 
-    def __init__(self, public_key_pem: str, *, leeway_seconds: int = 5, revoked: RevokedSessions | None = None):
+    A token that passed the signature and claims check is remembered until its `exp`
+    (crmkit.token_cache, at most `cache_size` tokens): the same token comes back on every request,
+    and its signature is the costly part. The seat's end and the revocation are still checked on
+    every call. `clock` (epoch seconds) decides expiry, of the memo and of the token alike."""
+
+    def __init__(
+        self,
+        public_key_pem: str,
+        *,
+        leeway_seconds: int = 5,
+        revoked: RevokedSessions | None = None,
+        cache_size: int = 4096,
+        clock=time.time,
+    ):
         self._key = serialization.load_pem_public_key(public_key_pem.encode())
         self._leeway = leeway_seconds
         self.revoked = revoked
+        self._verified: VerifiedTokens[Actor] = VerifiedTokens(cache_size)
+        self._clock = clock
 
     def verify(self, token: str, *, now: datetime | None = None) -> Actor:
+        actor = self.verify_claims(token, now=now)
+        self.check_revoked(actor)
+        return actor
+
+    def verify_claims(self, token: str, *, now: datetime | None = None) -> Actor:
+        """Everything `verify` checks but the revocation, which a caller that asks Redis anyway
+        (the gateway's one round trip per request) checks there: `check_revoked` otherwise."""
+        moment = self._clock()
+        actor = self._verified.get(token, moment)
+        if actor is None:
+            actor, expires_at = self._decode(token, moment)
+            # Never served at or after `exp`: from then on the full check answers (the leeway).
+            self._verified.put(token, actor, expires_at)
+        # The seat's end travels in the token, so an expired trial is refused at once everywhere (A3).
+        if actor.seat_until is not None and (now or datetime.now(UTC)) >= actor.seat_until:
+            raise PermissionDenied("SEAT_EXPIRED", "error.seat_expired")
+        return actor
+
+    def check_revoked(self, actor: Actor) -> None:
+        if actor.session_id and self.revoked is not None and self.revoked.is_revoked(actor.session_id, actor.issued_at):
+            raise token_revoked()
+
+    def _decode(self, token: str, moment: float) -> tuple[Actor, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -125,20 +168,17 @@ class TokenVerifier:
                 audience=AUDIENCE,
                 issuer=ISSUER,
                 leeway=self._leeway,
-                options={"require": ["exp", "iat", "sub", "kind"]},
+                # Expiry is judged below against `clock`, the memo's clock too (PyJWT reads its own).
+                options={"require": ["exp", "iat", "sub", "kind"], "verify_exp": False},
             )
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("TOKEN_EXPIRED", "error.token_expired") from None
-        except jwt.InvalidTokenError:
+            expires_at = int(claims["exp"])
+        except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError):
             raise Unauthenticated("TOKEN_INVALID", "error.token_invalid") from None
+        # PyJWT's own rule, with the same leeway.
+        if expires_at <= moment - self._leeway:
+            raise Unauthenticated("TOKEN_EXPIRED", "error.token_expired")
         seat_until = datetime.fromtimestamp(claims["seat_until"], UTC) if claims.get("seat_until") else None
-        # The seat's end travels in the token, so an expired trial is refused at once everywhere (A3).
-        if seat_until is not None and (now or datetime.now(UTC)) >= seat_until:
-            raise PermissionDenied("SEAT_EXPIRED", "error.seat_expired")
-        session_id = claims.get("sid")
-        if session_id and self.revoked is not None and self.revoked.is_revoked(session_id, float(claims["iat"])):
-            raise token_revoked()
-        return Actor(
+        actor = Actor(
             kind=claims["kind"],
             subject_id=claims["sub"],
             tenant_id=claims.get("tid", ""),
@@ -146,9 +186,11 @@ class TokenVerifier:
             permissions=frozenset(claims.get("perms", ())),
             store_ids=tuple(claims.get("stores", ())),
             seat_until=seat_until,
-            session_id=session_id,
+            session_id=claims.get("sid"),
             current_store_id=claims.get("store"),
+            issued_at=float(claims["iat"]),
         )
+        return actor, float(expires_at)
 
 
 class TokenIssuer:

@@ -2,9 +2,14 @@
 crmkit.local_broker.LocalBroker instead).
 
 The relay reads unpublished outbox rows (locked with SKIP LOCKED, so several replicas can run),
-hands each to the publisher and marks it published in the same transaction. A broker outage
-leaves the rows in place to be published later: events are delayed, never lost. A crash between
-publish and commit publishes again; consumers are idempotent on event_id.
+hands them to the publisher and marks the published ones in the same transaction. A broker
+outage leaves the rows in place to be published later: events are delayed, never lost. A crash
+between publish and commit publishes again; consumers are idempotent on event_id.
+
+RabbitMQ's publisher confirms are awaited once per batch, not once per event (issue 16): the
+batch is sent, then the relay waits until the broker has confirmed every message of it. A row is
+marked published only once the broker confirmed it and every row before it; a nack, a closed
+channel or a lost connection leaves the rest unpublished, to be sent again.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime
 
 import pika
@@ -27,50 +33,128 @@ log = logging.getLogger(__name__)
 
 
 class PublishFailed(Exception):
-    pass
+    """The publisher could not hand every event to the broker. `published`: how many of the
+    first events it was given the broker did confirm (they may be marked published)."""
+
+    def __init__(self, message: str = "", *, published: int = 0):
+        super().__init__(message)
+        self.published = published
 
 
 class PikaPublisher:
-    """Publishes to RabbitMQ with publisher confirms: `publish` returns only once the broker
-    has the message (persistent, on a durable exchange declared as nameko declares it)."""
+    """Publishes to RabbitMQ with publisher confirms (persistent messages, on a durable exchange
+    declared as nameko declares it): `publish_batch` sends a batch and returns once the broker
+    has confirmed all of it.
 
-    def __init__(self, amqp_url: str):
+    pika's BlockingChannel in confirm mode waits for the broker after every message; here confirm
+    mode is switched on in the channel beneath it with a callback of our own, so the messages go
+    out back to back and the wait is once per batch. That channel is pika's `_impl` (pinned in
+    requirements.txt; the real-broker tests in test_relay_confirms.py cover it)."""
+
+    def __init__(self, amqp_url: str, *, confirm_timeout: float = 30.0):
         self._params = pika.URLParameters(amqp_url)
         self._params.heartbeat = 30
         self._params.blocked_connection_timeout = 30
+        self.confirm_timeout = confirm_timeout
         self._conn: pika.BlockingConnection | None = None
         self._channel = None
         self._declared: set[str] = set()
+        # Delivery tags of the channel in confirm mode count its messages from 1.
+        self._sent = 0
+        self._outcome: dict[int, bool | None] = {}  # delivery tag -> acked, nacked, not yet known
+        self._select_ok = False
 
     def _ensure(self):
         if self._conn is None or self._conn.is_closed or self._channel is None or self._channel.is_closed:
             self.close()
             self._conn = pika.BlockingConnection(self._params)
             self._channel = self._conn.channel()
-            self._channel.confirm_delivery()
+            self._sent, self._outcome, self._select_ok = 0, {}, False
+            self._channel._impl.confirm_delivery(ack_nack_callback=self._on_confirm, callback=self._on_select_ok)
+            self._wait(lambda: self._select_ok, "confirm mode not acknowledged")
             self._declared.clear()
         return self._channel
 
+    def _on_select_ok(self, _frame) -> None:
+        self._select_ok = True
+        self._wake()
+
+    def _on_confirm(self, frame) -> None:
+        method = frame.method
+        acked = isinstance(method, pika.spec.Basic.Ack)
+        tags = [t for t in self._outcome if t <= method.delivery_tag] if method.multiple else [method.delivery_tag]
+        for tag in tags:
+            if tag in self._outcome and self._outcome[tag] is None:
+                self._outcome[tag] = acked
+        self._wake()
+
+    def _wake(self) -> None:
+        """End the current `process_data_events` wait: it returns early only for events of
+        pika's own channels, and these callbacks are not theirs (pika: call_later(0) from the
+        connection's thread)."""
+        if self._conn is not None and self._conn.is_open:
+            self._conn.call_later(0, _nothing)
+
+    def _wait(self, done, what: str) -> None:
+        deadline = time.monotonic() + self.confirm_timeout
+        while not done():
+            if self._channel.is_closed:
+                raise PublishFailed("channel closed by the broker")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise PublishFailed(what)
+            self._conn.process_data_events(time_limit=min(remaining, 1.0))
+
     def publish(self, evt: Event) -> None:
+        self.publish_batch([evt])
+
+    def publish_batch(self, events: Sequence[Event]) -> int:
+        """Sends the events in order and waits once for the broker's confirms of all of them;
+        returns how many (all). Raises PublishFailed naming how many of the first were confirmed."""
+        first_tag = 0
         try:
             channel = self._ensure()
-            if evt.exchange not in self._declared:
-                channel.exchange_declare(evt.exchange, exchange_type="topic", durable=True)
-                self._declared.add(evt.exchange)
-            channel.basic_publish(
-                exchange=evt.exchange,
-                routing_key=evt.type,
-                body=evt.to_json(),
-                properties=pika.BasicProperties(
-                    content_type="application/json",
-                    content_encoding="utf-8",
-                    delivery_mode=2,
-                    message_id=evt.event_id,
-                ),
-            )
-        except (AMQPError, OSError) as exc:
+            first_tag = self._sent + 1
+            for evt in events:
+                if evt.exchange not in self._declared:
+                    channel.exchange_declare(evt.exchange, exchange_type="topic", durable=True)
+                    self._declared.add(evt.exchange)
+                self._sent += 1
+                self._outcome[self._sent] = None
+                channel.basic_publish(
+                    exchange=evt.exchange,
+                    routing_key=evt.type,
+                    body=evt.to_json(),
+                    properties=pika.BasicProperties(
+                        content_type="application/json",
+                        content_encoding="utf-8",
+                        delivery_mode=2,
+                        message_id=evt.event_id,
+                    ),
+                )
+            tags = range(first_tag, self._sent + 1)
+            self._wait(lambda: all(self._outcome[t] is not None for t in tags), "no confirm from the broker in time")
+        except (AMQPError, OSError, PublishFailed) as exc:
+            confirmed = self._confirmed_from(first_tag)
             self.close()
-            raise PublishFailed(str(exc) or type(exc).__name__) from exc
+            raise PublishFailed(str(exc) or type(exc).__name__, published=confirmed) from exc
+        confirmed = self._confirmed_from(first_tag)
+        if confirmed < len(events):
+            # A nack: the broker could not take a message. The channel stays usable.
+            self._forget()
+            raise PublishFailed("the broker refused a message (nack)", published=confirmed)
+        self._forget()
+        return confirmed
+
+    def _confirmed_from(self, first_tag: int) -> int:
+        """How many messages from `first_tag` on were acked without a gap."""
+        count = 0
+        while first_tag and self._outcome.get(first_tag + count) is True:
+            count += 1
+        return count
+
+    def _forget(self) -> None:
+        self._outcome.clear()
 
     def close(self) -> None:
         try:
@@ -80,6 +164,10 @@ class PikaPublisher:
             pass
         self._conn = None
         self._channel = None
+
+
+def _nothing() -> None:
+    pass
 
 
 class OutboxRelay:
@@ -125,25 +213,41 @@ class OutboxRelay:
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)
             ).all()
-            published: list[int] = []
+            events = [Event.from_message(json.loads(payload)) for _, payload in rows]
             try:
-                for row_id, payload in rows:
-                    evt = Event.from_message(json.loads(payload))
-                    self.publisher.publish(evt)
-                    published.append(row_id)
-                    EVENTS_PUBLISHED.labels(self.db.service, evt.type).inc()
-            except PublishFailed:
+                published = self._publish(events)
+            except PublishFailed as exc:
                 EVENTS_PUBLISH_FAILED.labels(self.db.service).inc()
-                failed = rows[len(published)].id
+                published = exc.published
+                failed = rows[published].id
                 session.execute(update(model).where(model.id == failed).values(attempts=model.attempts + 1))
-                self._mark_published(session, published)
+                self._mark_published(session, [row.id for row in rows[:published]], events[:published])
                 session.commit()
                 raise
-            self._mark_published(session, published)
+            self._mark_published(session, [row.id for row in rows], events)
             session.commit()
-        return len(published)
+        return published
 
-    def _mark_published(self, session, ids: list[int]) -> None:
+    def _publish(self, events: list[Event]) -> int:
+        """Hands the events to the publisher: as one batch when it can confirm a batch at once,
+        else one by one (the embedded broker, tests' fakes). PublishFailed names how many of the
+        first ones were published."""
+        if not events:
+            return 0
+        publish_batch = getattr(self.publisher, "publish_batch", None)
+        if publish_batch is not None:
+            return publish_batch(events)
+        for done, evt in enumerate(events):
+            try:
+                self.publisher.publish(evt)
+            except PublishFailed as exc:
+                exc.published = done
+                raise
+        return len(events)
+
+    def _mark_published(self, session, ids: list[int], events: list[Event]) -> None:
+        for evt in events:
+            EVENTS_PUBLISHED.labels(self.db.service, evt.type).inc()
         if ids:
             model = self.db.outbox_model
             session.execute(

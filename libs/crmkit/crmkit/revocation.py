@@ -9,7 +9,10 @@ key lives as long as the newest access token it can concern, so the store stays 
 number of sessions revoked in the last 15 minutes.
 
 Checking costs one GET per verified staff token; see docs/adr/0011 for the measured cost and why
-a Redis that cannot answer refuses the token rather than letting it through.
+a Redis that cannot answer refuses the token rather than letting it through. The gateway reads
+the same key (`key`) and applies the same rule inside the one script that admits a request
+(gateway.admission, issue 16), so there it costs no round trip of its own. The answer is never
+cached: a revocation takes effect on the next call.
 """
 
 from __future__ import annotations
@@ -50,7 +53,12 @@ class RevokedSessions:
         self._revoke = client.register_script(_REVOKE)
         self._clock = clock
 
-    def _key(self, session_id: str) -> str:
+    @property
+    def client(self) -> redis.Redis:
+        return self._redis
+
+    def key(self, session_id: str) -> str:
+        """Where the session's cutoff is kept: the gateway reads it in its own round trip."""
         return self._keys("revoked", session_id)
 
     def revoke(self, session_ids: Iterable[str], *, token_ttl: timedelta, leeway_seconds: int = 5) -> float:
@@ -59,7 +67,7 @@ class RevokedSessions:
         The cutoff is read from the clock here, when the call is made, not passed in: called
         after the change that caused it has committed, it then follows every token issued from
         the old state (a refresh that read the old switches carries an earlier `iat`)."""
-        keys = [self._key(s) for s in dict.fromkeys(session_ids) if s]
+        keys = [self.key(s) for s in dict.fromkeys(session_ids) if s]
         cutoff = self._clock()
         if keys:
             ttl = math.ceil(token_ttl.total_seconds()) + leeway_seconds + 1
@@ -72,7 +80,7 @@ class RevokedSessions:
     def cutoff(self, session_id: str) -> float | None:
         """The session's cutoff, None if it was never revoked (or all its tokens are past)."""
         try:
-            raw = self._redis.get(self._key(session_id))
+            raw = self._redis.get(self.key(session_id))
         except redis.RedisError:
             # Refuse rather than let a possibly revoked token through: see ADR 0011.
             raise store_unavailable() from None

@@ -38,6 +38,20 @@ def env_int(name: str, default: int) -> int:
     return int(raw) if raw is not None else default
 
 
+def env_fraction(name: str, default: float) -> float:
+    """A share from 0 to 1 (ACCESS_LOG_SAMPLE_RATE=0.05); anything else stops startup naming it."""
+    raw = env(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name}: {raw!r} is not a number from 0 to 1")
+    return value
+
+
 def _read_key(name: str) -> str | None:
     """A PEM key given inline (NAME) or as a file path (NAME_FILE, e.g. a mounted Secret)."""
     inline = env(name)

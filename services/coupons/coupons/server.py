@@ -6,9 +6,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from coupons import grpc_api_stored_value
+from coupons.claims_writer import ClaimWriter
 from coupons.declaration import DECLARATION
 from coupons.grpc_api import registration
 from coupons.models import Outbox, ProcessedEvent
+from coupons.service.claims_stream import ClaimStream
 from coupons.service.coupons_customers import CustomerDirectory, customer_directory
 from coupons.service.coupons_segment_send import GrpcSegmentMembers, SegmentMembers
 from coupons.service.coupons_stock import ClaimStock
@@ -57,7 +59,9 @@ def build(
     registrations.append(
         grpc_api_stored_value.registration(db, customers, owner_sms, ClaimStock(redis, keys), clock=clock)
     )
-    return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
+    # Claims are answered from Redis and written behind the answer by this loop (ADR 0021).
+    writer = ClaimWriter(db, ClaimStream(redis, keys))
+    return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers, background=[writer])
 
 
 def main() -> None:

@@ -126,6 +126,24 @@ class ClaimStream:
             start = "(" + _text(entries[-1][0])
 
 
+def durability_problems(client: redis.Redis) -> list[str]:
+    """What keeps this Redis from holding answered claims safely (ADR 0021): an append-only
+    file fsynced on every write, and no eviction. Empty when all is well."""
+    persistence, memory = client.info("persistence"), client.info("memory")
+    problems = []
+    if int(persistence.get("aof_enabled", 0)) != 1:
+        problems.append("appendonly is off: a Redis restart loses the claims not yet written")
+    try:
+        fsync = client.config_get("appendfsync").get("appendfsync")
+    except redis.ResponseError:  # managed services may refuse CONFIG; nothing to add then
+        fsync = None
+    if fsync not in (None, "always"):
+        problems.append(f"appendfsync is {fsync}: a machine crash may lose the last second of answered claims")
+    if memory.get("maxmemory_policy", "noeviction") != "noeviction":
+        problems.append(f"maxmemory-policy is {memory['maxmemory_policy']}: evicted counters or claims are lost")
+    return problems
+
+
 def _deliveries(entries) -> list[Delivery]:
     return [Delivery(_text(entry_id), _claim(fields)) for entry_id, fields in entries if fields]
 

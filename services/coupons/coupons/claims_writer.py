@@ -32,7 +32,7 @@ BATCH = 500
 # A real Redis holds the read open this long when nothing is queued (a claim arriving ends the
 # wait at once); the in-process stand-in answers at once, so an empty read waits IDLE_SECONDS.
 BLOCK_MS = 500
-IDLE_SECONDS = 0.02
+IDLE_SECONDS = 0.05
 BACKLOG_EVERY_SECONDS = 5.0
 # How often a writer looks for claims another one abandoned (one XAUTOCLAIM).
 TAKE_OVER_EVERY_SECONDS = 5.0

@@ -132,11 +132,15 @@ def _take(db: Database, limit: int, now: datetime) -> list[_Taken]:
     waiting = (SmsMessage.status == SMS_QUEUED) | (
         (SmsMessage.status == SMS_SENDING) & (SmsMessage.attempted_at < now - STALE_PENDING)
     )
+    # A read first: the sender polls, and an empty queue must not take SQLite's write lock.
+    with db.reader() as reader:
+        first = reader.session.scalar(
+            select(SmsMessage.template).where(waiting).order_by(SmsMessage.attempted_at).limit(1)
+        )
+    if first is None:
+        return []
     with db.uow() as uow:
         session = uow.session
-        first = session.scalar(select(SmsMessage.template).where(waiting).order_by(SmsMessage.attempted_at).limit(1))
-        if first is None:
-            return []
         query = (
             select(SmsMessage)
             .where(waiting, SmsMessage.template == first)

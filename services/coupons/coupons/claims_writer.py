@@ -72,16 +72,18 @@ class ClaimWriter:
             deliveries = self.stream.read(self.consumer, count=self.batch, block_ms=block_ms)
         if not deliveries:
             return Recorded()
-        claims = [d.claim for d in deliveries if d.claim is not None]
-        dropped = len(deliveries) - len(claims)
-        if dropped:
-            log.error("%d queued claims do not parse; dropped", dropped)
-        result = dataclasses.replace(record_claims(self.db, claims), dropped=dropped)
-        self.stream.acknowledge(deliveries)
+        readable = [d for d in deliveries if d.claim is not None]
+        unreadable = len(deliveries) - len(readable)
+        if unreadable:
+            # Answered claims all the same (a writer older than the server that queued them,
+            # during a rolling upgrade): left pending for a writer that can read them.
+            log.error("%d queued claims this writer cannot read; left pending", unreadable)
+        result = dataclasses.replace(record_claims(self.db, [d.claim for d in readable]), unreadable=unreadable)
+        self.stream.acknowledge(readable)
         CLAIMS_WRITTEN.labels("written").inc(result.written)
         CLAIMS_WRITTEN.labels("already").inc(result.already)
         CLAIMS_WRITTEN.labels("refused").inc(result.refused)
-        CLAIMS_WRITTEN.labels("dropped").inc(dropped)
+        CLAIMS_WRITTEN.labels("unreadable").inc(unreadable)
         return result
 
     def drain(self) -> int:

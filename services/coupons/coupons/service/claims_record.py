@@ -45,11 +45,11 @@ class Recorded:
     written: int = 0
     already: int = 0
     refused: int = 0
-    dropped: int = 0  # entries that do not parse (counted by the writer)
+    unreadable: int = 0  # entries this writer cannot parse, left pending (counted by the writer)
 
     @property
     def handled(self) -> int:
-        return self.written + self.already + self.refused + self.dropped
+        return self.written + self.already + self.refused + self.unreadable
 
 
 def record_claims(db: Database, claims: Iterable[PendingClaim]) -> Recorded:

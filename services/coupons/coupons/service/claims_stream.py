@@ -59,7 +59,7 @@ class PendingClaim:
 @dataclass(frozen=True)
 class Delivery:
     """An entry as a writer received it: acknowledge `entry_id` once its claim is written (or
-    refused). `claim` is None for an entry that does not parse: acknowledged and dropped."""
+    refused). `claim` is None for an entry this writer cannot parse: never acknowledged by it."""
 
     entry_id: str
     claim: PendingClaim | None
@@ -93,16 +93,15 @@ class ClaimStream:
 
     def acknowledge(self, deliveries: Iterable[Delivery]) -> None:
         """Written: acknowledged, deleted and their codes forgotten in one round trip."""
-        deliveries = list(deliveries)
+        deliveries = [d for d in deliveries if d.claim is not None]
         if not deliveries:
             return
         ids = [d.entry_id for d in deliveries]
-        codes = [d.claim.code for d in deliveries if d.claim is not None]
+        codes = [d.claim.code for d in deliveries]
         pipe = self._redis.pipeline(transaction=False)
         pipe.xack(self.key, GROUP, *ids)
         pipe.xdel(self.key, *ids)
-        if codes:
-            pipe.hdel(self.pending_key, *codes)
+        pipe.hdel(self.pending_key, *codes)
         pipe.execute()
 
     def backlog(self) -> int:

@@ -70,12 +70,17 @@ def find_coupon(session, tenant_id: str, typed_or_scanned: str, queued: Queued |
         raise InvalidInput(ErrorCode.COUPON_CODE_INVALID, fields={"code": "validation.required"})
     if not codes.is_well_formed(code):
         raise InvalidInput(ErrorCode.COUPON_CODE_INVALID, fields={"code": "validation.coupon_code_invalid"})
-    row = session.scalar(select(CouponRow).where(CouponRow.tenant_id == tenant_id, CouponRow.code == code))
-    if row is None:
-        if queued is not None and queued(code) == tenant_id:
+    by_code = select(CouponRow).where(CouponRow.tenant_id == tenant_id, CouponRow.code == code)
+    row = session.scalar(by_code)
+    if row is None and queued is not None:
+        if queued(code) == tenant_id:
             # Claimed a moment ago and answered from Redis; the writer has not written it yet
             # (ADR 0021). Not "unknown": the caller tries again and finds it.
             raise Unavailable(ErrorCode.COUPON_NOT_YET_RECORDED, params={"retry_after": "1"})
+        # Not queued (any more): the writer forgets a code only after its commit, so a claim
+        # written since the first read is there now.
+        row = session.scalar(by_code)
+    if row is None:
         raise NotFound(ErrorCode.COUPON_NOT_FOUND)
     return row
 

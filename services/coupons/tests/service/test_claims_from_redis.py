@@ -250,3 +250,16 @@ def test_e2_the_claim_page_shows_what_is_left_including_claims_not_yet_written(c
         assert (
             uow.session.scalar(select(func.count()).select_from(CouponRow).where(CouponRow.template_id == made.id)) == 0
         )
+
+
+def test_e2_an_entry_the_writer_cannot_read_stays_pending_and_the_others_are_written(caller, db, stock, writer):
+    made = create(caller, per_person_limit=1)
+    stock.claims.ensure_group()
+    # As a newer server might queue it during a rolling upgrade: a field this writer lacks.
+    odd = stock.redis.xadd(stock.claims.key, {"id": "x", "seq": "1", "c": "1234567890123452"})
+    got = claim(db, stock, made, "13500000901")
+    result = writer.write_once()
+    assert (result.written, result.unreadable) == (1, 1)
+    assert [c.id for c in rows(db, made)[0]] == [got.id]
+    pending = stock.redis.xpending_range(stock.claims.key, "claim-writers", min="-", max="+", count=10)
+    assert [p["message_id"] for p in pending] == [odd] and stock.claims.backlog() == 1

@@ -218,13 +218,15 @@ def on_coupon_event(
         log.error("ignoring %s %s: %s", event.type, event.event_id, exc)
         HOLDER_NOTIFICATIONS.labels(event.type, MALFORMED).inc()
         return MALFORMED
-    if _handled(db, event.event_id, consumer):
-        HOLDER_NOTIFICATIONS.labels(notice.kind, DUPLICATE).inc()
-        return DUPLICATE
     # Sends by staff and segments carry the customer's phone; gifts issued without one
     # (recharge gifts, member gifts by a service) carry only the customer id.
     phone = notice.phone
     if not phone and notice.customer_id:
+        # A redelivery must not ask customers again; with a phone at hand, the transaction
+        # below tells a redelivery apart by itself.
+        if _handled(db, event.event_id, consumer):
+            HOLDER_NOTIFICATIONS.labels(notice.kind, DUPLICATE).inc()
+            return DUPLICATE
         phone = holder_phone(customers, event.tenant_id, notice.customer_id)
     outcome = QUEUED
     if not phone or not is_mainland_mobile(phone):

@@ -92,13 +92,14 @@ class ClaimStream:
         return _deliveries(reply[1])
 
     def acknowledge(self, deliveries: Iterable[Delivery]) -> None:
-        """Written: acknowledged, deleted and their codes forgotten in one round trip."""
+        """Written: acknowledged, deleted and their codes forgotten in one round trip, all or
+        none (MULTI: a writer killed mid-send leaves no entry acknowledged and not deleted)."""
         deliveries = [d for d in deliveries if d.claim is not None]
         if not deliveries:
             return
         ids = [d.entry_id for d in deliveries]
         codes = [d.claim.code for d in deliveries]
-        pipe = self._redis.pipeline(transaction=False)
+        pipe = self._redis.pipeline(transaction=True)
         pipe.xack(self.key, GROUP, *ids)
         pipe.xdel(self.key, *ids)
         pipe.hdel(self.pending_key, *codes)

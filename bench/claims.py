@@ -64,15 +64,22 @@ def create_template(t: BenchTenant) -> dict:
     return resp.json()
 
 
-def claimed_count(t: BenchTenant, template_id: str) -> int:
-    """Coupons the coupons service recorded as claimed for the template (its stats)."""
-    resp = requests.get(
-        f"{t.base}/api/v1/coupon-templates/{template_id}/stats",
-        headers={"Authorization": f"Bearer {t.owner_token}"},
-        timeout=30,
-    )
-    resp.raise_for_status()
-    return resp.json()["claimed"]
+def claimed_count(t: BenchTenant, template_id: str, *, expected: int = 0, wait_seconds: float = 60.0) -> int:
+    """Coupons the coupons service recorded as claimed for the template (its stats). Claims are
+    written behind their answers by the claim writer (ADR 0021): wait up to `wait_seconds` for
+    the count to reach `expected` (every 201 answered)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        resp = requests.get(
+            f"{t.base}/api/v1/coupon-templates/{template_id}/stats",
+            headers={"Authorization": f"Bearer {t.owner_token}"},
+            timeout=30,
+        )
+        resp.raise_for_status()
+        count = resp.json()["claimed"]
+        if count >= expected or time.monotonic() > deadline:
+            return count
+        time.sleep(0.5)
 
 
 def wait_recorded(t: BenchTenant, template_id: str, answered: int, *, quiet: float = 10.0, limit: float = 120.0):

@@ -84,7 +84,8 @@ def from_domain_error(err: de.DomainError) -> ApiError:
         log.error("peer failed: %s", err)
         return ApiError(500, *INTERNAL)
     headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)} if status == 503 else None
-    if status == 429 and err.params.get("retry_after"):
+    # A quota's wait, or a service's own "try again in N s" (a coupon claimed a moment ago, ADR 0021).
+    if status in (429, 503) and err.params.get("retry_after"):
         headers = {"Retry-After": err.params["retry_after"]}
     return ApiError(status, err.code, err.message_key, params=err.params, fields=err.fields, headers=headers)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crmkit.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded
+from crmkit.errors import InvalidInput, NotFound, PermissionDenied, QuotaExceeded, Unavailable
 
 
 def error_of(response) -> dict:
@@ -98,6 +98,20 @@ def test_h1_service_quota_exceeded_is_429_with_params_rendered(client, fakes):
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "42"
     assert error_of(response)["message"] == "验证码发送过于频繁，请 42 秒后再试"
+
+
+def test_e2_a_coupon_not_yet_recorded_is_503_with_the_services_retry_after(client, auth, fakes):
+    fakes["coupons"].rec.fail["RedeemCoupon"] = Unavailable(
+        "COUPON_NOT_YET_RECORDED", "error.coupon_not_yet_recorded", params={"retry_after": "1"}
+    )
+    line = {"product_id": "p", "category_id": "c", "quantity": 1, "amount_fen": 12000}
+    body = {"code": "1234567890123452", "order_id": "o-1", "lines": [line]}
+    response = client.post("/api/v1/coupons/redeem", json=body, headers=auth)
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert error_of(response)["code"] == "COUPON_NOT_YET_RECORDED"
+    assert error_of(response)["message"] == "券刚领取，正在登记，请稍后再试"
 
 
 def test_h1_unknown_message_key_falls_back_to_the_status_text(client, auth, fakes):

@@ -236,6 +236,41 @@ def test_e2_embedded_coupon_send_texts_the_holder_through_the_fake_sms(embedded)
     pytest.fail("the holder was not texted:\n" + "".join(lines[-20:]))
 
 
+def test_e2_embedded_public_claim_is_answered_from_the_stand_in_then_written_and_redeemable(embedded):
+    """ADR 0021 in one process: the claim writer runs beside the coupons server on the Redis
+    stand-in and SQLite; a code redeemed at once is retried until written, and the holder texted."""
+    url, lines, _ = embedded
+    token = requests.post(
+        f"{url}/api/v1/auth/login/password", json={"phone": "13800000000", "password": "demo1234"}, timeout=10
+    ).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    template = {"name": "领券", "kind": "cash", "value_fen": 500, "valid_days": 30, "total_quantity": 3}
+    tpl = requests.post(f"{url}/api/v1/coupon-templates", json=template, headers=auth, timeout=10).json()
+    phones = [f"1390000{n:04d}" for n in random.sample(range(10_000), 4)]
+    answers = [requests.post(f"{url}{tpl['claim_path']}", json={"phone": p}, timeout=10) for p in phones]
+    assert [a.status_code for a in answers] == [201, 201, 201, 409]
+    first = answers[0].json()
+    line = {"product_id": "p", "category_id": "c", "quantity": 1, "amount_fen": 800}
+    done = requests.post(
+        f"{url}/api/v1/coupons/redeem",
+        json={"code": first["code"], "order_id": "o-claim", "lines": [line]},
+        headers=auth,
+    )
+    assert done.status_code == 200, done.text
+    stats = requests.get(f"{url}/api/v1/coupon-templates/{tpl['id']}/stats", headers=auth, timeout=10).json()
+    deadline = time.monotonic() + 10
+    while stats["claimed"] < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        stats = requests.get(f"{url}/api/v1/coupon-templates/{tpl['id']}/stats", headers=auth, timeout=10).json()
+    assert (stats["claimed"], stats["redeemed"]) == (3, 1)
+    wanted = re.compile(rf"\[fake SMS\] {phones[1]} coupon_issued .*\"code\": \"{answers[1].json()['code']}\"")
+    while time.monotonic() < deadline + 10:
+        if any(wanted.search(text) for text in lines):
+            return
+        time.sleep(0.2)
+    pytest.fail("the claimer was not texted:\n" + "".join(lines[-20:]))
+
+
 def test_e7_embedded_recharge_gift_products_leave_the_store_stock(embedded):
     """The local broker runs the coupons handler, which calls the orders gRPC server."""
     url, _, _ = embedded

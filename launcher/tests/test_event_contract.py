@@ -23,7 +23,7 @@ CATALOGUES = {c.source: c for c in (IDENTITY, CUSTOMERS, MESSAGING, ORDERS, COUP
 def consumed() -> dict[str, set[tuple[str, str]]]:
     # Building the maps connects to nothing: the handlers only close over what they are given.
     return {
-        "messaging": set(messaging_subscriptions(None, None, sms_sender=None, customers_client=None, alerts=None)),
+        "messaging": set(messaging_subscriptions(None, None, customers_client=None, alerts=None)),
         "orders": set(orders_subscriptions(None, None, None)),
         "customers": set(customers_subscriptions(None)),
         "coupons": set(coupons_subscriptions(None)),

@@ -28,6 +28,11 @@ class ErrorCode(ErrorCodeEnum):
     COUPON_SEND_KEY_REUSED = "COUPON_SEND_KEY_REUSED", "error.coupon_send_key_reused"  # other template or segment
     COUPON_SEND_NOT_FOUND = "COUPON_SEND_NOT_FOUND", "error.coupon_send_not_found"
     COUPON_CLAIM_INVALID = "COUPON_CLAIM_INVALID", INVALID_INPUT
+    # A claim answered a moment ago whose coupon the claim writer has not written yet (ADR 0021):
+    # UNAVAILABLE with retry_after, retried by gRPC clients of idempotent calls.
+    COUPON_NOT_YET_RECORDED = "COUPON_NOT_YET_RECORDED", "error.coupon_not_yet_recorded"
+    # Too many claims wait for the writer (or for a counter reload): try again shortly.
+    COUPON_CLAIMS_BUSY = "COUPON_CLAIMS_BUSY", "error.coupon_claims_busy"
     COUPON_CODE_INVALID = "COUPON_CODE_INVALID", INVALID_INPUT
     COUPON_NOT_FOUND = "COUPON_NOT_FOUND", "error.coupon_not_found"
     COUPON_STATS_INVALID = "COUPON_STATS_INVALID", INVALID_INPUT  # the period of a statistics report

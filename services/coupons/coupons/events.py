@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from coupons.models import LedgerEntryRow, RechargeInstalmentRow, RechargeRow
-from coupons.models_coupons import CouponBatchRow, CouponRow, CouponTemplateRow
+from coupons.models_coupons import CouponBatchRow, CouponRow
 from crmkit.events import EventCatalogue
 
 EVENTS = EventCatalogue("coupons")
@@ -28,13 +28,21 @@ def coupon_template_created(template_id: str, name: str, kind: str, total_quanti
 
 @EVENTS.publishes("coupon_issued")
 def coupon_issued(
-    row: CouponRow, template: CouponTemplateRow, customer_id: str, phone: str, channel: str, valid_until: datetime
+    coupon_id: str,
+    code: str,
+    template_id: str,
+    template_name: str,
+    customer_id: str,
+    phone: str,
+    channel: str,
+    valid_until: datetime,
 ) -> dict[str, Any]:
+    # Plain values: a claim is written by the claim writer from its queued entry, with no row.
     return {
-        "coupon_id": row.id,
-        "code": row.code,
-        "template_id": template.id,
-        "template_name": template.name,
+        "coupon_id": coupon_id,
+        "code": code,
+        "template_id": template_id,
+        "template_name": template_name,
         "customer_id": customer_id,
         "phone": phone,
         "channel": channel,

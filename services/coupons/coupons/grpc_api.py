@@ -241,7 +241,7 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
 
     def GetClaimPage(self, request, context):
         # Public like ClaimCoupon: only what a printed poster would show.
-        t, remaining = coupons_claims.claim_page(self.db.uow, request.claim_token)
+        t, remaining = coupons_claims.claim_page(self.db.uow, self.stock, request.claim_token)
         return pb.ClaimPage(
             name=t.name,
             kind=t.kind,
@@ -273,7 +273,9 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
 
     def GetCoupon(self, request, context):
         return coupon_to_proto(
-            coupons_lookup.get_coupon(self.db.uow(), require_actor(), request.code, now=self.clock())
+            coupons_lookup.get_coupon(
+                self.db.uow(), require_actor(), request.code, now=self.clock(), queued=self.stock.claims.pending_tenant
+            )
         )
 
     def RedeemCoupon(self, request, context):
@@ -284,7 +286,9 @@ class CouponsServicer(BatchesMixin, coupons_pb2_grpc.CouponsServiceServicer):
             lines=tuple(Line(li.product_id, li.category_id, li.quantity, li.amount.fen) for li in request.lines),
             customer_id=request.customer_id,
         )
-        v = redemption.redeem(self.db.uow(), require_actor(), cmd, now=self.clock())
+        v = redemption.redeem(
+            self.db.uow(), require_actor(), cmd, now=self.clock(), queued=self.stock.claims.pending_tenant
+        )
         return pb.Redemption(
             coupon_id=v.coupon_id,
             code=v.code,

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
+import redis as redis_lib
+
 from coupons import grpc_api_stored_value
+from coupons.claims_writer import ClaimWriter
 from coupons.declaration import DECLARATION
 from coupons.grpc_api import registration
 from coupons.models import Outbox, ProcessedEvent
+from coupons.service.claims_stream import ClaimStream, durability_problems
 from coupons.service.coupons_customers import CustomerDirectory, customer_directory
 from coupons.service.coupons_segment_send import GrpcSegmentMembers, SegmentMembers
 from coupons.service.coupons_stock import ClaimStock
 from coupons.stored_value_peers import OwnerSms, Unwired, owner_sms_from_settings
 from crmkit.db import Database, utcnow
+from crmkit.log import configure_logging
 from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings
 
 SERVICE = DECLARATION.name
+log = logging.getLogger(__name__)
 
 
 def build(
@@ -63,7 +70,20 @@ def build(
     registrations.append(
         grpc_api_stored_value.registration(db, customers, owner_sms, ClaimStock(redis, keys), clock=clock)
     )
-    return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers)
+    # Claims are answered from Redis and written behind the answer by this loop (ADR 0021).
+    writer = ClaimWriter(db, ClaimStream(redis, keys))
+    return ServiceRuntime(service=SERVICE, db=db, registrations=registrations, closers=closers, background=[writer])
+
+
+def _check_redis(redis_url: str) -> None:
+    client = make_redis(redis_url)
+    try:
+        for problem in durability_problems(client):
+            log.error("Redis is not safe for answered claims (ADR 0021): %s", problem)
+    except redis_lib.RedisError as exc:
+        log.warning("Redis not checked for claims' durability: %s", exc)
+    finally:
+        client.close()
 
 
 def main() -> None:
@@ -72,6 +92,9 @@ def main() -> None:
     settings.require("database_url", "jwt_public_key", "redis_url", "service_token")
     for peer in ("customers", "identity", "messaging"):
         settings.peer(peer)
+    # Answered claims live in Redis until the writer has written them (ADR 0021).
+    configure_logging(settings.service, settings.log_level)
+    _check_redis(settings.redis_url)
     serve(build(settings), settings)
 
 

@@ -16,8 +16,8 @@ DECLARATION = Declaration(
         "identity": "store managers and owners to notify (F4)",
         "customers": "a coupon holder's phone when the coupon event carries none (E2 E5)",
     },
-    # Server and worker get the same env (SMS settings included): the worker texts coupon holders
-    # through the same adapter as SendSms.
+    # Server and worker get the same env (SMS settings included): the server sends SendSms and, in
+    # batches, the coupon holders' texts the worker queues (ADR 0021).
     env=(
         Variable(
             "SMS_PROVIDER",

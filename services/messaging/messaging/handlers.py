@@ -12,9 +12,8 @@ from crm.common.v1 import common_pb2
 from crm.customers.v1 import customers_pb2
 from crm.identity.v1 import identity_pb2
 from crmkit.alerts import AlertFeed
-from crmkit.auth import SERVICE, Actor
 from crmkit.db import Database, UnitOfWork, utcnow
-from crmkit.errors import Conflict, InvalidInput, NotFound
+from crmkit.errors import NotFound
 from crmkit.events import Event
 
 from .domain.article_notifications import article_opened_notification, parse_article_opened
@@ -35,13 +34,12 @@ from .domain.storefront_notifications import (
     parse_refund_requested,
     refund_requested_notifications,
 )
-from .errors import ErrorCode
 from .metrics import HOLDER_NOTIFICATIONS
 from .models import ProcessedEvent
 from .service.alerts import announce
 from .service.notifications import add_notifications
-from .service.sms import SendSms, send_sms
-from .sms.port import SmsSender, is_mainland_mobile
+from .service.sms_batches import Queued, queue_sms
+from .sms.port import is_mainland_mobile
 
 log = logging.getLogger(__name__)
 
@@ -212,9 +210,10 @@ def on_storefront_refund_requested(
     return _notify(uow, event, "messaging.on_storefront_refund_requested", drafts, alerts=alerts, now=now)
 
 
-# Outcomes of a coupon holder notification (the metric's `outcome` label, the handler's answer).
+# Outcomes of a coupon holder notification (the metric's `outcome` label, the handler's answer):
+# the handler queues the text (or says why not); the batch sender counts sent and rejected.
+QUEUED = "queued"
 SENT = "sent"
-REPLAYED = "replayed"
 NO_PHONE = "no_phone"
 REJECTED = "rejected"
 MALFORMED = "malformed"
@@ -249,19 +248,16 @@ def on_coupon_event(
     db: Database,
     event: Event,
     *,
-    sms_sender: SmsSender,
     customers,
     now: Callable[[], datetime] = utcnow,
 ) -> str:
-    """E2 E5: text the holder of a coupon when it is issued (`coupon_issued`) and when its
-    reminder is due (`coupon_expiring`). Returns the outcome (see the constants above).
+    """E2 E5: queue the text to the holder of a coupon when it is issued (`coupon_issued`) and
+    when its reminder is due (`coupon_expiring`); the batch sender beside the messaging server
+    sends the queue in batches (service/sms_batches.py, ADR 0021). Returns the outcome.
 
-    Not one transaction, on purpose, like SendSms itself: the provider call must not hold a
-    transaction open. The text is idempotent on `<kind>:<coupon id>` (the sms_messages row), so
-    a redelivery that arrives before the event is claimed replays the first answer and texts
-    nobody twice; the event is claimed after the send, so a failure before it (customers or the
-    provider unavailable) raises and the event is redelivered. A refusal is recorded by
-    send_sms and acknowledged here: sending the same text again would be refused again."""
+    One transaction: the event's processed mark and the queued text, whose row is unique on
+    `<kind>:<coupon id>`, so a redelivered event queues nothing twice. A customers outage raises
+    before it (the event is redelivered); a holder without a mainland mobile is acknowledged."""
     consumer = f"messaging.on_{event.type}"
     try:
         notice = parse_coupon_event(event.type, event.data)
@@ -269,14 +265,17 @@ def on_coupon_event(
         log.error("ignoring %s %s: %s", event.type, event.event_id, exc)
         HOLDER_NOTIFICATIONS.labels(event.type, MALFORMED).inc()
         return MALFORMED
-    if _handled(db, event.event_id, consumer):
-        HOLDER_NOTIFICATIONS.labels(notice.kind, DUPLICATE).inc()
-        return DUPLICATE
     # Sends by staff and segments carry the customer's phone; gifts issued without one
     # (recharge gifts, member gifts by a service) carry only the customer id.
     phone = notice.phone
     if not phone and notice.customer_id:
+        # A redelivery must not ask customers again; with a phone at hand, the transaction
+        # below tells a redelivery apart by itself.
+        if _handled(db, event.event_id, consumer):
+            HOLDER_NOTIFICATIONS.labels(notice.kind, DUPLICATE).inc()
+            return DUPLICATE
         phone = holder_phone(customers, event.tenant_id, notice.customer_id)
+    outcome = QUEUED
     if not phone or not is_mainland_mobile(phone):
         log.info(
             "coupon %s (%s): holder %s has no mainland mobile number; not texted",
@@ -285,37 +284,15 @@ def on_coupon_event(
             notice.customer_id or "-",
         )
         outcome = NO_PHONE
-    else:
-        outcome = _text(db, event.tenant_id, notice, phone, sms_sender, now)
     with db.uow() as uow:
-        if uow.claim_event(event.event_id, consumer):
-            uow.commit()
-        elif outcome != SENT:
-            # A concurrent delivery of the same event finished first. (If this one made the
-            # provider call, it still reports the text it sent; the other one replayed it.)
-            outcome = DUPLICATE
+        if not uow.claim_event(event.event_id, consumer):
+            # A concurrent delivery of the same event finished first.
+            HOLDER_NOTIFICATIONS.labels(notice.kind, DUPLICATE).inc()
+            return DUPLICATE
+        if outcome == QUEUED:
+            text = Queued(event.tenant_id, phone, notice.kind, sms_params(notice), idempotency_key(notice))
+            if not queue_sms(uow.session, text, now=now()):
+                outcome = DUPLICATE
+        uow.commit()
     HOLDER_NOTIFICATIONS.labels(notice.kind, outcome).inc()
     return outcome
-
-
-def _text(db: Database, tenant_id: str, notice, phone: str, sms_sender: SmsSender, now) -> str:
-    # The coupons service asked for this text through its event; messaging sends it as a service
-    # of the coupon's tenant, exactly as a SendSms call from another service would.
-    actor = Actor(kind=SERVICE, subject_id="messaging", tenant_id=tenant_id)
-    cmd = SendSms(phone=phone, template=notice.kind, params=sms_params(notice), idempotency_key=idempotency_key(notice))
-    try:
-        result = send_sms(db, actor, cmd, sender=sms_sender, now=now)
-    except Conflict as exc:
-        if exc.code == ErrorCode.SMS_SEND_IN_PROGRESS:
-            # Another delivery of this event is talking to the provider: try again later, when
-            # its outcome is stored and replays.
-            raise
-        # SMS_REJECTED (provider refused; the refusal is stored) or IDEMPOTENCY_KEY_REUSED (this
-        # coupon was already texted to another number): neither changes on a retry.
-        log.warning("coupon %s (%s): text refused: %s %s", notice.coupon_id, notice.kind, exc.code, exc.params)
-        return REJECTED
-    except InvalidInput as exc:
-        log.error("coupon %s (%s): text invalid: %s", notice.coupon_id, notice.kind, exc.fields)
-        return REJECTED
-    # Unavailable (the provider is down) propagates: the event is redelivered and sent then.
-    return REPLAYED if result.replayed else SENT

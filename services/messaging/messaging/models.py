@@ -14,6 +14,8 @@ from crmkit.db import OutboxMixin, ProcessedEventMixin, TenantScoped, UTCDateTim
 SMS_PENDING = "pending"  # claimed by a request that is calling the provider now
 SMS_SENT = "sent"  # the provider accepted it (delivery is reported later)
 SMS_FAILED = "failed"  # the provider rejected it; a repeat returns the same rejection
+SMS_QUEUED = "queued"  # waiting for the batch sender (service/sms_batches.py)
+SMS_SENDING = "sending"  # taken by the batch sender, which is calling the provider now
 
 
 class Base(DeclarativeBase):
@@ -33,6 +35,8 @@ class SmsMessage(TenantScoped, Base):
     this row is what stops a retried call from texting the same code twice."""
 
     __tablename__ = "sms_messages"
+    # The batch sender's queue: waiting texts by status, oldest first.
+    __table_args__ = (Index("ix_sms_messages_status_attempted", "status", "attempted_at"),)
 
     phone: Mapped[str] = mapped_column(String(20))
     template: Mapped[str] = mapped_column(String(50))

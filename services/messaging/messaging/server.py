@@ -13,6 +13,7 @@ from .declaration import DECLARATION
 from .grpc_api import registration
 from .sms.aliyun import sender_from_env
 from .sms.port import SmsSender
+from .sms_batch_sender import SmsBatchSender
 
 
 def build(settings: Settings, *, sms_sender: SmsSender | None = None) -> ServiceRuntime:
@@ -22,7 +23,9 @@ def build(settings: Settings, *, sms_sender: SmsSender | None = None) -> Service
     # SMS_PROVIDER and ALIYUN_* are the adapter's own settings; a missing one stops startup.
     sender = sms_sender or sender_from_env(os.environ)
     db = database(settings.database_url, pool_size=settings.database_pool_size)
-    return ServiceRuntime(service="messaging", db=db, registrations=[registration(db, sender)])
+    # Coupon holders' texts, queued by the worker's handlers, go out in batches (ADR 0021).
+    batches = SmsBatchSender(db, sender)
+    return ServiceRuntime(service="messaging", db=db, registrations=[registration(db, sender)], background=[batches])
 
 
 def ports_from_env(environ: Mapping[str, str]) -> dict:

@@ -26,17 +26,15 @@ from .handlers import (
     on_storefront_order_paid,
     on_storefront_refund_requested,
 )
-from .sms.aliyun import sender_from_env
-from .sms.port import SmsSender
 
 
 def subscriptions(
-    db: Database, identity_client, *, sms_sender: SmsSender, customers_client, alerts: AlertFeed
+    db: Database, identity_client, *, customers_client, alerts: AlertFeed
 ) -> dict[tuple[str, str], Callable[[Event], None]]:
     """`identity_client` / `customers_client`: crmkit ServiceClients with the service token
-    (store managers from identity; a coupon holder's phone from customers); `sms_sender`: the
-    same SMS port the server's SendSms uses; `alerts`: the recipients' real-time alert streams
-    in the shared Redis, which the gateway reads (F4, ADR 0016)."""
+    (store managers from identity; a coupon holder's phone from customers); `alerts`: the
+    recipients' real-time alert streams in the shared Redis, which the gateway reads (F4, ADR
+    0016). Coupon holders' texts are queued here and sent in batches by the server (ADR 0021)."""
 
     def customer_registered(event: Event) -> None:
         on_customer_registered(db.uow(), event, identity=identity_client, alerts=alerts)
@@ -60,14 +58,14 @@ def subscriptions(
         on_storefront_refund_requested(db.uow(), event, identity=identity_client, alerts=alerts)
 
     def coupon_event(event: Event) -> None:
-        on_coupon_event(db, event, sms_sender=sms_sender, customers=customers_client)
+        on_coupon_event(db, event, customers=customers_client)
 
     return {
         ("customers", "customer_registered"): customer_registered,
         ("customers", "duplicate_collision"): duplicate_collision,
         # C2 C3: one handler for the ownership events, each claimed under its own consumer name.
         **{("customers", event_type): ownership_event for event_type in OWNERSHIP_EVENTS},
-        # E2 E5: the holder of an issued or soon expiring coupon gets a text.
+        # E2 E5: the holder of an issued or soon expiring coupon gets a text (queued here).
         **{("coupons", event_type): coupon_event for event_type in COUPON_EVENTS},
         # D2: the salesperson hears at once that a reader opened their shared article.
         ("marketing", "article_opened"): article_opened,
@@ -82,8 +80,9 @@ def subscriptions(
 
 def wire(settings: Settings, environ: Mapping[str, str], db: Database):
     """The handlers with their ports: the worker's and the embedded bus's (declaration.py).
-    IDENTITY_ADDR, CUSTOMERS_ADDR, the service token and the SMS settings (the same adapter as the
-    server's SendSms) are required: a missing one stops the worker now, not at the first event.
+    IDENTITY_ADDR, CUSTOMERS_ADDR and the service token are required: a missing one stops the
+    worker now, not at the first event. The worker calls no SMS provider: it queues coupon
+    holders' texts, which the messaging server sends in batches (ADR 0021).
     The alert streams live in the shared Redis (REDIS_URL, required of the worker by its
     declaration; the embedded launcher's in-process stand-in, which its gateway reads too)."""
     settings.require("service_token")
@@ -100,4 +99,4 @@ def wire(settings: Settings, environ: Mapping[str, str], db: Database):
         service_token=settings.service_token,
     )
     alerts = AlertFeed(make_redis(settings.redis_url), settings.redis_prefix)
-    return subscriptions(db, identity, sms_sender=sender_from_env(environ), customers_client=customers, alerts=alerts)
+    return subscriptions(db, identity, customers_client=customers, alerts=alerts)

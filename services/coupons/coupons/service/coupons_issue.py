@@ -23,7 +23,7 @@ from coupons.service.coupons_stock import PER_PERSON, SOLD_OUT, ClaimStock
 from coupons.service.templates import load_template, require_staff, template_of
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
-from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from crmkit.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unavailable
 
 SEND = "send"
 CLAIM = "claim"
@@ -71,39 +71,61 @@ def coupon_view(row: CouponRow, now: datetime | None = None) -> CouponView:
     )
 
 
-def _remaining(session, template: CouponTemplateRow):
+# Counters are reloaded from the database only while few claims of the template wait for the
+# writer: their ids go into the count statements (ADR 0021).
+MAX_QUEUED_AT_RELOAD = 10_000
+
+
+def _queued(stock: ClaimStock, template_id: str) -> list:
+    """Claims of the template still in the claims stream, read before the database: each one is
+    then counted once, from the stream, whether or not the writer commits it in between (the
+    count statements leave their rows out)."""
+    queued = stock.claims.unwritten(template_id)
+    if len(queued) > MAX_QUEUED_AT_RELOAD:
+        raise Unavailable(ErrorCode.COUPON_CLAIMS_BUSY, params={"retry_after": "5"})
+    return queued
+
+
+def _remaining(session, template: CouponTemplateRow, stock: ClaimStock):
     def read() -> int:
         if not template.total_quantity:
             return -1
+        queued = _queued(stock, template.id)
         # Electronic coupons only: printed batches (E3) have their own quantities.
-        issued = session.scalar(
-            select(func.count())
-            .select_from(CouponRow)
-            .where(CouponRow.template_id == template.id, CouponRow.channel.in_(ELECTRONIC))
-        )
+        where = [CouponRow.template_id == template.id, CouponRow.channel.in_(ELECTRONIC)]
+        if queued:
+            where.append(CouponRow.id.not_in([c.id for c in queued]))
+        issued = session.scalar(select(func.count()).select_from(CouponRow).where(*where)) + len(queued)
         return max(0, template.total_quantity - issued)
 
     return read
 
 
-def _held(session, template_id: str, holder: str):
+def _held(session, stock: ClaimStock, template_id: str, holder: str):
     def read() -> int:
-        return session.scalar(
-            select(func.count())
-            .select_from(CouponClaimRow)
-            .where(CouponClaimRow.template_id == template_id, CouponClaimRow.holder == holder)
-        )
+        queued = [c for c in _queued(stock, template_id) if c.holder == holder]
+        where = [CouponClaimRow.template_id == template_id, CouponClaimRow.holder == holder]
+        if queued:
+            where.append(CouponClaimRow.coupon_id.not_in([c.id for c in queued]))
+        return session.scalar(select(func.count()).select_from(CouponClaimRow).where(*where)) + len(queued)
 
     return read
 
 
-def _all_held(session, template_id: str):
+def _all_held(session, stock: ClaimStock, template_id: str):
     def read():
-        return session.execute(
-            select(CouponClaimRow.holder, func.count())
-            .where(CouponClaimRow.template_id == template_id)
-            .group_by(CouponClaimRow.holder)
-        ).all()
+        queued = _queued(stock, template_id)
+        where = [CouponClaimRow.template_id == template_id]
+        if queued:
+            where.append(CouponClaimRow.coupon_id.not_in([c.id for c in queued]))
+        counts = dict(
+            session.execute(
+                select(CouponClaimRow.holder, func.count()).where(*where).group_by(CouponClaimRow.holder)
+            ).all()
+        )
+        for c in queued:
+            counts[c.holder] = counts.get(c.holder, 0) + 1
+        return list(counts.items())
 
     return read
 
@@ -195,9 +217,9 @@ def issue_to_holder(
             template.id,
             holder,
             template.per_person_limit,
-            remaining=_remaining(session, template),
-            held=_held(session, template.id, holder),
-            all_held=_all_held(session, template.id),
+            remaining=_remaining(session, template, stock),
+            held=_held(session, stock, template.id, holder),
+            all_held=_all_held(session, stock, template.id),
         )
         if slot in (SOLD_OUT, PER_PERSON):
             for template_id_, holder_ in taken:
@@ -247,7 +269,10 @@ def issue_to_holder(
         _untrack(session, taken, stock)
         return IssueOutcome(template.id, [], PER_PERSON_REASON)
     for row in rows:
-        uow.publish(events.coupon_issued(row, template, customer_id, phone, channel, valid_until), template.tenant_id)
+        issued = events.coupon_issued(
+            row.id, row.code, template.id, template.name, customer_id, phone, channel, valid_until
+        )
+        uow.publish(issued, template.tenant_id)
     return IssueOutcome(template.id, [coupon_view(r) for r in rows])
 
 

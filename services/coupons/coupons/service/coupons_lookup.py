@@ -3,6 +3,7 @@ holder or phone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ from coupons.service.coupons_issue import CouponView, coupon_view
 from coupons.service.templates import require_staff
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork
-from crmkit.errors import InvalidInput, NotFound
+from crmkit.errors import InvalidInput, NotFound, Unavailable
 from crmkit.paging import Page
 
 
@@ -59,19 +60,34 @@ def list_coupons(
         return [coupon_view(r, now) for r in rows], total
 
 
-def find_coupon(session, tenant_id: str, typed_or_scanned: str) -> CouponRow:
+# A claimed code's tenant while its coupon waits for the claim writer (ClaimStream.pending_tenant).
+Queued = Callable[[str], str | None]
+
+
+def find_coupon(session, tenant_id: str, typed_or_scanned: str, queued: Queued | None = None) -> CouponRow:
     code = codes.normalize(typed_or_scanned)
     if not code:
         raise InvalidInput(ErrorCode.COUPON_CODE_INVALID, fields={"code": "validation.required"})
     if not codes.is_well_formed(code):
         raise InvalidInput(ErrorCode.COUPON_CODE_INVALID, fields={"code": "validation.coupon_code_invalid"})
-    row = session.scalar(select(CouponRow).where(CouponRow.tenant_id == tenant_id, CouponRow.code == code))
+    by_code = select(CouponRow).where(CouponRow.tenant_id == tenant_id, CouponRow.code == code)
+    row = session.scalar(by_code)
+    if row is None and queued is not None:
+        if queued(code) == tenant_id:
+            # Claimed a moment ago and answered from Redis; the writer has not written it yet
+            # (ADR 0021). Not "unknown": the caller tries again and finds it.
+            raise Unavailable(ErrorCode.COUPON_NOT_YET_RECORDED, params={"retry_after": "1"})
+        # Not queued (any more): the writer forgets a code only after its commit, so a claim
+        # written since the first read is there now.
+        row = session.scalar(by_code)
     if row is None:
         raise NotFound(ErrorCode.COUPON_NOT_FOUND)
     return row
 
 
-def get_coupon(uow: UnitOfWork, actor: Actor, typed_or_scanned: str, *, now: datetime) -> CouponView:
+def get_coupon(
+    uow: UnitOfWork, actor: Actor, typed_or_scanned: str, *, now: datetime, queued: Queued | None = None
+) -> CouponView:
     require_staff(actor)
     with uow:
-        return coupon_view(find_coupon(uow.session, actor.tenant_id, typed_or_scanned), now)
+        return coupon_view(find_coupon(uow.session, actor.tenant_id, typed_or_scanned, queued), now)

@@ -1,6 +1,7 @@
 """Claim stock in Redis (E2): one atomic Lua script decides whether a holder may get one more
-coupon of a template (total stock and per-person limit), so concurrent claims never over-issue;
-the database keeps the record (a coupon row and a claim slot row per coupon)."""
+coupon of a template (total stock and per-person limit), so concurrent claims never over-issue.
+Staff sends and gifts then write their rows in their own transaction (RESERVE); a public claim is
+queued for the claim writer by the same script that decides it (CLAIM, ADR 0021)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from collections.abc import Callable, Iterable
 
 import redis as redis_lib
 
+from coupons.service.claims_stream import MAX_BACKLOG, ClaimStream, PendingClaim
 from crmkit.redis_client import Keys
 
 # KEYS: stock (remaining, -1 = unlimited), held (hash holder -> coupons held), holders loaded
 # (set once every holder's count from the database is in `held`: a holder missing from it then
 # holds none, so a new phone costs one call, not a database count and two more).
-# ARGV: holder, per-person limit. Returns the holder's new count (the claim slot) when reserved;
+# ARGV: holder, per-person limit. Answers the holder's new count (the claim slot) when reserved;
 # 0 sold out, -1 per-person limit reached, -2 stock not loaded, -3 holder not loaded.
-RESERVE = """
+_DECIDE = """
 local stock = redis.call('GET', KEYS[1])
 if not stock then return -2 end
 local held = redis.call('HGET', KEYS[2], ARGV[1])
@@ -27,9 +29,31 @@ held = tonumber(held)
 if held >= tonumber(ARGV[2]) then return -1 end
 stock = tonumber(stock)
 if stock == 0 then return 0 end
-if stock > 0 then redis.call('DECR', KEYS[1]) end
+"""
+RESERVE = (
+    _DECIDE
+    + """if stock > 0 then redis.call('DECR', KEYS[1]) end
 return redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 """
+)
+
+# A public claim: RESERVE and, in the same atomic step, the claim queued for the writer, so a
+# claim is counted exactly when it is queued (a Redis restart from its append-only file keeps
+# both or neither). KEYS 4 and 5: the claims stream and the hash of codes not yet written.
+# ARGV 3: the most unwritten claims allowed (-4 past it), 4: the code, 5: the tenant, 6...: the
+# entry's fields as name, value pairs; the slot is added as `seq`.
+CLAIM = (
+    _DECIDE
+    + """if redis.call('XLEN', KEYS[4]) >= tonumber(ARGV[3]) then return -4 end
+if stock > 0 then redis.call('DECR', KEYS[1]) end
+local slot = redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
+local entry = {'XADD', KEYS[4], '*', 'seq', slot}
+for i = 6, #ARGV do entry[#entry + 1] = ARGV[i] end
+redis.call(unpack(entry))
+redis.call('HSET', KEYS[5], ARGV[4], ARGV[5])
+return slot
+"""
+)
 
 # Undo one reservation whose database write failed.
 RELEASE = """
@@ -58,6 +82,7 @@ SOLD_OUT = 0
 PER_PERSON = -1
 _NO_STOCK = -2
 _NO_HOLDER = -3
+BUSY = -4  # too many claims waiting for the writer
 
 
 class ClaimStock:
@@ -69,6 +94,9 @@ class ClaimStock:
         self._load_stock = redis.register_script(LOAD_STOCK)
         self._load_holder = redis.register_script(LOAD_HOLDER)
         self._load_holders = redis.register_script(LOAD_HOLDERS)
+        self._claim = redis.register_script(CLAIM)
+        self.claims = ClaimStream(redis, keys)
+        self.max_backlog = MAX_BACKLOG
 
     def _keys(self, template_id: str) -> list[str]:
         return [self.keys("stock", template_id), self.keys("held", template_id), self.keys("held-loaded", template_id)]
@@ -87,9 +115,32 @@ class ClaimStock:
         (-1 unlimited), `all_held` (every holder's count) and `held` (this holder's) read the
         database when Redis has no counters yet: the first caller loads every holder, while it
         does, the others load just their own."""
+        return self._decide(
+            self._reserve, template_id, [holder, per_person_limit], remaining=remaining, held=held, all_held=all_held
+        )
+
+    def claim(
+        self,
+        claim: PendingClaim,
+        per_person_limit: int,
+        *,
+        remaining: Callable[[], int],
+        held: Callable[[], int],
+        all_held: Callable[[], Iterable[tuple[str, int]]],
+    ) -> int:
+        """Like `reserve`, and a reserved claim is queued for the claim writer in the same atomic
+        step; BUSY when the writer is too far behind (nothing reserved then)."""
+        args = [claim.holder, per_person_limit, self.max_backlog, claim.code, claim.tenant_id, *claim.fields()]
+        keys = [self.claims.key, self.claims.pending_key]
+        return self._decide(
+            self._claim, claim.template_id, args, remaining=remaining, held=held, all_held=all_held, extra_keys=keys
+        )
+
+    def _decide(self, script, template_id: str, args: list, *, remaining, held, all_held, extra_keys=()) -> int:
         keys = self._keys(template_id)
+        holder = args[0]
         for _ in range(3):
-            result = int(self._reserve(keys=keys, args=[holder, per_person_limit]))
+            result = int(script(keys=[*keys, *extra_keys], args=args))
             if result == _NO_STOCK:
                 self._load_stock(keys=keys, args=[remaining()])
             elif result == _NO_HOLDER:
@@ -103,7 +154,12 @@ class ClaimStock:
                     self._load_holder(keys=keys, args=[holder, held()])
             else:
                 return result
-        return int(self._reserve(keys=keys, args=[holder, per_person_limit]))
+        return int(script(keys=[*keys, *extra_keys], args=args))
+
+    def remaining(self, template_id: str) -> int | None:
+        """What Redis says is left (-1 unlimited), or None before the counters are loaded."""
+        value = self.redis.get(self._keys(template_id)[0])
+        return None if value is None else int(value)
 
     def _load_all(self, keys: list[str], counts: Iterable[tuple[str, int]]) -> None:
         chunk: list = []

@@ -16,7 +16,7 @@ from coupons import events
 from coupons.domain.redemption import ACTIVE, REDEEMED, Decision, Line, Refusal, decide
 from coupons.errors import ErrorCode
 from coupons.models_coupons import CouponRow, CouponTemplateRow
-from coupons.service.coupons_lookup import find_coupon
+from coupons.service.coupons_lookup import Queued, find_coupon
 from coupons.service.templates import template_of
 from crmkit.auth import Actor
 from crmkit.db import Database, UnitOfWork
@@ -78,14 +78,17 @@ def _view(row: CouponRow, template: CouponTemplateRow) -> RedemptionView:
     )
 
 
-def redeem(uow: UnitOfWork, actor: Actor, cmd: RedeemCommand, *, now: datetime) -> RedemptionView:
-    """The orders service (service token) or counter staff redeem a coupon on an order."""
+def redeem(
+    uow: UnitOfWork, actor: Actor, cmd: RedeemCommand, *, now: datetime, queued: Queued | None = None
+) -> RedemptionView:
+    """The orders service (service token) or counter staff redeem a coupon on an order. A code
+    claimed a moment ago and not yet written answers COUPON_NOT_YET_RECORDED (`queued`)."""
     if not actor.is_service and not actor.has_role(*REDEEMERS):
         raise PermissionDenied(ErrorCode.COUPON_REDEEMERS_ONLY)
     _validate(cmd)
     store_id = cmd.store_id or actor.current_store_id or ""
     with uow:
-        row = find_coupon(uow.session, actor.tenant_id, cmd.code)
+        row = find_coupon(uow.session, actor.tenant_id, cmd.code, queued)
         # Serialise the redemptions of one coupon; the conditional UPDATE below is the guard.
         uow.session.refresh(row, with_for_update=True)
         template = uow.session.get(CouponTemplateRow, row.template_id)

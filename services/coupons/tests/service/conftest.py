@@ -81,7 +81,10 @@ def runtime(database_url, redis_prefix, keys, customers, segments, issuer):
     )
     members = GrpcSegmentMembers(segments.address, issuer.service_token("coupons"))
     rt = server.build(settings, customers=customers, segment_members=members)
+    # The claim writer runs beside the servicers, as in both modes (ADR 0021).
+    rt.start_background()
     yield rt
+    rt.stop_background()
     rt.close()
     members.close()
 

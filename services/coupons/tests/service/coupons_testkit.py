@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 
 from crm.coupons.v1 import coupons_pb2 as pb
 from crm.customers.v1 import segments_pb2_grpc
 from crmkit.protos import money
+
+
+def claims_written(runtime, timeout: float = 30.0) -> None:
+    """Wait until the server's claim writer has written every claim answered so far (ADR 0021):
+    an entry leaves the stream only after its transaction committed."""
+    stream = runtime.background[0].stream
+    deadline = time.monotonic() + timeout
+    while stream.backlog():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the claim writer left {stream.backlog()} claims unwritten")
+        time.sleep(0.02)
 
 
 class Caller:

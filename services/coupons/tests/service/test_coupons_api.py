@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from coupons_testkit import Caller, line, money, template
+from coupons_testkit import Caller, claims_written, line, money, template
 from sqlalchemy import func, select
 
 from coupons.models import Outbox
@@ -182,7 +182,10 @@ def test_e2_1000_concurrent_claims_of_stock_100_issue_exactly_100(caller, db, ru
     codes = [r for r in results if not r.startswith("COUPON_")]
     assert len(codes) == 100 and len(set(codes)) == 100
     assert set(results) - set(codes) <= {"COUPON_SOLD_OUT", "COUPON_PER_PERSON_LIMIT"}
+    # Answered from Redis; the claim writer writes them behind the answers (ADR 0021).
+    claims_written(runtime)
     with db.uow() as uow:
+        assert set(uow.session.scalars(select(CouponRow.code).where(CouponRow.template_id == made.id))) == set(codes)
         per_holder = uow.session.execute(
             select(CouponRow.holder, func.count()).where(CouponRow.template_id == made.id).group_by(CouponRow.holder)
         ).all()

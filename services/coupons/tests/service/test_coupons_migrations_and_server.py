@@ -4,7 +4,7 @@ SQLite (the embedded default); the composition root refuses to start without its
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from coupons_testkit import FakeCustomers
+from coupons_testkit import FakeCustomers, claims_written
 
 from coupons import migrate, server
 from coupons.models import Base
@@ -24,6 +24,7 @@ def test_h2_migrations_match_the_models_on_sqlite(tmp_path):
         with runtime.db.engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
+        runtime.stop_background()
         runtime.close()
 
 
@@ -53,7 +54,6 @@ def test_e2_e4_embedded_mode_claims_and_redeems_on_sqlite_and_fakeredis(tmp_path
     from coupons.service.coupons_stock import ClaimStock
     from crmkit.auth import STAFF, Actor
     from crmkit.errors import Conflict
-    from crmkit.redis_client import Keys, make_redis
 
     url = f"sqlite:///{tmp_path}/coupons.db"
     migrate.upgrade(migrate.MIGRATIONS, url)
@@ -67,11 +67,14 @@ def test_e2_e4_embedded_mode_claims_and_redeems_on_sqlite_and_fakeredis(tmp_path
             TemplateInput(name="券", kind="cash", value_fen=500, valid_days=5, total_quantity=1),
             now=now,
         )
-        stock = ClaimStock(make_redis(None), Keys("emb:", "coupons"))
+        # The server's own counters and stream, and its claim writer running beside it (ADR 0021).
+        stock: ClaimStock = runtime.registrations[0].servicer.stock
+        runtime.start_background()
         got = coupons_claims.claim_coupon(runtime.db.uow, stock, made.claim_token, "13900000001", now=now)
         with pytest.raises(Conflict) as err:
             coupons_claims.claim_coupon(runtime.db.uow, stock, made.claim_token, "13900000002", now=now)
         assert err.value.code == "COUPON_SOLD_OUT"
+        claims_written(runtime)
         cmd = redemption.RedeemCommand(got.code, "o-1", "", (Line("p", "c", 1, 800),))
         assert redemption.redeem(runtime.db.uow(), owner, cmd, now=now).discount_fen == 500
         with pytest.raises(Conflict):

@@ -1,9 +1,10 @@
-"""Aliyun (Alibaba Cloud) SMS adapter: `SendSms`, API version 2017-05-25.
+"""Aliyun (Alibaba Cloud) SMS adapter: `SendSms` and `SendBatchSms`, API version 2017-05-25.
 
 Written to the published RPC API: a signed GET to the endpoint root with the
-common parameters and SendSms's own. Every answer is JSON with a `Code`; "OK"
+common parameters and the action's own. Every answer is JSON with a `Code`; "OK"
 means the provider accepted the message (delivery is reported later,
-keyed by BizId and our OutId).
+keyed by BizId and our OutId). SendBatchSms carries up to 100 numbers of one
+template, each with its own parameters, and answers one verdict for all of them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 
 import requests
 
-from .port import SmsMessage, SmsReceipt, SmsRejected, SmsSender, SmsUnavailable
+from .port import MAX_BATCH, BatchOutcome, SmsMessage, SmsReceipt, SmsRejected, SmsSender, SmsUnavailable
 from .signature import canonicalized_query, percent_encode, sign
 
 DEFAULT_ENDPOINT = "https://dysmsapi.aliyuncs.com"
@@ -73,15 +74,17 @@ class AliyunSmsSender:
         self._clock = clock
         self._nonce = nonce
 
-    def signed_query(self, msg: SmsMessage) -> str:
-        """The query string of the SendSms request for `msg`, signed."""
-        template_code = self._templates.get(msg.template)
+    def _template_code(self, template: str) -> str:
+        template_code = self._templates.get(template)
         if template_code is None:
             # our configuration, not the provider, lacks it; resending won't help
-            raise SmsRejected("TemplateNotConfigured", f"no Aliyun template code for {msg.template!r}")
-        params = {
+            raise SmsRejected("TemplateNotConfigured", f"no Aliyun template code for {template!r}")
+        return template_code
+
+    def _common(self, action: str) -> dict[str, str]:
+        return {
             "AccessKeyId": self._access_key_id,
-            "Action": "SendSms",
+            "Action": action,
             "Format": "JSON",
             "RegionId": self._region_id,
             "SignatureMethod": "HMAC-SHA1",
@@ -89,9 +92,34 @@ class AliyunSmsSender:
             "SignatureVersion": "1.0",
             "Timestamp": self._clock(),
             "Version": API_VERSION,
+        }
+
+    def _signed(self, params: dict[str, str]) -> str:
+        signature = sign(params, self._access_key_secret)
+        # send exactly the bytes that were signed rather than letting the HTTP
+        # library re-encode the values its own way (it would turn space into +)
+        return f"Signature={percent_encode(signature)}&{canonicalized_query(params)}"
+
+    def signed_batch_query(self, msgs: list[SmsMessage]) -> str:
+        """The query string of the SendBatchSms request for `msgs` (one template), signed."""
+        if len({m.template for m in msgs}) != 1:
+            raise ValueError("a batch carries one template")
+        params = {
+            **self._common("SendBatchSms"),
+            "PhoneNumberJson": _compact([m.phone for m in msgs]),
+            "SignNameJson": _compact([self._sign_name] * len(msgs)),
+            "TemplateCode": self._template_code(msgs[0].template),
+            "TemplateParamJson": _compact([m.params for m in msgs]),
+        }
+        return self._signed(params)
+
+    def signed_query(self, msg: SmsMessage) -> str:
+        """The query string of the SendSms request for `msg`, signed."""
+        params = {
+            **self._common("SendSms"),
             "PhoneNumbers": msg.phone,
             "SignName": self._sign_name,
-            "TemplateCode": template_code,
+            "TemplateCode": self._template_code(msg.template),
         }
         if msg.params:
             # compact JSON as in Aliyun's examples; values must be strings
@@ -99,19 +127,44 @@ class AliyunSmsSender:
         if msg.idempotency_key:
             # echoed in delivery receipts, so a receipt finds its event
             params["OutId"] = msg.idempotency_key
-        signature = sign(params, self._access_key_secret)
-        # send exactly the bytes that were signed rather than letting the HTTP
-        # library re-encode the values its own way (it would turn space into +)
-        return f"Signature={percent_encode(signature)}&{canonicalized_query(params)}"
+        return self._signed(params)
 
     def send(self, msg: SmsMessage) -> SmsReceipt:
-        url = self._url + "?" + self.signed_query(msg)
+        return self._get(self.signed_query(msg))
+
+    def send_batch(self, msgs: list[SmsMessage]) -> BatchOutcome:
+        """One SendBatchSms for the lot. Its verdict covers every number, so when it refuses a
+        batch of several (one bad number refuses them all), each message is sent on its own to
+        find which one it was. SmsUnavailable is raised: nothing was decided."""
+        if len(msgs) > MAX_BATCH:
+            raise ValueError(f"at most {MAX_BATCH} messages per batch")
+        if len(msgs) == 1:
+            return [self._outcome(lambda: self.send(msgs[0]))]
         try:
-            response = self._session.get(url, timeout=self._timeout)
+            receipt = self._get(self.signed_batch_query(msgs))
+        except SmsRejected:
+            return [self._outcome(lambda m=m: self.send(m)) for m in msgs]
+        return [receipt] * len(msgs)
+
+    @staticmethod
+    def _outcome(send) -> SmsReceipt | SmsRejected:
+        try:
+            return send()
+        except SmsRejected as exc:
+            return exc
+
+    def _get(self, query: str) -> SmsReceipt:
+        try:
+            response = self._session.get(self._url + "?" + query, timeout=self._timeout)
         except requests.RequestException as exc:
             # refused connection, DNS failure or timeout: nothing was decided
             raise SmsUnavailable(f"Aliyun SMS not reachable: {exc}") from exc
         return _receipt_from(response)
+
+
+def _compact(value) -> str:
+    # compact JSON as in Aliyun's examples; parameter values must be strings
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _receipt_from(response: requests.Response) -> SmsReceipt:

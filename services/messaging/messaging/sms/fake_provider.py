@@ -10,7 +10,9 @@ request to `/` and returns (HTTP status, JSON body) the way dysmsapi does:
 - an accepted message answers {"Code": "OK", "Message": "OK", "BizId", "RequestId"}.
 
 Codes and messages follow Aliyun's published ones where we know them; the
-fake only speaks Format=JSON and the SendSms action of version 2017-05-25.
+fake only speaks Format=JSON and the SendSms and SendBatchSms actions of version
+2017-05-25. A batch is recorded as one message per number, each with its own
+parameters, under one BizId; one bad entry refuses the whole batch.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ _COMMON_REQUIRED = (
     "Version",
 )
 _SEND_REQUIRED = ("PhoneNumbers", "SignName", "TemplateCode")
+_BATCH_REQUIRED = ("PhoneNumberJson", "SignNameJson", "TemplateCode")
+MAX_BATCH_NUMBERS = 100
+_ACTIONS = ("SendSms", "SendBatchSms")
 
 Answer = tuple[int, dict[str, Any]]
 
@@ -111,7 +116,10 @@ class FakeAliyunSms:
     # -- the API ---------------------------------------------------------------
 
     def answer(self, params: Mapping[str, str], method: str = "GET") -> Answer:
-        return self._authenticate(params, method) or self._send_sms(params)
+        refused = self._authenticate(params, method)
+        if refused:
+            return refused
+        return self._send_batch(params) if params["Action"] == "SendBatchSms" else self._send_sms(params)
 
     def _authenticate(self, params: Mapping[str, str], method: str) -> Answer | None:
         for name in _COMMON_REQUIRED:
@@ -148,7 +156,7 @@ class FakeAliyunSms:
             if params["SignatureNonce"] in self._nonces:
                 return self._error(400, "SignatureNonceUsed", "Specified signature nonce was used already.")
             self._nonces.add(params["SignatureNonce"])
-        if params["Action"] != "SendSms":
+        if params["Action"] not in _ACTIONS:
             return self._error(
                 404,
                 "InvalidAction.NotFound",
@@ -183,25 +191,59 @@ class FakeAliyunSms:
             return self._refusal("isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值")
         return 200, self._accept(numbers, params, template_params)
 
+    def _send_batch(self, params: Mapping[str, str]) -> Answer:
+        with self._lock:
+            forced = self._forced.pop(0) if self._forced else None
+        if forced is not None:
+            return forced
+        for name in _BATCH_REQUIRED:
+            if not params.get(name):
+                return self._error(400, f"Missing{name}", f"{name} is mandatory for this action.")
+        raw_numbers, sign_names = _json_list(params["PhoneNumberJson"]), _json_list(params["SignNameJson"])
+        each_params = _json_list(params.get("TemplateParamJson") or "[]")
+        if raw_numbers is None or sign_names is None or each_params is None:
+            return self._refusal("isv.INVALID_JSON_PARAM", "JSON参数不合法")
+        if len(raw_numbers) > MAX_BATCH_NUMBERS:
+            return self._refusal("isv.MOBILE_COUNT_OVER_LIMIT", "手机号码数量超过限制")
+        if len(sign_names) != len(raw_numbers) or (each_params and len(each_params) != len(raw_numbers)):
+            return self._refusal("isv.INVALID_PARAMETERS", "参数数量不一致")
+        numbers = [mainland_number(str(n)) for n in raw_numbers]
+        if None in numbers:
+            return self._refusal("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
+        if self._sign_names is not None and not set(sign_names) <= self._sign_names:
+            return self._refusal("isv.SMS_SIGNATURE_ILLEGAL", "该账号下找不到对应签名")
+        if self._template_codes is not None and params["TemplateCode"] not in self._template_codes:
+            return self._refusal("isv.SMS_TEMPLATE_ILLEGAL", "该账号下找不到对应模板")
+        decoded = [_template_params(json.dumps(p)) if isinstance(p, dict) else None for p in each_params]
+        if None in decoded:
+            return self._refusal("isv.INVALID_JSON_PARAM", "JSON参数不合法，只接受字符串值")
+        return 200, self._accept(numbers, params, decoded or [{}] * len(numbers), sign_names)
+
     def _accept(
-        self, numbers: list[str | None], params: Mapping[str, str], template_params: dict[str, str]
+        self,
+        numbers: list[str | None],
+        params: Mapping[str, str],
+        template_params: dict[str, str] | list[dict[str, str]],
+        sign_names: list[str] | None = None,
     ) -> dict[str, Any]:
         # BizId looks like Aliyun's: digits, "^", a sequence number
         biz_id = f"{random.randrange(10**17, 10**18)}^0"
         request_id = self._request_id()
         received_at = self._now().isoformat()
+        each = template_params if isinstance(template_params, list) else [template_params] * len(numbers)
+        signs = sign_names or [params.get("SignName", "")] * len(numbers)
         records = [
             {
                 "phone": number,
-                "sign_name": params["SignName"],
+                "sign_name": signs[i],
                 "template_code": params["TemplateCode"],
-                "params": template_params,
+                "params": each[i],
                 "out_id": params.get("OutId", ""),
                 "biz_id": biz_id,
                 "request_id": request_id,
                 "received_at": received_at,
             }
-            for number in numbers
+            for i, number in enumerate(numbers)
         ]
         with self._lock:
             self._messages.extend(records)
@@ -224,6 +266,14 @@ class FakeAliyunSms:
 
     def _refusal(self, code: str, message: str) -> Answer:
         return 200, {"RequestId": self._request_id(), "Code": code, "Message": message}
+
+
+def _json_list(raw: str) -> list | None:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, list) else None
 
 
 def _template_params(raw: str | None) -> dict[str, str] | None:

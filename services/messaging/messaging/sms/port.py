@@ -67,7 +67,19 @@ class SmsUnavailable(SmsError):
     idempotency key."""
 
 
+# Messages one provider request may carry (Aliyun SendBatchSms takes up to 100 numbers).
+MAX_BATCH = 100
+
+# One outcome per message of a batch, in order: its receipt, or why the provider refused it.
+BatchOutcome = list[SmsReceipt | SmsRejected]
+
+
 class SmsSender(Protocol):
     def send(self, msg: SmsMessage) -> SmsReceipt:
         """Send one message; raise SmsRejected or SmsUnavailable on failure."""
+        ...
+
+    def send_batch(self, msgs: list[SmsMessage]) -> BatchOutcome:
+        """Send up to MAX_BATCH messages of one template in as few provider requests as it can;
+        a refusal is that message's outcome, SmsUnavailable (nothing decided) is raised."""
         ...

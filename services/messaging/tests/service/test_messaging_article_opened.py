@@ -115,7 +115,7 @@ def test_d2_a_malformed_event_is_acknowledged_without_effect(db, alerts):
 
 
 def test_d2_article_opened_is_subscribed(db, alerts):
-    routes = subscriptions(db, identity_client=None, sms_sender=None, customers_client=None, alerts=alerts)
+    routes = subscriptions(db, identity_client=None, customers_client=None, alerts=alerts)
     tenant = ref("t")
     routes[("marketing", "article_opened")](opened(tenant, sharer="s7"))
     assert [row[1] for row in inbox(db, tenant)] == ["s7"]

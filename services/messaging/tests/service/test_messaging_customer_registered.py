@@ -136,7 +136,7 @@ def test_f4_malformed_event_is_acknowledged_without_effect(db, identity, alerts)
 
 def test_f4_subscriptions_route_customer_registered_to_the_handler(db, identity, alerts):
     tenant = ref("t")
-    routes = subscriptions(db, identity, sms_sender=None, customers_client=None, alerts=alerts)
+    routes = subscriptions(db, identity, customers_client=None, alerts=alerts)
     assert set(routes) == {
         ("customers", "customer_registered"),
         ("customers", "duplicate_collision"),

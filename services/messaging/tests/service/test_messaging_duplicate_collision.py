@@ -49,7 +49,7 @@ def test_c9_malformed_collision_is_dropped(db, alerts):
 
 
 def test_c9_collision_is_subscribed(db, alerts):
-    handlers = subscriptions(db, identity_client=None, sms_sender=None, customers_client=None, alerts=alerts)
+    handlers = subscriptions(db, identity_client=None, customers_client=None, alerts=alerts)
     tenant = ref("t")
     handlers[("customers", "duplicate_collision")](collision(tenant, ["s-a", "", "s-a"]))
     assert inbox(db, tenant) == [("s-a", "duplicate_collision", "notification.duplicate_collision")]

@@ -98,5 +98,5 @@ def test_c3_malformed_event_is_acknowledged_without_notifying(db, identity, aler
 
 
 def test_c3_every_ownership_event_is_subscribed(db, identity, alerts):
-    handlers = subscriptions(db, identity, sms_sender=None, customers_client=None, alerts=alerts)
+    handlers = subscriptions(db, identity, customers_client=None, alerts=alerts)
     assert {("customers", t) for t in OWNERSHIP_EVENTS} <= set(handlers)

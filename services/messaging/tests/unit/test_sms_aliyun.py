@@ -89,6 +89,46 @@ class TestSendSmsRequest:
         assert err.value.code == "TemplateNotConfigured"
 
 
+class TestSendBatch:
+    def coupon(self, phone, code):
+        return SmsMessage(phone=phone, template="coupon_issued", params={"code": code}, idempotency_key=f"k-{code}")
+
+    def test_p2_batch_request_carries_one_entry_per_message(self):
+        sender = make_sender(templates={"coupon_issued": "SMS_9"})
+        msgs = [self.coupon("13800000001", "1"), self.coupon("13800000002", "2")]
+        params = dict(parse_qsl(sender.signed_batch_query(msgs)))
+        assert params["Action"] == "SendBatchSms" and params["TemplateCode"] == "SMS_9"
+        assert json.loads(params["PhoneNumberJson"]) == ["13800000001", "13800000002"]
+        assert json.loads(params["SignNameJson"]) == ["阿里云短信测试专用"] * 2
+        assert json.loads(params["TemplateParamJson"]) == [{"code": "1"}, {"code": "2"}]
+        assert "PhoneNumbers" not in params and "OutId" not in params
+
+    def test_p2_a_refused_batch_is_sent_message_by_message(self):
+        answers = [
+            response(200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL"}),  # the batch
+            response(200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL"}),  # the first on its own
+            response(200, {"Code": "OK", "BizId": "b-2"}),
+        ]
+
+        class Session:
+            def get(self, url, timeout):
+                return answers.pop(0)
+
+        sender = make_sender(templates={"coupon_issued": "SMS_9"}, session=Session())
+        outcomes = sender.send_batch([self.coupon("13800000001", "1"), self.coupon("13800000002", "2")])
+        assert isinstance(outcomes[0], SmsRejected) and outcomes[0].code == "isv.MOBILE_NUMBER_ILLEGAL"
+        assert outcomes[1].provider_message_id == "b-2"
+
+    def test_p2_an_unavailable_provider_decides_nothing_for_the_batch(self):
+        class Session:
+            def get(self, url, timeout):
+                return response(503, {"Code": "ServiceUnavailable"})
+
+        sender = make_sender(templates={"coupon_issued": "SMS_9"}, session=Session())
+        with pytest.raises(SmsUnavailable):
+            sender.send_batch([self.coupon("13800000001", "1"), self.coupon("13800000002", "2")])
+
+
 class TestAnswerMapping:
     def test_f1_ok_answer_becomes_a_receipt_with_the_biz_id(self):
         receipt = _receipt_from(

@@ -140,3 +140,48 @@ def test_f1_echo_sees_each_accepted_message():
     provider = fake(echo=seen.append)
     provider.answer(signed())
     assert [m["phone"] for m in seen] == ["13800000001"]
+
+
+def batch(**overrides):
+    fields = {
+        "Action": "SendBatchSms",
+        "PhoneNumbers": None,
+        "SignName": None,
+        "TemplateParam": None,
+        "OutId": None,
+        "PhoneNumberJson": '["13800000001","13800000002"]',
+        "SignNameJson": '["CRM测试","CRM测试"]',
+        "TemplateParamJson": '[{"code":"1"},{"code":"2"}]',
+    }
+    return signed(**(fields | overrides))
+
+
+def test_p2_a_batch_is_one_message_per_number_with_its_own_params_under_one_biz_id():
+    provider = fake()
+    status, body = provider.answer(batch())
+    assert (status, body["Code"]) == (200, "OK")
+    first, second = provider.messages()
+    assert (first["phone"], first["params"], second["phone"], second["params"]) == (
+        "13800000001",
+        {"code": "1"},
+        "13800000002",
+        {"code": "2"},
+    )
+    assert first["biz_id"] == second["biz_id"] == body["BizId"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"PhoneNumberJson": '["13800000001","12345"]'}, "isv.MOBILE_NUMBER_ILLEGAL"),
+        ({"SignNameJson": '["CRM测试"]'}, "isv.INVALID_PARAMETERS"),
+        ({"TemplateParamJson": '[{"code":1},{"code":"2"}]'}, "isv.INVALID_JSON_PARAM"),
+        ({"PhoneNumberJson": "not json"}, "isv.INVALID_JSON_PARAM"),
+        ({"PhoneNumberJson": "[" + ",".join(['"13800000001"'] * 101) + "]"}, "isv.MOBILE_COUNT_OVER_LIMIT"),
+    ],
+)
+def test_p2_one_bad_entry_refuses_the_whole_batch(overrides, code):
+    provider = fake()
+    status, body = provider.answer(batch(**overrides))
+    assert (status, body["Code"]) == (200, code)
+    assert provider.messages() == []

@@ -11,6 +11,8 @@ from crmkit.events import Event
 from crmkit.testing import wait_for
 from messaging.db import database
 from messaging.models import Notification
+from messaging.sms.aliyun import sender_from_env
+from messaging.sms_batch_sender import SmsBatchSender
 
 pytestmark = pytest.mark.worker
 
@@ -128,12 +130,16 @@ def coupon_event(tenant, kind, *, phone="", customer_id=""):
     return Event(type=kind, source="coupons", tenant_id=tenant, data=data)
 
 
-def test_e2_e5_worker_texts_coupon_holders_once(broker, worker, sms_server, fake_customers):
-    # the provider's HTTP calls and the customers lookup run from the worker's handler threads
+def test_e2_e5_worker_texts_coupon_holders_once(broker, worker, db, sms_server, fake_customers, request):
+    # the customers lookup runs from the worker's handler threads; the worker queues the texts
+    # and the messaging server's batch sender (run here beside it) sends them (ADR 0021)
     tenant, customer = ref("t"), ref("c")
     phone, looked_up = "13912340001", "13912340002"
     sms_server.clear()
     fake_customers.add_customer(tenant, customer, phone=looked_up)
+    batches = SmsBatchSender(db, sender_from_env({"SMS_PROVIDER": "fake", "ALIYUN_SMS_ENDPOINT": sms_server.url}))
+    batches.start()
+    request.addfinalizer(batches.stop)
     wait_until_consuming(broker, worker)
     issued = coupon_event(tenant, "coupon_issued", phone=phone)
     broker.publish(issued)

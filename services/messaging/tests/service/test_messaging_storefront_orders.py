@@ -122,7 +122,7 @@ def test_f4_a_malformed_storefront_event_is_acknowledged_without_effect(db, iden
 
 def test_f4_the_subscriptions_route_both_storefront_events(db, identity, alerts, people):
     tenant, store = people
-    routes = subscriptions(db, identity, sms_sender=None, customers_client=None, alerts=alerts)
+    routes = subscriptions(db, identity, customers_client=None, alerts=alerts)
     routes[("orders", "storefront_order_paid")](paid(tenant, store))
     routes[("orders", "storefront_refund_requested")](refund_asked(tenant, store))
     assert (

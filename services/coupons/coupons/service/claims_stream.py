@@ -138,7 +138,7 @@ def durability_problems(client: redis.Redis) -> list[str]:
     except redis.ResponseError:  # managed services may refuse CONFIG; nothing to add then
         fsync = None
     if fsync not in (None, "always"):
-        problems.append(f"appendfsync is {fsync}: a machine crash may lose the last second of answered claims")
+        problems.append(f"appendfsync is {fsync}: a crash may lose the last seconds of answered claims")
     if memory.get("maxmemory_policy", "noeviction") != "noeviction":
         problems.append(f"maxmemory-policy is {memory['maxmemory_policy']}: evicted counters or claims are lost")
     return problems

@@ -132,7 +132,8 @@ def test_p1_steady_state_calls_open_no_database_connection(served):
     assert db.engine.pool.checkedin() == warmed
 
 
-def test_p1_pool_keeps_a_connection_per_worker_thread_and_the_relays():
+def test_p1_pool_keeps_a_connection_per_worker_thread_and_the_relays(monkeypatch):
+    monkeypatch.delenv("DATABASE_POOL_SIZE", raising=False)  # the code's own sizing (conftest.py)
     settings = Settings("kit", grpc_workers=12)
     assert settings.database_pool_size == 12 + POOL_RESERVE
     db = Database(

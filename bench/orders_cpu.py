@@ -16,8 +16,9 @@ import sys
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -35,6 +36,12 @@ class Figures:
     round_trips: float
     connections: float
     kinds: dict[str, float]
+    # PostgreSQL: the CPU of the backends serving this process, per call, in all and while each
+    # kind of statement ran (the rest is commits, and the work a backend does between statements).
+    pg_cpu_ms: float = 0.0
+    pg_kinds_ms: dict[str, float] = field(default_factory=dict)
+    # The whole PostgreSQL server's tree (WAL writer, checkpointer, autovacuum too).
+    pg_server_ms: float = 0.0
 
     def print(self, title: str) -> None:
         print(f"{title}: {self.calls} calls")
@@ -44,6 +51,10 @@ class Figures:
         print(f"  new connections per call        {self.connections:8.3f}")
         for kind, n in sorted(self.kinds.items()):
             print(f"    {kind:<30}{n:8.2f}")
+        print(f"  PostgreSQL server CPU per call (ms) {self.pg_server_ms:5.3f}")
+        print(f"    its backends serving the calls  {self.pg_cpu_ms:8.3f}")
+        for kind, ms in sorted(self.pg_kinds_ms.items(), key=lambda kv: -kv[1]):
+            print(f"      while {kind:<24}{ms:8.3f}")
 
 
 def _transaction_round_trip(conn) -> bool:
@@ -64,7 +75,13 @@ class Counting:
     def __init__(self):
         self.kinds: Counter[str] = Counter()
         self.connections = 0
+        # Nanoseconds of backend CPU while each kind of statement ran, read from the kernel's
+        # scheduler statistics of the backend (exact, unlike /proc/<pid>/stat's 10 ms ticks).
+        self.backend_ns: Counter[str] = Counter()
+        self.backends: set[int] = set()
+        self._started: dict[int, tuple[str, int, int]] = {}
         event.listen(Engine, "before_cursor_execute", self._statement)
+        event.listen(Engine, "after_cursor_execute", self._statement_done)
         event.listen(Engine, "begin", self._begin)
         event.listen(Engine, "commit", self._commit)
         event.listen(Engine, "rollback", self._rollback)
@@ -78,7 +95,17 @@ class Counting:
 
     def _statement(self, conn, cursor, statement, parameters, context, executemany):
         word = statement.lstrip().split(None, 1)[0].upper()
-        self.kinds[f"{word}{' (many)' if executemany else ''}"] += 1
+        kind = f"{word}{' (many)' if executemany else ''}"
+        self.kinds[kind] += 1
+        pid = _backend_pid(conn)
+        if pid:
+            self._started[id(cursor)] = (_statement_kind(statement, kind), pid, backend_cpu_ns(pid))
+
+    def _statement_done(self, conn, cursor, statement, parameters, context, executemany):
+        started = self._started.pop(id(cursor), None)
+        if started:
+            kind, pid, ns = started
+            self.backend_ns[kind] += backend_cpu_ns(pid) - ns
 
     def _begin(self, conn):
         if _transaction_round_trip(conn):
@@ -100,13 +127,21 @@ class Counting:
 
     def _connect(self, dbapi_conn, record):
         self.connections += 1
+        pid = getattr(getattr(dbapi_conn, "info", None), "backend_pid", None)
+        if pid:
+            self.backends.add(pid)
 
     def reset(self) -> None:
         self.kinds.clear()
+        self.backend_ns.clear()
         self.connections = 0
+
+    def backends_ns(self) -> int:
+        return sum(backend_cpu_ns(pid) for pid in self.backends)
 
     def close(self) -> None:
         event.remove(Engine, "before_cursor_execute", self._statement)
+        event.remove(Engine, "after_cursor_execute", self._statement_done)
         event.remove(Engine, "begin", self._begin)
         event.remove(Engine, "commit", self._commit)
         event.remove(Engine, "rollback", self._rollback)
@@ -114,17 +149,63 @@ class Counting:
         event.remove(Pool, "checkout", self._checkout)
 
 
+def backend_cpu_ns(pid: int) -> int:
+    """CPU time of a process so far, in nanoseconds (0 once it is gone)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _backend_pid(conn) -> int | None:
+    info = getattr(conn.connection.dbapi_connection, "info", None)
+    return getattr(info, "backend_pid", None)
+
+
+def _statement_kind(statement: str, kind: str) -> str:
+    """The statement's first word and the table it names first: enough to tell an order's
+    statements apart."""
+    words = statement.replace("(", " ").replace(",", " ").split()
+    upper = [w.upper() for w in words]
+    for marker in ("INTO", "UPDATE", "FROM"):
+        if marker in upper[:40]:
+            at = upper.index(marker)
+            if at + 1 < len(words):
+                return f"{kind} {words[at + 1].strip(chr(34))}"
+    return kind
+
+
+def _server_cpu_ns() -> int:
+    from bench.cpu import postmaster, snapshot, tree_cpu
+
+    procs = snapshot()
+    root = postmaster(procs)
+    return int(tree_cpu(root, procs) * 1e9) if root else 0
+
+
 def measure(call, *, warm: int, n: int, counting: Counting) -> Figures:
     for i in range(warm):
         call(i)
     counting.reset()
+    backends, server = counting.backends_ns(), _server_cpu_ns()
     start = time.process_time()
     for i in range(warm, warm + n):
         call(i)
     cpu = time.process_time() - start
+    backends, server = counting.backends_ns() - backends, _server_cpu_ns() - server
     kinds = {k: v / n for k, v in counting.kinds.items()}
     statements = sum(v for k, v in kinds.items() if k not in ("BEGIN", "COMMIT", "ROLLBACK"))
-    return Figures(n, cpu * 1000 / n, statements, sum(kinds.values()), counting.connections / n, kinds)
+    return Figures(
+        n,
+        cpu * 1000 / n,
+        statements,
+        sum(kinds.values()),
+        counting.connections / n,
+        kinds,
+        pg_cpu_ms=backends / n / 1e6,
+        pg_kinds_ms={k: v / n / 1e6 for k, v in counting.backend_ns.items()},
+        pg_server_ms=server / n / 1e6,
+    )
 
 
 def staff(tenant: str, *roles: str) -> Actor:

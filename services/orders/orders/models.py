@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from crmkit.changelog import ChangeLogMixin
@@ -100,6 +100,12 @@ class CounterRow(TenantScoped, Base):
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# The partial indexes' conditions; a query uses such an index only when its own WHERE says the
+# same with constants (a bound parameter does not prove it), so credit.py writes them literally.
+PENDING_CREDIT = "status = 'submitted'"
+OPEN_DEBT = "debt_fen > 0"
+
+
 class OrderRow(TenantScoped, Base):
     __tablename__ = "orders"
     __table_args__ = (
@@ -112,6 +118,25 @@ class OrderRow(TenantScoped, Base):
         Index("ix_orders_tenant_customer_submitted", "tenant_id", "customer_id", "submitted_at"),
         Index("ix_orders_tenant_submitted", "tenant_id", "submitted_at"),
         UniqueConstraint("tenant_id", "verification_code", name="uq_orders_tenant_verification_code"),
+        # Read on every order placed (B2 credit, orders.service.credit.STANDING): a customer's
+        # orders still waiting for the back office and their open debts, from these small
+        # indexes alone, not from every order the customer ever placed.
+        Index(
+            "ix_orders_pending_credit",
+            "tenant_id",
+            "customer_id",
+            postgresql_include=["total_fen"],
+            postgresql_where=text(PENDING_CREDIT),
+            sqlite_where=text(PENDING_CREDIT),
+        ),
+        Index(
+            "ix_orders_open_debts",
+            "tenant_id",
+            "customer_id",
+            postgresql_include=["status", "debt_fen", "approved_at"],
+            postgresql_where=text(OPEN_DEBT),
+            sqlite_where=text(OPEN_DEBT),
+        ),
     )
 
     number: Mapped[str] = mapped_column(String(20))

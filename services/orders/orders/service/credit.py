@@ -38,7 +38,8 @@ _PENDING = (
     .where(
         _ORDERS.c.tenant_id == bindparam("tenant_id"),
         _ORDERS.c.customer_id == bindparam("customer_id"),
-        _ORDERS.c.status == SUBMITTED,
+        # Written as a constant: what lets PostgreSQL read the pending orders' partial index.
+        _ORDERS.c.status == literal_column(f"'{SUBMITTED}'"),
     )
     .scalar_subquery()
 )
@@ -65,7 +66,7 @@ STANDING = select(
             _DEBTS.c.customer_id == bindparam("customer_id"),
             # Constants of the code written into the statement: no list to expand on every call.
             _DEBTS.c.status.in_([literal_column(f"'{status}'") for status in DEBT_STATUSES]),
-            _DEBTS.c.debt_fen > 0,
+            _DEBTS.c.debt_fen > literal_column("0"),
         ),
     )
 )

@@ -1,6 +1,7 @@
 """B2 credit control through the real gRPC server on PostgreSQL: the credit limit and overdue
 debt shown while an order is taken, and enforced on submission as the tenant chooses."""
 
+import re
 import threading
 from datetime import timedelta
 
@@ -201,3 +202,32 @@ def test_b2_racing_orders_cannot_both_slip_under_the_limit(stack, shop, tenant):
     assert len(taken) == 5 and outcomes.count("CREDIT_BLOCKED") == 5
     assert len(set(taken)) == 5  # every order its own number
     assert orders_of(stack, tenant, customer) == 5
+
+
+def test_b2_credit_check_reads_the_partial_indexes_not_every_order(db, tenant):
+    """Issue 16: the credit statement runs on every order placed; a customer with years of
+    orders must not cost a read of each. PostgreSQL is made to choose its plan as it does for
+    a statement prepared long ago (generic plan: no parameter values known), and the pending
+    orders and open debts come from their partial indexes alone."""
+    from orders.service.credit import STANDING
+
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        compiled = STANDING.compile(dialect=conn.dialect)
+        values = dict(compiled.params, tenant_id=tenant, customer_id="c-credit-plan")
+        names: list[str] = []
+
+        def placeholder(match):
+            if match[1] not in names:
+                names.append(match[1])
+            return f"${names.index(match[1]) + 1}"
+
+        sql = re.sub(r"%\((\w+)\)s", placeholder, str(compiled))
+        conn.exec_driver_sql(f"PREPARE standing_plan AS {sql}")
+        args = ", ".join(f"'{values[name]}'" for name in names)
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN EXECUTE standing_plan({args})"))
+        conn.exec_driver_sql("DEALLOCATE standing_plan")
+        conn.rollback()
+    assert "ix_orders_pending_credit" in plan, plan
+    assert "ix_orders_open_debts" in plan, plan

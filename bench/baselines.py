@@ -51,17 +51,50 @@ def _bench_holder(i: int) -> str:
     return f"p:{i:012d}"
 
 
+def _sample_claim():
+    from datetime import UTC, datetime, timedelta
+
+    from coupons.service.claims_stream import PendingClaim
+
+    at = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    return PendingClaim(
+        id=str(uuid.UUID(int=1)),
+        tenant_id=str(uuid.UUID(int=2)),
+        template_id=str(uuid.UUID(int=3)),
+        template_name="新客立减 10 元",
+        holder="p:000000000001",
+        phone="13800000001",
+        code="000000000001",
+        claimed_at=at,
+        valid_from=at,
+        valid_until=at + timedelta(days=30),
+        channel="link",
+        request_id=uuid.uuid4().hex,
+    )
+
+
+def _sample_fields(holder: str, code: str) -> list[str]:
+    """A real claim's stream entry fields, its holder and code the benchmark's random ones."""
+    fields = _sample_claim().fields()
+    named = dict(zip(fields[::2], fields[1::2], strict=True))
+    named.update(h=holder, c=code)
+    return [item for pair in named.items() for item in pair]
+
+
 def redis_evalsha_ops(*, clients: int, seconds: int, holders: int = 100_000, url: str = testing.REDIS_URL) -> float:
-    """EVALSHA ops/s of this Redis server running the coupons' real claim script (RESERVE:
-    GET stock, HGET holder, DECR, HINCRBY) on its success path, as each issued claim does, with
-    `clients` connections. Keys live under a bench-only prefix, deleted afterwards."""
-    from coupons.service.coupons_stock import RESERVE
+    """EVALSHA ops/s of this Redis server running the coupons' real public-claim script (CLAIM,
+    ADR 0021: GET stock, HGET holder, XLEN, DECR, HINCRBY, then the claim queued with XADD and
+    its code noted with HSET) on its success path, as each answered claim does, with `clients`
+    connections and an entry as large as a real claim's. Keys live under a bench-only prefix,
+    deleted afterwards."""
+    from coupons.service.coupons_stock import CLAIM
 
     client = redis.Redis.from_url(url)
     prefix = f"bench-p2-{uuid.uuid4().hex[:8]}:"
     stock, held, loaded = f"{prefix}stock", f"{prefix}held", f"{prefix}held-loaded"
+    stream, pending = f"{prefix}claims", f"{prefix}claims-pending"
     try:
-        sha = client.script_load(RESERVE)
+        sha = client.script_load(CLAIM)
         # Stock that never runs out and holders already known to Redis (held 0, a limit never
         # reached): every call takes the script's full path, never the "load first" answers.
         client.set(stock, 10**15)
@@ -75,14 +108,20 @@ def redis_evalsha_ops(*, clients: int, seconds: int, holders: int = 100_000, url
         server += ["--dbnum", str(conn.get("db", 0))]
         # redis-benchmark counts requests, not time: about `seconds` at this machine's ~40-55k ops/s.
         requests_total = max(50_000, 40_000 * seconds)
+        holder, code = "p:__rand_int__", "__rand_int__"
+        # ARGV: holder, per-person limit, most unwritten claims allowed (never reached here),
+        # code, tenant, then the stream entry's fields.
+        fields = _sample_fields(holder, code)
+        tenant = fields[fields.index("t") + 1]
+        args = [holder, str(10**9), str(10**9), code, tenant, *fields]
         out = subprocess.run(
-            ["redis-benchmark", *server, "-c", str(clients), "-n", str(requests_total)]
-            + ["-r", str(holders), "--csv", "EVALSHA", sha, "3", stock, held, loaded, "p:__rand_int__", str(10**9)],
+            ["redis-benchmark", *server, "-c", str(clients), "-n", str(requests_total), "-r", str(holders), "--csv"]
+            + ["EVALSHA", sha, "5", stock, held, loaded, stream, pending, *args],
             check=True,
             capture_output=True,
             text=True,
         ).stdout
     finally:
-        client.delete(stock, held, loaded)
+        client.delete(stock, held, loaded, stream, pending)
         client.close()
     return parse_redis_benchmark_csv(out)

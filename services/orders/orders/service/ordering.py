@@ -5,14 +5,14 @@ statements built once (issue 16). Reading orders is order_lookup.py."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert
 from sqlalchemy.exc import IntegrityError
 
 from crmkit.auth import Actor
@@ -21,26 +21,19 @@ from crmkit.errors import DomainError
 from crmkit.onetime_codes import new_code
 from orders import events
 from orders.domain.documents import idempotency_key, resolve_store, salesperson_for_order
-from orders.domain.lines import LineRequest, PricedLine
+from orders.domain.lines import LineRequest
 from orders.domain.money import total
 from orders.domain.numbering import ORDER_PREFIX
 from orders.domain.states import SUBMITTED
 from orders.models import OrderRow
 from orders.service.access import require_staff
 from orders.service.changes import ORDER, log_created, placed_order_snapshot
-from orders.service.coupons import (
-    CouponLine,
-    CouponRedeemer,
-    CouponsNotConfigured,
-    CouponUse,
-    clean_codes,
-    order_id_for,
-    refusal_naming,
-)
+from orders.service.coupons import CouponLine, CouponRedeemer, clean_codes, order_id_for
 from orders.service.credit import check_new_order, load_standing, recheck_in_queue
 from orders.service.customers import CustomerDirectory, CustomerInfo, require_customer_id
 from orders.service.documents import ORDERS
 from orders.service.numbers import draw_number
+from orders.service.placing_coupons import OrderCoupons, OrderKind, discount_of, place_with_coupons, recorded
 from orders.service.pricing import check_and_price
 from orders.service.views import (
     OrderView,
@@ -52,6 +45,7 @@ COUPON_RELEASE_FAILURES = Counter(
     "crm_orders_coupon_release_failures_total",
     "Coupons of an order that was not placed which could not be given back (see the log for the order id)",
 )
+_ORDERS = OrderKind(OrderRow, COUPON_RELEASE_FAILURES, log, "order")
 
 
 # Built once: every order placed.
@@ -92,54 +86,75 @@ def submit_order(
     key = idempotency_key(cmd.idempotency_key)
     codes = clean_codes(cmd.coupon_codes)
     order_id = order_id_for(actor.tenant_id, key) if codes else new_id()
-    redeeming = False
-    try:
-        # The customers service decides whether this caller may order for this customer; asked
-        # before a database connection is taken, so none is held while it answers.
-        customer = customers.get(cmd.customer_id)
-        store_id = resolve_store(actor, customer.store_id, cmd.store_id)
-        db = uow.db
-        with db.engine.connect() as conn:
-            phases = _ReadThenWrite(conn)
-            priced, products = check_and_price(conn, actor, customer, cmd.lines, cmd.note)
-            goods_total = total(line.amount_fen for line in priced)
-            redeeming = bool(codes)
-            used = _redeem_all(coupons, actor.tenant_id, order_id, customer.id, store_id, codes, priced, products)
-            # Two coupons on the same goods never take off more than the goods cost.
-            discount = min(goods_total, sum(u.discount_fen for u in used))
-            owed = goods_total - discount
-            standing = load_standing(conn, actor.tenant_id, customer.id, now)
-            # Refused before a number is drawn: a refusal costs none.
-            check_new_order(standing, owed)
-            number = draw_number(conn, actor.tenant_id, ORDER_PREFIX, now)
-            phases.begin_writes()
-            # What is owed after the coupons, and the credit warnings it was taken with (B2).
-            warnings = recheck_in_queue(conn, standing, actor.tenant_id, customer.id, owed, now)
-            values = _order_values(actor, cmd, order_id, number, customer, staff_id, store_id, key, now)
-            values.update(
-                total_fen=owed,
-                discount_fen=discount,
-                credit_warnings=",".join(warnings),
-                coupons=[_coupon_used(u) for u in used] or None,
-            )
-            # The order first: a racing repeat of its key fails here, before the lines.
-            conn.execute(_INSERT_ORDER, values)
-            lines = ORDERS.add_lines(
-                conn, actor.tenant_id, priced, products, now=now, order_id=order_id, customer_id=customer.id
-            )
-            row = SimpleNamespace(**values)
-            log_created(conn, actor, ORDER, row, "submitted", placed_order_snapshot(row, lines), now=now)
-            view = order_view(row, lines)
-            db.publish_on(conn, events.order_submitted(view), actor.tenant_id)
-            conn.commit()
-        db.notify_outbox()
-        return view
-    except BaseException as exc:
-        if key and (first := _placed_by_a_repeat(uow, actor, key, exc, codes)):
-            return first
-        if redeeming:
-            _give_back(uow, coupons, actor.tenant_id, order_id)
-        raise
+    order_coupons = OrderCoupons(coupons, actor.tenant_id, order_id, codes)
+    return place_with_coupons(
+        uow,
+        _ORDERS,
+        order_coupons,
+        key,
+        place=lambda: _submit(uow, actor, customers, cmd, staff_id, key, order_coupons, now),
+        placed_by_a_repeat=lambda exc: _placed_by_a_repeat(uow, actor, key, exc, codes),
+    )
+
+
+def _submit(
+    uow: UnitOfWork,
+    actor: Actor,
+    customers: CustomerDirectory,
+    cmd: SubmitOrder,
+    staff_id: str,
+    key: str | None,
+    order_coupons: OrderCoupons,
+    now: datetime,
+) -> OrderView:
+    """The order placed, with `order_coupons` redeemed on it: submit_order's frame gives them back
+    if this fails."""
+    order_id = order_coupons.order_id
+    # The customers service decides whether this caller may order for this customer; asked
+    # before a database connection is taken, so none is held while it answers.
+    customer = customers.get(cmd.customer_id)
+    store_id = resolve_store(actor, customer.store_id, cmd.store_id)
+    db = uow.db
+    with db.engine.connect() as conn:
+        phases = _ReadThenWrite(conn)
+        priced, products = check_and_price(conn, actor, customer, cmd.lines, cmd.note)
+        goods_total = total(line.amount_fen for line in priced)
+        used = order_coupons.redeem(
+            customer.id,
+            store_id,
+            (
+                CouponLine(line.product_id, products[line.product_id].category_id or "", line.quantity, line.amount_fen)
+                for line in priced
+            ),
+        )
+        discount = discount_of(goods_total, used)
+        owed = goods_total - discount
+        standing = load_standing(conn, actor.tenant_id, customer.id, now)
+        # Refused before a number is drawn: a refusal costs none.
+        check_new_order(standing, owed)
+        number = draw_number(conn, actor.tenant_id, ORDER_PREFIX, now)
+        phases.begin_writes()
+        # What is owed after the coupons, and the credit warnings it was taken with (B2).
+        warnings = recheck_in_queue(conn, standing, actor.tenant_id, customer.id, owed, now)
+        values = _order_values(actor, cmd, order_id, number, customer, staff_id, store_id, key, now)
+        values.update(
+            total_fen=owed,
+            discount_fen=discount,
+            credit_warnings=",".join(warnings),
+            coupons=recorded(used),
+        )
+        # The order first: a racing repeat of its key fails here, before the lines.
+        conn.execute(_INSERT_ORDER, values)
+        lines = ORDERS.add_lines(
+            conn, actor.tenant_id, priced, products, now=now, order_id=order_id, customer_id=customer.id
+        )
+        row = SimpleNamespace(**values)
+        log_created(conn, actor, ORDER, row, "submitted", placed_order_snapshot(row, lines), now=now)
+        view = order_view(row, lines)
+        db.publish_on(conn, events.order_submitted(view), actor.tenant_id)
+        conn.commit()
+    db.notify_outbox()
+    return view
 
 
 class _ReadThenWrite:
@@ -203,15 +218,6 @@ def _order_values(
     }
 
 
-def _coupon_used(use: CouponUse) -> dict:
-    return {
-        "code": use.code,
-        "coupon_id": use.coupon_id,
-        "discount_fen": use.discount_fen,
-        "pickup_product_ids": list(use.pickup_product_ids),
-    }
-
-
 def _placed_by_a_repeat(
     uow: UnitOfWork, actor: Actor, key: str, exc: BaseException, codes: Sequence[str]
 ) -> OrderView | None:
@@ -228,46 +234,3 @@ def _placed_by_a_repeat(
         return None
     with uow:
         return ORDERS.by_key(uow.session, actor, key)
-
-
-def _redeem_all(
-    coupons: CouponRedeemer | None,
-    tenant_id: str,
-    order_id: str,
-    customer_id: str,
-    store_id: str,
-    codes: Sequence[str],
-    priced: Sequence[PricedLine],
-    products: Mapping[str, Any],
-) -> list[CouponUse]:
-    """Each code redeemed on this order, in the order given; the first refusal names its field."""
-    if not codes:
-        return []
-    redeemer = coupons or CouponsNotConfigured()
-    lines = [
-        CouponLine(line.product_id, products[line.product_id].category_id or "", line.quantity, line.amount_fen)
-        for line in priced
-    ]
-    used = []
-    for i, code in enumerate(codes):
-        try:
-            used.append(redeemer.redeem(tenant_id, order_id, customer_id, store_id, code, lines))
-        except DomainError as exc:
-            raise refusal_naming(i, code, exc) from None
-    return used
-
-
-def _give_back(uow: UnitOfWork, coupons: CouponRedeemer | None, tenant_id: str, order_id: str) -> None:
-    """The order was not placed: its coupons go back. Never masks the error being raised; if the
-    coupons service cannot be reached now, the coupons stay used on an order that does not
-    exist, logged for the operator (a retry of the submit with its key finds them again)."""
-    try:
-        with uow:
-            placed = uow.session.scalar(
-                select(OrderRow.id).where(OrderRow.tenant_id == tenant_id, OrderRow.id == order_id)
-            )
-        if placed is None:
-            (coupons or CouponsNotConfigured()).release(tenant_id, order_id)
-    except Exception:
-        COUPON_RELEASE_FAILURES.inc()
-        log.exception("coupons of order %s (tenant %s) could not be given back", order_id, tenant_id)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork, new_id
-from crmkit.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from crmkit.errors import InvalidInput, NotFound, PermissionDenied
 from orders.domain import storefront
 from orders.domain.documents import idempotency_key
 from orders.domain.lines import quantities_by_product
@@ -34,16 +34,10 @@ from orders.domain.storefront_placing import LineInput, Placement, check_placeme
 from orders.errors import ErrorCode
 from orders.models import ProductRow, StockMovementRow, StockRow
 from orders.models_storefront import UQ_STOREFRONT_IDEMPOTENCY, StorefrontLineRow, StorefrontOrderRow
-from orders.service.coupons import (
-    CouponLine,
-    CouponRedeemer,
-    CouponsNotConfigured,
-    CouponUse,
-    clean_codes,
-    refusal_naming,
-)
+from orders.service.coupons import CouponLine, CouponRedeemer, CouponsNotConfigured, clean_codes
 from orders.service.customers import CustomerDirectory, CustomerInfo
 from orders.service.numbers import allocate_number
+from orders.service.placing_coupons import OrderCoupons, OrderKind, discount_of, place_with_coupons, recorded
 from orders.service.settings import load_settings
 from orders.service.stock import lock_levels, move_all
 from orders.service.storefront_core import lines_of, may_see
@@ -54,6 +48,7 @@ COUPON_RELEASE_FAILURES = Counter(
     "crm_orders_storefront_coupon_release_failures_total",
     "Coupons of a storefront order that was not placed which could not be given back (see the log)",
 )
+_STOREFRONT_ORDERS = OrderKind(StorefrontOrderRow, COUPON_RELEASE_FAILURES, log, "storefront order")
 # Storefront orders placed under one idempotency key share one id, so the coupons service sees a
 # retried placement as the same order (its redemption is idempotent on the order id and code).
 # Not the wholesale namespace: the same key on a wholesale and a storefront order is two orders.
@@ -93,45 +88,61 @@ def place_order(
     key = idempotency_key(p.idempotency_key)
     codes = clean_codes(p.coupon_codes)
     order_id = _order_id(actor.tenant_id, key) if codes else new_id()
-    redeeming = False
-    try:
-        with uow:
-            session = uow.session
-            if key and (first := _by_key(uow, actor, key)):
-                return first
-            # As this service sees the customer: a customer's own token reads nothing there.
-            customer = customers.get_in_tenant(actor.tenant_id, own or p.customer_id)
-            priced = _priced(session, actor.tenant_id, p.lines)
-            goods_total = total(line.amount_fen for line in priced) if priced else p.amount_fen or 0
-            redeeming = bool(codes)
-            used = _redeem_all(coupons, actor.tenant_id, order_id, customer.id, p.store_id, codes, priced)
-            # Two coupons on the same goods never take off more than the goods cost.
-            discount = min(goods_total, sum(u.discount_fen for u in used))
-            levels, after = _take_stock(session, actor.tenant_id, p.store_id, priced, now)
-            # A racing repeat of the key waited on the same stock locks: it finds the first now,
-            # before drawing a number.
-            if key and priced and (first := _by_key(uow, actor, key)):
-                return first
-            number = allocate_number(session, actor.tenant_id, STOREFRONT_PREFIX, now)
-            row = _order_row(actor, p, order_id, number, customer, key, now, unpaid_minutes)
-            row.goods_total_fen, row.discount_fen, row.total_fen = goods_total, discount, goods_total - discount
-            row.coupons = [_coupon_used(u) for u in used] or None
-            session.add(row)
-            # The order first: a racing repeat of its key fails here, before its lines and stock.
-            session.flush()
-            session.add_all(_line_rows(row, priced))
-            move_all(
-                session, after, levels, reason=STOREFRONT_SALE, actor_id=actor.subject_id, document_id=row.id, now=now
-            )
-            view = storefront_view(uow, actor, row)
-            uow.commit()
-            return view
-    except BaseException as exc:
-        if key and isinstance(exc, IntegrityError) and (first := _placed_by_a_repeat(uow, actor, key, exc, codes)):
+    order_coupons = OrderCoupons(coupons, actor.tenant_id, order_id, codes)
+    return place_with_coupons(
+        uow,
+        _STOREFRONT_ORDERS,
+        order_coupons,
+        key,
+        place=lambda: _place(uow, actor, customers, p, own, key, order_coupons, unpaid_minutes, now),
+        placed_by_a_repeat=lambda exc: _placed_by_a_repeat(uow, actor, key, exc, codes),
+    )
+
+
+def _place(
+    uow: UnitOfWork,
+    actor: Actor,
+    customers: CustomerDirectory,
+    p: Placement,
+    own: str | None,
+    key: str | None,
+    order_coupons: OrderCoupons,
+    unpaid_minutes: int,
+    now: datetime,
+) -> StorefrontView:
+    """The order placed (or the first one of its key), with `order_coupons` redeemed on it:
+    place_order's frame gives them back if this fails."""
+    with uow:
+        session = uow.session
+        if key and (first := _by_key(uow, actor, key)):
             return first
-        if redeeming:
-            _release_unplaced(uow, coupons, actor.tenant_id, order_id)
-        raise
+        # As this service sees the customer: a customer's own token reads nothing there.
+        customer = customers.get_in_tenant(actor.tenant_id, own or p.customer_id)
+        priced = _priced(session, actor.tenant_id, p.lines)
+        goods_total = total(line.amount_fen for line in priced) if priced else p.amount_fen or 0
+        used = order_coupons.redeem(
+            customer.id,
+            p.store_id,
+            (CouponLine(q.product.id, q.product.category_id or "", q.line.quantity, q.amount_fen) for q in priced),
+        )
+        discount = discount_of(goods_total, used)
+        levels, after = _take_stock(session, actor.tenant_id, p.store_id, priced, now)
+        # A racing repeat of the key waited on the same stock locks: it finds the first now,
+        # before drawing a number.
+        if key and priced and (first := _by_key(uow, actor, key)):
+            return first
+        number = allocate_number(session, actor.tenant_id, STOREFRONT_PREFIX, now)
+        row = _order_row(actor, p, order_coupons.order_id, number, customer, key, now, unpaid_minutes)
+        row.goods_total_fen, row.discount_fen, row.total_fen = goods_total, discount, goods_total - discount
+        row.coupons = recorded(used)
+        session.add(row)
+        # The order first: a racing repeat of its key fails here, before its lines and stock.
+        session.flush()
+        session.add_all(_line_rows(row, priced))
+        move_all(session, after, levels, reason=STOREFRONT_SALE, actor_id=actor.subject_id, document_id=row.id, now=now)
+        view = storefront_view(uow, actor, row)
+        uow.commit()
+        return view
 
 
 def give_back(
@@ -200,10 +211,13 @@ def _by_key(uow: UnitOfWork, actor: Actor, key: str) -> StorefrontView | None:
 
 
 def _placed_by_a_repeat(
-    uow: UnitOfWork, actor: Actor, key: str, exc: IntegrityError, codes: Sequence[str]
+    uow: UnitOfWork, actor: Actor, key: str, exc: BaseException, codes: Sequence[str]
 ) -> StorefrontView | None:
     """The order a racing repeat of the same key placed first, if that is why the insert failed.
-    With coupons the repeat also carries the same order id (the primary key)."""
+    With coupons the repeat also carries the same order id (the primary key). Any other failure
+    is this placing's own."""
+    if not isinstance(exc, IntegrityError):
+        return None
     text = str(exc.orig)
     table = StorefrontOrderRow.__tablename__
     repeated = UQ_STOREFRONT_IDEMPOTENCY in text or f"{table}.tenant_id, {table}.idempotency_key" in text
@@ -233,29 +247,6 @@ def _priced(session: Session, tenant_id: str, lines: Sequence[LineInput]) -> lis
     if fields:
         raise InvalidInput(ErrorCode.STOREFRONT_INPUT_INVALID, fields=fields)
     return [_Priced(line, products[line.product_id]) for line in lines]
-
-
-def _redeem_all(
-    coupons: CouponRedeemer | None,
-    tenant_id: str,
-    order_id: str,
-    customer_id: str,
-    store_id: str,
-    codes: Sequence[str],
-    priced: Sequence[_Priced],
-) -> list[CouponUse]:
-    """Each code redeemed on this order, in the order given; the first refusal names its field."""
-    if not codes:
-        return []
-    redeemer = coupons or CouponsNotConfigured()
-    lines = [CouponLine(p.product.id, p.product.category_id or "", p.line.quantity, p.amount_fen) for p in priced]
-    used = []
-    for i, code in enumerate(codes):
-        try:
-            used.append(redeemer.redeem(tenant_id, order_id, customer_id, store_id, code, lines))
-        except DomainError as exc:
-            raise refusal_naming(i, code, exc) from None
-    return used
 
 
 def _take_stock(
@@ -350,30 +341,3 @@ def _line_rows(row: StorefrontOrderRow, priced: Sequence[_Priced]) -> list[Store
         )
         for i, p in enumerate(priced)
     ]
-
-
-def _coupon_used(use: CouponUse) -> dict:
-    return {
-        "code": use.code,
-        "coupon_id": use.coupon_id,
-        "discount_fen": use.discount_fen,
-        "pickup_product_ids": list(use.pickup_product_ids),
-    }
-
-
-def _release_unplaced(uow: UnitOfWork, coupons: CouponRedeemer | None, tenant_id: str, order_id: str) -> None:
-    """The order was not placed: its coupons go back. Never masks the error being raised; if the
-    coupons service cannot be reached now, the coupons stay used on an order that does not exist,
-    logged for the operator (the coupons service's own sweep gives them back later)."""
-    try:
-        with uow:
-            placed = uow.session.scalar(
-                select(StorefrontOrderRow.id).where(
-                    StorefrontOrderRow.tenant_id == tenant_id, StorefrontOrderRow.id == order_id
-                )
-            )
-        if placed is None:
-            (coupons or CouponsNotConfigured()).release(tenant_id, order_id)
-    except Exception:
-        COUPON_RELEASE_FAILURES.inc()
-        log.exception("coupons of storefront order %s (tenant %s) could not be given back", order_id, tenant_id)

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from provider_inbox import Inbox, served
 
 from orders.delivery.dada import Dada
 from orders.delivery.fake_server import CODE_SIGNATURE, FakeDadaServer
@@ -35,48 +33,13 @@ from orders.delivery.port import (
     DeliveryUnavailable,
 )
 
-
-class _Inbox(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        self.received: list[bytes] = []
-        super().__init__(("127.0.0.1", 0), _InboxHandler)
-
-
-class _InboxHandler(BaseHTTPRequestHandler):
-    server: _Inbox
-
-    def do_POST(self) -> None:
-        self.server.received.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeDadaServer]:
-    with FakeDadaServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def inbox() -> Iterator[_Inbox]:
-    server = _Inbox()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+fake = served(FakeDadaServer)
+inbox = served(lambda: Inbox(answer=200))
 
 
 @pytest.fixture
-def callback_url(inbox: _Inbox) -> str:
-    inbox.received.clear()
-    return f"http://127.0.0.1:{inbox.server_address[1]}/delivery/dada/callback"
+def callback_url(inbox: Inbox) -> str:
+    return inbox.fresh_url("/delivery/dada/callback")
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +71,9 @@ def _add(dada: Dada, callback_url: str, order_id: str | None = None, cargo_fen: 
     return order_id, quote
 
 
-def _last_update(dada: Dada, inbox: _Inbox):
+def _last_update(dada: Dada, inbox: Inbox):
     assert inbox.received, "no callback arrived"
-    return dada.parse_callback(inbox.received[-1])
+    return dada.parse_callback(inbox.bodies[-1])
 
 
 def test_the_adapter_is_a_delivery_port(dada: Dada):
@@ -143,7 +106,7 @@ def test_add_query_and_a_delivery_through_every_status(fake, dada, inbox, callba
 def test_the_same_callback_twice_parses_equal(fake, dada, inbox, callback_url):
     order_id, _ = _add(dada, callback_url)
     fake.fake.advance(order_id, 2, update_time=1_750_000_000)
-    body = inbox.received[-1]
+    body = inbox.bodies[-1]
     assert dada.parse_callback(body) == dada.parse_callback(body.decode())
     assert dada.parse_callback(body).at == datetime.fromtimestamp(1_750_000_000, UTC)
 
@@ -176,12 +139,12 @@ def test_a_forged_callback_is_refused(fake, dada, inbox, callback_url):
     order_id, _ = _add(dada, callback_url)
     fake.fake.advance(order_id, 4, forge=True)
     with pytest.raises(CallbackRejected) as caught:
-        dada.parse_callback(inbox.received[-1])
+        dada.parse_callback(inbox.bodies[-1])
     assert caught.value.reason == CALLBACK_BAD_SIGNATURE
 
     # a genuine callback whose order id is swapped no longer matches its signature
     fake.fake.advance(order_id, 4)
-    altered = json.loads(inbox.received[-1])
+    altered = json.loads(inbox.bodies[-1])
     altered["order_id"] = "XS-someone-else"
     with pytest.raises(CallbackRejected) as caught:
         dada.parse_callback(json.dumps(altered))
@@ -199,7 +162,7 @@ def test_a_callback_with_an_unknown_status_is_refused(fake, dada, inbox, callbac
     order_id, _ = _add(dada, callback_url)
     fake.fake.advance(order_id, 42)
     with pytest.raises(CallbackRejected) as caught:
-        dada.parse_callback(inbox.received[-1])
+        dada.parse_callback(inbox.bodies[-1])
     assert caught.value.reason == CALLBACK_UNKNOWN_STATUS
 
 

@@ -7,14 +7,12 @@ its own platform key, so these tests prove both halves of the v3 signing scheme 
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from provider_inbox import Inbox, served
 
 from orders.payments import crypto
 from orders.payments.fake_server import FakeWeChatPayServer
@@ -35,47 +33,13 @@ from orders.payments.wechatpay import WeChatPay
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 
 
-class _Inbox(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        super().__init__(("127.0.0.1", 0), _InboxHandler)
-
-
-class _InboxHandler(BaseHTTPRequestHandler):
-    server: _Inbox
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.server.received.append((dict(self.headers.items()), body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeWeChatPayServer]:
-    with FakeWeChatPayServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def inbox() -> Iterator[_Inbox]:
-    server = _Inbox()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+fake = served(FakeWeChatPayServer)
+inbox = served(lambda: Inbox(answer=204))
 
 
 @pytest.fixture
-def notify_url(inbox: _Inbox) -> str:
-    inbox.received.clear()
-    return f"http://127.0.0.1:{inbox.server_address[1]}/payments/wechat/notify"
+def notify_url(inbox: Inbox) -> str:
+    return inbox.fresh_url("/payments/wechat/notify")
 
 
 @pytest.fixture(scope="module")

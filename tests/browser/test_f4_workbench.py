@@ -2,7 +2,8 @@
 on; a customer pays a takeaway order from the shop (stored value) and within 2.5 s the workbench
 shows the alert, says "您有新的外卖订单，金额 … 元" in Chinese and lists the order; the manager accepts
 it and hands it to Dada; the customer asks for part of it back and the request is said aloud; the
-manager approves it. An in-store order is handed over at the counter by its code (B7)."""
+manager approves it. An in-store order is handed over at the counter by its code (B7), on the same
+page that hands over wholesale orders."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from conftest import api_call, api_token, mobile_login, shot, sms_code
 
 OWNER = "13800000000"
 MANAGER = "13800000001"  # 王店长 (demo): their stores are the test's
+SALES = "13800000002"  # 张业务 (demo): takes the wholesale order handed over at the counter
 PASSWORD = "demo1234"
 # The app polls about every second; the architecture promises 2 s, and the bar animates in.
 WITHIN_MS = 2500
@@ -233,14 +235,79 @@ def test_b7_an_in_store_order_confirmed_elsewhere_is_refused_here_then_verified_
     assert code
     page.goto(f"{platform.base_url}/m/workbench")
     page.locator("[data-test=sf-verify-entry]").click()
-    page.locator("[data-test=sf-verify-code] input").fill(code)
-    page.locator("[data-test=sf-verify]").click()
-    verified = page.locator("[data-test=sf-verified]")
+    page.locator("[data-test=code] input").fill(code)
+    page.locator("[data-test=verify]").click()
+    verified = page.locator("[data-test=verified]")
     expect(verified).to_contain_text(order["number"])
     expect(verified).to_contain_text("已完成")
     shot(page, "m-workbench-verify")
     # The same code again: refused, with the server's reason on the field.
-    page.locator("[data-test=sf-verify-code] input").fill(code)
-    page.locator("[data-test=sf-verify]").click()
-    expect(page.locator("[data-test=sf-verify-code] .van-field__error-message")).not_to_be_empty()
+    page.locator("[data-test=code] input").fill(code)
+    page.locator("[data-test=verify]").click()
+    expect(page.locator("[data-test=code] .van-field__error-message")).not_to_be_empty()
     expect(verified).to_have_count(0)
+
+
+def _approved_wholesale_order(platform) -> dict:
+    """A wholesale order a salesperson took and the owner approved, with stock to hand it over."""
+    owner = api_token(platform, OWNER)
+    sales = api_token(platform, SALES)
+    customer = api_call(platform, sales, "GET", "/api/v1/customers", params={"page_size": 1})["customers"][0]
+    product = api_call(platform, sales, "GET", "/api/v1/products", params={"page_size": 1})["products"][0]
+    body = {"customer_id": customer["id"], "lines": [{"product_id": product["id"], "quantity": 1}]}
+    order = api_call(platform, sales, "POST", "/api/v1/orders", json=body)
+    api_call(platform, owner, "POST", f"/api/v1/orders/{order['id']}/approve")
+    stock = {"quantity": 100, "reason": "补货"}
+    api_call(platform, owner, "PUT", f"/api/v1/products/{product['id']}/stock/{order['store_id']}", json=stock)
+    return order
+
+
+def test_b7_one_counter_page_hands_over_storefront_and_wholesale_orders_by_the_codes_prefix(
+    platform, phone, desk, shopper
+):
+    sf_order = _paid_order(platform, desk, shopper, "in_store")
+    manager = api_token(platform, desk["phone"])
+    api_call(platform, manager, "POST", f"/api/v1/storefront/orders/{sf_order['id']}/actions/confirm", json={})
+    sf_qr = api_call(platform, shopper["token"], "GET", f"/api/v1/shop/orders/{sf_order['id']}")["verification_qr"]
+    assert sf_qr.startswith("CRMSF:"), sf_qr
+    wholesale = _approved_wholesale_order(platform)
+    assert wholesale["verification_qr"].startswith("CRMORD:"), wholesale
+
+    page = phone
+    verify_calls: list[str] = []
+    page.on("request", lambda r: verify_calls.append(r.url) if "/api/" in r.url and r.url.endswith("/verify") else None)
+    mobile_login(page, platform, desk["phone"])
+    # The home page's counter tile opens the page a typed code means a wholesale order on; a
+    # storefront order's QR code scanned there still goes to the storefront (CRMSF: says so).
+    page.get_by_text("核销").click()
+    counter = f"{platform.base_url}/m/verify"
+    expect(page).to_have_url(counter)
+    code = page.locator("[data-test=code] input")
+    verified = page.locator("[data-test=verified]")
+    code.fill(sf_qr)
+    page.locator("[data-test=verify]").click()
+    expect(verified).to_contain_text(sf_order["number"])
+    expect(verified).to_contain_text("已完成")
+    assert verify_calls[-1].endswith("/api/v1/storefront/verify"), verify_calls
+    # As on the workbench's page, the result leads to the order.
+    page.locator("[data-test=verified-storefront]").click()
+    expect(page).to_have_url(f"{platform.base_url}/m/workbench/orders/{sf_order['id']}")
+    page.go_back()
+    expect(page).to_have_url(counter)
+
+    # The same page, a wholesale order's QR code (CRMORD:): the orders service hands it over.
+    code.fill(wholesale["verification_qr"])
+    page.locator("[data-test=verify]").click()
+    expect(verified).to_contain_text(wholesale["number"])
+    expect(verified).to_contain_text("已出库")
+    assert verify_calls[-1].endswith("/api/v1/orders/verify"), verify_calls
+
+    # Any other prefix (here a coupon's) is no order's code: refused on the field, nothing sent.
+    sent = len(verify_calls)
+    code.fill("CRMCPN:12345678")
+    page.locator("[data-test=verify]").click()
+    expect(page.locator("[data-test=code] .van-field__error-message")).to_have_text(
+        "无法识别的核销码（CRMCPN:）：请扫描批发订单或门店订单的核销码"
+    )
+    expect(verified).to_have_count(0)
+    assert len(verify_calls) == sent, verify_calls

@@ -25,10 +25,17 @@ export const router = createRouter({
     { path: "/performance", name: "performance", component: () => import("./views/PerformanceView.vue") },
     { path: "/customers/new", name: "new-customer", component: () => import("./views/NewCustomerView.vue") },
     { path: "/customers/:id", name: "customer", component: () => import("./views/CustomerView.vue") },
+    // B7: one counter page for both kinds of order (the code's QR prefix says which); a typed code
+    // is a wholesale order's here and a storefront order's from the workbench.
     { path: "/verify", name: "verify", component: () => import("./views/VerifyView.vue") },
     // F4 B6 B7 B8: the store's workbench for its storefront orders.
     { path: "/workbench", name: "workbench", component: () => import("./views/WorkbenchView.vue") },
-    { path: "/workbench/verify", name: "workbench-verify", component: () => import("./views/WorkbenchVerifyView.vue") },
+    {
+      path: "/workbench/verify",
+      name: "workbench-verify",
+      component: () => import("./views/VerifyView.vue"),
+      props: { bare: "storefront" },
+    },
     { path: "/workbench/orders/:id", name: "workbench-order", component: () => import("./views/WorkbenchOrderView.vue") },
     { path: "/returns", name: "returns", component: () => import("./views/ReturnsView.vue") },
     { path: "/returns/new", name: "new-return", component: () => import("./views/NewReturnView.vue") },

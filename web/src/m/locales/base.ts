@@ -45,7 +45,14 @@ export const zh = {
         visited: "已拜访",
       },
     },
-    verify: { title: "核销", code: "核销码", hint: "输入或扫描订单核销码", submit: "核销", done: "核销成功" },
+    verify: {
+      title: "核销",
+      code: "核销码",
+      hint: "输入或扫描订单核销码",
+      submit: "核销",
+      done: "核销成功",
+      unknownPrefix: "无法识别的核销码（{prefix}）：请扫描批发订单或门店订单的核销码",
+    },
     order: {
       title: "开单",
       customer: "客户",
@@ -174,7 +181,14 @@ export const en: typeof zh = {
         visited: "Visited",
       },
     },
-    verify: { title: "Verify", code: "Code", hint: "Type or scan the order's code", submit: "Verify", done: "Handed over" },
+    verify: {
+      title: "Verify",
+      code: "Code",
+      hint: "Type or scan the order's code",
+      submit: "Verify",
+      done: "Handed over",
+      unknownPrefix: "Not an order's code ({prefix}): scan a wholesale or store order's code",
+    },
     order: {
       title: "New order",
       customer: "Customer",

@@ -89,9 +89,6 @@ export const zh = {
     cancelled: "已取消",
     failed: "配送失败",
   },
-  verifyTitle: "扫码核销",
-  verifySubmit: "核销",
-  verified: "核销成功",
 };
 
 export const en: typeof zh = {
@@ -183,7 +180,4 @@ export const en: typeof zh = {
     cancelled: "Cancelled",
     failed: "Failed",
   },
-  verifyTitle: "Verify a code",
-  verifySubmit: "Verify",
-  verified: "Verified",
 };

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
-from bench.load import LoadResult, run_load, run_open_loop
+from bench import keepalive
+from bench.load import LoadResult, run_load
 from bench.tenant import BenchTenant
 
 
@@ -30,17 +32,13 @@ def registrations(t: BenchTenant, *, clients: int, seconds: float, run_digit: in
 def orders(t: BenchTenant, *, clients: int, seconds: float, rate: float | None = None) -> LoadResult:
     """P1: a salesperson places 5-line orders (gateway -> orders -> customers over gRPC for the
     customer and visibility -> PostgreSQL: price tracking, numbering, lines, outbox). Closed
-    loop with `clients` threads, or open loop at `rate` orders a second on up to `clients`."""
+    loop with `clients` keep-alive connections, or open loop at `rate` orders a second on up to
+    `clients` (bench.keepalive: one event loop, so the generator's CPU stays small)."""
     headers = {"Authorization": f"Bearer {t.sales_token}"}
     lines = [{"product_id": p, "quantity": 1 + i} for i, p in enumerate(t.product_ids[:5])]
 
-    def send(session, n: int) -> bool:
-        body = {"customer_id": t.customer_ids[n % len(t.customer_ids)], "lines": lines}
-        resp = session.post(
-            f"{t.base}/api/v1/orders", json=body, timeout=30, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
-        )
-        return resp.status_code == 201
+    def build(authority: str, n: int) -> bytes:
+        body = json.dumps({"customer_id": t.customer_ids[n % len(t.customer_ids)], "lines": lines}).encode()
+        return keepalive.json_post(authority, "/api/v1/orders", body, {**headers, "Idempotency-Key": uuid.uuid4().hex})
 
-    if rate:
-        return run_open_loop(send, rate=rate, seconds=seconds, clients=clients)
-    return run_load(send, clients=clients, seconds=seconds)
+    return keepalive.run(t.base, build, ok_status=201, clients=clients, seconds=seconds, rate=rate)

@@ -3,11 +3,11 @@
 Closed loop (`run_load`): N client threads, each sending its next request as soon as the previous
 one answers, for a fixed time: the rate it reaches is the system's peak for N clients.
 
-Open loop (`run_open_loop`): requests are due at a fixed rate, request k at start + k / rate,
-whether or not earlier ones have answered; up to N are in flight at once. A request's latency is
-counted from when it was due, not from when a client got round to sending it: a system that
-falls behind shows it in the latency rather than slowing the generator down (no coordinated
-omission)."""
+Open loop (`Schedule`, run by bench.keepalive and bench.claims on an event loop): requests are
+due at a fixed rate, request k at start + k / rate, whether or not earlier ones have answered; up
+to N are in flight at once. A request's latency is counted from when it was due, not from when a
+client got round to sending it: a system that falls behind shows it in the latency rather than
+slowing the generator down (no coordinated omission)."""
 
 from __future__ import annotations
 
@@ -106,56 +106,3 @@ def run_load(send: Callable[[requests.Session, int], bool], *, clients: int, sec
     for t in threads:
         t.join()
     return LoadResult(counts["ok"], counts["failed"], time.monotonic() - started, latencies)
-
-
-def run_open_loop(
-    send: Callable[[requests.Session, int], bool], *, rate: float, seconds: float, clients: int
-) -> LoadResult:
-    """`send(session, n)` performs request n (unique over the run) when it is due, on one of
-    `clients` threads; `seconds` is the time over which requests are due (the run then waits
-    for the last answers, which `LoadResult.seconds` includes)."""
-    schedule = Schedule(rate, seconds)
-    lock = threading.Lock()
-    latencies: list[float] = []
-    counts = {"ok": 0, "failed": 0, "late": 0}
-    start = time.perf_counter() + 0.05  # every thread started before the first is due
-
-    def worker() -> None:
-        session = requests.Session()
-        local, ok, failed, late = [], 0, 0, 0
-        while True:
-            with lock:
-                slot = schedule.take()
-            if slot is None:
-                break
-            n, offset = slot
-            due = start + offset
-            wait = due - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)
-            elif -wait > LATE:
-                late += 1
-            success = send(session, n)
-            local.append(time.perf_counter() - due)
-            ok, failed = (ok + 1, failed) if success else (ok, failed + 1)
-        with lock:
-            latencies.extend(local)
-            counts["ok"] += ok
-            counts["failed"] += failed
-            counts["late"] += late
-
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = max(time.perf_counter() - start, seconds)
-    return LoadResult(
-        counts["ok"],
-        counts["failed"],
-        elapsed,
-        latencies,
-        target_rate=rate,
-        issued=schedule.taken,
-        late=counts["late"],
-    )

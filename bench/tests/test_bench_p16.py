@@ -12,11 +12,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-import requests
 
-from bench import claims, cpu, report
+from bench import claims, cpu, keepalive, report
 from bench.cpu import ProcStat, per_request, postmaster, read_stat, tree_cpu
-from bench.load import LoadResult, Schedule, run_open_loop
+from bench.load import LoadResult, Schedule
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -143,22 +142,55 @@ def slow_server():
     server.server_close()
 
 
-def test_i16_open_loop_issues_every_request_due_and_times_it_from_when_it_was_due(slow_server):
-    sent = []
+class _SlowKeepAlive(_Slow):
+    protocol_version = "HTTP/1.1"  # connections stay open between requests
 
-    def send(session: requests.Session, n: int) -> bool:
-        sent.append(n)
-        return session.post(slow_server, data=str(n), timeout=10).status_code == 201
 
-    result = run_open_loop(send, rate=40.0, seconds=0.5, clients=8)
+@pytest.fixture
+def keepalive_server():
+    _Slow.in_flight = _Slow.most = 0
+    _Slow.seen = []
+    ports: set[int] = set()
 
-    assert sorted(sent) == list(range(20))  # each request number once: unique phones, keys
+    class Handler(_SlowKeepAlive):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            ports.add(self.client_address[1])
+            super().do_POST()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", ports
+    server.shutdown()
+    server.server_close()
+
+
+def _numbered_post(authority: str, n: int) -> bytes:
+    return keepalive.json_post(authority, "/orders", str(n).encode(), {"Idempotency-Key": f"k{n}"})
+
+
+def test_i16_open_loop_issues_every_request_due_and_times_it_from_when_it_was_due(keepalive_server):
+    url, ports = keepalive_server
+    result = keepalive.run(url, _numbered_post, ok_status=201, rate=40.0, seconds=0.5, clients=8)
+
+    assert sorted(int(body) for body in _Slow.seen) == list(range(20))  # each request number once
     assert (result.issued, result.ok, result.failed) == (20, 20, 0)
     assert result.target_rate == 40.0
     assert len(result.latencies) == 20
     # From when it was due: never less than the server's own pause.
     assert min(result.latencies) >= _Slow.pause
     assert _Slow.most <= 8
+    # Keep-alive: at most one connection per client, however many requests.
+    assert len(ports) <= 8
+
+
+def test_i16_closed_loop_reuses_each_clients_connection_and_reopens_a_closed_one(keepalive_server, slow_server):
+    url, ports = keepalive_server
+    result = keepalive.run(url, _numbered_post, ok_status=201, clients=2, seconds=0.4)
+    assert result.ok >= 6 and result.failed == 0
+    assert len(ports) == 2
+    # An HTTP/1.0 server closes after each answer: the client opens a new connection each time.
+    closing = keepalive.run(slow_server, _numbered_post, ok_status=201, clients=2, seconds=0.3)
+    assert closing.ok >= 4 and closing.failed == 0
 
 
 def test_i16_open_loop_claims_are_new_phones_and_never_more_in_flight_than_clients(slow_server):

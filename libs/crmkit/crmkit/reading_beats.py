@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 import redis
 
+from crmkit.batch_loops import GroupStream, make_deliveries, text
 from crmkit.redis_client import Keys
 
 NAMESPACE = "marketing"
@@ -49,35 +50,25 @@ class Delivery:
     beat: Beat | None  # None: an entry that does not parse, acknowledged and dropped
 
 
-class BeatStream:
+class BeatStream(GroupStream[Delivery]):
+    """The beats stream and its drainers' consumer group (reading, take-over and backlog are
+    crmkit.batch_loops.GroupStream's). An entry that does not parse is acknowledged with its
+    batch and dropped: the reader's next beat carries the same totals."""
+
+    group = GROUP
+    claim_idle_ms = CLAIM_IDLE_MS
+
     def __init__(self, client: redis.Redis, prefix: str, *, max_length: int = MAX_LENGTH):
-        self._redis = client
-        self.key = Keys(prefix, NAMESPACE)("beats")
+        super().__init__(client, Keys(prefix, NAMESPACE)("beats"))
         self.max_length = max_length
 
     def append(self, view_id: str, visitor_key: str, seconds: int, clicks: int) -> str:
         """One round trip; raises redis.RedisError when Redis cannot take it."""
         fields = {"v": view_id, "k": visitor_key, "s": seconds, "c": clicks}
-        return _text(self._redis.xadd(self.key, fields, maxlen=self.max_length, approximate=True))
+        return text(self._redis.xadd(self.key, fields, maxlen=self.max_length, approximate=True))
 
-    def ensure_group(self) -> None:
-        try:
-            # From the stream's start: beats appended before the first drainer ever ran count too.
-            self._redis.xgroup_create(self.key, GROUP, id="0", mkstream=True)
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
-
-    def read(self, consumer: str, *, count: int, block_ms: int) -> list[Delivery]:
-        """New beats for this consumer, oldest first; waits up to `block_ms` on a real Redis when
-        none are queued (0: answers at once; Redis's own BLOCK 0 would wait for ever)."""
-        reply = self._redis.xreadgroup(GROUP, consumer, {self.key: ">"}, count=count, block=block_ms or None)
-        return _deliveries(reply[0][1] if reply else [])
-
-    def take_over(self, consumer: str, *, count: int, min_idle_ms: int = CLAIM_IDLE_MS) -> list[Delivery]:
-        """Beats another drainer read and never acknowledged (it died), now this consumer's."""
-        reply = self._redis.xautoclaim(self.key, GROUP, consumer, min_idle_time=min_idle_ms, count=count)
-        return _deliveries(reply[1])
+    def _deliveries(self, entries) -> list[Delivery]:
+        return _deliveries(entries)
 
     def acknowledge(self, entry_ids: Iterable[str]) -> None:
         """Done with these: acknowledged and deleted in one round trip (an acknowledged entry is
@@ -90,17 +81,14 @@ class BeatStream:
         pipe.xdel(self.key, *ids)
         pipe.execute()
 
-    def backlog(self) -> int:
-        return int(self._redis.xlen(self.key))
-
 
 def _deliveries(entries) -> list[Delivery]:
-    return [Delivery(_text(entry_id), _beat(_text(entry_id), fields)) for entry_id, fields in entries if fields]
+    return make_deliveries(entries, lambda entry_id, fields: Delivery(entry_id, _beat(entry_id, fields)))
 
 
 def _beat(entry_id: str, fields) -> Beat | None:
     try:
-        fields = {_text(k): _text(v) for k, v in fields.items()}
+        fields = {text(k): text(v) for k, v in fields.items()}
         millis = int(entry_id.split("-", 1)[0])
         return Beat(
             view_id=fields["v"],
@@ -111,7 +99,3 @@ def _beat(entry_id: str, fields) -> Beat | None:
         )
     except (KeyError, ValueError):
         return None
-
-
-def _text(value) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -1,5 +1,5 @@
 """The loop that writes queued claims in batches (E2 P2, ADR 0021), built like marketing's beat
-drainer (ADR 0017).
+drainer (ADR 0017) on crmkit.batch_loops.
 
 Runs beside the gRPC server (a thread of the server process, started by crmkit.runtime.serve and
 by the embedded launcher): every replica joins one Redis consumer group, so each claim goes to
@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
-import socket
-import threading
-import time
 
 import redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from coupons.metrics import CLAIM_BACKLOG, CLAIMS_WRITTEN
 from coupons.service.claims_record import Recorded, record_claims
-from coupons.service.claims_stream import CLAIM_IDLE_MS, ClaimStream
+from coupons.service.claims_stream import CLAIM_IDLE_MS, ClaimStream, Delivery
+from crmkit.batch_loops import Pace, StreamBatchLoop
 from crmkit.db import Database
 
 log = logging.getLogger(__name__)
@@ -38,7 +35,14 @@ BACKLOG_EVERY_SECONDS = 5.0
 TAKE_OVER_EVERY_SECONDS = 5.0
 
 
-class ClaimWriter:
+class ClaimWriter(StreamBatchLoop[Delivery]):
+    stream: ClaimStream
+    thread_name = "coupons-claim-writer"
+    # Nothing is acknowledged then: the batch stays pending and is taken over again.
+    retry_on = (redis.RedisError, SQLAlchemyError)
+    failure = "claims not written"
+    backlog_gauge = CLAIM_BACKLOG
+
     def __init__(
         self,
         db: Database,
@@ -48,28 +52,17 @@ class ClaimWriter:
         batch: int = BATCH,
         claim_idle_ms: int = CLAIM_IDLE_MS,
     ):
+        super().__init__(stream, consumer=consumer, batch=batch, claim_idle_ms=claim_idle_ms)
         self.db = db
-        self.stream = stream
-        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
-        self.batch = batch
-        self.claim_idle_ms = claim_idle_ms
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._grouped = False
-        self._took_over_at = float("-inf")
+
+    def pace(self) -> Pace:
+        # Read at every step, so that this module's constants, set by a test, take effect.
+        return Pace(BLOCK_MS, IDLE_SECONDS, BACKLOG_EVERY_SECONDS, TAKE_OVER_EVERY_SECONDS)
 
     def write_once(self, *, block_ms: int = 0) -> Recorded:
         """Write what is waiting (one batch; claims another writer abandoned first). Raises on
         Redis or database errors, leaving the batch pending."""
-        if not self._grouped:
-            self.stream.ensure_group()
-            self._grouped = True
-        deliveries = []
-        if time.monotonic() - self._took_over_at >= TAKE_OVER_EVERY_SECONDS:
-            self._took_over_at = time.monotonic()
-            deliveries = self.stream.take_over(self.consumer, count=self.batch, min_idle_ms=self.claim_idle_ms)
-        if not deliveries:
-            deliveries = self.stream.read(self.consumer, count=self.batch, block_ms=block_ms)
+        deliveries = self.take(block_ms=block_ms)
         if not deliveries:
             return Recorded()
         readable = [d for d in deliveries if d.claim is not None]
@@ -86,6 +79,9 @@ class ClaimWriter:
         CLAIMS_WRITTEN.labels("unreadable").inc(unreadable)
         return result
 
+    def batch_once(self, *, block_ms: int) -> int:
+        return self.write_once(block_ms=block_ms).handled
+
     def drain(self) -> int:
         """Write until nothing is waiting (tests, shutdown); answers the claims written."""
         total = 0
@@ -94,32 +90,3 @@ class ClaimWriter:
             if not result.handled:
                 return total
             total += result.written
-
-    def run(self) -> None:
-        backoff, measured_at = 0.5, 0.0
-        while not self._stop.is_set():
-            try:
-                result = self.write_once(block_ms=BLOCK_MS)
-                backoff = 0.5
-                if time.monotonic() - measured_at >= BACKLOG_EVERY_SECONDS:
-                    measured_at = time.monotonic()
-                    CLAIM_BACKLOG.set(self.stream.backlog())
-            except (redis.RedisError, SQLAlchemyError):
-                # Nothing is acknowledged: the batch stays pending and is taken over again.
-                log.exception("claims not written; retrying in %.1f s", backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            if not result.handled:
-                self._stop.wait(IDLE_SECONDS)
-
-    def start(self) -> ClaimWriter:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="coupons-claim-writer", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)

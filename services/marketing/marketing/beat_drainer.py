@@ -1,30 +1,23 @@
-"""The loop that applies queued reading beats in batches (P7, ADR 0017).
+"""The loop that applies queued reading beats in batches (P7, ADR 0017), on crmkit.batch_loops.
 
 Runs beside the gRPC server (a thread of the server process, started by crmkit.runtime.serve and
 by the embedded launcher): every replica joins one Redis consumer group, so each beat goes to one
 drainer. A batch is acknowledged only after its transaction commits; a drainer that dies holding
-a batch leaves it pending, and any drainer takes it over once it has been idle for CLAIM_IDLE_MS. Applying a batch
-twice adds nothing (service.beats), so the hand-over needs no coordination.
+a batch leaves it pending, and any drainer takes it over once it has been idle for CLAIM_IDLE_MS.
+Applying a batch twice adds nothing (service.beats), so the hand-over needs no coordination.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-import socket
-import threading
-import time
-
 import redis
 from sqlalchemy.exc import SQLAlchemyError
 
+from crmkit.batch_loops import Pace, StreamBatchLoop
 from crmkit.db import Database
-from crmkit.reading_beats import CLAIM_IDLE_MS, BeatStream
+from crmkit.reading_beats import CLAIM_IDLE_MS, BeatStream, Delivery
 
 from .metrics import BEAT_BACKLOG, BEATS
 from .service.beats import BatchResult, apply_beats
-
-log = logging.getLogger(__name__)
 
 BATCH = 500
 # A real Redis holds the read open this long when nothing is queued; the in-process stand-in
@@ -36,7 +29,14 @@ BACKLOG_EVERY_SECONDS = 5.0
 TAKE_OVER_EVERY_SECONDS = 5.0
 
 
-class BeatDrainer:
+class BeatDrainer(StreamBatchLoop[Delivery]):
+    stream: BeatStream
+    thread_name = "marketing-beat-drainer"
+    # Nothing is acknowledged then: the batch stays pending and is taken over again.
+    retry_on = (redis.RedisError, SQLAlchemyError)
+    failure = "reading beats not applied"
+    backlog_gauge = BEAT_BACKLOG
+
     def __init__(
         self,
         db: Database,
@@ -46,28 +46,17 @@ class BeatDrainer:
         batch: int = BATCH,
         claim_idle_ms: int = CLAIM_IDLE_MS,
     ):
+        super().__init__(stream, consumer=consumer, batch=batch, claim_idle_ms=claim_idle_ms)
         self.db = db
-        self.claim_idle_ms = claim_idle_ms
-        self.stream = stream
-        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}"
-        self.batch = batch
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._grouped = False
-        self._took_over_at = float("-inf")
+
+    def pace(self) -> Pace:
+        # Read at every step, so that this module's constants, set by a test, take effect.
+        return Pace(BLOCK_MS, IDLE_SECONDS, BACKLOG_EVERY_SECONDS, TAKE_OVER_EVERY_SECONDS)
 
     def drain_once(self, *, block_ms: int = 0) -> BatchResult:
         """Apply what is waiting (one batch; beats another drainer abandoned first). Raises on
         Redis or database errors, leaving the batch pending."""
-        if not self._grouped:
-            self.stream.ensure_group()
-            self._grouped = True
-        deliveries = []
-        if time.monotonic() - self._took_over_at >= TAKE_OVER_EVERY_SECONDS:
-            self._took_over_at = time.monotonic()
-            deliveries = self.stream.take_over(self.consumer, count=self.batch, min_idle_ms=self.claim_idle_ms)
-        if not deliveries:
-            deliveries = self.stream.read(self.consumer, count=self.batch, block_ms=block_ms)
+        deliveries = self.take(block_ms=block_ms)
         if not deliveries:
             return BatchResult(0, 0)
         result = apply_beats(self.db, [d.beat for d in deliveries if d.beat is not None])
@@ -77,30 +66,6 @@ class BeatDrainer:
         BEATS.labels("dropped").inc(result.dropped)
         return result
 
-    def run(self) -> None:
-        backoff, measured_at = 0.5, 0.0
-        while not self._stop.is_set():
-            try:
-                result = self.drain_once(block_ms=BLOCK_MS)
-                backoff = 0.5
-                if time.monotonic() - measured_at >= BACKLOG_EVERY_SECONDS:
-                    measured_at = time.monotonic()
-                    BEAT_BACKLOG.set(self.stream.backlog())
-            except (redis.RedisError, SQLAlchemyError):
-                # Nothing is acknowledged: the batch stays pending and is taken over again.
-                log.exception("reading beats not applied; retrying in %.1f s", backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            if not result.applied + result.dropped:
-                self._stop.wait(IDLE_SECONDS)
-
-    def start(self) -> BeatDrainer:
-        self._thread = threading.Thread(target=self.run, name="marketing-beat-drainer", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
+    def batch_once(self, *, block_ms: int) -> int:
+        result = self.drain_once(block_ms=block_ms)
+        return result.applied + result.dropped

@@ -1,5 +1,6 @@
 """The loop that sends queued texts in batches (E2 E5, P2; ADR 0021), beside the messaging gRPC
-server (crmkit.runtime.serve and the embedded launcher start it through ServiceRuntime.background).
+server (crmkit.runtime.serve and the embedded launcher start it through ServiceRuntime.background;
+the thread and its backoff are crmkit.batch_loops.BatchLoop's).
 
 Every FLUSH_SECONDS it sends what is queued, in batches of up to MAX_BATCH of one template; a full
 batch is followed by the next at once, so a burst goes out at the provider's pace and a lone text
@@ -7,31 +8,34 @@ waits at most FLUSH_SECONDS. Replicas share the queue (rows taken with SKIP LOCK
 
 from __future__ import annotations
 
-import logging
-import threading
-
 from sqlalchemy.exc import SQLAlchemyError
 
+from crmkit.batch_loops import BatchLoop
 from crmkit.db import Database
 
 from .service.sms_batches import BatchResult, send_queued
 from .sms.port import MAX_BATCH, SmsSender, SmsUnavailable
 
-log = logging.getLogger(__name__)
-
 FLUSH_SECONDS = 0.2
 
 
-class SmsBatchSender:
+class SmsBatchSender(BatchLoop):
+    thread_name = "messaging-sms-batches"
+    # The batch went back to the queue; the provider or the database is down.
+    retry_on = (SmsUnavailable, SQLAlchemyError)
+    failure = "queued texts not sent"
+    first_backoff = 1.0
+    max_backoff = 60.0
+    stop_timeout = 10.0
+
     def __init__(
         self, db: Database, sender: SmsSender, *, batch: int = MAX_BATCH, flush_seconds: float = FLUSH_SECONDS
     ):
+        super().__init__()
         self.db = db
         self.sender = sender
         self.batch = batch
         self.flush_seconds = flush_seconds
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def send_once(self) -> BatchResult:
         return send_queued(self.db, self.sender, batch=self.batch)
@@ -43,28 +47,8 @@ class SmsBatchSender:
             total += taken
         return total
 
-    def run(self) -> None:
-        backoff = 1.0
-        while not self._stop.is_set():
-            try:
-                result = self.send_once()
-                backoff = 1.0
-            except (SmsUnavailable, SQLAlchemyError):
-                # The batch went back to the queue; the provider or the database is down.
-                log.exception("queued texts not sent; retrying in %.0f s", backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 60.0)
-                continue
-            if result.taken < self.batch:
-                self._stop.wait(self.flush_seconds)
+    def step(self) -> bool:
+        return self.send_once().taken >= self.batch
 
-    def start(self) -> SmsBatchSender:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run, name="messaging-sms-batches", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
+    def idle_seconds(self) -> float:
+        return self.flush_seconds

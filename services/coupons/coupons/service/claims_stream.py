@@ -17,6 +17,7 @@ from datetime import datetime
 
 import redis
 
+from crmkit.batch_loops import GroupStream, make_deliveries, text
 from crmkit.redis_client import Keys
 
 GROUP = "claim-writers"
@@ -65,31 +66,22 @@ class Delivery:
     claim: PendingClaim | None
 
 
-class ClaimStream:
+class ClaimStream(GroupStream[Delivery]):
+    """The claims stream and its writers' consumer group (reading, take-over and backlog are
+    crmkit.batch_loops.GroupStream's). Unlike a reading beat, an entry that does not parse is
+    never acknowledged: it is a claim already answered, left pending for a writer that can read
+    it."""
+
+    group = GROUP
+    claim_idle_ms = CLAIM_IDLE_MS
+
     def __init__(self, client: redis.Redis, keys: Keys):
-        self._redis = client
-        self.key = keys("claims")
+        super().__init__(client, keys("claims"))
         # code -> tenant id, for each claim in the stream: "not yet written" rather than "unknown".
         self.pending_key = keys("claims-pending")
 
-    def ensure_group(self) -> None:
-        try:
-            # From the stream's start: claims queued before the first writer ever ran count too.
-            self._redis.xgroup_create(self.key, GROUP, id="0", mkstream=True)
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
-
-    def read(self, consumer: str, *, count: int, block_ms: int) -> list[Delivery]:
-        """New claims for this consumer, oldest first; waits up to `block_ms` on a real Redis
-        when none are queued (0: answers at once)."""
-        reply = self._redis.xreadgroup(GROUP, consumer, {self.key: ">"}, count=count, block=block_ms or None)
-        return _deliveries(reply[0][1] if reply else [])
-
-    def take_over(self, consumer: str, *, count: int, min_idle_ms: int = CLAIM_IDLE_MS) -> list[Delivery]:
-        """Claims another writer read and never acknowledged (it died), now this consumer's."""
-        reply = self._redis.xautoclaim(self.key, GROUP, consumer, min_idle_time=min_idle_ms, count=count)
-        return _deliveries(reply[1])
+    def _deliveries(self, entries) -> list[Delivery]:
+        return _deliveries(entries)
 
     def acknowledge(self, deliveries: Iterable[Delivery]) -> None:
         """Written: acknowledged, deleted and their codes forgotten in one round trip, all or
@@ -104,9 +96,6 @@ class ClaimStream:
         pipe.xdel(self.key, *ids)
         pipe.hdel(self.pending_key, *codes)
         pipe.execute()
-
-    def backlog(self) -> int:
-        return int(self._redis.xlen(self.key))
 
     def pending_tenant(self, code: str) -> str | None:
         """The tenant of a claimed code whose coupon is not written yet, else None."""
@@ -123,7 +112,7 @@ class ClaimStream:
                     found.append(d.claim)
             if len(entries) < 5_000:
                 return found
-            start = "(" + _text(entries[-1][0])
+            start = "(" + text(entries[-1][0])
 
 
 def durability_problems(client: redis.Redis) -> list[str]:
@@ -145,12 +134,12 @@ def durability_problems(client: redis.Redis) -> list[str]:
 
 
 def _deliveries(entries) -> list[Delivery]:
-    return [Delivery(_text(entry_id), _claim(fields)) for entry_id, fields in entries if fields]
+    return make_deliveries(entries, lambda entry_id, fields: Delivery(entry_id, _claim(fields)))
 
 
 def _claim(fields) -> PendingClaim | None:
     try:
-        f = {_text(k): _text(v) for k, v in fields.items()}
+        f = {text(k): text(v) for k, v in fields.items()}
         return PendingClaim(
             id=f["id"],
             tenant_id=f["t"],
@@ -168,7 +157,3 @@ def _claim(fields) -> PendingClaim | None:
         )
     except (KeyError, ValueError):
         return None
-
-
-def _text(value) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

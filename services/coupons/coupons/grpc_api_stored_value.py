@@ -172,6 +172,18 @@ class StoredValueServicer(stored_value_pb2_grpc.StoredValueServiceServicer):
             stored_value.debit(self.db.uow(), require_actor(), self.customers, _ledger_cmd(request), now=self.clock())
         )
 
+    def ReverseEntry(self, request, context):
+        cmd = stored_value.ReverseCommand(
+            customer_id=request.customer_id.strip(),
+            original_key=request.original_key.strip(),
+            idempotency_key=request.idempotency_key.strip(),
+            note=request.note,
+        )
+        entry = stored_value.reverse(self.db.uow(), require_actor(), cmd, now=self.clock())
+        if entry is None:
+            return pb.ReverseEntryResponse(reversed=False)
+        return pb.ReverseEntryResponse(reversed=True, entry=entry_pb(entry))
+
     def BulkTopUp(self, request, context):
         entries = stored_value.bulk_top_up(
             self.db.uow(),

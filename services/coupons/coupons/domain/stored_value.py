@@ -27,6 +27,8 @@ SPEND = "spend"
 ORDER_POINTS = "order_points"
 ADJUSTMENT = "adjustment"
 REDEEM_POINTS = "redeem_points"
+# An entry undone by a service (a stored-value payment whose order was never placed, B6).
+REVERSAL = "reversal"
 # Reasons staff may give by hand (the others are written by recharges, pre-charges and orders).
 MANUAL_CREDIT_REASONS = (TOP_UP, ADJUSTMENT)
 MANUAL_DEBIT_REASONS = (SPEND, ADJUSTMENT, REDEEM_POINTS)

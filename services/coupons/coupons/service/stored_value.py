@@ -180,6 +180,66 @@ def debit(uow: UnitOfWork, actor: Actor, customers: CustomerDirectory, cmd: Ledg
         return entry
 
 
+@dataclass(frozen=True)
+class ReverseCommand:
+    customer_id: str
+    original_key: str
+    idempotency_key: str
+    note: str = ""
+
+
+def reverse(uow: UnitOfWork, actor: Actor, cmd: ReverseCommand, *, now: datetime) -> LedgerEntryRow | None:
+    """B6: the balance entry written under `original_key` undone by an entry of the opposite
+    amount (reason `reversal`), once per idempotency key; None when nothing was written under
+    the key, so there is nothing to undo. Services only: orders gives back a stored-value payment
+    whose order was never marked paid."""
+    if not actor.is_service:
+        raise PermissionDenied(ErrorCode.COUPON_SERVICE_ONLY)
+    fields = {}
+    for name in ("customer_id", "original_key", "idempotency_key"):
+        value = getattr(cmd, name)
+        if not value:
+            fields[name] = "validation.required"
+        elif len(value) > 120:
+            fields[name] = "validation.too_long"
+    if fields:
+        raise rules.invalid(**fields)
+    note = rules.check_note(cmd.note)
+    tenant_id = actor.tenant_id
+    with uow:
+        session = uow.session
+        # The account's lock first, as every posting takes it: a debit under the key still being
+        # written commits before this looks for it.
+        session.scalar(
+            select(StoredValueAccountRow.customer_id)
+            .where(StoredValueAccountRow.tenant_id == tenant_id, StoredValueAccountRow.customer_id == cmd.customer_id)
+            .with_for_update()
+        )
+        original = session.scalar(
+            select(LedgerEntryRow).where(
+                LedgerEntryRow.tenant_id == tenant_id,
+                LedgerEntryRow.kind == rules.BALANCE,
+                LedgerEntryRow.idempotency_key == cmd.original_key,
+            )
+        )
+        if original is None:
+            return None
+        if original.customer_id != cmd.customer_id:
+            raise Conflict(ErrorCode.IDEMPOTENCY_KEY_REUSED)
+        posting = Posting(
+            cmd.customer_id,
+            rules.BALANCE,
+            -original.amount,
+            rules.REVERSAL,
+            note,
+            original.reference,
+            cmd.idempotency_key,
+        )
+        entry = post(uow, tenant_id, posting, by="", now=now)
+        uow.commit()
+        return entry
+
+
 def bulk_top_up(
     uow: UnitOfWork,
     actor: Actor,

@@ -560,3 +560,36 @@ def test_e7_gift_coupons_of_a_transaction_that_never_commits_go_back_to_stock(db
             0
         ]
     ] == ["c-next"]
+
+
+def test_b6_a_service_reverses_a_debit_once_and_only_the_one_written_under_the_key(sv, call, issuer, peers, tenant):
+    """A stored-value payment whose order was never marked paid is given back by orders' closing
+    loop: the debit written under the order's key is undone by one `reversal` entry, however
+    often asked; a key nothing was written under undoes nothing."""
+    owner = actor(tenant, "owner")
+    cid = peers[0].add(tenant)
+    call(owner, "Credit", pb.LedgerRequest(customer_id=cid, amount=10_000, reason="top_up"))
+    call(owner, "Debit", pb.LedgerRequest(customer_id=cid, amount=4_400, reference="SF1", idempotency_key="sf:o-1"))
+
+    def service(request):
+        return sv.call("ReverseEntry", request, token=issuer.service_token("orders"), tenant_id=tenant, timeout=30)
+
+    undo = pb.ReverseEntryRequest(customer_id=cid, original_key="sf:o-1", idempotency_key="sf-void:o-1")
+    first, again = service(undo), service(undo)
+    assert first.reversed and again.reversed and first.entry.id == again.entry.id
+    assert (first.entry.amount, first.entry.reason, first.entry.reference) == (4_400, "reversal", "SF1")
+    assert call(owner, "GetAccount", pb.GetAccountRequest(customer_id=cid)).balance.fen == 10_000
+
+    never_paid = pb.ReverseEntryRequest(customer_id=cid, original_key="sf:o-2", idempotency_key="sf-void:o-2")
+    assert not service(never_paid).reversed
+    assert call(owner, "GetAccount", pb.GetAccountRequest(customer_id=cid)).balance.fen == 10_000
+    # Another customer's entry is not this customer's to undo.
+    other = pb.ReverseEntryRequest(customer_id=peers[0].add(tenant), original_key="sf:o-1", idempotency_key="x")
+    with pytest.raises(Conflict):
+        service(other)
+    with pytest.raises(InvalidInput) as err:
+        service(pb.ReverseEntryRequest(customer_id=cid, idempotency_key="y"))
+    assert err.value.fields == {"original_key": "validation.required"}
+    # Staff, even the owner, cannot undo entries this way (they credit or debit by hand).
+    with pytest.raises(PermissionDenied):
+        call(owner, "ReverseEntry", undo)

@@ -75,6 +75,10 @@ class StoredValue(Protocol):
     def recharge(self, tenant_id: str, customer_id: str, paid_fen: int, *, note: str, key: str) -> None:
         """A top-up paid online, credited by the tenant's recharge rules (E7: bonus and gifts)."""
 
+    def reverse(self, tenant_id: str, customer_id: str, *, original_key: str, key: str) -> bool:
+        """Undo the move written under `original_key`, if there was one (once per `key`);
+        whether there was one."""
+
 
 def order_id_for(tenant_id: str, idempotency_key: str) -> str:
     if not idempotency_key:
@@ -128,7 +132,7 @@ class CouponsNotConfigured:
     def debit(self, *args, **kwargs) -> None:
         raise Unavailable(ErrorCode.COUPONS_UNAVAILABLE)
 
-    credit = recharge = debit
+    credit = recharge = reverse = debit
 
 
 class GrpcCoupons:
@@ -191,6 +195,12 @@ class GrpcCoupons:
             customer_id=customer_id, paid=money(paid_fen), member_type=ONLINE, note=note, idempotency_key=key
         )
         self.stored_value.call("RecordRecharge", request, as_service=True, tenant_id=tenant_id)
+
+    def reverse(self, tenant_id: str, customer_id: str, *, original_key: str, key: str) -> bool:
+        request = stored_value_pb2.ReverseEntryRequest(
+            customer_id=customer_id, original_key=original_key, idempotency_key=key
+        )
+        return self.stored_value.call("ReverseEntry", request, as_service=True, tenant_id=tenant_id).reversed
 
     def _ledger(
         self, method: str, tenant_id: str, customer_id: str, amount_fen: int, reason: str, reference: str, key: str

@@ -1,10 +1,11 @@
 """The storefront's background loop (B6), beside the gRPC server (ServiceRuntime.background; the
 embedded launcher runs it too), every `interval` seconds:
 
-- Unpaid orders past their closes_at close, their stock and coupons going back. WeChat Pay is
-  asked first: an order it says is paid (its notification was lost) is marked paid, never closed;
-  one it has a prepay for is closed there too, so the customer cannot pay it afterwards. No
-  answer from WeChat Pay: the order waits for the next round.
+- Unpaid orders past their closes_at close, their stock and coupons going back, and a
+  stored-value debit whose order was never marked paid too. WeChat Pay is asked first: an order
+  it says is paid (its notification was lost) is marked paid, never closed; one it has a prepay
+  for is closed there too, so the customer cannot pay it afterwards. No answer from WeChat Pay:
+  the order waits for the next round.
 - Paid top-ups the coupons service could not credit when paid are credited.
 
 Each order is handled in its own short transaction, taken with FOR UPDATE SKIP LOCKED, so two
@@ -36,7 +37,7 @@ from orders.service import storefront_callbacks as callbacks
 from orders.service.coupons import CouponRedeemer, StoredValue
 from orders.service.storefront_core import take_step
 from orders.service.storefront_orders import give_back
-from orders.service.storefront_payment import credit_top_up, mark_paid
+from orders.service.storefront_payment import credit_top_up, give_back_unrecorded_debit, mark_paid
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +136,12 @@ class StorefrontLoop:
                     return outcome
             take_step(uow, row, "cancel", storefront.SYSTEM, now=now)
             try:
+                if give_back_unrecorded_debit(self.stored_value, row):
+                    log.warning("unpaid order %s had a stored-value debit never recorded: given back", row.id)
                 give_back(uow, row, coupons=self.coupons, now=now)
             except DomainError as exc:
-                # Its coupons cannot go back now (coupons unreachable): the order stays open until
-                # they can, rather than closing with coupons still used on it.
+                # Its coupons or stored value cannot go back now (coupons unreachable): the order
+                # stays open until they can, rather than closing with them still taken.
                 log.warning("closing unpaid order %s: %s; tried again next round", row.id, exc)
                 return WAITING
             uow.commit()

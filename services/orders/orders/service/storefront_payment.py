@@ -9,7 +9,9 @@ already paid changes nothing). A payment that arrives for an order closed meanwh
 and refunded in full at once: the order stays closed and the money goes back.
 
 Stored value: the coupons service debits the balance (idempotent on the order) and the order is
-paid in the same request.
+paid in the same request. If that request's commit fails after the debit, the customer's retry
+finds the same debit and pays; if no retry comes, the closing loop gives the debit back when it
+closes the order (give_back_unrecorded_debit).
 
 Paid, a reservation or in-store order gets its one-time verification code (B7); a top-up is
 credited through the coupons service's recharge rules (E7) and is done; if coupons cannot be
@@ -136,18 +138,33 @@ def _prepay(payments: Payments | None, row: StorefrontOrderRow, openid: str) -> 
     return params.as_dict()
 
 
+def debit_key(order_id: str) -> str:
+    # Keyed on the order: a retry after a lost answer finds the first debit, never a second.
+    return f"storefront:{order_id}"
+
+
 def _debit(stored_value: StoredValue, row: StorefrontOrderRow) -> None:
     try:
-        # Keyed on the order: a retry after a lost answer finds the first debit, never a second.
-        stored_value.debit(
-            row.tenant_id, row.customer_id, row.total_fen, reference=row.number, key=f"storefront:{row.id}"
-        )
+        stored_value.debit(row.tenant_id, row.customer_id, row.total_fen, reference=row.number, key=debit_key(row.id))
     except Conflict as exc:
         if exc.code == COUPONS_INSUFFICIENT_BALANCE:
             raise Conflict(ErrorCode.STORED_VALUE_INSUFFICIENT, params=exc.params) from exc
         raise
     except Unavailable as exc:
         raise Unavailable(ErrorCode.COUPONS_UNAVAILABLE) from exc
+
+
+def give_back_unrecorded_debit(stored_value: StoredValue, row: StorefrontOrderRow) -> bool:
+    """For an unpaid order about to close, with its row locked: a stored-value debit made for it
+    whose order was never marked paid (the commit after the debit failed, and the customer did
+    not try again) goes back to the balance. Whether there was one. Only the closing loop calls
+    this: past closes_at no payment can start, and the row lock orders it after any payment in
+    flight, so the debit it undoes can never be one a payment is still recording."""
+    if row.kind == storefront.TOP_UP or row.total_fen == 0:
+        return False  # never paid from stored value
+    return stored_value.reverse(
+        row.tenant_id, row.customer_id, original_key=debit_key(row.id), key=f"storefront-void:{row.id}"
+    )
 
 
 def mark_paid(

@@ -103,6 +103,16 @@ class CouponsBook:
     def recharge(self, tenant_id, customer_id, paid_fen, *, note, key) -> None:
         self._move("recharge", tenant_id, customer_id, paid_fen, key)
 
+    def reverse(self, tenant_id, customer_id, *, original_key, key) -> bool:
+        self._reachable()
+        original = self.moves.get(original_key)
+        if original is None:
+            return False
+        kind, owner, fen = original
+        assert owner == customer_id and kind == "debit"
+        self._move("credit", tenant_id, customer_id, fen, key)
+        return True
+
 
 # --- the gateway's callback routes ----------------------------------------------------------------
 

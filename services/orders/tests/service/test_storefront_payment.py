@@ -259,6 +259,44 @@ def test_b6_stored_value_pays_at_once_and_a_short_balance_is_a_clear_409(shop, c
         coupons_book.down = False
 
 
+def test_b6_a_stored_value_debit_whose_order_was_never_marked_paid_goes_back_when_it_closes(
+    shop, wechatpay, coupons_book, monkeypatch
+):
+    """The debit succeeded, then the order's commit failed and the customer never tried again:
+    the money must not stay taken for an order that was never paid. The closing loop gives it
+    back when it closes the order (once), and waits while the coupons service is unreachable."""
+    wallet = (shop.tenant, shop.customer.subject_id)
+    coupons_book.balances[wallet] = 10000
+    lost, lost_later = shop.place("in_store", quantity=2), shop.place("in_store", quantity=1)
+    paid = shop.place("in_store", quantity=1)
+    shop.pay_stored_value(paid.id)  # a debit recorded with its order: stays taken
+
+    def commit_fails(*args, **kwargs):
+        raise RuntimeError("the database went away after the debit")
+
+    monkeypatch.setattr(storefront_payment, "mark_paid", commit_fails)
+    for order in (lost, lost_later):
+        with pytest.raises(Exception):  # noqa: B017 - the server's internal error, whatever its class
+            shop.pay_stored_value(order.id)
+    monkeypatch.undo()
+    assert coupons_book.balances[wallet] == 10000 - 1500 - 3000 - 1500
+    assert [shop.get(o.id).state for o in (lost, lost_later)] == ["awaiting_payment", "awaiting_payment"]
+
+    loop = shop.loop()
+    assert loop.close_unpaid(lost.id) == "closed"
+    assert coupons_book.balances[wallet] == 10000 - 1500 - 1500
+    assert coupons_book.moves[f"storefront-void:{lost.id}"] == ("credit", shop.customer.subject_id, 3000)
+    coupons_book.down = True
+    try:
+        assert loop.close_unpaid(lost_later.id) == "waiting"
+        assert shop.get(lost_later.id).state == "awaiting_payment"
+    finally:
+        coupons_book.down = False
+    loop.run_once()
+    assert [shop.get(o.id).state for o in (lost, lost_later, paid)] == ["closed", "closed", "paid"]
+    assert coupons_book.balances[wallet] == 10000 - 1500
+
+
 def test_b6_a_top_up_paid_on_wechat_is_credited_by_the_recharge_rules_and_done(shop, wechatpay, coupons_book):
     order = shop.place("top_up", amount_fen=20000)
     with pytest.raises(InvalidInput) as err:
@@ -403,6 +441,10 @@ def test_b6_e7_the_coupons_adapter_moves_stored_value_in_the_real_coupons_servic
         assert balance() == 1500
         book.credit(tenant, cid, 200, reference="SF1", key="storefront-refund:r-1")
         assert balance() == 1700
+        assert book.reverse(tenant, cid, original_key="storefront:o-1", key="storefront-void:o-1")
+        assert book.reverse(tenant, cid, original_key="storefront:o-1", key="storefront-void:o-1")
+        assert balance() == 2200
+        assert not book.reverse(tenant, cid, original_key="storefront:o-9", key="storefront-void:o-9")
     finally:
         book.close()
         accounts.close()

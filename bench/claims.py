@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from bench.load import LATE, LoadResult, Schedule
+from bench.load import LoadResult, Pacer
 from bench.tenant import BenchTenant
 
 # Large enough that a run never sells out: the stock check (DECR) is on every claim's path, as
@@ -157,32 +157,16 @@ async def _run(url: str, *, clients: int, seconds: float, run_digit: int, rate: 
     when due and timed from then; at most `clients` are in flight."""
     parts = urlsplit(url)
     host, port, path = parts.hostname, parts.port or 80, parts.path
-    loop = asyncio.get_running_loop()
-    stop_at = loop.time() + seconds
+    pacer = Pacer(asyncio.get_running_loop(), seconds, rate)
+    loop = pacer.loop
     latencies: list[float] = []
     counts = {OK: 0, SOLD_OUT: 0, FAILED: 0}
-    state = {"next": 0, "in_flight": 0, "peak": 0, "busy": 0.0, "late": 0}
-    schedule = Schedule(rate, seconds) if rate else None
-    window_start = loop.time() + (0.05 if schedule else 0.0)  # open loop: every client waiting first
-
-    def next_claim() -> tuple[int, float] | None:
-        """(claim number, when it is due on the loop's clock), or None when the run is over.
-        One event loop thread: the counters need no lock."""
-        if schedule is None:
-            if loop.time() >= stop_at:
-                return None
-            n, state["next"] = state["next"], state["next"] + 1
-            return n, loop.time()
-        slot = schedule.take()
-        return None if slot is None else (slot[0], window_start + slot[1])
+    state = {"in_flight": 0, "peak": 0, "busy": 0.0}
 
     async def client() -> None:
-        while (claim := next_claim()) is not None:
+        while (claim := pacer.take()) is not None:
             n, due = claim
-            if due > loop.time():
-                await asyncio.sleep(due - loop.time())
-            elif loop.time() - due > LATE:
-                state["late"] += 1
+            await pacer.wait(due)
             raw = claim_request(f"{host}:{port}", path, phone_for(run_digit, n))
             state["in_flight"] += 1
             state["peak"] = max(state["peak"], state["in_flight"])
@@ -193,8 +177,7 @@ async def _run(url: str, *, clients: int, seconds: float, run_digit: int, rate: 
                 result = FAILED
             # From when it was due: a claim that waited for a free client waited for the system.
             latencies.append(loop.time() - due)
-            end = stop_at if schedule is None else window_start + seconds
-            state["busy"] += max(0.0, min(loop.time(), end) - max(sent, window_start))
+            state["busy"] += max(0.0, min(loop.time(), pacer.window_end) - max(sent, pacer.window_start))
             state["in_flight"] -= 1
             counts[result] += 1
 
@@ -207,8 +190,8 @@ async def _run(url: str, *, clients: int, seconds: float, run_digit: int, rate: 
         seconds=elapsed,
         latencies=latencies,
         target_rate=rate or 0.0,
-        issued=schedule.taken if schedule else state["next"],
-        late=state["late"],
+        issued=pacer.issued,
+        late=pacer.late,
         sold_out=counts[SOLD_OUT],
         peak_clients=state["peak"],
         window=seconds,

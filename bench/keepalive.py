@@ -15,7 +15,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from bench.claims import parse_head
-from bench.load import LATE, LoadResult, Schedule
+from bench.load import LoadResult, Pacer
 
 REQUEST_TIMEOUT = 30.0
 
@@ -62,31 +62,17 @@ async def _run(url: str, build: Build, ok_status: int, *, clients: int, seconds:
     parts = urlsplit(url)
     host, port = parts.hostname, parts.port or 80
     authority = f"{host}:{port}"
-    loop = asyncio.get_running_loop()
-    schedule = Schedule(rate, seconds) if rate else None
-    window_start = loop.time() + (0.05 if schedule else 0.0)
-    stop_at = window_start + seconds
+    pacer = Pacer(asyncio.get_running_loop(), seconds, rate)
+    loop = pacer.loop
     latencies: list[float] = []
-    counts = {"ok": 0, "failed": 0, "late": 0, "next": 0}
-
-    def next_request() -> tuple[int, float] | None:
-        if schedule is None:
-            if loop.time() >= stop_at:
-                return None
-            n, counts["next"] = counts["next"], counts["next"] + 1
-            return n, loop.time()
-        slot = schedule.take()
-        return None if slot is None else (slot[0], window_start + slot[1])
+    counts = {"ok": 0, "failed": 0}
 
     async def client() -> None:
         conn = _Connection(host, port)
         try:
-            while (request := next_request()) is not None:
+            while (request := pacer.take()) is not None:
                 n, due = request
-                if due > loop.time():
-                    await asyncio.sleep(due - loop.time())
-                elif loop.time() - due > LATE:
-                    counts["late"] += 1
+                await pacer.wait(due)
                 try:
                     status = await asyncio.wait_for(conn.exchange(build(authority, n)), REQUEST_TIMEOUT)
                 except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
@@ -102,11 +88,11 @@ async def _run(url: str, build: Build, ok_status: int, *, clients: int, seconds:
     return LoadResult(
         counts["ok"],
         counts["failed"],
-        max(elapsed, seconds) if schedule else elapsed,
+        max(elapsed, seconds) if rate else elapsed,
         latencies,
         target_rate=rate or 0.0,
-        issued=schedule.taken if schedule else counts["next"],
-        late=counts["late"],
+        issued=pacer.issued,
+        late=pacer.late,
     )
 
 

@@ -11,6 +11,7 @@ slowing the generator down (no coordinated omission)."""
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 import threading
 import time
@@ -106,3 +107,39 @@ def run_load(send: Callable[[requests.Session, int], bool], *, clients: int, sec
     for t in threads:
         t.join()
     return LoadResult(counts["ok"], counts["failed"], time.monotonic() - started, latencies)
+
+
+class Pacer:
+    """When each request of a run on one event loop is due (the loop's clock): a closed loop's
+    next request at once until `seconds` are up, or an open loop's `Schedule` at `rate`. One
+    event loop thread: the counters need no lock."""
+
+    def __init__(self, loop, seconds: float, rate: float | None):
+        self.loop = loop
+        self.schedule = Schedule(rate, seconds) if rate else None
+        # Open loop: every client waiting before the first request is due.
+        self.window_start = loop.time() + (0.05 if self.schedule else 0.0)
+        self.window_end = self.window_start + seconds
+        self.late = 0
+        self._next = 0
+
+    def take(self) -> tuple[int, float] | None:
+        """(request number, when it is due), or None when the run is over."""
+        if self.schedule is None:
+            if self.loop.time() >= self.window_end:
+                return None
+            n, self._next = self._next, self._next + 1
+            return n, self.loop.time()
+        slot = self.schedule.take()
+        return None if slot is None else (slot[0], self.window_start + slot[1])
+
+    async def wait(self, due: float) -> None:
+        """Until `due`; a request whose client was free only later than LATE counts as late."""
+        if due > self.loop.time():
+            await asyncio.sleep(due - self.loop.time())
+        elif self.loop.time() - due > LATE:
+            self.late += 1
+
+    @property
+    def issued(self) -> int:
+        return self.schedule.taken if self.schedule else self._next

@@ -10,6 +10,7 @@ as in bench.load: in the open loop a request is timed from when it was due.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -105,11 +106,11 @@ def run(
     return asyncio.run(_run(url, build, ok_status, clients=clients, seconds=seconds, rate=rate))
 
 
-def json_post(authority: str, path: str, body: bytes, headers: dict[str, str]) -> bytes:
-    """A keep-alive POST of a JSON `body` to `path` on "host:port", with `headers`."""
-    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n{extra}\r\n"
-    )
-    return head.encode("ascii") + body
+def request(authority: str, method: str, path: str, *, body=None, headers: dict[str, str] | None = None) -> bytes:
+    """One keep-alive request to "host:port": `body` (if any) sent as JSON."""
+    payload = b"" if body is None else json.dumps(body).encode()
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {authority}"]
+    if body is not None:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload

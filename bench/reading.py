@@ -19,7 +19,8 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from bench.load import LoadResult, run_load
+from bench import keepalive
+from bench.load import LoadResult
 from bench.tenant import BenchTenant
 from crmkit.reading_beats import BeatStream
 
@@ -61,22 +62,21 @@ def open_readers(t: BenchTenant, count: int = READERS) -> list[Reader]:
 def trivial(t: BenchTenant, *, clients: int, seconds: float) -> LoadResult:
     """The cheapest answer the gateway gives: its liveness probe (no Redis, no service)."""
 
-    def send(session, n: int) -> bool:
-        return session.get(f"{t.base}/healthz", timeout=30).status_code == 200
+    def build(authority: str, n: int) -> bytes:
+        return keepalive.request(authority, "GET", "/healthz")
 
-    return run_load(send, clients=clients, seconds=seconds)
+    return keepalive.run(t.base, build, ok_status=200, clients=clients, seconds=seconds)
 
 
 def beats(t: BenchTenant, readers: list[Reader], *, clients: int, seconds: float) -> LoadResult:
     """Each request one beat of one reader, their visible seconds growing as a page's would."""
 
-    def send(session, n: int) -> bool:
+    def build(authority: str, n: int) -> bytes:
         reader = readers[n % len(readers)]
         body = {"visitor_key": reader.visitor_key, "seconds": (n // len(readers)) % 7200, "clicks": 0}
-        resp = session.post(f"{t.base}/api/v1/public/views/{reader.view_id}/beats", json=body, timeout=30)
-        return resp.status_code == 202
+        return keepalive.request(authority, "POST", f"/api/v1/public/views/{reader.view_id}/beats", body=body)
 
-    return run_load(send, clients=clients, seconds=seconds)
+    return keepalive.run(t.base, build, ok_status=202, clients=clients, seconds=seconds)
 
 
 def wait_drained(redis_url: str, prefix: str, *, limit: float = 120.0) -> float:

@@ -165,7 +165,7 @@ def keepalive_server():
 
 
 def _numbered_post(authority: str, n: int) -> bytes:
-    return keepalive.json_post(authority, "/orders", str(n).encode(), {"Idempotency-Key": f"k{n}"})
+    return keepalive.request(authority, "POST", "/orders", body=n, headers={"Idempotency-Key": f"k{n}"})
 
 
 def test_i16_open_loop_issues_every_request_due_and_times_it_from_when_it_was_due(keepalive_server):

@@ -5,7 +5,7 @@ real registration must be: a customer token is no actor on the others (crmkit.gr
 
 from __future__ import annotations
 
-from gateway_fakes import CREATED, Recorder
+from gateway_fakes import CREATED, Recorder, changes_reply
 
 from crm.common.v1 import common_pb2
 from crm.orders.v1 import storefront_pb2 as pb
@@ -95,6 +95,10 @@ class FakeStorefront(storefront_pb2_grpc.StorefrontServiceServicer):
     def ListOrders(self, request, context):
         self.rec.record("ListOrders", request, context)
         return pb.ListStorefrontOrdersResponse(orders=[order_pb(), order_pb("sf-2", kind="in_store")], total=7)
+
+    def ListStorefrontOrderChanges(self, request, context):
+        self.rec.record("ListStorefrontOrderChanges", request, context)
+        return changes_reply(request, "storefront_order")
 
     def SummarizeDay(self, request, context):
         self.rec.record("SummarizeDay", request, context)

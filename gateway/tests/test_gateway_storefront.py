@@ -1,5 +1,6 @@
-"""B6 B7 B8 B12 F4 at the gateway, the merchant's side: storefront orders listed, summarised,
-placed at the counter, stepped, verified, refunds decided and takeaways handed to delivery, all
+"""B6 B7 B8 B12 F4 A1 at the gateway, the merchant's side: storefront orders listed, summarised,
+placed at the counter, stepped, verified, refunds decided, takeaways handed to delivery and an
+order's change log read, all
 through the StorefrontService with the staff member's token; bad input is a 400 naming the field
 before any call; a customer token is 403 on every one of them."""
 
@@ -11,6 +12,7 @@ STOREFRONT_PATHS = {
     ("get", "/api/v1/storefront/orders"),
     ("post", "/api/v1/storefront/orders"),
     ("get", "/api/v1/storefront/orders/{order_id}"),
+    ("get", "/api/v1/storefront/orders/{order_id}/changes"),
     ("get", "/api/v1/storefront/summary"),
     ("post", "/api/v1/storefront/orders/{order_id}/actions/{action}"),
     ("post", "/api/v1/storefront/verify"),
@@ -164,6 +166,34 @@ def test_b12_a_takeaway_is_handed_to_delivery(client, auth, fakes):
     assert fakes["storefront"].rec.named("HandToDelivery")[0].request.id == "sf-1"
 
 
+def test_a1_a_storefront_orders_change_log_is_read_paged_from_the_storefront_service(client, auth, fakes):
+    response = client.get("/api/v1/storefront/orders/sf-1/changes?page=2&page_size=5", headers=auth)
+    default = client.get("/api/v1/storefront/orders/sf-1/changes", headers=auth)
+    missing = client.get("/api/v1/storefront/orders/missing-1/changes", headers=auth)
+    bad_page = client.get("/api/v1/storefront/orders/sf-1/changes?page_size=101", headers=auth)
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.json
+    assert body["page"] == {"page": 2, "page_size": 5, "total": 2}
+    updated, placed = body["changes"]
+    assert (updated["action"], updated["actor_kind"], updated["actor_id"]) == ("updated", "staff", "s-1")
+    assert (updated["fields"], updated["before"], updated["after"]) == (
+        ["price_fen"],
+        {"price_fen": 300},
+        {"price_fen": 350},
+    )
+    assert (placed["before"], placed["fields"]) == (None, ["name", "price_fen"])
+    assert default.status_code == 200
+    assert missing.status_code == 404 and set(bad_page.json["error"]["fields"]) == {"page_size"}
+    sent = fakes["storefront"].rec.named("ListStorefrontOrderChanges")
+    assert [(c.request.object_id, c.request.page.page, c.request.page.page_size) for c in sent] == [
+        ("sf-1", 2, 5),
+        ("sf-1", 1, 20),
+        ("missing-1", 1, 20),
+    ]
+    assert sent[0].actor.staff_id == "s-1"
+
+
 def test_b6_the_services_refusals_pass_through_with_their_status(client, auth, fakes):
     rec = fakes["storefront"].rec
     rec.fail["GetOrder"] = NotFound("STOREFRONT_ORDER_NOT_FOUND", "error.not_found")
@@ -183,6 +213,7 @@ def test_b6_a_customer_token_is_refused_on_every_merchant_endpoint(client, custo
     calls = [
         ("get", "/api/v1/storefront/orders"),
         ("get", "/api/v1/storefront/orders/sf-1"),
+        ("get", "/api/v1/storefront/orders/sf-1/changes"),
         ("get", "/api/v1/storefront/summary?store_id=st-1"),
         ("post", "/api/v1/storefront/orders/sf-1/actions/accept"),
         ("post", "/api/v1/storefront/verify"),

@@ -1,6 +1,7 @@
-"""The change log (A1) of customers, products, orders, returns and coupon templates over HTTP:
-one query, one answer shape, one call helper for every owning service. The owning service reads
-the object with the caller's scope first, so an object the caller may not see is a 404 here."""
+"""The change log (A1) of customers, products, orders, returns, storefront orders and coupon
+templates over HTTP: one query, one answer shape, one call helper for every owning service. The
+owning service reads the object with the caller's scope first, so an object the caller may not
+see is a 404 here."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from crmkit.protos import datetime_of
 from gateway.api.calls import call
 from gateway.api.common import PageOut, PageQuery, page_out, page_request
 
-ACTOR_KINDS = "staff (actor_id: staff id) | service (the calling service) | system (a scheduled job)"
+ACTOR_KINDS = (
+    "staff (actor_id: staff id) | customer (a shop customer's id) | service (the calling service) "
+    "| system (a scheduled job or a provider's callback)"
+)
 
 
 class ChangesQuery(PageQuery):

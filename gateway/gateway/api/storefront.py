@@ -1,7 +1,7 @@
 """The merchant's side of the storefront orders (B6 B7 B8 B12, F4's workbench): the orders of the
-caller's stores, the day's summary, the steps (accept, confirm, ship, verify...), refund decisions
-and handing a takeaway to the delivery company. Staff tokens only; which store and step a person
-may touch is the orders service's StorefrontService to decide."""
+caller's stores, the day's summary, the steps (accept, confirm, ship, verify...), refund decisions,
+handing a takeaway to the delivery company, and an order's change log (A1). Staff tokens only;
+which store and step a person may touch is the orders service's StorefrontService to decide."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from apiflask import APIBlueprint
 
 from crm.orders.v1 import storefront_pb2 as pb
 from gateway.api.calls import call
+from gateway.api.change_schemas import ChangesOut, ChangesQuery, changes_of
 from gateway.api.common import READ_ERRORS, SECURED, STEP_ERRORS, WRITE_ERRORS, page_request
 from gateway.api.order_schemas import IdempotencyKeyHeader
 from gateway.api.storefront_schemas import (
@@ -100,6 +101,21 @@ def place_order(headers, body):
 def get_order(order_id):
     """One storefront order of my stores, with what I may do now"""
     return order_out("GetOrder", pb.GetStorefrontOrderRequest(id=order_id))
+
+
+@bp.get("/orders/<string:order_id>/changes")
+@bp.doc(operation_id="listStorefrontOrderChanges", security=SECURED, responses=READ_ERRORS)
+@staff_only
+@bp.input(ChangesQuery, location="query", arg_name="query")
+@bp.output(ChangesOut)
+def list_order_changes(order_id, query):
+    """Who changed the storefront order, what and when (A1 change log)
+
+    Newest first, paged; each entry names who (staff, the customer, a service, or the system job
+    or provider callback that did it), when, and the changed fields before and after. Scoped like
+    the order itself: one the caller may not see is 404.
+    """
+    return changes_of("storefront", "ListStorefrontOrderChanges", order_id, query)
 
 
 @bp.post("/orders/<string:order_id>/actions/<string:action>")

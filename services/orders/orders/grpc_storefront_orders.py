@@ -1,11 +1,12 @@
 """The order half of crm.orders.v1.StorefrontService (B6, B7): placing, reading, stepping and
-verifying storefront orders. Proto -> use case -> proto, no rules; a mixin of
+verifying storefront orders, and their change log. Proto -> use case -> proto, no rules; a mixin of
 orders.grpc_storefront.StorefrontServicer, whose constructor holds what it uses."""
 
 from __future__ import annotations
 
 from crm.orders.v1 import storefront_pb2 as pb
 from crmkit.auth import require_actor
+from crmkit.changelog import changes_response
 from crmkit.paging import page_from_proto
 from orders import convert_storefront as convert
 from orders.service import storefront_orders, storefront_reads, storefront_steps
@@ -41,6 +42,11 @@ class StorefrontOrdersRpc:
         return pb.ListStorefrontOrdersResponse(
             orders=[convert.order_proto(v) for v in result.orders], total=result.total
         )
+
+    def ListStorefrontOrderChanges(self, request, context):
+        page = page_from_proto(request.page)
+        found, total = storefront_reads.list_order_changes(self._db.uow(), require_actor(), request.object_id, page)
+        return changes_response(found, total, page)
 
     def SummarizeDay(self, request, context):
         summary = storefront_reads.summarize_day(

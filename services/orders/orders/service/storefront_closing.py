@@ -35,6 +35,7 @@ from orders.payments.port import (
 from orders.providers import Payments
 from orders.service import storefront_callbacks as callbacks
 from orders.service.coupons import CouponRedeemer, StoredValue
+from orders.service.storefront_changes import STOREFRONT_LOOP
 from orders.service.storefront_core import take_step
 from orders.service.storefront_orders import give_back
 from orders.service.storefront_payment import credit_top_up, give_back_unrecorded_debit, mark_paid
@@ -134,7 +135,7 @@ class StorefrontLoop:
                     if outcome == PAID:
                         uow.commit()
                     return outcome
-            take_step(uow, row, "cancel", storefront.SYSTEM, now=now)
+            take_step(uow, row, "cancel", storefront.SYSTEM, by=STOREFRONT_LOOP, now=now)
             try:
                 if give_back_unrecorded_debit(self.stored_value, row):
                     log.warning("unpaid order %s had a stored-value debit never recorded: given back", row.id)
@@ -175,6 +176,7 @@ class StorefrontLoop:
                 status.total_fen,
                 status.transaction_id or "",
                 now,
+                by=STOREFRONT_LOOP,
                 stored_value=self.stored_value,
             )
             return PAID
@@ -197,7 +199,7 @@ class StorefrontLoop:
             row = self._locked(uow, order_id, storefront.PAID)
             if row is None or row.kind != storefront.TOP_UP:
                 return 0
-            if not credit_top_up(uow, row, self.stored_value, now=now):
+            if not credit_top_up(uow, row, self.stored_value, by=STOREFRONT_LOOP, now=now):
                 return 0
             uow.commit()
             return 1

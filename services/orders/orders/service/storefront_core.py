@@ -1,5 +1,5 @@
 """What every storefront use case shares (B6): who the caller is as a party, finding an order the
-caller may touch (locked for a change), and taking a step with its event.
+caller may touch (locked for a change), and taking a step with its event and change-log entry.
 
 A caller outside an order (another customer's, another store's, another tenant's) gets NOT_FOUND,
 as for every document of this service: the two must look the same from outside.
@@ -7,11 +7,14 @@ as for every document of this service: the two must look the same from outside.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from crmkit.auth import Actor
+from crmkit.changelog import Author
 from crmkit.db import UnitOfWork
 from crmkit.errors import NotFound, PermissionDenied
 from orders import events
@@ -19,6 +22,7 @@ from orders.domain import storefront
 from orders.domain.scope import scope_for
 from orders.errors import ErrorCode
 from orders.models_storefront import StorefrontLineRow, StorefrontOrderRow
+from orders.service import storefront_changes
 
 
 def party_of(actor: Actor) -> str:
@@ -71,17 +75,54 @@ def event_order(uow: UnitOfWork, row: StorefrontOrderRow) -> dict:
     return events.storefront_order(row, lines_of(uow, row))
 
 
-def take_step(uow: UnitOfWork, row: StorefrontOrderRow, action: str, party: str, *, now: datetime) -> str:
+def take_step(
+    uow: UnitOfWork,
+    row: StorefrontOrderRow,
+    action: str,
+    party: str,
+    *,
+    by: Author | Actor,
+    now: datetime,
+    before: dict[str, Any] | None = None,
+    carried: dict[str, Any] | None = None,
+) -> str:
     """Move a locked order by `action` (orders.domain.storefront decides whether `party` may, in
-    this state), and publish what happened: `storefront_order_paid` for a payment (once: the
-    state machine takes `pay` only from awaiting_payment), else `storefront_order_changed`.
-    Returns the state before."""
-    before = row.state
-    row.state = storefront.next_state(row.kind, action, row.state, party)
-    row.updated_at = now
-    order = event_order(uow, row)
-    if action == "pay":
-        uow.publish(events.storefront_order_paid(order), row.tenant_id)
-    else:
-        uow.publish(events.storefront_order_changed(order, action, party), row.tenant_id)
-    return before
+    this state), publish what happened: `storefront_order_paid` for a payment (once: the state
+    machine takes `pay` only from awaiting_payment), else `storefront_order_changed`; and log
+    the change by `by` (storefront_changes). `before`: the order as it was before the caller
+    set what the step carries (a ship's carrier), by default as it stands; `carried`: what the
+    step brought that the order row does not hold (the delivery company's order), logged as
+    new. Returns the state before."""
+    return take_steps(uow, row, (action,), party, by=by, now=now, before=before, carried=carried)
+
+
+def take_steps(
+    uow: UnitOfWork,
+    row: StorefrontOrderRow,
+    actions: Sequence[str],
+    party: str,
+    *,
+    by: Author | Actor,
+    now: datetime,
+    before: dict[str, Any] | None = None,
+    carried: dict[str, Any] | None = None,
+) -> str:
+    """Steps that make one change (the delivery company's "delivered" is the customer's receipt
+    too; a top-up paid is credited at once), each published as take_step does, logged as one
+    entry named after the first: two entries of one moment would have no order between them."""
+    if before is None:
+        before = storefront_changes.order_snapshot(row)
+    first = row.state
+    for action in actions:
+        row.state = storefront.next_state(row.kind, action, row.state, party)
+        row.updated_at = now
+        order = event_order(uow, row)
+        if action == "pay":
+            uow.publish(events.storefront_order_paid(order), row.tenant_id)
+        else:
+            uow.publish(events.storefront_order_changed(order, action, party), row.tenant_id)
+    after = {**storefront_changes.order_snapshot(row), **(carried or {})}
+    storefront_changes.log_order_change(
+        uow.session, by, row, storefront_changes.LOGGED_AS[actions[0]], before=before, after=after, now=now
+    )
+    return first

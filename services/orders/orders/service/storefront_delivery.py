@@ -42,7 +42,8 @@ from orders.errors import ErrorCode
 from orders.models_storefront import StorefrontDeliveryRow, StorefrontOrderRow
 from orders.providers import Delivery
 from orders.service import storefront_callbacks as callbacks
-from orders.service.storefront_core import find_order, party_of, take_step
+from orders.service.storefront_changes import delivery_callback, order_snapshot
+from orders.service.storefront_core import find_order, party_of, take_step, take_steps
 from orders.service.storefront_views import storefront_view
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def hand_to_delivery(
             raise PermissionDenied(ErrorCode.STOREFRONT_ACTION_DENIED, params={"action": "dispatch"})
         # Who and which state first, as every step: a wrong kind or state never reaches the provider.
         storefront.next_state(row.kind, "dispatch", row.state, party)
+        before = order_snapshot(row)
         if delivery is None:
             raise Conflict(ErrorCode.DELIVERY_NOT_CONFIGURED)
         found = _delivery_of(uow, row)
@@ -109,7 +111,8 @@ def hand_to_delivery(
         found.fee_fen, found.distance_m = fee_fen, distance_m
         found.status_at, found.updated_at, found.history = None, now, history
         row.reason = ""  # the last rider's failure is behind it
-        take_step(uow, row, "dispatch", party, now=now)
+        handed = {"delivery_provider": found.provider, "delivery_order_id": current_provider_order(found)}
+        take_step(uow, row, "dispatch", party, by=actor, now=now, before=before, carried=handed)
         view = storefront_view(uow, actor, row)
         uow.commit()
         return view
@@ -246,10 +249,11 @@ def _apply(
     found.history = [*found.history, _entry(status, current.provider_status, reason, at, update.provider_status)]
     if row.state != storefront.DELIVERING:
         return  # the merchant took it back, or it is past delivery: the order is not the rider's
+    by = delivery_callback(found.provider)
     if status == STATUS_DELIVERED:
         # The delivery company's "delivered" is the customer's receipt.
-        take_step(uow, row, "deliver", storefront.SYSTEM, now=now)
-        take_step(uow, row, "confirm_receipt", storefront.SYSTEM, now=now)
+        take_steps(uow, row, ("deliver", "confirm_receipt"), storefront.SYSTEM, by=by, now=now)
     elif status in ENDED:
+        before = order_snapshot(row)
         row.reason = (reason or status)[:200]
-        take_step(uow, row, "delivery_failed", storefront.SYSTEM, now=now)
+        take_step(uow, row, "delivery_failed", storefront.SYSTEM, by=by, now=now, before=before)

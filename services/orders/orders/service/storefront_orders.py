@@ -2,9 +2,10 @@
 
 A customer places their own order (customer token: their id, their tenant); staff place one for a
 customer at the counter, in a store they work in. Lines are priced from the catalogue (the
-product's wholesale price is the shop's list price), coupons (E4) are redeemed and the goods are
-taken from the store's stock in one transaction; the order then waits for its payment until
-`closes_at`. Unpaid by then, or cancelled, it closes and `give_back` returns its stock and coupons.
+product's wholesale price is the shop's list price), coupons (E4) are redeemed, the goods are
+taken from the store's stock and the order is logged as placed (A1) in one transaction; it then
+waits for its payment until `closes_at`. Unpaid by then, or cancelled, it closes and `give_back`
+returns its stock and coupons.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from orders.service.numbers import allocate_number
 from orders.service.placing_coupons import OrderCoupons, OrderKind, discount_of, place_with_coupons, recorded
 from orders.service.settings import load_settings
 from orders.service.stock import lock_levels, move_all
+from orders.service.storefront_changes import PLACED, log_order_change, placed_snapshot
 from orders.service.storefront_core import lines_of, may_see
 from orders.service.storefront_views import StorefrontView, storefront_view
 
@@ -138,7 +140,9 @@ def _place(
         session.add(row)
         # The order first: a racing repeat of its key fails here, before its lines and stock.
         session.flush()
-        session.add_all(_line_rows(row, priced))
+        lines = _line_rows(row, priced)
+        session.add_all(lines)
+        log_order_change(session, actor, row, PLACED, before=None, after=placed_snapshot(row, lines), now=now)
         move_all(session, after, levels, reason=STOREFRONT_SALE, actor_id=actor.subject_id, document_id=row.id, now=now)
         view = storefront_view(uow, actor, row)
         uow.commit()

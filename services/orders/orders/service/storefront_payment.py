@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from crmkit.auth import Actor
+from crmkit.changelog import Author
 from crmkit.db import UnitOfWork, new_id
 from crmkit.errors import Conflict, DomainError, InvalidInput, PermissionDenied, Unavailable
 from crmkit.onetime_codes import new_code
@@ -42,9 +43,9 @@ from orders.payments.port import (
 )
 from orders.providers import Payments
 from orders.service import storefront_callbacks as callbacks
-from orders.service import storefront_refunds
+from orders.service import storefront_changes, storefront_refunds
 from orders.service.coupons import StoredValue
-from orders.service.storefront_core import event_order, find_order, party_of, take_step
+from orders.service.storefront_core import event_order, find_order, party_of, take_step, take_steps
 from orders.service.storefront_views import storefront_view
 
 log = logging.getLogger(__name__)
@@ -108,12 +109,12 @@ def start_payment(
         pay_params: dict[str, str] = {}
         if row.total_fen == 0:
             # Coupons covered it all: nothing to collect, paid as it stands.
-            mark_paid(uow, row, method, 0, "", now, stored_value=stored_value)
+            mark_paid(uow, row, method, 0, "", now, by=actor, stored_value=stored_value)
         elif method == WECHAT:
             pay_params = _prepay(payments, row, openid)
         else:
             _debit(stored_value, row)
-            mark_paid(uow, row, STORED_VALUE, row.total_fen, "", now, stored_value=stored_value)
+            mark_paid(uow, row, STORED_VALUE, row.total_fen, "", now, by=actor, stored_value=stored_value)
         view = storefront_view(uow, actor, row)
         uow.commit()
         return view, pay_params
@@ -175,24 +176,41 @@ def mark_paid(
     transaction_id: str,
     now: datetime,
     *,
+    by: Author | Actor,
     stored_value: StoredValue | None = None,
 ) -> None:
     """The locked order is paid: the money, the code to be served by (reservation, in-store), the
-    `pay` step (storefront_order_paid, once); a top-up is then credited when coupons answer."""
+    `pay` step (storefront_order_paid, once); a top-up is then credited when coupons answer, the
+    same change in the log as its payment. `by`: the customer paying from their balance, or
+    what reported WeChat's payment (its notification, the loop's query)."""
+    before = storefront_changes.order_snapshot(row)
     row.paid_fen = paid_fen
     row.paid_at = now
     row.payment_method = method
     row.transaction_id = transaction_id
     if row.kind in WITH_CODE and not row.verification_code:
         row.verification_code = new_code()
-    take_step(uow, row, "pay", storefront.SYSTEM, now=now)
+    steps = ("pay",)
     if row.kind == storefront.TOP_UP and stored_value is not None:
-        credit_top_up(uow, row, stored_value, now=now)
+        # The state machine first: no balance is credited for an order it would not take as paid.
+        storefront.next_state(row.kind, "pay", row.state, storefront.SYSTEM)
+        if _recharged(row, stored_value):
+            steps = ("pay", "credit")
+    take_steps(uow, row, steps, storefront.SYSTEM, by=by, now=now, before=before)
 
 
-def credit_top_up(uow: UnitOfWork, row: StorefrontOrderRow, stored_value: StoredValue, *, now: datetime) -> bool:
+def credit_top_up(
+    uow: UnitOfWork, row: StorefrontOrderRow, stored_value: StoredValue, *, by: Author, now: datetime
+) -> bool:
     """A paid top-up credited by the tenant's recharge rules (E7), idempotent on the order, then
     done; False (still paid, credited by a later round) when coupons refuse or cannot answer."""
+    if not _recharged(row, stored_value):
+        return False
+    take_step(uow, row, "credit", storefront.SYSTEM, by=by, now=now)
+    return True
+
+
+def _recharged(row: StorefrontOrderRow, stored_value: StoredValue) -> bool:
     try:
         stored_value.recharge(
             row.tenant_id, row.customer_id, row.paid_fen, note=row.number, key=f"storefront-top-up:{row.id}"
@@ -200,7 +218,6 @@ def credit_top_up(uow: UnitOfWork, row: StorefrontOrderRow, stored_value: Stored
     except DomainError as exc:
         log.warning("top-up %s paid but not credited yet (%s): the closing loop tries again", row.id, exc)
         return False
-    take_step(uow, row, "credit", storefront.SYSTEM, now=now)
     return True
 
 
@@ -251,7 +268,16 @@ def handle_notification(
             )
             raise Conflict(ErrorCode.PAYMENT_AMOUNT_MISMATCH)
         elif row.state == storefront.AWAITING_PAYMENT:
-            mark_paid(uow, row, WECHAT, event.total_fen, event.transaction_id, now, stored_value=stored_value)
+            mark_paid(
+                uow,
+                row,
+                WECHAT,
+                event.total_fen,
+                event.transaction_id,
+                now,
+                by=storefront_changes.PAYMENT_NOTIFICATION,
+                stored_value=stored_value,
+            )
             outcome = OUTCOME_PAID
         elif row.state == storefront.CLOSED and row.paid_at is None:
             refund_closed(uow, row, payments, event.total_fen, event.transaction_id, now=now)
@@ -276,6 +302,7 @@ def refund_closed(
     order records it and stays closed, and the whole amount goes back at once, as a refund the
     system approved; WeChat's refund notification settles it like any other. No answer from
     WeChat undoes it all (Unavailable): WeChat sends the notification again and it is tried again."""
+    before = storefront_changes.order_snapshot(row)
     row.paid_fen, row.paid_at = paid_fen, now
     row.payment_method, row.transaction_id = WECHAT, transaction_id
     row.refunded_fen = paid_fen
@@ -302,3 +329,12 @@ def refund_closed(
         log.error("WeChat Pay refused to refund closed order %s (%s): the merchant must", row.id, exc)
         refund.state = storefront_refunds.FAILED
     uow.publish(events.storefront_refund_decided(event_order(uow, row), refund), row.tenant_id)
+    storefront_changes.log_order_change(
+        uow.session,
+        storefront_changes.PAYMENT_NOTIFICATION,
+        row,
+        storefront_changes.LATE_PAYMENT_REFUNDED,
+        before=before,
+        after=storefront_changes.order_snapshot(row, refund),
+        now=now,
+    )

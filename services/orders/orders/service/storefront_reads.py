@@ -1,4 +1,5 @@
-"""Reading storefront orders (B6): one order, a list, and a store's day at a glance (F4).
+"""Reading storefront orders (B6): one order, a list, a store's day at a glance (F4), and an
+order's change log (A1).
 
 A customer reads their own orders; staff read those of the stores they work in, in the scope
 every document of this service has (orders.domain.scope: the owner the tenant, store roles their
@@ -12,7 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
 
+from crmkit import changelog
 from crmkit.auth import Actor
+from crmkit.changelog import Change
 from crmkit.db import UnitOfWork
 from crmkit.errors import InvalidInput, PermissionDenied
 from crmkit.paging import Page
@@ -21,8 +24,10 @@ from orders.domain import storefront
 from orders.domain.numbering import day_range
 from orders.domain.scope import scope_for, working_stores
 from orders.errors import ErrorCode
+from orders.models import ChangeRow
 from orders.models_storefront import StorefrontOrderRow, StorefrontRefundRow
 from orders.service.scoping import visible
+from orders.service.storefront_changes import STOREFRONT_ORDER
 from orders.service.storefront_core import find_order, party_of
 from orders.service.storefront_orders import require_store
 from orders.service.storefront_views import StorefrontView, storefront_view, storefront_views
@@ -96,6 +101,17 @@ def list_orders(uow: UnitOfWork, actor: Actor, page: Page, f: StorefrontFilter) 
             .limit(page.page_size)
         ).all()
         return StorefrontPage(storefront_views(uow, actor, rows), count or 0)
+
+
+def list_order_changes(uow: UnitOfWork, actor: Actor, order_id: str, page: Page) -> tuple[list[Change], int]:
+    """Who changed the order, what and when, newest first: for staff who may see the order (and
+    services); a customer's token is refused, as on the workbench's other staff-only reads."""
+    if actor.customer_id is not None:
+        raise PermissionDenied(ErrorCode.STOREFRONT_ACTION_DENIED, params={"action": "read_changes"})
+    party_of(actor)
+    with uow:
+        find_order(uow, actor, order_id)
+        return changelog.changes_of(uow.session, ChangeRow, actor.tenant_id, STOREFRONT_ORDER, order_id, page)
 
 
 def summarize_day(uow: UnitOfWork, actor: Actor, store_id: str, day: str, *, now: datetime) -> StorefrontDaySummary:

@@ -41,6 +41,16 @@ from orders.payments.port import (
 from orders.providers import Payments
 from orders.service import storefront_callbacks as callbacks
 from orders.service.coupons import StoredValue
+from orders.service.storefront_changes import (
+    PAYMENT_NOTIFICATION,
+    REFUND_APPROVED,
+    REFUND_FAILED,
+    REFUND_REJECTED,
+    REFUND_REQUESTED,
+    REFUND_SETTLED,
+    log_order_change,
+    order_snapshot,
+)
 from orders.service.storefront_core import event_order, find_order, party_of
 from orders.service.storefront_views import storefront_view
 
@@ -85,6 +95,7 @@ def request_refund(uow: UnitOfWork, actor: Actor, order_id: str, amount_fen: int
         if party_of(actor) != storefront.CUSTOMER:
             raise PermissionDenied(ErrorCode.STOREFRONT_ACTION_DENIED, params={"action": "request_refund"})
         storefront.check_refund_request(row.kind, row.state, money(row, pending(uow, row)), amount_fen)
+        before = order_snapshot(row)
         refund = StorefrontRefundRow(
             tenant_id=row.tenant_id,
             order_id=row.id,
@@ -96,6 +107,9 @@ def request_refund(uow: UnitOfWork, actor: Actor, order_id: str, amount_fen: int
         uow.session.add(refund)
         row.updated_at = now
         uow.publish(events.storefront_refund_requested(event_order(uow, row), refund), row.tenant_id)
+        # The refund has its id once event_order flushed it.
+        after = order_snapshot(row, refund)
+        log_order_change(uow.session, actor, row, REFUND_REQUESTED, before=before, after=after, now=now)
         view = storefront_view(uow, actor, row)
         uow.commit()
         return view
@@ -133,6 +147,7 @@ def decide_refund(
             raise NotFound(ErrorCode.REFUND_NOT_FOUND)
         if refund.state != REQUESTED:
             raise Conflict(ErrorCode.REFUND_NOT_PENDING)
+        before = order_snapshot(row, refund)
         refund.decided_by, refund.decided_at = actor.staff_id or "", now
         if approve:
             _approve(row, refund, amount_fen or refund.requested_fen, payments, stored_value, now=now)
@@ -140,6 +155,9 @@ def decide_refund(
             refund.state, refund.reject_reason = REJECTED, reject_reason
         row.updated_at = now
         uow.publish(events.storefront_refund_decided(event_order(uow, row), refund), row.tenant_id)
+        after = order_snapshot(row, refund)
+        action = REFUND_APPROVED if approve else REFUND_REJECTED
+        log_order_change(uow.session, actor, row, action, before=before, after=after, now=now)
         view = storefront_view(uow, actor, row)
         uow.commit()
         return view
@@ -239,6 +257,7 @@ def settle(uow: UnitOfWork, event: PaymentEvent, *, now: datetime) -> callbacks.
             )
             raise Conflict(ErrorCode.PAYMENT_AMOUNT_MISMATCH)
         outcome = "ignored"
+        before = order_snapshot(row, refund)
         if refund.state == APPROVED and event.refund_status == REFUND_SUCCESS:
             refund.state, refund.refunded_at, outcome = REFUNDED, now, REFUNDED
         elif refund.state == APPROVED and event.refund_status in (REFUND_ABNORMAL, REFUND_CLOSED):
@@ -249,6 +268,9 @@ def settle(uow: UnitOfWork, event: PaymentEvent, *, now: datetime) -> callbacks.
         if outcome != "ignored":
             row.updated_at = now
             uow.publish(events.storefront_refund_decided(event_order(uow, row), refund), row.tenant_id)
+            action = REFUND_SETTLED if outcome == REFUNDED else REFUND_FAILED
+            after = order_snapshot(row, refund)
+            log_order_change(uow.session, PAYMENT_NOTIFICATION, row, action, before=before, after=after, now=now)
         callbacks.record(uow, row, event.event_id, KIND_REFUND, event.event_type, outcome)
         uow.commit()
         return callbacks.CallbackAnswer(True, outcome)

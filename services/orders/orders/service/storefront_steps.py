@@ -22,6 +22,7 @@ from orders.domain import storefront
 from orders.errors import ErrorCode
 from orders.models_storefront import StorefrontOrderRow
 from orders.service.coupons import CouponRedeemer
+from orders.service.storefront_changes import order_snapshot
 from orders.service.storefront_core import find_order, may_see, party_of, take_step
 from orders.service.storefront_orders import give_back, require_store
 from orders.service.storefront_views import StorefrontView, storefront_view
@@ -51,7 +52,8 @@ class StepInput:
 def take_action(
     uow: UnitOfWork, actor: Actor, cmd: StepInput, *, coupons: CouponRedeemer | None = None, now: datetime
 ) -> StorefrontView:
-    """One step, its fields stored and its event published (storefront_core.take_step). A cancel
+    """One step, its fields stored, its event published and its change logged as the caller's
+    (storefront_core.take_step). A cancel
     gives back the order's stock and coupons in the same transaction."""
     party = party_of(actor)
     action = cmd.action.strip()
@@ -61,8 +63,9 @@ def take_action(
         row = find_order(uow, actor, cmd.order_id, for_update=True)
         # Who, then where the order stands, then what came with the step: 403, 409, 400.
         storefront.next_state(row.kind, action, row.state, party)
+        before = order_snapshot(row)
         _store_fields(row, action, cmd, now)
-        take_step(uow, row, action, party, now=now)
+        take_step(uow, row, action, party, by=actor, now=now, before=before)
         if action == "cancel":
             give_back(uow, row, coupons=coupons, now=now, by=actor.subject_id)
         view = storefront_view(uow, actor, row)
@@ -93,8 +96,9 @@ def verify_by_code(
         row = uow.session.scalar(query.with_for_update())
         if row is None or not may_see(actor, row):
             raise NotFound(ErrorCode.ORDER_NOT_FOUND)
+        before = order_snapshot(row)
         _verify(row, code, now)
-        take_step(uow, row, "verify", party, now=now)
+        take_step(uow, row, "verify", party, by=actor, now=now, before=before)
         view = storefront_view(uow, actor, row)
         uow.commit()
         return view

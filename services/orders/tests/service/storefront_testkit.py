@@ -30,6 +30,7 @@ from orders.grpc_api import FULL_NAME
 from orders.models import Outbox
 from orders.models_storefront import StorefrontOrderRow
 from orders.service.coupons import CouponLine, CouponUse
+from orders.service.storefront_changes import PAYMENT_NOTIFICATION, STOREFRONT_LOOP
 from orders.service.storefront_config import StorefrontConfig
 from orders.service.storefront_core import take_step
 
@@ -205,7 +206,7 @@ def pay(db, tenant, order_id, when=None) -> None:
         row.transaction_id = uuid.uuid4().hex
         if row.kind in (sf.RESERVATION, sf.IN_STORE):
             row.verification_code = new_code()
-        take_step(uow, row, "pay", sf.SYSTEM, now=when)
+        take_step(uow, row, "pay", sf.SYSTEM, by=PAYMENT_NOTIFICATION, now=when)
         uow.commit()
 
 
@@ -217,7 +218,7 @@ def credit(db, tenant, order_id) -> None:
             .where(StorefrontOrderRow.tenant_id == tenant, StorefrontOrderRow.id == order_id)
             .with_for_update()
         )
-        take_step(uow, row, "credit", sf.SYSTEM, now=START + timedelta(minutes=2))
+        take_step(uow, row, "credit", sf.SYSTEM, by=STOREFRONT_LOOP, now=START + timedelta(minutes=2))
         uow.commit()
 
 

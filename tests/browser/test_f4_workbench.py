@@ -8,18 +8,15 @@ page that hands over wholesale orders."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
+from storefront_kit import paid_order, shop_customer, store_manager, yuan_digits
 
-from conftest import api_call, api_token, mobile_login, shot, sms_code
+from conftest import api_call, api_token, mobile_login, shot
 
 OWNER = "13800000000"
-MANAGER = "13800000001"  # 王店长 (demo): their stores are the test's
 SALES = "13800000002"  # 张业务 (demo): takes the wholesale order handed over at the counter
-PASSWORD = "demo1234"
 # The app polls about every second; the architecture promises 2 s, and the bar animates in.
 WITHIN_MS = 2500
 # Records what the app asks the browser to say (headless Chromium has no voice to hear).
@@ -31,86 +28,14 @@ if (window.speechSynthesis) {
 """
 
 
-def _yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
 @pytest.fixture(scope="module")
 def desk(platform) -> dict:
-    """A store manager of this module's own in the demo manager's stores: the storefront alerts
-    (sent to the store's managers) that reach them are this module's orders'."""
-    owner = api_token(platform, OWNER)
-    me = api_call(platform, api_token(platform, MANAGER), "GET", "/api/v1/me")
-    phone = "135" + str(uuid.uuid4().int)[:8]
-    body = {
-        "name": "工作台店长",
-        "phone": phone,
-        "roles": ["store_manager"],
-        "password": PASSWORD,
-        "store_ids": me["store_ids"],
-    }
-    staff = api_call(platform, owner, "POST", "/api/v1/staff", json=body)
-    return {"phone": phone, "staff": staff, "store_id": me["store_ids"][0], "tenant_id": me["tenant_id"]}
+    return store_manager(platform, "工作台店长")
 
 
 @pytest.fixture(scope="module")
 def shopper(platform, desk) -> dict:
-    """A shop customer (SMS login, registered on the way), with stored value to pay with."""
-    phone = "137" + str(uuid.uuid4().int)[:8]
-    tenant = desk["tenant_id"]
-    sent = requests.post(
-        f"{platform.base_url}/api/v1/shop/login/code", json={"tenant_id": tenant, "phone": phone}, timeout=10
-    )
-    assert sent.status_code == 202, sent.text
-    login = requests.post(
-        f"{platform.base_url}/api/v1/shop/login",
-        json={"tenant_id": tenant, "phone": phone, "code": sms_code(platform, phone)},
-        timeout=10,
-    )
-    assert login.status_code == 200, login.text
-    body = login.json()
-    owner = api_token(platform, OWNER)
-    api_call(
-        platform,
-        owner,
-        "POST",
-        f"/api/v1/customers/{body['customer_id']}/stored-value/credits",
-        json={"amount": 100_000, "note": "工作台测试"},
-    )
-    return {"phone": phone, "token": body["access_token"], "customer_id": body["customer_id"]}
-
-
-def _product(platform, desk, shopper) -> dict:
-    """A product the shop sells in the desk's store, with stock enough for this run's orders."""
-    items = api_call(platform, shopper["token"], "GET", "/api/v1/shop/products", params={"store_id": desk["store_id"]})
-    product = items["items"][0]
-    api_call(
-        platform,
-        api_token(platform, OWNER),
-        "PUT",
-        f"/api/v1/products/{product['id']}/stock/{desk['store_id']}",
-        json={"quantity": 100, "reason": "补货"},
-    )
-    return product
-
-
-def _paid_order(platform, desk, shopper, kind: str, **extra) -> dict:
-    """A storefront order placed and paid by the customer (stored value: paid at once)."""
-    product = _product(platform, desk, shopper)
-    body = {
-        "store_id": desk["store_id"],
-        "kind": kind,
-        "lines": [{"product_id": product["id"], "quantity": 2, "spec": "少辣"}],
-        "note": "",
-        "coupon_codes": [],
-        **extra,
-    }
-    order = api_call(platform, shopper["token"], "POST", "/api/v1/shop/orders", json=body)
-    paid = api_call(
-        platform, shopper["token"], "POST", f"/api/v1/shop/orders/{order['id']}/pay", json={"method": "stored_value"}
-    )
-    assert paid["order"]["state"] == "paid", paid
-    return paid["order"]
+    return shop_customer(platform, desk["tenant_id"], "工作台测试")
 
 
 def _polling(page: Page) -> None:
@@ -140,7 +65,7 @@ def test_f4_b6_b8_b12_the_workbench_hears_a_paid_takeaway_accepts_it_hands_it_to
     page.get_by_role("tab", name="外卖").click()
     _polling(page)
 
-    order = _paid_order(
+    order = paid_order(
         platform,
         desk,
         shopper,
@@ -154,7 +79,7 @@ def test_f4_b6_b8_b12_the_workbench_hears_a_paid_takeaway_accepts_it_hands_it_to
     alert = page.locator(".crm-alert")
     expect(alert).to_be_visible(timeout=WITHIN_MS)
     expect(alert).to_contain_text(order["number"])
-    _said(page, f"您有新的外卖订单，金额 {_yuan(order['total_fen'])} 元")
+    _said(page, f"您有新的外卖订单，金额 {yuan_digits(order['total_fen'])} 元")
     row = page.locator("[data-test=sf-order]", has_text=order["number"])
     expect(row).to_be_visible(timeout=WITHIN_MS)
     expect(row.locator("[data-test=sf-order-state]")).to_have_text("已付款")
@@ -194,7 +119,7 @@ def test_f4_b6_b8_b12_the_workbench_hears_a_paid_takeaway_accepts_it_hands_it_to
     amount = page.locator("[data-test=sf-refund-amount] input")
     expect(amount).to_have_value("1.00")  # what was asked, by default
     # More than is left is refused on the field, before anything is sent.
-    amount.fill(_yuan(order["paid_fen"] + 1))
+    amount.fill(yuan_digits(order["paid_fen"] + 1))
     page.get_by_role("button", name="确定").click()
     expect(page.locator("[data-test=sf-refund-amount]")).to_contain_text("不超过")
     amount.fill("1.00")
@@ -211,7 +136,7 @@ def test_f4_b6_b8_b12_the_workbench_hears_a_paid_takeaway_accepts_it_hands_it_to
 def test_b7_an_in_store_order_confirmed_elsewhere_is_refused_here_then_verified_once_by_its_code(
     platform, phone, desk, shopper
 ):
-    order = _paid_order(platform, desk, shopper, "in_store")
+    order = paid_order(platform, desk, shopper, "in_store")
     page = phone
     mobile_login(page, platform, desk["phone"])
     page.locator("[data-test=workbench-tile]").click()
@@ -265,7 +190,7 @@ def _approved_wholesale_order(platform) -> dict:
 def test_b7_one_counter_page_hands_over_storefront_and_wholesale_orders_by_the_codes_prefix(
     platform, phone, desk, shopper
 ):
-    sf_order = _paid_order(platform, desk, shopper, "in_store")
+    sf_order = paid_order(platform, desk, shopper, "in_store")
     manager = api_token(platform, desk["phone"])
     api_call(platform, manager, "POST", f"/api/v1/storefront/orders/{sf_order['id']}/actions/confirm", json={})
     sf_qr = api_call(platform, shopper["token"], "GET", f"/api/v1/shop/orders/{sf_order['id']}")["verification_qr"]

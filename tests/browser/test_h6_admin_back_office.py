@@ -171,7 +171,7 @@ def test_h6_a4_b1_a_sub_store_approved_and_stock_counted_in_it(platform, desktop
     product = api_call(platform, owner, "GET", "/api/v1/products", params={"page_size": 1})["products"][0]
     page = desktop
     admin_login(page, platform.base_url, OWNER)
-    page.get_by_role("menuitem", name="门店").click()
+    page.get_by_role("menuitem", name="门店", exact=True).click()
     page.get_by_role("tab", name="分店申请").click()
     page.locator(f"[data-test='approve-{store_name}']").click()
     page.get_by_role("tab", name="门店", exact=True).click()

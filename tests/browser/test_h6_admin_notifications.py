@@ -104,7 +104,7 @@ def test_h6_a1_an_approved_orders_change_log_names_the_status_in_chinese(platfor
 
     page = desktop
     admin_login(page, platform.base_url, MANAGER)
-    page.get_by_role("menuitem", name="订单").click()
+    page.get_by_role("menuitem", name="订单", exact=True).click()
     page.get_by_placeholder("单号或客户").fill(order["number"])
     page.get_by_placeholder("单号或客户").press("Enter")
     page.locator(f"[data-test=approve-{order['number']}]").click()

@@ -14,15 +14,15 @@ from conftest import DESKTOP, Watched, api_token
 PASSWORD = "demo1234"
 # What each role's menu offers (ADR 0014; web/src/admin/menu.ts).
 BACK_OFFICE = [
-    "首页", "通知中心", "客户", "订单", "退货", "收款审核", "应收账款", "商品", "业绩", "卡券",
+    "首页", "通知中心", "客户", "订单", "退货", "门店订单", "收款审核", "应收账款", "商品", "业绩", "卡券",
     "文章库", "素材库", "名片模板", "海报模板", "访客中心", "数据中心", "储值会员", "员工", "门店", "打印机", "设置",
 ]  # fmt: skip
 MENUS = {
     "owner": BACK_OFFICE,
     "store_manager": BACK_OFFICE,
     "salesperson": ["首页", "通知中心", "客户"],
-    "finance": ["首页", "通知中心", "客户", "订单", "退货", "收款审核", "应收账款", "储值会员"],
-    "warehouse": ["首页", "通知中心", "客户", "订单", "退货", "商品"],
+    "finance": ["首页", "通知中心", "客户", "订单", "退货", "门店订单", "收款审核", "应收账款", "储值会员"],
+    "warehouse": ["首页", "通知中心", "客户", "订单", "退货", "门店订单", "商品"],
 }
 DEMO = {"owner": "13800000000", "store_manager": "13800000001", "salesperson": "13800000003"}
 
@@ -61,7 +61,7 @@ def test_h6_every_menu_page_of_a_role_renders_cleanly(platform, browser, logins,
         expect(menu).to_have_count(len(MENUS[role]))
         assert [menu.nth(i).inner_text().strip() for i in range(menu.count())] == MENUS[role]
         for title in MENUS[role]:
-            page.get_by_role("menuitem", name=title).click()
+            page.get_by_role("menuitem", name=title, exact=True).click()
             page.wait_for_load_state("networkidle")
             expect(page.locator(".el-loading-mask:visible")).to_have_count(0)
             expect(page.locator(".el-main")).not_to_be_empty()

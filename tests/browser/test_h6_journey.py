@@ -174,7 +174,7 @@ def test_h6_the_wholesale_day_across_both_apps(platform, browser, tmp_path):
         # The manager approves both, then picks and ships the first, in the admin.
         manager = people.open(DESKTOP, mobile=False)
         admin_login(manager, base, MANAGER)
-        manager.get_by_role("menuitem", name="订单").click()
+        manager.get_by_role("menuitem", name="订单", exact=True).click()
         rows = manager.locator("[data-test=orders] .el-table__row", has_text=customer_name)
         expect(rows).to_have_count(2)
         numbers = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(2)]

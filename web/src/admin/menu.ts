@@ -45,6 +45,15 @@ export const PAGES: Page[] = [
     component: () => import("./views/ReturnsView.vue"),
   },
   {
+    // B6 B7 B8 B12: the storefront orders of the store worked in. Every store role is the
+    // merchant of its stores' orders in the orders service (reads, steps, refund decisions).
+    path: "storefront",
+    name: "storefront",
+    title: "admin.storefront.menu",
+    roles: ["store_manager", "finance", "warehouse"],
+    component: () => import("./views/StorefrontView.vue"),
+  },
+  {
     path: "collections",
     name: "collections",
     title: "admin.menu.collections",

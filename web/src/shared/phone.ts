@@ -8,3 +8,14 @@ export function maskPhone(phone: string | null | undefined): string {
   if (digits.length < 7) return "*".repeat(digits.length);
   return digits.slice(0, 3) + "*".repeat(digits.length - 7) + digits.slice(-4);
 }
+
+/**
+ * A person's name to show beside their masked phone, or "" when the name is that phone: a shop
+ * customer who logged in by SMS is registered under their number (customers' ensure_shopper), and
+ * showing it as the name would undo the mask.
+ */
+export function nameBesidePhone(name: string | null | undefined, phone: string | null | undefined): string {
+  const text = (name ?? "").trim();
+  const digits = text.replace(/\D/g, "");
+  return digits && digits === (phone ?? "").replace(/\D/g, "") ? "" : text;
+}

@@ -28,10 +28,19 @@ export function useStoreSwitcher(onError: (e: Error) => void) {
     }
   }
 
-  function currentName(): string {
-    const current = switcher.value?.stores?.find((s) => s.current) ?? switcher.value?.stores?.[0];
-    return current?.store?.name ?? "";
+  // The store worked in now (A4): the one switched to, else the first of the list (pins first),
+  // as the header names it.
+  function current() {
+    return switcher.value?.stores?.find((s) => s.current) ?? switcher.value?.stores?.[0];
   }
 
-  return { switcher, load, pin, currentName };
+  function currentName(): string {
+    return current()?.store?.name ?? "";
+  }
+
+  function currentId(): string {
+    return current()?.store?.id ?? "";
+  }
+
+  return { switcher, load, pin, currentName, currentId };
 }

@@ -19,6 +19,7 @@ import * as receivables from "./receivables";
 import * as returns from "./returns";
 import * as settings from "./settings";
 import * as storedValue from "./storedValue";
+import * as storefront from "./storefront";
 import * as stores from "./stores";
 import * as visitors from "./visitors";
 
@@ -26,6 +27,7 @@ const AREAS = {
   customers,
   leads,
   returns,
+  storefront,
   receivables,
   performance,
   coupons,

@@ -1,5 +1,6 @@
-// F4 B6 B7 B8 B12: the store's workbench (its storefront orders). Kinds and states are shared
-// (`storefront.*`), the words read aloud too (`alerts.spoken.*`).
+// F4 B6 B7 B8 B12: the store's workbench (its storefront orders). The storefront's own words
+// (kinds, states, steps, refund and delivery states, payment methods) are shared (`storefront.*`),
+// the words read aloud too (`alerts.spoken.*`).
 export const zh = {
   tile: "门店工作台",
   title: "门店工作台",
@@ -38,13 +39,6 @@ export const zh = {
   updatedAt: "更新时间",
   refund: "退款申请",
   requested: "申请退款 {amount}",
-  refundStates: {
-    requested: "待处理",
-    approved: "已同意，退款中",
-    refunded: "已退款",
-    rejected: "已拒绝",
-    failed: "退款失败",
-  },
   approvedFen: "同意退款",
   rejectReason: "拒绝原因",
   requestedAt: "申请时间",
@@ -60,17 +54,6 @@ export const zh = {
   amountInvalid: "请输入大于 0、不超过 {amount} 的金额",
   approved: "已同意退款",
   rejected: "已拒绝退款",
-  handToDelivery: "交给达达配送",
-  handedToDelivery: "已交给达达配送",
-  actions: {
-    accept: "接单",
-    confirm: "确认",
-    ship: "发货",
-    dispatch: "配送",
-    deliver: "送达",
-    delivery_failed: "配送失败",
-    verify: "核销",
-  },
   carrier: "快递公司",
   carrierHint: "如 顺丰速运",
   trackingNo: "快递单号",
@@ -79,16 +62,6 @@ export const zh = {
   failedHint: "如 联系不上顾客",
   required: "必填",
   doneStep: "已完成",
-  methods: { wechat: "微信支付", stored_value: "储值余额" },
-  providers: { dada: "达达" },
-  deliveryStates: {
-    accepted: "骑手已接单",
-    picking: "骑手取货中",
-    delivering: "配送中",
-    delivered: "已送达",
-    cancelled: "已取消",
-    failed: "配送失败",
-  },
 };
 
 export const en: typeof zh = {
@@ -129,13 +102,6 @@ export const en: typeof zh = {
   updatedAt: "Updated",
   refund: "Refund request",
   requested: "Asks for {amount}",
-  refundStates: {
-    requested: "Waiting",
-    approved: "Approved, refunding",
-    refunded: "Refunded",
-    rejected: "Rejected",
-    failed: "Refund failed",
-  },
   approvedFen: "Approved",
   rejectReason: "Why not",
   requestedAt: "Asked",
@@ -151,17 +117,6 @@ export const en: typeof zh = {
   amountInvalid: "Type an amount above 0 and at most {amount}",
   approved: "Refund approved",
   rejected: "Refund rejected",
-  handToDelivery: "Hand to Dada",
-  handedToDelivery: "Handed to Dada",
-  actions: {
-    accept: "Accept",
-    confirm: "Confirm",
-    ship: "Ship",
-    dispatch: "Out for delivery",
-    deliver: "Delivered",
-    delivery_failed: "Delivery failed",
-    verify: "Verify",
-  },
   carrier: "Carrier",
   carrierHint: "e.g. SF Express",
   trackingNo: "Tracking number",
@@ -170,14 +125,4 @@ export const en: typeof zh = {
   failedHint: "e.g. the customer could not be reached",
   required: "Required",
   doneStep: "Done",
-  methods: { wechat: "WeChat Pay", stored_value: "Stored value" },
-  providers: { dada: "Dada" },
-  deliveryStates: {
-    accepted: "Rider assigned",
-    picking: "Rider picking up",
-    delivering: "On the way",
-    delivered: "Delivered",
-    cancelled: "Cancelled",
-    failed: "Failed",
-  },
 };

@@ -72,7 +72,8 @@ export default {
       refundWithReason: "您有新的退款申请，金额 {amount} 元，原因：{reason}",
     },
   },
-  // B6: the storefront's order kinds and states (orders.domain.storefront).
+  // B6 B8 B12: the storefront's order kinds and states (orders.domain.storefront), steps, refunds,
+  // payment methods and deliveries, shared by the admin's 门店订单 and the phone's workbench.
   storefront: {
     kinds: {
       ecommerce: "电商",
@@ -92,6 +93,35 @@ export default {
       delivered: "已送达",
       done: "已完成",
       closed: "已关闭",
+    },
+    // The merchant's steps and what follows them, as both apps' order pages show them.
+    actions: {
+      accept: "接单",
+      confirm: "确认",
+      ship: "发货",
+      dispatch: "配送",
+      deliver: "送达",
+      delivery_failed: "配送失败",
+      verify: "核销",
+    },
+    handToDelivery: "交给达达配送",
+    handedToDelivery: "已交给达达配送",
+    refundStates: {
+      requested: "待处理",
+      approved: "已同意，退款中",
+      refunded: "已退款",
+      rejected: "已拒绝",
+      failed: "退款失败",
+    },
+    methods: { wechat: "微信支付", stored_value: "储值余额" },
+    providers: { dada: "达达" },
+    deliveryStates: {
+      accepted: "骑手已接单",
+      picking: "骑手取货中",
+      delivering: "配送中",
+      delivered: "已送达",
+      cancelled: "已取消",
+      failed: "配送失败",
     },
   },
 };

@@ -5,7 +5,12 @@ import type { Notification } from "@/shared/inbox";
 export type Target = { kind: "customer"; id: string } | { kind: "page"; name: string; id: string };
 
 // The admin page (router name) of each kind of document a notification may name.
-const PAGES: Record<string, string> = { order: "orders", return: "returns", collection: "collections" };
+const PAGES: Record<string, string> = {
+  order: "orders",
+  return: "returns",
+  collection: "collections",
+  storefront_order: "storefront",
+};
 
 function targetFor(kind: string, id: string): Target | null {
   if (!id) return null;

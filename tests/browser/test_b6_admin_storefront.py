@@ -130,6 +130,19 @@ def test_b6_b7_b12_paid_orders_are_summed_listed_filtered_accepted_sent_out_and_
     drawer.locator("[data-test=sf-hand-to-delivery]").click()
     expect(drawer.locator("[data-test=sf-state]")).to_have_text("配送中")
     expect(drawer.locator("[data-test=sf-delivery]")).to_contain_text("达达")
+    # A1: the order's change log, newest first: handed to Dada and accepted by the store, paid and
+    # placed by the customer, each with the fields that moved.
+    log = drawer.locator("[data-test=change-log] .el-table__row")
+    expect(log).to_have_count(4)
+    expect(log.nth(0)).to_contain_text("交给配送")
+    expect(log.nth(0)).to_contain_text("配送平台： — → 达达")
+    expect(log.nth(1)).to_contain_text("接单")
+    expect(log.nth(1)).to_contain_text("已付款 → 已接单")
+    expect(log.nth(2)).to_contain_text("支付")
+    expect(log.nth(2)).to_contain_text("顾客")
+    expect(log.nth(3)).to_contain_text("下单")
+    log.nth(0).scroll_into_view_if_needed()
+    shot(page, "admin-storefront-log")
     page.keyboard.press("Escape")
     # The list behind followed: no longer paid, now out for delivery.
     expect(_row(page, takeaway)).to_have_count(0)

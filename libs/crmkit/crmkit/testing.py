@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
+import pika
 import psycopg
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
@@ -145,3 +146,23 @@ def _serving(address: str) -> bool:
         except grpc.RpcError:
             return False
     return answer.status == health_pb2.HealthCheckResponse.SERVING
+
+
+def publish_event(amqp_url: str, evt) -> None:
+    """`evt` (a crmkit.events.Event) published to its topic exchange as a service's relay would,
+    with the broker's confirm; `mandatory`, so a worker whose queue is not bound yet fails the
+    test loudly instead of the event vanishing. For tests of real worker processes."""
+    conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
+    try:
+        channel = conn.channel()
+        channel.confirm_delivery()
+        channel.exchange_declare(evt.exchange, exchange_type="topic", durable=True)
+        channel.basic_publish(
+            exchange=evt.exchange,
+            routing_key=evt.type,
+            body=evt.to_json(),
+            properties=pika.BasicProperties(content_type="application/json", delivery_mode=2),
+            mandatory=True,
+        )
+    finally:
+        conn.close()

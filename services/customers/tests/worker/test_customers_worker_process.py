@@ -10,7 +10,6 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-import pika
 import pytest
 from sqlalchemy import select
 
@@ -39,23 +38,6 @@ def consumers(vhost, queue=QUEUE):
         timeout=20,
     ).stdout
     return next((int(p[1]) for p in (line.split() for line in out.splitlines()) if p and p[0] == queue), 0)
-
-
-def publish(url, evt):
-    conn = pika.BlockingConnection(pika.URLParameters(url))
-    try:
-        channel = conn.channel()
-        channel.confirm_delivery()
-        channel.exchange_declare(evt.exchange, exchange_type="topic", durable=True)
-        channel.basic_publish(
-            exchange=evt.exchange,
-            routing_key=evt.type,
-            body=evt.to_json(),
-            properties=pika.BasicProperties(content_type="application/json", delivery_mode=2),
-            mandatory=True,  # fail loudly if the worker's queue is not bound yet
-        )
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -104,8 +86,8 @@ def test_c4_worker_records_an_order_approved_once_even_when_published_twice(env)
         "lines": [{"product_id": "p-1", "brand": "伊利", "quantity": 2, "amount_fen": 4800, "category_id": ""}],
     }
     evt = Event(type="order_approved", source="orders", tenant_id=tenant, data=data)
-    publish(amqp_url, evt)
-    publish(amqp_url, evt)
+    testing.publish_event(amqp_url, evt)
+    testing.publish_event(amqp_url, evt)
 
     def days():
         with db.uow() as uow:
@@ -152,7 +134,7 @@ def test_c4_worker_records_coupon_events_once_and_in_any_order(env):
         occurred_at=datetime(2026, 11, 1, tzinfo=UTC),
     )
     for evt in (redeemed, redeemed, issued):
-        publish(amqp_url, evt)
+        testing.publish_event(amqp_url, evt)
 
     def rows():
         k = CustomerCouponRow

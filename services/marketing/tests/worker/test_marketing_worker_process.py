@@ -11,7 +11,6 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-import pika
 import pytest
 from marketing_testkit import fresh_database
 from sqlalchemy import select
@@ -36,23 +35,6 @@ def consumers(vhost, queue):
         timeout=20,
     ).stdout
     return next((int(p[1]) for p in (line.split() for line in out.splitlines()) if p and p[0] == queue), 0)
-
-
-def publish(url, evt):
-    conn = pika.BlockingConnection(pika.URLParameters(url))
-    try:
-        channel = conn.channel()
-        channel.confirm_delivery()
-        channel.exchange_declare(evt.exchange, exchange_type="topic", durable=True)
-        channel.basic_publish(
-            exchange=evt.exchange,
-            routing_key=evt.type,
-            body=evt.to_json(),
-            properties=pika.BasicProperties(content_type="application/json", delivery_mode=2),
-            mandatory=True,  # fail loudly if the worker's queue is not bound yet
-        )
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -112,10 +94,10 @@ def test_c10_worker_marks_readers_who_became_customers_once(env):
     at = datetime(2026, 12, 10, 2, 0, tzinfo=UTC)
     data = {"lead_id": "l-1", "customer_id": "c-1", "staff_id": "s-1", "phone": "13900001111", "union_id": "oUnion-1"}
     converted = Event(type="lead_converted", source="customers", tenant_id=tenant, data=data, occurred_at=at)
-    publish(amqp_url, converted)
-    publish(amqp_url, converted)
+    testing.publish_event(amqp_url, converted)
+    testing.publish_event(amqp_url, converted)
     data = {"customer_id": "c-2", "name": "王老板", "phone": "13900002222", "owner_staff_id": "s-1"}
-    publish(amqp_url, Event(type="customer_registered", source="customers", tenant_id=tenant, data=data))
+    testing.publish_event(amqp_url, Event(type="customer_registered", source="customers", tenant_id=tenant, data=data))
 
     def marked():
         with db.uow() as uow:

@@ -10,7 +10,6 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-import pika
 import pytest
 import redis
 
@@ -35,23 +34,6 @@ def consumers(vhost):
         timeout=20,
     ).stdout
     return next((int(p[1]) for p in (line.split() for line in out.splitlines()) if p and p[0] == QUEUE), 0)
-
-
-def publish(url, evt):
-    conn = pika.BlockingConnection(pika.URLParameters(url))
-    try:
-        channel = conn.channel()
-        channel.confirm_delivery()
-        channel.exchange_declare(evt.exchange, exchange_type="topic", durable=True)
-        channel.basic_publish(
-            exchange=evt.exchange,
-            routing_key=evt.type,
-            body=evt.to_json(),
-            properties=pika.BasicProperties(content_type="application/json", delivery_mode=2),
-            mandatory=True,  # fail loudly if the worker's queue is not bound yet
-        )
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -128,8 +110,8 @@ def test_b9_worker_counts_an_order_approved_once_even_when_published_twice(env):
         "approved_at": now.isoformat(),
     }
     evt = Event(type="order_approved", source="orders", tenant_id=tenant, data=data)
-    publish(amqp_url, evt)
-    publish(amqp_url, evt)
+    testing.publish_event(amqp_url, evt)
+    testing.publish_event(amqp_url, evt)
     wait_for(lambda: rds.zscore(board, "s-ann") == 2200, timeout=30, what="the ranking to move", log=log)
     time.sleep(2)  # room for a (wrong) second increment from the redelivery
     assert rds.zscore(board, "s-ann") == 2200

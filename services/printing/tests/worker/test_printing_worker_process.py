@@ -13,7 +13,6 @@ import sys
 import threading
 import time
 
-import pika
 import pytest
 from printing_testkit import ISSUER, PUBLIC_KEY, fresh_database, paid_order, ref
 
@@ -84,23 +83,6 @@ def consumers(vhost):
     )
 
 
-def publish(url, evt):
-    conn = pika.BlockingConnection(pika.URLParameters(url))
-    try:
-        channel = conn.channel()
-        channel.confirm_delivery()
-        channel.exchange_declare(evt.exchange, exchange_type="topic", durable=True)
-        channel.basic_publish(
-            exchange=evt.exchange,
-            routing_key=evt.type,
-            body=evt.to_json(),
-            properties=pika.BasicProperties(content_type="application/json", delivery_mode=2),
-            mandatory=True,  # fail loudly if the worker's queue is not bound yet
-        )
-    finally:
-        conn.close()
-
-
 @pytest.fixture
 def env(tmp_path, orders):
     _, orders_addr = orders
@@ -167,8 +149,8 @@ def test_g3_worker_prints_a_paid_order_once_and_accepts_it_once(env, orders):
 
         order = paid_order(store, kind="in_store", address="")
         evt = Event(type="storefront_order_paid", source="orders", tenant_id=tenant, data={"order": order})
-        publish(amqp_url, evt)
-        publish(amqp_url, evt)  # redelivered
+        testing.publish_event(amqp_url, evt)
+        testing.publish_event(amqp_url, evt)  # redelivered
 
         # Well before the dispatcher's own look (30 s): the worker's commit woke it.
         wait_for(lambda: counter.jobs(), timeout=10, what="the receipt", log=log)

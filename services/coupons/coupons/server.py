@@ -12,13 +12,12 @@ from coupons import grpc_api_stored_value
 from coupons.claims_writer import ClaimWriter
 from coupons.declaration import DECLARATION
 from coupons.grpc_api import registration
-from coupons.models import Outbox, ProcessedEvent
 from coupons.service.claims_stream import ClaimStream, durability_problems
 from coupons.service.coupons_customers import CustomerDirectory, customer_directory
 from coupons.service.coupons_segment_send import GrpcSegmentMembers, SegmentMembers
 from coupons.service.coupons_stock import ClaimStock
 from coupons.stored_value_peers import OwnerSms, Unwired, owner_sms_from_settings
-from crmkit.db import Database, utcnow
+from crmkit.db import utcnow
 from crmkit.log import configure_logging
 from crmkit.redis_client import Keys, make_redis
 from crmkit.runtime import ServiceRuntime, serve
@@ -41,13 +40,7 @@ def build(
     first use. One customers client serves coupon sends (E2) and stored value (E7 E8 E9);
     `owner_sms` is stored value's pre-charge code (E8); tests pass fakes."""
     settings.require("database_url")
-    db = Database(
-        settings.database_url,
-        service=SERVICE,
-        outbox=Outbox,
-        processed=ProcessedEvent,
-        pool_size=settings.database_pool_size,
-    )
+    db = DECLARATION.open_database(settings.database_url, pool_size=settings.database_pool_size)
     redis = make_redis(settings.redis_url)
     closers = [redis.close]
     if customers is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from crmkit.db import Database
 from crmkit.runtime import ServiceRuntime, serve
 from crmkit.settings import Settings, env
 from customers import grpc_api_ownership
@@ -12,7 +11,6 @@ from customers.declaration import DECLARATION
 from customers.grpc_api import registration
 from customers.grpc_api_activity import activity_registration
 from customers.grpc_api_segments import segments_registration
-from customers.models import Outbox, ProcessedEvent
 from customers.staff_directory import StaffDirectory, identity_directory
 
 SERVICE = DECLARATION.name
@@ -29,13 +27,7 @@ def build(
     registration secret the QR methods answer UNAVAILABLE (main() refuses to start without).
     `staff` replaces the identity-backed directory (tests)."""
     settings.require("database_url")
-    db = Database(
-        settings.database_url,
-        service=SERVICE,
-        outbox=Outbox,
-        processed=ProcessedEvent,
-        pool_size=settings.database_pool_size,
-    )
+    db = DECLARATION.open_database(settings.database_url, pool_size=settings.database_pool_size)
     secret = registration_secret or env(REGISTRATION_SECRET_ENV)
     # Transfers (C3), lead assignment (C7) and visits planned for a colleague (C6) check the
     # colleague with identity; without IDENTITY_ADDR and a service token they answer UNAVAILABLE.

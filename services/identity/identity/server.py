@@ -9,7 +9,6 @@ import redis as redis_lib
 from cryptography.hazmat.primitives import serialization
 
 from crmkit.auth import TokenIssuer
-from crmkit.db import Database
 from crmkit.redis_client import Keys, make_redis
 from crmkit.revocation import RevokedSessions
 from crmkit.runtime import ServiceRuntime, serve
@@ -21,7 +20,6 @@ from identity.domain.throttling import Limit, Limits
 from identity.grpc_api import IdentityServicer, registration
 from identity.grpc_api_stores import StoresServicer
 from identity.grpc_api_stores import registration as stores_registration
-from identity.models import Outbox, ProcessedEvent
 from identity.service.ports import LoginPorts
 from identity.shoppers import CustomersShoppers, ShopperDirectory
 from identity.sms import CodeSender, MessagingCodeSender
@@ -43,13 +41,7 @@ def build(
 ) -> ServiceRuntime:
     # identity alone signs tokens: it cannot start without the private key.
     settings.require("jwt_private_key", "database_url")
-    db = Database(
-        settings.database_url,
-        service=SERVICE,
-        outbox=Outbox,
-        processed=ProcessedEvent,
-        pool_size=settings.database_pool_size,
-    )
+    db = DECLARATION.open_database(settings.database_url, pool_size=settings.database_pool_size)
     closers = []
     if redis is None:
         redis = make_redis(settings.redis_url)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
-from crmkit.db import Database, utcnow
+from crmkit.db import utcnow
 from crmkit.filestore import FileStore
 from crmkit.filestore.factory import file_store_from_env
 from crmkit.redis_client import Keys, make_redis
@@ -16,7 +16,6 @@ from crmkit.settings import Settings
 from orders import grpc_performance, grpc_receivables, grpc_storefront
 from orders.declaration import DECLARATION
 from orders.grpc_api import registration
-from orders.models import Outbox, ProcessedEvent
 from orders.providers import Delivery, Payments, delivery_from_env, payments_from_env
 from orders.service.coupons import CouponRedeemer, CouponsNotConfigured, GrpcCoupons
 from orders.service.customers import CustomerDirectory, customer_directory
@@ -46,13 +45,7 @@ def build(
     (WeChat Pay) or `delivery` (Dada) the storefront refuses those with a clear code. The
     storefront loop (unpaid orders closing, top-ups credited) runs beside the server."""
     settings.require("database_url")
-    db = Database(
-        settings.database_url,
-        service=SERVICE,
-        outbox=Outbox,
-        processed=ProcessedEvent,
-        pool_size=settings.database_pool_size,
-    )
+    db = DECLARATION.open_database(settings.database_url, pool_size=settings.database_pool_size)
     closers = []
     if customers is None:
         directory = customer_directory(settings.peer("customers"), settings.service_token)

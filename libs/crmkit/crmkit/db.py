@@ -12,7 +12,6 @@ bookkeeping tables by subclassing the mixins here:
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Callable
@@ -237,7 +236,8 @@ class Database:
             "event_id": evt.event_id,
             "type": evt.type,
             "tenant_id": evt.tenant_id,
-            "payload": json.dumps(evt.to_message(), ensure_ascii=False),
+            # As Event.to_json encodes it: the relay publishes the payload as it is.
+            "payload": evt.to_json().decode(),
             "occurred_at": evt.occurred_at,
             "attempts": 0,
         }

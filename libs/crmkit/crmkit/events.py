@@ -93,6 +93,9 @@ class Event:
     def to_json(self) -> bytes:
         return json.dumps(self.to_message(), ensure_ascii=False, separators=(",", ":")).encode()
 
+    def envelope(self) -> Envelope:
+        return Envelope(self.source, self.type, self.event_id, self.to_json())
+
     @classmethod
     def from_message(cls, body: dict[str, Any] | str | bytes) -> Event:
         if isinstance(body, str | bytes):
@@ -106,3 +109,19 @@ class Event:
             occurred_at=datetime.fromisoformat(body["occurred_at"]),
             request_id=body.get("request_id"),
         )
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """An event as a publisher puts it on the wire: its routing and its body already encoded
+    (the outbox row's payload as written), so the relay publishes a row without decoding it and
+    encoding it again (issue 16)."""
+
+    source: str
+    type: str
+    event_id: str
+    body: bytes
+
+    @property
+    def exchange(self) -> str:
+        return f"{self.source}.events"

@@ -9,12 +9,13 @@ between publish and commit publishes again; consumers are idempotent on event_id
 RabbitMQ's publisher confirms are awaited once per batch, not once per event (issue 16): the
 batch is sent, then the relay waits until the broker has confirmed every message of it. A row is
 marked published only once the broker confirmed it and every row before it; a nack, a closed
-channel or a lost connection leaves the rest unpublished, to be sent again.
+channel or a lost connection leaves the rest unpublished, to be sent again. A batch publisher is
+handed each row as an `Envelope`: its payload goes on the wire as written, never decoded and
+encoded again.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -26,7 +27,7 @@ from pika.exceptions import AMQPError
 from sqlalchemy import bindparam, func, select, update
 
 from crmkit.db import Database, utcnow
-from crmkit.events import Event
+from crmkit.events import Envelope, Event
 from crmkit.metrics import EVENTS_PUBLISH_FAILED, EVENTS_PUBLISHED, OUTBOX_LAG, OUTBOX_PENDING
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,12 @@ class PikaPublisher:
     declared as nameko declares it): `publish_batch` sends a batch and returns once the broker
     has confirmed all of it.
 
-    pika's BlockingChannel in confirm mode waits for the broker after every message; here confirm
-    mode is switched on in the channel beneath it with a callback of our own, so the messages go
-    out back to back and the wait is once per batch. That channel is pika's `_impl` (pinned in
-    requirements.txt; the real-broker tests in test_relay_confirms.py cover it)."""
+    pika's BlockingChannel in confirm mode waits for the broker after every message, and even
+    without confirms it runs its I/O loop until each message is written; here confirm mode is
+    switched on in the channel beneath it with a callback of our own and the messages are queued
+    on that channel, so they go out back to back, written and confirmed in one wait per batch.
+    That channel is pika's `_impl` (pinned in requirements.txt; the real-broker tests in
+    test_relay_confirms.py cover it)."""
 
     def __init__(self, amqp_url: str, *, confirm_timeout: float = 30.0):
         self._params = pika.URLParameters(amqp_url)
@@ -106,9 +109,9 @@ class PikaPublisher:
             self._conn.process_data_events(time_limit=min(remaining, 1.0))
 
     def publish(self, evt: Event) -> None:
-        self.publish_batch([evt])
+        self.publish_batch([evt.envelope()])
 
-    def publish_batch(self, events: Sequence[Event]) -> int:
+    def publish_batch(self, events: Sequence[Envelope]) -> int:
         """Sends the events in order and waits once for the broker's confirms of all of them;
         returns how many (all). Raises PublishFailed naming how many of the first were confirmed."""
         first_tag = 0
@@ -121,10 +124,11 @@ class PikaPublisher:
                     self._declared.add(evt.exchange)
                 self._sent += 1
                 self._outcome[self._sent] = None
-                channel.basic_publish(
+                # Queued, not yet written: the wait below writes the batch and reads its confirms.
+                channel._impl.basic_publish(
                     exchange=evt.exchange,
                     routing_key=evt.type,
-                    body=evt.to_json(),
+                    body=evt.body,
                     properties=pika.BasicProperties(
                         content_type="application/json",
                         content_encoding="utf-8",
@@ -201,7 +205,7 @@ class OutboxRelay:
         # per-statement work (bulk UPDATE above all) cost more than publishing a small batch.
         outbox = db.outbox_model.__table__
         self._take = (
-            select(outbox.c.id, outbox.c.payload)
+            select(outbox.c.id, outbox.c.event_id, outbox.c.type, outbox.c.payload)
             .where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.id)
             .limit(batch_size)
@@ -222,7 +226,7 @@ class OutboxRelay:
         publisher failed (what was published before the failure stays marked)."""
         with self.db.engine.connect() as conn:
             rows = conn.execute(self._take).all()
-            events = [Event.from_message(json.loads(payload)) for _, payload in rows]
+            events = self._events(rows)
             try:
                 published = self._publish(events)
             except PublishFailed as exc:
@@ -236,7 +240,16 @@ class OutboxRelay:
             conn.commit()
         return published
 
-    def _publish(self, events: list[Event]) -> int:
+    def _events(self, rows) -> list[Envelope] | list[Event]:
+        """The rows as the publisher takes them: envelopes of their payloads for a batch
+        publisher; events for one that publishes one at a time (the embedded broker, tests'
+        fakes), which may read the event's data."""
+        if hasattr(self.publisher, "publish_batch"):
+            source = self.db.service
+            return [Envelope(source, row.type, row.event_id, row.payload.encode()) for row in rows]
+        return [Event.from_message(row.payload) for row in rows]
+
+    def _publish(self, events: list[Envelope] | list[Event]) -> int:
         """Hands the events to the publisher: as one batch when it can confirm a batch at once,
         else one by one (the embedded broker, tests' fakes). PublishFailed names how many of the
         first ones were published."""
@@ -253,7 +266,7 @@ class OutboxRelay:
                 raise
         return len(events)
 
-    def _mark_published(self, conn, ids: list[int], events: list[Event]) -> None:
+    def _mark_published(self, conn, ids: list[int], events: list[Envelope] | list[Event]) -> None:
         for evt in events:
             EVENTS_PUBLISHED.labels(self.db.service, evt.type).inc()
         if ids:

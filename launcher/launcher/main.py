@@ -32,7 +32,7 @@ from crmkit.migrate import upgrade
 from crmkit.redis_client import keep_local_redis_in, make_redis
 from crmkit.relay import OutboxRelay, PikaPublisher
 from crmkit.revocation import RevokedSessions
-from crmkit.settings import Settings
+from crmkit.settings import DEFAULT_GRPC_WORKERS, Settings
 from gateway.serve import WAITRESS_OPTIONS
 from launcher import declarations
 from launcher.config import LaunchConfig, local_secret, parse_args, signing_keys
@@ -96,6 +96,7 @@ class Platform:
             jwt_private_key=self.private_key if declaration and declaration.signs_tokens else None,
             service_token=self.service_token,
             peers=self.addresses(),
+            grpc_workers=declaration.grpc_workers if declaration else DEFAULT_GRPC_WORKERS,
         )
 
     def _local(self, kind: str, name: str) -> str:

@@ -10,8 +10,12 @@ from pathlib import Path
 
 from google.protobuf import descriptor_pool
 
+from crmkit import testing
 from crmkit.declaration import ENTRY_POINT_GROUP, resolve
+from crmkit.settings import DEFAULT_GRPC_WORKERS
 from launcher import declarations
+from launcher.config import LaunchConfig
+from launcher.main import Platform
 
 REPO = Path(__file__).resolve().parents[2]
 FOLDERS = sorted(p.name for p in (REPO / "services").iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
@@ -66,3 +70,28 @@ def test_i12_what_a_declaration_names_exists():
 
 def test_i12_the_charts_generated_values_are_current():
     assert declarations.render_chart(check=True) == 0, "run python -m launcher.declarations render-chart"
+
+
+def test_p1_a_server_runs_its_declarations_worker_threads_unless_the_environment_says(monkeypatch, tmp_path):
+    """Few gRPC threads per interpreter (issue 16), more where a call holds one while a reader's
+    phone downloads a file; the launcher gives each service its declaration's."""
+    monkeypatch.delenv("GRPC_WORKERS", raising=False)
+    assert DECLARED["orders"].settings_from_env().grpc_workers == DEFAULT_GRPC_WORKERS == 8
+    assert DECLARED["marketing"].settings_from_env().grpc_workers == 32
+    config = LaunchConfig(
+        var_dir=tmp_path,
+        http_host="127.0.0.1",
+        http_port=0,
+        grpc_ports={"orders": 0, "marketing": 0},
+        sms_port=0,
+        database_url="postgresql://nobody@127.0.0.1:1/none",
+        amqp_url="amqp://nobody@127.0.0.1:1/",
+        redis_url=testing.REDIS_URL,
+        redis_prefix="crm:unused:",
+        seed_demo=False,
+    )
+    platform = Platform(config)
+    assert platform.settings("orders").grpc_workers == 8
+    assert platform.settings("marketing").grpc_workers == 32
+    monkeypatch.setenv("GRPC_WORKERS", "5")
+    assert DECLARED["marketing"].settings_from_env().grpc_workers == 5

@@ -19,7 +19,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from crmkit.settings import Settings
+from crmkit.settings import DEFAULT_GRPC_WORKERS, Settings
 
 ENTRY_POINT_GROUP = "crm.services"
 # One lowercase word: the folder, the package, the <NAME>_ADDR variable and the chart's keys.
@@ -131,6 +131,9 @@ class Declaration:
     # overflow): threads beyond it wait for a connection rather than open and close one per
     # burst; under the interpreter lock a process has few transactions truly in flight.
     database_pool: int = 8
+    # Threads answering its gRPC calls (GRPC_WORKERS overrides): more only where a call holds
+    # one while its client reads slowly (a file streamed to a reader).
+    grpc_workers: int = DEFAULT_GRPC_WORKERS
     # Connections a server process opens outside that pool (orders' document-number counters
     # have their own engine, orders/service/numbers.py): counted in the chart's arithmetic.
     extra_connections: int = 0
@@ -149,7 +152,9 @@ class Declaration:
 
     def settings_from_env(self) -> Settings:
         """A process of this service (server, worker, job): its settings and its peers' addresses."""
-        return Settings.from_env(self.name, default_grpc_port=self.grpc_port, peers=self.peers)
+        return Settings.from_env(
+            self.name, default_grpc_port=self.grpc_port, peers=self.peers, default_grpc_workers=self.grpc_workers
+        )
 
     def open_database(self, url: str, *, pool_size: int | None = None):
         """The service's database handle; `<name>.models` holds its Outbox and ProcessedEvent

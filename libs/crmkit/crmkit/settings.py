@@ -12,9 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# gRPC worker threads of a server process (GRPC_WORKERS), and the database connections its
-# pool keeps besides one per thread (the outbox relay's, a background loop's).
-DEFAULT_GRPC_WORKERS = 32
+# gRPC worker threads of a server process (GRPC_WORKERS; a service's declaration may set its own),
+# and the database connections its pool keeps besides one per thread (the outbox relay's, a
+# background loop's). One interpreter runs one thread at a time: threads beyond those that keep
+# its core busy while others wait on the network only add GIL hand-offs. Measured (issue 16): a
+# trivial call under 16 concurrent clients cost the server 0.24 ms with 32 threads, 0.19 with
+# 8, and orders placed through the cluster rose ~9% with a lower p99 at 8.
+DEFAULT_GRPC_WORKERS = 8
 POOL_RESERVE = 2
 
 
@@ -88,7 +92,14 @@ class Settings:
         return self.grpc_workers + POOL_RESERVE
 
     @classmethod
-    def from_env(cls, service: str, *, default_grpc_port: int = 50051, peers: Iterable[str] | None = None) -> Settings:
+    def from_env(
+        cls,
+        service: str,
+        *,
+        default_grpc_port: int = 50051,
+        peers: Iterable[str] | None = None,
+        default_grpc_workers: int = DEFAULT_GRPC_WORKERS,
+    ) -> Settings:
         """`peers`: the services this process calls, each found at <NAME>_ADDR (a service passes
         those its declaration names); without them, the names listed in PEERS (the gateway, whose
         deployer lists every declared service there)."""
@@ -107,7 +118,7 @@ class Settings:
             service_token=env("SERVICE_TOKEN"),
             log_level=env("LOG_LEVEL", "INFO"),
             peers=peers,
-            grpc_workers=env_int("GRPC_WORKERS", DEFAULT_GRPC_WORKERS),
+            grpc_workers=env_int("GRPC_WORKERS", default_grpc_workers),
         )
 
     def require(self, *names: str) -> Settings:

@@ -9,6 +9,9 @@ from .wechat import FAKE_APP_ID, FAKE_APP_SECRET
 DECLARATION = Declaration(
     name="marketing",
     grpc_port=50056,
+    # A material's file is streamed to the gateway as the reader's phone takes it: a slow phone
+    # holds a thread for the whole download.
+    grpc_workers=32,
     doc="the article library, share links and reader tracking (D1, D2), the visitor centre (C10)",
     grpc_services=("crm.marketing.v1.MarketingService",),
     build="marketing.server:build",

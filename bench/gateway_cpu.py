@@ -32,7 +32,7 @@ from pathlib import Path
 import redis
 
 from bench.claims import _post, claim_request, outcome, phone_for
-from bench.cpu import _parents, _tree_cpu
+from bench.cpu import snapshot, tree_cpu
 from crmkit import testing
 from crmkit.auth import TokenIssuer, TokenVerifier, generate_keypair
 from crmkit.grpc_server import build_server
@@ -217,11 +217,11 @@ def main() -> None:
         )
         send(min(200, args.requests))  # warm up: imports, connections, the token cache
         idle = [keep_alive(port) for _ in range(args.idle)]
-        before = _tree_cpu(proc.pid, _parents())
+        before = tree_cpu(proc.pid, snapshot())
         started = time.monotonic()
         ok = send(args.requests)
         seconds = time.monotonic() - started
-        spent = _tree_cpu(proc.pid, _parents()) - before
+        spent = tree_cpu(proc.pid, snapshot()) - before
         for conn in idle:
             conn.close()
         print(

@@ -25,7 +25,9 @@ class LauncherProcess:
         self.extra_env = env or {}
         self.http_port, self.sms_port = free_port(), free_port()
         # A block of consecutive free gRPC ports: the launcher numbers them from --grpc-base-port.
-        self.grpc_base = _free_block(declarations.port_span(declarations.load()))
+        # Not over the two above: they are free again until the launcher binds them, and the
+        # launcher binds its gRPC ports first (the kernel hands out neighbouring ports).
+        self.grpc_base = _free_block(declarations.port_span(declarations.load()), avoid={self.http_port, self.sms_port})
         self.proc: subprocess.Popen | None = None
         self.lines: list[str] = []
         self.base_url = f"http://127.0.0.1:{self.http_port}"
@@ -84,10 +86,11 @@ class FakeSmsInbox:
         return requests.get(f"{self.url}/_fake/messages", params=params, timeout=5).json()
 
 
-def _free_block(size: int) -> int:
+def _free_block(size: int, *, avoid: set[int]) -> int:
     for _ in range(200):
         base = free_port()
-        if base + size < 65000 and all(_port_free(base + i) for i in range(size)):
+        block = range(base, base + size)
+        if base + size < 65000 and not avoid.intersection(block) and all(_port_free(port) for port in block):
             return base
     raise RuntimeError("no block of free ports")
 

@@ -134,6 +134,7 @@ def test_b6_a_customer_places_their_order_once_per_key(client, customer_auth, fa
     )
     assert [(x.product_id, x.quantity, x.spec) for x in r.lines] == [("p-1", 2, "少辣")]
     assert list(r.coupon_codes) == ["CP123"] and not r.HasField("amount") and not r.HasField("reserved_for")
+    assert not r.HasField("latitude") and not r.HasField("longitude")
     order = placed.json
     assert (order["total_fen"], order["goods_total_fen"], order["discount_fen"], order["delivery_fee_fen"]) == (
         3500,
@@ -154,6 +155,15 @@ def test_b6_a_customer_places_their_order_once_per_key(client, customer_auth, fa
     ]
     assert (order["delivery"], order["refunds"], order["paid_at"]) == (None, [], None)
     assert order["placed_at"] == "2026-01-01T00:00:00+00:00" and order["actions"] == ["cancel"]
+
+
+def test_b6_a_takeaways_point_on_the_map_goes_to_the_service(client, customer_auth, fakes):
+    located = {**TAKEAWAY, "latitude": 31.2304, "longitude": 121.4737}
+    placed = client.post("/api/v1/shop/orders", json=located, headers={**customer_auth(), **key("k-point")})
+    assert placed.status_code == 201, placed.text
+    (call,) = fakes["storefront"].rec.named("PlaceOrder")
+    assert (call.request.latitude, call.request.longitude) == (31.2304, 121.4737)
+    assert (placed.json["latitude"], placed.json["longitude"]) == (None, None)  # the fake's order has none
 
 
 def test_b6_face_to_face_pays_an_amount_and_a_reservation_its_time(client, customer_auth, fakes):
@@ -180,6 +190,8 @@ def test_b6_bad_orders_are_refused_naming_the_field_before_any_call(client, cust
         ({**TAKEAWAY, "contact_phone": "555-1234"}, {"contact_phone"}),
         ({**TAKEAWAY, "store_id": ""}, {"store_id"}),
         ({**TAKEAWAY, "reserved_for": "tomorrow"}, {"reserved_for"}),
+        ({**TAKEAWAY, "latitude": 91, "longitude": 121.47}, {"latitude"}),
+        ({**TAKEAWAY, "latitude": 31.23, "longitude": "东经"}, {"longitude"}),
     ]
     for n, (body, fields) in enumerate(cases):
         response = client.post("/api/v1/shop/orders", json=body, headers={**customer_auth(), **key(f"bad-{n}")})

@@ -75,6 +75,8 @@ def test_b6_b7_b12_paid_orders_are_summed_listed_filtered_accepted_sent_out_and_
         contact_name="李女士",
         contact_phone=shopper["phone"],
         address="人民路 1 号 502",
+        latitude=31.2304,
+        longitude=121.4737,
     )
     in_store = paid_order(platform, desk, shopper, "in_store")
     manager = api_token(platform, desk["phone"])

@@ -73,6 +73,8 @@ def test_f4_b6_b8_b12_the_workbench_hears_a_paid_takeaway_accepts_it_hands_it_to
         contact_name="李女士",
         contact_phone=shopper["phone"],
         address="人民路 1 号 502",
+        latitude=31.2304,
+        longitude=121.4737,
     )
 
     # Shown (the notify bar every alert gets), said aloud with its kind and amount, listed.

@@ -110,10 +110,14 @@ def test_b6_b8_b12_g3_f4_a_takeaway_paid_twice_is_one_order_accepted_printed_del
                 "contact_name": "王先生",
                 "contact_phone": "13812348000",
                 "address": "朝阳区建国路88号",
+                # Picked on the map in the mini-program (GCJ-02): where Dada sends the rider.
+                "latitude": 39.9087,
+                "longitude": 116.4605,
                 "note": "不要香菜",
             },
         )
         assert (takeaway["state"], takeaway["total_fen"]) == ("awaiting_payment", 4400)
+        assert (takeaway["latitude"], takeaway["longitude"]) == (39.9087, 116.4605)
         params = pay_by_wechat(customer, takeaway)["pay_params"]
         assert params["package"].startswith("prepay_id=") and params["signType"] == "RSA"
 
@@ -145,6 +149,7 @@ def test_b6_b8_b12_g3_f4_a_takeaway_paid_twice_is_one_order_accepted_printed_del
         # B12: handed to Dada, whose delivered callback completes it.
         handed = ok(manager.post(f"/api/v1/storefront/orders/{takeaway['id']}/delivery"))
         assert handed["state"] == "delivering" and handed["delivery"]["provider"] == "dada"
+        assert dada.handed(takeaway["id"]) == ((39.9087, 116.4605), 1.0)
         dada.advance(takeaway["id"], 2)
         dada.advance(takeaway["id"], 4)
         done = eventually(

@@ -9,7 +9,7 @@ from apiflask.validators import Length, OneOf, Range, Regexp
 from crm.customers.v1 import customers_pb2 as pb
 from crmkit.protos import datetime_of
 from gateway.api.common import PageOut, PageQuery, Timestamped
-from gateway.api.fields import PHONE, text
+from gateway.api.fields import LATITUDE, LONGITUDE, PHONE, text
 
 # JSON names of FieldKind: the enum's names without the prefix, lower case.
 KINDS = {
@@ -68,8 +68,6 @@ class CustomerTagOut(Schema):
 
 
 REGION = Regexp(r"^\d{2,12}$", error="validation.invalid")
-LATITUDE = Range(min=-90, max=90, error="validation.invalid")
-LONGITUDE = Range(min=-180, max=180, error="validation.invalid")
 
 
 class CustomerIn(Schema):

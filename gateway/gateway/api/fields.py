@@ -10,6 +10,9 @@ from crmkit.limits import MAX_FEN
 
 # Mainland mobile numbers; the services check again, this only stops obvious typos early.
 PHONE = Regexp(r"^1\d{10}$", error="validation.phone_invalid")
+# Degrees of a point on the map (a shop, a delivery address).
+LATITUDE = Range(min=-90, max=90, error="validation.invalid")
+LONGITUDE = Range(min=-180, max=180, error="validation.invalid")
 
 
 def text(max_len: int, *, required: bool = False, min_len: int = 0, **kwargs) -> String:

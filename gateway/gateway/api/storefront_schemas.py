@@ -9,7 +9,7 @@ orders.domain.storefront; which party may take which step is the service's to de
 from __future__ import annotations
 
 from apiflask import Schema
-from apiflask.fields import Boolean, Date, DateTime, Integer, List, Nested, String
+from apiflask.fields import Boolean, Date, DateTime, Float, Integer, List, Nested, String
 from apiflask.validators import Length, Range, Regexp
 from marshmallow import ValidationError, validates_schema
 
@@ -18,7 +18,7 @@ from crm.orders.v1 import storefront_pb2 as pb
 from crmkit.limits import MAX_LINES, MAX_QUANTITY
 from crmkit.protos import datetime_of, timestamp
 from gateway.api.common import PageQuery
-from gateway.api.fields import choice, fen, ident, text
+from gateway.api.fields import LATITUDE, LONGITUDE, choice, fen, ident, text
 from gateway.api.printer_schemas import ORDER_KINDS
 from gateway.errors import ApiError
 
@@ -86,6 +86,8 @@ class StorefrontOrderOut(Schema):
     contact_name = String()
     contact_phone = String()
     address = String()
+    latitude = Float(allow_none=True, metadata={"description": "The address's point (GCJ-02), when given"})
+    longitude = Float(allow_none=True)
     reserved_for = DateTime(allow_none=True)
     carrier = String()
     tracking_no = String()
@@ -178,6 +180,8 @@ def storefront_order_dict(order: pb.StorefrontOrder) -> dict:
     out["delivery"] = _delivery_dict(order)
     out["actions"] = list(order.actions)
     out["refundable"] = order.refundable
+    for name in ("latitude", "longitude"):
+        out[name] = getattr(order, name) if order.HasField(name) else None
     return out
 
 
@@ -210,6 +214,16 @@ class StorefrontOrderIn(Schema):
     contact_name = text(50, load_default="", metadata={"description": "takeaway and ecommerce: who receives it"})
     contact_phone = String(load_default="", validate=OPTIONAL_PHONE)
     address = text(200, load_default="", metadata={"description": "takeaway and ecommerce: where it goes"})
+    latitude = Float(
+        load_default=None,
+        allow_none=True,
+        validate=LATITUDE,
+        metadata={
+            "description": "takeaway and ecommerce, with longitude: the address's point (GCJ-02, as the WeChat "
+            "location picker gives it); Dada takes no takeaway without it"
+        },
+    )
+    longitude = Float(load_default=None, allow_none=True, validate=LONGITUDE)
     reserved_for = DateTime(load_default=None, allow_none=True, metadata={"description": "reservation: when"})
     coupon_codes = List(String(validate=Length(min=1, max=200)), load_default=list, validate=Length(max=10))
 
@@ -246,6 +260,7 @@ def place_request(body: dict, idempotency_key: str, *, customer_id: str = "") ->
         reserved_for=timestamp(body["reserved_for"]),
         coupon_codes=body["coupon_codes"],
         idempotency_key=idempotency_key,
+        **{name: body[name] for name in ("latitude", "longitude") if body[name] is not None},
     )
 
 

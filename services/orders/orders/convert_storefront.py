@@ -23,6 +23,8 @@ def placement(request: pb.PlaceStorefrontOrderRequest) -> Placement:
         contact_name=request.contact_name,
         contact_phone=request.contact_phone,
         address=request.address,
+        latitude=request.latitude if request.HasField("latitude") else None,
+        longitude=request.longitude if request.HasField("longitude") else None,
         reserved_for=datetime_of(request, "reserved_for"),
         coupon_codes=tuple(request.coupon_codes),
         idempotency_key=request.idempotency_key,
@@ -41,6 +43,7 @@ def step(request: pb.StorefrontActionRequest) -> StepInput:
 
 
 def order_proto(view: StorefrontView) -> pb.StorefrontOrder:
+    located = {} if view.latitude is None else {"latitude": view.latitude, "longitude": view.longitude}
     return pb.StorefrontOrder(
         id=view.id,
         number=view.number,
@@ -88,6 +91,7 @@ def order_proto(view: StorefrontView) -> pb.StorefrontOrder:
         paid_at=timestamp(view.paid_at),
         updated_at=timestamp(view.updated_at),
         closes_at=timestamp(view.closes_at),
+        **located,
     )
 
 

@@ -92,6 +92,11 @@ DECLARATION = Declaration(
         Variable("DADA_CITY_CODE", "Dada's code of the shop's city (e.g. 021)."),
         Variable("DADA_BASE_URL", "Dada's API host.", default="https://newopen.imdada.cn"),
         Variable(
+            "DADA_CARGO_WEIGHT_KG",
+            "The weight (kg) each takeaway is handed to Dada with: its API requires one and the catalogue keeps none.",
+            default="1",
+        ),
+        Variable(
             "DADA_APP_SECRET",
             "The Dada app secret (optional: only with DADA_APP_KEY).",
             secret=("crm-dada", "app-secret"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crmkit.db import TenantScoped, UTCDateTime, utcnow
@@ -54,6 +54,9 @@ class StorefrontOrderRow(TenantScoped, Base):
     contact_name: Mapped[str] = mapped_column(String(50), default="")
     contact_phone: Mapped[str] = mapped_column(String(20), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
+    # The address's coordinates (GCJ-02), when the customer picked it on a map: what a rider needs.
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     reserved_for: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     carrier: Mapped[str] = mapped_column(String(40), default="")
     tracking_no: Mapped[str] = mapped_column(String(40), default="")

@@ -46,6 +46,9 @@ class Delivery:
     shop_no: str
     city_code: str
     callback_url: str
+    # Dada prices and assigns by weight and its API requires one; the catalogue keeps none, so a
+    # parcel weighs what the merchant sets (DADA_CARGO_WEIGHT_KG).
+    cargo_weight_kg: float = 1.0
 
 
 def callback_url(public_base_url: str, path: str) -> str:
@@ -117,7 +120,19 @@ def delivery_from_env(environ: Mapping[str, str]) -> Delivery | None:
         shop_no=_required(environ, "DADA_SHOP_NO"),
         city_code=_required(environ, "DADA_CITY_CODE"),
         callback_url=callback_url(_public_base_url(environ), DADA_CALLBACK_PATH),
+        cargo_weight_kg=_weight(environ, "DADA_CARGO_WEIGHT_KG"),
     )
+
+
+def _weight(environ: Mapping[str, str], name: str) -> float:
+    raw = _get(environ, name) or "1"
+    try:
+        kg = float(raw)
+    except ValueError:
+        kg = 0.0
+    if not 0 < kg <= 1000:
+        raise ValueError(f"{name}: a weight in kilograms above 0 and at most 1000, not {raw!r}")
+    return kg
 
 
 def _public_base_url(environ: Mapping[str, str]) -> str:

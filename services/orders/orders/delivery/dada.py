@@ -138,6 +138,15 @@ def _check_fen(field: str, value: int) -> None:
         raise ValueError(f"{field}: a positive whole number of fen")
 
 
+def _check_number(field: str, value: float | None, limit: float, *, positive: bool = False) -> None:
+    if value is None:
+        raise ValueError(f"{field}: required")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not -limit <= value <= limit:
+        raise ValueError(f"{field}: a number within ±{limit:g}")
+    if positive and value <= 0:
+        raise ValueError(f"{field}: above 0")
+
+
 def _required(field: str, value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{field}: required")
@@ -166,8 +175,9 @@ class Dada:
         receiver_address: str,
         receiver_phone: str,
         callback_url: str,
-        receiver_lat: float | None = None,
-        receiver_lng: float | None = None,
+        receiver_lat: float | None,
+        receiver_lng: float | None,
+        cargo_weight_kg: float,
     ) -> DeliveryQuote:
         for field, value in (
             ("order_id", order_id),
@@ -179,6 +189,10 @@ class Dada:
         ):
             _required(field, value)
         _check_fen("cargo_fen", cargo_fen)
+        # Required by addOrder: the rider is sent to the point (高德/GCJ-02), and the fee is by weight.
+        _check_number("receiver_lat", receiver_lat, 90)
+        _check_number("receiver_lng", receiver_lng, 180)
+        _check_number("cargo_weight", cargo_weight_kg, 1000, positive=True)
         if not callback_url.startswith(("http://", "https://")):
             raise ValueError("callback_url: an http(s) URL")
         business: dict[str, Any] = {
@@ -190,10 +204,11 @@ class Dada:
             "receiver_name": receiver_name,
             "receiver_address": receiver_address,
             "receiver_phone": receiver_phone,
+            "receiver_lat": receiver_lat,
+            "receiver_lng": receiver_lng,
+            "cargo_weight": cargo_weight_kg,
             "callback": callback_url,
         }
-        if receiver_lat is not None and receiver_lng is not None:
-            business.update(receiver_lat=receiver_lat, receiver_lng=receiver_lng)
         result = self._call(ADD_ORDER, business)
         try:
             return DeliveryQuote(fee_fen=yuan_to_fen(result["fee"]), distance_m=int(round(float(result["distance"]))))

@@ -80,6 +80,9 @@ class _Order:
     callback: str
     fee_fen: int
     distance_m: int
+    # Where the rider goes (latitude, longitude) and the parcel's weight (kg), as handed over.
+    receiver: tuple[float, float]
+    weight_kg: float
     status: int = DADA_WAITING
     cancel_reason: str = ""
     rider_id: str = ""
@@ -164,12 +167,17 @@ class FakeDada:
         return order
 
     def _add(self, data: dict[str, Any]) -> dict[str, Any]:
-        required = ("shop_no", "origin_id", "city_code", "cargo_price", "receiver_name", "receiver_address")
-        missing = [key for key in (*required, "receiver_phone", "callback") if data.get(key) in (None, "")]
+        required = ("shop_no", "origin_id", "city_code", "cargo_price", "is_prepay", "receiver_name")
+        required += ("receiver_address", "receiver_lat", "receiver_lng", "receiver_phone", "cargo_weight", "callback")
+        missing = [key for key in required if data.get(key) in (None, "")]
         if missing:
             raise _Refusal(CODE_PARAMS, f"缺少参数: {','.join(missing)}")
-        if not isinstance(data["cargo_price"], int | float) or data["cargo_price"] <= 0:
-            raise _Refusal(CODE_PARAMS, "cargo_price 必须是正数（元）")
+        for key in ("cargo_price", "cargo_weight"):
+            if not isinstance(data[key], int | float) or data[key] <= 0:
+                raise _Refusal(CODE_PARAMS, f"{key} 必须是正数")
+        for key, limit in (("receiver_lat", 90), ("receiver_lng", 180)):
+            if not isinstance(data[key], int | float) or not -limit <= data[key] <= limit:
+                raise _Refusal(CODE_PARAMS, f"{key} 不是有效的坐标")
         origin_id = str(data["origin_id"])
         if origin_id in self._orders:
             raise _Refusal(CODE_DUPLICATE, "订单已存在")
@@ -180,6 +188,8 @@ class FakeDada:
             callback=str(data["callback"]),
             fee_fen=self.fee_fen,
             distance_m=self.distance_m,
+            receiver=(data["receiver_lat"], data["receiver_lng"]),
+            weight_kg=data["cargo_weight"],
         )
         fee = fen_to_yuan(self.fee_fen)
         return {"distance": float(self.distance_m), "fee": fee, "deliverFee": fee}
@@ -216,6 +226,12 @@ class FakeDada:
         """The next request is answered with this HTTP status and a system error."""
         with self._lock:
             self._fail_next = http_status
+
+    def handed(self, origin_id: str) -> tuple[tuple[float, float], float]:
+        """Where an order's rider is sent and its weight (kg), as it was handed over."""
+        with self._lock:
+            order = self._order(origin_id)
+            return order.receiver, order.weight_kg
 
     def status(self, origin_id: str) -> int:
         with self._lock:

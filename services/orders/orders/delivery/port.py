@@ -103,11 +103,13 @@ class DeliveryPort(Protocol):
         receiver_address: str,
         receiver_phone: str,
         callback_url: str,
-        receiver_lat: float | None = None,
-        receiver_lng: float | None = None,
+        receiver_lat: float | None,
+        receiver_lng: float | None,
+        cargo_weight_kg: float,
     ) -> DeliveryQuote:
-        """Hand an order over; the coordinates (GCJ-02) when known, else the provider places the
-        address itself."""
+        """Hand an order over. The receiver's coordinates (GCJ-02) are required: a rider is sent
+        to a point, not to a line of text; ValueError naming the missing or invalid field when the
+        order lacks what the provider needs (the merchant then delivers it)."""
         ...
 
     def cancel(self, order_id: str, reason: str) -> int:

@@ -37,6 +37,7 @@ NOTE_MAX = 200
 CONTACT_NAME_MAX = 50
 ADDRESS_MAX = 200
 STORE_ID_MAX = 36
+_COORDINATE_LIMITS = {"latitude": 90.0, "longitude": 180.0}
 # A mainland mobile number: riders and couriers call or text it.
 _PHONE = re.compile(r"1[3-9]\d{9}")
 
@@ -62,6 +63,9 @@ class Placement:
     contact_name: str = ""
     contact_phone: str = ""
     address: str = ""
+    # takeaway and ecommerce: the address's coordinates (GCJ-02), both or neither.
+    latitude: float | None = None
+    longitude: float | None = None
     reserved_for: datetime | None = None
     coupon_codes: tuple[str, ...] = ()
     idempotency_key: str = ""
@@ -150,6 +154,7 @@ def _check_delivery(p: Placement, fields: dict[str, str], now: datetime) -> None
         fields["contact_phone"] = "validation.phone_invalid"
     if len(p.address) > ADDRESS_MAX:
         fields["address"] = "validation.too_long"
+    _check_coordinates(p, fields)
     if p.kind == RESERVATION:
         if p.reserved_for is None:
             fields["reserved_for"] = "validation.required"
@@ -157,3 +162,19 @@ def _check_delivery(p: Placement, fields: dict[str, str], now: datetime) -> None
             fields["reserved_for"] = "validation.not_in_future"
     elif p.reserved_for is not None:
         fields["reserved_for"] = "validation.not_allowed"
+
+
+def _check_coordinates(p: Placement, fields: dict[str, str]) -> None:
+    """A point on the map goes with an address (takeaway, e-commerce), whole: a latitude without
+    its longitude places nothing."""
+    given = {"latitude": p.latitude, "longitude": p.longitude}
+    if all(value is None for value in given.values()):
+        return
+    if p.kind not in (TAKEAWAY, ECOMMERCE):
+        fields.update({name: "validation.not_allowed" for name, value in given.items() if value is not None})
+        return
+    for name, value in given.items():
+        if value is None:
+            fields[name] = "validation.required"
+        elif not -_COORDINATE_LIMITS[name] <= value <= _COORDINATE_LIMITS[name]:  # NaN too: it compares false
+            fields[name] = "validation.invalid"

@@ -162,6 +162,9 @@ def _add(delivery: Delivery, row: StorefrontOrderRow, provider_order: str):
             receiver_address=row.address,
             receiver_phone=row.contact_phone or row.customer_phone,
             callback_url=delivery.callback_url,
+            receiver_lat=row.latitude,
+            receiver_lng=row.longitude,
+            cargo_weight_kg=delivery.cargo_weight_kg,
         )
     except ValueError as exc:
         # The order lacks what a rider needs (an address, a phone): the merchant delivers it.

@@ -320,6 +320,8 @@ def _order_row(
         contact_name=contact_name,
         contact_phone=contact_phone,
         address=p.address,
+        latitude=p.latitude,
+        longitude=p.longitude,
         reserved_for=p.reserved_for,
         idempotency_key=key,
         closes_at=now + timedelta(minutes=unpaid_minutes),

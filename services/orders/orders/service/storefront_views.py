@@ -99,6 +99,9 @@ class StorefrontView:
     closes_at: datetime | None
     # The coupon codes used on it (E4).
     coupon_codes: tuple[str, ...] = ()
+    # The address's coordinates (GCJ-02), when the customer gave them.
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 def storefront_view(uow: UnitOfWork, actor: Actor, row: StorefrontOrderRow) -> StorefrontView:
@@ -169,6 +172,8 @@ def _view(
         contact_name=row.contact_name,
         contact_phone=row.contact_phone,
         address=row.address,
+        latitude=row.latitude,
+        longitude=row.longitude,
         reserved_for=row.reserved_for,
         carrier=row.carrier,
         tracking_no=row.tracking_no,

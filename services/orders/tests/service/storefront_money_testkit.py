@@ -240,7 +240,10 @@ class Shop:
     def call(self, actor: Actor, method: str, request):
         return call(self.client, actor, method, request)
 
-    def place(self, kind: str = "ecommerce", *, quantity: int = 2, amount_fen: int = 0, **fields) -> pb.StorefrontOrder:
+    def place(
+        self, kind: str = "ecommerce", *, quantity: int = 2, amount_fen: int = 0, point: bool = True, **fields
+    ) -> pb.StorefrontOrder:
+        """`point`: a takeaway carries its address's coordinates, as the location picker gives them."""
         request = pb.PlaceStorefrontOrderRequest(store_id=STORE, kind=kind, **fields)
         if amount_fen:
             request.amount.CopyFrom(money(amount_fen))
@@ -251,6 +254,8 @@ class Shop:
         if kind == "takeaway":
             request.contact_name = request.contact_name or "王小姐"
             request.contact_phone = request.contact_phone or "13900000000"
+            if point and not request.HasField("latitude"):
+                request.latitude, request.longitude = 31.2397, 121.4998
         if kind == "reservation":
             request.reserved_for.FromDatetime(datetime.now(UTC) + timedelta(days=1))
         return self.call(self.customer, "PlaceOrder", request)

@@ -27,9 +27,9 @@ from orders.providers import DADA_CALLBACK_PATH, Delivery
 from orders.service import storefront_delivery
 
 
-def accepted_takeaway(shop, coupons_book, quantity=1):
+def accepted_takeaway(shop, coupons_book, quantity=1, point=True):
     coupons_book.balances[(shop.tenant, shop.customer.subject_id)] = 100000
-    order = shop.place("takeaway", quantity=quantity)
+    order = shop.place("takeaway", quantity=quantity, point=point)
     shop.pay_stored_value(order.id)
     return shop.call(shop.owner, "TakeAction", pb.StorefrontActionRequest(id=order.id, action="accept"))
 
@@ -83,6 +83,9 @@ def test_b12_handed_to_dada_followed_by_its_callbacks_until_the_customer_has_it(
     d = out.delivery
     assert (d.provider, d.status, d.fee.fen, d.distance_m) == ("dada", "accepted", 850, 2380)
     assert dada.fake.status(order.id) == 1
+    # The rider goes to the point the customer picked; the parcel weighs what the store set.
+    assert (order.latitude, order.longitude) == (31.2397, 121.4998)
+    assert dada.fake.handed(order.id) == ((31.2397, 121.4998), 1.0)
 
     start = int(time.time())
     assert dada.fake.advance(order.id, DADA_TO_PICK_UP, update_time=start).status == 200
@@ -187,10 +190,22 @@ def test_b12_dada_down_then_a_lost_answer_is_not_handed_over_twice(shop, dada, c
         receiver_address="上海",
         receiver_phone="13900000000",
         callback_url="http://127.0.0.1:9/api/v1/callbacks/dada",
+        receiver_lat=31.2397,
+        receiver_lng=121.4998,
+        cargo_weight_kg=1.0,
     )
     out = hand_over(shop, order.id)
     assert (out.state, out.delivery.status) == ("delivering", "accepted")
     assert [e["provider_order_id"] for e in history(shop, order.id)] == [order.id]
+
+
+def test_b12_a_takeaway_without_its_point_is_refused_by_name_and_stays_with_the_merchant(shop, dada, coupons_book):
+    order = accepted_takeaway(shop, coupons_book, point=False)
+    assert not order.HasField("latitude")
+    with pytest.raises(Conflict) as err:
+        hand_over(shop, order.id)
+    assert (err.value.code, err.value.params["message"]) == ("DELIVERY_REJECTED", "receiver_lat: required")
+    assert shop.get(order.id).state == "accepted" and history(shop, order.id) is None
 
 
 def test_b12_a_refusing_or_missing_provider_is_a_clear_409(shop, dada, coupons_book):

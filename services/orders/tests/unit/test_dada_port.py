@@ -54,10 +54,9 @@ def _no() -> str:
     return f"XS{int(time.time())}{next(_counter):04d}"
 
 
-def _add(dada: Dada, callback_url: str, order_id: str | None = None, cargo_fen: int = 6800):
+def _add(dada: Dada, callback_url: str, order_id: str | None = None, cargo_fen: int = 6800, **overrides):
     order_id = order_id or _no()
-    quote = dada.add_order(
-        order_id,
+    fields = dict(
         shop_no="11047059",
         city_code="021",
         cargo_fen=cargo_fen,
@@ -67,7 +66,9 @@ def _add(dada: Dada, callback_url: str, order_id: str | None = None, cargo_fen: 
         receiver_lng=121.50,
         receiver_phone="13900000000",
         callback_url=callback_url,
+        cargo_weight_kg=1.5,
     )
+    quote = dada.add_order(order_id, **{**fields, **overrides})
     return order_id, quote
 
 
@@ -114,6 +115,53 @@ def test_the_same_callback_twice_parses_equal(fake, dada, inbox, callback_url):
 def test_cargo_price_goes_out_in_yuan(fake, dada, callback_url):
     order_id, _ = _add(dada, callback_url, cargo_fen=1234)
     assert fake.fake._orders[order_id].cargo_price == 12.34
+
+
+def test_b6_the_rider_is_sent_to_the_receivers_point_with_the_parcels_weight(fake, dada, callback_url):
+    order_id, _ = _add(dada, callback_url)
+    assert fake.fake.handed(order_id) == ((31.23, 121.50), 1.5)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"receiver_lat": None}, "receiver_lat: required"),
+        ({"receiver_lng": None}, "receiver_lng: required"),
+        ({"receiver_lat": 91.0}, "receiver_lat"),
+        ({"receiver_lng": float("nan")}, "receiver_lng"),
+        ({"cargo_weight_kg": 0}, "cargo_weight"),
+    ],
+)
+def test_b6_no_point_or_no_weight_is_refused_before_calling(dada, callback_url, overrides, field):
+    # Dada's addOrder requires both (receiver_lat/lng in GCJ-02, cargo_weight in kg).
+    with pytest.raises(ValueError, match=field):
+        _add(dada, callback_url, **overrides)
+
+
+def test_b6_the_fake_refuses_an_order_without_a_point_as_dada_does(fake, callback_url):
+    envelope = Dada(fake.config()).envelope(
+        {
+            "shop_no": "11047059",
+            "origin_id": _no(),
+            "city_code": "021",
+            "cargo_price": 10.0,
+            "is_prepay": 0,
+            "receiver_name": "王小姐",
+            "receiver_address": "上海市浦东新区世纪大道100号",
+            "receiver_phone": "13900000000",
+            "cargo_weight": 1.0,
+            "callback": callback_url,
+        }
+    )
+    request = urllib.request.Request(
+        fake.url + "/api/order/addOrder",
+        data=json.dumps(envelope).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        answer = json.loads(response.read())
+    assert answer["status"] == "fail" and "receiver_lat" in answer["msg"]
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,26 @@ def test_an_ecommerce_order_needs_an_address_and_a_reservation_a_time_to_come():
     assert fields_of(goods(sf.RESERVATION, reserved_for=NOW)) == {"reserved_for": "validation.not_in_future"}
 
 
+def test_b6_a_takeaways_point_on_the_map_comes_whole_and_only_with_an_address():
+    takeaway = {"contact_name": "王五", "contact_phone": "13900001111", "address": "人民路 8 号"}
+    placed = check_placement(
+        goods(sf.TAKEAWAY, latitude=31.2304, longitude=121.4737, **takeaway), own_customer_id=ME, now=NOW
+    )
+    assert (placed.latitude, placed.longitude) == (31.2304, 121.4737)
+    assert fields_of(goods(sf.TAKEAWAY, latitude=31.2, **takeaway)) == {"longitude": "validation.required"}
+    assert fields_of(goods(sf.TAKEAWAY, latitude=91.0, longitude=-181.0, **takeaway)) == {
+        "latitude": "validation.invalid",
+        "longitude": "validation.invalid",
+    }
+    assert fields_of(goods(sf.TAKEAWAY, latitude=float("nan"), longitude=0.0, **takeaway)) == {
+        "latitude": "validation.invalid"
+    }
+    assert fields_of(goods(sf.IN_STORE, latitude=31.2, longitude=121.4)) == {
+        "latitude": "validation.not_allowed",
+        "longitude": "validation.not_allowed",
+    }
+
+
 def test_kind_must_be_one_of_the_six():
     assert fields_of(Placement(store_id="s", kind="")) == {"kind": "validation.required"}
     assert fields_of(Placement(store_id="s", kind="wholesale")) == {"kind": "validation.invalid_choice"}

@@ -87,6 +87,11 @@ def test_b12_dada_from_the_environment():
     assert (delivery.shop_no, delivery.city_code) == ("11047059", "021")
     assert delivery.callback_url == "https://crm.example.com/api/v1/callbacks/dada"
     assert delivery.port.provider == "dada"
+    assert delivery.cargo_weight_kg == 1.0
+    assert delivery_from_env({**DADA, "DADA_CARGO_WEIGHT_KG": "2.5"}).cargo_weight_kg == 2.5
+    for wrong in ("0", "-1", "heavy", "1001"):
+        with pytest.raises(ValueError, match="DADA_CARGO_WEIGHT_KG"):
+            delivery_from_env({**DADA, "DADA_CARGO_WEIGHT_KG": wrong})
     for missing in ("DADA_APP_SECRET", "DADA_SOURCE_ID", "DADA_SHOP_NO", "DADA_CITY_CODE", "PUBLIC_BASE_URL"):
         with pytest.raises(MissingSetting) as err:
             delivery_from_env({**DADA, missing: ""})

@@ -25,6 +25,7 @@ DECLARATION = Declaration(
     peers={
         "customers": "the customer of an order, its level and credit",
         "coupons": "orders redeem the coupons they use (E4) with their own service token",
+        "identity": "the tenant's stores, one of which a storefront order must name (B6)",
     },
     env=(
         Variable(

@@ -44,6 +44,7 @@ class ErrorCode(ErrorCodeEnum):
     # Unavailable
     # An order with coupons while the coupons service is not configured.
     COUPONS_UNAVAILABLE = "COUPONS_UNAVAILABLE", "error.service_unavailable"
+    STORES_UNAVAILABLE = "STORES_UNAVAILABLE", "error.service_unavailable"  # identity could not say
     RANKING_REBUILDING = "RANKING_REBUILDING", UNAVAILABLE  # another request rebuilds the month's ranking (B9)
     FILE_STORE_NOT_CONFIGURED = "FILE_STORE_NOT_CONFIGURED", UNAVAILABLE  # collection proofs need a file store
     FILE_STORE_UNAVAILABLE = "FILE_STORE_UNAVAILABLE", UNAVAILABLE

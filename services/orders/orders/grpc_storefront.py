@@ -15,6 +15,7 @@ from orders.grpc_storefront_orders import StorefrontOrdersRpc
 from orders.service.coupons import CouponRedeemer, CouponsNotConfigured
 from orders.service.customers import CustomerDirectory
 from orders.service.storefront_config import StorefrontConfig
+from orders.service.stores import StoreDirectory, StoresNotConfigured
 
 FULL_NAME = "crm.orders.v1.StorefrontService"
 
@@ -22,14 +23,16 @@ __all__ = ["FULL_NAME", "StorefrontServicer", "order_proto", "registration"]
 
 
 class StorefrontServicer(StorefrontOrdersRpc, StorefrontMoneyRpc, storefront_pb2_grpc.StorefrontServiceServicer):
-    """`payments` (the WeChat Pay port) and `delivery` (the Dada port) are for the money half
-    (payment, refunds, delivery); `config` holds the storefront's settings."""
+    """`stores` (the identity service's) checks the store an order names; `payments` (the WeChat
+    Pay port) and `delivery` (the Dada port) are for the money half (payment, refunds, delivery);
+    `config` holds the storefront's settings."""
 
     def __init__(
         self,
         db: Database,
         customers: CustomerDirectory,
         *,
+        stores: StoreDirectory | None = None,
         coupons: CouponRedeemer | None = None,
         payments=None,
         delivery=None,
@@ -38,6 +41,7 @@ class StorefrontServicer(StorefrontOrdersRpc, StorefrontMoneyRpc, storefront_pb2
     ):
         self._db = db
         self._customers = customers
+        self._stores = stores or StoresNotConfigured()
         self._coupons = coupons or CouponsNotConfigured()
         self._payments = payments
         self._delivery = delivery
@@ -54,6 +58,7 @@ def registration(
     db: Database,
     customers: CustomerDirectory,
     *,
+    stores: StoreDirectory | None = None,
     coupons: CouponRedeemer | None = None,
     payments=None,
     delivery=None,
@@ -61,7 +66,7 @@ def registration(
     clock: Callable[[], datetime] = utcnow,
 ) -> ServiceRegistration:
     servicer = StorefrontServicer(
-        db, customers, coupons=coupons, payments=payments, delivery=delivery, config=config, clock=clock
+        db, customers, stores=stores, coupons=coupons, payments=payments, delivery=delivery, config=config, clock=clock
     )
     return ServiceRegistration(
         storefront_pb2_grpc.add_StorefrontServiceServicer_to_server,

@@ -19,6 +19,7 @@ class StorefrontOrdersRpc:
             require_actor(),
             self._customers,
             convert.placement(request),
+            stores=self._stores,
             coupons=self._coupons,
             unpaid_minutes=self._config.unpaid_minutes,
             now=self._clock(),

@@ -21,6 +21,7 @@ from orders.service.coupons import CouponRedeemer, CouponsNotConfigured, GrpcCou
 from orders.service.customers import CustomerDirectory, customer_directory
 from orders.service.storefront_closing import StorefrontLoop
 from orders.service.storefront_config import StorefrontConfig, storefront_config_from_env
+from orders.service.stores import IdentityStores, StoreDirectory
 
 SERVICE = DECLARATION.name
 # Proof images on local disk when FILE_STORE_ROOT is not set (relative to the working directory).
@@ -32,6 +33,7 @@ def build(
     *,
     customers: CustomerDirectory | None = None,
     coupons: CouponRedeemer | None = None,
+    stores: StoreDirectory | None = None,
     file_store: FileStore | None = None,
     storefront: StorefrontConfig | None = None,
     payments: Payments | None = None,
@@ -56,12 +58,18 @@ def build(
         adapter = GrpcCoupons(settings.peer("coupons"), settings.service_token)
         closers.append(adapter.close)
         coupons = adapter
+    if stores is None and "identity" in settings.peers:
+        # The stores a storefront order may name, asked with this service's own token.
+        directory = IdentityStores(settings.peer("identity"), settings.service_token)
+        closers.append(directory.close)
+        stores = directory
     registrations = [
         registration(db, customers, coupons=coupons, clock=clock),
         grpc_receivables.registration(db, file_store, customers, clock=clock),
         grpc_storefront.registration(
             db,
             customers,
+            stores=stores,
             coupons=coupons,
             payments=payments,
             delivery=delivery,
@@ -100,6 +108,8 @@ def main() -> None:
     settings.peer("customers")
     # Orders with coupons (E4) redeem them in the coupons service with orders' own token.
     settings.peer("coupons")
+    # A storefront order's store is one of the tenant's, as the identity service keeps them.
+    settings.peer("identity")
     settings.require("service_token")
     serve(build(settings, **ports_from_env(os.environ)), settings)
 

@@ -44,6 +44,7 @@ from orders.service.stock import lock_levels, move_all
 from orders.service.storefront_changes import PLACED, log_order_change, placed_snapshot
 from orders.service.storefront_core import lines_of, may_see
 from orders.service.storefront_views import StorefrontView, storefront_view
+from orders.service.stores import StoreDirectory
 
 log = logging.getLogger(__name__)
 COUPON_RELEASE_FAILURES = Counter(
@@ -75,6 +76,7 @@ def place_order(
     customers: CustomerDirectory,
     cmd: Placement,
     *,
+    stores: StoreDirectory,
     coupons: CouponRedeemer | None = None,
     unpaid_minutes: int,
     now: datetime,
@@ -87,6 +89,10 @@ def place_order(
     p = check_placement(cmd, own_customer_id=own, now=now)
     if own is None:
         require_store(actor, p.store_id)
+    # Any id can be sent (a shop's stale link, a typo): an order, its money and its alerts must
+    # belong to a store of the merchant's, or nobody at a counter ever sees it.
+    if not stores.exists(actor.tenant_id, p.store_id):
+        raise InvalidInput(ErrorCode.STOREFRONT_INPUT_INVALID, fields={"store_id": "validation.invalid_choice"})
     key = idempotency_key(p.idempotency_key)
     codes = clean_codes(p.coupon_codes)
     order_id = _order_id(actor.tenant_id, key) if codes else new_id()

@@ -61,6 +61,16 @@ def line(product_id, quantity=1, source=pb.PRICE_SOURCE_UNSPECIFIED, price=None)
     )
 
 
+class MerchantStores:
+    """The stores as the identity service answers orders: every tenant of these tests keeps
+    store-1 and store-2; any other id is no store of the merchant's."""
+
+    STORES = frozenset({"store-1", "store-2"})
+
+    def exists(self, tenant_id: str, store_id: str) -> bool:
+        return store_id in self.STORES
+
+
 class FakeCustomers(customers_pb2_grpc.CustomersServiceServicer):
     """A stand-in for the customers service at the edge of this service's tests: answers
     GetCustomer from a dict within the caller's scope, as the real one's contract says (the

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
-from orders_testkit import ISSUER, PUBLIC, call, product, staff, token_for
+from orders_testkit import ISSUER, PUBLIC, MerchantStores, call, product, staff, token_for
 
 from crm.orders.v1 import orders_pb2 as opb
 from crm.orders.v1 import orders_pb2_grpc, storefront_pb2_grpc
@@ -196,7 +196,7 @@ def money_runtime(database_url, customers, wechatpay, dada, gateway, coupons_boo
     )
     payments = Payments(WeChatPay(wechatpay.config()), gateway.url + WECHATPAY_CALLBACK_PATH)
     delivery = Delivery(Dada(dada.config()), "shop-1", "021", gateway.url + DADA_CALLBACK_PATH)
-    rt = server.build(settings, coupons=coupons_book, payments=payments, delivery=delivery)
+    rt = server.build(settings, coupons=coupons_book, stores=MerchantStores(), payments=payments, delivery=delivery)
     yield rt
     rt.close()
 

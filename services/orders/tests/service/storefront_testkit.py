@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from orders_testkit import ISSUER, PUBLIC, call
+from orders_testkit import ISSUER, PUBLIC, MerchantStores, call
 from sqlalchemy import select
 
 from crm.orders.v1 import orders_pb2 as pb
@@ -112,7 +112,11 @@ def shop_server(database_url, customers):
         service_token=ISSUER.service_token("orders"),
     )
     rt = server.build(
-        settings, coupons=coupons, storefront=StorefrontConfig(unpaid_minutes=UNPAID_MINUTES), clock=clock
+        settings,
+        coupons=coupons,
+        stores=MerchantStores(),
+        storefront=StorefrontConfig(unpaid_minutes=UNPAID_MINUTES),
+        clock=clock,
     )
     grpc_server, port, _ = build_server(
         "orders", rt.registrations, verifier=TokenVerifier(PUBLIC), port=0, host="127.0.0.1", max_workers=32

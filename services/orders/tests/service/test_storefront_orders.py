@@ -177,6 +177,15 @@ def test_b6_bad_input_is_a_400_naming_each_field_and_writes_nothing(shop):
     assert refused(shop.alice, sf.IN_STORE, [(cake, 1)], customer_id=shop.bob.customer_id) == {
         "customer_id": "validation.not_allowed"
     }
+    # A store the merchant does not have (a stale link, a typo, another merchant's): no order that
+    # nobody at a counter would see, paid at the counter, topped up or with goods; the owner too.
+    for actor, kind, lines, kw in (
+        (shop.alice, sf.FACE_TO_FACE, (), {"amount": 8800}),
+        (shop.alice, sf.TOP_UP, (), {"amount": 10000}),
+        (shop.alice, sf.IN_STORE, [(cake, 1)], {}),
+        (shop.owner, sf.FACE_TO_FACE, (), {"amount": 8800, "customer_id": shop.alice.subject_id}),
+    ):
+        assert refused(actor, kind, lines, store="store-closed", **kw) == {"store_id": "validation.invalid_choice"}
     # Products that may not be sold, or are another tenant's, are named by their line.
     hidden = item(shop.s.orders, shop.owner, "下架", stock=5, listed=False)
     elsewhere = item(shop.s.orders, staff("t-elsewhere", "owner"), "别家", stock=5)

@@ -229,6 +229,7 @@ def test_h4_peer_addresses_point_at_in_cluster_services(render):
     assert addrs("crm-orders") == {
         "CUSTOMERS_ADDR": "crm-customers-grpc:50052",
         "COUPONS_ADDR": "crm-coupons-grpc:50055",
+        "IDENTITY_ADDR": "crm-identity-grpc:50051",
     }
     assert (
         addrs("crm-coupons")

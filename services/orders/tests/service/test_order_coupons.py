@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 import redis as redis_lib
-from orders_testkit import ISSUER, PUBLIC, call, line, product, staff
+from orders_testkit import ISSUER, PUBLIC, MerchantStores, call, line, product, staff
 
 from crm.common.v1 import common_pb2
 from crm.coupons.v1 import coupons_pb2, coupons_pb2_grpc
@@ -93,7 +93,7 @@ def orders_client(database_url, customers, coupons_client):
         service_token=ISSUER.service_token("orders"),
     )
     adapter = GrpcCoupons(coupons_client.address, ISSUER.service_token("orders"))
-    rt = orders_server.build(settings, coupons=adapter)
+    rt = orders_server.build(settings, coupons=adapter, stores=MerchantStores())
     grpc_server, port, _ = build_server(
         "orders", rt.registrations, verifier=TokenVerifier(PUBLIC), port=0, host="127.0.0.1", max_workers=32
     )

@@ -136,6 +136,10 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
             raise Unauthenticated("INVALID_CODE", "error.invalid_code")
         return ipb.CustomerLogin(access_token="customer.jwt", expires_in=604800, customer_id="c-9")
 
+    def LogoutCustomer(self, request, context):
+        self.rec.record("LogoutCustomer", request, context)
+        return ipb.LogoutResponse()
+
     def ChooseTenant(self, request, context):
         self.rec.record("ChooseTenant", request, context, staff=False)
         if request.ticket != "ticket-1":
@@ -322,7 +326,10 @@ class FakeMessaging(messaging_pb2_grpc.MessagingServiceServicer):
 def registrations(identity: FakeIdentity, customers: FakeCustomers, messaging: FakeMessaging) -> dict:
     return {
         "identity": ServiceRegistration(
-            identity_pb2_grpc.add_IdentityServiceServicer_to_server, identity, "crm.identity.v1.IdentityService"
+            identity_pb2_grpc.add_IdentityServiceServicer_to_server,
+            identity,
+            "crm.identity.v1.IdentityService",
+            customer_methods=frozenset({"LogoutCustomer"}),
         ),
         "customers": ServiceRegistration(
             customers_pb2_grpc.add_CustomersServiceServicer_to_server, customers, "crm.customers.v1.CustomersService"

@@ -10,6 +10,7 @@ from crmkit.errors import Conflict, InvalidInput, NotFound
 SHOP_PATHS = {
     ("post", "/api/v1/shop/login/code"),
     ("post", "/api/v1/shop/login"),
+    ("post", "/api/v1/shop/logout"),
     ("get", "/api/v1/shop/stores"),
     ("get", "/api/v1/shop/products"),
     ("post", "/api/v1/shop/orders"),
@@ -295,8 +296,16 @@ def test_b6_the_services_answers_pass_through(client, customer_auth, fakes):
     assert (refused.status_code, refused.json["error"]["code"]) == (409, "REFUND_NOT_ACCEPTED")
 
 
+def test_b6_a_customer_logs_out_with_their_own_token(client, customer_auth, fakes):
+    out = client.post("/api/v1/shop/logout", headers=customer_auth())
+    assert out.status_code == 204, out.text
+    (call,) = fakes["identity"].rec.named("LogoutCustomer")
+    assert (call.actor.customer_id, call.actor.tenant_id) == ("c-1", "t-1")
+
+
 def test_b6_staff_tokens_and_no_token_are_refused_by_the_shop(client, auth, fakes):
     for method, path in (
+        ("post", "/api/v1/shop/logout"),
         ("get", "/api/v1/shop/stores"),
         ("get", "/api/v1/shop/products"),
         ("get", "/api/v1/shop/orders"),

@@ -91,6 +91,20 @@ def login(body):
     return {"access_token": reply.access_token, "expires_in": reply.expires_in, "customer_id": reply.customer_id}
 
 
+@bp.post("/logout")
+@bp.doc(operation_id="shopLogout", security=SECURED, responses=[401, 403, 429, 503])
+@customer_only
+@bp.output({}, status_code=204)
+def logout():
+    """Log the customer out
+
+    Ends the token's login session: the token, and any other this login issued, is refused at
+    once here and by every service; the customer's logins on other phones stay.
+    """
+    call("identity", "LogoutCustomer", ipb.LogoutCustomerRequest())
+    return ""
+
+
 # --- what the shop shows ---
 
 

@@ -112,6 +112,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
             access_token=session.access_token, expires_in=session.expires_in, customer_id=session.customer_id
         )
 
+    def LogoutCustomer(self, request, context):
+        customer_login.logout_customer(self.ports, require_actor())
+        return pb.LogoutResponse()
+
     # Calls with a staff or service token.
 
     def GetMe(self, request, context):
@@ -177,5 +181,11 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         return convert.seat_pb(seats.record_seat_payment(self.db.uow(), require_actor(), cmd, now=now), now=now)
 
 
+# What a shop customer's token may call: ending its own session.
+CUSTOMER_METHODS = frozenset({"LogoutCustomer"})
+
+
 def registration(servicer: IdentityServicer) -> ServiceRegistration:
-    return ServiceRegistration(identity_pb2_grpc.add_IdentityServiceServicer_to_server, servicer, FULL_NAME)
+    return ServiceRegistration(
+        identity_pb2_grpc.add_IdentityServiceServicer_to_server, servicer, FULL_NAME, customer_methods=CUSTOMER_METHODS
+    )

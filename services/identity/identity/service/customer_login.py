@@ -14,9 +14,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from crmkit.auth import CUSTOMER
+from crmkit.auth import CUSTOMER, Actor
 from crmkit.db import UnitOfWork
-from crmkit.errors import DomainError, NotFound, QuotaExceeded, Unauthenticated
+from crmkit.errors import DomainError, NotFound, PermissionDenied, QuotaExceeded, Unauthenticated
 from identity.domain import sms_codes
 from identity.domain.validation import clean_text, phone_problem, raise_if_any
 from identity.errors import ErrorCode
@@ -88,5 +88,19 @@ def login_customer(
         raise Unauthenticated(ErrorCode.INVALID_CODE)
     customer_id = ports.shoppers.ensure_shopper(tenant_id, phone)
     ttl = ports.customer_token_ttl
-    token, _ = ports.issuer.issue(kind=CUSTOMER, subject_id=customer_id, tenant_id=tenant_id, ttl=ttl, now=now)
+    # A session of its own, so that logging out (or a stolen phone) can end it (logout_customer).
+    session_id = str(uuid.uuid4())
+    token, _ = ports.issuer.issue(
+        kind=CUSTOMER, subject_id=customer_id, tenant_id=tenant_id, ttl=ttl, now=now, session_id=session_id
+    )
     return CustomerSession(token, int(ttl.total_seconds()), customer_id)
+
+
+def logout_customer(ports: LoginPorts, actor: Actor | None) -> None:
+    """Ends the calling customer's login session: its access tokens are refused from now on,
+    wherever a token is verified (crmkit.revocation). Idempotent. A token issued before customer
+    sessions were kept carries none to end; it expires with its lifetime."""
+    if actor is None or actor.kind != CUSTOMER:
+        raise PermissionDenied(ErrorCode.NOT_ALLOWED)
+    if actor.session_id:
+        ports.revoked.revoke([actor.session_id], token_ttl=ports.customer_token_ttl)

@@ -9,7 +9,7 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
-from identity_testkit import PUBLIC, SOURCE, now, sent_code, signup
+from identity_testkit import PUBLIC, SOURCE, now, sent_code, signup, token_for
 
 from crm.identity.v1 import identity_pb2 as ipb
 from crm.identity.v1 import stores_pb2
@@ -244,3 +244,37 @@ def test_b6_over_grpc_a_customer_token_opens_no_staff_method(grpc_app):
             client.call(method, request, token=reply.access_token)
     with pytest.raises(PermissionDenied):
         client.stores.call("GetStoreSwitcher", stores_pb2.GetStoreSwitcherRequest(), token=reply.access_token)
+
+
+def test_b6_a_customer_logs_out_and_that_login_is_refused_at_once_the_other_stays(grpc_app):
+    app, client = grpc_app
+    tenant_id = signup(app).tenant.id
+    verifier = TokenVerifier(PUBLIC, revoked=app.ports.revoked)
+    phone_a, phone_b = (
+        log_in(app, tenant_id, customer_code(app, tenant_id)),
+        log_in(app, tenant_id, customer_code(app, tenant_id)),
+    )
+    # Each login is a session of its own.
+    sessions = {verifier.verify(s.access_token).session_id for s in (phone_a, phone_b)}
+    assert len(sessions) == 2 and None not in sessions
+
+    client.call("LogoutCustomer", ipb.LogoutCustomerRequest(), token=phone_a.access_token)
+
+    with pytest.raises(Unauthenticated):
+        verifier.verify(phone_a.access_token)
+    # Refused by every server as it verifies the token, identity's own included.
+    with pytest.raises(Unauthenticated):
+        client.call("LogoutCustomer", ipb.LogoutCustomerRequest(), token=phone_a.access_token)
+    assert verifier.verify(phone_b.access_token).customer_id == phone_b.customer_id
+    client.call("LogoutCustomer", ipb.LogoutCustomerRequest(), token=phone_b.access_token)
+    with pytest.raises(Unauthenticated):
+        verifier.verify(phone_b.access_token)
+
+
+def test_b6_customer_logout_takes_a_customer_token_only(grpc_app):
+    app, client = grpc_app
+    owner = signup(app).owner
+    with pytest.raises(PermissionDenied):
+        client.call("LogoutCustomer", ipb.LogoutCustomerRequest(), token=token_for(owner))
+    with pytest.raises(Unauthenticated):
+        client.call("LogoutCustomer", ipb.LogoutCustomerRequest())

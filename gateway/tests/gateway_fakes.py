@@ -165,6 +165,12 @@ class FakeIdentity(identity_pb2_grpc.IdentityServiceServicer):
             id=f"st-new-{n}", tenant_id=actor.tenant_id, name=request.name, address=request.address, created_at=CREATED
         )
 
+    def UpdateStore(self, request, context):
+        actor = self.rec.record("UpdateStore", request, context)
+        if request.id == "st-missing":
+            raise NotFound("STORE_NOT_FOUND", "error.store_not_found")
+        return ipb.Store(id=request.id, tenant_id=actor.tenant_id, name=request.name, address=request.address)
+
     def ListStores(self, request, context):
         actor = self.rec.record("ListStores", request, context)
         return ipb.ListStoresResponse(

@@ -51,6 +51,7 @@ EXPECTED = (
         ("post", "/api/v1/tenants"),
         ("get", "/api/v1/stores"),
         ("post", "/api/v1/stores"),
+        ("put", "/api/v1/stores/{store_id}"),
         ("get", "/api/v1/staff"),
         ("post", "/api/v1/staff"),
         ("get", "/api/v1/staff/{staff_id}"),

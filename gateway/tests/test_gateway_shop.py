@@ -117,6 +117,20 @@ def test_b6_the_owner_says_where_a_new_store_is_for_the_shop(client, auth, fakes
     assert [c.request.address for c in fakes["identity"].rec.named("CreateStore")] == ["人民路 8 号"]
 
 
+def test_b6_the_owner_says_where_the_head_store_is(client, auth, fakes):
+    moved = client.put("/api/v1/stores/st-1", json={"name": "总店", "address": "解放路 1 号"}, headers=auth)
+    nameless = client.put("/api/v1/stores/st-1", json={"address": "解放路 1 号"}, headers=auth)
+    missing = client.put("/api/v1/stores/st-missing", json={"name": "X"}, headers=auth)
+
+    assert moved.status_code == 200 and (moved.json["id"], moved.json["address"]) == ("st-1", "解放路 1 号")
+    assert nameless.status_code == 400 and set(nameless.json["error"]["fields"]) == {"name"}
+    assert (missing.status_code, missing.json["error"]["code"]) == (404, "STORE_NOT_FOUND")
+    assert [(c.request.id, c.request.name) for c in fakes["identity"].rec.named("UpdateStore")] == [
+        ("st-1", "总店"),
+        ("st-missing", "X"),
+    ]
+
+
 def test_b6_a_customer_places_their_order_once_per_key(client, customer_auth, fakes):
     placed = client.post("/api/v1/shop/orders", json=TAKEAWAY, headers={**customer_auth(), **key("k-1")})
     again = client.post("/api/v1/shop/orders", json=TAKEAWAY, headers={**customer_auth(), **key("k-1")})

@@ -235,6 +235,11 @@ class StoreIn(Schema):
     address = text(200, load_default="", metadata={"description": "Where it is (the shop lists it)"})
 
 
+class StoreUpdateIn(Schema):
+    name = text(64, required=True)
+    address = text(200, load_default="", metadata={"description": "Where it is (the shop lists it); empty clears it"})
+
+
 class StoresOut(Schema):
     stores = List(Nested(StoreOut))
 

@@ -125,6 +125,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         cmd = commands.CreateStore(name=request.name, parent_store_id=request.parent_store_id, address=request.address)
         return convert.store_pb(tenants.create_store(self.db.uow(), require_actor(), cmd, now=self.clock()))
 
+    def UpdateStore(self, request, context):
+        cmd = commands.UpdateStore(store_id=request.id, name=request.name, address=request.address)
+        return convert.store_pb(tenants.update_store(self.db.uow(), require_actor(), cmd))
+
     def ListStores(self, request, context):
         stores = tenants.list_stores(self.db.uow(), require_actor())
         return pb.ListStoresResponse(stores=[convert.store_pb(s) for s in stores])

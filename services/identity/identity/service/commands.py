@@ -26,6 +26,13 @@ class CreateStore:
 
 
 @dataclass(frozen=True)
+class UpdateStore:
+    store_id: str
+    name: str
+    address: str = ""
+
+
+@dataclass(frozen=True)
 class CreateStaff:
     name: str
     phone: str

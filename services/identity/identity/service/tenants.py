@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from crmkit.auth import Actor
 from crmkit.db import UnitOfWork, new_id
-from crmkit.errors import InvalidInput, QuotaExceeded
+from crmkit.errors import InvalidInput, NotFound, QuotaExceeded
 from identity import events
 from identity.domain import roles as rules
 from identity.domain import sms_codes
@@ -142,6 +142,24 @@ def create_store(uow: UnitOfWork, actor: Actor, cmd: commands.CreateStore, *, no
             created_at=now,
         )
         uow.session.add(store)
+        uow.commit()
+        return store
+
+
+def update_store(uow: UnitOfWork, actor: Actor, cmd: commands.UpdateStore) -> Store:
+    """The owner's: a store's name and address, checked as when it was opened."""
+    name, address = clean_text(cmd.name), clean_text(cmd.address)
+    too_long = "validation.too_long" if len(address) > ADDRESS_MAX else None
+    raise_if_any({"name": name_problem(name), "address": too_long})
+    with uow:
+        if rules.OWNER not in acting_staff(uow, actor).roles:
+            raise not_allowed()
+        store = uow.session.scalar(
+            select(Store).where(Store.tenant_id == actor.tenant_id, Store.id == clean_text(cmd.store_id))
+        )
+        if store is None:
+            raise NotFound(ErrorCode.STORE_NOT_FOUND)
+        store.name, store.address = name, address
         uow.commit()
         return store
 

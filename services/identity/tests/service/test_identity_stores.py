@@ -349,3 +349,30 @@ def test_b6_a_store_the_owner_opens_may_say_where_it_is_and_the_shop_reads_it(ap
             app.db.uow(), staff_actor(owner), commands.CreateStore(name="West", address="长" * 201), now=now()
         )
     assert err.value.fields == {"address": "validation.too_long"}
+
+
+def test_b6_the_owner_renames_a_store_and_says_where_the_head_store_is(app, shop):
+    owner, manager = staff_actor(shop["owner"]), staff_actor(shop["manager_b"])
+    head = tenants.update_store(
+        app.db.uow(), owner, commands.UpdateStore(store_id=shop["head"], name=" 总店 ", address=" 解放路 1 号 ")
+    )
+    renamed = tenants.update_store(app.db.uow(), owner, commands.UpdateStore(store_id=shop["b"], name="北门店"))
+
+    assert (head.name, head.address, head.is_head) == ("总店", "解放路 1 号", True)
+    listed = tenants.list_stores(app.db.uow(), service_actor(owner.tenant_id))
+    assert [(s.name, s.address) for s in listed][:2] == [("总店", "解放路 1 号"), ("北门店", "")]
+    assert renamed.id == shop["b"]
+
+    def refused(actor, **fields):
+        cmd = commands.UpdateStore(**{"store_id": shop["c"], "name": "C店", **fields})
+        return tenants.update_store(app.db.uow(), actor, cmd)
+
+    with pytest.raises(InvalidInput) as err:
+        refused(owner, name=" ", address="长" * 201)
+    assert err.value.fields == {"name": "validation.required", "address": "validation.too_long"}
+    with pytest.raises(PermissionDenied):
+        refused(manager)
+    other_owner = staff_actor(signup(app, phone="13800000099", name="Other").owner)
+    for actor, store_id in ((other_owner, shop["c"]), (owner, "no-such-store")):
+        with pytest.raises(NotFound):
+            tenants.update_store(app.db.uow(), actor, commands.UpdateStore(store_id=store_id, name="X"))

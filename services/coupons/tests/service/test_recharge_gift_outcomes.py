@@ -56,9 +56,11 @@ def orders(keys, issuer, tmp_path_factory):
         "REDIS_PREFIX": prefix,
         "JWT_PUBLIC_KEY": keys[1],
         "SERVICE_TOKEN": issuer.service_token("orders"),
-        # HandOutGiftStock never asks customers or coupons; the clients only dial on a first call.
+        # HandOutGiftStock never asks customers, coupons or identity; the clients only dial on a
+        # first call.
         "CUSTOMERS_ADDR": "127.0.0.1:9",
         "COUPONS_ADDR": "127.0.0.1:9",
+        "IDENTITY_ADDR": "127.0.0.1:9",
         "FILE_STORE_ROOT": str(files / "files"),
         "FILE_STORE_SIGNING_SECRET": uuid.uuid4().hex,
     }

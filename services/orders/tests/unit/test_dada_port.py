@@ -72,6 +72,18 @@ def _add(dada: Dada, callback_url: str, order_id: str | None = None, cargo_fen: 
     return order_id, quote
 
 
+def _post_raw(fake, path: str, envelope: dict) -> dict:
+    """An envelope sent as it is, past the adapter's own checks: the fake's answer."""
+    request = urllib.request.Request(
+        fake.url + path,
+        data=json.dumps(envelope).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
 def _last_update(dada: Dada, inbox: Inbox):
     assert inbox.received, "no callback arrived"
     return dada.parse_callback(inbox.bodies[-1])
@@ -153,14 +165,7 @@ def test_b6_the_fake_refuses_an_order_without_a_point_as_dada_does(fake, callbac
             "callback": callback_url,
         }
     )
-    request = urllib.request.Request(
-        fake.url + "/api/order/addOrder",
-        data=json.dumps(envelope).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:
-        answer = json.loads(response.read())
+    answer = _post_raw(fake, "/api/order/addOrder", envelope)
     assert answer["status"] == "fail" and "receiver_lat" in answer["msg"]
 
 
@@ -223,14 +228,7 @@ def test_a_badly_signed_request_is_refused_by_the_fake(fake, callback_url):
     # and a raw envelope whose body was changed after signing
     envelope = Dada(fake.config()).envelope({"order_id": "XS1"})
     envelope["body"] = json.dumps({"order_id": "XS2"})
-    request = urllib.request.Request(
-        fake.url + "/api/order/status/query",
-        data=json.dumps(envelope).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:
-        answer = json.loads(response.read())
+    answer = _post_raw(fake, "/api/order/status/query", envelope)
     assert (answer["status"], answer["code"]) == ("fail", CODE_SIGNATURE)
 
 

@@ -154,15 +154,19 @@ def publish_event(amqp_url: str, evt) -> None:
     test loudly instead of the event vanishing. For tests of real worker processes."""
     conn = pika.BlockingConnection(pika.URLParameters(amqp_url))
     try:
-        channel = conn.channel()
-        channel.confirm_delivery()
-        channel.exchange_declare(evt.exchange, exchange_type="topic", durable=True)
-        channel.basic_publish(
-            exchange=evt.exchange,
-            routing_key=evt.type,
-            body=evt.to_json(),
-            properties=pika.BasicProperties(content_type="application/json", delivery_mode=2),
-            mandatory=True,
-        )
+        publish_on(conn.channel(), evt)
     finally:
         conn.close()
+
+
+def publish_on(channel, evt) -> None:
+    """publish_event on a channel the test keeps (one that must outlive a broker restart)."""
+    channel.confirm_delivery()
+    channel.exchange_declare(evt.exchange, exchange_type="topic", durable=True)
+    channel.basic_publish(
+        exchange=evt.exchange,
+        routing_key=evt.type,
+        body=evt.to_json(),
+        properties=pika.BasicProperties(content_type="application/json", delivery_mode=2),
+        mandatory=True,
+    )

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from crm.identity.v1 import identity_pb2, identity_pb2_grpc
+from crm.identity.v1 import identity_pb2
 from crmkit.errors import InvalidInput, NotFound, Unavailable
 from crmkit.grpc_client import ServiceClient
+from crmkit.peers.identity import identity_client
 from customers.domain.registration import REGISTERING_ROLES
 from customers.errors import ErrorCode
-
-IDENTITY = "crm.identity.v1.IdentityService"
 
 
 class StaffDirectory(Protocol):
@@ -47,5 +46,4 @@ class IdentityStaffDirectory:
 
 def identity_directory(address: str, service_token: str) -> IdentityStaffDirectory:
     # GetStaff is a read: safe for gRPC to retry while identity restarts.
-    client = ServiceClient(address, identity_pb2_grpc.IdentityServiceStub, IDENTITY, service_token=service_token)
-    return IdentityStaffDirectory(client)
+    return IdentityStaffDirectory(identity_client(address, service_token))

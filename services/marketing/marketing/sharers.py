@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from crm.identity.v1 import identity_pb2, identity_pb2_grpc
+from crm.identity.v1 import identity_pb2
 from crmkit.errors import NotFound
-from crmkit.grpc_client import ServiceClient
+from crmkit.peers.identity import identity_client
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,7 @@ class Sharers(Protocol):
 
 class IdentitySharers:
     def __init__(self, address: str, service_token: str):
-        self._client = ServiceClient(
-            address,
-            identity_pb2_grpc.IdentityServiceStub,
-            "crm.identity.v1.IdentityService",
-            service_token=service_token,
-        )
+        self._client = identity_client(address, service_token)
 
     def contact(self, tenant_id: str, staff_id: str) -> Contact:
         try:

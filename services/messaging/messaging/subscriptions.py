@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from crm.customers.v1 import customers_pb2_grpc
-from crm.identity.v1 import identity_pb2_grpc
 from crmkit.alerts import AlertFeed
 from crmkit.db import Database
 from crmkit.events import Event
 from crmkit.grpc_client import ServiceClient
+from crmkit.peers import identity as identity_peer
 from crmkit.redis_client import make_redis
 from crmkit.settings import Settings
 
@@ -86,12 +86,7 @@ def wire(settings: Settings, environ: Mapping[str, str], db: Database):
     The alert streams live in the shared Redis (REDIS_URL, required of the worker by its
     declaration; the embedded launcher's in-process stand-in, which its gateway reads too)."""
     settings.require("service_token")
-    identity = ServiceClient(
-        settings.peer("identity"),
-        identity_pb2_grpc.IdentityServiceStub,
-        "crm.identity.v1.IdentityService",
-        service_token=settings.service_token,
-    )
+    identity = identity_peer.identity_client(settings.peer("identity"), settings.service_token)
     customers = ServiceClient(
         settings.peer("customers"),
         customers_pb2_grpc.CustomersServiceStub,

@@ -101,18 +101,7 @@ class Broker:
         return None
 
     def publish(self, evt) -> None:
-        def send(channel):
-            channel.confirm_delivery()
-            channel.exchange_declare(evt.exchange, exchange_type="topic", durable=True)
-            channel.basic_publish(
-                exchange=evt.exchange,
-                routing_key=evt.type,
-                body=evt.to_json(),
-                properties=pika.BasicProperties(content_type="application/json", delivery_mode=2),
-                mandatory=True,  # fail loudly if no queue is bound yet
-            )
-
-        self._channel_call(send)
+        self._channel_call(lambda channel: testing.publish_on(channel, evt))
 
 
 @pytest.fixture

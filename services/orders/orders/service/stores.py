@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from crm.identity.v1 import identity_pb2, identity_pb2_grpc
+from crm.identity.v1 import identity_pb2
 from crmkit.errors import Unavailable
-from crmkit.grpc_client import ServiceClient
+from crmkit.peers.identity import identity_client
 from orders.errors import ErrorCode
 
 
@@ -19,12 +19,7 @@ class StoreDirectory(Protocol):
 
 class IdentityStores:
     def __init__(self, address: str, service_token: str):
-        self._client = ServiceClient(
-            address,
-            identity_pb2_grpc.IdentityServiceStub,
-            "crm.identity.v1.IdentityService",
-            service_token=service_token,
-        )
+        self._client = identity_client(address, service_token)
 
     def exists(self, tenant_id: str, store_id: str) -> bool:
         # A merchant has a handful of stores: the list is one small answer, and never stale.
